@@ -1,0 +1,35 @@
+/*
+ * mod_oauth2: an OAuth 2.1 authorization server and resource protection
+ * for Apache httpd 2.4. This file is the module record; each concern's
+ * hooks live in its own mod_oauth2_*.c file.
+ */
+#include "httpd.h"
+#include "http_config.h"
+
+#include <openssl/crypto.h>
+
+#include "mod_oauth2.h"
+
+static void register_hooks(apr_pool_t *p)
+{
+    oa2_check_register_hooks(p);
+    oa2_authn_register_hooks(p);
+    oa2_authz_register_hooks(p);
+    oa2_challenge_register_hooks(p);
+    oa2_endpoints_register_hooks(p);
+}
+
+/* Built with -fvisibility=hidden: the module record is the one export. */
+__attribute__((visibility("default")))
+AP_DECLARE_MODULE(oauth2) = {
+    STANDARD20_MODULE_STUFF,
+    oa2_config_create_dir,
+    oa2_config_merge_dir,
+    oa2_config_create_server,
+    oa2_config_merge_server,
+    oa2_config_cmds,
+    register_hooks,
+#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
+    AP_MODULE_FLAG_ALWAYS_MERGE
+#endif
+};

@@ -1,0 +1,157 @@
+/*
+ * AuthType OAuth2: the check_authn hook that validates the bearer token,
+ * in the shape of mod_auth_basic (DECLINED unless the AuthType is ours).
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_auth.h"
+
+#include <apr_strings.h>
+
+#include "mod_oauth2.h"
+#include "oa2_bearer.h"
+#include "oa2_hash.h"
+#include "oa2_token.h"
+
+APLOG_USE_MODULE(oauth2);
+
+oa2_request_t *oa2_authn_request(request_rec *r)
+{
+    oa2_request_t *rq = ap_get_module_config(r->request_config,
+                                             &oauth2_module);
+    if (!rq) {
+        rq = apr_pcalloc(r->pool, sizeof(*rq));
+        ap_set_module_config(r->request_config, &oauth2_module, rq);
+    }
+    return rq;
+}
+
+oa2_token_t *oa2_authn_token(request_rec *r)
+{
+    /* Subrequests and internal redirects keep r->user without running
+     * authn again; their token is the one of the request they came from. */
+    for (; r; r = r->main ? r->main : r->prev) {
+        oa2_request_t *rq = ap_get_module_config(r->request_config,
+                                                 &oauth2_module);
+        if (rq && rq->token) {
+            return rq->token;
+        }
+    }
+    return NULL;
+}
+
+void oa2_authn_fail(request_rec *r, const oa2_err_t *err)
+{
+    oa2_request_t *rq = oa2_authn_request(r);
+    rq->err = *err;
+    rq->failed = 1;
+}
+
+static int is_ours(request_rec *r)
+{
+    const char *type = ap_auth_type(r);
+    return type && !strcasecmp(type, OA2_AUTH_TYPE);
+}
+
+/* Fail the request: remember why, log once, and challenge. The log line
+ * names the detailed failure id; the token only by its hash tag. */
+static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
+{
+    oa2_authn_fail(r, err);
+    if (err->status >= HTTP_INTERNAL_SERVER_ERROR) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s", err->log_id,
+                      err->description);
+        return err->status;
+    }
+    if (!err->error) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "OA2-00103: no bearer token in the request");
+    }
+    else if (err->status == HTTP_BAD_REQUEST) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "OA2-00102: malformed Authorization header (%s): %s",
+                      err->log_id, err->description);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "OA2-00101: bearer token rejected (%s): %s "
+                      "(token sha256 %s)", err->log_id, err->description,
+                      token ? oa2_hash_tag(token, r->pool) : "-");
+    }
+    ap_note_auth_failure(r);
+    return err->status;
+}
+
+static void export_identity(request_rec *r, const oa2_token_t *tok)
+{
+    apr_table_t *env = r->subprocess_env;
+
+    r->user = apr_pstrdup(r->pool, tok->sub);
+    apr_table_setn(env, "OAUTH2_SUB", tok->sub);
+    apr_table_setn(env, "OAUTH2_CLIENT_ID", tok->client_id);
+    apr_table_setn(env, "OAUTH2_SCOPE", tok->scope);
+    apr_table_setn(env, "OAUTH2_CLAIMS", oa2_token_claims_json(tok, r->pool));
+}
+
+static int check_authn(request_rec *r)
+{
+    const oa2_dir_conf_t *d;
+    const oa2_server_conf_t *s;
+    oa2_token_policy_t policy;
+    const char *token = NULL;
+    oa2_token_t *tok;
+    oa2_err_t err;
+    apr_status_t rv;
+
+    if (!is_ours(r)) {
+        return DECLINED;
+    }
+    d = ap_get_module_config(r->per_dir_config, &oauth2_module);
+    s = ap_get_module_config(r->server->module_config, &oauth2_module);
+    policy.keys = d->jwks ? d->jwks : s->keys;
+    policy.issuer = d->verify_issuer ? d->verify_issuer : s->issuer;
+    policy.audience = oa2_config_audience(d, s);
+    if (!policy.keys || !policy.issuer || !policy.audience) {
+        oa2_err_setf(&err, HTTP_INTERNAL_SERVER_ERROR, NULL, "OA2-00120",
+                     r->pool, "AuthType OAuth2 for %s has no %s: set "
+                     "OAuth2Issuer and OAuth2SigningKey in this virtual "
+                     "host, or OAuth2VerifyJWKSFile, OAuth2VerifyIssuer and "
+                     "OAuth2Audience for this location", r->uri,
+                     !policy.keys ? "key source"
+                     : !policy.issuer ? "issuer" : "audience");
+        return refuse(r, &err, NULL);
+    }
+    rv = oa2_bearer_from_header(&token,
+                                apr_table_get(r->headers_in,
+                                              "Authorization"),
+                                &err, r->pool);
+    if (rv == APR_ENOENT) {
+        oa2_err_set(&err, HTTP_UNAUTHORIZED, NULL, "OA2-00103", NULL);
+        return refuse(r, &err, NULL);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = oa2_token_validate(&tok, token, &policy,
+                                apr_time_sec(apr_time_now()), &err, r->pool);
+    }
+    if (rv != APR_SUCCESS) {
+        return refuse(r, &err, token);
+    }
+    oa2_authn_request(r)->token = tok;
+    export_identity(r, tok);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "OA2-00104: bearer token accepted: sub=%s client_id=%s "
+                  "scope=\"%s\" kid=%s", tok->sub, tok->client_id,
+                  tok->scope, tok->jwt->key->kid);
+    return OK;
+}
+
+void oa2_authn_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+}

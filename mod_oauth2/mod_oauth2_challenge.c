@@ -1,0 +1,98 @@
+/*
+ * The RFC 6750 challenge: WWW-Authenticate written from the failure that
+ * authn or authz left in the request, and the 403 of insufficient_scope.
+ *
+ * mod_authz_core answers an authz denial of an authenticated user with 401
+ * and calls note_auth_failure; RFC 6750 §3.1 wants 403 for a valid token
+ * that lacks the scope. The status is turned into 403 when the error
+ * response is built (insert_error_filter runs before the status line is
+ * written), so admins need no extra directive.
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_auth.h"
+
+#include <apr_strings.h>
+
+#include "mod_oauth2.h"
+#include "oa2_bearer.h"
+#include "oa2_scope.h"
+
+#define FORBIDDEN_BODY \
+    "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n" \
+    "<html><head>\n<title>403 Forbidden</title>\n</head><body>\n" \
+    "<h1>Forbidden</h1>\n<p>The access token does not grant access to " \
+    "this resource.</p>\n</body></html>\n"
+
+static const char *realm_of(request_rec *r)
+{
+    const char *name = ap_auth_name(r);
+    return name ? name : r->server->server_hostname;
+}
+
+static void set_challenge(request_rec *r, oa2_request_t *rq)
+{
+    const char *scope = NULL;
+    oa2_err_t fallback;
+    const oa2_err_t *err = &rq->err;
+
+    if (!rq->failed && rq->token) {
+        /* Another Require (say "Require user") refused a valid token. */
+        oa2_err_set(&fallback, HTTP_FORBIDDEN, "insufficient_scope",
+                    "OA2-00113", "the token does not grant access to this "
+                    "resource");
+        err = &fallback;
+    }
+    if (rq->need_scope && rq->need_scope->nelts) {
+        scope = oa2_scope_join(rq->need_scope, r->pool);
+    }
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   oa2_bearer_challenge(realm_of(r), err, scope, NULL,
+                                        r->pool));
+}
+
+static int note_auth_failure(request_rec *r, const char *auth_type)
+{
+    oa2_request_t *rq;
+
+    if (!auth_type || strcasecmp(auth_type, OA2_AUTH_TYPE)) {
+        return DECLINED;
+    }
+    rq = oa2_authn_request(r);
+    set_challenge(r, rq);
+    return OK;
+}
+
+static void insert_error_filter(request_rec *r)
+{
+    oa2_request_t *rq = ap_get_module_config(r->request_config,
+                                             &oauth2_module);
+    int converted = 0;
+
+    /* Only a request whose token was valid can lack privileges. */
+    if (!rq || !rq->token) {
+        return;
+    }
+    if (r->status == HTTP_UNAUTHORIZED) {
+        converted = 1;
+        r->status = HTTP_FORBIDDEN;
+        /* The body is chosen from the original 401; give it the 403's. */
+        ap_custom_response(r, HTTP_UNAUTHORIZED, FORBIDDEN_BODY);
+    }
+    if (r->status == HTTP_FORBIDDEN && (converted || rq->failed)
+        && !apr_table_get(r->err_headers_out, "WWW-Authenticate")) {
+        /* AuthzSendForbiddenOnFailure skips note_auth_failure. */
+        set_challenge(r, rq);
+    }
+}
+
+void oa2_challenge_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_error_filter(insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+}

@@ -1,0 +1,191 @@
+/*
+ * Start-up checks (check_config, so "apachectl -t" runs them too): every
+ * virtual host's authorization server is complete, and every section that
+ * says "AuthType OAuth2" can verify tokens. A gap stops httpd with a line
+ * naming the file, line and directive that fix it.
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "util_cfgtree.h"
+
+#include <apr_strings.h>
+
+#include "mod_oauth2.h"
+
+APLOG_USE_MODULE(oauth2);
+
+/* A section's argument without the closing '>' and quotes. */
+static const char *section_arg(const ap_directive_t *sec, apr_pool_t *p)
+{
+    char *a = apr_pstrdup(p, sec->args ? sec->args : "");
+    size_t n = strlen(a);
+
+    if (n && a[n - 1] == '>') {
+        a[--n] = '\0';
+    }
+    if (n >= 2 && (a[0] == '"' || a[0] == '\'') && a[n - 1] == a[0]) {
+        a[n - 1] = '\0';
+        a++;
+    }
+    return a;
+}
+
+static int has_child(const ap_directive_t *first, const char *name)
+{
+    const ap_directive_t *c;
+
+    for (c = first; c; c = c->next) {
+        if (!strcasecmp(c->directive, name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Nonzero when directive @a name applies to section @a sec: set in it, in
+ * an enclosing scope, or in an earlier-merged section of the same kind
+ * whose path is a prefix of this one (<Location /api> for /api/v1).
+ */
+static int visible_in(const ap_directive_t *sec, const char *name,
+                      apr_pool_t *p)
+{
+    const ap_directive_t *scope, *c;
+    const char *path = sec ? section_arg(sec, p) : NULL;
+
+    if (sec && has_child(sec->first_child, name)) {
+        return 1;
+    }
+    for (scope = sec ? sec->parent : NULL;; scope = scope->parent) {
+        const ap_directive_t *first = scope ? scope->first_child
+                                            : ap_conftree;
+        if (has_child(first, name)) {
+            return 1;
+        }
+        for (c = first; sec && c; c = c->next) {
+            if (c != sec && !strcasecmp(c->directive, sec->directive)
+                && !strncmp(path, section_arg(c, p),
+                            strlen(section_arg(c, p)))
+                && has_child(c->first_child, name)) {
+                return 1;
+            }
+        }
+        if (!scope) {
+            return 0;
+        }
+    }
+}
+
+/* The server_rec a node belongs to: its <VirtualHost>, else the main. */
+static server_rec *server_of(const ap_directive_t *node, server_rec *main_s)
+{
+    const ap_directive_t *vh;
+    server_rec *s;
+
+    for (vh = node; vh; vh = vh->parent) {
+        if (!strcasecmp(vh->directive, "<VirtualHost")) {
+            break;
+        }
+    }
+    if (!vh) {
+        return main_s;
+    }
+    for (s = main_s->next; s; s = s->next) {
+        if (s->defn_name && !strcmp(s->defn_name, vh->filename)
+            && s->defn_line_number == (unsigned)vh->line_num) {
+            return s;
+        }
+    }
+    return main_s;
+}
+
+static int check_protected(const ap_directive_t *node, server_rec *main_s,
+                           apr_pool_t *p)
+{
+    int failed = 0;
+
+    for (; node; node = node->next) {
+        if (node->first_child) {
+            failed |= check_protected(node->first_child, main_s, p);
+        }
+        if (!strcasecmp(node->directive, "AuthType") && node->args
+            && !strcasecmp(section_arg(node, p), OA2_AUTH_TYPE)) {
+            server_rec *s = server_of(node, main_s);
+            const oa2_server_conf_t *sc =
+                ap_get_module_config(s->module_config, &oauth2_module);
+            const ap_directive_t *sec = node->parent;
+            const char *where = sec ? apr_pstrcat(p, sec->directive, " ",
+                                                  section_arg(sec, p), ">",
+                                                  NULL)
+                                    : "server config";
+            const char *missing = NULL;
+
+            if (!(sc->issuer && sc->keys)
+                && !visible_in(sec, "OAuth2VerifyJWKSFile", p)) {
+                missing = "no key source: set OAuth2Issuer and "
+                          "OAuth2SigningKey in this virtual host, or "
+                          "OAuth2VerifyJWKSFile";
+            }
+            else if (!sc->issuer
+                     && !visible_in(sec, "OAuth2VerifyIssuer", p)) {
+                missing = "no issuer to demand: set OAuth2VerifyIssuer";
+            }
+            else if (!sc->issuer && !sc->default_audience
+                     && !visible_in(sec, "OAuth2Audience", p)) {
+                missing = "no audience to demand: set OAuth2Audience";
+            }
+            if (missing) {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                             "OA2-00130: AuthType OAuth2 in %s (%s:%d) has "
+                             "%s", where, node->filename, node->line_num,
+                             missing);
+                failed = 1;
+            }
+        }
+    }
+    return failed;
+}
+
+static int check_servers(server_rec *main_s, apr_pool_t *pconf)
+{
+    server_rec *s;
+    int failed = 0;
+
+    for (s = main_s; s; s = s->next) {
+        oa2_server_conf_t *sc = ap_get_module_config(s->module_config,
+                                                     &oauth2_module);
+        const char *name = apr_psprintf(pconf, "%s:%d (%s:%u)",
+                                        s->server_hostname, s->port,
+                                        s->defn_name ? s->defn_name : "-",
+                                        s->defn_line_number);
+        if (sc->issuer && !sc->keys) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         "OA2-00131: OAuth2Issuer %s in %s needs at least "
+                         "one OAuth2SigningKey in the same virtual host",
+                         sc->issuer, name);
+            failed = 1;
+        }
+        if (sc->keys) {
+            sc->jwks_json = oa2_keys_jwks_json(sc->keys, pconf);
+        }
+    }
+    return failed;
+}
+
+static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                        apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    if (check_servers(s, pconf) | check_protected(ap_conftree, s, ptemp)) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+void oa2_check_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
+}

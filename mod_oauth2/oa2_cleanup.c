@@ -1,0 +1,64 @@
+/* Binding foreign objects to APR pools. */
+#include <stdlib.h>
+
+#include "oa2_cleanup.h"
+
+static apr_status_t json_cleanup(void *data)
+{
+    json_decref(data);
+    return APR_SUCCESS;
+}
+
+static apr_status_t pkey_cleanup(void *data)
+{
+    EVP_PKEY_free(data);
+    return APR_SUCCESS;
+}
+
+static apr_status_t bio_cleanup(void *data)
+{
+    BIO_free(data);
+    return APR_SUCCESS;
+}
+
+static apr_status_t malloced_cleanup(void *data)
+{
+    free(data);
+    return APR_SUCCESS;
+}
+
+json_t *oa2_cleanup_json(json_t *json, apr_pool_t *p)
+{
+    if (json) {
+        apr_pool_cleanup_register(p, json, json_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return json;
+}
+
+EVP_PKEY *oa2_cleanup_pkey(EVP_PKEY *pkey, apr_pool_t *p)
+{
+    if (pkey) {
+        apr_pool_cleanup_register(p, pkey, pkey_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return pkey;
+}
+
+BIO *oa2_cleanup_bio(BIO *bio, apr_pool_t *p)
+{
+    if (bio) {
+        apr_pool_cleanup_register(p, bio, bio_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return bio;
+}
+
+char *oa2_cleanup_malloced(char *buf, apr_pool_t *p)
+{
+    if (buf) {
+        apr_pool_cleanup_register(p, buf, malloced_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return buf;
+}

@@ -1,0 +1,28 @@
+/**
+ * @file oa2_cleanup.h
+ * @brief Bind foreign objects (OpenSSL, jansson) to an APR pool.
+ *
+ * Every EVP_PKEY, BIO, json_t is handed to one of these on the line after it
+ * is created, so there is no hand-written free path anywhere in the core.
+ */
+#ifndef OA2_CLEANUP_H
+#define OA2_CLEANUP_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+
+/** Decref @a json when @a p is cleared; returns @a json (NULL passes). */
+json_t *oa2_cleanup_json(json_t *json, apr_pool_t *p);
+
+/** Free @a pkey when @a p is cleared; returns @a pkey (NULL passes). */
+EVP_PKEY *oa2_cleanup_pkey(EVP_PKEY *pkey, apr_pool_t *p);
+
+/** Free @a bio when @a p is cleared; returns @a bio (NULL passes). */
+BIO *oa2_cleanup_bio(BIO *bio, apr_pool_t *p);
+
+/** Free a malloc()ed buffer (jansson's dumps) when @a p is cleared. */
+char *oa2_cleanup_malloced(char *buf, apr_pool_t *p);
+
+#endif /* OA2_CLEANUP_H */

@@ -1,0 +1,63 @@
+/* Scope strings of RFC 6749 §3.3. */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "oa2_scope.h"
+
+int oa2_scope_contains(const char *scopes, const char *scope)
+{
+    size_t n = strlen(scope);
+    const char *s = scopes;
+
+    if (!scopes || !n) {
+        return 0;
+    }
+    while ((s = strstr(s, scope)) != NULL) {
+        if ((s == scopes || s[-1] == ' ') && (s[n] == ' ' || s[n] == '\0')) {
+            return 1;
+        }
+        s += n;
+    }
+    return 0;
+}
+
+int oa2_scope_token_valid(const char *scope)
+{
+    const unsigned char *c = (const unsigned char *)scope;
+
+    if (!*c) {
+        return 0;
+    }
+    /* scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) */
+    for (; *c; c++) {
+        if (*c < 0x21 || *c > 0x7e || *c == '"' || *c == '\\') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void oa2_scope_union(apr_array_header_t *list, const char *scopes,
+                     apr_pool_t *p)
+{
+    char *copy = apr_pstrdup(p, scopes), *last, *tok;
+    int i;
+
+    for (tok = apr_strtok(copy, " ", &last); tok;
+         tok = apr_strtok(NULL, " ", &last)) {
+        for (i = 0; i < list->nelts; i++) {
+            if (!strcmp(APR_ARRAY_IDX(list, i, const char *), tok)) {
+                break;
+            }
+        }
+        if (i == list->nelts) {
+            APR_ARRAY_PUSH(list, const char *) = tok;
+        }
+    }
+}
+
+const char *oa2_scope_join(const apr_array_header_t *list, apr_pool_t *p)
+{
+    return apr_array_pstrcat(p, list, ' ');
+}

@@ -1,0 +1,152 @@
+/* Access tokens as a resource server sees them: RFC 9068 validation. */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "oa2_cleanup.h"
+#include "oa2_token.h"
+
+#define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
+
+/* A printable string claim, or NULL (control characters never reach
+ * r->user, the environment or a log line). */
+static const char *printable_claim(json_t *claims, const char *name)
+{
+    const char *s = json_string_value(json_object_get(claims, name));
+    const unsigned char *c;
+
+    if (!s || !*s) {
+        return NULL;
+    }
+    for (c = (const unsigned char *)s; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f) {
+            return NULL;
+        }
+    }
+    return s;
+}
+
+static int audience_matches(json_t *aud, const char *want)
+{
+    size_t i;
+    json_t *v;
+
+    if (json_is_string(aud)) {
+        return !strcmp(json_string_value(aud), want);
+    }
+    json_array_foreach(aud, i, v) {
+        if (json_is_string(v) && !strcmp(json_string_value(v), want)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
+                                const oa2_token_policy_t *policy,
+                                apr_int64_t now, oa2_err_t *err,
+                                apr_pool_t *p)
+{
+    oa2_jwt_t *jwt;
+    oa2_token_t *t;
+    json_t *claims, *exp, *nbf, *iat, *scope;
+    const char *iss;
+    apr_status_t rv;
+
+    if (!policy->keys || !policy->issuer || !policy->audience) {
+        return oa2_err_set(err, 500, "server_error", "OA2-00050",
+                           "no key source, issuer or audience configured");
+    }
+    rv = oa2_jwt_verify(&jwt, token, strlen(token), policy->keys, "at+jwt",
+                        err, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    claims = jwt->claims;
+    iss = json_string_value(json_object_get(claims, "iss"));
+    if (!iss || strcmp(iss, policy->issuer)) {
+        return INVALID("OA2-00051", "the token is from another issuer");
+    }
+    if (!audience_matches(json_object_get(claims, "aud"), policy->audience)) {
+        return INVALID("OA2-00052", "the token is for another audience");
+    }
+    exp = json_object_get(claims, "exp");
+    if (!json_is_number(exp)) {
+        return INVALID("OA2-00053", "the token has no expiry");
+    }
+    if ((double)now >= json_number_value(exp) + OA2_TOKEN_LEEWAY) {
+        return INVALID("OA2-00054", "the token has expired");
+    }
+    nbf = json_object_get(claims, "nbf");
+    if (nbf && (!json_is_number(nbf)
+                || (double)now + OA2_TOKEN_LEEWAY < json_number_value(nbf))) {
+        return INVALID("OA2-00055", "the token is not valid yet");
+    }
+    iat = json_object_get(claims, "iat");
+    if (!json_is_number(iat)
+        || (double)now + OA2_TOKEN_LEEWAY < json_number_value(iat)) {
+        return INVALID("OA2-00056", "the token's issue time is missing "
+                                    "or in the future");
+    }
+    scope = json_object_get(claims, "scope");
+    if (scope && !json_is_string(scope)) {
+        return INVALID("OA2-00057", "the token's scope is not a string");
+    }
+    t = apr_pcalloc(p, sizeof(*t));
+    t->jwt = jwt;
+    t->sub = printable_claim(claims, "sub");
+    t->client_id = printable_claim(claims, "client_id");
+    t->jti = printable_claim(claims, "jti");
+    if (!t->sub || !t->client_id || !t->jti) {
+        return INVALID("OA2-00058", "the token lacks a printable sub, "
+                                    "client_id or jti");
+    }
+    t->scope = scope ? json_string_value(scope) : "";
+    t->exp = (apr_int64_t)json_number_value(exp);
+    *tok = t;
+    return APR_SUCCESS;
+}
+
+static int value_equals(json_t *v, const char *value)
+{
+    char buf[64];
+
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return !strcmp(json_string_value(v), value);
+    case JSON_INTEGER:
+        apr_snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+                     json_integer_value(v));
+        return !strcmp(buf, value);
+    case JSON_TRUE:
+        return !strcmp(value, "true");
+    case JSON_FALSE:
+        return !strcmp(value, "false");
+    default:
+        return 0;
+    }
+}
+
+int oa2_token_claim_equals(const oa2_token_t *tok, const char *name,
+                           const char *value)
+{
+    json_t *claim = json_object_get(tok->jwt->claims, name);
+    json_t *v;
+    size_t i;
+
+    if (json_is_array(claim)) {
+        json_array_foreach(claim, i, v) {
+            if (value_equals(v, value)) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    return claim ? value_equals(claim, value) : 0;
+}
+
+const char *oa2_token_claims_json(const oa2_token_t *tok, apr_pool_t *p)
+{
+    return oa2_cleanup_malloced(json_dumps(tok->jwt->claims, JSON_COMPACT),
+                                p);
+}

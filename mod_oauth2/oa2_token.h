@@ -1,0 +1,57 @@
+/**
+ * @file oa2_token.h
+ * @brief Access tokens as a resource server sees them (RFC 9068).
+ */
+#ifndef OA2_TOKEN_H
+#define OA2_TOKEN_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+#include "oa2_err.h"
+#include "oa2_jwt.h"
+#include "oa2_keys.h"
+
+/** Leeway on exp, nbf and iat, in seconds (SPEC: 60 s). */
+#define OA2_TOKEN_LEEWAY 60
+
+/** What a location demands of a token. */
+typedef struct oa2_token_policy_t {
+    const oa2_keyset_t *keys; /* keys that may have signed it */
+    const char *issuer;       /* the iss demanded */
+    const char *audience;     /* an aud value demanded */
+} oa2_token_policy_t;
+
+/** A validated access token. */
+typedef struct oa2_token_t {
+    oa2_jwt_t *jwt;          /* the verified JWT */
+    const char *sub;         /* subject: becomes r->user */
+    const char *client_id;   /* the client it was issued to */
+    const char *scope;       /* space-separated scopes, "" when none */
+    const char *jti;         /* the token's id */
+    apr_int64_t exp;         /* expiry, seconds since the epoch */
+} oa2_token_t;
+
+/**
+ * Verify a bearer access token against @a policy at time @a now.
+ * Checks the signature (alg pinned to the key), typ at+jwt, iss, aud
+ * (string or array), exp and nbf and iat with OA2_TOKEN_LEEWAY, and the
+ * presence of sub, client_id and jti (RFC 9068 §2.2).
+ * @return APR_SUCCESS, or a 401 invalid_token error
+ */
+apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
+                                const oa2_token_policy_t *policy,
+                                apr_int64_t now, oa2_err_t *err,
+                                apr_pool_t *p);
+
+/**
+ * Nonzero when claim @a name equals @a value: a string claim by equality,
+ * a number or boolean by its JSON spelling, an array when any element does.
+ */
+int oa2_token_claim_equals(const oa2_token_t *tok, const char *name,
+                           const char *value);
+
+/** The claims as compact JSON (for OAUTH2_CLAIMS). */
+const char *oa2_token_claims_json(const oa2_token_t *tok, apr_pool_t *p);
+
+#endif /* OA2_TOKEN_H */
