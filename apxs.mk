@@ -6,6 +6,7 @@
 #   make -f apxs.mk asan       unit tests under AddressSanitizer + UBSan
 #   make -f apxs.mk lint       log id and layout checks
 #   make -f apxs.mk deps       install build and test packages (sudo)
+#   make -f apxs.mk bench      bearer-check cost vs bare signature (bench/)
 #   make -f apxs.mk clean
 
 APXS      ?= apxs
@@ -71,3 +72,13 @@ clean:
 	    $(UNIT_BIN) t/__pycache__ .pytest_cache
 
 .PHONY: all unit asan integration test lint deps install clean
+
+# --- benchmarks (not part of the test suite) --------------------------------
+bench/bearer_cost: bench/bearer_cost.c $(CORE_SRC) $(HEADERS)
+	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
+	    bench/bearer_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
+
+bench: bench/bearer_cost $(MODULE)
+	sh bench/run.sh
+
+.PHONY: bench

@@ -69,7 +69,7 @@ static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
     }
     if (!err->error) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "OA2-00103: no bearer token in the request");
+                      "%s: no bearer token in the request", err->log_id);
     }
     else if (err->status == HTTP_BAD_REQUEST) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,

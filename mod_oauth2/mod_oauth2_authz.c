@@ -94,11 +94,14 @@ static authz_status token_or_status(request_rec *r, const char *provider,
     return AUTHZ_GRANTED;
 }
 
+/* Deny: log why for the admin, leave the client's reason for the
+ * challenge. */
 static authz_status refuse(request_rec *r, const char *log_id,
-                           const char *description)
+                           const char *description, const char *detail)
 {
     oa2_err_t err;
 
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s: %s", log_id, detail);
     oa2_err_set(&err, HTTP_FORBIDDEN, "insufficient_scope", log_id,
                 description);
     oa2_authn_fail(r, &err);
@@ -129,11 +132,11 @@ static authz_status check_scope(request_rec *r, const char *line,
     }
     oa2_scope_union(rq->need_scope, apr_array_pstrcat(r->pool, args->words,
                                                       ' '), r->pool);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "OA2-00110: token of %s (client %s) lacks scope \"%s\" "
-                  "for %s", tok->sub, tok->client_id, line, r->uri);
-    return refuse(r, "OA2-00110", "the token lacks the scope this resource "
-                                  "needs");
+    return refuse(r, "OA2-00110",
+                  "the token lacks the scope this resource needs",
+                  apr_psprintf(r->pool, "token of %s (client %s) lacks "
+                               "scope \"%s\" for %s", tok->sub,
+                               tok->client_id, line, r->uri));
 }
 
 static authz_status check_claim(request_rec *r, const char *line,
@@ -155,12 +158,11 @@ static authz_status check_claim(request_rec *r, const char *line,
             return AUTHZ_GRANTED;
         }
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "OA2-00111: token of %s: claim %s does not match "
-                  "\"Require oauth2-claim %s\" for %s", tok->sub, name, line,
-                  r->uri);
-    return refuse(r, "OA2-00111", "a claim of the token is not one this "
-                                  "resource accepts");
+    return refuse(r, "OA2-00111",
+                  "a claim of the token is not one this resource accepts",
+                  apr_psprintf(r->pool, "token of %s: claim %s does not "
+                               "match \"Require oauth2-claim %s\" for %s",
+                               tok->sub, name, line, r->uri));
 }
 
 static authz_status check_client(request_rec *r, const char *line,
@@ -180,11 +182,12 @@ static authz_status check_client(request_rec *r, const char *line,
             return AUTHZ_GRANTED;
         }
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "OA2-00112: token of %s was issued to client %s, not one "
-                  "of \"%s\" for %s", tok->sub, tok->client_id, line, r->uri);
-    return refuse(r, "OA2-00112", "the token was issued to a client this "
-                                  "resource does not accept");
+    return refuse(r, "OA2-00112",
+                  "the token was issued to a client this resource does "
+                  "not accept",
+                  apr_psprintf(r->pool, "token of %s was issued to client "
+                               "%s, not one of \"%s\" for %s", tok->sub,
+                               tok->client_id, line, r->uri));
 }
 
 static const authz_provider scope_provider = {&check_scope, &parse_scope};

@@ -65,8 +65,8 @@ apr_status_t oa2_bearer_from_header(const char **token, const char *header,
     while (*s == '=') {
         s++;
     }
-    if (*s == ',' || strchr(s, ',')) {
-        return oa2_err_set(err, 400, "invalid_request", "OA2-00040",
+    if (strchr(s, ',')) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-00043",
                            "more than one Authorization header");
     }
     if (*s) {

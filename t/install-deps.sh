@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install what building and testing mod_oauth2 needs on Debian/Ubuntu.
+# Uses sudo unless already root; safe to run again.
+set -e
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+    SUDO=sudo
+fi
+PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
+ libaprutil1-dbd-sqlite3 libssl-dev libjansson-dev openssl curl
+ python3 python3-pytest python3-jwt python3-cryptography python3-requests"
+missing=
+for pkg in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" \
+        || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+    echo "installing:$missing"
+    $SUDO apt-get update -q
+    $SUDO env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends $missing
+fi

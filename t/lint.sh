@@ -1,0 +1,31 @@
+#!/bin/sh
+# House rules that a compiler does not check. Exits non-zero on a breach.
+set -e
+cd "$(dirname "$0")/.."
+status=0
+fail() { echo "lint: $*" >&2; status=1; }
+
+# 1. The core never includes an httpd header.
+if grep -nE '#include *[<"](httpd|http_[a-z_]*|ap_[a-z_]*|mod_[a-z_0-9]*|util_[a-z_]*)\.h' \
+        mod_oauth2/oa2_*.c mod_oauth2/oa2_*.h; then
+    fail "an httpd header is included in the core (oa2_*)"
+fi
+
+# 2. Each OA2-nnnnn log id is used at one place, and is below LOGID_NEXT.
+dups=$(grep -ohE 'OA2-[0-9]{5}' mod_oauth2/*.c | sort | uniq -d)
+[ -z "$dups" ] || fail "log ids used more than once: $dups"
+next=$(sed 's/OA2-0*//' mod_oauth2/LOGID_NEXT)
+for id in $(grep -ohE 'OA2-[0-9]{5}' mod_oauth2/*.c | sed 's/OA2-0*//' | sort -u); do
+    [ "$id" -lt "$next" ] || fail "log id OA2-$id is not below LOGID_NEXT"
+done
+
+# 3. Every config field is set in its create and its merge function.
+/usr/bin/python3 t/lint_config.py || status=1
+
+# 4. No tabs, no trailing white space in C sources.
+if grep -nP '\t| +$' mod_oauth2/*.[ch]; then
+    fail "tabs or trailing white space in mod_oauth2/"
+fi
+
+[ $status = 0 ] && echo "lint: ok"
+exit $status
