@@ -27,17 +27,14 @@
 static void mint(const char **token, const oa2_key_t *key, apr_int64_t now,
                  apr_pool_t *p)
 {
-    json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s}",
-                               "iss", "https://as.example",
-                               "sub", "alice", "aud", "https://api.example",
-                               "exp", (json_int_t)(now + 3600),
-                               "iat", (json_int_t)now, "jti", "bench-1",
-                               "client_id", "bench-client",
-                               "scope", "read write");
+    json_t *claims = json_pack(
+        "{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "iss", "https://as.example",
+        "sub", "alice", "aud", "https://api.example", "exp",
+        (json_int_t)(now + 3600), "iat", (json_int_t)now, "jti", "bench-1",
+        "client_id", "bench-client", "scope", "read write");
     oa2_err_t err;
 
-    if (oa2_jwt_sign(token, key, "at+jwt", claims, &err, p)
-        != APR_SUCCESS) {
+    if (oa2_jwt_sign(token, key, "at+jwt", claims, &err, p) != APR_SUCCESS) {
         fprintf(stderr, "sign: %s\n", err.description);
         exit(1);
     }
@@ -60,8 +57,8 @@ static unsigned char *evp_signature(const oa2_key_t *key, const char *token,
         return raw;
     }
     sig = ECDSA_SIG_new();
-    ECDSA_SIG_set0(sig, BN_bin2bn(raw, 32, NULL), BN_bin2bn(raw + 32, 32,
-                                                            NULL));
+    ECDSA_SIG_set0(sig, BN_bin2bn(raw, 32, NULL),
+                   BN_bin2bn(raw + 32, 32, NULL));
     n = i2d_ECDSA_SIG(sig, &der);
     ECDSA_SIG_free(sig);
     *len = (size_t)n;
@@ -117,10 +114,10 @@ int main(int argc, char **argv)
     t1 = apr_time_now();
     for (i = 0; i < n; i++) {
         EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        if (EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key->pkey)
-                != 1
-            || EVP_DigestVerify(ctx, sig, siglen,
-                                (const unsigned char *)token, inlen) != 1) {
+        if (EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) != 1
+            || EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)token,
+                                inlen)
+                != 1) {
             fprintf(stderr, "bare verify failed\n");
             return 1;
         }

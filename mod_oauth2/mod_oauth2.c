@@ -21,15 +21,14 @@ static void register_hooks(apr_pool_t *p)
 
 /* Built with -fvisibility=hidden: the module record is the one export. */
 __attribute__((visibility("default")))
-AP_DECLARE_MODULE(oauth2) = {
-    STANDARD20_MODULE_STUFF,
-    oa2_config_create_dir,
-    oa2_config_merge_dir,
-    oa2_config_create_server,
-    oa2_config_merge_server,
-    oa2_config_cmds,
-    register_hooks,
+AP_DECLARE_MODULE(oauth2) = {STANDARD20_MODULE_STUFF,
+                             oa2_config_create_dir,
+                             oa2_config_merge_dir,
+                             oa2_config_create_server,
+                             oa2_config_merge_server,
+                             oa2_config_cmds,
+                             register_hooks,
 #if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
-    AP_MODULE_FLAG_ALWAYS_MERGE
+                             AP_MODULE_FLAG_ALWAYS_MERGE
 #endif
 };

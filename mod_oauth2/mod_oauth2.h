@@ -37,9 +37,9 @@ typedef struct oa2_dir_conf_t {
 
 /** What the request learned about its bearer token, for later hooks. */
 typedef struct oa2_request_t {
-    oa2_token_t *token;            /* the validated token, or NULL */
-    oa2_err_t err;                 /* why authn or authz failed */
-    int failed;                    /* nonzero once err is set */
+    oa2_token_t *token;             /* the validated token, or NULL */
+    oa2_err_t err;                  /* why authn or authz failed */
+    int failed;                     /* nonzero once err is set */
     apr_array_header_t *need_scope; /* scopes a failed Require asked for */
 } oa2_request_t;
 

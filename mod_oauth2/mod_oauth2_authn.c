@@ -21,8 +21,7 @@ APLOG_USE_MODULE(oauth2);
 
 oa2_request_t *oa2_authn_request(request_rec *r)
 {
-    oa2_request_t *rq = ap_get_module_config(r->request_config,
-                                             &oauth2_module);
+    oa2_request_t *rq = ap_get_module_config(r->request_config, &oauth2_module);
     if (!rq) {
         rq = apr_pcalloc(r->pool, sizeof(*rq));
         ap_set_module_config(r->request_config, &oauth2_module, rq);
@@ -35,8 +34,8 @@ oa2_token_t *oa2_authn_token(request_rec *r)
     /* Subrequests and internal redirects keep r->user without running
      * authn again; their token is the one of the request they came from. */
     for (; r; r = r->main ? r->main : r->prev) {
-        oa2_request_t *rq = ap_get_module_config(r->request_config,
-                                                 &oauth2_module);
+        oa2_request_t *rq =
+            ap_get_module_config(r->request_config, &oauth2_module);
         if (rq && rq->token) {
             return rq->token;
         }
@@ -79,7 +78,8 @@ static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
     else {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "OA2-00101: bearer token rejected (%s): %s "
-                      "(token sha256 %s)", err->log_id, err->description,
+                      "(token sha256 %s)",
+                      err->log_id, err->description,
                       token ? oa2_hash_tag(token, r->pool) : "-");
     }
     ap_note_auth_failure(r);
@@ -117,18 +117,19 @@ static int check_authn(request_rec *r)
     policy.audience = oa2_config_audience(d, s);
     if (!policy.keys || !policy.issuer || !policy.audience) {
         oa2_err_setf(&err, HTTP_INTERNAL_SERVER_ERROR, NULL, "OA2-00120",
-                     r->pool, "AuthType OAuth2 for %s has no %s: set "
+                     r->pool,
+                     "AuthType OAuth2 for %s has no %s: set "
                      "OAuth2Issuer and OAuth2SigningKey in this virtual "
                      "host, or OAuth2VerifyJWKSFile, OAuth2VerifyIssuer and "
-                     "OAuth2Audience for this location", r->uri,
-                     !policy.keys ? "key source"
-                     : !policy.issuer ? "issuer" : "audience");
+                     "OAuth2Audience for this location",
+                     r->uri,
+                     !policy.keys         ? "key source"
+                         : !policy.issuer ? "issuer"
+                                          : "audience");
         return refuse(r, &err, NULL);
     }
-    rv = oa2_bearer_from_header(&token,
-                                apr_table_get(r->headers_in,
-                                              "Authorization"),
-                                &err, r->pool);
+    rv = oa2_bearer_from_header(
+        &token, apr_table_get(r->headers_in, "Authorization"), &err, r->pool);
     if (rv == APR_ENOENT) {
         oa2_err_set(&err, HTTP_UNAUTHORIZED, NULL, "OA2-00103", NULL);
         return refuse(r, &err, NULL);
@@ -144,8 +145,8 @@ static int check_authn(request_rec *r)
     export_identity(r, tok);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00104: bearer token accepted: sub=%s client_id=%s "
-                  "scope=\"%s\" kid=%s", tok->sub, tok->client_id,
-                  tok->scope, tok->jwt->key->kid);
+                  "scope=\"%s\" kid=%s",
+                  tok->sub, tok->client_id, tok->scope, tok->jwt->key->kid);
     return OK;
 }
 

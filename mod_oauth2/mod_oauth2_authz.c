@@ -23,8 +23,8 @@ typedef struct require_args_t {
 } require_args_t;
 
 /* Split @a line into words; zero when fewer than @a min_words. */
-static int parse_words(cmd_parms *cmd, const char *line,
-                       const void **parsed, int min_words)
+static int parse_words(cmd_parms *cmd, const char *line, const void **parsed,
+                       int min_words)
 {
     require_args_t *args = apr_pcalloc(cmd->pool, sizeof(*args));
     const char *w;
@@ -50,8 +50,10 @@ static const char *parse_scope(cmd_parms *cmd, const char *line,
     for (i = 0; i < args->words->nelts; i++) {
         const char *scope = APR_ARRAY_IDX(args->words, i, const char *);
         if (!oa2_scope_token_valid(scope)) {
-            return apr_psprintf(cmd->pool, "Require oauth2-scope: '%s' is "
-                                "not a valid scope token", scope);
+            return apr_psprintf(cmd->pool,
+                                "Require oauth2-scope: '%s' is "
+                                "not a valid scope token",
+                                scope);
         }
     }
     return NULL;
@@ -87,8 +89,8 @@ static authz_status token_or_status(request_rec *r, const char *provider,
     if (!*tok) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "OA2-00114: Require %s needs AuthType OAuth2 for %s "
-                      "(the user was authenticated otherwise)", provider,
-                      r->uri);
+                      "(the user was authenticated otherwise)",
+                      provider, r->uri);
         return AUTHZ_DENIED;
     }
     return AUTHZ_GRANTED;
@@ -130,13 +132,14 @@ static authz_status check_scope(request_rec *r, const char *line,
     if (!rq->need_scope) {
         rq->need_scope = apr_array_make(r->pool, 4, sizeof(const char *));
     }
-    oa2_scope_union(rq->need_scope, apr_array_pstrcat(r->pool, args->words,
-                                                      ' '), r->pool);
+    oa2_scope_union(rq->need_scope,
+                    apr_array_pstrcat(r->pool, args->words, ' '), r->pool);
     return refuse(r, "OA2-00110",
                   "the token lacks the scope this resource needs",
-                  apr_psprintf(r->pool, "token of %s (client %s) lacks "
-                               "scope \"%s\" for %s", tok->sub,
-                               tok->client_id, line, r->uri));
+                  apr_psprintf(r->pool,
+                               "token of %s (client %s) lacks "
+                               "scope \"%s\" for %s",
+                               tok->sub, tok->client_id, line, r->uri));
 }
 
 static authz_status check_claim(request_rec *r, const char *line,
@@ -152,15 +155,15 @@ static authz_status check_claim(request_rec *r, const char *line,
         return st;
     }
     for (i = 1; i < args->words->nelts; i++) {
-        if (oa2_token_claim_equals(tok, name,
-                                   APR_ARRAY_IDX(args->words, i,
-                                                 const char *))) {
+        if (oa2_token_claim_equals(
+                tok, name, APR_ARRAY_IDX(args->words, i, const char *))) {
             return AUTHZ_GRANTED;
         }
     }
     return refuse(r, "OA2-00111",
                   "a claim of the token is not one this resource accepts",
-                  apr_psprintf(r->pool, "token of %s: claim %s does not "
+                  apr_psprintf(r->pool,
+                               "token of %s: claim %s does not "
                                "match \"Require oauth2-claim %s\" for %s",
                                tok->sub, name, line, r->uri));
 }
@@ -185,15 +188,15 @@ static authz_status check_client(request_rec *r, const char *line,
     return refuse(r, "OA2-00112",
                   "the token was issued to a client this resource does "
                   "not accept",
-                  apr_psprintf(r->pool, "token of %s was issued to client "
-                               "%s, not one of \"%s\" for %s", tok->sub,
-                               tok->client_id, line, r->uri));
+                  apr_psprintf(r->pool,
+                               "token of %s was issued to client "
+                               "%s, not one of \"%s\" for %s",
+                               tok->sub, tok->client_id, line, r->uri));
 }
 
 static const authz_provider scope_provider = {&check_scope, &parse_scope};
 static const authz_provider claim_provider = {&check_claim, &parse_claim};
-static const authz_provider client_provider = {&check_client,
-                                               &parse_client};
+static const authz_provider client_provider = {&check_client, &parse_client};
 
 void oa2_authz_register_hooks(apr_pool_t *p)
 {

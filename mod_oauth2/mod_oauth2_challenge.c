@@ -21,16 +21,32 @@
 #include "oa2_bearer.h"
 #include "oa2_scope.h"
 
-#define FORBIDDEN_BODY \
-    "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n" \
-    "<html><head>\n<title>403 Forbidden</title>\n</head><body>\n" \
-    "<h1>Forbidden</h1>\n<p>The access token does not grant access to " \
+#define FORBIDDEN_BODY                                                         \
+    "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"                   \
+    "<html><head>\n<title>403 Forbidden</title>\n</head><body>\n"              \
+    "<h1>Forbidden</h1>\n<p>The access token does not grant access to "        \
     "this resource.</p>\n</body></html>\n"
 
+/* The realm as plain text: mod_authn_core hands AuthName out already
+ * quote-escaped for mod_auth_basic's use; undo that, because
+ * oa2_bearer_challenge() escapes it (and a lone trailing backslash) itself. */
 static const char *realm_of(request_rec *r)
 {
     const char *name = ap_auth_name(r);
-    return name ? name : r->server->server_hostname;
+    char *plain, *o;
+
+    if (!name) {
+        return r->server->server_hostname;
+    }
+    plain = o = apr_palloc(r->pool, strlen(name) + 1);
+    for (; *name; name++) {
+        if (*name == '\\' && name[1]) {
+            name++;
+        }
+        *o++ = *name;
+    }
+    *o = '\0';
+    return plain;
 }
 
 static void set_challenge(request_rec *r, oa2_request_t *rq)
@@ -42,16 +58,17 @@ static void set_challenge(request_rec *r, oa2_request_t *rq)
     if (!rq->failed && rq->token) {
         /* Another Require (say "Require user") refused a valid token. */
         oa2_err_set(&fallback, HTTP_FORBIDDEN, "insufficient_scope",
-                    "OA2-00113", "the token does not grant access to this "
+                    "OA2-00113",
+                    "the token does not grant access to this "
                     "resource");
         err = &fallback;
     }
     if (rq->need_scope && rq->need_scope->nelts) {
         scope = oa2_scope_join(rq->need_scope, r->pool);
     }
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   oa2_bearer_challenge(realm_of(r), err, scope, NULL,
-                                        r->pool));
+    apr_table_setn(
+        r->err_headers_out, "WWW-Authenticate",
+        oa2_bearer_challenge(realm_of(r), err, scope, NULL, r->pool));
 }
 
 static int note_auth_failure(request_rec *r, const char *auth_type)
@@ -68,8 +85,7 @@ static int note_auth_failure(request_rec *r, const char *auth_type)
 
 static void insert_error_filter(request_rec *r)
 {
-    oa2_request_t *rq = ap_get_module_config(r->request_config,
-                                             &oauth2_module);
+    oa2_request_t *rq = ap_get_module_config(r->request_config, &oauth2_module);
     int converted = 0;
 
     /* Only a request whose token was valid can lack privileges. */

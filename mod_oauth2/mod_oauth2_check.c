@@ -59,15 +59,13 @@ static int visible_in(const ap_directive_t *sec, const char *name,
         return 1;
     }
     for (scope = sec ? sec->parent : NULL;; scope = scope->parent) {
-        const ap_directive_t *first = scope ? scope->first_child
-                                            : ap_conftree;
+        const ap_directive_t *first = scope ? scope->first_child : ap_conftree;
         if (has_child(first, name)) {
             return 1;
         }
         for (c = first; sec && c; c = c->next) {
             if (c != sec && !strcasecmp(c->directive, sec->directive)
-                && !strncmp(path, section_arg(c, p),
-                            strlen(section_arg(c, p)))
+                && !strncmp(path, section_arg(c, p), strlen(section_arg(c, p)))
                 && has_child(c->first_child, name)) {
                 return 1;
             }
@@ -116,10 +114,10 @@ static int check_protected(const ap_directive_t *node, server_rec *main_s,
             const oa2_server_conf_t *sc =
                 ap_get_module_config(s->module_config, &oauth2_module);
             const ap_directive_t *sec = node->parent;
-            const char *where = sec ? apr_pstrcat(p, sec->directive, " ",
-                                                  section_arg(sec, p), ">",
-                                                  NULL)
-                                    : "server config";
+            const char *where = sec
+                ? apr_pstrcat(p, sec->directive, " ", section_arg(sec, p), ">",
+                              NULL)
+                : "server config";
             const char *missing = NULL;
 
             if (!(sc->issuer && sc->keys)
@@ -128,8 +126,7 @@ static int check_protected(const ap_directive_t *node, server_rec *main_s,
                           "OAuth2SigningKey in this virtual host, or "
                           "OAuth2VerifyJWKSFile";
             }
-            else if (!sc->issuer
-                     && !visible_in(sec, "OAuth2VerifyIssuer", p)) {
+            else if (!sc->issuer && !visible_in(sec, "OAuth2VerifyIssuer", p)) {
                 missing = "no issuer to demand: set OAuth2VerifyIssuer";
             }
             else if (!sc->issuer && !sc->default_audience
@@ -139,8 +136,8 @@ static int check_protected(const ap_directive_t *node, server_rec *main_s,
             if (missing) {
                 ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                              "OA2-00130: AuthType OAuth2 in %s (%s:%d) has "
-                             "%s", where, node->filename, node->line_num,
-                             missing);
+                             "%s",
+                             where, node->filename, node->line_num, missing);
                 failed = 1;
             }
         }
@@ -154,12 +151,11 @@ static int check_servers(server_rec *main_s, apr_pool_t *pconf)
     int failed = 0;
 
     for (s = main_s; s; s = s->next) {
-        oa2_server_conf_t *sc = ap_get_module_config(s->module_config,
-                                                     &oauth2_module);
-        const char *name = apr_psprintf(pconf, "%s:%d (%s:%u)",
-                                        s->server_hostname, s->port,
-                                        s->defn_name ? s->defn_name : "-",
-                                        s->defn_line_number);
+        oa2_server_conf_t *sc =
+            ap_get_module_config(s->module_config, &oauth2_module);
+        const char *name = apr_psprintf(
+            pconf, "%s:%d (%s:%u)", s->server_hostname, s->port,
+            s->defn_name ? s->defn_name : "-", s->defn_line_number);
         if (sc->issuer && !sc->keys) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                          "OA2-00131: OAuth2Issuer %s in %s needs at least "
@@ -174,8 +170,8 @@ static int check_servers(server_rec *main_s, apr_pool_t *pconf)
     return failed;
 }
 
-static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
-                        apr_pool_t *ptemp, server_rec *s)
+static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                        server_rec *s)
 {
     (void)plog;
     if (check_servers(s, pconf) | check_protected(ap_conftree, s, ptemp)) {

@@ -40,8 +40,8 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->base_path = add->base_path ? add->base_path : base->base_path;
     c->keys = add->keys ? add->keys : (own_issuer ? NULL : base->keys);
     c->default_audience = add->default_audience
-                              ? add->default_audience
-                              : (own_issuer ? NULL : base->default_audience);
+        ? add->default_audience
+        : (own_issuer ? NULL : base->default_audience);
     c->jwks_json = NULL; /* rendered per server in post_config */
     return c;
 }
@@ -63,8 +63,8 @@ void *oa2_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
     oa2_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
 
     c->audience = add->audience ? add->audience : base->audience;
-    c->verify_issuer = add->verify_issuer ? add->verify_issuer
-                                          : base->verify_issuer;
+    c->verify_issuer =
+        add->verify_issuer ? add->verify_issuer : base->verify_issuer;
     c->jwks_file = add->jwks_file ? add->jwks_file : base->jwks_file;
     c->jwks = add->jwks ? add->jwks : base->jwks;
     return c;
@@ -130,8 +130,8 @@ static const char *set_base_path(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static const char *add_signing_key(cmd_parms *cmd, void *dc,
-                                   const char *file, const char *kid)
+static const char *add_signing_key(cmd_parms *cmd, void *dc, const char *file,
+                                   const char *kid)
 {
     oa2_server_conf_t *c = server_conf(cmd);
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
@@ -145,8 +145,8 @@ static const char *add_signing_key(cmd_parms *cmd, void *dc,
     }
     path = ap_server_root_relative(cmd->pool, file);
     if (!path) {
-        return apr_pstrcat(cmd->pool, "OAuth2SigningKey: invalid path ",
-                           file, NULL);
+        return apr_pstrcat(cmd->pool, "OAuth2SigningKey: invalid path ", file,
+                           NULL);
     }
     if (kid && !*kid) {
         return "OAuth2SigningKey: the key id must not be empty";
@@ -160,8 +160,10 @@ static const char *add_signing_key(cmd_parms *cmd, void *dc,
         c->keys = oa2_keys_set_make(cmd->pool);
     }
     if (oa2_keys_find(c->keys, key->kid)) {
-        return apr_psprintf(cmd->pool, "OAuth2SigningKey: key id %s is "
-                            "duplicate in this server", key->kid);
+        return apr_psprintf(cmd->pool,
+                            "OAuth2SigningKey: key id %s is "
+                            "duplicate in this server",
+                            key->kid);
     }
     oa2_keys_set_add(c->keys, key);
     return NULL;
@@ -199,8 +201,7 @@ static const char *set_audience(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static const char *set_verify_issuer(cmd_parms *cmd, void *dc,
-                                     const char *arg)
+static const char *set_verify_issuer(cmd_parms *cmd, void *dc, const char *arg)
 {
     oa2_dir_conf_t *d = dc;
 
@@ -223,10 +224,9 @@ static const char *set_verify_jwks_file(cmd_parms *cmd, void *dc,
         return apr_pstrcat(cmd->pool, "OAuth2VerifyJWKSFile: invalid path ",
                            file, NULL);
     }
-    if (oa2_keys_load_jwks_file(&d->jwks, path, &e, cmd->pool)
-        != APR_SUCCESS) {
-        return apr_pstrcat(cmd->pool, "OAuth2VerifyJWKSFile: ",
-                           e.description, NULL);
+    if (oa2_keys_load_jwks_file(&d->jwks, path, &e, cmd->pool) != APR_SUCCESS) {
+        return apr_pstrcat(cmd->pool, "OAuth2VerifyJWKSFile: ", e.description,
+                           NULL);
     }
     d->jwks_file = path;
     return NULL;
@@ -255,8 +255,7 @@ const command_rec oa2_config_cmds[] = {
     AP_INIT_TAKE1("OAuth2VerifyJWKSFile", set_verify_jwks_file, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "JWKS file whose public keys verify bearer tokens here"),
-    {NULL}
-};
+    {NULL}};
 
 const char *oa2_config_base_path(const oa2_server_conf_t *s)
 {

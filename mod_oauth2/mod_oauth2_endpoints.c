@@ -20,10 +20,7 @@
 APLOG_USE_MODULE(oauth2);
 
 /* What a request to this module's URL space asks for. */
-typedef enum endpoint_t {
-    ENDPOINT_NONE = 0,
-    ENDPOINT_JWKS
-} endpoint_t;
+typedef enum endpoint_t { ENDPOINT_NONE = 0, ENDPOINT_JWKS } endpoint_t;
 
 static endpoint_t endpoint_of(request_rec *r, const oa2_server_conf_t *conf)
 {
@@ -77,8 +74,7 @@ static int handler(request_rec *r)
 
     switch (routed(r)) {
     case ENDPOINT_JWKS:
-        conf = ap_get_module_config(r->server->module_config,
-                                    &oauth2_module);
+        conf = ap_get_module_config(r->server->module_config, &oauth2_module);
         return oa2_jwks_handle(r, conf);
     default:
         return DECLINED;

@@ -30,8 +30,7 @@ int oa2_b64_is_url_char(char c)
     return value_of((unsigned char)c) >= 0;
 }
 
-char *oa2_b64_encode(const unsigned char *data, apr_size_t len,
-                     apr_pool_t *p)
+char *oa2_b64_encode(const unsigned char *data, apr_size_t len, apr_pool_t *p)
 {
     char *out = apr_palloc(p, (len + 2) / 3 * 4 + 1);
     char *o = out;

@@ -15,8 +15,7 @@
  * Encode @a len bytes as base64url without padding.
  * @return a NUL-terminated string allocated in @a p
  */
-char *oa2_b64_encode(const unsigned char *data, apr_size_t len,
-                     apr_pool_t *p);
+char *oa2_b64_encode(const unsigned char *data, apr_size_t len, apr_pool_t *p);
 
 /**
  * Decode base64url without padding.

@@ -13,7 +13,7 @@
 static int is_b64token_char(char c)
 {
     return apr_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~'
-           || c == '+' || c == '/';
+        || c == '+' || c == '/';
 }
 
 /* Nonzero when the word "bearer" starts a credential after a comma. */
@@ -101,24 +101,24 @@ static const char *quoted(const char *s, apr_pool_t *p)
 
 const char *oa2_bearer_challenge(const char *realm, const oa2_err_t *err,
                                  const char *scope,
-                                 const char *resource_metadata,
-                                 apr_pool_t *p)
+                                 const char *resource_metadata, apr_pool_t *p)
 {
     const char *v = apr_pstrcat(p, "Bearer realm=", quoted(realm, p), NULL);
 
     if (err && err->error) {
         v = apr_pstrcat(p, v, ", error=", quoted(err->error, p), NULL);
         if (err->description) {
-            v = apr_pstrcat(p, v, ", error_description=",
-                            quoted(err->description, p), NULL);
+            v = apr_pstrcat(p, v,
+                            ", error_description=", quoted(err->description, p),
+                            NULL);
         }
         if (scope && *scope) {
             v = apr_pstrcat(p, v, ", scope=", quoted(scope, p), NULL);
         }
     }
     if (resource_metadata) {
-        v = apr_pstrcat(p, v, ", resource_metadata=",
-                        quoted(resource_metadata, p), NULL);
+        v = apr_pstrcat(
+            p, v, ", resource_metadata=", quoted(resource_metadata, p), NULL);
     }
     return v;
 }

@@ -32,7 +32,6 @@ apr_status_t oa2_bearer_from_header(const char **token, const char *header,
  */
 const char *oa2_bearer_challenge(const char *realm, const oa2_err_t *err,
                                  const char *scope,
-                                 const char *resource_metadata,
-                                 apr_pool_t *p);
+                                 const char *resource_metadata, apr_pool_t *p);
 
 #endif /* OA2_BEARER_H */

@@ -30,8 +30,7 @@ static apr_status_t malloced_cleanup(void *data)
 json_t *oa2_cleanup_json(json_t *json, apr_pool_t *p)
 {
     if (json) {
-        apr_pool_cleanup_register(p, json, json_cleanup,
-                                  apr_pool_cleanup_null);
+        apr_pool_cleanup_register(p, json, json_cleanup, apr_pool_cleanup_null);
     }
     return json;
 }
@@ -39,8 +38,7 @@ json_t *oa2_cleanup_json(json_t *json, apr_pool_t *p)
 EVP_PKEY *oa2_cleanup_pkey(EVP_PKEY *pkey, apr_pool_t *p)
 {
     if (pkey) {
-        apr_pool_cleanup_register(p, pkey, pkey_cleanup,
-                                  apr_pool_cleanup_null);
+        apr_pool_cleanup_register(p, pkey, pkey_cleanup, apr_pool_cleanup_null);
     }
     return pkey;
 }
@@ -48,8 +46,7 @@ EVP_PKEY *oa2_cleanup_pkey(EVP_PKEY *pkey, apr_pool_t *p)
 BIO *oa2_cleanup_bio(BIO *bio, apr_pool_t *p)
 {
     if (bio) {
-        apr_pool_cleanup_register(p, bio, bio_cleanup,
-                                  apr_pool_cleanup_null);
+        apr_pool_cleanup_register(p, bio, bio_cleanup, apr_pool_cleanup_null);
     }
     return bio;
 }

@@ -18,8 +18,8 @@ apr_status_t oa2_err_set(oa2_err_t *err, int status, const char *error,
 }
 
 apr_status_t oa2_err_setf(oa2_err_t *err, int status, const char *error,
-                          const char *log_id, apr_pool_t *p,
-                          const char *fmt, ...)
+                          const char *log_id, apr_pool_t *p, const char *fmt,
+                          ...)
 {
     va_list ap;
     const char *text;

@@ -36,8 +36,7 @@ apr_status_t oa2_err_set(oa2_err_t *err, int status, const char *error,
  * Like oa2_err_set(), with a printf-style description built in @a p.
  */
 apr_status_t oa2_err_setf(oa2_err_t *err, int status, const char *error,
-                          const char *log_id, apr_pool_t *p,
-                          const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+                          const char *log_id, apr_pool_t *p, const char *fmt,
+                          ...) __attribute__((format(printf, 6, 7)));
 
 #endif /* OA2_ERR_H */

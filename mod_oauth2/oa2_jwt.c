@@ -57,8 +57,8 @@ static unsigned char *es256_raw_to_der(const unsigned char *raw,
 }
 
 /* The reverse: DER from EVP_DigestSign to the fixed-width r||s. */
-static unsigned char *es256_der_to_raw(const unsigned char *der,
-                                       size_t derlen, apr_pool_t *p)
+static unsigned char *es256_der_to_raw(const unsigned char *der, size_t derlen,
+                                       apr_pool_t *p)
 {
     const unsigned char *in = der;
     ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &in, (long)derlen);
@@ -70,8 +70,9 @@ static unsigned char *es256_der_to_raw(const unsigned char *der,
     }
     raw = apr_palloc(p, 2 * P256_COORD_LEN);
     ok = BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw, P256_COORD_LEN) > 0
-         && BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + P256_COORD_LEN,
-                         P256_COORD_LEN) > 0;
+        && BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + P256_COORD_LEN,
+                        P256_COORD_LEN)
+            > 0;
     ECDSA_SIG_free(sig);
     return ok ? raw : NULL;
 }
@@ -93,10 +94,10 @@ static int signature_ok(const oa2_key_t *key, const char *input,
     }
     ctx = EVP_MD_CTX_new();
     ok = ctx
-         && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL,
-                                 key->pkey) == 1
-         && EVP_DigestVerify(ctx, check, checklen,
-                             (const unsigned char *)input, inlen) == 1;
+        && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) == 1
+        && EVP_DigestVerify(ctx, check, checklen, (const unsigned char *)input,
+                            inlen)
+            == 1;
     EVP_MD_CTX_free(ctx);
     ERR_clear_error();
     return ok;
@@ -114,8 +115,8 @@ static json_t *segment_object(const char *seg, apr_size_t len,
     if (oa2_b64_decode(&raw, &rawlen, seg, len, p) != APR_SUCCESS) {
         return NULL;
     }
-    obj = oa2_cleanup_json(json_loadb((const char *)raw, rawlen,
-                                      JSON_REJECT_DUPLICATES, NULL), p);
+    obj = oa2_cleanup_json(
+        json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES, NULL), p);
     if (!json_is_object(obj)) {
         return NULL;
     }
@@ -139,9 +140,9 @@ static int typ_matches(const char *have, const char *want)
     return !strcasecmp(have, want);
 }
 
-apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token,
-                            apr_size_t len, const oa2_keyset_t *keys,
-                            const char *typ, oa2_err_t *err, apr_pool_t *p)
+apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
+                            const oa2_keyset_t *keys, const char *typ,
+                            oa2_err_t *err, apr_pool_t *p)
 {
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
     const char *dot1, *dot2, *alg_name, *kid;
@@ -166,25 +167,28 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token,
     if (dot1 - token > HEADER_MAX_LEN) {
         return INVALID("OA2-00022", "the token header is too long");
     }
-    header = segment_object(token, (apr_size_t)(dot1 - token), NULL, NULL,
-                            p);
+    header = segment_object(token, (apr_size_t)(dot1 - token), NULL, NULL, p);
     if (!header) {
         return INVALID("OA2-00023", "the token header is not valid");
     }
     alg_name = json_string_value(json_object_get(header, "alg"));
     alg = oa2_keys_alg_from_name(alg_name);
     if (alg == OA2_ALG_UNSUPPORTED) {
-        return INVALID("OA2-00024", "the token's signing algorithm is "
-                                    "not accepted");
+        return INVALID("OA2-00024",
+                       "the token's signing algorithm is "
+                       "not accepted");
     }
     if (json_object_get(header, "crit")) {
-        return INVALID("OA2-00025", "the token has critical header "
-                                    "extensions");
+        return INVALID("OA2-00025",
+                       "the token has critical header "
+                       "extensions");
     }
-    if (typ && !typ_matches(json_string_value(json_object_get(header,
-                                                              "typ")), typ)) {
-        return INVALID("OA2-00026", "the token is not an access token "
-                                    "(typ is not at+jwt)");
+    if (typ
+        && !typ_matches(json_string_value(json_object_get(header, "typ")),
+                        typ)) {
+        return INVALID("OA2-00026",
+                       "the token is not an access token "
+                       "(typ is not at+jwt)");
     }
     kid = json_string_value(json_object_get(header, "kid"));
     if (json_object_get(header, "kid") && !kid) {
@@ -201,11 +205,12 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token,
             return INVALID("OA2-00029", "the token's key id is unknown");
         }
         if (key->alg != alg) {
-            return INVALID("OA2-00030", "the token's algorithm does not "
-                                        "match its key");
+            return INVALID("OA2-00030",
+                           "the token's algorithm does not "
+                           "match its key");
         }
-        if (!signature_ok(key, token, (apr_size_t)(dot2 - token), sig,
-                          siglen, p)) {
+        if (!signature_ok(key, token, (apr_size_t)(dot2 - token), sig, siglen,
+                          p)) {
             key = NULL;
         }
     }
@@ -230,8 +235,9 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token,
     out->claims = segment_object(dot1 + 1, (apr_size_t)(dot2 - dot1 - 1),
                                  &out->payload, &out->payload_len, p);
     if (!out->claims) {
-        return INVALID("OA2-00032", "the token payload is not a JSON "
-                                    "object");
+        return INVALID("OA2-00032",
+                       "the token payload is not a JSON "
+                       "object");
     }
     *jwt = out;
     return APR_SUCCESS;
@@ -265,22 +271,20 @@ apr_status_t oa2_jwt_sign(const char **token, const oa2_key_t *key,
         return oa2_err_set(err, 500, "server_error", "OA2-00034",
                            "cannot serialize the token");
     }
-    input = apr_pstrcat(p, oa2_b64_encode((const unsigned char *)hjson,
-                                          strlen(hjson), p),
-                        ".",
-                        oa2_b64_encode((const unsigned char *)cjson,
-                                       strlen(cjson), p),
-                        NULL);
+    input = apr_pstrcat(
+        p, oa2_b64_encode((const unsigned char *)hjson, strlen(hjson), p), ".",
+        oa2_b64_encode((const unsigned char *)cjson, strlen(cjson), p), NULL);
     ctx = EVP_MD_CTX_new();
     ok = ctx
-         && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
-                               key->pkey) == 1
-         && EVP_DigestSign(ctx, NULL, &derlen, (const unsigned char *)input,
-                           strlen(input)) == 1;
+        && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) == 1
+        && EVP_DigestSign(ctx, NULL, &derlen, (const unsigned char *)input,
+                          strlen(input))
+            == 1;
     der = ok ? apr_palloc(p, derlen) : NULL;
-    ok = ok && EVP_DigestSign(ctx, der, &derlen,
-                              (const unsigned char *)input,
-                              strlen(input)) == 1;
+    ok = ok
+        && EVP_DigestSign(ctx, der, &derlen, (const unsigned char *)input,
+                          strlen(input))
+            == 1;
     EVP_MD_CTX_free(ctx);
     ERR_clear_error();
     if (!ok) {
@@ -296,7 +300,6 @@ apr_status_t oa2_jwt_sign(const char **token, const oa2_key_t *key,
                                "signing failed");
         }
     }
-    *token = apr_pstrcat(p, input, ".", oa2_b64_encode(sig, derlen, p),
-                         NULL);
+    *token = apr_pstrcat(p, input, ".", oa2_b64_encode(sig, derlen, p), NULL);
     return APR_SUCCESS;
 }

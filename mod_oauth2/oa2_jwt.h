@@ -20,11 +20,11 @@
 
 /** A JWT whose signature has been verified. */
 typedef struct oa2_jwt_t {
-    json_t *header;          /* the JOSE header object */
-    json_t *claims;          /* the payload object */
-    const char *payload;     /* the payload JSON text as signed */
-    apr_size_t payload_len;  /* its length */
-    const oa2_key_t *key;    /* the key that verified the signature */
+    json_t *header;         /* the JOSE header object */
+    json_t *claims;         /* the payload object */
+    const char *payload;    /* the payload JSON text as signed */
+    apr_size_t payload_len; /* its length */
+    const oa2_key_t *key;   /* the key that verified the signature */
 } oa2_jwt_t;
 
 /**
@@ -38,9 +38,9 @@ typedef struct oa2_jwt_t {
  *        accepted as "application/at+jwt", case-insensitively), or NULL
  * @return APR_SUCCESS, or an invalid_token error (status 401)
  */
-apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token,
-                            apr_size_t len, const oa2_keyset_t *keys,
-                            const char *typ, oa2_err_t *err, apr_pool_t *p);
+apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
+                            const oa2_keyset_t *keys, const char *typ,
+                            oa2_err_t *err, apr_pool_t *p);
 
 /**
  * Sign @a claims with @a key as a compact JWS.

@@ -82,8 +82,8 @@ const oa2_key_t *oa2_keys_signer(const oa2_keyset_t *set)
 }
 
 /* The big-endian bytes of a BIGNUM parameter, base64url; NULL if absent. */
-static const char *bn_param_b64(EVP_PKEY *pkey, const char *name,
-                                int pad_to, apr_pool_t *p)
+static const char *bn_param_b64(EVP_PKEY *pkey, const char *name, int pad_to,
+                                apr_pool_t *p)
 {
     BIGNUM *bn = NULL;
     unsigned char *buf;
@@ -112,7 +112,8 @@ const char *oa2_keys_thumbprint(json_t *jwk, apr_pool_t *p)
 #define MEMBER(n) json_string_value(json_object_get(jwk, n))
     if (kty && !strcmp(kty, "EC") && MEMBER("crv") && MEMBER("x")
         && MEMBER("y")) {
-        canon = apr_psprintf(p, "{\"crv\":\"%s\",\"kty\":\"EC\","
+        canon = apr_psprintf(p,
+                             "{\"crv\":\"%s\",\"kty\":\"EC\","
                              "\"x\":\"%s\",\"y\":\"%s\"}",
                              MEMBER("crv"), MEMBER("x"), MEMBER("y"));
     }
@@ -137,10 +138,10 @@ static json_t *public_jwk(EVP_PKEY *pkey, oa2_alg_t alg, const char *kid,
     json_t *jwk = oa2_cleanup_json(json_object(), p);
 
     if (alg == OA2_ALG_ES256) {
-        const char *x = bn_param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_X,
-                                     P256_COORD_LEN, p);
-        const char *y = bn_param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y,
-                                     P256_COORD_LEN, p);
+        const char *x =
+            bn_param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_X, P256_COORD_LEN, p);
+        const char *y =
+            bn_param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, P256_COORD_LEN, p);
         if (!x || !y) {
             return NULL;
         }
@@ -175,8 +176,7 @@ static oa2_alg_t alg_of_pkey(EVP_PKEY *pkey, const char **why)
 
     switch (EVP_PKEY_get_base_id(pkey)) {
     case EVP_PKEY_EC:
-        if (!EVP_PKEY_get_utf8_string_param(pkey,
-                                            OSSL_PKEY_PARAM_GROUP_NAME,
+        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
                                             group, sizeof(group), NULL)
             || (strcmp(group, "prime256v1") && strcmp(group, "P-256"))) {
             *why = "is an EC key on a curve other than P-256 "
@@ -222,11 +222,11 @@ apr_status_t oa2_keys_load_private_pem(oa2_key_t **key, const char *path,
         int e = errno;
         ERR_clear_error();
         return oa2_err_setf(err, 500, NULL, "OA2-00001", p,
-                            "cannot read key file %s: %s", path,
-                            strerror(e));
+                            "cannot read key file %s: %s", path, strerror(e));
     }
-    pkey = oa2_cleanup_pkey(PEM_read_bio_PrivateKey(bio, NULL, no_passphrase,
-                                                    &asked_passphrase), p);
+    pkey = oa2_cleanup_pkey(
+        PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, &asked_passphrase),
+        p);
     ERR_clear_error();
     if (!pkey) {
         if (asked_passphrase) {
@@ -234,7 +234,8 @@ apr_status_t oa2_keys_load_private_pem(oa2_key_t **key, const char *path,
                                 "key file %s is encrypted; httpd cannot ask "
                                 "for a passphrase: store it decrypted "
                                 "(openssl pkey -in FILE -out NEW) and "
-                                "readable by root only", path);
+                                "readable by root only",
+                                path);
         }
         if (BIO_reset(bio) == 0
             && oa2_cleanup_pkey(PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL),
@@ -256,7 +257,8 @@ apr_status_t oa2_keys_load_private_pem(oa2_key_t **key, const char *path,
     if (k->alg == OA2_ALG_UNSUPPORTED) {
         return oa2_err_setf(err, 500, NULL, "OA2-00005", p,
                             "key file %s %s; use EC P-256 (ES256) or "
-                            "RSA >= 2048 bits (RS256)", path, why);
+                            "RSA >= 2048 bits (RS256)",
+                            path, why);
     }
     k->jwk = public_jwk(pkey, k->alg, kid, p);
     if (!k->jwk) {
@@ -270,8 +272,8 @@ apr_status_t oa2_keys_load_private_pem(oa2_key_t **key, const char *path,
 }
 
 /* Decode a base64url JWK member; NULL when absent or malformed. */
-static unsigned char *jwk_bytes(json_t *jwk, const char *name,
-                                apr_size_t *len, apr_pool_t *p)
+static unsigned char *jwk_bytes(json_t *jwk, const char *name, apr_size_t *len,
+                                apr_pool_t *p)
 {
     const char *s = json_string_value(json_object_get(jwk, name));
     unsigned char *out;
@@ -314,8 +316,8 @@ static EVP_PKEY *ec_pkey_from_jwk(json_t *jwk, apr_pool_t *p)
     point[0] = 0x04; /* uncompressed SEC1 point */
     memcpy(point + 1, x, P256_COORD_LEN);
     memcpy(point + 1 + P256_COORD_LEN, y, P256_COORD_LEN);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                                 group, 0);
+    params[0] =
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
     params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
                                                   point, sizeof(point));
     params[2] = OSSL_PARAM_construct_end();
@@ -354,8 +356,8 @@ static EVP_PKEY *rsa_pkey_from_jwk(json_t *jwk, apr_pool_t *p)
     return pkey;
 }
 
-apr_status_t oa2_keys_from_jwk(oa2_key_t **key, json_t *jwk,
-                               oa2_err_t *err, apr_pool_t *p)
+apr_status_t oa2_keys_from_jwk(oa2_key_t **key, json_t *jwk, oa2_err_t *err,
+                               apr_pool_t *p)
 {
     const char *kty = json_string_value(json_object_get(jwk, "kty"));
     const char *use = json_string_value(json_object_get(jwk, "use"));
@@ -393,8 +395,8 @@ apr_status_t oa2_keys_from_jwk(oa2_key_t **key, json_t *jwk,
                             p);
     if (!pkey) {
         return oa2_err_setf(err, 500, NULL, "OA2-00008", p,
-                            "the %s key%s%s is malformed", kty,
-                            kid ? " " : "", kid ? kid : "");
+                            "the %s key%s%s is malformed", kty, kid ? " " : "",
+                            kid ? kid : "");
     }
     if (alg_of_pkey(pkey, &why) != want) {
         return APR_ENOTIMPL; /* e.g. RSA under 2048 bits */
@@ -413,8 +415,7 @@ apr_status_t oa2_keys_from_jwk(oa2_key_t **key, json_t *jwk,
 }
 
 apr_status_t oa2_keys_parse_jwks(oa2_keyset_t **set, const char *text,
-                                 apr_size_t len, oa2_err_t *err,
-                                 apr_pool_t *p)
+                                 apr_size_t len, oa2_err_t *err, apr_pool_t *p)
 {
     json_error_t jerr;
     json_t *doc, *keys, *jwk;
@@ -422,8 +423,8 @@ apr_status_t oa2_keys_parse_jwks(oa2_keyset_t **set, const char *text,
     size_t i;
     apr_status_t rv;
 
-    doc = oa2_cleanup_json(json_loadb(text, len, JSON_REJECT_DUPLICATES,
-                                      &jerr), p);
+    doc = oa2_cleanup_json(json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr),
+                           p);
     if (!doc) {
         return oa2_err_setf(err, 500, NULL, "OA2-00010", p,
                             "not valid JSON (line %d: %s)", jerr.line,
@@ -435,7 +436,8 @@ apr_status_t oa2_keys_parse_jwks(oa2_keyset_t **set, const char *text,
                            "not a JWK set: no \"keys\" array");
     }
     out = oa2_keys_set_make(p);
-    json_array_foreach(keys, i, jwk) {
+    json_array_foreach(keys, i, jwk)
+    {
         oa2_key_t *key;
         rv = oa2_keys_from_jwk(&key, jwk, err, p);
         if (rv == APR_ENOTIMPL) {
@@ -467,8 +469,7 @@ apr_status_t oa2_keys_load_jwks_file(oa2_keyset_t **set, const char *path,
         int e = errno;
         ERR_clear_error();
         return oa2_err_setf(err, 500, NULL, "OA2-00013", p,
-                            "cannot read JWKS file %s: %s", path,
-                            strerror(e));
+                            "cannot read JWKS file %s: %s", path, strerror(e));
     }
     buf = apr_palloc(p, JWKS_MAX_BYTES + 1);
     while (total < JWKS_MAX_BYTES
@@ -481,8 +482,8 @@ apr_status_t oa2_keys_load_jwks_file(oa2_keyset_t **set, const char *path,
     }
     rv = oa2_keys_parse_jwks(set, buf, (apr_size_t)total, err, p);
     if (rv != APR_SUCCESS) {
-        err->description = apr_psprintf(p, "JWKS file %s: %s", path,
-                                        err->description);
+        err->description =
+            apr_psprintf(p, "JWKS file %s: %s", path, err->description);
     }
     return rv;
 }

@@ -25,11 +25,11 @@ typedef enum oa2_alg_t {
 
 /** One key, with the single algorithm it may be used with. */
 typedef struct oa2_key_t {
-    EVP_PKEY *pkey;     /* the OpenSSL key, owned by the pool */
-    oa2_alg_t alg;      /* the only alg this key signs or verifies */
-    const char *kid;    /* key id: given, or the RFC 7638 thumbprint */
-    json_t *jwk;        /* the public JWK, with kid, alg and use */
-    int has_private;    /* nonzero when the key can sign */
+    EVP_PKEY *pkey;  /* the OpenSSL key, owned by the pool */
+    oa2_alg_t alg;   /* the only alg this key signs or verifies */
+    const char *kid; /* key id: given, or the RFC 7638 thumbprint */
+    json_t *jwk;     /* the public JWK, with kid, alg and use */
+    int has_private; /* nonzero when the key can sign */
 } oa2_key_t;
 
 /** An ordered set of keys; the first private one signs. */
@@ -61,16 +61,15 @@ apr_status_t oa2_keys_load_private_pem(oa2_key_t **key, const char *path,
  * @return APR_ENOTIMPL for a well-formed key of a type we do not verify
  *         with (so a JWKS may carry other keys), APR_EGENERAL when broken
  */
-apr_status_t oa2_keys_from_jwk(oa2_key_t **key, json_t *jwk,
-                               oa2_err_t *err, apr_pool_t *p);
+apr_status_t oa2_keys_from_jwk(oa2_key_t **key, json_t *jwk, oa2_err_t *err,
+                               apr_pool_t *p);
 
 /**
  * Parse a JWKS document into verification keys. Keys of other types or
  * uses are skipped; a document with no usable key is an error.
  */
 apr_status_t oa2_keys_parse_jwks(oa2_keyset_t **set, const char *text,
-                                 apr_size_t len, oa2_err_t *err,
-                                 apr_pool_t *p);
+                                 apr_size_t len, oa2_err_t *err, apr_pool_t *p);
 
 /** Read and parse a JWKS file (see oa2_keys_parse_jwks()). */
 apr_status_t oa2_keys_load_jwks_file(oa2_keyset_t **set, const char *path,

@@ -34,7 +34,8 @@ static int audience_matches(json_t *aud, const char *want)
     if (json_is_string(aud)) {
         return !strcmp(json_string_value(aud), want);
     }
-    json_array_foreach(aud, i, v) {
+    json_array_foreach(aud, i, v)
+    {
         if (json_is_string(v) && !strcmp(json_string_value(v), want)) {
             return 1;
         }
@@ -44,8 +45,7 @@ static int audience_matches(json_t *aud, const char *want)
 
 apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
                                 const oa2_token_policy_t *policy,
-                                apr_int64_t now, oa2_err_t *err,
-                                apr_pool_t *p)
+                                apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
     oa2_jwt_t *jwt;
     oa2_token_t *t;
@@ -57,8 +57,8 @@ apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
         return oa2_err_set(err, 500, "server_error", "OA2-00050",
                            "no key source, issuer or audience configured");
     }
-    rv = oa2_jwt_verify(&jwt, token, strlen(token), policy->keys, "at+jwt",
-                        err, p);
+    rv = oa2_jwt_verify(&jwt, token, strlen(token), policy->keys, "at+jwt", err,
+                        p);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -78,15 +78,17 @@ apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
         return INVALID("OA2-00054", "the token has expired");
     }
     nbf = json_object_get(claims, "nbf");
-    if (nbf && (!json_is_number(nbf)
-                || (double)now + OA2_TOKEN_LEEWAY < json_number_value(nbf))) {
+    if (nbf
+        && (!json_is_number(nbf)
+            || (double)now + OA2_TOKEN_LEEWAY < json_number_value(nbf))) {
         return INVALID("OA2-00055", "the token is not valid yet");
     }
     iat = json_object_get(claims, "iat");
     if (!json_is_number(iat)
         || (double)now + OA2_TOKEN_LEEWAY < json_number_value(iat)) {
-        return INVALID("OA2-00056", "the token's issue time is missing "
-                                    "or in the future");
+        return INVALID("OA2-00056",
+                       "the token's issue time is missing "
+                       "or in the future");
     }
     scope = json_object_get(claims, "scope");
     if (scope && !json_is_string(scope)) {
@@ -98,8 +100,9 @@ apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
     t->client_id = printable_claim(claims, "client_id");
     t->jti = printable_claim(claims, "jti");
     if (!t->sub || !t->client_id || !t->jti) {
-        return INVALID("OA2-00058", "the token lacks a printable sub, "
-                                    "client_id or jti");
+        return INVALID("OA2-00058",
+                       "the token lacks a printable sub, "
+                       "client_id or jti");
     }
     t->scope = scope ? json_string_value(scope) : "";
     t->exp = (apr_int64_t)json_number_value(exp);
@@ -135,7 +138,8 @@ int oa2_token_claim_equals(const oa2_token_t *tok, const char *name,
     size_t i;
 
     if (json_is_array(claim)) {
-        json_array_foreach(claim, i, v) {
+        json_array_foreach(claim, i, v)
+        {
             if (value_equals(v, value)) {
                 return 1;
             }
@@ -147,6 +151,5 @@ int oa2_token_claim_equals(const oa2_token_t *tok, const char *name,
 
 const char *oa2_token_claims_json(const oa2_token_t *tok, apr_pool_t *p)
 {
-    return oa2_cleanup_malloced(json_dumps(tok->jwt->claims, JSON_COMPACT),
-                                p);
+    return oa2_cleanup_malloced(json_dumps(tok->jwt->claims, JSON_COMPACT), p);
 }

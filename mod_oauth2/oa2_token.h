@@ -24,12 +24,12 @@ typedef struct oa2_token_policy_t {
 
 /** A validated access token. */
 typedef struct oa2_token_t {
-    oa2_jwt_t *jwt;          /* the verified JWT */
-    const char *sub;         /* subject: becomes r->user */
-    const char *client_id;   /* the client it was issued to */
-    const char *scope;       /* space-separated scopes, "" when none */
-    const char *jti;         /* the token's id */
-    apr_int64_t exp;         /* expiry, seconds since the epoch */
+    oa2_jwt_t *jwt;        /* the verified JWT */
+    const char *sub;       /* subject: becomes r->user */
+    const char *client_id; /* the client it was issued to */
+    const char *scope;     /* space-separated scopes, "" when none */
+    const char *jti;       /* the token's id */
+    apr_int64_t exp;       /* expiry, seconds since the epoch */
 } oa2_token_t;
 
 /**
@@ -41,8 +41,7 @@ typedef struct oa2_token_t {
  */
 apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
                                 const oa2_token_policy_t *policy,
-                                apr_int64_t now, oa2_err_t *err,
-                                apr_pool_t *p);
+                                apr_int64_t now, oa2_err_t *err, apr_pool_t *p);
 
 /**
  * Nonzero when claim @a name equals @a value: a string claim by equality,

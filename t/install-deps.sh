@@ -7,7 +7,7 @@ if [ "$(id -u)" != 0 ]; then
     SUDO=sudo
 fi
 PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
- libaprutil1-dbd-sqlite3 libssl-dev libjansson-dev openssl curl
+ libaprutil1-dbd-sqlite3 libssl-dev libjansson-dev openssl curl clang-format
  python3 python3-pytest python3-jwt python3-cryptography python3-requests"
 missing=
 for pkg in $PACKAGES; do

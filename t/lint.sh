@@ -27,5 +27,16 @@ if grep -nP '\t| +$' mod_oauth2/*.[ch]; then
     fail "tabs or trailing white space in mod_oauth2/"
 fi
 
+# 5. The layout is what .clang-format produces.
+if command -v clang-format >/dev/null 2>&1; then
+    for f in mod_oauth2/*.[ch] t/unit/*.[ch] bench/*.c; do
+        [ -e "$f" ] || continue
+        clang-format --dry-run -Werror "$f" 2>/dev/null \
+            || fail "$f is not clang-formatted (clang-format -i $f)"
+    done
+else
+    fail "clang-format is not installed"
+fi
+
 [ $status = 0 ] && echo "lint: ok"
 exit $status
