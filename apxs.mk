@@ -48,8 +48,8 @@ unit: $(UNIT_BIN)
 
 asan:
 	$(MAKE) -f apxs.mk -B $(UNIT_BIN) \
-	    UNIT_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    UNIT_LDFLAGS="-fsanitize=address,undefined"
+	    UNIT_CFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    UNIT_LDFLAGS="-fsanitize=address,undefined,float-cast-overflow"
 	cd t/unit && ASAN_OPTIONS=detect_leaks=1 ./run_unit
 	rm -f $(UNIT_BIN)
 

@@ -62,7 +62,7 @@ apr_status_t oa2_bearer_from_header(const char **token, const char *header,
     while (is_b64token_char(*s)) {
         s++;
     }
-    while (*s == '=') {
+    while (s > start && *s == '=') {
         s++;
     }
     if (strchr(s, ',')) {

@@ -163,7 +163,10 @@ static json_t *public_jwk(EVP_PKEY *pkey, oa2_alg_t alg, const char *kid,
     if (!kid) {
         kid = oa2_keys_thumbprint(jwk, p);
     }
-    json_object_set_new(jwk, "kid", json_string(kid));
+    /* jansson refuses text that is not UTF-8: then there is no kid. */
+    if (!kid || json_object_set_new(jwk, "kid", json_string(kid))) {
+        return NULL;
+    }
     json_object_set_new(jwk, "alg", json_string(oa2_keys_alg_name(alg)));
     json_object_set_new(jwk, "use", json_string("sig"));
     return jwk;
@@ -249,6 +252,10 @@ apr_status_t oa2_keys_load_private_pem(oa2_key_t **key, const char *path,
         ERR_clear_error();
         return oa2_err_setf(err, 500, NULL, "OA2-00004", p,
                             "key file %s holds no PEM private key", path);
+    }
+    if (kid && !oa2_cleanup_json(json_string(kid), p)) {
+        return oa2_err_setf(err, 500, NULL, "OA2-00015", p,
+                            "the key id given for %s is not valid UTF-8", path);
     }
     k = apr_pcalloc(p, sizeof(*k));
     k->pkey = pkey;
@@ -481,7 +488,7 @@ apr_status_t oa2_keys_load_jwks_file(oa2_keyset_t **set, const char *path,
                             "JWKS file %s is larger than 1 MiB", path);
     }
     rv = oa2_keys_parse_jwks(set, buf, (apr_size_t)total, err, p);
-    if (rv != APR_SUCCESS) {
+    if (rv != APR_SUCCESS && err) {
         err->description =
             apr_psprintf(p, "JWKS file %s: %s", path, err->description);
     }

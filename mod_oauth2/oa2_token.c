@@ -6,6 +6,10 @@
 #include "oa2_cleanup.h"
 #include "oa2_token.h"
 
+/* 9999-12-31T23:59:59Z: later times are nonsense, and would overflow the
+ * conversion to an integer. */
+#define OA2_TOKEN_MAX_TIME 253402300799.0
+
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
 
 /* A printable string claim, or NULL (control characters never reach
@@ -74,6 +78,9 @@ apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
     if (!json_is_number(exp)) {
         return INVALID("OA2-00053", "the token has no expiry");
     }
+    if (json_number_value(exp) > OA2_TOKEN_MAX_TIME) {
+        return INVALID("OA2-00059", "the token's expiry is out of range");
+    }
     if ((double)now >= json_number_value(exp) + OA2_TOKEN_LEEWAY) {
         return INVALID("OA2-00054", "the token has expired");
     }
@@ -118,8 +125,8 @@ static int value_equals(json_t *v, const char *value)
     case JSON_STRING:
         return !strcmp(json_string_value(v), value);
     case JSON_INTEGER:
-        apr_snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
-                     json_integer_value(v));
+        apr_snprintf(buf, sizeof(buf), "%" APR_INT64_T_FMT,
+                     (apr_int64_t)json_integer_value(v));
         return !strcmp(buf, value);
     case JSON_TRUE:
         return !strcmp(value, "true");

@@ -7,11 +7,31 @@
 
 #include "oa2_url.h"
 
+/* 127.a.b.c: four decimal octets of 0-255, the first 127. */
+static int is_loopback_ipv4(const char *host)
+{
+    const char *c = host;
+    int octets = 0;
+
+    while (octets < 4) {
+        int value = 0, digits = 0;
+        while (*c >= '0' && *c <= '9' && digits < 3) {
+            value = value * 10 + (*c++ - '0');
+            digits++;
+        }
+        if (!digits || value > 255 || (octets == 0 && value != 127)) {
+            return 0;
+        }
+        octets++;
+        if (octets < 4 && *c++ != '.') {
+            return 0;
+        }
+    }
+    return *c == '\0';
+}
+
 int oa2_url_is_loopback_host(const char *host)
 {
-    const char *c;
-    int dots = 0;
-
     if (!host) {
         return 0;
     }
@@ -19,19 +39,7 @@ int oa2_url_is_loopback_host(const char *host)
         || !strcmp(host, "[::1]")) {
         return 1;
     }
-    if (strncmp(host, "127.", 4)) {
-        return 0;
-    }
-    /* 127.d.d.d with nothing but digits and three more dots */
-    for (c = host + 4; *c; c++) {
-        if (*c == '.') {
-            dots++;
-        }
-        else if (*c < '0' || *c > '9') {
-            return 0;
-        }
-    }
-    return dots == 2;
+    return is_loopback_ipv4(host);
 }
 
 apr_status_t oa2_url_check_issuer(const char *url, oa2_err_t *err,

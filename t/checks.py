@@ -1,0 +1,81 @@
+"""Assertions on RFC 6750 responses shared by the test files."""
+
+from tokens import check_nqchar, parse_challenge
+
+ALLOWED_PARAMS = {"realm", "error", "error_description", "error_uri",
+                  "scope", "resource_metadata"}
+
+
+def _status_headers(resp):
+    """(status, [WWW-Authenticate values], body) of a requests.Response or
+    of the (status, headers, body) tuple Httpd.raw returns."""
+    if isinstance(resp, tuple):
+        status, headers, body = resp
+        values = [v for k, v in headers if k.lower() == "www-authenticate"]
+        return status, values, body[:300]
+    values = resp.raw.headers.getlist("WWW-Authenticate")
+    return resp.status_code, values, resp.content[:300]
+
+
+def challenge(resp):
+    """The single Bearer challenge of resp as (raw, params)."""
+    status, values, body = _status_headers(resp)
+    assert len(values) == 1, \
+        "want one WWW-Authenticate, got %r (status %s)" % (values, status)
+    raw = values[0]
+    scheme, params = parse_challenge(raw)
+    check_nqchar(params)
+    assert scheme == "Bearer", raw
+    assert set(params) <= ALLOWED_PARAMS, raw
+    return raw, params
+
+
+def assert_no_token(resp, realm):
+    """401 with a bare `Bearer realm="..."` challenge (RFC 6750 3.1: no
+    error attribute when the request carried no token)."""
+    status, values, body = _status_headers(resp)
+    assert status == 401, (status, values, body)
+    raw, params = challenge(resp)
+    assert raw == 'Bearer realm="%s"' % realm.replace('"', '\\"'), raw
+
+
+def _assert_error(resp, status, error, realm):
+    got, values, body = _status_headers(resp)
+    assert got == status, (got, values, body)
+    raw, params = challenge(resp)
+    assert params.get("realm") == realm, raw
+    assert params.get("error") == error, raw
+    return raw, params
+
+
+def assert_invalid_token(resp, realm):
+    raw, params = _assert_error(resp, 401, "invalid_token", realm)
+    assert params.get("error_description"), raw
+    assert "scope" not in params, raw
+    return params
+
+
+def assert_invalid_request(resp, realm):
+    raw, params = _assert_error(resp, 400, "invalid_request", realm)
+    return params
+
+
+def assert_insufficient_scope(resp, realm, scope=None):
+    raw, params = _assert_error(resp, 403, "insufficient_scope", realm)
+    if scope is not None:
+        assert params.get("scope") == scope, raw
+    return params
+
+
+def assert_forbidden(resp, realm):
+    """403 from a failed Require oauth2-claim / oauth2-client."""
+    raw, params = _assert_error(resp, 403, "insufficient_scope", realm)
+    return params
+
+
+def assert_ok(resp, body=None):
+    assert resp.status_code == 200, \
+        (resp.status_code, resp.headers.get("WWW-Authenticate"),
+         resp.content[:300])
+    if body is not None:
+        assert resp.text == body

@@ -1,0 +1,82 @@
+"""Fixtures for the mod_oauth2 integration tests.
+
+Run from the repository root with Debian's python:
+    /usr/bin/python3 -m pytest t/
+OA2_MODULE=/path/mod_oauth2.so overrides the module under test,
+OA2_KEEP_TMP=1 keeps the generated server roots for a post mortem.
+"""
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import tokens  # noqa: E402
+from httpd import Httpd  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "log_allow(*patterns): error log lines at warn or above "
+        "(regex) this test expects")
+
+
+@pytest.fixture(scope="session")
+def keys():
+    """EC P-256 and RSA-2048 signing keys (and some the module must
+    refuse) as PEM files, made once per session."""
+    d = tempfile.mkdtemp(prefix="oa2t-keys-")
+    try:
+        yield tokens.make_keys(d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="class")
+def httpd_factory():
+    """Make Httpd instances for one test class; all of them are stopped
+    when the class is done and their start-up/shutdown log is checked."""
+    made = []
+
+    def make(name="httpd", **kw):
+        h = Httpd(name, **kw)
+        made.append(h)
+        return h
+
+    yield make
+    problems = []
+    for h in made:
+        h.stop()
+        problems += ["%s: %s" % (h.name, p)
+                     for p in h.final_check(tokens.MINTED)]
+        h.cleanup()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _error_log_guard(request):
+    """Fail a test whose requests made httpd log something at warn or above
+    that it did not declare (marker log_allow or Httpd.allow_log), or that
+    made httpd log a token."""
+    allowed = []
+    for m in request.node.iter_markers("log_allow"):
+        allowed.extend(m.args)
+    before = []
+    for h in Httpd.running:
+        before += ["%s: %s" % (h.name, line)
+                   for line in h.begin_test(allowed)]
+    if before:
+        pytest.fail("error log before the test:\n" + "\n".join(before),
+                    pytrace=False)
+    yield
+    problems = []
+    for h in list(Httpd.running):
+        problems += ["%s: %s" % (h.name, p)
+                     for p in h.end_test(tokens.MINTED)]
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)

@@ -1,0 +1,488 @@
+"""A real Apache httpd for the integration tests.
+
+Each Httpd owns a fresh temporary ServerRoot, a free loopback port and a
+generated configuration.  It starts /usr/sbin/apache2 in the foreground as a
+child process (mpm_event, several children), waits until the port answers,
+and stops it with SIGTERM.  The error log is read back by the tests: after
+every test the conftest guard fails the test when the log gained lines at
+warn level or above that the test did not declare.
+"""
+
+import atexit
+import http.client
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+APACHE = os.environ.get("OA2_APACHE", "/usr/sbin/apache2")
+MODULE_DIR = os.environ.get("OA2_MODULE_DIR", "/usr/lib/apache2/modules")
+REPO = Path(__file__).resolve().parent.parent
+MODULE = os.environ.get("OA2_MODULE",
+                        str(REPO / "mod_oauth2" / ".libs" / "mod_oauth2.so"))
+IS_ROOT = os.geteuid() == 0
+NOBODY_UID = pwd.getpwnam("nobody").pw_uid if IS_ROOT else None
+
+# Shared modules every generated config loads (core, so, unixd, version and
+# log_config are compiled into Debian's apache2).
+BASE_MODULES = ["mpm_event", "authn_core", "authz_core", "authz_user",
+                "authz_host", "mime", "alias", "cgid", "env", "headers",
+                "dir"]
+
+# httpd's own noise when SIGTERM meets a connection going to keep-alive;
+# allowed in the shutdown part of the log only
+SHUTDOWN_NOISE = [r"AH03093: process_socket: apr_pollset_add failure"]
+
+# error log levels that make a test fail unless declared
+BAD_LEVELS = ("warn", "error", "crit", "alert", "emerg")
+_LINE_LEVEL = re.compile(r"^\[[^\]]*\] \[(?:([^:\]\s]+):)?(\w+)\]")
+
+ENV_CGI = """#!/usr/bin/python3
+import json, os, sys
+names = ["REMOTE_USER", "AUTH_TYPE", "OAUTH2_SUB", "OAUTH2_CLIENT_ID",
+         "OAUTH2_SCOPE", "OAUTH2_CLAIMS", "HTTP_X_SUB", "HTTP_X_CLIENT_ID",
+         "HTTP_AUTHORIZATION"]
+sys.stdout.write("Content-Type: application/json\\r\\n\\r\\n")
+sys.stdout.write(json.dumps({n: os.environ.get(n) for n in names}))
+"""
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def module_available():
+    return os.path.isfile(MODULE)
+
+
+class HttpdError(Exception):
+    pass
+
+
+class Httpd:
+    """One httpd instance with its own ServerRoot under /tmp."""
+
+    running = []  # instances currently started, for the conftest log guard
+
+    def __init__(self, name="httpd", *, module=True, modules=(), dbd="auto",
+                 server_name="rs.test", loglevel=None):
+        self.name = name
+        self.module = module
+        self.modules = list(modules)
+        self.dbd = dbd
+        self.server_name = server_name
+        if loglevel is None:
+            loglevel = "info oauth2:debug" if module else "info"
+        self.loglevel = loglevel
+        self.port = free_port()
+        self.base_url = "http://127.0.0.1:%d" % self.port
+        # the issuer tests use for the local AS of the main server
+        self.issuer = self.base_url
+        self.dir = Path(tempfile.mkdtemp(prefix="oa2t-%s-" % name))
+        self.htdocs = self.dir / "htdocs"
+        self.cgi_bin = self.dir / "cgi-bin"
+        self.logs = self.dir / "logs"
+        self.run_dir = self.dir / "run"
+        self.db_dir = self.dir / "db"
+        for d in (self.htdocs, self.cgi_bin, self.logs, self.run_dir,
+                  self.db_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.dir, 0o755)
+        for d in (self.htdocs, self.cgi_bin, self.logs, self.run_dir):
+            os.chmod(d, 0o755)
+        # the children (User nobody) write the SQLite store
+        os.chmod(self.db_dir, 0o777)
+        self.conf_path = self.dir / "httpd.conf"
+        self.error_log_path = self.logs / "error_log"
+        self.stderr_path = self.logs / "stderr"
+        self.proc = None
+        self.session = None
+        self._checked = 0      # error log offset already checked
+        self._mark = 0         # error log offset at the start of this test
+        self._allowed_now = []  # patterns the running test declared
+        self.allowed_always = []  # patterns allowed for the whole instance
+        # a default document tree
+        self.write_file("htdocs/index.html", "<html>index</html>\n")
+        self.write_file("htdocs/api/data.txt", "api data\n")
+        self.write_cgi("cgi-bin/env.py", ENV_CGI)
+
+    # ---- files ---------------------------------------------------------
+
+    def path(self, rel):
+        return self.dir / rel
+
+    def write_file(self, rel, text, mode=0o644):
+        p = self.dir / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        d = p.parent
+        while d != self.dir and self.dir in d.parents:
+            os.chmod(d, 0o755)
+            d = d.parent
+        p.write_text(text)
+        os.chmod(p, mode)
+        return p
+
+    def write_cgi(self, rel, text):
+        return self.write_file(rel, text, 0o755)
+
+    # ---- configuration -------------------------------------------------
+
+    def _uses_dbd(self, text):
+        if self.dbd == "auto":
+            return self.module and "OAuth2Issuer" in text
+        return bool(self.dbd)
+
+    def config_text(self, body, *, listen=True):
+        d = self.dir
+        lines = [
+            'ServerRoot "%s"' % d,
+            'DefaultRuntimeDir "%s"' % self.run_dir,
+            'PidFile "%s/httpd.pid"' % self.run_dir,
+            'Mutex file:%s default' % self.run_dir,
+        ]
+        if listen:
+            lines.append("Listen 127.0.0.1:%d" % self.port)
+        lines.append("ServerName %s" % self.server_name)
+        if IS_ROOT:
+            lines += ["User nobody", "Group nogroup"]
+        mods = list(BASE_MODULES)
+        if self._uses_dbd(body):
+            mods.append("dbd")
+        for m in self.modules:
+            if m not in mods:
+                mods.append(m)
+        for m in mods:
+            lines.append("LoadModule %s_module %s/mod_%s.so"
+                         % (m, MODULE_DIR, m))
+        if self.module:
+            lines.append("LoadModule oauth2_module %s" % MODULE)
+        lines += [
+            "StartServers 2",
+            "ServerLimit 4",
+            "ThreadsPerChild 8",
+            "ThreadLimit 8",
+            "MinSpareThreads 8",
+            "MaxSpareThreads 32",
+            "MaxRequestWorkers 32",
+            'ScriptSock "%s/cgid.sock"' % self.run_dir,
+            'ErrorLog "%s"' % self.error_log_path,
+            "LogLevel %s" % self.loglevel,
+            'LogFormat "%h %l %u %t \\"%r\\" %>s %b" common',
+            'CustomLog "%s/access_log" common' % self.logs,
+            "TypesConfig /etc/mime.types",
+            'DocumentRoot "%s"' % self.htdocs,
+            "DirectoryIndex index.html",
+            "<Directory />",
+            "    AllowOverride None",
+            "    Require all denied",
+            "</Directory>",
+            '<Directory "%s">' % self.htdocs,
+            "    AllowOverride None",
+            "    Require all granted",
+            "</Directory>",
+            '<Directory "%s">' % self.cgi_bin,
+            "    AllowOverride None",
+            "    Options +ExecCGI",
+            "    Require all granted",
+            "</Directory>",
+        ]
+        if self._uses_dbd(body):
+            lines += ["DBDriver sqlite3",
+                      'DBDParams "%s/oauth2.db"' % self.db_dir]
+        lines.append("")
+        lines.append("# ---- test configuration ----")
+        lines.append(body)
+        return "\n".join(lines) + "\n"
+
+    # ---- start / stop --------------------------------------------------
+
+    def start(self, body, timeout=10.0):
+        """Write the config around body and start httpd; raise on failure."""
+        if self.proc is not None:
+            raise HttpdError("already running")
+        self.conf_path.write_text(self.config_text(body))
+        os.chmod(self.conf_path, 0o644)
+        rc, out = self._launch(self.conf_path, timeout)
+        if rc is not None:
+            raise HttpdError("httpd %s failed to start (rc=%s):\n%s"
+                             % (self.name, rc, out))
+        self.session = requests.Session()
+        self.session.trust_env = False  # no .netrc, no proxies
+        Httpd.running.append(self)
+        return self
+
+    def _launch(self, conf, timeout):
+        """Start httpd on conf.  Returns (None, "") when it serves, else
+        (rc, output) when it exited."""
+        log_start = self._log_size()
+        with open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                [APACHE, "-f", str(conf), "-DFOREGROUND"],
+                stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            rc = self.proc.poll()
+            if rc is not None:
+                # a failed post_config may leave mod_cgid's daemon behind
+                self._reap_group(self.proc.pid, 0.5)
+                self.proc = None
+                return rc, self._stderr_text() + self._log_from(log_start)
+            # AH00489 comes after the pid file, the signal handlers and the
+            # children: a SIGTERM before it would kill the parent without
+            # cleaning up (stale pid file, orphaned cgid daemon)
+            if "AH00489" in self._log_from(log_start):
+                self._wait_cgid(deadline)
+                try:
+                    with socket.create_connection(("127.0.0.1", self.port),
+                                                  timeout=1):
+                        pass
+                except OSError:
+                    pass
+                if self.proc.poll() is None:
+                    return None, ""
+                continue
+            if time.monotonic() > deadline:
+                self._kill()
+                return -1, "timeout\n" + self._stderr_text() \
+                    + self._log_from(log_start)
+            time.sleep(0.01)
+
+    def _wait_cgid(self, deadline):
+        """mod_cgid's daemon binds its socket and, as root, chowns it to
+        User: stopping httpd before that makes it log AH01244 at crit."""
+        if not IS_ROOT:
+            return
+        sock = self.run_dir / ("cgid.sock.%d" % self.proc.pid)
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if sock.stat().st_uid == NOBODY_UID:
+                    return
+            except FileNotFoundError:
+                pass
+            time.sleep(0.005)
+
+    def stop(self, timeout=10.0):
+        """SIGTERM the parent and wait for it (and its children) to exit."""
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        if self in Httpd.running:
+            Httpd.running.remove(self)
+        if self.proc is None:
+            return
+        try:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._kill()
+        if self.proc is not None:
+            # children leave with the parent; make sure none lingers
+            self._reap_group(self.proc.pid, 2.0)
+        self.proc = None
+
+    @staticmethod
+    def _group_alive(pgid):
+        try:
+            os.killpg(pgid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+
+    @classmethod
+    def _reap_group(cls, pgid, wait):
+        """Wait for what is left of the process group this harness created
+        (start_new_session) to exit, then SIGKILL it."""
+        deadline = time.monotonic() + wait
+        while cls._group_alive(pgid):
+            if time.monotonic() > deadline:
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                return
+            time.sleep(0.01)
+
+    def _kill(self):
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.proc = None
+
+    def cleanup(self):
+        self.stop()
+        if os.environ.get("OA2_KEEP_TMP"):
+            return
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # ---- start-up failure tests ---------------------------------------
+
+    def config_test(self, body, start=True, timeout=10.0):
+        """Check body the way an admin would: `apache2 -t`, and when that
+        passes and start is true, a real start (post_config checks only run
+        there).  Returns (rc, output); rc 0 means httpd accepted the config
+        (and, with start, served)."""
+        if self.proc is not None:
+            raise HttpdError("config_test on a running instance")
+        conf = self.dir / "test.conf"
+        conf.write_text(self.config_text(body))
+        os.chmod(conf, 0o644)
+        p = subprocess.run([APACHE, "-t", "-f", str(conf)],
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=timeout)
+        out = p.stdout + p.stderr
+        if p.returncode != 0 or not start:
+            return p.returncode, out
+        rc, more = self._launch(conf, timeout)
+        if rc is None:
+            # it serves: stop it again
+            self.stop()
+            return 0, out
+        return rc, out + more
+
+    # ---- logs ----------------------------------------------------------
+
+    def _log_size(self):
+        try:
+            return self.error_log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _log_from(self, offset, end=None):
+        try:
+            with open(self.error_log_path, "rb") as f:
+                f.seek(offset)
+                data = f.read() if end is None else f.read(end - offset)
+                return data.decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def _stderr_text(self):
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def error_log(self):
+        """The whole error log."""
+        return self._log_from(0)
+
+    def new_log(self):
+        """The error log written since the current test started."""
+        return self._log_from(self._mark)
+
+    def allow_log(self, *patterns):
+        """Declare error-log lines (regex) at warn+ the running test
+        expects."""
+        self._allowed_now.extend(patterns)
+
+    @staticmethod
+    def bad_lines(text, allowed):
+        bad = []
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            m = _LINE_LEVEL.match(line)
+            # a line without httpd's prefix is raw stderr output (a CGI, a
+            # library printing): as suspicious as an error
+            if m and m.group(2) not in BAD_LEVELS:
+                continue
+            if any(re.search(p, line) for p in allowed):
+                continue
+            bad.append(line)
+        return bad
+
+    def begin_test(self, allowed=()):
+        """Check what was logged since the last check (start-up, between
+        tests) and mark the start of a test."""
+        size = self._log_size()
+        text = self._log_from(self._checked, size)
+        self._checked = size
+        self._mark = size
+        self._allowed_now = list(allowed)
+        return self.bad_lines(text, self.allowed_always)
+
+    def end_test(self, secrets=()):
+        """Problems in the log written during the test: unexpected warn+
+        lines and secrets (tokens) that must never be logged."""
+        size = self._log_size()
+        text = self._log_from(self._mark, size)
+        self._checked = size
+        problems = ["unexpected error log line: " + line for line in
+                    self.bad_lines(text,
+                                   self.allowed_always + self._allowed_now)]
+        for s in secrets:
+            if s and s in text:
+                problems.append("a token was logged: %s..." % s[:24])
+        self._allowed_now = []
+        return problems
+
+    def final_check(self, secrets=()):
+        """After stop: lines not covered by a test (start-up, shutdown)."""
+        text = self._log_from(self._checked)
+        self._checked = self._log_size()
+        problems = ["unexpected error log line: " + line
+                    for line in self.bad_lines(
+                        text, self.allowed_always + SHUTDOWN_NOISE)]
+        for s in secrets:
+            if s and s in text:
+                problems.append("a token was logged: %s..." % s[:24])
+        return problems
+
+    # ---- HTTP ----------------------------------------------------------
+
+    def url(self, path):
+        return self.base_url + path
+
+    def get(self, path, token=None, headers=None, method="GET", **kw):
+        h = dict(headers or {})
+        if token is not None:
+            h["Authorization"] = "Bearer " + token
+        kw.setdefault("timeout", 10)
+        kw.setdefault("allow_redirects", False)
+        return self.session.request(method, self.url(path), headers=h, **kw)
+
+    def raw(self, method, path, headers=(), body=None):
+        """A request with exactly these header lines (repeats allowed).
+        Returns (status, list of (name, value), body bytes)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            conn.putheader("Connection", "close")
+            for k, v in headers:
+                conn.putheader(k, v)
+            if body is not None:
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, resp.getheaders(), data
+        finally:
+            conn.close()
+
+
+def _stop_all():
+    for h in list(Httpd.running):
+        h.stop()
+
+
+atexit.register(_stop_all)
