@@ -13,7 +13,7 @@ command -v wrk >/dev/null || { echo "bench needs wrk (apt-get install wrk)"; exi
 make -s -f apxs.mk bench/bearer_cost mod_oauth2/.libs/mod_oauth2.so >/dev/null
 
 D=$(mktemp -d /tmp/oa2-bench.XXXXXX)
-trap 'apache2 -f $D/httpd.conf -k stop 2>/dev/null; sleep 1; rm -rf $D' EXIT
+trap '/usr/sbin/apache2 -f $D/httpd.conf -k stop 2>/dev/null; sleep 1; rm -rf $D' EXIT
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 ISS=http://127.0.0.1:$PORT
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out $D/ec.pem 2>/dev/null
@@ -75,7 +75,7 @@ OAuth2SigningKey $D/ec.pem ec
 </Location>
 CONF
 chmod -R o+rX $D
-apache2 -f $D/httpd.conf -k start
+/usr/sbin/apache2 -f $D/httpd.conf -k start
 sleep 1
 ES=$(cat $D/ec.token); RS=$(cat $D/rsa.token)
 for c in es rs es-scope; do

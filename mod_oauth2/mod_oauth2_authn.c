@@ -91,6 +91,7 @@ static void export_identity(request_rec *r, const oa2_token_t *tok)
     apr_table_t *env = r->subprocess_env;
 
     r->user = apr_pstrdup(r->pool, tok->sub);
+    r->ap_auth_type = (char *)OA2_AUTH_TYPE;
     apr_table_setn(env, "OAUTH2_SUB", tok->sub);
     apr_table_setn(env, "OAUTH2_CLIENT_ID", tok->client_id);
     apr_table_setn(env, "OAUTH2_SCOPE", tok->scope);

@@ -153,9 +153,13 @@ static int check_servers(server_rec *main_s, apr_pool_t *pconf)
     for (s = main_s; s; s = s->next) {
         oa2_server_conf_t *sc =
             ap_get_module_config(s->module_config, &oauth2_module);
-        const char *name = apr_psprintf(
-            pconf, "%s:%d (%s:%u)", s->server_hostname, s->port,
-            s->defn_name ? s->defn_name : "-", s->defn_line_number);
+        const char *name = s->is_virtual
+            ? apr_psprintf(pconf,
+                           "the virtual host %s:%d "
+                           "(%s:%u)",
+                           s->server_hostname, s->port, s->defn_name,
+                           s->defn_line_number)
+            : "the main server";
         if (sc->issuer && !sc->keys) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                          "OA2-00131: OAuth2Issuer %s in %s needs at least "

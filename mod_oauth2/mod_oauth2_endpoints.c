@@ -27,6 +27,10 @@ static endpoint_t endpoint_of(request_rec *r, const oa2_server_conf_t *conf)
     const char *base = oa2_config_base_path(conf);
     size_t n = strlen(base);
 
+    if (n == 1) {
+        n = 0; /* OAuth2BasePath / serves /jwks */
+    }
+
     if (!conf->issuer || strncmp(r->uri, base, n) || r->uri[n] != '/') {
         return ENDPOINT_NONE;
     }
