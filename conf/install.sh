@@ -1,12 +1,16 @@
 #!/bin/sh
-# Install mod_oauth2: the module, its templates and the a2enmod files.
-# Usage: conf/install.sh APXS MODULE_SO   (DESTDIR honoured for packaging)
+# Install mod_oauth2: the module, its templates, the a2enmod files and the
+# admin command.
+# Usage: conf/install.sh APXS MODULE_SO [ADMIN]   (DESTDIR honoured for
+# packaging; ADMIN, the built oauth2-admin, goes to $SBINDIR, /usr/sbin)
 #
 # OpenIDC's resource-server module (Debian: libapache2-mod-oauth2) uses the
 # same file names; we never overwrite files a package owns.
 set -e
 APXS=$1
 MODULE=$2
+ADMIN=$3
+SBINDIR=${SBINDIR:-/usr/sbin}
 LIBEXEC=$($APXS -q LIBEXECDIR)
 SYSCONF=$($APXS -q SYSCONFDIR)
 DATADIR=$($APXS -q DATADIR)
@@ -35,6 +39,10 @@ if [ -d "$HERE/templates" ]; then
         [ -e "$t" ] && install -m 0644 "$t" "$DESTDIR$DATADIR/mod_oauth2/templates/"
     done
 fi
+for f in "$HERE"/conf/schema-*.sql; do
+    [ -e "$f" ] && install -D -m 0644 "$f" \
+        "$DESTDIR$DATADIR/mod_oauth2/$(basename "$f")"
+done
 if [ -d "$DESTDIR$SYSCONF/mods-available" ] || [ -n "$DESTDIR" ]; then
     install -D -m 0644 "$HERE/conf/oauth2.load" \
         "$DESTDIR$SYSCONF/mods-available/oauth2.load"
@@ -42,3 +50,7 @@ if [ -d "$DESTDIR$SYSCONF/mods-available" ] || [ -n "$DESTDIR" ]; then
         "$DESTDIR$SYSCONF/mods-available/oauth2.conf"
 fi
 echo "installed $DESTDIR$LIBEXEC/mod_oauth2.so"
+if [ -n "$ADMIN" ]; then
+    install -D -m 0755 "$ADMIN" "$DESTDIR$SBINDIR/oauth2-admin"
+    echo "installed $DESTDIR$SBINDIR/oauth2-admin"
+fi

@@ -9,8 +9,12 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "oa2_as.h"
 #include "oa2_err.h"
+#include "oa2_form.h"
 #include "oa2_keys.h"
+#include "oa2_store.h"
+#include "oa2_tmpl.h"
 #include "oa2_token.h"
 
 extern module AP_MODULE_DECLARE_DATA oauth2_module;
@@ -18,13 +22,31 @@ extern module AP_MODULE_DECLARE_DATA oauth2_module;
 /** The AuthType this module answers for. */
 #define OA2_AUTH_TYPE "OAuth2"
 
+/** OAuth2Registration values. */
+#define OA2_REGISTRATION_OFF 0
+#define OA2_REGISTRATION_TOKEN 1
+#define OA2_REGISTRATION_OPEN 2
+
 /** Per-server (virtual host) configuration: the authorization server. */
 typedef struct oa2_server_conf_t {
-    const char *issuer;           /* OAuth2Issuer; NULL: no AS here */
-    const char *base_path;        /* OAuth2BasePath, without trailing / */
-    oa2_keyset_t *keys;           /* OAuth2SigningKey list; NULL: unset */
-    const char *default_audience; /* OAuth2DefaultAudience; NULL: issuer */
-    const char *jwks_json;        /* the public JWKS, rendered at startup */
+    const char *issuer;             /* OAuth2Issuer; NULL: no AS here */
+    const char *base_path;          /* OAuth2BasePath, without trailing / */
+    oa2_keyset_t *keys;             /* OAuth2SigningKey list; NULL: unset */
+    const char *default_audience;   /* OAuth2DefaultAudience; NULL: issuer */
+    apr_array_header_t *scopes;     /* OAuth2Scope, of oa2_scope_def_t */
+    apr_array_header_t *resources;  /* OAuth2Resource, of const char * */
+    int access_ttl;                 /* OAuth2AccessTokenTTL; -1: unset */
+    int refresh_ttl;                /* OAuth2RefreshTokenTTL; -1: unset */
+    int code_ttl;                   /* OAuth2CodeTTL; -1: unset */
+    int registration;               /* OAuth2Registration; -1: unset */
+    const char *registration_token; /* OAuth2RegistrationToken */
+    const char *template_dir;       /* OAuth2TemplateDir; NULL: installed */
+    apr_array_header_t *protected_resources; /* OAuth2ProtectedResource */
+    const char *jwks_json;     /* the public JWKS, rendered at startup */
+    oa2_as_t *as;              /* the AS in core terms, built at startup */
+    const char *metadata_json; /* RFC 8414 document, built at startup */
+    oa2_tmpl_t *consent_tmpl;  /* consent.html, parsed at startup */
+    oa2_tmpl_t *error_tmpl;    /* error.html, parsed at startup */
 } oa2_server_conf_t;
 
 /** Per-directory configuration: resource protection. */
@@ -33,6 +55,7 @@ typedef struct oa2_dir_conf_t {
     const char *verify_issuer; /* OAuth2VerifyIssuer; NULL: local issuer */
     const char *jwks_file;     /* OAuth2VerifyJWKSFile path, for messages */
     oa2_keyset_t *jwks;        /* its keys, parsed at startup */
+    int check_revocation;      /* OAuth2CheckRevocation; -1: unset */
 } oa2_dir_conf_t;
 
 /** What the request learned about its bearer token, for later hooks. */
@@ -41,6 +64,7 @@ typedef struct oa2_request_t {
     oa2_err_t err;                  /* why authn or authz failed */
     int failed;                     /* nonzero once err is set */
     apr_array_header_t *need_scope; /* scopes a failed Require asked for */
+    oa2_store_t *store;             /* the DB connection, once acquired */
 } oa2_request_t;
 
 /* mod_oauth2_config.c */
@@ -74,10 +98,62 @@ void oa2_authz_register_hooks(apr_pool_t *p);
 /* mod_oauth2_endpoints.c */
 void oa2_endpoints_register_hooks(apr_pool_t *p);
 
-/* mod_oauth2_jwks.c */
+/** Defaults of the lifetimes (SPEC). */
+#define OA2_DEFAULT_ACCESS_TTL 900
+#define OA2_DEFAULT_REFRESH_TTL 1209600
+#define OA2_DEFAULT_CODE_TTL 60
+
+/* Endpoint handlers, one file each (mod_oauth2_<name>.c). */
 int oa2_jwks_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_metadata_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
+                                 const char *resource);
+
+/** Build the RFC 8414 metadata document of @a conf (at start-up). */
+const char *oa2_metadata_build(const oa2_server_conf_t *conf, apr_pool_t *p);
+
+/* mod_oauth2_dbd.c */
+/**
+ * The store of this request's virtual host, on a mod_dbd connection held
+ * until the request ends.
+ * @return APR_SUCCESS, or 503 temporarily_unavailable (logged by caller)
+ */
+apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
+                           const oa2_server_conf_t *conf, oa2_err_t *err);
+/** Nonzero when mod_dbd is loaded. */
+int oa2_dbd_available(void);
+void oa2_dbd_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_io.c */
+/**
+ * Read an application/x-www-form-urlencoded body (at most
+ * OA2_FORM_MAX_LEN) and parse it.
+ * @return APR_SUCCESS, or a 400 invalid_request error
+ */
+apr_status_t oa2_io_read_form(oa2_form_t **form, request_rec *r,
+                              oa2_err_t *err);
+/** Read a body of at most @a max bytes. */
+apr_status_t oa2_io_read_body(const char **body, apr_size_t *len,
+                              request_rec *r, apr_size_t max, oa2_err_t *err);
+/**
+ * Log @a err once (error level for 5xx, info otherwise, with its id and
+ * admin detail) and answer with RFC 6749 §5.2 JSON.
+ */
+int oa2_io_send_error_json(request_rec *r, const oa2_err_t *err);
+/** Log @a err once and render error.html with its status. */
+int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
+                           const oa2_err_t *err);
+/** Log a core error once, at the level its status deserves. */
+void oa2_io_log_error(request_rec *r, const oa2_err_t *err);
+/** Headers every HTML page of the module carries. */
+void oa2_io_page_headers(request_rec *r);
+/** Send an HTML page. */
+int oa2_io_send_html(request_rec *r, int status, const char *html);
 /** Allow any origin, no credentials (SPEC: public endpoints). */
 void oa2_io_cors(request_rec *r);
 /** Answer a CORS preflight; returns the handler status. */

@@ -98,6 +98,45 @@ static void export_identity(request_rec *r, const oa2_token_t *tok)
     apr_table_setn(env, "OAUTH2_CLAIMS", oa2_token_claims_json(tok, r->pool));
 }
 
+/*
+ * OAuth2CheckRevocation: refuse a token whose jti was revoked at the
+ * revocation endpoint. The store is scoped to the issuer the token was
+ * verified against: the local AS, or with OAuth2VerifyIssuer an AS whose
+ * database this server shares.
+ */
+static int check_revoked(request_rec *r, const oa2_server_conf_t *s,
+                         const oa2_token_policy_t *policy,
+                         const oa2_token_t *tok, const char *token)
+{
+    oa2_store_t *st;
+    oa2_err_t err;
+    int revoked = 0;
+    apr_status_t rv;
+
+    rv = oa2_dbd_store(&st, r, s, &err);
+    if (rv == APR_SUCCESS) {
+        st->issuer = policy->issuer;
+        rv = oa2_store_jti_is_revoked(&revoked, st, tok->jti, &err, r->pool);
+    }
+    if (rv != APR_SUCCESS) {
+        /* Fail closed: a token we cannot check is not accepted. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "OA2-00780: OAuth2CheckRevocation for %s: cannot "
+                      "read the revocation list, refusing the token: %s "
+                      "(%s%s%s)",
+                      r->uri, err.description, err.log_id,
+                      err.detail ? ": " : "", err.detail ? err.detail : "");
+        oa2_authn_fail(r, &err);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (revoked) {
+        oa2_err_set(&err, HTTP_UNAUTHORIZED, "invalid_token", "OA2-00781",
+                    "the token has been revoked");
+        return refuse(r, &err, token);
+    }
+    return OK;
+}
+
 static int check_authn(request_rec *r)
 {
     const oa2_dir_conf_t *d;
@@ -141,6 +180,12 @@ static int check_authn(request_rec *r)
     }
     if (rv != APR_SUCCESS) {
         return refuse(r, &err, token);
+    }
+    if (d->check_revocation == 1) {
+        int status = check_revoked(r, s, &policy, tok, token);
+        if (status != OK) {
+            return status;
+        }
     }
     oa2_authn_request(r)->token = tok;
     export_identity(r, tok);

@@ -16,6 +16,7 @@
 #include "mod_auth.h"
 
 #include <apr_strings.h>
+#include <apr_uri.h>
 
 #include "mod_oauth2.h"
 #include "oa2_bearer.h"
@@ -49,6 +50,43 @@ static const char *realm_of(request_rec *r)
     return plain;
 }
 
+/*
+ * OAuth2ProtectedResource: the RFC 9728 metadata URL of the resource this
+ * location serves (its audience), or NULL. The well-known path goes
+ * between the origin and the path of the resource identifier (§3.1), as
+ * mod_oauth2_endpoints.c serves it.
+ */
+static const char *resource_metadata_of(request_rec *r)
+{
+    const oa2_server_conf_t *s =
+        ap_get_module_config(r->server->module_config, &oauth2_module);
+    const oa2_dir_conf_t *d =
+        ap_get_module_config(r->per_dir_config, &oauth2_module);
+    const char *audience, *uri, *host;
+    apr_uri_t u;
+    int i;
+
+    if (!s || !d || !s->protected_resources) {
+        return NULL;
+    }
+    audience = oa2_config_audience(d, s);
+    for (i = 0; audience && i < s->protected_resources->nelts; i++) {
+        uri = APR_ARRAY_IDX(s->protected_resources, i, const char *);
+        if (strcmp(uri, audience)
+            || apr_uri_parse(r->pool, uri, &u) != APR_SUCCESS || !u.scheme
+            || !u.hostinfo) {
+            continue;
+        }
+        /* hostinfo is [user[:password]@]host[:port]: only the origin. */
+        host = strrchr(u.hostinfo, '@');
+        host = host ? host + 1 : u.hostinfo;
+        return apr_pstrcat(r->pool, u.scheme, "://", host,
+                           "/.well-known/oauth-protected-resource",
+                           u.path && strcmp(u.path, "/") ? u.path : "", NULL);
+    }
+    return NULL;
+}
+
 static void set_challenge(request_rec *r, oa2_request_t *rq)
 {
     const char *scope = NULL;
@@ -66,9 +104,9 @@ static void set_challenge(request_rec *r, oa2_request_t *rq)
     if (rq->need_scope && rq->need_scope->nelts) {
         scope = oa2_scope_join(rq->need_scope, r->pool);
     }
-    apr_table_setn(
-        r->err_headers_out, "WWW-Authenticate",
-        oa2_bearer_challenge(realm_of(r), err, scope, NULL, r->pool));
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   oa2_bearer_challenge(realm_of(r), err, scope,
+                                        resource_metadata_of(r), r->pool));
 }
 
 static int note_auth_failure(request_rec *r, const char *auth_type)

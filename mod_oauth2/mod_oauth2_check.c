@@ -145,6 +145,82 @@ static int check_protected(const ap_directive_t *node, server_rec *main_s,
     return failed;
 }
 
+#ifndef OA2_TEMPLATE_DIR
+#define OA2_TEMPLATE_DIR "/usr/share/apache2/mod_oauth2/templates"
+#endif
+
+static apr_status_t load_template(oa2_tmpl_t **tmpl, const char *dir,
+                                  const char *file, server_rec *s,
+                                  apr_pool_t *pconf)
+{
+    const char *path = apr_pstrcat(pconf, dir, "/", file, NULL);
+    oa2_err_t err;
+
+    if (oa2_tmpl_load(tmpl, path, &err, pconf) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "OA2-00500: template %s: %s (set OAuth2TemplateDir to "
+                     "the directory holding consent.html and error.html)",
+                     path, err.description);
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* The authorization server of one virtual host, in core terms. */
+static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
+                             const char *name, apr_pool_t *pconf)
+{
+    oa2_as_t *as = apr_pcalloc(pconf, sizeof(*as));
+    const char *dir = sc->template_dir ? sc->template_dir : OA2_TEMPLATE_DIR;
+
+    if (!oa2_dbd_available()) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "OA2-00501: OAuth2Issuer in %s needs mod_dbd: "
+                     "LoadModule dbd_module, then DBDriver sqlite3 and "
+                     "DBDParams /path/to/oauth2.db (a directory the httpd "
+                     "user can write)",
+                     name);
+        return APR_EGENERAL;
+    }
+    if (sc->registration == OA2_REGISTRATION_TOKEN && !sc->registration_token) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "OA2-00502: OAuth2Registration token in %s needs "
+                     "OAuth2RegistrationToken",
+                     name);
+        return APR_EGENERAL;
+    }
+    as->issuer = sc->issuer;
+    as->keys = sc->keys;
+    as->scopes = sc->scopes ? sc->scopes
+                            : apr_array_make(pconf, 1, sizeof(oa2_scope_def_t));
+    as->resources = sc->resources
+        ? sc->resources
+        : apr_array_make(pconf, 1, sizeof(const char *));
+    as->default_audience =
+        sc->default_audience ? sc->default_audience : sc->issuer;
+    as->access_ttl =
+        sc->access_ttl > 0 ? sc->access_ttl : OA2_DEFAULT_ACCESS_TTL;
+    as->refresh_ttl =
+        sc->refresh_ttl > 0 ? sc->refresh_ttl : OA2_DEFAULT_REFRESH_TTL;
+    as->code_ttl = sc->code_ttl > 0 ? sc->code_ttl : OA2_DEFAULT_CODE_TTL;
+    if (oa2_as_derive_csrf_key(as, pconf) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "OA2-00503: cannot derive the consent form key of %s "
+                     "from its signing key",
+                     name);
+        return APR_EGENERAL;
+    }
+    if (load_template(&sc->consent_tmpl, dir, "consent.html", s, pconf)
+            != APR_SUCCESS
+        || load_template(&sc->error_tmpl, dir, "error.html", s, pconf)
+            != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    sc->as = as;
+    sc->metadata_json = oa2_metadata_build(sc, pconf);
+    return APR_SUCCESS;
+}
+
 static int check_servers(server_rec *main_s, apr_pool_t *pconf)
 {
     server_rec *s;
@@ -169,6 +245,10 @@ static int check_servers(server_rec *main_s, apr_pool_t *pconf)
         }
         if (sc->keys) {
             sc->jwks_json = oa2_keys_jwks_json(sc->keys, pconf);
+        }
+        if (sc->issuer && sc->keys
+            && build_as(sc, s, name, pconf) != APR_SUCCESS) {
+            failed = 1;
         }
     }
     return failed;

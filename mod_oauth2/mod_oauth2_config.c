@@ -10,8 +10,10 @@
 #include "http_core.h"
 
 #include <apr_strings.h>
+#include <apr_uri.h>
 
 #include "mod_oauth2.h"
+#include "oa2_scope.h"
 #include "oa2_url.h"
 
 #define DEFAULT_BASE_PATH "/oauth2"
@@ -24,7 +26,20 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->base_path = NULL;
     c->keys = NULL;
     c->default_audience = NULL;
+    c->scopes = NULL;
+    c->resources = NULL;
+    c->access_ttl = -1;
+    c->refresh_ttl = -1;
+    c->code_ttl = -1;
+    c->registration = -1;
+    c->registration_token = NULL;
+    c->template_dir = NULL;
+    c->protected_resources = NULL;
     c->jwks_json = NULL;
+    c->as = NULL;
+    c->metadata_json = NULL;
+    c->consent_tmpl = NULL;
+    c->error_tmpl = NULL;
     return c;
 }
 
@@ -42,7 +57,27 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->default_audience = add->default_audience
         ? add->default_audience
         : (own_issuer ? NULL : base->default_audience);
-    c->jwks_json = NULL; /* rendered per server in post_config */
+    c->scopes = add->scopes ? add->scopes : base->scopes;
+    c->resources = add->resources ? add->resources : base->resources;
+    c->access_ttl = add->access_ttl != -1 ? add->access_ttl : base->access_ttl;
+    c->refresh_ttl =
+        add->refresh_ttl != -1 ? add->refresh_ttl : base->refresh_ttl;
+    c->code_ttl = add->code_ttl != -1 ? add->code_ttl : base->code_ttl;
+    c->registration =
+        add->registration != -1 ? add->registration : base->registration;
+    c->registration_token = add->registration_token ? add->registration_token
+                                                    : base->registration_token;
+    c->template_dir =
+        add->template_dir ? add->template_dir : base->template_dir;
+    c->protected_resources = add->protected_resources
+        ? add->protected_resources
+        : base->protected_resources;
+    /* Derived per server at start-up (mod_oauth2_check.c). */
+    c->jwks_json = NULL;
+    c->as = NULL;
+    c->metadata_json = NULL;
+    c->consent_tmpl = NULL;
+    c->error_tmpl = NULL;
     return c;
 }
 
@@ -54,6 +89,7 @@ void *oa2_config_create_dir(apr_pool_t *p, char *dir)
     c->verify_issuer = NULL;
     c->jwks_file = NULL;
     c->jwks = NULL;
+    c->check_revocation = -1;
     return c;
 }
 
@@ -67,6 +103,8 @@ void *oa2_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
         add->verify_issuer ? add->verify_issuer : base->verify_issuer;
     c->jwks_file = add->jwks_file ? add->jwks_file : base->jwks_file;
     c->jwks = add->jwks ? add->jwks : base->jwks;
+    c->check_revocation = add->check_revocation != -1 ? add->check_revocation
+                                                      : base->check_revocation;
     return c;
 }
 
@@ -232,6 +270,188 @@ static const char *set_verify_jwks_file(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
+/* The server record of a server-only directive, or the reason it is
+ * not allowed where it stands. */
+static const char *server_only(oa2_server_conf_t **c, cmd_parms *cmd)
+{
+    *c = server_conf(cmd);
+    return ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+}
+
+static const char *add_scope(cmd_parms *cmd, void *dc, const char *name,
+                             const char *description)
+{
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+    oa2_scope_def_t *def;
+    int i;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (!oa2_scope_token_valid(name)) {
+        return apr_psprintf(cmd->pool,
+                            "OAuth2Scope: '%s' is not a valid "
+                            "scope token (printable ASCII, no space, quote "
+                            "or backslash)",
+                            name);
+    }
+    if (!c->scopes) {
+        c->scopes = apr_array_make(cmd->pool, 4, sizeof(oa2_scope_def_t));
+    }
+    for (i = 0; i < c->scopes->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(c->scopes, i, oa2_scope_def_t).name, name)) {
+            return apr_psprintf(cmd->pool, "OAuth2Scope %s is duplicate", name);
+        }
+    }
+    def = apr_array_push(c->scopes);
+    def->name = name;
+    def->description = description;
+    return NULL;
+}
+
+static const char *add_resource(cmd_parms *cmd, void *dc, const char *uri)
+{
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+    apr_uri_t parsed;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    /* RFC 8707 §2: an absolute URI without a fragment. */
+    if (apr_uri_parse(cmd->pool, uri, &parsed) != APR_SUCCESS || !parsed.scheme
+        || strchr(uri, '#')) {
+        return apr_psprintf(cmd->pool,
+                            "OAuth2Resource %s must be an "
+                            "absolute URI without a fragment",
+                            uri);
+    }
+    if (!c->resources) {
+        c->resources = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->resources, const char *) = uri;
+    return NULL;
+}
+
+static const char *set_ttl(cmd_parms *cmd, void *dc, const char *arg)
+{
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+    int *field = (int *)((char *)c + (apr_size_t)cmd->info);
+    char *end;
+    long v;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    v = strtol(arg, &end, 10);
+    if (*end || v <= 0 || v > 31536000) {
+        return apr_psprintf(cmd->pool,
+                            "%s must be a number of seconds "
+                            "between 1 and 31536000",
+                            cmd->cmd->name);
+    }
+    if (*field != -1) {
+        return apr_psprintf(cmd->pool, "%s is duplicate", cmd->cmd->name);
+    }
+    *field = (int)v;
+    return NULL;
+}
+
+static const char *set_registration(cmd_parms *cmd, void *dc, const char *arg)
+{
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "off")) {
+        c->registration = OA2_REGISTRATION_OFF;
+    }
+    else if (!strcasecmp(arg, "token")) {
+        c->registration = OA2_REGISTRATION_TOKEN;
+    }
+    else if (!strcasecmp(arg, "open")) {
+        c->registration = OA2_REGISTRATION_OPEN;
+    }
+    else {
+        return "OAuth2Registration must be off, token or open";
+    }
+    return NULL;
+}
+
+static const char *set_registration_token(cmd_parms *cmd, void *dc,
+                                          const char *arg)
+{
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (strlen(arg) < 16) {
+        return "OAuth2RegistrationToken must be at least 16 characters "
+               "(e.g. openssl rand -hex 32)";
+    }
+    c->registration_token = arg;
+    return NULL;
+}
+
+static const char *set_template_dir(cmd_parms *cmd, void *dc, const char *arg)
+{
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    c->template_dir = ap_server_root_relative(cmd->pool, arg);
+    return c->template_dir ? NULL : "OAuth2TemplateDir: invalid path";
+}
+
+static const char *add_protected_resource(cmd_parms *cmd, void *dc,
+                                          const char *uri)
+{
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+    apr_uri_t parsed;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (apr_uri_parse(cmd->pool, uri, &parsed) != APR_SUCCESS || !parsed.scheme
+        || !parsed.hostname || parsed.query || strchr(uri, '#')) {
+        return apr_psprintf(cmd->pool,
+                            "OAuth2ProtectedResource %s must be "
+                            "an absolute URL without query or fragment",
+                            uri);
+    }
+    if (!c->protected_resources) {
+        c->protected_resources =
+            apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->protected_resources, const char *) = uri;
+    return NULL;
+}
+
+static const char *set_check_revocation(cmd_parms *cmd, void *dc, int on)
+{
+    oa2_dir_conf_t *d = dc;
+
+    (void)cmd;
+    d->check_revocation = on;
+    return NULL;
+}
+
 const command_rec oa2_config_cmds[] = {
     AP_INIT_TAKE1("OAuth2Issuer", set_issuer, NULL, RSRC_CONF,
                   "issuer URL of this virtual host's authorization server "
@@ -255,6 +475,38 @@ const command_rec oa2_config_cmds[] = {
     AP_INIT_TAKE1("OAuth2VerifyJWKSFile", set_verify_jwks_file, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "JWKS file whose public keys verify bearer tokens here"),
+    AP_INIT_TAKE2("OAuth2Scope", add_scope, NULL, RSRC_CONF,
+                  "a scope this authorization server knows, and the text "
+                  "the consent page shows for it; repeatable"),
+    AP_INIT_TAKE1("OAuth2Resource", add_resource, NULL, RSRC_CONF,
+                  "a resource indicator (RFC 8707) clients may request; "
+                  "repeatable"),
+    AP_INIT_TAKE1("OAuth2AccessTokenTTL", set_ttl,
+                  (void *)APR_OFFSETOF(oa2_server_conf_t, access_ttl),
+                  RSRC_CONF, "access token lifetime in seconds (900)"),
+    AP_INIT_TAKE1("OAuth2RefreshTokenTTL", set_ttl,
+                  (void *)APR_OFFSETOF(oa2_server_conf_t, refresh_ttl),
+                  RSRC_CONF, "refresh token lifetime in seconds (1209600)"),
+    AP_INIT_TAKE1("OAuth2CodeTTL", set_ttl,
+                  (void *)APR_OFFSETOF(oa2_server_conf_t, code_ttl), RSRC_CONF,
+                  "authorization code lifetime in seconds (60)"),
+    AP_INIT_TAKE1("OAuth2Registration", set_registration, NULL, RSRC_CONF,
+                  "dynamic client registration: off, token or open"),
+    /* RSRC_CONF only: a secret never belongs in .htaccess. */
+    AP_INIT_TAKE1("OAuth2RegistrationToken", set_registration_token, NULL,
+                  RSRC_CONF,
+                  "initial access token required by OAuth2Registration "
+                  "token"),
+    AP_INIT_TAKE1("OAuth2TemplateDir", set_template_dir, NULL, RSRC_CONF,
+                  "directory of consent.html and error.html"),
+    AP_INIT_TAKE1("OAuth2ProtectedResource", add_protected_resource, NULL,
+                  RSRC_CONF,
+                  "a resource served here: publishes its RFC 9728 "
+                  "metadata; repeatable"),
+    AP_INIT_FLAG("OAuth2CheckRevocation", set_check_revocation, NULL,
+                 OR_AUTHCFG,
+                 "also refuse access tokens revoked at the revocation "
+                 "endpoint (needs mod_dbd)"),
     {NULL}};
 
 const char *oa2_config_base_path(const oa2_server_conf_t *s)

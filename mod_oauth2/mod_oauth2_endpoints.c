@@ -14,28 +14,101 @@
 #include "http_request.h"
 
 #include <apr_strings.h>
+#include <apr_uri.h>
 
 #include "mod_oauth2.h"
 
 APLOG_USE_MODULE(oauth2);
 
 /* What a request to this module's URL space asks for. */
-typedef enum endpoint_t { ENDPOINT_NONE = 0, ENDPOINT_JWKS } endpoint_t;
+typedef enum endpoint_t {
+    ENDPOINT_NONE = 0,
+    ENDPOINT_JWKS,
+    ENDPOINT_METADATA,
+    ENDPOINT_AUTHORIZE,
+    ENDPOINT_TOKEN,
+    ENDPOINT_INTROSPECT,
+    ENDPOINT_REVOKE,
+    ENDPOINT_REGISTER,
+    ENDPOINT_RESOURCE_METADATA
+} endpoint_t;
+
+/* The endpoints under OAuth2BasePath. */
+static const struct {
+    const char *name;
+    endpoint_t endpoint;
+} endpoints[] = {
+    {"jwks", ENDPOINT_JWKS},     {"authorize", ENDPOINT_AUTHORIZE},
+    {"token", ENDPOINT_TOKEN},   {"introspect", ENDPOINT_INTROSPECT},
+    {"revoke", ENDPOINT_REVOKE}, {"register", ENDPOINT_REGISTER},
+    {NULL, ENDPOINT_NONE}};
+
+#define AS_WELL_KNOWN "/.well-known/oauth-authorization-server"
+#define RS_WELL_KNOWN "/.well-known/oauth-protected-resource"
+
+/* The path part of a URL ("" when it has none or only "/"). */
+static const char *path_of(const char *url, apr_pool_t *p)
+{
+    apr_uri_t u;
+
+    if (apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.path
+        || !strcmp(u.path, "/")) {
+        return "";
+    }
+    return u.path;
+}
+
+/* RFC 9728 §3.1: the well-known path of a protected resource, or -1. */
+static int resource_index(request_rec *r, const oa2_server_conf_t *conf)
+{
+    int i;
+
+    for (i = 0;
+         conf->protected_resources && i < conf->protected_resources->nelts;
+         i++) {
+        const char *uri =
+            APR_ARRAY_IDX(conf->protected_resources, i, const char *);
+        if (!strcmp(r->uri,
+                    apr_pstrcat(r->pool, RS_WELL_KNOWN, path_of(uri, r->pool),
+                                NULL))) {
+            return i;
+        }
+    }
+    return -1;
+}
 
 static endpoint_t endpoint_of(request_rec *r, const oa2_server_conf_t *conf)
 {
     const char *base = oa2_config_base_path(conf);
     size_t n = strlen(base);
+    int i;
 
-    if (n == 1) {
-        n = 0; /* OAuth2BasePath / serves /jwks */
-    }
-
-    if (!conf->issuer || strncmp(r->uri, base, n) || r->uri[n] != '/') {
+    if (!conf->issuer) {
         return ENDPOINT_NONE;
     }
-    if (!strcmp(r->uri + n + 1, "jwks")) {
-        return ENDPOINT_JWKS;
+    if (!strncmp(r->uri, "/.well-known/", 13)) {
+        /* RFC 8414 §3.1: the issuer's path goes after the well-known. */
+        if (!strcmp(r->uri,
+                    apr_pstrcat(r->pool, AS_WELL_KNOWN,
+                                path_of(conf->issuer, r->pool), NULL))) {
+            return ENDPOINT_METADATA;
+        }
+        if ((i = resource_index(r, conf)) >= 0) {
+            apr_table_setn(r->notes, "oauth2-resource", apr_itoa(r->pool, i));
+            return ENDPOINT_RESOURCE_METADATA;
+        }
+        return ENDPOINT_NONE;
+    }
+    if (n == 1) {
+        n = 0; /* OAuth2BasePath / serves /token, /jwks, ... */
+    }
+    if (strncmp(r->uri, base, n) || r->uri[n] != '/') {
+        return ENDPOINT_NONE;
+    }
+    for (i = 0; endpoints[i].name; i++) {
+        if (!strcmp(r->uri + n + 1, endpoints[i].name)) {
+            return endpoints[i].endpoint;
+        }
     }
     return ENDPOINT_NONE;
 }
@@ -75,11 +148,33 @@ static int map_to_storage(request_rec *r)
 static int handler(request_rec *r)
 {
     const oa2_server_conf_t *conf;
+    endpoint_t ep = routed(r);
+    const char *resource;
 
-    switch (routed(r)) {
+    if (ep == ENDPOINT_NONE) {
+        return DECLINED;
+    }
+    conf = ap_get_module_config(r->server->module_config, &oauth2_module);
+    switch (ep) {
     case ENDPOINT_JWKS:
-        conf = ap_get_module_config(r->server->module_config, &oauth2_module);
         return oa2_jwks_handle(r, conf);
+    case ENDPOINT_METADATA:
+        return oa2_metadata_handle(r, conf);
+    case ENDPOINT_AUTHORIZE:
+        return oa2_authorize_handle(r, conf);
+    case ENDPOINT_TOKEN:
+        return oa2_token_handle(r, conf);
+    case ENDPOINT_INTROSPECT:
+        return oa2_introspect_handle(r, conf);
+    case ENDPOINT_REVOKE:
+        return oa2_revoke_handle(r, conf);
+    case ENDPOINT_REGISTER:
+        return oa2_register_handle(r, conf);
+    case ENDPOINT_RESOURCE_METADATA:
+        resource = APR_ARRAY_IDX(
+            conf->protected_resources,
+            atoi(apr_table_get(r->notes, "oauth2-resource")), const char *);
+        return oa2_resource_metadata_handle(r, conf, resource);
     default:
         return DECLINED;
     }

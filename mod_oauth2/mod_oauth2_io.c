@@ -1,10 +1,16 @@
 /* Response helpers shared by the endpoints: JSON bodies and CORS. */
+#include <strings.h>
+
 #include "httpd.h"
+#include "http_log.h"
 #include "http_protocol.h"
 
 #include <apr_strings.h>
 
 #include "mod_oauth2.h"
+#include "oa2_cleanup.h"
+
+APLOG_USE_MODULE(oauth2);
 
 void oa2_io_cors(request_rec *r)
 {
@@ -33,4 +39,130 @@ int oa2_io_send_json(request_rec *r, int status, const char *content_type,
         ap_rputs(json, r);
     }
     return OK;
+}
+
+void oa2_io_log_error(request_rec *r, const oa2_err_t *err)
+{
+    int level = err->status >= 500 ? APLOG_ERR : APLOG_INFO;
+
+    ap_log_rerror(
+        APLOG_MARK, level, 0, r, "%s: %s%s%s%s",
+        err->log_id ? err->log_id : "OA2-00410",
+        err->error ? err->error : "error", err->description ? ": " : "",
+        err->description ? err->description : "",
+        err->detail ? apr_pstrcat(r->pool, " (", err->detail, ")", NULL) : "");
+}
+
+apr_status_t oa2_io_read_body(const char **body, apr_size_t *len,
+                              request_rec *r, apr_size_t max, oa2_err_t *err)
+{
+    char *buf = apr_palloc(r->pool, max + 1);
+    apr_size_t total = 0;
+    long n;
+
+    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK) {
+        return oa2_err_set(err, HTTP_BAD_REQUEST, "invalid_request",
+                           "OA2-00411", "the request body cannot be read");
+    }
+    if (ap_should_client_block(r)) {
+        while ((n = ap_get_client_block(r, buf + total, max + 1 - total)) > 0) {
+            total += (apr_size_t)n;
+            if (total > max) {
+                return oa2_err_set(err, HTTP_BAD_REQUEST, "invalid_request",
+                                   "OA2-00412",
+                                   "the request body is too "
+                                   "large");
+            }
+        }
+        if (n < 0) {
+            return oa2_err_set(err, HTTP_BAD_REQUEST, "invalid_request",
+                               "OA2-00413", "the request body cannot be read");
+        }
+    }
+    buf[total] = '\0';
+    *body = buf;
+    *len = total;
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_io_read_form(oa2_form_t **form, request_rec *r, oa2_err_t *err)
+{
+    const char *type = apr_table_get(r->headers_in, "Content-Type");
+    const char *body;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33)
+        || (type[33] && type[33] != ';' && type[33] != ' ')) {
+        return oa2_err_set(err, HTTP_BAD_REQUEST, "invalid_request",
+                           "OA2-00414",
+                           "the body must be "
+                           "application/x-www-form-urlencoded");
+    }
+    rv = oa2_io_read_body(&body, &len, r, OA2_FORM_MAX_LEN, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return oa2_form_parse(form, body, len, err, r->pool);
+}
+
+int oa2_io_send_error_json(request_rec *r, const oa2_err_t *err)
+{
+    json_t *doc = oa2_cleanup_json(json_object(), r->pool);
+    const char *text;
+
+    oa2_io_log_error(r, err);
+    json_object_set_new(doc, "error",
+                        json_string(err->error ? err->error : "server_error"));
+    if (err->description) {
+        json_object_set_new(doc, "error_description",
+                            json_string(err->description));
+    }
+    text = oa2_cleanup_malloced(json_dumps(doc, JSON_COMPACT), r->pool);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
+    return oa2_io_send_json(r, err->status, NULL, text ? text : "{}");
+}
+
+void oa2_io_page_headers(request_rec *r)
+{
+    apr_table_t *h = r->err_headers_out;
+
+    apr_table_setn(h, "Cache-Control", "no-store");
+    apr_table_setn(h, "Pragma", "no-cache");
+    apr_table_setn(h, "Referrer-Policy", "no-referrer");
+    apr_table_setn(h, "X-Frame-Options", "DENY");
+    apr_table_setn(h, "X-Content-Type-Options", "nosniff");
+    /* No form-action: browsers apply it to the redirect that follows the
+     * consent form, and that goes to the client, another origin. */
+    apr_table_setn(h, "Content-Security-Policy",
+                   "default-src 'none'; style-src 'unsafe-inline'; "
+                   "img-src data:; "
+                   "frame-ancestors 'none'; base-uri 'none'");
+}
+
+int oa2_io_send_html(request_rec *r, int status, const char *html)
+{
+    oa2_io_page_headers(r);
+    r->status = status;
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_set_content_length(r, (apr_off_t)strlen(html));
+    if (!r->header_only) {
+        ap_rputs(html, r);
+    }
+    return OK;
+}
+
+int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
+                           const oa2_err_t *err)
+{
+    oa2_tmpl_vars_t *vars = oa2_tmpl_vars_make(r->pool);
+
+    oa2_io_log_error(r, err);
+    oa2_tmpl_set(vars, "error", err->error ? err->error : "server_error");
+    oa2_tmpl_set(vars, "error_description",
+                 err->description ? err->description : "");
+    oa2_tmpl_set(vars, "status", apr_itoa(r->pool, err->status));
+    return oa2_io_send_html(r, err->status,
+                            oa2_tmpl_render(conf->error_tmpl, vars, r->pool));
 }

@@ -13,6 +13,7 @@ apr_status_t oa2_err_set(oa2_err_t *err, int status, const char *error,
         err->error = error;
         err->log_id = log_id;
         err->description = description;
+        err->detail = NULL;
     }
     return APR_EGENERAL;
 }
@@ -28,4 +29,16 @@ apr_status_t oa2_err_setf(oa2_err_t *err, int status, const char *error,
     text = apr_pvsprintf(p, fmt, ap);
     va_end(ap);
     return oa2_err_set(err, status, error, log_id, text);
+}
+
+apr_status_t oa2_err_detail(oa2_err_t *err, apr_pool_t *p, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err) {
+        va_start(ap, fmt);
+        err->detail = apr_pvsprintf(p, fmt, ap);
+        va_end(ap);
+    }
+    return APR_EGENERAL;
 }

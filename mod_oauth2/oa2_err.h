@@ -19,6 +19,7 @@ typedef struct oa2_err_t {
     const char *error;       /* OAuth error code (RFC 6749/6750), or NULL */
     const char *description; /* text safe to show the client */
     const char *log_id;      /* "OA2-nnnnn" of the log line for this failure */
+    const char *detail;      /* for the admin's log only, never sent */
 } oa2_err_t;
 
 /**
@@ -38,5 +39,12 @@ apr_status_t oa2_err_set(oa2_err_t *err, int status, const char *error,
 apr_status_t oa2_err_setf(oa2_err_t *err, int status, const char *error,
                           const char *log_id, apr_pool_t *p, const char *fmt,
                           ...) __attribute__((format(printf, 6, 7)));
+
+/**
+ * Attach admin-only detail (a driver message, a file name) to @a err.
+ * @return APR_EGENERAL, so it can end a failing path too
+ */
+apr_status_t oa2_err_detail(oa2_err_t *err, apr_pool_t *p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* OA2_ERR_H */

@@ -199,6 +199,10 @@ class Httpd:
         if self._uses_dbd(body):
             lines += ["DBDriver sqlite3",
                       'DBDParams "%s/oauth2.db"' % self.db_dir]
+        if self.module and "OAuth2Issuer" in body \
+                and "OAuth2TemplateDir" not in body:
+            # the module is not installed: use the repository's templates
+            lines.append('OAuth2TemplateDir "%s"' % (REPO / "templates"))
         lines.append("")
         lines.append("# ---- test configuration ----")
         lines.append(body)

@@ -23,19 +23,33 @@ done
 /usr/bin/python3 t/lint_config.py || status=1
 
 # 4. No tabs, no trailing white space in C sources.
-if grep -nP '\t| +$' mod_oauth2/*.[ch]; then
-    fail "tabs or trailing white space in mod_oauth2/"
+if grep -nP '\t| +$' mod_oauth2/*.[ch] admin/*.[ch]; then
+    fail "tabs or trailing white space in mod_oauth2/ or admin/"
 fi
 
 # 5. The layout is what .clang-format produces.
 if command -v clang-format >/dev/null 2>&1; then
-    for f in mod_oauth2/*.[ch] t/unit/*.[ch] bench/*.c; do
+    for f in mod_oauth2/*.[ch] admin/*.[ch] t/unit/*.[ch] bench/*.c; do
         [ -e "$f" ] || continue
         clang-format --dry-run -Werror "$f" 2>/dev/null \
             || fail "$f is not clang-formatted (clang-format -i $f)"
     done
 else
     fail "clang-format is not installed"
+fi
+
+# 6. conf/schema-*.sql are the header and what "oauth2-admin schema" prints
+#    (checked when the command is built).
+if [ -x admin/oauth2-admin ]; then
+    for d in sqlite3 pgsql mysql; do
+        f=conf/schema-$d.sql
+        if ! want=$(admin/oauth2-admin schema "$d"); then
+            fail "oauth2-admin schema $d failed"
+        elif [ ! -f "$f" ] || [ "$(tail -n +3 "$f")" != "$want" ]; then
+            fail "$f differs from 'oauth2-admin schema $d'" \
+                "(make -f apxs.mk schema)"
+        fi
+    done
 fi
 
 [ $status = 0 ] && echo "lint: ok"

@@ -67,10 +67,17 @@ int main(void)
     }
     unit_suite_b64();
     unit_suite_bearer();
+    unit_suite_form();
     unit_suite_hash();
     unit_suite_jwt();
     unit_suite_keys();
+    unit_suite_pkce();
+    unit_suite_redirect();
+    unit_suite_registration();
     unit_suite_scope();
+    unit_suite_store();
+    unit_suite_grant();
+    unit_suite_tmpl();
     unit_suite_token();
     unit_suite_url();
     apr_terminate();

@@ -88,10 +88,17 @@ int unit_str_equal(const char *a, const char *b);
 /* The suites, one per core file, called by main.c. */
 void unit_suite_b64(void);
 void unit_suite_bearer(void);
+void unit_suite_form(void);
 void unit_suite_hash(void);
 void unit_suite_jwt(void);
 void unit_suite_keys(void);
+void unit_suite_pkce(void);
+void unit_suite_redirect(void);
+void unit_suite_registration(void);
 void unit_suite_scope(void);
+void unit_suite_store(void);
+void unit_suite_grant(void);
+void unit_suite_tmpl(void);
 void unit_suite_token(void);
 void unit_suite_url(void);
 

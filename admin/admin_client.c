@@ -1,0 +1,452 @@
+/*
+ * oauth2-admin client ...: register, list, show, remove clients and rotate
+ * their secrets. Secrets are made by the core (256 bits), stored only as
+ * their hash, printed once and then wiped from memory.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+#include <openssl/crypto.h>
+
+#include "oa2_redirect.h"
+#include "oa2_scope.h"
+#include "oa2_secret.h"
+#include "oauth2_admin.h"
+
+/* Bytes of randomness in a generated client_id (128 bits). */
+#define CLIENT_ID_BYTES 16
+/* Longest client_id and name: the width of their columns (oa2_sql.c). */
+#define CLIENT_ID_MAX 128
+#define CLIENT_NAME_MAX 255
+
+/* The grant types a client may have, in the order they are stored. */
+enum { GRANT_CODE, GRANT_REFRESH, GRANT_CLIENT_CREDENTIALS, GRANT_COUNT };
+static const char *const grant_types[GRANT_COUNT + 1] = {
+    "authorization_code", "refresh_token", "client_credentials", NULL};
+
+/* What "client add" was asked to do. */
+typedef struct add_args_t {
+    const char *name;                  /* NAME */
+    apr_array_header_t *redirect_uris; /* --redirect-uri, of const char * */
+    const char *scope;                 /* --scope, or NULL */
+    int grants[GRANT_COUNT];           /* --grant, by GRANT_... */
+    int any_grant;                     /* nonzero when --grant was given */
+    int is_public;                     /* --public */
+    const char *auth_method;           /* --auth-method, or NULL */
+    const char *client_id;             /* --client-id, or NULL */
+} add_args_t;
+
+/* Print a new secret, then wipe it: it exists nowhere else. */
+static void print_secret(const char *secret)
+{
+    printf("client_secret: %s\n", secret);
+    fflush(stdout);
+    OPENSSL_cleanse((void *)secret, strlen(secret));
+}
+
+static int grant_index(const char *type)
+{
+    int i;
+
+    for (i = 0; grant_types[i]; i++) {
+        if (!strcmp(grant_types[i], type)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Store a value option; @return nonzero (after reporting) on a repeat. */
+static int set_once(const char **slot, const char *opt, const char *value)
+{
+    if (*slot) {
+        oa2_admin_usage("client add: %s is given twice", opt);
+        return 1;
+    }
+    *slot = value;
+    return 0;
+}
+
+/* Parse the words after "client add"; @return an exit status. */
+static int add_parse(add_args_t *in, int argc, const char *const *argv,
+                     apr_pool_t *p)
+{
+    int i, g, options = 1;
+
+    in->redirect_uris = apr_array_make(p, 2, sizeof(const char *));
+    for (i = 0; i < argc; i++) {
+        const char *opt = argv[i], *value = NULL, *eq;
+        if (!options || opt[0] != '-' || !opt[1]) {
+            if (in->name) {
+                return oa2_admin_usage("client add takes one NAME; quote a "
+                                       "name with spaces");
+            }
+            in->name = opt;
+            continue;
+        }
+        if (!strcmp(opt, "--")) {
+            options = 0;
+            continue;
+        }
+        if (!strcmp(opt, "--public")) {
+            in->is_public = 1;
+            continue;
+        }
+        /* Every other option takes a value: "--opt VALUE" or "--opt=VALUE". */
+        if ((eq = strchr(opt, '='))) {
+            value = eq + 1;
+            opt = apr_pstrmemdup(p, opt, eq - opt);
+        }
+        else if (i + 1 < argc) {
+            value = argv[++i];
+        }
+        if (strcmp(opt, "--redirect-uri") && strcmp(opt, "--scope")
+            && strcmp(opt, "--grant") && strcmp(opt, "--auth-method")
+            && strcmp(opt, "--client-id")) {
+            return oa2_admin_usage("client add: unknown option %s",
+                                   oa2_admin_printable(opt, p));
+        }
+        if (!value) {
+            return oa2_admin_usage("client add: %s needs a value", opt);
+        }
+        if (!strcmp(opt, "--redirect-uri")) {
+            APR_ARRAY_PUSH(in->redirect_uris, const char *) = value;
+        }
+        else if (!strcmp(opt, "--grant")) {
+            if ((g = grant_index(value)) < 0) {
+                return oa2_admin_usage("client add: unknown grant type %s "
+                                       "(authorization_code, refresh_token "
+                                       "or client_credentials)",
+                                       oa2_admin_printable(value, p));
+            }
+            in->grants[g] = 1;
+            in->any_grant = 1;
+        }
+        else if (!strcmp(opt, "--scope")) {
+            if (set_once(&in->scope, opt, value)) {
+                return OA2_ADMIN_USAGE;
+            }
+        }
+        else if (!strcmp(opt, "--auth-method")) {
+            if (set_once(&in->auth_method, opt, value)) {
+                return OA2_ADMIN_USAGE;
+            }
+        }
+        else if (set_once(&in->client_id, opt, value)) {
+            return OA2_ADMIN_USAGE;
+        }
+    }
+    if (!in->name) {
+        return oa2_admin_usage("client add needs a NAME");
+    }
+    if (!in->any_grant) {
+        in->grants[GRANT_CODE] = in->grants[GRANT_REFRESH] = 1;
+    }
+    if (in->auth_method && strcmp(in->auth_method, "client_secret_basic")
+        && strcmp(in->auth_method, "client_secret_post")) {
+        return oa2_admin_usage("client add: --auth-method is "
+                               "client_secret_basic or client_secret_post");
+    }
+    if (in->is_public && in->auth_method) {
+        return oa2_admin_usage("client add: a --public client has no secret "
+                               "and no --auth-method");
+    }
+    if (in->is_public && in->grants[GRANT_CLIENT_CREDENTIALS]) {
+        return oa2_admin_usage("client add: client_credentials needs a "
+                               "secret: not with --public");
+    }
+    if (in->grants[GRANT_REFRESH] && !in->grants[GRANT_CODE]) {
+        return oa2_admin_usage("client add: refresh_token comes only with "
+                               "authorization_code");
+    }
+    if (in->grants[GRANT_CODE] && in->redirect_uris->nelts == 0) {
+        return oa2_admin_usage("client add: authorization_code needs at "
+                               "least one --redirect-uri");
+    }
+    return OA2_ADMIN_OK;
+}
+
+/* Nonzero when @a s has a control character (they break the list output
+ * and a consent page has no use for them). */
+static int has_control(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Check the values of "client add" and build the client; @return an exit
+ * status. */
+static int add_build(oa2_client_t *cl, const add_args_t *in, apr_pool_t *p)
+{
+    apr_array_header_t *scopes = apr_array_make(p, 4, sizeof(const char *));
+    const char *grants = NULL;
+    oa2_err_t err = {0};
+    int i, j;
+
+    if (!*in->name || strlen(in->name) > CLIENT_NAME_MAX
+        || has_control(in->name)) {
+        return oa2_admin_fail("the client name must be 1 to %d characters, "
+                              "without control characters",
+                              CLIENT_NAME_MAX);
+    }
+    if (in->client_id
+        && (!*in->client_id || strlen(in->client_id) > CLIENT_ID_MAX
+            || strspn(in->client_id,
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                      "0123456789-._~")
+                != strlen(in->client_id))) {
+        return oa2_admin_fail("--client-id must be 1 to %d characters of "
+                              "A-Z a-z 0-9 - . _ ~",
+                              CLIENT_ID_MAX);
+    }
+    cl->redirect_uris =
+        apr_array_make(p, in->redirect_uris->nelts, sizeof(const char *));
+    for (i = 0; i < in->redirect_uris->nelts; i++) {
+        const char *uri = APR_ARRAY_IDX(in->redirect_uris, i, const char *);
+        if (oa2_redirect_check(uri, &err, p) != APR_SUCCESS) {
+            return oa2_admin_fail("invalid redirect URI %s: %s",
+                                  oa2_admin_printable(uri, p), err.description);
+        }
+        for (j = 0; j < cl->redirect_uris->nelts; j++) {
+            if (!strcmp(APR_ARRAY_IDX(cl->redirect_uris, j, const char *),
+                        uri)) {
+                break;
+            }
+        }
+        if (j == cl->redirect_uris->nelts) {
+            APR_ARRAY_PUSH(cl->redirect_uris, const char *) = uri;
+        }
+    }
+    /* Scope: RFC 6749 scope-tokens, stored once each, single spaces. */
+    oa2_scope_union(scopes, in->scope ? in->scope : "", p);
+    for (i = 0; i < scopes->nelts; i++) {
+        const char *s = APR_ARRAY_IDX(scopes, i, const char *);
+        if (!oa2_scope_token_valid(s)) {
+            return oa2_admin_fail("invalid scope %s: a scope is printable "
+                                  "ASCII without spaces, '\"' or '\\'",
+                                  oa2_admin_printable(s, p));
+        }
+    }
+    for (i = 0; grant_types[i]; i++) {
+        if (in->grants[i]) {
+            grants = grants ? apr_pstrcat(p, grants, " ", grant_types[i], NULL)
+                            : grant_types[i];
+        }
+    }
+    cl->name = in->name;
+    cl->scope = oa2_scope_join(scopes, p);
+    cl->grant_types = grants;
+    cl->auth_method = in->auth_method ? in->auth_method : "client_secret_basic";
+    if (in->is_public) {
+        cl->auth_method = "none";
+    }
+    cl->secret_hash = "";
+    cl->created_at = apr_time_sec(apr_time_now());
+    return OA2_ADMIN_OK;
+}
+
+static int client_add(oa2_admin_t *a, int argc, const char *const *argv)
+{
+    oa2_client_t *cl = apr_pcalloc(a->pool, sizeof(*cl));
+    const char *secret = NULL;
+    oa2_err_t err = {0};
+    add_args_t in;
+    apr_status_t rv;
+    int status;
+
+    memset(&in, 0, sizeof(in));
+    if ((status = add_parse(&in, argc, argv, a->pool)) != OA2_ADMIN_OK
+        || (status = add_build(cl, &in, a->pool)) != OA2_ADMIN_OK) {
+        return status;
+    }
+    if ((status = oa2_admin_open(a)) != OA2_ADMIN_OK) {
+        return status;
+    }
+    cl->client_id = in.client_id;
+    /* A generated id never starts with '-', to read well on command lines. */
+    while (!cl->client_id || cl->client_id[0] == '-') {
+        if (oa2_secret_make(&cl->client_id, CLIENT_ID_BYTES, &err, a->pool)
+            != APR_SUCCESS) {
+            return oa2_admin_fail_err(&err);
+        }
+    }
+    if (!in.is_public) {
+        if (oa2_secret_make(&secret, OA2_SECRET_BYTES, &err, a->pool)
+            != APR_SUCCESS) {
+            return oa2_admin_fail_err(&err);
+        }
+        cl->secret_hash = oa2_secret_hash(secret, a->pool);
+    }
+    rv = oa2_store_begin(&a->store, &err, a->pool);
+    if (rv == APR_SUCCESS) {
+        rv = oa2_store_client_add(&a->store, cl, &err, a->pool);
+        rv = oa2_admin_end(a, rv, &err);
+    }
+    if (rv != APR_SUCCESS) {
+        if (secret) {
+            OPENSSL_cleanse((void *)secret, strlen(secret));
+        }
+        if (rv == APR_EEXIST) {
+            return oa2_admin_fail("client %s exists",
+                                  oa2_admin_printable(cl->client_id, a->pool));
+        }
+        return oa2_admin_fail_err(&err);
+    }
+    printf("client_id: %s\n", cl->client_id);
+    if (secret) {
+        print_secret(secret);
+    }
+    return OA2_ADMIN_OK;
+}
+
+static int client_list(oa2_admin_t *a)
+{
+    apr_array_header_t *clients;
+    oa2_err_t err = {0};
+    int status, i;
+
+    if ((status = oa2_admin_open(a)) != OA2_ADMIN_OK) {
+        return status;
+    }
+    if (oa2_store_client_list(&clients, &a->store, &err, a->pool)
+        != APR_SUCCESS) {
+        return oa2_admin_fail_err(&err);
+    }
+    for (i = 0; i < clients->nelts; i++) {
+        const oa2_client_t *cl = APR_ARRAY_IDX(clients, i, oa2_client_t *);
+        printf("%s\t%s\t%s\t%s\n", oa2_admin_printable(cl->client_id, a->pool),
+               oa2_admin_printable(cl->name, a->pool),
+               oa2_admin_printable(cl->auth_method, a->pool),
+               oa2_admin_printable(cl->grant_types, a->pool));
+    }
+    return OA2_ADMIN_OK;
+}
+
+/* Read client @a id; @return an exit status, after reporting. */
+static int client_get(oa2_client_t **cl, oa2_admin_t *a, const char *id)
+{
+    oa2_err_t err = {0};
+    apr_status_t rv = oa2_store_client_get(cl, &a->store, id, &err, a->pool);
+
+    if (rv == APR_NOTFOUND) {
+        return oa2_admin_fail("no client %s", oa2_admin_printable(id, a->pool));
+    }
+    return rv == APR_SUCCESS ? OA2_ADMIN_OK : oa2_admin_fail_err(&err);
+}
+
+static int client_show(oa2_admin_t *a, const char *id)
+{
+    apr_pool_t *p = a->pool;
+    oa2_client_t *cl;
+    int status, i;
+
+    if ((status = oa2_admin_open(a)) != OA2_ADMIN_OK
+        || (status = client_get(&cl, a, id)) != OA2_ADMIN_OK) {
+        return status;
+    }
+    /* Never the secret hash: it is of no use to the admin, and a hash of
+     * a secret is a secret. */
+    printf("client_id: %s\n", oa2_admin_printable(cl->client_id, p));
+    printf("name: %s\n", oa2_admin_printable(cl->name, p));
+    printf("auth_method: %s\n", oa2_admin_printable(cl->auth_method, p));
+    printf("grant_types: %s\n", oa2_admin_printable(cl->grant_types, p));
+    printf("scope: %s\n", oa2_admin_printable(cl->scope, p));
+    printf("created_at: %s\n", oa2_admin_iso8601(cl->created_at, p));
+    for (i = 0; i < cl->redirect_uris->nelts; i++) {
+        printf("redirect_uri: %s\n",
+               oa2_admin_printable(
+                   APR_ARRAY_IDX(cl->redirect_uris, i, const char *), p));
+    }
+    return OA2_ADMIN_OK;
+}
+
+static int client_remove(oa2_admin_t *a, const char *id)
+{
+    oa2_err_t err = {0};
+    apr_status_t rv;
+    int status;
+
+    if ((status = oa2_admin_open(a)) != OA2_ADMIN_OK) {
+        return status;
+    }
+    rv = oa2_store_client_remove(&a->store, id, &err, a->pool);
+    if (rv == APR_NOTFOUND) {
+        return oa2_admin_fail("no client %s", oa2_admin_printable(id, a->pool));
+    }
+    return rv == APR_SUCCESS ? OA2_ADMIN_OK : oa2_admin_fail_err(&err);
+}
+
+static int client_rotate(oa2_admin_t *a, const char *id)
+{
+    const char *secret = NULL;
+    oa2_err_t err = {0};
+    oa2_client_t *cl;
+    apr_status_t rv;
+    int status;
+
+    if ((status = oa2_admin_open(a)) != OA2_ADMIN_OK) {
+        return status;
+    }
+    if (oa2_store_begin(&a->store, &err, a->pool) != APR_SUCCESS) {
+        return oa2_admin_fail_err(&err);
+    }
+    if ((status = client_get(&cl, a, id)) != OA2_ADMIN_OK) {
+        oa2_admin_end(a, APR_EGENERAL, &err);
+        return status;
+    }
+    if (!strcmp(cl->auth_method, "none")) {
+        oa2_admin_end(a, APR_EGENERAL, &err);
+        return oa2_admin_fail("client %s is public: it has no secret",
+                              oa2_admin_printable(id, a->pool));
+    }
+    rv = oa2_secret_make(&secret, OA2_SECRET_BYTES, &err, a->pool);
+    if (rv == APR_SUCCESS) {
+        rv = oa2_store_client_set_secret(
+            &a->store, id, oa2_secret_hash(secret, a->pool), &err, a->pool);
+    }
+    if ((rv = oa2_admin_end(a, rv, &err)) != APR_SUCCESS) {
+        if (secret) {
+            OPENSSL_cleanse((void *)secret, strlen(secret));
+        }
+        return oa2_admin_fail_err(&err);
+    }
+    print_secret(secret);
+    return OA2_ADMIN_OK;
+}
+
+int oa2_admin_client(oa2_admin_t *a, int argc, const char *const *argv)
+{
+    const char *sub = argc > 0 ? argv[0] : "";
+
+    if (!strcmp(sub, "add")) {
+        return client_add(a, argc - 1, argv + 1);
+    }
+    if (!strcmp(sub, "list")) {
+        if (argc != 1) {
+            return oa2_admin_usage("client list takes no arguments");
+        }
+        return client_list(a);
+    }
+    if (strcmp(sub, "show") && strcmp(sub, "remove")
+        && strcmp(sub, "rotate-secret")) {
+        return oa2_admin_usage("client needs add, list, show, remove or "
+                               "rotate-secret");
+    }
+    if (argc != 2) {
+        return oa2_admin_usage("client %s needs one client ID", sub);
+    }
+    if (!strcmp(sub, "show")) {
+        return client_show(a, argv[1]);
+    }
+    if (!strcmp(sub, "remove")) {
+        return client_remove(a, argv[1]);
+    }
+    return client_rotate(a, argv[1]);
+}

@@ -1,0 +1,198 @@
+/*
+ * {base}/authorize: validates the request, shows the consent page (or
+ * skips it when remembered), and takes the consent form's decision.
+ * The end user is whoever httpd authenticated on this URL (r->user).
+ */
+#include "httpd.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include <apr_strings.h>
+
+#include "mod_oauth2.h"
+#include "oa2_authorize.h"
+#include "oa2_csrf.h"
+#include "oa2_scope.h"
+#include "oa2_secret.h"
+
+APLOG_USE_MODULE(oauth2);
+
+/* Answer with a redirect to the client (302 for GET, 303 after POST). */
+static int redirect(request_rec *r, int status, const char *location)
+{
+    oa2_io_page_headers(r);
+    apr_table_setn(r->headers_out, "Location", location);
+    return status;
+}
+
+static int refuse(request_rec *r, const oa2_server_conf_t *conf,
+                  const oa2_authz_request_t *req, int redirectable,
+                  const oa2_err_t *err)
+{
+    if (redirectable && err->status < HTTP_INTERNAL_SERVER_ERROR) {
+        oa2_io_log_error(r, err);
+        return redirect(
+            r,
+            r->method_number == M_POST ? HTTP_SEE_OTHER
+                                       : HTTP_MOVED_TEMPORARILY,
+            oa2_authorize_error_location(conf->as, req, err, r->pool));
+    }
+    return oa2_io_send_error_page(r, conf, err);
+}
+
+static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
+                        const oa2_authz_request_t *req)
+{
+    oa2_tmpl_vars_t *vars = oa2_tmpl_vars_make(r->pool);
+    apr_array_header_t *scopes =
+        apr_array_make(r->pool, 4, sizeof(const char *));
+    int i;
+
+    oa2_tmpl_set(vars, "client_name", req->client->name);
+    oa2_tmpl_set(vars, "user", r->user);
+    oa2_tmpl_set(vars, "action", r->uri);
+    oa2_tmpl_set(vars, "client_id", req->client->client_id);
+    oa2_tmpl_set(vars, "redirect_uri", req->redirect_uri);
+    oa2_tmpl_set(vars, "response_type", "code");
+    oa2_tmpl_set(vars, "scope", req->scope);
+    oa2_tmpl_set(vars, "state", req->state);
+    oa2_tmpl_set(vars, "code_challenge", req->code_challenge);
+    oa2_tmpl_set(vars, "code_challenge_method", "S256");
+    oa2_tmpl_set(vars, "resource", req->resource);
+    oa2_tmpl_set(vars, "prompt", req->prompt);
+    oa2_tmpl_set(vars, "csrf_token",
+                 oa2_csrf_make(conf->as, r->user, req,
+                               apr_time_sec(r->request_time), r->pool));
+    oa2_scope_union(scopes, req->scope, r->pool);
+    for (i = 0; i < scopes->nelts; i++) {
+        const oa2_scope_def_t *def =
+            oa2_as_scope(conf->as, APR_ARRAY_IDX(scopes, i, const char *));
+        oa2_tmpl_vars_t *item = oa2_tmpl_add_item(vars, "scopes");
+        oa2_tmpl_set(item, "name", def->name);
+        oa2_tmpl_set(item, "description", def->description);
+    }
+    return oa2_io_send_html(r, HTTP_OK,
+                            oa2_tmpl_render(conf->consent_tmpl, vars, r->pool));
+}
+
+/* The consent form came back: check it is this user's, then obey. */
+static int decide(request_rec *r, const oa2_server_conf_t *conf,
+                  oa2_store_t *st, const oa2_authz_request_t *req,
+                  const oa2_form_t *form)
+{
+    apr_int64_t now = apr_time_sec(r->request_time);
+    const char *csrf, *decision, *location;
+    oa2_err_t err;
+    apr_status_t rv;
+
+    if (oa2_form_single(&csrf, form, "csrf_token", 0, &err, r->pool)
+            != APR_SUCCESS
+        || oa2_csrf_check(conf->as, csrf, r->user, req, now, &err, r->pool)
+            != APR_SUCCESS) {
+        if (!err.log_id || strncmp(err.log_id, "OA2-0032", 8)) {
+            oa2_err_set(&err, HTTP_FORBIDDEN, "access_denied", "OA2-00430",
+                        "the consent form carries no single csrf_token");
+        }
+        return oa2_io_send_error_page(r, conf, &err);
+    }
+    if (oa2_form_single(&decision, form, "decision", 1, &err, r->pool)
+            != APR_SUCCESS
+        || (strcmp(decision, "approve") && strcmp(decision, "deny"))) {
+        oa2_err_set(&err, HTTP_BAD_REQUEST, "invalid_request", "OA2-00431",
+                    "decision must be approve or deny");
+        return oa2_io_send_error_page(r, conf, &err);
+    }
+    rv = oa2_store_nonce_use(st, oa2_secret_hash(csrf, r->pool),
+                             now + OA2_CSRF_TTL + 60, &err, r->pool);
+    if (rv == APR_EEXIST) {
+        oa2_err_set(&err, HTTP_BAD_REQUEST, "invalid_request", "OA2-00432",
+                    "this consent form was already submitted");
+        return oa2_io_send_error_page(r, conf, &err);
+    }
+    if (rv != APR_SUCCESS) {
+        return oa2_io_send_error_page(r, conf, &err);
+    }
+    if (!strcmp(decision, "deny")) {
+        oa2_err_set(&err, HTTP_BAD_REQUEST, "access_denied", "OA2-00433",
+                    "the user denied the request");
+        return refuse(r, conf, req, 1, &err);
+    }
+    rv = oa2_authorize_approve(&location, conf->as, st, req, r->user, now, 1,
+                               &err, r->pool);
+    if (rv != APR_SUCCESS) {
+        return oa2_io_send_error_page(r, conf, &err);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "OA2-00434: %s approved client %s for scope \"%s\"", r->user,
+                  req->client->client_id, req->scope);
+    return redirect(r, HTTP_SEE_OTHER, location);
+}
+
+int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
+{
+    oa2_authz_request_t *req = NULL;
+    const char *location;
+    oa2_form_t *params;
+    oa2_store_t *st;
+    oa2_err_t err;
+    int redirectable = 0, needed;
+
+    if (!r->user) {
+        oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
+                    "OA2-00435", "the authorization server is misconfigured");
+        oa2_err_detail(&err, r->pool,
+                       "%s was reached without an authenticated user: "
+                       "protect it with an httpd authentication, e.g. "
+                       "<Location %s> AuthType Basic, AuthName, "
+                       "AuthUserFile, Require valid-user </Location>",
+                       r->uri, r->uri);
+        return oa2_io_send_error_page(r, conf, &err);
+    }
+    if (r->method_number == M_POST) {
+        if (oa2_io_read_form(&params, r, &err) != APR_SUCCESS) {
+            return oa2_io_send_error_page(r, conf, &err);
+        }
+    }
+    else if (r->method_number == M_GET) {
+        const char *q = r->args ? r->args : "";
+        if (oa2_form_parse(&params, q, strlen(q), &err, r->pool)
+            != APR_SUCCESS) {
+            return oa2_io_send_error_page(r, conf, &err);
+        }
+    }
+    else {
+        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
+                               r->pool)
+            != APR_SUCCESS) {
+        /* Our own form always parses: a POST that does not was forged or
+         * tampered with, and nothing it says is followed. */
+        return refuse(r, conf, req, redirectable && r->method_number != M_POST,
+                      &err);
+    }
+    if (r->method_number == M_POST) {
+        return decide(r, conf, st, req, params);
+    }
+    if (oa2_authorize_needs_consent(&needed, st, req, r->user, &err, r->pool)
+        != APR_SUCCESS) {
+        return oa2_io_send_error_page(r, conf, &err);
+    }
+    if (!needed) {
+        if (oa2_authorize_approve(&location, conf->as, st, req, r->user,
+                                  apr_time_sec(r->request_time), 0, &err,
+                                  r->pool)
+            != APR_SUCCESS) {
+            return oa2_io_send_error_page(r, conf, &err);
+        }
+        return redirect(r, HTTP_MOVED_TEMPORARILY, location);
+    }
+    if (req->prompt && !strcmp(req->prompt, "none")) {
+        oa2_err_set(&err, HTTP_BAD_REQUEST, "consent_required", "OA2-00436",
+                    "the user has not consented to this request");
+        return refuse(r, conf, req, 1, &err);
+    }
+    return show_consent(r, conf, req);
+}

@@ -1,0 +1,59 @@
+/* {base}/introspect: token introspection (RFC 7662), glue to
+ * oa2_introspect.c. No CORS: only confidential clients (resource servers)
+ * introspect, from their back end (SPEC). */
+#include "httpd.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include <apr_strings.h>
+
+#include "mod_oauth2.h"
+#include "oa2_hash.h"
+#include "oa2_introspect.h"
+
+APLOG_USE_MODULE(oauth2);
+
+int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
+{
+    const char *json = NULL;
+    oa2_client_t *caller = NULL;
+    oa2_form_t *form;
+    oa2_store_t *st;
+    oa2_err_t err;
+    apr_status_t rv;
+
+    if (r->method_number != M_POST) {
+        oa2_err_set(&err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
+                    "OA2-00720", "the introspection endpoint takes POST");
+        apr_table_setn(r->err_headers_out, "Allow", "POST");
+        return oa2_io_send_error_json(r, &err);
+    }
+    rv = oa2_io_read_form(&form, r, &err);
+    if (rv == APR_SUCCESS) {
+        rv = oa2_dbd_store(&st, r, conf, &err);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = oa2_introspect_request(
+            &json, &caller, conf->as, st, form,
+            apr_table_get(r->headers_in, "Authorization"),
+            apr_time_sec(r->request_time), &err, r->pool);
+    }
+    if (rv != APR_SUCCESS) {
+        if (err.status == HTTP_UNAUTHORIZED) {
+            /* RFC 6749 §5.2: say which scheme authenticates clients. */
+            apr_table_setn(
+                r->err_headers_out, "WWW-Authenticate",
+                apr_psprintf(r->pool, "Basic realm=\"%s\"", conf->issuer));
+        }
+        return oa2_io_send_error_json(r, &err);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "OA2-00721: introspection by client %s: token %s is %s",
+                  caller->client_id,
+                  oa2_hash_tag(apr_table_get(form->params, "token"), r->pool),
+                  strcmp(json, OA2_INTROSPECT_INACTIVE) ? "active"
+                                                        : "not active");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Pragma", "no-cache");
+    return oa2_io_send_json(r, HTTP_OK, NULL, json);
+}

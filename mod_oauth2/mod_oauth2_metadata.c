@@ -1,0 +1,133 @@
+/*
+ * Metadata documents, built once at start-up: RFC 8414 authorization
+ * server metadata, and RFC 9728 protected resource metadata.
+ */
+#include "httpd.h"
+#include "http_protocol.h"
+
+#include <apr_strings.h>
+#include <apr_uri.h>
+
+#include "mod_oauth2.h"
+#include "oa2_cleanup.h"
+
+/* scheme://host[:port] of the issuer, where the endpoints are served. */
+static const char *origin_of(const char *issuer, apr_pool_t *p)
+{
+    apr_uri_t u;
+
+    if (apr_uri_parse(p, issuer, &u) != APR_SUCCESS) {
+        return issuer;
+    }
+    return apr_pstrcat(p, u.scheme, "://", u.hostinfo, NULL);
+}
+
+static json_t *string_array(const char *const *items)
+{
+    json_t *a = json_array();
+
+    for (; *items; items++) {
+        json_array_append_new(a, json_string(*items));
+    }
+    return a;
+}
+
+const char *oa2_metadata_build(const oa2_server_conf_t *conf, apr_pool_t *p)
+{
+    static const char *const response_types[] = {"code", NULL};
+    static const char *const response_modes[] = {"query", NULL};
+    static const char *const grant_types[] = {
+        "authorization_code", "refresh_token", "client_credentials", NULL};
+    static const char *const token_auth[] = {
+        "client_secret_basic", "client_secret_post", "none", NULL};
+    static const char *const confidential_auth[] = {"client_secret_basic",
+                                                    "client_secret_post", NULL};
+    static const char *const pkce[] = {"S256", NULL};
+    static const char *const algs[] = {"ES256", "RS256", NULL};
+    json_t *m = oa2_cleanup_json(json_object(), p);
+    json_t *scopes = json_array();
+    const char *base = apr_pstrcat(p, origin_of(conf->issuer, p),
+                                   strcmp(oa2_config_base_path(conf), "/")
+                                       ? oa2_config_base_path(conf)
+                                       : "",
+                                   NULL);
+    int i;
+
+    for (i = 0; conf->scopes && i < conf->scopes->nelts; i++) {
+        json_array_append_new(
+            scopes,
+            json_string(APR_ARRAY_IDX(conf->scopes, i, oa2_scope_def_t).name));
+    }
+#define URL(name) json_string(apr_pstrcat(p, base, name, NULL))
+    json_object_set_new(m, "issuer", json_string(conf->issuer));
+    json_object_set_new(m, "authorization_endpoint", URL("/authorize"));
+    json_object_set_new(m, "token_endpoint", URL("/token"));
+    json_object_set_new(m, "jwks_uri", URL("/jwks"));
+    if (conf->registration > OA2_REGISTRATION_OFF) {
+        json_object_set_new(m, "registration_endpoint", URL("/register"));
+    }
+    json_object_set_new(m, "introspection_endpoint", URL("/introspect"));
+    json_object_set_new(m, "revocation_endpoint", URL("/revoke"));
+#undef URL
+    json_object_set_new(m, "scopes_supported", scopes);
+    json_object_set_new(m, "response_types_supported",
+                        string_array(response_types));
+    json_object_set_new(m, "response_modes_supported",
+                        string_array(response_modes));
+    json_object_set_new(m, "grant_types_supported", string_array(grant_types));
+    json_object_set_new(m, "token_endpoint_auth_methods_supported",
+                        string_array(token_auth));
+    json_object_set_new(m, "introspection_endpoint_auth_methods_supported",
+                        string_array(confidential_auth));
+    json_object_set_new(m, "revocation_endpoint_auth_methods_supported",
+                        string_array(token_auth));
+    json_object_set_new(m, "code_challenge_methods_supported",
+                        string_array(pkce));
+    json_object_set_new(m, "authorization_response_iss_parameter_supported",
+                        json_true());
+    json_object_set_new(m, "access_token_signing_alg_values_supported",
+                        string_array(algs));
+    return oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), p);
+}
+
+/* GET-only public documents: CORS, preflight, cacheable for a while. */
+static int send_document(request_rec *r, const char *json)
+{
+    if (r->method_number == M_OPTIONS) {
+        return oa2_io_cors_preflight(r);
+    }
+    oa2_io_cors(r);
+    if (r->method_number != M_GET) {
+        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_OPTIONS);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=300");
+    return oa2_io_send_json(r, HTTP_OK, NULL, json);
+}
+
+int oa2_metadata_handle(request_rec *r, const oa2_server_conf_t *conf)
+{
+    return send_document(r, conf->metadata_json);
+}
+
+int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
+                                 const char *resource)
+{
+    json_t *m = oa2_cleanup_json(json_object(), r->pool);
+    json_t *servers = json_array(), *scopes = json_array();
+    static const char *const methods[] = {"header", NULL};
+    int i;
+
+    json_array_append_new(servers, json_string(conf->issuer));
+    for (i = 0; conf->scopes && i < conf->scopes->nelts; i++) {
+        json_array_append_new(
+            scopes,
+            json_string(APR_ARRAY_IDX(conf->scopes, i, oa2_scope_def_t).name));
+    }
+    json_object_set_new(m, "resource", json_string(resource));
+    json_object_set_new(m, "authorization_servers", servers);
+    json_object_set_new(m, "scopes_supported", scopes);
+    json_object_set_new(m, "bearer_methods_supported", string_array(methods));
+    return send_document(
+        r, oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), r->pool));
+}

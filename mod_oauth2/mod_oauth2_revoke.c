@@ -1,0 +1,63 @@
+/* {base}/revoke: token revocation (RFC 7009), glue to oa2_revoke.c. CORS
+ * as at the token endpoint, so browser-based public clients can log out. */
+#include "httpd.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include <apr_strings.h>
+
+#include "mod_oauth2.h"
+#include "oa2_hash.h"
+#include "oa2_revoke.h"
+
+APLOG_USE_MODULE(oauth2);
+
+int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
+{
+    oa2_revoke_result_t result = OA2_REVOKE_NOTHING;
+    oa2_client_t *caller = NULL;
+    oa2_form_t *form;
+    oa2_store_t *st;
+    oa2_err_t err;
+    apr_status_t rv;
+
+    if (r->method_number == M_OPTIONS) {
+        return oa2_io_cors_preflight(r);
+    }
+    oa2_io_cors(r);
+    if (r->method_number != M_POST) {
+        oa2_err_set(&err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
+                    "OA2-00730", "the revocation endpoint takes POST");
+        apr_table_setn(r->err_headers_out, "Allow", "POST, OPTIONS");
+        return oa2_io_send_error_json(r, &err);
+    }
+    rv = oa2_io_read_form(&form, r, &err);
+    if (rv == APR_SUCCESS) {
+        rv = oa2_dbd_store(&st, r, conf, &err);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = oa2_revoke_request(&result, &caller, conf->as, st, form,
+                                apr_table_get(r->headers_in, "Authorization"),
+                                apr_time_sec(r->request_time), &err, r->pool);
+    }
+    if (rv != APR_SUCCESS) {
+        if (err.status == HTTP_UNAUTHORIZED) {
+            /* RFC 6749 §5.2: say which scheme authenticates clients. */
+            apr_table_setn(
+                r->err_headers_out, "WWW-Authenticate",
+                apr_psprintf(r->pool, "Basic realm=\"%s\"", conf->issuer));
+        }
+        return oa2_io_send_error_json(r, &err);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "OA2-00731: revocation by client %s, token %s: %s",
+                  caller->client_id,
+                  oa2_hash_tag(apr_table_get(form->params, "token"), r->pool),
+                  oa2_revoke_result_name(result));
+    /* RFC 7009 §2.2: 200, whatever the token was; the body is ignored. */
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Pragma", "no-cache");
+    r->status = HTTP_OK;
+    ap_set_content_length(r, 0);
+    return OK;
+}

@@ -1,0 +1,115 @@
+/* An authorization server's settings: lookups and derived keys. */
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <apr_strings.h>
+
+#include "oa2_as.h"
+#include "oa2_scope.h"
+
+const oa2_scope_def_t *oa2_as_scope(const oa2_as_t *as, const char *name)
+{
+    int i;
+
+    for (i = 0; as->scopes && i < as->scopes->nelts; i++) {
+        const oa2_scope_def_t *d =
+            &APR_ARRAY_IDX(as->scopes, i, oa2_scope_def_t);
+        if (!strcmp(d->name, name)) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+int oa2_as_resource_known(const oa2_as_t *as, const char *resource)
+{
+    int i;
+
+    for (i = 0; as->resources && i < as->resources->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(as->resources, i, const char *), resource)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+apr_status_t oa2_as_derive_csrf_key(oa2_as_t *as, apr_pool_t *p)
+{
+    const oa2_key_t *signer = oa2_keys_signer(as->keys);
+    unsigned char *der = NULL;
+    unsigned int len = 0;
+    int derlen;
+    EVP_MD_CTX *ctx;
+    int ok;
+
+    (void)p;
+    if (!signer) {
+        return APR_EINVAL;
+    }
+    derlen = i2d_PrivateKey(signer->pkey, &der);
+    if (derlen <= 0) {
+        return APR_EGENERAL;
+    }
+    ctx = EVP_MD_CTX_new();
+    ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)
+        && EVP_DigestUpdate(ctx, "mod_oauth2 consent form key\n", 28)
+        && EVP_DigestUpdate(ctx, as->issuer, strlen(as->issuer))
+        && EVP_DigestUpdate(ctx, der, (size_t)derlen)
+        && EVP_DigestFinal_ex(ctx, as->csrf_key, &len);
+    EVP_MD_CTX_free(ctx);
+    OPENSSL_clear_free(der, (size_t)derlen);
+    return ok && len == sizeof(as->csrf_key) ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t oa2_as_check_scope(const char **granted, const oa2_as_t *as,
+                                const char *client_scope, const char *requested,
+                                oa2_err_t *err, apr_pool_t *p)
+{
+    apr_array_header_t *list = apr_array_make(p, 4, sizeof(const char *));
+    int i;
+
+    if (requested) {
+        if (strpbrk(requested, "\t\r\n")) {
+            return oa2_err_set(err, 400, "invalid_scope", "OA2-00230",
+                               "scopes are separated by single spaces");
+        }
+        oa2_scope_union(list, requested, p);
+    }
+    for (i = 0; i < list->nelts; i++) {
+        const char *s = APR_ARRAY_IDX(list, i, const char *);
+        if (!oa2_scope_token_valid(s) || !oa2_as_scope(as, s)) {
+            return oa2_err_setf(err, 400, "invalid_scope", "OA2-00231", p,
+                                "unknown scope %s",
+                                oa2_scope_token_valid(s) ? s : "");
+        }
+        if (client_scope && *client_scope
+            && !oa2_scope_contains(client_scope, s)) {
+            return oa2_err_setf(err, 400, "invalid_scope", "OA2-00232", p,
+                                "scope %s is not allowed for this client", s);
+        }
+    }
+    *granted = oa2_scope_join(list, p);
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_as_check_resource(const oa2_as_t *as, const char *resource,
+                                   oa2_err_t *err, apr_pool_t *p)
+{
+    (void)p;
+    if (!oa2_as_resource_known(as, resource)) {
+        return oa2_err_set(err, 400, "invalid_target", "OA2-00233",
+                           "the resource is not one this server issues "
+                           "tokens for");
+    }
+    return APR_SUCCESS;
+}
+
+const char *oa2_as_audience(const oa2_as_t *as, const char *resource)
+{
+    if (resource && *resource) {
+        return resource;
+    }
+    return as->default_audience ? as->default_audience : as->issuer;
+}

@@ -1,0 +1,249 @@
+/* The authorization endpoint: validation, consent decision, codes. */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "oa2_authorize.h"
+#include "oa2_pkce.h"
+#include "oa2_redirect.h"
+#include "oa2_scope.h"
+#include "oa2_secret.h"
+
+#define PAGE_ERROR(id, text) oa2_err_set(err, 400, "invalid_request", id, text)
+
+static int registered(const oa2_client_t *client, const char *uri,
+                      apr_pool_t *p)
+{
+    int i;
+
+    for (i = 0; i < client->redirect_uris->nelts; i++) {
+        if (oa2_redirect_matches(
+                APR_ARRAY_IDX(client->redirect_uris, i, const char *), uri,
+                p)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Steps that may fail before anything can be redirected. */
+static apr_status_t client_and_redirect(oa2_authz_request_t *req,
+                                        oa2_store_t *st,
+                                        const oa2_form_t *params,
+                                        oa2_err_t *err, apr_pool_t *p)
+{
+    const char *client_id, *redirect_uri;
+    oa2_client_t *client;
+    apr_status_t rv;
+
+    if (oa2_form_single(&client_id, params, "client_id", 1, err, p)
+        != APR_SUCCESS) {
+        return PAGE_ERROR("OA2-00300", "client_id is missing or repeated");
+    }
+    rv = oa2_store_client_get(&client, st, client_id, err, p);
+    if (rv == APR_NOTFOUND) {
+        return PAGE_ERROR("OA2-00301", "the client is unknown");
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (oa2_form_single(&redirect_uri, params, "redirect_uri", 1, err, p)
+        != APR_SUCCESS) {
+        return PAGE_ERROR("OA2-00302", "redirect_uri is missing or repeated");
+    }
+    if (!registered(client, redirect_uri, p)) {
+        return PAGE_ERROR("OA2-00303",
+                          "redirect_uri is not registered for "
+                          "this client");
+    }
+    req->client = client;
+    req->redirect_uri = redirect_uri;
+    return APR_SUCCESS;
+}
+
+static apr_status_t check_prompt(const char *prompt, oa2_err_t *err)
+{
+    /* "none" excludes any other value (OpenID Connect Core §3.1.2.1). */
+    if (oa2_scope_contains(prompt, "none") && strcmp(prompt, "none")) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-00304",
+                           "prompt=none cannot be combined");
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_authorize_parse(oa2_authz_request_t **out, int *redirectable,
+                                 const oa2_as_t *as, oa2_store_t *st,
+                                 const oa2_form_t *params, oa2_err_t *err,
+                                 apr_pool_t *p)
+{
+    oa2_authz_request_t *req = apr_pcalloc(p, sizeof(*req));
+    const char *response_type, *method, *scope, *resource;
+    apr_status_t rv;
+
+    *out = req;
+    *redirectable = 0;
+    if ((rv = client_and_redirect(req, st, params, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    if (oa2_form_single(&req->state, params, "state", 0, err, p)
+        != APR_SUCCESS) {
+        /* Which state would we echo? Refuse without redirecting. */
+        return PAGE_ERROR("OA2-00305", "state is repeated");
+    }
+    *redirectable = 1;
+    if (oa2_form_repeated(params)) {
+        return oa2_err_setf(err, 400, "invalid_request", "OA2-00312", p,
+                            "%s is repeated", oa2_form_repeated(params));
+    }
+    if ((rv = oa2_form_single(&response_type, params, "response_type", 1, err,
+                              p))
+        != APR_SUCCESS) {
+        return rv;
+    }
+    if (strcmp(response_type, "code")) {
+        return oa2_err_set(err, 400, "unsupported_response_type", "OA2-00306",
+                           "only response_type=code is "
+                           "supported");
+    }
+    if (!oa2_scope_contains(req->client->grant_types, "authorization_code")) {
+        return oa2_err_set(err, 400, "unauthorized_client", "OA2-00307",
+                           "this client may not use the authorization code "
+                           "flow");
+    }
+    if ((rv = oa2_form_single(&req->code_challenge, params, "code_challenge", 1,
+                              err, p))
+            != APR_SUCCESS
+        || (rv = oa2_form_single(&method, params, "code_challenge_method", 0,
+                                 err, p))
+            != APR_SUCCESS) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-00308",
+                           "PKCE is required: send code_challenge with "
+                           "code_challenge_method=S256");
+    }
+    if (!method || strcmp(method, "S256")) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-00309",
+                           "code_challenge_method must be S256");
+    }
+    if (!oa2_pkce_valid(req->code_challenge)) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-00310",
+                           "code_challenge is malformed");
+    }
+    if ((rv = oa2_form_single(&scope, params, "scope", 0, err, p))
+            != APR_SUCCESS
+        || (rv = oa2_as_check_scope(&req->scope, as, req->client->scope, scope,
+                                    err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    if (oa2_form_single(&resource, params, "resource", 0, err, p)
+        != APR_SUCCESS) {
+        return oa2_err_set(err, 400, "invalid_target", "OA2-00311",
+                           "one resource per request");
+    }
+    req->resource = resource ? resource : "";
+    if (resource
+        && (rv = oa2_as_check_resource(as, resource, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    if ((rv = oa2_form_single(&req->prompt, params, "prompt", 0, err, p))
+            != APR_SUCCESS
+        || (req->prompt
+            && (rv = check_prompt(req->prompt, err)) != APR_SUCCESS)) {
+        return rv;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_authorize_needs_consent(int *needed, oa2_store_t *st,
+                                         const oa2_authz_request_t *req,
+                                         const char *user, oa2_err_t *err,
+                                         apr_pool_t *p)
+{
+    apr_array_header_t *wanted = apr_array_make(p, 4, sizeof(const char *));
+    const char *granted;
+    apr_status_t rv;
+    int i;
+
+    *needed = 1;
+    if (req->prompt && oa2_scope_contains(req->prompt, "consent")) {
+        return APR_SUCCESS;
+    }
+    rv = oa2_store_consent_get(&granted, st, user, req->client->client_id, err,
+                               p);
+    if (rv == APR_NOTFOUND) {
+        return APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    oa2_scope_union(wanted, req->scope, p);
+    for (i = 0; i < wanted->nelts; i++) {
+        if (!oa2_scope_contains(granted,
+                                APR_ARRAY_IDX(wanted, i, const char *))) {
+            return APR_SUCCESS;
+        }
+    }
+    *needed = 0;
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_authorize_approve(const char **location, const oa2_as_t *as,
+                                   oa2_store_t *st,
+                                   const oa2_authz_request_t *req,
+                                   const char *user, apr_int64_t now,
+                                   int remember, oa2_err_t *err, apr_pool_t *p)
+{
+    apr_array_header_t *all = apr_array_make(p, 4, sizeof(const char *));
+    const char *code, *family, *granted;
+    oa2_code_t c;
+    apr_status_t rv;
+
+    if ((rv = oa2_secret_make(&code, OA2_SECRET_BYTES, err, p)) != APR_SUCCESS
+        || (rv = oa2_secret_make(&family, 16, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    c.client_id = req->client->client_id;
+    c.user = user;
+    c.redirect_uri = req->redirect_uri;
+    c.scope = req->scope;
+    c.resource = req->resource;
+    c.code_challenge = req->code_challenge;
+    c.expires_at = now + as->code_ttl;
+    c.used = 0;
+    c.family = family;
+    c.access_jti = "";
+    if ((rv = oa2_store_begin(st, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    if (remember) {
+        rv = oa2_store_consent_get(&granted, st, user, c.client_id, err, p);
+        if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
+            oa2_store_end(st, 1, NULL, p);
+            return rv;
+        }
+        oa2_scope_union(all, granted, p);
+        oa2_scope_union(all, req->scope, p);
+        rv = oa2_store_consent_put(st, user, c.client_id,
+                                   oa2_scope_join(all, p), now, err, p);
+    }
+    if (rv == APR_SUCCESS || rv == APR_NOTFOUND) {
+        rv = oa2_store_code_add(st, oa2_secret_hash(code, p), &c, err, p);
+    }
+    if (rv != APR_SUCCESS
+        || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
+        oa2_store_end(st, 1, NULL, p);
+        return rv;
+    }
+    *location = oa2_form_append(p, req->redirect_uri, "code", code, "state",
+                                req->state, "iss", as->issuer, NULL);
+    return APR_SUCCESS;
+}
+
+const char *oa2_authorize_error_location(const oa2_as_t *as,
+                                         const oa2_authz_request_t *req,
+                                         const oa2_err_t *err, apr_pool_t *p)
+{
+    return oa2_form_append(p, req->redirect_uri, "error", err->error,
+                           "error_description", err->description, "state",
+                           req->state, "iss", as->issuer, NULL);
+}

@@ -1,0 +1,66 @@
+/**
+ * @file oa2_authorize.h
+ * @brief The authorization endpoint (RFC 6749 §4.1.1, OAuth 2.1): request
+ * validation, the consent decision, codes and redirects (RFC 9207 iss).
+ */
+#ifndef OA2_AUTHORIZE_H
+#define OA2_AUTHORIZE_H
+
+#include <apr_pools.h>
+
+#include "oa2_as.h"
+#include "oa2_err.h"
+#include "oa2_form.h"
+#include "oa2_store.h"
+
+/** A validated authorization request. */
+typedef struct oa2_authz_request_t {
+    const oa2_client_t *client; /* the registered client */
+    const char *redirect_uri;   /* as requested; matches a registered */
+    const char *scope;          /* normalized requested scope */
+    const char *state;          /* echoed back, or NULL */
+    const char *code_challenge; /* PKCE S256 challenge */
+    const char *resource;       /* RFC 8707 resource, "" for none */
+    const char *prompt;         /* "none", "consent" or NULL */
+} oa2_authz_request_t;
+
+/**
+ * Validate an authorization request (query of a GET, body of the consent
+ * form's POST).
+ * @param req receives the request; on an error after the client and its
+ *        redirect_uri were verified, it is filled enough to redirect
+ * @param redirectable set nonzero when the error may go to the client's
+ *        redirect_uri; zero when it must be shown on an error page (unknown
+ *        client, unregistered redirect_uri: never redirect there)
+ */
+apr_status_t oa2_authorize_parse(oa2_authz_request_t **req, int *redirectable,
+                                 const oa2_as_t *as, oa2_store_t *st,
+                                 const oa2_form_t *params, oa2_err_t *err,
+                                 apr_pool_t *p);
+
+/**
+ * Nonzero in @a needed when @a user must see the consent page: prompt is
+ * consent, the user never answered this client, or a requested scope is
+ * beyond what they granted it.
+ */
+apr_status_t oa2_authorize_needs_consent(int *needed, oa2_store_t *st,
+                                         const oa2_authz_request_t *req,
+                                         const char *user, oa2_err_t *err,
+                                         apr_pool_t *p);
+
+/**
+ * Remember the consent (adding to what was granted before), issue a code,
+ * and build the redirect with code, state and iss.
+ */
+apr_status_t oa2_authorize_approve(const char **location, const oa2_as_t *as,
+                                   oa2_store_t *st,
+                                   const oa2_authz_request_t *req,
+                                   const char *user, apr_int64_t now,
+                                   int remember, oa2_err_t *err, apr_pool_t *p);
+
+/** The redirect carrying @a err (error, error_description, state, iss). */
+const char *oa2_authorize_error_location(const oa2_as_t *as,
+                                         const oa2_authz_request_t *req,
+                                         const oa2_err_t *err, apr_pool_t *p);
+
+#endif /* OA2_AUTHORIZE_H */

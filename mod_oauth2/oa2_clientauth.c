@@ -1,0 +1,144 @@
+/* Client authentication (RFC 6749 §2.3.1) for the AS's back-channel
+ * endpoints. */
+#include <string.h>
+#include <strings.h>
+
+#include <apr_base64.h>
+#include <apr_strings.h>
+#include <openssl/crypto.h>
+
+#include "oa2_clientauth.h"
+#include "oa2_secret.h"
+
+#define INVALID_CLIENT(id, text)                                               \
+    oa2_err_set(err, 401, "invalid_client", id, text)
+
+int oa2_clientauth_is_public(const oa2_client_t *client)
+{
+    /* The registered method decides: a confidential client whose hash is
+     * missing fails to authenticate instead of turning public. */
+    return !strcmp(client->auth_method, "none");
+}
+
+/* RFC 6749 §2.3.1: Basic credentials are form-urlencoded first. */
+static apr_status_t form_decoded(const char **out, const char *in,
+                                 oa2_err_t *err, apr_pool_t *p)
+{
+    oa2_form_t *f;
+    const char *pair = apr_pstrcat(p, "v=", in, NULL);
+    char *amp;
+
+    /* A raw '&' is data here, not a separator of form pairs. */
+    while ((amp = strchr(pair, '&')) != NULL) {
+        pair = apr_pstrcat(p, apr_pstrmemdup(p, pair, (apr_size_t)(amp - pair)),
+                           "%26", amp + 1, NULL);
+    }
+
+    if (oa2_form_parse(&f, pair, strlen(pair), err, p) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    *out = apr_table_get(f->params, "v");
+    return *out ? APR_SUCCESS : APR_EGENERAL;
+}
+
+static apr_status_t basic_credentials(const char **id, const char **secret,
+                                      const char *header, oa2_err_t *err,
+                                      apr_pool_t *p)
+{
+    const char *b64 = header + 5;
+    char *decoded, *colon;
+    int len;
+
+    while (*b64 == ' ') {
+        b64++;
+    }
+    if (!*b64 || strlen(b64) > 4096) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-00220",
+                           "malformed Basic credentials");
+    }
+    decoded = apr_palloc(p, apr_base64_decode_len(b64) + 1);
+    len = apr_base64_decode(decoded, b64);
+    decoded[len < 0 ? 0 : len] = '\0';
+    colon = strchr(decoded, ':');
+    if (len <= 0 || !colon || (int)strlen(decoded) != len) {
+        OPENSSL_cleanse(decoded, len > 0 ? (size_t)len : 0);
+        return oa2_err_set(err, 400, "invalid_request", "OA2-00221",
+                           "malformed Basic credentials");
+    }
+    *colon = '\0';
+    if (form_decoded(id, decoded, err, p) != APR_SUCCESS
+        || form_decoded(secret, colon + 1, err, p) != APR_SUCCESS) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-00222",
+                           "malformed Basic credentials");
+    }
+    OPENSSL_cleanse(decoded, (size_t)len);
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
+                                         const oa2_form_t *form,
+                                         const char *authz_header,
+                                         int allow_public, oa2_err_t *err,
+                                         apr_pool_t *p)
+{
+    const char *form_id, *form_secret, *id = NULL, *secret = NULL;
+    oa2_client_t *cl;
+    apr_status_t rv;
+
+    if ((rv = oa2_form_single(&form_id, form, "client_id", 0, err, p))
+            != APR_SUCCESS
+        || (rv =
+                oa2_form_single(&form_secret, form, "client_secret", 0, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    if (authz_header && !strncasecmp(authz_header, "Basic ", 6)) {
+        if (form_secret) {
+            return oa2_err_set(err, 400, "invalid_request", "OA2-00223",
+                               "use one client authentication method, not "
+                               "two");
+        }
+        rv = basic_credentials(&id, &secret, authz_header, err, p);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        if (form_id && strcmp(form_id, id)) {
+            return oa2_err_set(err, 400, "invalid_request", "OA2-00224",
+                               "client_id differs from the Basic "
+                               "credentials");
+        }
+    }
+    else {
+        id = form_id;
+        secret = form_secret;
+    }
+    if (!id || !*id) {
+        return INVALID_CLIENT("OA2-00225",
+                              "client authentication is "
+                              "required");
+    }
+    rv = oa2_store_client_get(&cl, st, id, err, p);
+    if (rv == APR_NOTFOUND) {
+        return INVALID_CLIENT("OA2-00226", "unknown client");
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (oa2_clientauth_is_public(cl)) {
+        if (secret) {
+            return INVALID_CLIENT("OA2-00227",
+                                  "this client is public and "
+                                  "has no secret");
+        }
+        if (!allow_public) {
+            return INVALID_CLIENT("OA2-00228",
+                                  "public clients cannot use "
+                                  "this endpoint");
+        }
+    }
+    else if (!secret || !oa2_secret_matches(secret, cl->secret_hash, p)) {
+        return INVALID_CLIENT("OA2-00229", "client authentication failed");
+    }
+    *client = cl;
+    return APR_SUCCESS;
+}

@@ -1,0 +1,36 @@
+/**
+ * @file oa2_clientauth.h
+ * @brief Client authentication at the token, introspection and revocation
+ * endpoints: client_secret_basic, client_secret_post, none (RFC 6749 §2.3).
+ */
+#ifndef OA2_CLIENTAUTH_H
+#define OA2_CLIENTAUTH_H
+
+#include <apr_pools.h>
+
+#include "oa2_err.h"
+#include "oa2_form.h"
+#include "oa2_store.h"
+
+/**
+ * Authenticate the client of a request.
+ * @param client receives the authenticated client
+ * @param form the request body
+ * @param authz_header the Authorization header, or NULL
+ * @param allow_public nonzero when a public client may identify itself by
+ *        client_id alone (token and revocation endpoints)
+ * @return APR_SUCCESS; 401 invalid_client for an unknown client, a wrong
+ *         or missing secret, or a public client where none is allowed;
+ *         400 invalid_request for two methods at once or malformed Basic
+ *         credentials; 503 when the store fails
+ */
+apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
+                                         const oa2_form_t *form,
+                                         const char *authz_header,
+                                         int allow_public, oa2_err_t *err,
+                                         apr_pool_t *p);
+
+/** Nonzero when the client is public (no secret, auth method none). */
+int oa2_clientauth_is_public(const oa2_client_t *client);
+
+#endif /* OA2_CLIENTAUTH_H */

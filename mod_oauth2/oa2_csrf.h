@@ -1,0 +1,33 @@
+/**
+ * @file oa2_csrf.h
+ * @brief The consent form's CSRF token: bound to the user and to every
+ * parameter of the authorization request, valid for a few minutes.
+ */
+#ifndef OA2_CSRF_H
+#define OA2_CSRF_H
+
+#include <apr_pools.h>
+
+#include "oa2_as.h"
+#include "oa2_authorize.h"
+#include "oa2_err.h"
+
+/** Seconds a consent form stays valid. */
+#define OA2_CSRF_TTL 600
+
+/** The token for @a user approving @a req, issued at @a now. */
+const char *oa2_csrf_make(const oa2_as_t *as, const char *user,
+                          const oa2_authz_request_t *req, apr_int64_t now,
+                          apr_pool_t *p);
+
+/**
+ * Check a posted token.
+ * @return APR_SUCCESS, or 403 access_denied (never redirected: the request
+ *         it claims to approve is not trusted) for a missing, forged,
+ *         expired or other user's token
+ */
+apr_status_t oa2_csrf_check(const oa2_as_t *as, const char *token,
+                            const char *user, const oa2_authz_request_t *req,
+                            apr_int64_t now, oa2_err_t *err, apr_pool_t *p);
+
+#endif /* OA2_CSRF_H */

@@ -1,0 +1,21 @@
+/**
+ * @file oa2_db.h
+ * @brief A database connection as the core sees it (from mod_dbd's pool,
+ * or opened directly by the admin CLI and the unit tests).
+ */
+#ifndef OA2_DB_H
+#define OA2_DB_H
+
+#include <apr_dbd.h>
+#include <apr_hash.h>
+#include <apr_pools.h>
+
+/** One open connection; used by one thread at a time. */
+typedef struct oa2_db_t {
+    const apr_dbd_driver_t *driver; /* sqlite3, pgsql, mysql, ... */
+    apr_dbd_t *handle;              /* the open connection */
+    apr_hash_t *prepared;           /* label -> statement, per connection */
+    apr_pool_t *conn_pool;          /* lives as long as the connection */
+} oa2_db_t;
+
+#endif /* OA2_DB_H */

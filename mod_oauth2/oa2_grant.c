@@ -1,0 +1,399 @@
+/* The token endpoint's grants. */
+#include <string.h>
+
+#include <apr_strings.h>
+#include <jansson.h>
+
+#include "oa2_cleanup.h"
+#include "oa2_clientauth.h"
+#include "oa2_grant.h"
+#include "oa2_jwt.h"
+#include "oa2_pkce.h"
+#include "oa2_redirect.h"
+#include "oa2_scope.h"
+#include "oa2_secret.h"
+
+#define INVALID_GRANT(id, text) oa2_err_set(err, 400, "invalid_grant", id, text)
+
+apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
+                                   const oa2_as_t *as, const char *sub,
+                                   const char *client_id, const char *scope,
+                                   const char *aud, apr_int64_t now,
+                                   oa2_err_t *err, apr_pool_t *p)
+{
+    json_t *claims = oa2_cleanup_json(json_object(), p);
+    apr_status_t rv = oa2_secret_make(jti, 16, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    json_object_set_new(claims, "iss", json_string(as->issuer));
+    json_object_set_new(claims, "sub", json_string(sub));
+    json_object_set_new(claims, "aud", json_string(aud));
+    json_object_set_new(claims, "exp",
+                        json_integer((json_int_t)(now + as->access_ttl)));
+    json_object_set_new(claims, "iat", json_integer((json_int_t)now));
+    json_object_set_new(claims, "jti", json_string(*jti));
+    json_object_set_new(claims, "client_id", json_string(client_id));
+    if (scope && *scope) {
+        json_object_set_new(claims, "scope", json_string(scope));
+    }
+    return oa2_jwt_sign(token, oa2_keys_signer(as->keys), "at+jwt", claims, err,
+                        p);
+}
+
+/* The JSON of a successful token response (RFC 6749 §5.1). */
+static const char *token_response(const oa2_as_t *as, const char *access,
+                                  const char *scope, const char *refresh,
+                                  apr_pool_t *p)
+{
+    json_t *r = oa2_cleanup_json(json_object(), p);
+
+    json_object_set_new(r, "access_token", json_string(access));
+    json_object_set_new(r, "token_type", json_string("Bearer"));
+    json_object_set_new(r, "expires_in", json_integer(as->access_ttl));
+    if (scope && *scope) {
+        json_object_set_new(r, "scope", json_string(scope));
+    }
+    if (refresh) {
+        json_object_set_new(r, "refresh_token", json_string(refresh));
+    }
+    return oa2_cleanup_malloced(json_dumps(r, JSON_COMPACT), p);
+}
+
+static int client_may(const oa2_client_t *client, const char *grant)
+{
+    return oa2_scope_contains(client->grant_types, grant);
+}
+
+/* The resource of a token request: at most one, known to the AS. */
+static apr_status_t requested_resource(const char **resource,
+                                       const oa2_as_t *as,
+                                       const oa2_form_t *form, oa2_err_t *err,
+                                       apr_pool_t *p)
+{
+    apr_status_t rv = oa2_form_single(resource, form, "resource", 0, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return oa2_err_set(err, 400, "invalid_target", "OA2-00240",
+                           "one resource per request");
+    }
+    if (!*resource) {
+        *resource = ""; /* none requested */
+        return APR_SUCCESS;
+    }
+    return oa2_as_check_resource(as, *resource, err, p);
+}
+
+/* Issue a refresh token of @a family; @a token receives it. */
+static apr_status_t new_refresh(const char **token, const oa2_as_t *as,
+                                oa2_store_t *st, const char *family,
+                                const char *client_id, const char *user,
+                                const char *scope, const char *resource,
+                                apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
+{
+    oa2_refresh_t rt;
+    apr_status_t rv = oa2_secret_make(token, OA2_SECRET_BYTES, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rt.family = family;
+    rt.client_id = client_id;
+    rt.user = user;
+    rt.scope = scope;
+    rt.resource = resource;
+    rt.expires_at = now + as->refresh_ttl;
+    rt.state = OA2_REFRESH_LIVE;
+    return oa2_store_refresh_add(st, oa2_secret_hash(*token, p), &rt, now, err,
+                                 p);
+}
+
+/* A code presented with the wrong client, verifier or redirect_uri stays
+ * used: a code is single use, whatever happened to its first use. */
+static apr_status_t burn(oa2_store_t *st, apr_status_t rv, apr_pool_t *p)
+{
+    oa2_err_t ignored;
+
+    if (oa2_store_end(st, 0, &ignored, p) != APR_SUCCESS) {
+        oa2_store_end(st, 1, NULL, p);
+    }
+    return rv;
+}
+
+/* Roll back, and hand on the error that made us. */
+static apr_status_t abandon(oa2_store_t *st, apr_status_t rv, apr_pool_t *p)
+{
+    oa2_store_end(st, 1, NULL, p);
+    return rv;
+}
+
+static apr_status_t grant_code(const char **json, const oa2_as_t *as,
+                               oa2_store_t *st, const oa2_client_t *client,
+                               const oa2_form_t *form, apr_int64_t now,
+                               oa2_err_t *err, apr_pool_t *p)
+{
+    const char *code, *redirect_uri, *verifier, *resource, *hash;
+    const char *access, *jti, *refresh = NULL;
+    oa2_code_t *c;
+    apr_status_t rv;
+    int first;
+
+    if ((rv = oa2_form_single(&code, form, "code", 1, err, p)) != APR_SUCCESS
+        || (rv =
+                oa2_form_single(&redirect_uri, form, "redirect_uri", 1, err, p))
+            != APR_SUCCESS
+        || (rv = oa2_form_single(&verifier, form, "code_verifier", 1, err, p))
+            != APR_SUCCESS
+        || (rv = requested_resource(&resource, as, form, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    if (!client_may(client, "authorization_code")) {
+        return oa2_err_set(err, 400, "unauthorized_client", "OA2-00241",
+                           "this client may not use the authorization_code "
+                           "grant");
+    }
+    hash = oa2_secret_hash(code, p);
+    if ((rv = oa2_store_begin(st, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    rv = oa2_store_code_consume(&c, &first, st, hash, err, p);
+    if (rv == APR_NOTFOUND) {
+        return abandon(st, INVALID_GRANT("OA2-00242", "unknown code"), p);
+    }
+    if (rv != APR_SUCCESS) {
+        return abandon(st, rv, p);
+    }
+    if (!first) {
+        /* A replay: whatever the code produced may be in other hands. */
+        if ((rv = oa2_store_family_revoke(st, c->family, err, p)) != APR_SUCCESS
+            || (*c->access_jti
+                && (rv = oa2_store_jti_revoke(st, c->access_jti,
+                                              now + as->access_ttl, err, p))
+                    != APR_SUCCESS)
+            || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
+            return abandon(st, rv, p);
+        }
+        return INVALID_GRANT("OA2-00243",
+                             "the code was already used; the "
+                             "tokens it produced are revoked");
+    }
+    if (strcmp(c->client_id, client->client_id)) {
+        return burn(st,
+                    INVALID_GRANT("OA2-00244",
+                                  "the code was issued to "
+                                  "another client"),
+                    p);
+    }
+    if (now >= c->expires_at) {
+        return burn(st, INVALID_GRANT("OA2-00245", "the code has expired"), p);
+    }
+    if (strcmp(c->redirect_uri, redirect_uri)) {
+        return burn(st,
+                    INVALID_GRANT("OA2-00246",
+                                  "redirect_uri differs from "
+                                  "the authorization "
+                                  "request"),
+                    p);
+    }
+    if (!oa2_pkce_verify_s256(verifier, c->code_challenge)) {
+        return burn(st,
+                    INVALID_GRANT("OA2-00247",
+                                  "code_verifier does not "
+                                  "match the code_challenge"),
+                    p);
+    }
+    if (*resource && *c->resource && strcmp(resource, c->resource)) {
+        return burn(st,
+                    oa2_err_set(err, 400, "invalid_target", "OA2-00248",
+                                "the resource differs from the "
+                                "authorization request"),
+                    p);
+    }
+    if (!*resource) {
+        resource = c->resource;
+    }
+    if ((rv = oa2_grant_mint_access(&access, &jti, as, c->user,
+                                    client->client_id, c->scope,
+                                    oa2_as_audience(as, resource), now, err, p))
+            != APR_SUCCESS
+        || (client_may(client, "refresh_token")
+            && (rv = new_refresh(&refresh, as, st, c->family, client->client_id,
+                                 c->user, c->scope, resource, now, err, p))
+                != APR_SUCCESS)
+        || (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
+            != APR_SUCCESS
+        || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
+        return abandon(st, rv, p);
+    }
+    *json = token_response(as, access, c->scope, refresh, p);
+    return APR_SUCCESS;
+}
+
+static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
+                                  oa2_store_t *st, const oa2_client_t *client,
+                                  const oa2_form_t *form, apr_int64_t now,
+                                  oa2_err_t *err, apr_pool_t *p)
+{
+    const char *token, *scope, *access, *jti, *refresh = NULL;
+    oa2_refresh_t *rt;
+    apr_array_header_t *wanted;
+    apr_status_t rv;
+    int first, i;
+
+    if ((rv = oa2_form_single(&token, form, "refresh_token", 1, err, p))
+            != APR_SUCCESS
+        || (rv = oa2_form_single(&scope, form, "scope", 0, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    if (!client_may(client, "refresh_token")) {
+        return oa2_err_set(err, 400, "unauthorized_client", "OA2-00250",
+                           "this client may not use refresh tokens");
+    }
+    if ((rv = oa2_store_begin(st, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    rv = oa2_store_refresh_rotate(&rt, &first, st, oa2_secret_hash(token, p),
+                                  err, p);
+    if (rv == APR_NOTFOUND) {
+        return abandon(st, INVALID_GRANT("OA2-00251", "unknown refresh token"),
+                       p);
+    }
+    if (rv != APR_SUCCESS) {
+        return abandon(st, rv, p);
+    }
+    if (strcmp(rt->client_id, client->client_id)) {
+        return abandon(st,
+                       INVALID_GRANT("OA2-00252",
+                                     "the refresh token was "
+                                     "issued to another client"),
+                       p);
+    }
+    if (!first) {
+        if (rt->state != OA2_REFRESH_ROTATED) {
+            return abandon(st,
+                           INVALID_GRANT("OA2-00253",
+                                         "the refresh token is "
+                                         "revoked"),
+                           p);
+        }
+        /* Reuse of a rotated token: the family may be stolen. */
+        if ((rv = oa2_store_family_revoke(st, rt->family, err, p))
+                != APR_SUCCESS
+            || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
+            return abandon(st, rv, p);
+        }
+        return INVALID_GRANT("OA2-00254",
+                             "the refresh token was already "
+                             "used; its grant is revoked");
+    }
+    if (now >= rt->expires_at) {
+        return abandon(st,
+                       INVALID_GRANT("OA2-00255",
+                                     "the refresh token has "
+                                     "expired"),
+                       p);
+    }
+    /* Scope may narrow, never widen (RFC 6749 §6). */
+    wanted = apr_array_make(p, 4, sizeof(const char *));
+    if (scope) {
+        oa2_scope_union(wanted, scope, p);
+    }
+    for (i = 0; i < wanted->nelts; i++) {
+        if (!oa2_scope_contains(rt->scope,
+                                APR_ARRAY_IDX(wanted, i, const char *))) {
+            return abandon(st,
+                           oa2_err_set(err, 400, "invalid_scope", "OA2-00256",
+                                       "the scope exceeds the original "
+                                       "grant"),
+                           p);
+        }
+    }
+    scope = scope ? oa2_scope_join(wanted, p) : rt->scope;
+    if ((rv = oa2_grant_mint_access(
+             &access, &jti, as, rt->user, client->client_id, scope,
+             oa2_as_audience(as, rt->resource), now, err, p))
+            != APR_SUCCESS
+        || (rv = new_refresh(&refresh, as, st, rt->family, client->client_id,
+                             rt->user, rt->scope, rt->resource, now, err, p))
+            != APR_SUCCESS
+        || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
+        return abandon(st, rv, p);
+    }
+    *json = token_response(as, access, scope, refresh, p);
+    return APR_SUCCESS;
+}
+
+static apr_status_t grant_client(const char **json, const oa2_as_t *as,
+                                 const oa2_client_t *client,
+                                 const oa2_form_t *form, apr_int64_t now,
+                                 oa2_err_t *err, apr_pool_t *p)
+{
+    const char *scope, *resource, *access, *jti;
+    apr_status_t rv;
+
+    if (oa2_clientauth_is_public(client)
+        || !client_may(client, "client_credentials")) {
+        return oa2_err_set(err, 400, "unauthorized_client", "OA2-00260",
+                           "this client may not use the client_credentials "
+                           "grant");
+    }
+    if ((rv = oa2_form_single(&scope, form, "scope", 0, err, p)) != APR_SUCCESS
+        || (rv = requested_resource(&resource, as, form, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    if (!scope) {
+        scope = client->scope; /* what the client is registered for */
+    }
+    if ((rv = oa2_as_check_scope(&scope, as, client->scope, scope, err, p))
+            != APR_SUCCESS
+        || (rv = oa2_grant_mint_access(
+                &access, &jti, as, client->client_id, client->client_id, scope,
+                oa2_as_audience(as, resource), now, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    *json = token_response(as, access, scope, NULL, p);
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
+                             oa2_store_t *st, const oa2_form_t *form,
+                             const char *authz_header, apr_int64_t now,
+                             oa2_err_t *err, apr_pool_t *p)
+{
+    const char *grant_type;
+    oa2_client_t *client;
+    apr_status_t rv;
+
+    if (oa2_form_repeated(form)) {
+        return oa2_err_setf(err, 400, "invalid_request", "OA2-00262", p,
+                            "%s is repeated", oa2_form_repeated(form));
+    }
+    if ((rv = oa2_form_single(&grant_type, form, "grant_type", 1, err, p))
+        != APR_SUCCESS) {
+        return rv;
+    }
+    if (strcmp(grant_type, "authorization_code")
+        && strcmp(grant_type, "refresh_token")
+        && strcmp(grant_type, "client_credentials")) {
+        return oa2_err_set(err, 400, "unsupported_grant_type", "OA2-00261",
+                           "supported grant types: authorization_code, "
+                           "refresh_token, client_credentials");
+    }
+    rv =
+        oa2_clientauth_authenticate(&client, st, form, authz_header, 1, err, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (!strcmp(grant_type, "authorization_code")) {
+        return grant_code(json, as, st, client, form, now, err, p);
+    }
+    if (!strcmp(grant_type, "refresh_token")) {
+        return grant_refresh(json, as, st, client, form, now, err, p);
+    }
+    return grant_client(json, as, client, form, now, err, p);
+}

@@ -1,0 +1,111 @@
+/* Token revocation (RFC 7009). */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "oa2_clientauth.h"
+#include "oa2_introspect.h"
+#include "oa2_revoke.h"
+#include "oa2_secret.h"
+#include "oa2_token.h"
+
+const char *oa2_revoke_result_name(oa2_revoke_result_t result)
+{
+    switch (result) {
+    case OA2_REVOKE_ACCESS:
+        return "access token revoked";
+    case OA2_REVOKE_REFRESH:
+        return "refresh token family revoked";
+    case OA2_REVOKE_FOREIGN:
+        return "token of another client, left alone";
+    default:
+        return "not a token of this server, nothing to do";
+    }
+}
+
+/* Revoke an access token of @a client; APR_NOTFOUND when @a token is not
+ * an access token of this AS, expired or not. */
+static apr_status_t revoke_access(oa2_revoke_result_t *result,
+                                  const oa2_client_t *client,
+                                  const oa2_as_t *as, oa2_store_t *st,
+                                  const char *token, apr_int64_t now,
+                                  oa2_err_t *err, apr_pool_t *p)
+{
+    oa2_jwt_t *jwt;
+    oa2_err_t why;
+    json_t *claims;
+    apr_int64_t exp;
+
+    if (oa2_introspect_verify_access(&jwt, as, token, now, 1, &why, p)
+        != APR_SUCCESS) {
+        return APR_NOTFOUND;
+    }
+    claims = jwt->claims;
+    if (strcmp(json_string_value(json_object_get(claims, "client_id")),
+               client->client_id)) {
+        *result = OA2_REVOKE_FOREIGN;
+        return APR_SUCCESS;
+    }
+    /* Resource servers accept a token up to OA2_TOKEN_LEEWAY after its
+     * exp: keep the record until then, or a purge would revive it. */
+    exp = (apr_int64_t)json_number_value(json_object_get(claims, "exp"));
+    *result = OA2_REVOKE_ACCESS;
+    return oa2_store_jti_revoke(
+        st, json_string_value(json_object_get(claims, "jti")),
+        exp + OA2_TOKEN_LEEWAY, err, p);
+}
+
+/* Revoke a refresh token of @a client with its family; APR_NOTFOUND when
+ * the store does not know @a token. */
+static apr_status_t revoke_refresh(oa2_revoke_result_t *result,
+                                   const oa2_client_t *client, oa2_store_t *st,
+                                   const char *token, oa2_err_t *err,
+                                   apr_pool_t *p)
+{
+    oa2_refresh_t *rt;
+    apr_status_t rv;
+
+    rv = oa2_store_refresh_get(&rt, st, oa2_secret_hash(token, p), err, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (strcmp(rt->client_id, client->client_id)) {
+        *result = OA2_REVOKE_FOREIGN;
+        return APR_SUCCESS;
+    }
+    *result = OA2_REVOKE_REFRESH;
+    return oa2_store_family_revoke(st, rt->family, err, p);
+}
+
+apr_status_t oa2_revoke_request(oa2_revoke_result_t *result,
+                                oa2_client_t **caller, const oa2_as_t *as,
+                                oa2_store_t *st, const oa2_form_t *form,
+                                const char *authz_header, apr_int64_t now,
+                                oa2_err_t *err, apr_pool_t *p)
+{
+    const char *token, *hint;
+    apr_status_t rv;
+
+    *result = OA2_REVOKE_NOTHING;
+    *caller = NULL;
+    rv = oa2_clientauth_authenticate(caller, st, form, authz_header, 1, err, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    /* Either kind is recognized for what it is; the hint (RFC 7009 §2.1)
+     * is read only to refuse a repeat, and an unknown one is ignored. */
+    if ((rv = oa2_form_single(&token, form, "token", 1, err, p)) != APR_SUCCESS
+        || (rv = oa2_form_single(&hint, form, "token_type_hint", 0, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    rv = revoke_access(result, *caller, as, st, token, now, err, p);
+    if (rv == APR_NOTFOUND) {
+        rv = revoke_refresh(result, *caller, st, token, err, p);
+    }
+    if (rv == APR_NOTFOUND) {
+        *result = OA2_REVOKE_NOTHING;
+        return APR_SUCCESS;
+    }
+    return rv;
+}

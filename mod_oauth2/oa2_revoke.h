@@ -1,0 +1,46 @@
+/**
+ * @file oa2_revoke.h
+ * @brief Token revocation (RFC 7009): a client withdraws a refresh token
+ * (with every token rotated from the same grant) or an access token (its
+ * jti is recorded until the token would have expired anyway).
+ */
+#ifndef OA2_REVOKE_H
+#define OA2_REVOKE_H
+
+#include <apr_pools.h>
+
+#include "oa2_as.h"
+#include "oa2_err.h"
+#include "oa2_form.h"
+#include "oa2_store.h"
+
+/** What a revocation request did; the client is told none of it. */
+typedef enum oa2_revoke_result_t {
+    OA2_REVOKE_NOTHING = 0, /* not a token of this AS: nothing to do */
+    OA2_REVOKE_ACCESS,      /* an access token's jti is now revoked */
+    OA2_REVOKE_REFRESH,     /* a refresh token's family is now revoked */
+    OA2_REVOKE_FOREIGN      /* a token of another client: left alone */
+} oa2_revoke_result_t;
+
+/**
+ * Answer a revocation request (RFC 7009 §2). Public clients identify
+ * themselves by client_id. Unknown, invalid and expired tokens, and tokens
+ * of another client, succeed without a change (§2.2), so the answer
+ * reveals nothing about a token.
+ * @param result receives what was done
+ * @param caller receives the authenticated client, or NULL
+ * @param form the request body (token, token_type_hint, credentials)
+ * @param authz_header the Authorization header, or NULL
+ * @return APR_SUCCESS; a 401 invalid_client or 400 invalid_request error;
+ *         503 when the store fails
+ */
+apr_status_t oa2_revoke_request(oa2_revoke_result_t *result,
+                                oa2_client_t **caller, const oa2_as_t *as,
+                                oa2_store_t *st, const oa2_form_t *form,
+                                const char *authz_header, apr_int64_t now,
+                                oa2_err_t *err, apr_pool_t *p);
+
+/** A word for @a result, for the log. */
+const char *oa2_revoke_result_name(oa2_revoke_result_t result);
+
+#endif /* OA2_REVOKE_H */

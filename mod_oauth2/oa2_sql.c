@@ -1,0 +1,213 @@
+/* Every SQL statement of the module, and the schema per driver. */
+#include <string.h>
+
+#include "oa2_sql.h"
+
+#define CLIENT_COLS                                                            \
+    "client_id, secret_hash, name, redirect_uris, grant_types, scope, "        \
+    "auth_method, created_at"
+
+static const oa2_sql_t statements[OA2_SQL_COUNT] = {
+    [OA2_SQL_CLIENT_GET] = {"oa2_client_get",
+                            "SELECT " CLIENT_COLS " FROM oa2_clients "
+                            "WHERE issuer = %s AND client_id = %s"},
+    [OA2_SQL_CLIENT_INSERT] = {"oa2_client_insert",
+                               "INSERT INTO oa2_clients (issuer, " CLIENT_COLS
+                               ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
+                               "%s)"},
+    [OA2_SQL_CLIENT_DELETE] = {"oa2_client_delete",
+                               "DELETE FROM oa2_clients "
+                               "WHERE issuer = %s AND client_id = %s"},
+    [OA2_SQL_CLIENT_LIST] = {"oa2_client_list",
+                             "SELECT " CLIENT_COLS " FROM oa2_clients "
+                             "WHERE issuer = %s "
+                             "ORDER BY created_at, client_id"},
+    [OA2_SQL_CLIENT_SET_SECRET] = {"oa2_client_set_secret",
+                                   "UPDATE oa2_clients SET secret_hash = %s "
+                                   "WHERE issuer = %s AND client_id = %s"},
+    [OA2_SQL_CODE_INSERT] = {"oa2_code_insert",
+                             "INSERT INTO oa2_codes (issuer, code_hash, "
+                             "client_id, user_id, redirect_uri, scope, "
+                             "resource, code_challenge, expires_at, used, "
+                             "family, access_jti) VALUES (%s, %s, %s, %s, "
+                             "%s, %s, %s, %s, %s, 0, %s, '')"},
+    /* Single use: the affected-row count of this UPDATE decides. */
+    [OA2_SQL_CODE_CONSUME] = {"oa2_code_consume",
+                              "UPDATE oa2_codes SET used = 1 WHERE issuer = "
+                              "%s AND code_hash = %s AND used = 0"},
+    [OA2_SQL_CODE_GET] = {"oa2_code_get",
+                          "SELECT client_id, user_id, redirect_uri, scope, "
+                          "resource, code_challenge, expires_at, used, "
+                          "family, access_jti FROM oa2_codes "
+                          "WHERE issuer = %s AND code_hash = %s"},
+    [OA2_SQL_CODE_SET_ISSUED] = {"oa2_code_set_issued",
+                                 "UPDATE oa2_codes SET access_jti = %s "
+                                 "WHERE issuer = %s AND code_hash = %s"},
+    [OA2_SQL_REFRESH_INSERT] = {"oa2_refresh_insert",
+                                "INSERT INTO oa2_refresh (issuer, "
+                                "token_hash, family, client_id, user_id, "
+                                "scope, resource, expires_at, state, "
+                                "created_at) VALUES (%s, %s, %s, %s, %s, %s, "
+                                "%s, %s, 0, %s)"},
+    /* Rotation: only a live token (state 0) rotates, exactly once. */
+    [OA2_SQL_REFRESH_ROTATE] = {"oa2_refresh_rotate",
+                                "UPDATE oa2_refresh SET state = 1 WHERE "
+                                "issuer = %s AND token_hash = %s AND "
+                                "state = 0"},
+    [OA2_SQL_REFRESH_GET] = {"oa2_refresh_get",
+                             "SELECT family, client_id, user_id, scope, "
+                             "resource, expires_at, state FROM oa2_refresh "
+                             "WHERE issuer = %s AND token_hash = %s"},
+    [OA2_SQL_REFRESH_REVOKE_FAMILY] = {"oa2_refresh_revoke_family",
+                                       "UPDATE oa2_refresh SET state = 2 "
+                                       "WHERE issuer = %s AND family = %s"},
+    [OA2_SQL_CONSENT_GET] = {"oa2_consent_get",
+                             "SELECT scope FROM oa2_consents WHERE issuer = "
+                             "%s AND user_id = %s AND client_id = %s"},
+    [OA2_SQL_CONSENT_UPDATE] = {"oa2_consent_update",
+                                "UPDATE oa2_consents SET scope = %s, "
+                                "updated_at = %s WHERE issuer = %s AND "
+                                "user_id = %s AND client_id = %s"},
+    [OA2_SQL_CONSENT_INSERT] = {"oa2_consent_insert",
+                                "INSERT INTO oa2_consents (scope, "
+                                "updated_at, issuer, user_id, client_id) "
+                                "VALUES (%s, %s, %s, %s, %s)"},
+    [OA2_SQL_CONSENT_LIST] = {"oa2_consent_list",
+                              "SELECT client_id, scope, updated_at FROM "
+                              "oa2_consents WHERE issuer = %s AND user_id = "
+                              "%s ORDER BY client_id"},
+    [OA2_SQL_CONSENT_DELETE] = {"oa2_consent_delete",
+                                "DELETE FROM oa2_consents WHERE issuer = %s "
+                                "AND user_id = %s AND client_id = %s"},
+    [OA2_SQL_CONSENT_DELETE_ALL] = {"oa2_consent_delete_all",
+                                    "DELETE FROM oa2_consents WHERE issuer = "
+                                    "%s AND user_id = %s"},
+    [OA2_SQL_REFRESH_REVOKE_GRANT] = {"oa2_refresh_revoke_grant",
+                                      "UPDATE oa2_refresh SET state = 2 "
+                                      "WHERE issuer = %s AND user_id = %s "
+                                      "AND client_id = %s"},
+    [OA2_SQL_REFRESH_REVOKE_USER] = {"oa2_refresh_revoke_user",
+                                     "UPDATE oa2_refresh SET state = 2 "
+                                     "WHERE issuer = %s AND user_id = %s"},
+    [OA2_SQL_REFRESH_REVOKE_CLIENT] = {"oa2_refresh_revoke_client",
+                                       "UPDATE oa2_refresh SET state = 2 "
+                                       "WHERE issuer = %s AND client_id = "
+                                       "%s"},
+    [OA2_SQL_CONSENT_DELETE_CLIENT] = {"oa2_consent_delete_client",
+                                       "DELETE FROM oa2_consents WHERE "
+                                       "issuer = %s AND client_id = %s"},
+    [OA2_SQL_CODE_DELETE_CLIENT] = {"oa2_code_delete_client",
+                                    "DELETE FROM oa2_codes WHERE issuer = "
+                                    "%s AND client_id = %s"},
+    [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
+                            "INSERT INTO oa2_revoked (issuer, jti, "
+                            "expires_at) VALUES (%s, %s, %s)"},
+    [OA2_SQL_JTI_GET] = {"oa2_jti_get",
+                         "SELECT expires_at FROM oa2_revoked WHERE "
+                         "issuer = %s AND jti = %s"},
+    [OA2_SQL_NONCE_INSERT] = {"oa2_nonce_insert",
+                              "INSERT INTO oa2_nonces (issuer, nonce_hash, "
+                              "expires_at) VALUES (%s, %s, %s)"},
+    [OA2_SQL_NONCE_GET] = {"oa2_nonce_get",
+                           "SELECT expires_at FROM oa2_nonces WHERE "
+                           "issuer = %s AND nonce_hash = %s"},
+    [OA2_SQL_PURGE_CODES] = {"oa2_purge_codes",
+                             "DELETE FROM oa2_codes WHERE issuer = %s AND "
+                             "expires_at < %s"},
+    [OA2_SQL_PURGE_REFRESH] = {"oa2_purge_refresh",
+                               "DELETE FROM oa2_refresh WHERE issuer = %s "
+                               "AND expires_at < %s"},
+    [OA2_SQL_PURGE_JTI] = {"oa2_purge_jti",
+                           "DELETE FROM oa2_revoked WHERE issuer = %s AND "
+                           "expires_at < %s"},
+    [OA2_SQL_PURGE_NONCES] = {"oa2_purge_nonces",
+                              "DELETE FROM oa2_nonces WHERE issuer = %s AND "
+                              "expires_at < %s"},
+};
+
+const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id)
+{
+    return &statements[id];
+}
+
+/* Tables shared by all drivers: VARCHAR and BIGINT are understood by
+ * SQLite, PostgreSQL and MySQL/MariaDB alike. */
+#define TABLE_CLIENTS                                                          \
+    "CREATE TABLE IF NOT EXISTS oa2_clients ("                                 \
+    " issuer VARCHAR(255) NOT NULL, client_id VARCHAR(128) NOT NULL,"          \
+    " secret_hash VARCHAR(64) NOT NULL, name VARCHAR(255) NOT NULL,"           \
+    " redirect_uris TEXT NOT NULL, grant_types VARCHAR(255) NOT NULL,"         \
+    " scope TEXT NOT NULL, auth_method VARCHAR(32) NOT NULL,"                  \
+    " created_at BIGINT NOT NULL, PRIMARY KEY (issuer, client_id))"
+#define TABLE_CODES                                                            \
+    "CREATE TABLE IF NOT EXISTS oa2_codes ("                                   \
+    " issuer VARCHAR(255) NOT NULL, code_hash VARCHAR(64) NOT NULL,"           \
+    " client_id VARCHAR(128) NOT NULL, user_id VARCHAR(255) NOT NULL,"         \
+    " redirect_uri TEXT NOT NULL, scope TEXT NOT NULL,"                        \
+    " resource TEXT NOT NULL, code_challenge VARCHAR(128) NOT NULL,"           \
+    " expires_at BIGINT NOT NULL, used INTEGER NOT NULL,"                      \
+    " family VARCHAR(64) NOT NULL, access_jti VARCHAR(128) NOT NULL,"          \
+    " PRIMARY KEY (issuer, code_hash))"
+#define TABLE_REFRESH_COLS                                                     \
+    " issuer VARCHAR(255) NOT NULL, token_hash VARCHAR(64) NOT NULL,"          \
+    " family VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL,"           \
+    " user_id VARCHAR(255) NOT NULL, scope TEXT NOT NULL,"                     \
+    " resource TEXT NOT NULL, expires_at BIGINT NOT NULL,"                     \
+    " state INTEGER NOT NULL, created_at BIGINT NOT NULL,"                     \
+    " PRIMARY KEY (issuer, token_hash)"
+#define TABLE_CONSENTS                                                         \
+    "CREATE TABLE IF NOT EXISTS oa2_consents ("                                \
+    " issuer VARCHAR(255) NOT NULL, user_id VARCHAR(255) NOT NULL,"            \
+    " client_id VARCHAR(128) NOT NULL, scope TEXT NOT NULL,"                   \
+    " updated_at BIGINT NOT NULL,"                                             \
+    " PRIMARY KEY (issuer, user_id, client_id))"
+#define TABLE_REVOKED                                                          \
+    "CREATE TABLE IF NOT EXISTS oa2_revoked ("                                 \
+    " issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL,"                \
+    " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti))"
+#define TABLE_NONCES                                                           \
+    "CREATE TABLE IF NOT EXISTS oa2_nonces ("                                  \
+    " issuer VARCHAR(255) NOT NULL, nonce_hash VARCHAR(64) NOT NULL,"          \
+    " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, nonce_hash))"
+
+static const char *const schema_generic[] = {
+    TABLE_CLIENTS,
+    TABLE_CODES,
+    "CREATE TABLE IF NOT EXISTS oa2_refresh (" TABLE_REFRESH_COLS ")",
+    "CREATE INDEX IF NOT EXISTS oa2_refresh_family ON oa2_refresh "
+    "(issuer, family)",
+    TABLE_CONSENTS,
+    TABLE_REVOKED,
+    TABLE_NONCES,
+    NULL};
+
+/* MySQL has no CREATE INDEX IF NOT EXISTS: the index goes inline. */
+static const char *const schema_mysql[] = {
+    TABLE_CLIENTS,
+    TABLE_CODES,
+    "CREATE TABLE IF NOT EXISTS oa2_refresh (" TABLE_REFRESH_COLS
+    ", INDEX oa2_refresh_family (issuer, family))",
+    TABLE_CONSENTS,
+    TABLE_REVOKED,
+    TABLE_NONCES,
+    NULL};
+
+const char *const *oa2_sql_schema(const char *driver_name)
+{
+    if (driver_name && !strcmp(driver_name, "mysql")) {
+        return schema_mysql;
+    }
+    return schema_generic;
+}
+
+static const char *const setup_sqlite[] = {"PRAGMA busy_timeout = 5000",
+                                           "PRAGMA journal_mode = WAL", NULL};
+static const char *const setup_none[] = {NULL};
+
+const char *const *oa2_sql_connection_setup(const char *driver_name)
+{
+    if (driver_name && !strcmp(driver_name, "sqlite3")) {
+        return setup_sqlite;
+    }
+    return setup_none;
+}

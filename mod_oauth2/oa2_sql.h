@@ -1,0 +1,73 @@
+/**
+ * @file oa2_sql.h
+ * @brief Every SQL statement of the module, in one table.
+ *
+ * Statements use apr_dbd's portable %s placeholders and take every
+ * argument as text, which sqlite3, pgsql and mysql all convert by column
+ * type. Every table is keyed by issuer, so virtual hosts that share one
+ * database still never see each other's rows.
+ */
+#ifndef OA2_SQL_H
+#define OA2_SQL_H
+
+#include <apr_pools.h>
+
+/** Statement labels: indexes into the table of oa2_sql.c. */
+typedef enum oa2_sql_id_t {
+    OA2_SQL_CLIENT_GET = 0,
+    OA2_SQL_CLIENT_INSERT,
+    OA2_SQL_CLIENT_DELETE,
+    OA2_SQL_CLIENT_LIST,
+    OA2_SQL_CLIENT_SET_SECRET,
+    OA2_SQL_CODE_INSERT,
+    OA2_SQL_CODE_CONSUME,
+    OA2_SQL_CODE_GET,
+    OA2_SQL_CODE_SET_ISSUED,
+    OA2_SQL_REFRESH_INSERT,
+    OA2_SQL_REFRESH_ROTATE,
+    OA2_SQL_REFRESH_GET,
+    OA2_SQL_REFRESH_REVOKE_FAMILY,
+    OA2_SQL_CONSENT_GET,
+    OA2_SQL_CONSENT_UPDATE,
+    OA2_SQL_CONSENT_INSERT,
+    OA2_SQL_CONSENT_LIST,
+    OA2_SQL_CONSENT_DELETE,
+    OA2_SQL_CONSENT_DELETE_ALL,
+    OA2_SQL_REFRESH_REVOKE_GRANT,
+    OA2_SQL_REFRESH_REVOKE_USER,
+    OA2_SQL_REFRESH_REVOKE_CLIENT,
+    OA2_SQL_CONSENT_DELETE_CLIENT,
+    OA2_SQL_CODE_DELETE_CLIENT,
+    OA2_SQL_JTI_INSERT,
+    OA2_SQL_JTI_GET,
+    OA2_SQL_NONCE_INSERT,
+    OA2_SQL_NONCE_GET,
+    OA2_SQL_PURGE_CODES,
+    OA2_SQL_PURGE_REFRESH,
+    OA2_SQL_PURGE_JTI,
+    OA2_SQL_PURGE_NONCES,
+    OA2_SQL_COUNT /* number of statements */
+} oa2_sql_id_t;
+
+/** One statement: a label unique per connection, and its text. */
+typedef struct oa2_sql_t {
+    const char *label; /* prepared-statement name */
+    const char *text;  /* SQL with %s placeholders */
+} oa2_sql_t;
+
+/** The statement @a id. */
+const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id);
+
+/**
+ * The CREATE statements for driver @a driver_name ("sqlite3", "pgsql",
+ * "mysql"), NULL-terminated; each is safe to run on an existing schema.
+ */
+const char *const *oa2_sql_schema(const char *driver_name);
+
+/**
+ * Statements to run once on each new connection of this driver (SQLite:
+ * WAL journal and a busy timeout, so several httpd children can write).
+ */
+const char *const *oa2_sql_connection_setup(const char *driver_name);
+
+#endif /* OA2_SQL_H */

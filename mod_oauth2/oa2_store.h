@@ -1,0 +1,218 @@
+/**
+ * @file oa2_store.h
+ * @brief The state of an authorization server: clients, codes, refresh
+ * tokens, consents, revoked access tokens, used consent forms.
+ *
+ * One implementation, oa2_store_dbd.c, on APR DBD: the drivers (sqlite3,
+ * pgsql, mysql) are the pluggable part. Codes, tokens and secrets are
+ * stored only as hashes (oa2_secret_hash()). Every call is scoped to one
+ * issuer. On a database failure calls return a 503 temporarily_unavailable
+ * error and leave no half-written state.
+ */
+#ifndef OA2_STORE_H
+#define OA2_STORE_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "oa2_db.h"
+#include "oa2_err.h"
+
+/** A store: a connection and the issuer whose rows it sees. */
+typedef struct oa2_store_t {
+    oa2_db_t *db;                 /* the connection */
+    const char *issuer;           /* every row read or written is its */
+    apr_dbd_transaction_t *trans; /* the open transaction, or NULL */
+    int depth;                    /* nested begin calls inside trans */
+    int doomed;                   /* an inner end asked to roll back */
+} oa2_store_t;
+
+/** A registered client. */
+typedef struct oa2_client_t {
+    const char *client_id;   /* the id */
+    const char *secret_hash; /* hash of the secret; "" for public clients */
+    const char *name;        /* shown on the consent page */
+    apr_array_header_t *redirect_uris; /* of const char * */
+    const char *grant_types;           /* space separated */
+    const char *scope;       /* allowed scopes; "" means any known scope */
+    const char *auth_method; /* client_secret_basic|client_secret_post|none */
+    apr_int64_t created_at;  /* seconds since the epoch */
+} oa2_client_t;
+
+/** An authorization code, as stored. */
+typedef struct oa2_code_t {
+    const char *client_id;      /* the client it was issued to */
+    const char *user;           /* the resource owner */
+    const char *redirect_uri;   /* the redirect_uri of the request */
+    const char *scope;          /* granted scope */
+    const char *resource;       /* RFC 8707 resource, "" for none */
+    const char *code_challenge; /* PKCE S256 challenge */
+    apr_int64_t expires_at;     /* seconds since the epoch */
+    int used;                   /* nonzero once redeemed */
+    const char *family;         /* id of the refresh tokens it produced */
+    const char *access_jti;     /* jti of the access token it produced */
+} oa2_code_t;
+
+/** Refresh token states. */
+#define OA2_REFRESH_LIVE 0
+#define OA2_REFRESH_ROTATED 1
+#define OA2_REFRESH_REVOKED 2
+
+/** A refresh token, as stored. */
+typedef struct oa2_refresh_t {
+    const char *family;     /* all tokens descended from one code */
+    const char *client_id;  /* the client */
+    const char *user;       /* the resource owner */
+    const char *scope;      /* scope of the grant */
+    const char *resource;   /* RFC 8707 resource, "" for none */
+    apr_int64_t expires_at; /* seconds since the epoch */
+    int state;              /* OA2_REFRESH_* */
+} oa2_refresh_t;
+
+/** A remembered consent. */
+typedef struct oa2_consent_t {
+    const char *client_id;  /* the client */
+    const char *scope;      /* every scope granted so far */
+    apr_int64_t updated_at; /* last change */
+} oa2_consent_t;
+
+/**
+ * Prepare this process for the store: call once, before threads use it
+ * (httpd child_init, the CLI's main). With SQLite, writers of one process
+ * then queue on a mutex instead of inside SQLite's busy handler, where
+ * apr_dbd's driver would hold its process-wide mutex and stall the very
+ * thread that holds the write lock.
+ */
+apr_status_t oa2_store_init_process(apr_pool_t *p);
+
+/**
+ * Create missing tables and prepare the connection (SQLite: WAL and a busy
+ * timeout). Called once per new connection; cheap when all exists.
+ */
+apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Begin a transaction; end it with oa2_store_end(). Nests: an inner
+ * begin/end pair joins the outer transaction, and an inner rollback makes
+ * the outer end roll back too.
+ */
+apr_status_t oa2_store_begin(oa2_store_t *st, oa2_err_t *err, apr_pool_t *p);
+
+/** Commit, or roll back when @a rollback is nonzero. */
+apr_status_t oa2_store_end(oa2_store_t *st, int rollback, oa2_err_t *err,
+                           apr_pool_t *p);
+
+/** A client by id; APR_NOTFOUND (err unset) when unknown. */
+apr_status_t oa2_store_client_get(oa2_client_t **client, oa2_store_t *st,
+                                  const char *client_id, oa2_err_t *err,
+                                  apr_pool_t *p);
+
+/** Register a client; APR_EEXIST when the id is taken. */
+apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *client,
+                                  oa2_err_t *err, apr_pool_t *p);
+
+/** Remove a client; APR_NOTFOUND when unknown. */
+apr_status_t oa2_store_client_remove(oa2_store_t *st, const char *client_id,
+                                     oa2_err_t *err, apr_pool_t *p);
+
+/** All clients, oldest first (array of oa2_client_t *). */
+apr_status_t oa2_store_client_list(apr_array_header_t **clients,
+                                   oa2_store_t *st, oa2_err_t *err,
+                                   apr_pool_t *p);
+
+/** Replace a client's secret hash; APR_NOTFOUND when unknown. */
+apr_status_t oa2_store_client_set_secret(oa2_store_t *st, const char *client_id,
+                                         const char *secret_hash,
+                                         oa2_err_t *err, apr_pool_t *p);
+
+/** Store a new code under @a code_hash. */
+apr_status_t oa2_store_code_add(oa2_store_t *st, const char *code_hash,
+                                const oa2_code_t *code, oa2_err_t *err,
+                                apr_pool_t *p);
+
+/**
+ * Mark a code used, atomically, and read it. Call inside a transaction.
+ * @param first set nonzero when this call consumed it, zero for a replay
+ * @return APR_NOTFOUND for an unknown code
+ */
+apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
+                                    oa2_store_t *st, const char *code_hash,
+                                    oa2_err_t *err, apr_pool_t *p);
+
+/** Record the access token a code produced (to revoke it on replay). */
+apr_status_t oa2_store_code_set_issued(oa2_store_t *st, const char *code_hash,
+                                       const char *access_jti, oa2_err_t *err,
+                                       apr_pool_t *p);
+
+/** Store a new refresh token under @a token_hash. */
+apr_status_t oa2_store_refresh_add(oa2_store_t *st, const char *token_hash,
+                                   const oa2_refresh_t *rt, apr_int64_t now,
+                                   oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Rotate a refresh token, atomically, and read it. Call in a transaction.
+ * @param first nonzero when this call rotated a live token; zero when it
+ *        was already rotated or revoked (see rt->state)
+ * @return APR_NOTFOUND for an unknown token
+ */
+apr_status_t oa2_store_refresh_rotate(oa2_refresh_t **rt, int *first,
+                                      oa2_store_t *st, const char *token_hash,
+                                      oa2_err_t *err, apr_pool_t *p);
+
+/** Read a refresh token without changing it; APR_NOTFOUND if unknown. */
+apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
+                                   const char *token_hash, oa2_err_t *err,
+                                   apr_pool_t *p);
+
+/** Revoke every refresh token of a family. */
+apr_status_t oa2_store_family_revoke(oa2_store_t *st, const char *family,
+                                     oa2_err_t *err, apr_pool_t *p);
+
+/** The scope a user granted a client; APR_NOTFOUND when never asked. */
+apr_status_t oa2_store_consent_get(const char **scope, oa2_store_t *st,
+                                   const char *user, const char *client_id,
+                                   oa2_err_t *err, apr_pool_t *p);
+
+/** Remember that a user granted a client @a scope (replacing). */
+apr_status_t oa2_store_consent_put(oa2_store_t *st, const char *user,
+                                   const char *client_id, const char *scope,
+                                   apr_int64_t now, oa2_err_t *err,
+                                   apr_pool_t *p);
+
+/** A user's consents (array of oa2_consent_t *). */
+apr_status_t oa2_store_consent_list(apr_array_header_t **consents,
+                                    oa2_store_t *st, const char *user,
+                                    oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Withdraw a user's grant to a client (or to all clients when
+ * @a client_id is NULL): forgets the consent and revokes its refresh
+ * tokens. @a revoked receives the number of consents removed.
+ */
+apr_status_t oa2_store_grant_revoke(int *revoked, oa2_store_t *st,
+                                    const char *user, const char *client_id,
+                                    oa2_err_t *err, apr_pool_t *p);
+
+/** Record an access token's jti as revoked until @a expires_at. */
+apr_status_t oa2_store_jti_revoke(oa2_store_t *st, const char *jti,
+                                  apr_int64_t expires_at, oa2_err_t *err,
+                                  apr_pool_t *p);
+
+/** Set @a revoked nonzero when the jti was revoked. */
+apr_status_t oa2_store_jti_is_revoked(int *revoked, oa2_store_t *st,
+                                      const char *jti, oa2_err_t *err,
+                                      apr_pool_t *p);
+
+/**
+ * Record a one-time value (a consent form's CSRF token hash).
+ * @return APR_EEXIST when it was recorded before: a replay
+ */
+apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
+                                 apr_int64_t expires_at, oa2_err_t *err,
+                                 apr_pool_t *p);
+
+/** Delete rows that expired before @a now (codes a day later). */
+apr_status_t oa2_store_purge(oa2_store_t *st, apr_int64_t now, oa2_err_t *err,
+                             apr_pool_t *p);
+
+#endif /* OA2_STORE_H */

@@ -1,0 +1,678 @@
+/*
+ * The store on APR DBD. Statements come from oa2_sql.c and are prepared
+ * once per connection, on first use, into the connection's own hash: they
+ * cannot be handed to mod_dbd at start-up because it prepares them when it
+ * opens a connection, before the tables they name may exist (SPEC: an
+ * empty database is set up automatically).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <jansson.h>
+
+#include "oa2_cleanup.h"
+#include "oa2_sql.h"
+#include "oa2_store.h"
+
+/* Marks a connection whose schema and setup are done. */
+#define SETUP_DONE_KEY "oa2:setup"
+
+/* Serializes this process's SQLite writers (see oa2_store_init_process). */
+static apr_thread_mutex_t *sqlite_writer;
+
+apr_status_t oa2_store_init_process(apr_pool_t *p)
+{
+    return apr_thread_mutex_create(&sqlite_writer, APR_THREAD_MUTEX_NESTED, p);
+}
+
+static int needs_writer_lock(const oa2_db_t *db)
+{
+    return sqlite_writer && !strcmp(apr_dbd_name(db->driver), "sqlite3");
+}
+
+static void writer_lock(const oa2_db_t *db)
+{
+    if (needs_writer_lock(db)) {
+        apr_thread_mutex_lock(sqlite_writer);
+    }
+}
+
+static void writer_unlock(const oa2_db_t *db)
+{
+    if (needs_writer_lock(db)) {
+        apr_thread_mutex_unlock(sqlite_writer);
+    }
+}
+
+static apr_status_t unavailable(oa2_err_t *err, oa2_db_t *db, int rc,
+                                const char *what, apr_pool_t *p)
+{
+    oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00210",
+                "the authorization server's database is unavailable");
+    return oa2_err_detail(err, p, "%s: %s", what,
+                          db && db->handle
+                              ? apr_dbd_error(db->driver, db->handle, rc)
+                              : "no connection");
+}
+
+static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p);
+
+apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
+{
+    apr_status_t rv;
+
+    if (apr_hash_get(db->prepared, SETUP_DONE_KEY, APR_HASH_KEY_STRING)) {
+        return APR_SUCCESS;
+    }
+    writer_lock(db);
+    rv = setup_locked(db, err, p);
+    writer_unlock(db);
+    return rv;
+}
+
+static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
+{
+    const char *name = apr_dbd_name(db->driver);
+    const char *const *sql;
+    int rc, nrows;
+
+    for (sql = oa2_sql_connection_setup(name); *sql; sql++) {
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row;
+        /* PRAGMAs answer with a row: select and drain. */
+        rc = apr_dbd_select(db->driver, p, db->handle, &res, *sql, 0);
+        if (rc) {
+            return unavailable(err, db, rc, *sql, p);
+        }
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        }
+    }
+    for (sql = oa2_sql_schema(name); *sql; sql++) {
+        rc = apr_dbd_query(db->driver, db->handle, &nrows, *sql);
+        if (rc) {
+            return unavailable(err, db, rc, "creating the schema", p);
+        }
+    }
+    apr_hash_set(db->prepared, SETUP_DONE_KEY, APR_HASH_KEY_STRING, "1");
+    return APR_SUCCESS;
+}
+
+static apr_status_t statement(apr_dbd_prepared_t **stmt, oa2_db_t *db,
+                              oa2_sql_id_t id, oa2_err_t *err, apr_pool_t *p)
+{
+    const oa2_sql_t *sql = oa2_sql_get(id);
+    apr_status_t rv;
+    int rc;
+
+    *stmt = apr_hash_get(db->prepared, sql->label, APR_HASH_KEY_STRING);
+    if (*stmt) {
+        return APR_SUCCESS;
+    }
+    if ((rv = oa2_store_setup(db, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    rc = apr_dbd_prepare(db->driver, db->conn_pool, db->handle, sql->text,
+                         sql->label, stmt);
+    if (rc) {
+        return unavailable(err, db, rc, sql->label, p);
+    }
+    apr_hash_set(db->prepared, sql->label, APR_HASH_KEY_STRING, *stmt);
+    return APR_SUCCESS;
+}
+
+/* Run a statement that changes rows; @a nrows receives their count. */
+static apr_status_t run(int *nrows, oa2_store_t *st, oa2_sql_id_t id, int nargs,
+                        const char **args, oa2_err_t *err, apr_pool_t *p)
+{
+    apr_dbd_prepared_t *stmt;
+    apr_status_t rv;
+    int rc, n = 0;
+
+    if ((rv = statement(&stmt, st->db, id, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    if (!st->trans) {
+        writer_lock(st->db);
+    }
+    rc = apr_dbd_pquery(st->db->driver, p, st->db->handle, &n, stmt, nargs,
+                        args);
+    if (!st->trans) {
+        writer_unlock(st->db);
+    }
+    if (rc) {
+        return unavailable(err, st->db, rc, oa2_sql_get(id)->label, p);
+    }
+    if (nrows) {
+        *nrows = n;
+    }
+    return APR_SUCCESS;
+}
+
+/* Run a query; @a rows receives each row as an array of @a ncols copied
+ * strings ("" for NULL). The result set is always drained. */
+static apr_status_t rows_of(apr_array_header_t **rows, oa2_store_t *st,
+                            oa2_sql_id_t id, int nargs, const char **args,
+                            int ncols, oa2_err_t *err, apr_pool_t *p)
+{
+    apr_dbd_prepared_t *stmt;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row;
+    apr_status_t rv;
+    int rc, i;
+
+    if ((rv = statement(&stmt, st->db, id, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    rc = apr_dbd_pselect(st->db->driver, p, st->db->handle, &res, stmt, 0,
+                         nargs, args);
+    if (rc) {
+        return unavailable(err, st->db, rc, oa2_sql_get(id)->label, p);
+    }
+    *rows = apr_array_make(p, 1, sizeof(const char **));
+    while ((rc = apr_dbd_get_row(st->db->driver, p, res, &row, -1)) == 0) {
+        const char **cols = apr_pcalloc(p, ncols * sizeof(*cols));
+        for (i = 0; i < ncols; i++) {
+            const char *v = apr_dbd_get_entry(st->db->driver, row, i);
+            cols[i] = apr_pstrdup(p, v ? v : "");
+        }
+        APR_ARRAY_PUSH(*rows, const char **) = cols;
+    }
+    if (rc != -1) {
+        return unavailable(err, st->db, rc, oa2_sql_get(id)->label, p);
+    }
+    return APR_SUCCESS;
+}
+
+/* The single row of a keyed lookup, or APR_NOTFOUND. */
+static apr_status_t one_row(const char ***cols, oa2_store_t *st,
+                            oa2_sql_id_t id, int nargs, const char **args,
+                            int ncols, oa2_err_t *err, apr_pool_t *p)
+{
+    apr_array_header_t *rows;
+    apr_status_t rv = rows_of(&rows, st, id, nargs, args, ncols, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (rows->nelts == 0) {
+        return APR_NOTFOUND;
+    }
+    *cols = APR_ARRAY_IDX(rows, 0, const char **);
+    return APR_SUCCESS;
+}
+
+static const char *num(apr_int64_t v, apr_pool_t *p)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}
+
+static apr_int64_t to_int(const char *s)
+{
+    return apr_atoi64(s);
+}
+
+apr_status_t oa2_store_begin(oa2_store_t *st, oa2_err_t *err, apr_pool_t *p)
+{
+    apr_status_t rv = oa2_store_setup(st->db, err, p);
+    int rc;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (st->trans) {
+        st->depth++;
+        return APR_SUCCESS;
+    }
+    st->doomed = 0;
+    writer_lock(st->db);
+    rc = apr_dbd_transaction_start(st->db->driver, p, st->db->handle,
+                                   &st->trans);
+    if (rc) {
+        writer_unlock(st->db);
+        st->trans = NULL;
+        return unavailable(err, st->db, rc, "begin", p);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_store_end(oa2_store_t *st, int rollback, oa2_err_t *err,
+                           apr_pool_t *p)
+{
+    int rc;
+
+    if (!st->trans) {
+        return APR_SUCCESS;
+    }
+    if (st->depth > 0) {
+        st->depth--;
+        st->doomed |= rollback;
+        return APR_SUCCESS;
+    }
+    rollback |= st->doomed;
+    if (rollback) {
+        apr_dbd_transaction_mode_set(st->db->driver, st->trans,
+                                     APR_DBD_TRANSACTION_ROLLBACK);
+    }
+    rc = apr_dbd_transaction_end(st->db->driver, p, st->trans);
+    st->trans = NULL;
+    writer_unlock(st->db);
+    if (rc && !rollback) {
+        return unavailable(err, st->db, rc, "commit", p);
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- clients ------------------------------------------------------------ */
+
+static oa2_client_t *client_of_row(const char **c, apr_pool_t *p)
+{
+    oa2_client_t *cl = apr_pcalloc(p, sizeof(*cl));
+    json_t *uris;
+
+    cl->client_id = c[0];
+    cl->secret_hash = c[1];
+    cl->name = c[2];
+    cl->redirect_uris = apr_array_make(p, 2, sizeof(const char *));
+    uris = json_loads(c[3], 0, NULL);
+    if (json_is_array(uris)) {
+        size_t i;
+        json_t *u;
+        json_array_foreach(uris, i, u)
+        {
+            if (json_is_string(u)) {
+                APR_ARRAY_PUSH(cl->redirect_uris, const char *) =
+                    apr_pstrdup(p, json_string_value(u));
+            }
+        }
+    }
+    json_decref(uris);
+    cl->grant_types = c[4];
+    cl->scope = c[5];
+    cl->auth_method = c[6];
+    cl->created_at = to_int(c[7]);
+    return cl;
+}
+
+apr_status_t oa2_store_client_get(oa2_client_t **client, oa2_store_t *st,
+                                  const char *client_id, oa2_err_t *err,
+                                  apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, client_id};
+    const char **c;
+    apr_status_t rv = one_row(&c, st, OA2_SQL_CLIENT_GET, 2, args, 8, err, p);
+
+    if (rv == APR_SUCCESS) {
+        *client = client_of_row(c, p);
+    }
+    return rv;
+}
+
+apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
+                                  oa2_err_t *err, apr_pool_t *p)
+{
+    json_t *uris;
+    const char *uris_json;
+    oa2_client_t *existing;
+    apr_status_t rv;
+    int i;
+
+    rv = oa2_store_client_get(&existing, st, cl->client_id, err, p);
+    if (rv == APR_SUCCESS) {
+        return APR_EEXIST;
+    }
+    if (rv != APR_NOTFOUND) {
+        return rv;
+    }
+    uris = oa2_cleanup_json(json_array(), p);
+    for (i = 0; i < cl->redirect_uris->nelts; i++) {
+        json_array_append_new(
+            uris, json_string(APR_ARRAY_IDX(cl->redirect_uris, i, char *)));
+    }
+    uris_json = oa2_cleanup_malloced(json_dumps(uris, JSON_COMPACT), p);
+    {
+        const char *args[] = {st->issuer,
+                              cl->client_id,
+                              cl->secret_hash ? cl->secret_hash : "",
+                              cl->name,
+                              uris_json ? uris_json : "[]",
+                              cl->grant_types,
+                              cl->scope ? cl->scope : "",
+                              cl->auth_method,
+                              num(cl->created_at, p)};
+        return run(NULL, st, OA2_SQL_CLIENT_INSERT, 9, args, err, p);
+    }
+}
+
+apr_status_t oa2_store_client_remove(oa2_store_t *st, const char *client_id,
+                                     oa2_err_t *err, apr_pool_t *p)
+{
+    /* A client's grants go with it: a later client of the same id must
+     * not inherit its consents, codes or refresh tokens. */
+    static const oa2_sql_id_t cascade[] = {OA2_SQL_REFRESH_REVOKE_CLIENT,
+                                           OA2_SQL_CONSENT_DELETE_CLIENT,
+                                           OA2_SQL_CODE_DELETE_CLIENT};
+    const char *args[] = {st->issuer, client_id};
+    apr_status_t rv = oa2_store_begin(st, err, p);
+    apr_size_t i;
+    int n = 0;
+
+    for (i = 0; rv == APR_SUCCESS && i < sizeof(cascade) / sizeof(*cascade);
+         i++) {
+        rv = run(NULL, st, cascade[i], 2, args, err, p);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = run(&n, st, OA2_SQL_CLIENT_DELETE, 2, args, err, p);
+    }
+    if (rv != APR_SUCCESS || n == 0) {
+        oa2_store_end(st, 1, NULL, p);
+        return rv == APR_SUCCESS ? APR_NOTFOUND : rv;
+    }
+    return oa2_store_end(st, 0, err, p);
+}
+
+apr_status_t oa2_store_client_list(apr_array_header_t **clients,
+                                   oa2_store_t *st, oa2_err_t *err,
+                                   apr_pool_t *p)
+{
+    const char *args[] = {st->issuer};
+    apr_array_header_t *rows;
+    apr_status_t rv =
+        rows_of(&rows, st, OA2_SQL_CLIENT_LIST, 1, args, 8, err, p);
+    int i;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *clients = apr_array_make(p, rows->nelts, sizeof(oa2_client_t *));
+    for (i = 0; i < rows->nelts; i++) {
+        APR_ARRAY_PUSH(*clients, oa2_client_t *) =
+            client_of_row(APR_ARRAY_IDX(rows, i, const char **), p);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_store_client_set_secret(oa2_store_t *st, const char *client_id,
+                                         const char *secret_hash,
+                                         oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {secret_hash, st->issuer, client_id};
+    int n = 0;
+    apr_status_t rv = run(&n, st, OA2_SQL_CLIENT_SET_SECRET, 3, args, err, p);
+
+    if (rv == APR_SUCCESS && n == 0) {
+        return APR_NOTFOUND;
+    }
+    return rv;
+}
+
+/* ---- codes ---------------------------------------------------------------- */
+
+apr_status_t oa2_store_code_add(oa2_store_t *st, const char *code_hash,
+                                const oa2_code_t *c, oa2_err_t *err,
+                                apr_pool_t *p)
+{
+    const char *args[] = {st->issuer,
+                          code_hash,
+                          c->client_id,
+                          c->user,
+                          c->redirect_uri,
+                          c->scope,
+                          c->resource ? c->resource : "",
+                          c->code_challenge,
+                          num(c->expires_at, p),
+                          c->family};
+    return run(NULL, st, OA2_SQL_CODE_INSERT, 10, args, err, p);
+}
+
+apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
+                                    oa2_store_t *st, const char *code_hash,
+                                    oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, code_hash};
+    const char **c;
+    oa2_code_t *out;
+    int n = 0;
+    apr_status_t rv = run(&n, st, OA2_SQL_CODE_CONSUME, 2, args, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = one_row(&c, st, OA2_SQL_CODE_GET, 2, args, 10, err, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    out = apr_pcalloc(p, sizeof(*out));
+    out->client_id = c[0];
+    out->user = c[1];
+    out->redirect_uri = c[2];
+    out->scope = c[3];
+    out->resource = c[4];
+    out->code_challenge = c[5];
+    out->expires_at = to_int(c[6]);
+    out->used = (int)to_int(c[7]);
+    out->family = c[8];
+    out->access_jti = c[9];
+    *first = n == 1;
+    *code = out;
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_store_code_set_issued(oa2_store_t *st, const char *code_hash,
+                                       const char *access_jti, oa2_err_t *err,
+                                       apr_pool_t *p)
+{
+    const char *args[] = {access_jti, st->issuer, code_hash};
+    return run(NULL, st, OA2_SQL_CODE_SET_ISSUED, 3, args, err, p);
+}
+
+/* ---- refresh tokens ------------------------------------------------------- */
+
+apr_status_t oa2_store_refresh_add(oa2_store_t *st, const char *token_hash,
+                                   const oa2_refresh_t *rt, apr_int64_t now,
+                                   oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {st->issuer,
+                          token_hash,
+                          rt->family,
+                          rt->client_id,
+                          rt->user,
+                          rt->scope,
+                          rt->resource ? rt->resource : "",
+                          num(rt->expires_at, p),
+                          num(now, p)};
+    return run(NULL, st, OA2_SQL_REFRESH_INSERT, 9, args, err, p);
+}
+
+apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
+                                   const char *token_hash, oa2_err_t *err,
+                                   apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, token_hash};
+    const char **c;
+    oa2_refresh_t *out;
+    apr_status_t rv = one_row(&c, st, OA2_SQL_REFRESH_GET, 2, args, 7, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    out = apr_pcalloc(p, sizeof(*out));
+    out->family = c[0];
+    out->client_id = c[1];
+    out->user = c[2];
+    out->scope = c[3];
+    out->resource = c[4];
+    out->expires_at = to_int(c[5]);
+    out->state = (int)to_int(c[6]);
+    *rt = out;
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_store_refresh_rotate(oa2_refresh_t **rt, int *first,
+                                      oa2_store_t *st, const char *token_hash,
+                                      oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, token_hash};
+    int n = 0;
+    apr_status_t rv = run(&n, st, OA2_SQL_REFRESH_ROTATE, 2, args, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *first = n == 1;
+    return oa2_store_refresh_get(rt, st, token_hash, err, p);
+}
+
+apr_status_t oa2_store_family_revoke(oa2_store_t *st, const char *family,
+                                     oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, family};
+    return run(NULL, st, OA2_SQL_REFRESH_REVOKE_FAMILY, 2, args, err, p);
+}
+
+/* ---- consents ------------------------------------------------------------- */
+
+apr_status_t oa2_store_consent_get(const char **scope, oa2_store_t *st,
+                                   const char *user, const char *client_id,
+                                   oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, user, client_id};
+    const char **c;
+    apr_status_t rv = one_row(&c, st, OA2_SQL_CONSENT_GET, 3, args, 1, err, p);
+
+    *scope = rv == APR_SUCCESS ? c[0] : "";
+    return rv;
+}
+
+apr_status_t oa2_store_consent_put(oa2_store_t *st, const char *user,
+                                   const char *client_id, const char *scope,
+                                   apr_int64_t now, oa2_err_t *err,
+                                   apr_pool_t *p)
+{
+    const char *args[] = {scope, num(now, p), st->issuer, user, client_id};
+    int n = 0;
+    apr_status_t rv = run(&n, st, OA2_SQL_CONSENT_UPDATE, 5, args, err, p);
+
+    if (rv == APR_SUCCESS && n == 0) {
+        rv = run(NULL, st, OA2_SQL_CONSENT_INSERT, 5, args, err, p);
+    }
+    return rv;
+}
+
+apr_status_t oa2_store_consent_list(apr_array_header_t **consents,
+                                    oa2_store_t *st, const char *user,
+                                    oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, user};
+    apr_array_header_t *rows;
+    apr_status_t rv =
+        rows_of(&rows, st, OA2_SQL_CONSENT_LIST, 2, args, 3, err, p);
+    int i;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *consents = apr_array_make(p, rows->nelts, sizeof(oa2_consent_t *));
+    for (i = 0; i < rows->nelts; i++) {
+        const char **c = APR_ARRAY_IDX(rows, i, const char **);
+        oa2_consent_t *cs = apr_pcalloc(p, sizeof(*cs));
+        cs->client_id = c[0];
+        cs->scope = c[1];
+        cs->updated_at = to_int(c[2]);
+        APR_ARRAY_PUSH(*consents, oa2_consent_t *) = cs;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_store_grant_revoke(int *revoked, oa2_store_t *st,
+                                    const char *user, const char *client_id,
+                                    oa2_err_t *err, apr_pool_t *p)
+{
+    const char *one[] = {st->issuer, user, client_id};
+    const char *all[] = {st->issuer, user};
+    apr_status_t rv = oa2_store_begin(st, err, p);
+    int n = 0;
+
+    /* Refresh tokens are revoked whether or not a consent was stored. */
+    if (rv == APR_SUCCESS) {
+        rv = client_id
+            ? run(&n, st, OA2_SQL_CONSENT_DELETE, 3, one, err, p)
+            : run(&n, st, OA2_SQL_CONSENT_DELETE_ALL, 2, all, err, p);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = client_id
+            ? run(NULL, st, OA2_SQL_REFRESH_REVOKE_GRANT, 3, one, err, p)
+            : run(NULL, st, OA2_SQL_REFRESH_REVOKE_USER, 2, all, err, p);
+    }
+    if (rv != APR_SUCCESS) {
+        oa2_store_end(st, 1, NULL, p);
+        return rv;
+    }
+    *revoked = n;
+    return oa2_store_end(st, 0, err, p);
+}
+
+/* ---- revoked access tokens and one-time values ---------------------------- */
+
+apr_status_t oa2_store_jti_revoke(oa2_store_t *st, const char *jti,
+                                  apr_int64_t expires_at, oa2_err_t *err,
+                                  apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, jti, num(expires_at, p)};
+    int revoked = 0;
+    apr_status_t rv = oa2_store_jti_is_revoked(&revoked, st, jti, err, p);
+
+    if (rv != APR_SUCCESS || revoked) {
+        return rv;
+    }
+    return run(NULL, st, OA2_SQL_JTI_INSERT, 3, args, err, p);
+}
+
+apr_status_t oa2_store_jti_is_revoked(int *revoked, oa2_store_t *st,
+                                      const char *jti, oa2_err_t *err,
+                                      apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, jti};
+    const char **c;
+    apr_status_t rv = one_row(&c, st, OA2_SQL_JTI_GET, 2, args, 1, err, p);
+
+    *revoked = rv == APR_SUCCESS;
+    return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
+}
+
+apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
+                                 apr_int64_t expires_at, oa2_err_t *err,
+                                 apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, nonce_hash, num(expires_at, p)};
+    const char **c;
+    apr_status_t rv = one_row(&c, st, OA2_SQL_NONCE_GET, 2, args, 1, err, p);
+
+    if (rv == APR_SUCCESS) {
+        return APR_EEXIST;
+    }
+    if (rv != APR_NOTFOUND) {
+        return rv;
+    }
+    return run(NULL, st, OA2_SQL_NONCE_INSERT, 3, args, err, p);
+}
+
+apr_status_t oa2_store_purge(oa2_store_t *st, apr_int64_t now, oa2_err_t *err,
+                             apr_pool_t *p)
+{
+    /* Used codes stay a day, so a late replay still revokes its tokens. */
+    const char *day_ago[] = {st->issuer, num(now - 86400, p)};
+    const char *args[] = {st->issuer, num(now, p)};
+    apr_status_t rv;
+
+    if ((rv = run(NULL, st, OA2_SQL_PURGE_CODES, 2, day_ago, err, p))
+            != APR_SUCCESS
+        || (rv = run(NULL, st, OA2_SQL_PURGE_REFRESH, 2, args, err, p))
+            != APR_SUCCESS
+        || (rv = run(NULL, st, OA2_SQL_PURGE_JTI, 2, args, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    return run(NULL, st, OA2_SQL_PURGE_NONCES, 2, args, err, p);
+}

@@ -1,0 +1,227 @@
+/* The store on a real SQLite database (in memory). */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "oa2_secret.h"
+#include "oa2_store.h"
+#include "store_fixture.h"
+#include "unit.h"
+
+#define ISS "https://as.example"
+
+static void test_client_round_trip(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_client_t *c;
+    apr_array_header_t *all;
+
+    UNIT_ASSERT(st);
+    UNIT_ASSERT(fixture_client(st, "c1", "s3cret", "authorization_code",
+                               "https://app.example/cb", p));
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "c1", NULL, p), APR_SUCCESS);
+    UNIT_EQ_STR(c->name, "client c1");
+    UNIT_EQ_INT(c->redirect_uris->nelts, 1);
+    UNIT_EQ_STR(APR_ARRAY_IDX(c->redirect_uris, 0, const char *),
+                "https://app.example/cb");
+    UNIT_EQ_STR(c->secret_hash, oa2_secret_hash("s3cret", p));
+    UNIT_EQ_INT(oa2_store_client_add(st, c, NULL, p), APR_EEXIST);
+    UNIT_EQ_INT(oa2_store_client_list(&all, st, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(all->nelts, 1);
+    UNIT_EQ_INT(oa2_store_client_set_secret(st, "c1", "x", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_remove(st, "c1", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "c1", NULL, p), APR_NOTFOUND);
+    UNIT_EQ_INT(oa2_store_client_remove(st, "c1", NULL, p), APR_NOTFOUND);
+}
+
+static void test_issuers_are_isolated(apr_pool_t *p)
+{
+    oa2_store_t *a = fixture_store("https://a.example", p);
+    oa2_store_t other;
+    oa2_client_t *c;
+
+    UNIT_ASSERT(a);
+    UNIT_ASSERT(fixture_client(a, "c1", "s", "authorization_code", NULL, p));
+    other = *a;
+    other.issuer = "https://b.example";
+    UNIT_EQ_INT(oa2_store_client_get(&c, &other, "c1", NULL, p), APR_NOTFOUND);
+    UNIT_ASSERT(
+        fixture_client(&other, "c1", "t", "client_credentials", NULL, p));
+    UNIT_EQ_INT(oa2_store_client_get(&c, a, "c1", NULL, p), APR_SUCCESS);
+    UNIT_EQ_STR(c->grant_types, "authorization_code");
+}
+
+static void test_code_single_use(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_code_t in = {"c1",       "alice", "https://app/cb", "read", "", "chal",
+                     2000000000, 0,       "fam1",           ""};
+    oa2_code_t *out;
+    int first = 0;
+
+    UNIT_ASSERT(st);
+    UNIT_EQ_INT(oa2_store_code_add(st, "h1", &in, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_code_consume(&out, &first, st, "h1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 1);
+    UNIT_EQ_STR(out->user, "alice");
+    UNIT_EQ_STR(out->family, "fam1");
+    UNIT_EQ_INT(oa2_store_code_set_issued(st, "h1", "jti1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_code_consume(&out, &first, st, "h1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 0);
+    UNIT_EQ_STR(out->access_jti, "jti1");
+    UNIT_EQ_INT(oa2_store_code_consume(&out, &first, st, "nope", NULL, p),
+                APR_NOTFOUND);
+}
+
+static void test_code_consume_rolls_back(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_code_t in = {"c1",       "alice", "https://app/cb", "read", "", "chal",
+                     2000000000, 0,       "fam1",           ""};
+    oa2_code_t *out;
+    int first = 0;
+
+    UNIT_ASSERT(st);
+    UNIT_EQ_INT(oa2_store_code_add(st, "h1", &in, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_begin(st, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_code_consume(&out, &first, st, "h1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 1);
+    UNIT_EQ_INT(oa2_store_end(st, 1, NULL, p), APR_SUCCESS);
+    /* Rolled back: the code is still unused. */
+    UNIT_EQ_INT(oa2_store_code_consume(&out, &first, st, "h1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 1);
+}
+
+static void test_refresh_rotation(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_refresh_t in = {"fam", "c1", "alice", "read", "", 2000000000, 0};
+    oa2_refresh_t *out;
+    int first = 0;
+
+    UNIT_ASSERT(st);
+    UNIT_EQ_INT(oa2_store_refresh_add(st, "r1", &in, 1, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_refresh_add(st, "r2", &in, 1, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_refresh_rotate(&out, &first, st, "r1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 1);
+    UNIT_EQ_INT(out->state, OA2_REFRESH_ROTATED);
+    UNIT_EQ_INT(oa2_store_refresh_rotate(&out, &first, st, "r1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 0);
+    UNIT_EQ_INT(oa2_store_family_revoke(st, "fam", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_refresh_get(&out, st, "r2", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(out->state, OA2_REFRESH_REVOKED);
+    UNIT_EQ_INT(oa2_store_refresh_get(&out, st, "r9", NULL, p), APR_NOTFOUND);
+}
+
+static void test_consent_and_grants(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_refresh_t rt = {"fam", "c1", "alice", "read", "", 2000000000, 0};
+    oa2_refresh_t *out;
+    apr_array_header_t *list;
+    const char *scope;
+    int n = 0;
+
+    UNIT_ASSERT(st);
+    UNIT_EQ_INT(oa2_store_consent_get(&scope, st, "alice", "c1", NULL, p),
+                APR_NOTFOUND);
+    UNIT_EQ_INT(oa2_store_consent_put(st, "alice", "c1", "read", 5, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(
+        oa2_store_consent_put(st, "alice", "c1", "read write", 6, NULL, p),
+        APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_consent_get(&scope, st, "alice", "c1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(scope, "read write");
+    UNIT_EQ_INT(oa2_store_consent_put(st, "alice", "c2", "", 7, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_consent_list(&list, st, "alice", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(list->nelts, 2);
+    UNIT_EQ_INT(oa2_store_refresh_add(st, "r1", &rt, 1, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_grant_revoke(&n, st, "alice", "c1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(n, 1);
+    UNIT_EQ_INT(oa2_store_refresh_get(&out, st, "r1", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(out->state, OA2_REFRESH_REVOKED);
+    UNIT_EQ_INT(oa2_store_grant_revoke(&n, st, "alice", NULL, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(n, 1);
+}
+
+static void test_jti_nonce_purge(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    int revoked = 0;
+
+    UNIT_ASSERT(st);
+    UNIT_EQ_INT(oa2_store_jti_is_revoked(&revoked, st, "j1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(revoked, 0);
+    UNIT_EQ_INT(oa2_store_jti_revoke(st, "j1", 100, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_jti_revoke(st, "j1", 100, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_jti_is_revoked(&revoked, st, "j1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(revoked, 1);
+    UNIT_EQ_INT(oa2_store_nonce_use(st, "n1", 100, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_nonce_use(st, "n1", 100, NULL, p), APR_EEXIST);
+    UNIT_EQ_INT(oa2_store_purge(st, 200, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_jti_is_revoked(&revoked, st, "j1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(revoked, 0);
+    UNIT_EQ_INT(oa2_store_nonce_use(st, "n1", 300, NULL, p), APR_SUCCESS);
+}
+
+static void test_sql_metacharacters_are_data(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    const char *evil = "x'); DROP TABLE oa2_clients; --";
+    oa2_client_t *c;
+
+    UNIT_ASSERT(st);
+    UNIT_ASSERT(fixture_client(st, evil, "s", "authorization_code", NULL, p));
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, evil, NULL, p), APR_SUCCESS);
+    UNIT_EQ_STR(c->client_id, evil);
+}
+
+static void test_broken_database_is_503(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_client_t *c;
+    oa2_err_t err = {0};
+
+    UNIT_ASSERT(st);
+    /* A table the store expects is gone: a server fault, not a crash. */
+    UNIT_EQ_INT(oa2_store_setup(st->db, NULL, p), APR_SUCCESS);
+    {
+        int n;
+        apr_dbd_query(st->db->driver, st->db->handle, &n,
+                      "DROP TABLE oa2_clients");
+    }
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "c1", &err, p), APR_EGENERAL);
+    UNIT_EQ_INT(err.status, 503);
+    UNIT_EQ_STR(err.error, "temporarily_unavailable");
+    UNIT_ASSERT(err.detail != NULL);
+}
+
+void unit_suite_store(void)
+{
+    unit_suite("store");
+    UNIT_RUN(test_client_round_trip);
+    UNIT_RUN(test_issuers_are_isolated);
+    UNIT_RUN(test_code_single_use);
+    UNIT_RUN(test_code_consume_rolls_back);
+    UNIT_RUN(test_refresh_rotation);
+    UNIT_RUN(test_consent_and_grants);
+    UNIT_RUN(test_jti_nonce_purge);
+    UNIT_RUN(test_sql_metacharacters_are_data);
+    UNIT_RUN(test_broken_database_is_503);
+}
