@@ -5,10 +5,15 @@
 #   make -f apxs.mk test       unit tests, then the integration suite
 #   make -f apxs.mk unit       unit tests only
 #   make -f apxs.mk asan       unit tests under AddressSanitizer + UBSan
+#   make -f apxs.mk valgrind   unit tests under valgrind memcheck
+#   make -f apxs.mk asan-integration  the t/ suite against an ASan+UBSan module
 #   make -f apxs.mk lint       log id and layout checks
 #   make -f apxs.mk schema     regenerate conf/schema-*.sql
 #   make -f apxs.mk deps       install build and test packages (sudo)
 #   make -f apxs.mk bench      bearer-check cost vs bare signature (bench/)
+#   make -f apxs.mk fuzz       libFuzzer targets fuzz/fuzz_*.c, each run for
+#                              FUZZ_SECONDS (60); fails on any finding
+#   make -f apxs.mk fuzz-smoke the same, 10 seconds per target (CI)
 #   make -f apxs.mk clean
 
 APXS      ?= apxs
@@ -79,7 +84,7 @@ asan:
 integration: $(MODULE)
 	$(PYTHON) -m pytest -q t/
 
-test: lint unit integration
+test: lint unit asan valgrind integration asan-integration
 
 lint:
 	sh t/lint.sh
@@ -92,7 +97,7 @@ install: $(MODULE) $(ADMIN)
 
 clean:
 	rm -rf $(SRC)/.libs $(SRC)/*.la $(SRC)/*.lo $(SRC)/*.slo $(SRC)/*.o \
-	    $(UNIT_BIN) $(ADMIN) t/__pycache__ .pytest_cache
+	    $(UNIT_BIN) $(ADMIN) t/__pycache__ .pytest_cache build fuzz/out
 
 .PHONY: all unit asan integration test lint deps install clean schema
 
@@ -105,3 +110,86 @@ bench: bench/bearer_cost $(MODULE)
 	sh bench/run.sh
 
 .PHONY: bench
+
+# --- the module under AddressSanitizer + UBSan, in the real httpd ---------
+# httpd itself is not instrumented: the harness preloads libasan into the
+# apache2 processes only (OA2_HTTPD_PRELOAD), and leaks are not checked
+# there (httpd frees its pools at exit, not its process-lifetime memory).
+ASAN_DIR  := build/asan
+ASAN_MOD  := $(ASAN_DIR)/.libs/mod_oauth2.so
+LIBASAN    = $(shell $(CC) -print-file-name=libasan.so)
+
+$(ASAN_MOD): $(CORE_SRC) $(GLUE_SRC) $(HEADERS) apxs.mk
+	rm -rf $(ASAN_DIR) && mkdir -p $(ASAN_DIR)
+	cp $(CORE_SRC) $(GLUE_SRC) $(HEADERS) $(ASAN_DIR)/
+	cd $(ASAN_DIR) && $(APXS) -c -o mod_oauth2.la \
+	    -Wc,"$(WARN) -Werror -std=gnu99 -g -O1 -fno-omit-frame-pointer" \
+	    -Wc,"-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    -Wc,-DOA2_TEMPLATE_DIR=\\\"$(TEMPLATE_DIR)\\\" \
+	    $(notdir $(CORE_SRC) $(GLUE_SRC)) $(LIBS) -lasan -lubsan >/dev/null
+
+asan-integration: $(ASAN_MOD) admin/oauth2-admin
+	OA2_MODULE=$(CURDIR)/$(ASAN_MOD) OA2_HTTPD_PRELOAD=$(LIBASAN) \
+	    $(PYTHON) -m pytest -q t/
+
+valgrind: $(UNIT_BIN)
+	cd t/unit && valgrind -q --error-exitcode=1 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect ./run_unit
+
+.PHONY: asan-integration valgrind
+
+# --- fuzzing: libFuzzer + ASan + UBSan (Debian: clang libclang-rt-14-dev) ----
+# Each fuzz/fuzz_NAME.c is one target, linked with fuzz/support.c and the
+# core into fuzz/out/fuzz_NAME; seeds in fuzz/corpus/NAME, a dictionary in
+# fuzz/NAME.dict when there is one; fuzz/run.sh runs them (see there).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SANITIZE := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
+FUZZ_NAMES   := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+FUZZ_BIN     := $(patsubst %,fuzz/out/fuzz_%,$(FUZZ_NAMES))
+FUZZ_OBJ     := $(patsubst $(SRC)/%.c,fuzz/out/obj/%.o,$(CORE_SRC))
+# The longest input libFuzzer makes, per target (default 4096): enough for
+# every limit the code checks that is not a mere length cap.
+FUZZ_MAX_LEN_bearer     := 1024
+FUZZ_MAX_LEN_clientauth := 5000
+FUZZ_MAX_LEN_form       := 2048
+FUZZ_MAX_LEN_jwks       := 8192
+FUZZ_MAX_LEN_redirect   := 4200
+FUZZ_MAX_LEN_scope      := 1024
+FUZZ_MAX_LEN_tmpl       := 4096
+FUZZ_MAX_LEN_token      := 4096
+FUZZ_MAX_LEN_registration := 4096
+
+fuzz/out/obj/%.o: $(SRC)/%.c $(HEADERS) apxs.mk
+	@mkdir -p fuzz/out/obj
+	$(FUZZ_CC) -std=gnu99 -g -O1 $(FUZZ_SANITIZE) $(WARN) -Werror -I$(SRC) \
+	    $(APR_INC) -c -o $@ $<
+
+# apr_palloc is exported so libapr's own calls reach fuzz/support.c's.
+fuzz/out/fuzz_%: fuzz/fuzz_%.c fuzz/support.c fuzz/support.h $(FUZZ_OBJ)
+	$(FUZZ_CC) -std=gnu99 -g -O1 $(FUZZ_SANITIZE) $(WARN) -Werror -I$(SRC) \
+	    -Ifuzz $(APR_INC) -DOA2_FUZZ_DATA=\"$(CURDIR)/t/unit/data\" -o $@ \
+	    $< fuzz/support.c $(FUZZ_OBJ) $(APR_LIBS) $(LIBS) \
+	    -Wl,--export-dynamic-symbol=apr_palloc \
+	    -Wl,--export-dynamic-symbol=apr_pcalloc
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	sh fuzz/run.sh $(FUZZ_SECONDS) \
+	    $(foreach n,$(FUZZ_NAMES),$(n):$(or $(FUZZ_MAX_LEN_$(n)),4096))
+
+fuzz-smoke:
+	$(MAKE) -f apxs.mk fuzz FUZZ_SECONDS=10
+
+# Regenerate the token and JWKS seeds (signed with t/unit/data keys).
+fuzz/out/make_seeds: fuzz/make_seeds.c $(CORE_SRC) $(HEADERS)
+	@mkdir -p fuzz/out
+	$(CC) -std=gnu99 -g $(WARN) -Werror -I$(SRC) $(APR_INC) -o $@ \
+	    fuzz/make_seeds.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
+
+fuzz-seeds: fuzz/out/make_seeds
+	fuzz/out/make_seeds t/unit/data fuzz/corpus
+
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-seeds

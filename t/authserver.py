@@ -8,22 +8,17 @@ admin CLI, PKCE, the consent form and the token endpoint.
 import base64
 import hashlib
 import html.parser
-import json
 import os
 import re
 import secrets
-import sqlite3
 import subprocess
-import time
 import urllib.parse
-from pathlib import Path
 
 import requests
 
 import tokens
 from httpd import IS_ROOT, REPO
 
-ADMIN = os.environ.get("OA2_ADMIN", str(REPO / "admin" / "oauth2-admin"))
 TEMPLATES = REPO / "templates"
 RESOURCE = "https://api.example.test/"
 
@@ -34,11 +29,11 @@ BOB = ("bob", USERS["bob"])
 
 ALL_GRANTS = ("authorization_code", "refresh_token", "client_credentials")
 
-# what mod_dbd and the module log when the database cannot be opened:
-# mod_dbd's connection failure, the endpoints' 503 and the revocation
-# check's refusal
+# what mod_dbd and the module log when the database cannot be used:
+# mod_dbd's connection failure, the endpoints' 503, the revocation check's
+# refusal and the purge of expired rows that runs after some response
 DB_DOWN_LOG = [r"AH00629: Can't connect to sqlite3", r"OA2-00400",
-               r"OA2-00780"]
+               r"OA2-00780", r"OA2-00401: purging expired rows failed"]
 
 
 def write_htpasswd(h, users=USERS):
@@ -50,8 +45,14 @@ def write_htpasswd(h, users=USERS):
     return h.write_file("htpasswd", "\n".join(lines) + "\n")
 
 
+def ep(h, name):
+    """The path of an AS endpoint of h (OAuth2BasePath, default /oauth2)."""
+    base = getattr(h, "as_base", "/oauth2").rstrip("/")
+    return base + "/" + name
+
+
 def as_config(h, keys, *, registration="open", registration_token=None,
-              protect_authorize=True, extra=""):
+              protect_authorize=True, base_path=None, extra=""):
     """The configuration body of an AS on the main server of h, with a
     protected /api (Require oauth2-scope read, revocation checked); extra
     is more configuration, or a callable making it from h."""
@@ -68,16 +69,19 @@ OAuth2Registration {registration}
            templates=TEMPLATES, registration=registration)
     if registration_token:
         body += "OAuth2RegistrationToken %s\n" % registration_token
+    if base_path:
+        body += "OAuth2BasePath %s\n" % base_path
+        h.as_base = base_path
     if protect_authorize:
         body += """
-<Location /oauth2/authorize>
+<Location {authorize}>
     AuthType Basic
     AuthName "demo"
     AuthBasicProvider file
     AuthUserFile {htpasswd}
     Require valid-user
 </Location>
-""".format(htpasswd=htpasswd)
+""".format(htpasswd=htpasswd, authorize=ep(h, "authorize"))
     body += """
 <Location /api>
     AuthType OAuth2
@@ -114,6 +118,8 @@ def start_as(httpd_factory, keys, name, **kw):
     """A started Httpd with the AS configuration (as_config keywords)."""
     extra_modules = kw.pop("modules", ())
     h = httpd_factory(name, modules=AS_MODULES + tuple(extra_modules))
+    # an issuer with a path (RFC 8414 §3.1 path insertion)
+    h.issuer = h.base_url + kw.pop("issuer_path", "")
     # the redirect_uri page of the browser tests
     h.write_file("htdocs/cb/index.html", CALLBACK_PAGE)
     for rel, text in kw.pop("files", {}).items():
@@ -166,14 +172,30 @@ class Client:
         return "Client(%s)" % self.client_id
 
 
-def admin_available():
-    return os.access(ADMIN, os.X_OK)
+_admin = []
+
+
+def admin_bin():
+    """The oauth2-admin the clients are made with: OA2_ADMIN, else the
+    repository's, built once per session (as test_300_admin does)."""
+    if not _admin:
+        if os.environ.get("OA2_ADMIN"):
+            _admin.append(os.environ["OA2_ADMIN"])
+        else:
+            r = subprocess.run(["make", "-s", "-f", "apxs.mk",
+                                "admin/oauth2-admin"], cwd=REPO,
+                               capture_output=True, text=True)
+            assert r.returncode == 0, \
+                "building admin/oauth2-admin failed:\n" + r.stdout + r.stderr
+            _admin.append(str(REPO / "admin" / "oauth2-admin"))
+    return _admin[0]
 
 
 def admin(h, *args, check=True):
     """Run the admin CLI on h's database (as nobody when root, so the
     files it creates stay the children's)."""
-    cmd = [ADMIN, "-d", "sqlite3", "-p", str(db_path(h)), "-i", h.issuer]
+    cmd = [admin_bin(), "-d", "sqlite3", "-p", str(db_path(h)),
+           "-i", h.issuer]
     cmd += list(args)
     kw = {}
     if IS_ROOT:
@@ -188,44 +210,6 @@ def admin(h, *args, check=True):
     return p
 
 
-def _insert_client(h, name, redirect_uris, scope, grants, public,
-                   auth_method):
-    """Stand-in for the admin CLI while it is not built: the row the
-    module's store reads (oa2_sql.c).  Needs the tables, which httpd
-    creates with its first connection."""
-    client_id = "c-" + secrets.token_hex(8)
-    secret = None if public else tokens.b64u(secrets.token_bytes(32))
-    secret_hash = hashlib.sha256(secret.encode()).hexdigest() if secret \
-        else ""
-    if auth_method is None:
-        auth_method = "none" if public else "client_secret_basic"
-    for attempt in range(100):
-        try:
-            con = sqlite3.connect(str(db_path(h)), timeout=10)
-            con.execute("SELECT 1 FROM oa2_clients LIMIT 1")
-            break
-        except sqlite3.OperationalError:
-            con.close()
-            # a request makes a child open the database and create it
-            h.get("/oauth2/jwks")
-            h.session.post(h.url("/oauth2/token"), data={"x": "y"},
-                           timeout=10)
-            time.sleep(0.05)
-    try:
-        con.execute(
-            "INSERT INTO oa2_clients (issuer, client_id, secret_hash, name, "
-            "redirect_uris, grant_types, scope, auth_method, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (h.issuer, client_id, secret_hash, name,
-             json.dumps(list(redirect_uris)), " ".join(grants),
-             scope or "", auth_method, int(time.time())))
-        con.commit()
-    finally:
-        con.close()
-    db_files_writable(h)
-    return client_id, secret
-
-
 _counter = [0]
 
 
@@ -236,11 +220,6 @@ def add_client(h, name=None, redirect_uris=("https://client.example/cb",),
     _counter[0] += 1
     if name is None:
         name = "Test Client %d" % _counter[0]
-    if not admin_available():
-        cid, secret = _insert_client(h, name, redirect_uris, scope, grants,
-                                     public, auth_method)
-        return Client(cid, secret, redirect_uris, name, scope, grants,
-                      public)
     args = ["client", "add", name]
     for uri in redirect_uris:
         args += ["--redirect-uri", uri]
@@ -373,14 +352,14 @@ class Flow:
                 self.params[k] = v
 
     def url(self, base=None):
-        return (base or self.h.url("/oauth2/authorize")) + "?" + \
+        return (base or self.h.url(ep(self.h, "authorize"))) + "?" + \
             urllib.parse.urlencode(self.params)
 
     def get(self, user="default", query=None):
         """GET the authorize endpoint as user (None: no credentials)."""
         if user == "default":
             user = self.user
-        url = self.h.url("/oauth2/authorize") + "?" + \
+        url = self.h.url(ep(self.h, "authorize")) + "?" + \
             (query if query is not None
              else urllib.parse.urlencode(self.params))
         return self.h.session.get(url, auth=user, allow_redirects=False,
@@ -461,7 +440,7 @@ def token_request(h, client, data, method="basic", auth=None, headers=None):
         elif method == "post":
             data += [("client_id", client.client_id),
                      ("client_secret", client.client_secret)]
-    r = h.session.post(h.url("/oauth2/token"), data=data, timeout=10,
+    r = h.session.post(h.url(ep(h, "token")), data=data, timeout=10,
                        headers=headers, allow_redirects=False, **kw)
     if r.headers.get("Content-Type", "").startswith("application/json"):
         try:
@@ -508,7 +487,7 @@ def refresh(h, client, refresh_token, **data):
 
 
 def jwks(h):
-    r = h.get("/oauth2/jwks")
+    r = h.get(ep(h, "jwks"))
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -540,7 +519,7 @@ def introspect(h, client, token, hint=None, auth="basic"):
     elif auth == "post":
         data.update(client_id=client.client_id,
                     client_secret=client.client_secret)
-    return h.session.post(h.url("/oauth2/introspect"), data=data,
+    return h.session.post(h.url(ep(h, "introspect")), data=data,
                           timeout=10, **kw)
 
 
@@ -553,7 +532,7 @@ def revoke(h, client, token, hint=None):
         data["client_id"] = client.client_id
     else:
         kw["auth"] = client.auth
-    return h.session.post(h.url("/oauth2/revoke"), data=data, timeout=10,
+    return h.session.post(h.url(ep(h, "revoke")), data=data, timeout=10,
                           **kw)
 
 

@@ -2,13 +2,16 @@
 "Consent page contract"; RFC 6749 §4.1, RFC 7636, RFC 8252 §7.3,
 RFC 8414, RFC 9207, RFC 9700 §4.1.3)."""
 
+import hashlib
 import html.parser
 import urllib.parse
 
 import pytest
 
+import tokens
 from authserver import (ALICE, BOB, ConsentPage, Flow, RESOURCE, add_client,
-                        assert_token_ok, single_query, start_as)
+                        assert_token_ok, single_query, start_as,
+                        verify_access_token)
 
 class _Text(html.parser.HTMLParser):
     """Text content and start tags of a page."""
@@ -143,6 +146,69 @@ class TestMetadata:
         assert keys["ec1"].thumbprint in kids
         for k in r.json()["keys"]:
             assert "d" not in k
+
+
+class TestMetadataIssuerPath:
+    """An issuer with a path: the metadata moves (RFC 8414 §3.1), the
+    endpoints stay under OAuth2BasePath of the origin."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, "as-issuer-path",
+                        issuer_path="/tenant/a")
+
+    def test_path_insertion(self, h):
+        r = h.get("/.well-known/oauth-authorization-server/tenant/a")
+        assert r.status_code == 200, r.status_code
+        md = r.json()
+        assert md["issuer"] == h.issuer
+        assert md["token_endpoint"] == h.base_url + "/oauth2/token"
+        assert h.get("/.well-known/oauth-authorization-server") \
+            .status_code == 404
+        assert h.get("/tenant/a/.well-known/oauth-authorization-server") \
+            .status_code == 404
+
+    def test_iss_everywhere(self, h):
+        c = add_client(h)
+        f = Flow(h, c)
+        r = f.post(f.consent_page())
+        q = f.redirect_query(r)
+        assert q["iss"] == h.issuer
+        body = assert_token_ok(f.token(q["code"]))
+        _, claims = verify_access_token(h, body["access_token"])
+        assert claims["iss"] == h.issuer
+
+
+class TestMetadataBasePath:
+    """OAuth2BasePath moves the endpoints; the metadata says where."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, "as-base-path",
+                        base_path="/auth")
+
+    def test_endpoints_moved(self, h):
+        md = h.get("/.well-known/oauth-authorization-server").json()
+        for key, name in (("authorization_endpoint", "authorize"),
+                          ("token_endpoint", "token"),
+                          ("jwks_uri", "jwks"),
+                          ("introspection_endpoint", "introspect"),
+                          ("revocation_endpoint", "revoke"),
+                          ("registration_endpoint", "register")):
+            assert md[key] == h.issuer + "/auth/" + name, (key, md[key])
+        assert h.get("/auth/jwks").status_code == 200
+        assert h.get("/oauth2/jwks").status_code == 404
+        r = h.session.post(h.url("/oauth2/token"),
+                           data={"grant_type": "client_credentials"})
+        assert r.status_code == 404
+
+    def test_flow(self, h):
+        c = add_client(h)
+        f = Flow(h, c)
+        page = f.consent_page()
+        assert page.action_url().startswith(h.url("/auth/authorize"))
+        code = f.redirect_query(f.post(page))["code"]
+        assert_token_ok(f.token(code))
 
 
 class TestAuthorizeRequests:
@@ -320,6 +386,52 @@ class TestAuthorizeRequests:
         r = Flow(h, client).get(user=None)
         assert r.status_code == 401
         assert r.headers["WWW-Authenticate"].startswith("Basic")
+
+    def test_error_page_reflects_nothing(self, h, client):
+        evil = "<script>alert(1)</script>"
+        for f in (Flow(h, client, client_id=evil),
+                  Flow(h, client, redirect_uri="https://x.example/" + evil)):
+            r = assert_error_page(f.get())
+            assert "<script" not in r.text.lower()
+
+    def test_registered_uri_with_query(self, h):
+        c = add_client(h, redirect_uris=["https://client.example/cb?app=1"])
+        f = Flow(h, c)
+        r = f.post(f.consent_page())
+        loc = r.headers["Location"]
+        assert loc.startswith("https://client.example/cb?app=1&"), loc
+        q = single_query(loc.split("?", 1)[1])
+        assert q["app"] == "1" and q["code"] and q["state"] == f.state
+        # the query is part of the URI: dropping it is a mismatch
+        f2 = Flow(h, c, redirect_uri="https://client.example/cb")
+        assert_error_page(f2.get())
+
+    @pytest.mark.parametrize("verifier", [
+        "a" * 42,                       # too short (RFC 7636 §4.1)
+        "a" * 129,                      # too long
+        "a" * 42 + "+",                 # not unreserved
+        "a" * 42 + "/",
+        "a" * 42 + "=",
+        "a" * 40 + " ab",
+    ])
+    def test_verifier_syntax(self, h, client, verifier):
+        """A verifier outside RFC 7636's syntax is refused even when its
+        S256 matches the challenge."""
+        f = Flow(h, client)
+        f.verifier = verifier
+        f.params["code_challenge"] = tokens.b64u(
+            hashlib.sha256(verifier.encode()).digest())
+        r = f.token(f.code())
+        assert r.status_code == 400, (r.status_code, r.text)
+        assert r.json()["error"] in ("invalid_request", "invalid_grant")
+
+    @pytest.mark.parametrize("verifier", ["a" * 43, "A-._~" * 25 + "xyz"])
+    def test_verifier_syntax_edges(self, h, client, verifier):
+        f = Flow(h, client)
+        f.verifier = verifier
+        f.params["code_challenge"] = tokens.b64u(
+            hashlib.sha256(verifier.encode()).digest())
+        assert_token_ok(f.token(f.code()))
 
     # ---- loopback redirect URIs (RFC 8252 §7.3) -------------------------
 

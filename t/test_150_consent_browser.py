@@ -200,12 +200,13 @@ class TestConsentInBrowser:
         f = Flow(h, c, redirect_uri=cb)
         h.write_file("htdocs/frame/index.html",
                      '<!DOCTYPE html><html><body>'
-                     '<iframe id="f" src="%s"></iframe></body></html>'
+                     '<iframe id="f" onload="window.framed = 1" src="%s">'
+                     '</iframe></body></html>'
                      % f.url().replace("&", "&amp;"))
         b.get("http://localhost:%d/frame/" % h.port)
-        self.wait_for(b, lambda d: d.find_elements(By.ID, "f"), "no frame")
-        import time
-        time.sleep(1.0)
+        # the load event comes for the blocked frame's error page too
+        self.wait_for(b, lambda d: d.execute_script(
+            "return window.framed === 1"), "the frame never loaded")
         b.switch_to.frame(b.find_element(By.ID, "f"))
         try:
             buttons = b.find_elements(By.CSS_SELECTOR,

@@ -1,6 +1,7 @@
 """The token endpoint (SPEC.md "Endpoints", "Access tokens"; RFC 6749
 §4.1.3, §4.4, §5, §6, RFC 7636, RFC 8707, RFC 9068, RFC 9700 §4.14)."""
 
+import copy
 import threading
 import time
 import urllib.parse
@@ -617,25 +618,101 @@ class TestParallelRedemption:
 
 
 class TestExpiry:
-    """Short lifetimes."""
+    """Short lifetimes (one sleep for all of them)."""
 
     @pytest.fixture(scope="class")
     def h(self, httpd_factory, keys):
         return start_as(httpd_factory, keys, "as-expiry", extra="""
 OAuth2CodeTTL 1
-OAuth2RefreshTokenTTL 2
+OAuth2RefreshTokenTTL 1
 """)
 
-    def test_code_expires(self, h):
+    def test_code_and_refresh_token_expire(self, h):
         c = add_client(h)
         f = Flow(h, c)
         code = f.code()
+        _, body = code_tokens(h, c)
         time.sleep(2.1)
         assert_token_error(f.token(code), "invalid_grant")
-
-    def test_refresh_expires(self, h):
-        c = add_client(h)
-        _, body = code_tokens(h, c)
-        time.sleep(3.1)
         assert_token_error(refresh(h, c, body["refresh_token"]),
                            "invalid_grant")
+
+
+class TestTwoIssuers:
+    """Two name-based virtual hosts with their own issuers and keys share
+    nothing (SPEC.md "Virtual hosts"): clients, codes and tokens of one
+    are unknown to the other."""
+
+    @pytest.fixture(scope="class")
+    def pair(self, httpd_factory, keys):
+        def vhosts(h):
+            return """
+<VirtualHost 127.0.0.1:{port}>
+    ServerName 127.0.0.1
+</VirtualHost>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName localhost
+    OAuth2Issuer http://localhost:{port}
+    OAuth2SigningKey {key}
+</VirtualHost>
+""".format(port=h.port, key=keys["ec3"].path)
+        a = start_as(httpd_factory, keys, "as-two-issuers", extra=vhosts)
+        # the same server seen through the other name
+        b = copy.copy(a)
+        b.base_url = "http://localhost:%d" % a.port
+        b.issuer = b.base_url
+        return a, b
+
+    def test_metadata_and_keys(self, pair, keys):
+        a, b = pair
+        md = b.get("/.well-known/oauth-authorization-server").json()
+        assert md["issuer"] == b.issuer
+        assert md["token_endpoint"] == b.issuer + "/oauth2/token"
+        kids_a = {k["kid"] for k in a.get("/oauth2/jwks").json()["keys"]}
+        kids_b = {k["kid"] for k in b.get("/oauth2/jwks").json()["keys"]}
+        assert kids_a == {keys["ec1"].thumbprint}
+        assert kids_b == {keys["ec3"].thumbprint}
+
+    def test_each_issues_its_own(self, pair):
+        a, b = pair
+        for h in (a, b):
+            c = add_client(h)
+            _, body = code_tokens(h, c)
+            _, claims = verify_access_token(h, body["access_token"])
+            assert claims["iss"] == h.issuer
+            assert_ok(api(h, body["access_token"]))
+
+    def test_clients_not_shared(self, pair):
+        a, b = pair
+        ca = add_client(a)
+        assert_token_error(client_credentials(b, ca), "invalid_client", 401)
+        r = Flow(b, ca).get()
+        assert r.status_code == 400 and "Location" not in r.headers
+
+    def test_tokens_not_shared(self, pair):
+        a, b = pair
+        ca, cb = add_client(a), add_client(b)
+        _, ta = code_tokens(a, ca)
+        _, tb = code_tokens(b, cb)
+        assert_invalid_token(api(b, ta["access_token"]), "localhost")
+        assert_invalid_token(api(a, tb["access_token"]), "127.0.0.1")
+        assert_token_error(refresh(b, cb, ta["refresh_token"]),
+                           "invalid_grant")
+        r = b.session.post(b.url("/oauth2/introspect"),
+                           data={"token": ta["access_token"]}, auth=cb.auth)
+        assert r.status_code == 200 and r.json() == {"active": False}
+
+    def test_codes_not_shared(self, pair):
+        a, b = pair
+        ca = add_client(a)
+        f = Flow(a, ca)
+        code = f.code()
+        # the same client id and secret do not exist on b; b's own client
+        cb = add_client(b)
+        r = token_request(b, cb, {"grant_type": "authorization_code",
+                                  "code": code,
+                                  "redirect_uri": f.redirect_uri,
+                                  "code_verifier": f.verifier})
+        assert_token_error(r, "invalid_grant")
+        # and the code still works where it was issued
+        assert_token_ok(f.token(code))

@@ -9,8 +9,8 @@ import shutil
 import pytest
 
 from authserver import (DB_DOWN_LOG, Flow, add_client, api, assert_token_ok,
-                        client_credentials, db_path, introspect, revoke,
-                        start_as)
+                        client_credentials, db_path, introspect, refresh,
+                        revoke, start_as)
 from checks import assert_ok
 
 CRASH = re.compile(r"exit signal|Segmentation fault|AH00052|AH00060|"
@@ -60,7 +60,7 @@ Alias /api-norev {htdocs}/api
         c = add_client(h)
         f = Flow(h, c)
         body = assert_token_ok(f.token(f.code()))
-        return {"client": c, "tokens": body, "pids": group_pids(h)}
+        return {"client": c, "tokens": body}
 
     def break_db(self, h):
         os.chmod(db_path(h), 0)
@@ -87,7 +87,6 @@ Alias /api-norev {htdocs}/api
         assert "OA2-00400" in h.new_log()
 
     def test_refresh(self, h, broken):
-        from authserver import refresh
         assert_unavailable_json(refresh(h, broken["client"],
                                         broken["tokens"]["refresh_token"]))
 
@@ -141,10 +140,38 @@ Alias /api-norev {htdocs}/api
         assert_ok(api(h, body["access_token"]))
         f = Flow(h, c)
         assert_token_ok(f.token(f.code()))
-        assert_token_ok(__import__("authserver").refresh(
+        assert_token_ok(refresh(
             h, c, state["tokens"]["refresh_token"]))
         assert not CRASH.search(h.error_log())
         assert h.proc.poll() is None
+
+    def test_read_only(self, h):
+        """Reads work, writes answer 503: the client is found, but no
+        consent, code or token can be stored."""
+        c = add_client(h)
+        f0 = Flow(h, c, scope="read")
+        tok = assert_token_ok(f0.token(f0.code()))
+        f = Flow(h, c, scope="read write")   # not consented yet
+        page = f.consent_page()
+        h.allow_log(*DB_DOWN_LOG,
+                    r"\[oauth2:error\] .*attempt to write a readonly database")
+        os.chmod(db_path(h), 0o444)
+        try:
+            # client_credentials stores nothing
+            assert_token_ok(client_credentials(h, c))
+            r = f.post(page)
+            assert r.status_code == 503, (r.status_code, r.text[:300])
+            assert "Location" not in r.headers
+            assert r.headers["Content-Type"].startswith("text/html")
+            assert_unavailable_json(refresh(h, c, tok["refresh_token"]))
+        finally:
+            # SQLite made -wal and -shm with the file's (read-only) mode
+            for p in h.db_dir.iterdir():
+                os.chmod(p, 0o666)
+        # nothing half-done: the refresh token was not rotated
+        assert_token_ok(refresh(h, c, tok["refresh_token"]))
+        f2 = Flow(h, c, scope="read write")
+        assert f2.get().status_code == 200   # consent was not stored
 
     def test_not_a_database(self, h, state):
         """The file is replaced by something that is not SQLite."""

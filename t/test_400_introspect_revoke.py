@@ -6,7 +6,8 @@ import time
 import pytest
 
 import tokens
-from authserver import (Flow, add_client, api, assert_token_error,
+from authserver import (AS_MODULES, Flow, add_client, api, as_config,
+                        assert_token_error,
                         assert_token_ok, client_credentials, introspect,
                         refresh, revoke, start_as, token_request,
                         verify_access_token)
@@ -536,8 +537,7 @@ class TestCORS:
 
     @pytest.fixture(scope="class")
     def h(self, httpd_factory, keys):
-        h = httpd_factory("as-cors", modules=("auth_basic", "authn_file"))
-        from authserver import as_config
+        h = httpd_factory("as-cors", modules=AS_MODULES)
         h.start(as_config(h, keys, registration="open", extra="""
 OAuth2ProtectedResource {iss}/api
 """.format(iss=h.issuer)))
