@@ -74,12 +74,18 @@ $(UNIT_BIN): $(CORE_SRC) $(HEADERS) $(UNIT_SRC) $(wildcard t/unit/*.h) t/unit/ma
 unit: $(UNIT_BIN)
 	cd t/unit && ./run_unit
 
-asan:
-	$(MAKE) -f apxs.mk -B $(UNIT_BIN) \
-	    UNIT_CFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    UNIT_LDFLAGS="-fsanitize=address,undefined,float-cast-overflow"
-	cd t/unit && ASAN_OPTIONS=detect_leaks=1 ./run_unit
-	rm -f $(UNIT_BIN)
+# The same tests, built apart under AddressSanitizer + UBSan.
+UNIT_ASAN := t/unit/run_unit_asan
+SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow
+
+$(UNIT_ASAN): $(CORE_SRC) $(HEADERS) $(UNIT_SRC) $(wildcard t/unit/*.h) t/unit/main.c
+	$(CC) -std=gnu99 -g -O1 $(WARN) -Werror $(SAN_FLAGS) \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=all -I$(SRC) $(APR_INC) \
+	    -o $@ t/unit/main.c $(UNIT_SRC) $(CORE_SRC) $(APR_LIBS) $(LIBS) \
+	    $(SAN_FLAGS)
+
+asan: $(UNIT_ASAN)
+	cd t/unit && ASAN_OPTIONS=detect_leaks=1 ./run_unit_asan
 
 integration: $(MODULE)
 	$(PYTHON) -m pytest -q t/
@@ -97,7 +103,8 @@ install: $(MODULE) $(ADMIN)
 
 clean:
 	rm -rf $(SRC)/.libs $(SRC)/*.la $(SRC)/*.lo $(SRC)/*.slo $(SRC)/*.o \
-	    $(UNIT_BIN) $(ADMIN) t/__pycache__ .pytest_cache build fuzz/out
+	    $(UNIT_BIN) $(UNIT_ASAN) $(ADMIN) t/__pycache__ .pytest_cache build \
+	    fuzz/out
 
 .PHONY: all unit asan integration test lint deps install clean schema
 
@@ -173,6 +180,9 @@ fuzz/out/fuzz_%: fuzz/fuzz_%.c fuzz/support.c fuzz/support.h $(FUZZ_OBJ)
 	    $< fuzz/support.c $(FUZZ_OBJ) $(APR_LIBS) $(LIBS) \
 	    -Wl,--export-dynamic-symbol=apr_palloc \
 	    -Wl,--export-dynamic-symbol=apr_pcalloc
+
+# Keep the instrumented core objects between builds.
+.SECONDARY: $(FUZZ_OBJ)
 
 fuzz-build: $(FUZZ_BIN)
 
