@@ -145,6 +145,27 @@ apr_status_t oa2_io_read_body(const char **body, apr_size_t *len,
  * admin detail) and answer with RFC 6749 §5.2 JSON.
  */
 int oa2_io_send_error_json(request_rec *r, const oa2_err_t *err);
+/**
+ * The common front of the client-authenticated POST endpoints (token,
+ * introspection, revocation): POST only (else 405 with @a log_id_405),
+ * the form body, and the store.
+ */
+apr_status_t oa2_io_backchannel_begin(oa2_form_t **form, oa2_store_t **st,
+                                      request_rec *r,
+                                      const oa2_server_conf_t *conf,
+                                      const char *log_id_405, oa2_err_t *err);
+/**
+ * Answer a back-channel failure: RFC 6749 §5.2 JSON, and for
+ * invalid_client the Basic challenge that says how clients authenticate.
+ */
+int oa2_io_send_client_error(request_rec *r, const oa2_server_conf_t *conf,
+                             const oa2_err_t *err);
+/**
+ * Serve a public JSON document (metadata, JWKS): GET only, CORS for any
+ * origin, OPTIONS preflight, cacheable for five minutes.
+ */
+int oa2_io_send_document(request_rec *r, const char *content_type,
+                         const char *json);
 /** Log @a err once and render error.html with its status. */
 int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
                            const oa2_err_t *err);

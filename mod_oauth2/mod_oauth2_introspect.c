@@ -22,16 +22,7 @@ int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_err_t err;
     apr_status_t rv;
 
-    if (r->method_number != M_POST) {
-        oa2_err_set(&err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
-                    "OA2-00720", "the introspection endpoint takes POST");
-        apr_table_setn(r->err_headers_out, "Allow", "POST");
-        return oa2_io_send_error_json(r, &err);
-    }
-    rv = oa2_io_read_form(&form, r, &err);
-    if (rv == APR_SUCCESS) {
-        rv = oa2_dbd_store(&st, r, conf, &err);
-    }
+    rv = oa2_io_backchannel_begin(&form, &st, r, conf, "OA2-00720", &err);
     if (rv == APR_SUCCESS) {
         rv = oa2_introspect_request(
             &json, &caller, conf->as, st, form,
@@ -39,13 +30,7 @@ int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
             apr_time_sec(r->request_time), &err, r->pool);
     }
     if (rv != APR_SUCCESS) {
-        if (err.status == HTTP_UNAUTHORIZED) {
-            /* RFC 6749 §5.2: say which scheme authenticates clients. */
-            apr_table_setn(
-                r->err_headers_out, "WWW-Authenticate",
-                apr_psprintf(r->pool, "Basic realm=\"%s\"", conf->issuer));
-        }
-        return oa2_io_send_error_json(r, &err);
+        return oa2_io_send_client_error(r, conf, &err);
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00721: introspection by client %s: token %s is %s",

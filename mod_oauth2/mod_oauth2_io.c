@@ -166,3 +166,48 @@ int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
     return oa2_io_send_html(r, err->status,
                             oa2_tmpl_render(conf->error_tmpl, vars, r->pool));
 }
+
+apr_status_t oa2_io_backchannel_begin(oa2_form_t **form, oa2_store_t **st,
+                                      request_rec *r,
+                                      const oa2_server_conf_t *conf,
+                                      const char *log_id_405, oa2_err_t *err)
+{
+    apr_status_t rv;
+
+    if (r->method_number != M_POST) {
+        apr_table_setn(r->err_headers_out, "Allow", "POST, OPTIONS");
+        return oa2_err_setf(err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
+                            log_id_405, r->pool, "%s takes POST", r->uri);
+    }
+    if ((rv = oa2_io_read_form(form, r, err)) != APR_SUCCESS) {
+        return rv;
+    }
+    return oa2_dbd_store(st, r, conf, err);
+}
+
+int oa2_io_send_client_error(request_rec *r, const oa2_server_conf_t *conf,
+                             const oa2_err_t *err)
+{
+    if (err->status == HTTP_UNAUTHORIZED) {
+        apr_table_setn(
+            r->err_headers_out, "WWW-Authenticate",
+            apr_psprintf(r->pool, "Basic realm=\"%s\"", conf->issuer));
+    }
+    return oa2_io_send_error_json(r, err);
+}
+
+int oa2_io_send_document(request_rec *r, const char *content_type,
+                         const char *json)
+{
+    if (r->method_number == M_OPTIONS) {
+        return oa2_io_cors_preflight(r);
+    }
+    oa2_io_cors(r);
+    if (r->method_number != M_GET) {
+        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_OPTIONS);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    /* Public and rarely changed: caches may keep it for a while. */
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=300");
+    return oa2_io_send_json(r, HTTP_OK, content_type, json);
+}

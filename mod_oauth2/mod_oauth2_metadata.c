@@ -90,24 +90,9 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, apr_pool_t *p)
     return oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), p);
 }
 
-/* GET-only public documents: CORS, preflight, cacheable for a while. */
-static int send_document(request_rec *r, const char *json)
-{
-    if (r->method_number == M_OPTIONS) {
-        return oa2_io_cors_preflight(r);
-    }
-    oa2_io_cors(r);
-    if (r->method_number != M_GET) {
-        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_OPTIONS);
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
-    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=300");
-    return oa2_io_send_json(r, HTTP_OK, NULL, json);
-}
-
 int oa2_metadata_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
-    return send_document(r, conf->metadata_json);
+    return oa2_io_send_document(r, NULL, conf->metadata_json);
 }
 
 int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
@@ -128,6 +113,6 @@ int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
     json_object_set_new(m, "authorization_servers", servers);
     json_object_set_new(m, "scopes_supported", scopes);
     json_object_set_new(m, "bearer_methods_supported", string_array(methods));
-    return send_document(
-        r, oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), r->pool));
+    return oa2_io_send_document(
+        r, NULL, oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), r->pool));
 }

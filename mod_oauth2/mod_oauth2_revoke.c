@@ -25,29 +25,14 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
         return oa2_io_cors_preflight(r);
     }
     oa2_io_cors(r);
-    if (r->method_number != M_POST) {
-        oa2_err_set(&err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
-                    "OA2-00730", "the revocation endpoint takes POST");
-        apr_table_setn(r->err_headers_out, "Allow", "POST, OPTIONS");
-        return oa2_io_send_error_json(r, &err);
-    }
-    rv = oa2_io_read_form(&form, r, &err);
-    if (rv == APR_SUCCESS) {
-        rv = oa2_dbd_store(&st, r, conf, &err);
-    }
+    rv = oa2_io_backchannel_begin(&form, &st, r, conf, "OA2-00730", &err);
     if (rv == APR_SUCCESS) {
         rv = oa2_revoke_request(&result, &caller, conf->as, st, form,
                                 apr_table_get(r->headers_in, "Authorization"),
                                 apr_time_sec(r->request_time), &err, r->pool);
     }
     if (rv != APR_SUCCESS) {
-        if (err.status == HTTP_UNAUTHORIZED) {
-            /* RFC 6749 §5.2: say which scheme authenticates clients. */
-            apr_table_setn(
-                r->err_headers_out, "WWW-Authenticate",
-                apr_psprintf(r->pool, "Basic realm=\"%s\"", conf->issuer));
-        }
-        return oa2_io_send_error_json(r, &err);
+        return oa2_io_send_client_error(r, conf, &err);
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00731: revocation by client %s, token %s: %s",

@@ -142,3 +142,23 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
     *client = cl;
     return APR_SUCCESS;
 }
+
+apr_status_t
+oa2_clientauth_token_request(const char **token, oa2_client_t **client,
+                             oa2_store_t *st, const oa2_form_t *form,
+                             const char *authz_header, int allow_public,
+                             oa2_err_t *err, apr_pool_t *p)
+{
+    const char *hint;
+    apr_status_t rv;
+
+    *client = NULL;
+    if ((rv = oa2_clientauth_authenticate(client, st, form, authz_header,
+                                          allow_public, err, p))
+            != APR_SUCCESS
+        || (rv = oa2_form_single(token, form, "token", 1, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    return oa2_form_single(&hint, form, "token_type_hint", 0, err, p);
+}

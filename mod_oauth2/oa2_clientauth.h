@@ -30,6 +30,18 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
                                          int allow_public, oa2_err_t *err,
                                          apr_pool_t *p);
 
+/**
+ * The front of an introspection or revocation request (RFC 7662 §2.1,
+ * RFC 7009 §2.1): authenticate the client, then read the one `token`.
+ * `token_type_hint` only saves a lookup, and each kind of token is
+ * recognized for what it is, so it is read only to refuse a repeat.
+ */
+apr_status_t
+oa2_clientauth_token_request(const char **token, oa2_client_t **client,
+                             oa2_store_t *st, const oa2_form_t *form,
+                             const char *authz_header, int allow_public,
+                             oa2_err_t *err, apr_pool_t *p);
+
 /** Nonzero when the client is public (no secret, auth method none). */
 int oa2_clientauth_is_public(const oa2_client_t *client);
 

@@ -152,19 +152,12 @@ apr_status_t oa2_introspect_request(const char **json, oa2_client_t **caller,
                                     const char *authz_header, apr_int64_t now,
                                     oa2_err_t *err, apr_pool_t *p)
 {
-    const char *token, *hint;
+    const char *token;
     apr_status_t rv;
 
-    *caller = NULL;
-    rv = oa2_clientauth_authenticate(caller, st, form, authz_header, 0, err, p);
+    rv = oa2_clientauth_token_request(&token, caller, st, form, authz_header, 0,
+                                      err, p);
     if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    /* The hint only saves a lookup (RFC 7662 §2.1); each kind of token is
-     * recognized for what it is, so it is read only to refuse a repeat. */
-    if ((rv = oa2_form_single(&token, form, "token", 1, err, p)) != APR_SUCCESS
-        || (rv = oa2_form_single(&hint, form, "token_type_hint", 0, err, p))
-            != APR_SUCCESS) {
         return rv;
     }
     rv = active_access(json, as, st, token, now, err, p);

@@ -83,20 +83,13 @@ apr_status_t oa2_revoke_request(oa2_revoke_result_t *result,
                                 const char *authz_header, apr_int64_t now,
                                 oa2_err_t *err, apr_pool_t *p)
 {
-    const char *token, *hint;
+    const char *token;
     apr_status_t rv;
 
     *result = OA2_REVOKE_NOTHING;
-    *caller = NULL;
-    rv = oa2_clientauth_authenticate(caller, st, form, authz_header, 1, err, p);
+    rv = oa2_clientauth_token_request(&token, caller, st, form, authz_header, 1,
+                                      err, p);
     if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    /* Either kind is recognized for what it is; the hint (RFC 7009 §2.1)
-     * is read only to refuse a repeat, and an unknown one is ignored. */
-    if ((rv = oa2_form_single(&token, form, "token", 1, err, p)) != APR_SUCCESS
-        || (rv = oa2_form_single(&hint, form, "token_type_hint", 0, err, p))
-            != APR_SUCCESS) {
         return rv;
     }
     rv = revoke_access(result, *caller, as, st, token, now, err, p);
