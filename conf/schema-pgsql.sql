@@ -7,3 +7,5 @@ CREATE INDEX IF NOT EXISTS oa2_refresh_family ON oa2_refresh (issuer, family);
 CREATE TABLE IF NOT EXISTS oa2_consents ( issuer VARCHAR(255) NOT NULL, user_id VARCHAR(255) NOT NULL, client_id VARCHAR(128) NOT NULL, scope TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (issuer, user_id, client_id));
 CREATE TABLE IF NOT EXISTS oa2_revoked ( issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti));
 CREATE TABLE IF NOT EXISTS oa2_nonces ( issuer VARCHAR(255) NOT NULL, nonce_hash VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, nonce_hash));
+CREATE TABLE IF NOT EXISTS oa2_issued ( issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL, family VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti));
+CREATE INDEX IF NOT EXISTS oa2_issued_family ON oa2_issued (issuer, family);

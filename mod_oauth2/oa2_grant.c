@@ -12,6 +12,7 @@
 #include "oa2_redirect.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
+#include "oa2_token.h"
 
 #define INVALID_GRANT(id, text) oa2_err_set(err, 400, "invalid_grant", id, text)
 
@@ -222,6 +223,10 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
             && (rv = new_refresh(&refresh, as, st, c->family, client->client_id,
                                  c->user, c->scope, resource, now, err, p))
                 != APR_SUCCESS)
+        || (rv = oa2_store_issued_add(st, jti, c->family,
+                                      now + as->access_ttl + OA2_TOKEN_LEEWAY,
+                                      err, p))
+            != APR_SUCCESS
         || (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
             != APR_SUCCESS
         || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
@@ -315,6 +320,10 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
     if ((rv = oa2_grant_mint_access(
              &access, &jti, as, rt->user, client->client_id, scope,
              oa2_as_audience(as, rt->resource), now, err, p))
+            != APR_SUCCESS
+        || (rv = oa2_store_issued_add(st, jti, rt->family,
+                                      now + as->access_ttl + OA2_TOKEN_LEEWAY,
+                                      err, p))
             != APR_SUCCESS
         || (rv = new_refresh(&refresh, as, st, rt->family, client->client_id,
                              rt->user, rt->scope, rt->resource, now, err, p))

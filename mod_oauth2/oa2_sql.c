@@ -99,6 +99,22 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_CODE_DELETE_CLIENT] = {"oa2_code_delete_client",
                                     "DELETE FROM oa2_codes WHERE issuer = "
                                     "%s AND client_id = %s"},
+    /* Access tokens issued within a grant, so revoking the grant's
+     * refresh family revokes them too (RFC 7009 §2.1). */
+    [OA2_SQL_ISSUED_INSERT] = {"oa2_issued_insert",
+                               "INSERT INTO oa2_issued (issuer, jti, family, "
+                               "expires_at) VALUES (%s, %s, %s, %s)"},
+    [OA2_SQL_ISSUED_REVOKE_FAMILY] = {"oa2_issued_revoke_family",
+                                      "INSERT INTO oa2_revoked (issuer, jti, "
+                                      "expires_at) SELECT i.issuer, i.jti, "
+                                      "i.expires_at FROM oa2_issued i WHERE "
+                                      "i.issuer = %s AND i.family = %s AND "
+                                      "NOT EXISTS (SELECT 1 FROM oa2_revoked "
+                                      "r WHERE r.issuer = i.issuer AND r.jti "
+                                      "= i.jti)"},
+    [OA2_SQL_PURGE_ISSUED] = {"oa2_purge_issued",
+                              "DELETE FROM oa2_issued WHERE issuer = %s AND "
+                              "expires_at < %s"},
     [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
                             "INSERT INTO oa2_revoked (issuer, jti, "
                             "expires_at) VALUES (%s, %s, %s)"},
@@ -165,6 +181,10 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id)
     "CREATE TABLE IF NOT EXISTS oa2_revoked ("                                 \
     " issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL,"                \
     " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti))"
+#define TABLE_ISSUED_COLS                                                      \
+    " issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL,"                \
+    " family VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL,"                \
+    " PRIMARY KEY (issuer, jti)"
 #define TABLE_NONCES                                                           \
     "CREATE TABLE IF NOT EXISTS oa2_nonces ("                                  \
     " issuer VARCHAR(255) NOT NULL, nonce_hash VARCHAR(64) NOT NULL,"          \
@@ -179,6 +199,9 @@ static const char *const schema_generic[] = {
     TABLE_CONSENTS,
     TABLE_REVOKED,
     TABLE_NONCES,
+    "CREATE TABLE IF NOT EXISTS oa2_issued (" TABLE_ISSUED_COLS ")",
+    "CREATE INDEX IF NOT EXISTS oa2_issued_family ON oa2_issued "
+    "(issuer, family)",
     NULL};
 
 /* MySQL has no CREATE INDEX IF NOT EXISTS: the index goes inline. */
@@ -190,6 +213,8 @@ static const char *const schema_mysql[] = {
     TABLE_CONSENTS,
     TABLE_REVOKED,
     TABLE_NONCES,
+    "CREATE TABLE IF NOT EXISTS oa2_issued (" TABLE_ISSUED_COLS
+    ", INDEX oa2_issued_family (issuer, family))",
     NULL};
 
 const char *const *oa2_sql_schema(const char *driver_name)

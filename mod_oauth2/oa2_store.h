@@ -164,7 +164,18 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
                                    const char *token_hash, oa2_err_t *err,
                                    apr_pool_t *p);
 
-/** Revoke every refresh token of a family. */
+/**
+ * Record an access token issued within refresh family @a family, so that
+ * revoking the family revokes it too.
+ */
+apr_status_t oa2_store_issued_add(oa2_store_t *st, const char *jti,
+                                  const char *family, apr_int64_t expires_at,
+                                  oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Revoke a grant: every refresh token of a family, and every access token
+ * recorded for it (their jti joins the revoked list).
+ */
 apr_status_t oa2_store_family_revoke(oa2_store_t *st, const char *family,
                                      oa2_err_t *err, apr_pool_t *p);
 

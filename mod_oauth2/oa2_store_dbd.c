@@ -524,11 +524,31 @@ apr_status_t oa2_store_refresh_rotate(oa2_refresh_t **rt, int *first,
     return oa2_store_refresh_get(rt, st, token_hash, err, p);
 }
 
+apr_status_t oa2_store_issued_add(oa2_store_t *st, const char *jti,
+                                  const char *family, apr_int64_t expires_at,
+                                  oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, jti, family, num(expires_at, p)};
+    return run(NULL, st, OA2_SQL_ISSUED_INSERT, 4, args, err, p);
+}
+
 apr_status_t oa2_store_family_revoke(oa2_store_t *st, const char *family,
                                      oa2_err_t *err, apr_pool_t *p)
 {
     const char *args[] = {st->issuer, family};
-    return run(NULL, st, OA2_SQL_REFRESH_REVOKE_FAMILY, 2, args, err, p);
+    apr_status_t rv = oa2_store_begin(st, err, p);
+
+    if (rv == APR_SUCCESS) {
+        rv = run(NULL, st, OA2_SQL_REFRESH_REVOKE_FAMILY, 2, args, err, p);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = run(NULL, st, OA2_SQL_ISSUED_REVOKE_FAMILY, 2, args, err, p);
+    }
+    if (rv != APR_SUCCESS) {
+        oa2_store_end(st, 1, NULL, p);
+        return rv;
+    }
+    return oa2_store_end(st, 0, err, p);
 }
 
 /* ---- consents ------------------------------------------------------------- */
@@ -671,6 +691,8 @@ apr_status_t oa2_store_purge(oa2_store_t *st, apr_int64_t now, oa2_err_t *err,
         || (rv = run(NULL, st, OA2_SQL_PURGE_REFRESH, 2, args, err, p))
             != APR_SUCCESS
         || (rv = run(NULL, st, OA2_SQL_PURGE_JTI, 2, args, err, p))
+            != APR_SUCCESS
+        || (rv = run(NULL, st, OA2_SQL_PURGE_ISSUED, 2, args, err, p))
             != APR_SUCCESS) {
         return rv;
     }

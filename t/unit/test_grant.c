@@ -171,8 +171,11 @@ static void test_refresh_rotation_and_reuse(apr_pool_t *p)
 {
     oa2_as_t *as = fixture_as(ISS, p);
     oa2_store_t *st = fixture_store(ISS, p);
-    const char *code, *json = NULL, *r1, *r2;
+    const char *code, *json = NULL, *r1, *r2, *access;
+    oa2_token_policy_t policy;
+    oa2_token_t *tok;
     oa2_err_t err = {0};
+    int revoked = 0;
 
 #define REFRESH(tok, extra)                                                    \
     oa2_grant_token(&json, as, st,                                             \
@@ -194,9 +197,19 @@ static void test_refresh_rotation_and_reuse(apr_pool_t *p)
     UNIT_EQ_STR(json_field(json, "scope", p), "read");
     r2 = json_field(json, "refresh_token", p);
     UNIT_ASSERT(strcmp(r1, r2));
+    access = json_field(json, "access_token", p);
     UNIT_REFUSED(REFRESH(r1, ""), err, 400, "invalid_grant", "OA2-00254");
-    /* The reuse revoked the family: the newest token is dead too. */
+    /* The reuse revoked the family: the newest token is dead too, and so
+     * is every access token of the grant. */
     UNIT_REFUSED(REFRESH(r2, ""), err, 400, "invalid_grant", "OA2-00253");
+    policy.keys = as->keys;
+    policy.issuer = ISS;
+    policy.audience = ISS;
+    UNIT_EQ_INT(oa2_token_validate(&tok, access, &policy, NOW, &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_jti_is_revoked(&revoked, st, tok->jti, &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(revoked, 1);
 #undef REFRESH
 }
 
