@@ -18,7 +18,7 @@ PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(
 ISS=http://127.0.0.1:$PORT
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out $D/ec.pem 2>/dev/null
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out $D/rsa.pem 2>/dev/null
-mkdir -p $D/htdocs/plain $D/htdocs/es $D/htdocs/rs $D/htdocs/es-scope
+mkdir -p $D/data $D/htdocs/plain $D/htdocs/es $D/htdocs/rs $D/htdocs/es-scope
 for d in plain es rs es-scope; do
     printf '{"status":"ok","items":[1,2,3],"note":"bench"}\n' > $D/htdocs/$d/data.json
 done
@@ -51,6 +51,8 @@ LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule authz_user_module /usr/lib/apache2/modules/mod_authz_user.so
 LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
+LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
 LoadModule oauth2_module $PWD/mod_oauth2/.libs/mod_oauth2.so
 TypesConfig /etc/mime.types
 DocumentRoot $D/htdocs
@@ -58,6 +60,9 @@ StartServers 2
 ThreadsPerChild 25
 MaxRequestWorkers 100
 $( [ "$(id -u)" = 0 ] && printf 'User nobody\nGroup nogroup\n' )
+DBDriver sqlite3
+DBDParams $D/data/oauth2.db
+OAuth2TemplateDir $PWD/templates
 OAuth2Issuer $ISS
 OAuth2SigningKey $D/ec.pem ec
 <Location /es>
@@ -75,6 +80,7 @@ OAuth2SigningKey $D/ec.pem ec
 </Location>
 CONF
 chmod -R o+rX $D
+[ "$(id -u)" = 0 ] && chown nobody:nogroup $D/data
 /usr/sbin/apache2 -f $D/httpd.conf -k start
 sleep 1
 ES=$(cat $D/ec.token); RS=$(cat $D/rsa.token)

@@ -18,6 +18,7 @@ static void register_hooks(apr_pool_t *p)
     oa2_challenge_register_hooks(p);
     oa2_endpoints_register_hooks(p);
     oa2_dbd_register_hooks(p);
+    oa2_cache_register_hooks(p);
 }
 
 /* Built with -fvisibility=hidden: the module record is the one export. */

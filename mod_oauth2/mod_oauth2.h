@@ -129,6 +129,20 @@ apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
 int oa2_dbd_available(void);
 void oa2_dbd_register_hooks(apr_pool_t *p);
 
+/* mod_oauth2_cache.c: the validated-token cache (socache) */
+/** The OAuth2TokenCache directive. */
+const char *oa2_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg);
+/** Nonzero when validated tokens are cached. */
+int oa2_cache_enabled(void);
+/** A cached token's kid and payload, or APR_NOTFOUND. */
+apr_status_t oa2_cache_get(const char **kid, const char **payload,
+                           apr_size_t *len, request_rec *r,
+                           const unsigned char *key);
+/** Remember a token that passed every check, until it expires. */
+void oa2_cache_put(request_rec *r, const unsigned char *key,
+                   const oa2_token_t *tok);
+void oa2_cache_register_hooks(apr_pool_t *p);
+
 /* mod_oauth2_io.c */
 /**
  * Read an application/x-www-form-urlencoded body (at most

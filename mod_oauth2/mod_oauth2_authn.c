@@ -137,6 +137,34 @@ static int check_revoked(request_rec *r, const oa2_server_conf_t *s,
     return OK;
 }
 
+/* Validate, through the token cache when there is one. */
+static apr_status_t validate(oa2_token_t **tok, request_rec *r,
+                             const char *token,
+                             const oa2_token_policy_t *policy, oa2_err_t *err)
+{
+    apr_int64_t now = apr_time_sec(r->request_time);
+    const unsigned char *key = NULL;
+    const char *kid, *payload;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (oa2_cache_enabled()) {
+        key = oa2_token_cache_key(token, policy, r->pool);
+        if (key && oa2_cache_get(&kid, &payload, &len, r, key) == APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                          "OA2-00105: token found in the validated-token "
+                          "cache");
+            return oa2_token_from_payload(tok, payload, len, kid, policy, now,
+                                          err, r->pool);
+        }
+    }
+    rv = oa2_token_validate(tok, token, policy, now, err, r->pool);
+    if (rv == APR_SUCCESS && key) {
+        oa2_cache_put(r, key, *tok);
+    }
+    return rv;
+}
+
 static int check_authn(request_rec *r)
 {
     const oa2_dir_conf_t *d;
@@ -175,8 +203,7 @@ static int check_authn(request_rec *r)
         return refuse(r, &err, NULL);
     }
     if (rv == APR_SUCCESS) {
-        rv = oa2_token_validate(&tok, token, &policy,
-                                apr_time_sec(apr_time_now()), &err, r->pool);
+        rv = validate(&tok, r, token, &policy, &err);
     }
     if (rv != APR_SUCCESS) {
         return refuse(r, &err, token);
@@ -192,7 +219,7 @@ static int check_authn(request_rec *r)
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00104: bearer token accepted: sub=%s client_id=%s "
                   "scope=\"%s\" kid=%s",
-                  tok->sub, tok->client_id, tok->scope, tok->jwt->key->kid);
+                  tok->sub, tok->client_id, tok->scope, tok->kid);
     return OK;
 }
 

@@ -503,6 +503,9 @@ const command_rec oa2_config_cmds[] = {
                   RSRC_CONF,
                   "a resource served here: publishes its RFC 9728 "
                   "metadata; repeatable"),
+    AP_INIT_TAKE1("OAuth2TokenCache", oa2_cache_set_spec, NULL, RSRC_CONF,
+                  "socache provider[:args] for validated tokens, or none "
+                  "(default: shmcb when mod_socache_shmcb is loaded)"),
     AP_INIT_FLAG("OAuth2CheckRevocation", set_check_revocation, NULL,
                  OR_AUTHCFG,
                  "also refuse access tokens revoked at the revocation "

@@ -3,6 +3,7 @@
  * ready EVP_PKEY objects, rendering public JWKs, RFC 7638 thumbprints.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -14,6 +15,7 @@
 
 #include "oa2_b64.h"
 #include "oa2_cleanup.h"
+#include "oa2_hash.h"
 #include "oa2_keys.h"
 
 #define P256_COORD_LEN 32
@@ -52,7 +54,14 @@ oa2_keyset_t *oa2_keys_set_make(apr_pool_t *p)
 
 void oa2_keys_set_add(oa2_keyset_t *set, oa2_key_t *key)
 {
+    apr_pool_t *p = set->keys->pool;
+    char *jwk = json_dumps(key->jwk, JSON_COMPACT | JSON_SORT_KEYS);
+
     APR_ARRAY_PUSH(set->keys, oa2_key_t *) = key;
+    /* Chained, so the id names the keys, their algorithms and order. */
+    set->id = oa2_hash_hex(
+        apr_pstrcat(p, set->id ? set->id : "", "|", jwk ? jwk : "", NULL), p);
+    free(jwk);
 }
 
 const oa2_key_t *oa2_keys_find(const oa2_keyset_t *set, const char *kid)

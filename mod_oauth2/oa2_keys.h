@@ -35,6 +35,7 @@ typedef struct oa2_key_t {
 /** An ordered set of keys; the first private one signs. */
 typedef struct oa2_keyset_t {
     apr_array_header_t *keys; /* of oa2_key_t * */
+    const char *id; /* hash of every public JWK: names this exact set */
 } oa2_keyset_t;
 
 /** The JWS name of @a alg ("ES256"), or NULL when unsupported. */
@@ -78,7 +79,7 @@ apr_status_t oa2_keys_load_jwks_file(oa2_keyset_t **set, const char *path,
 /** An empty key set. */
 oa2_keyset_t *oa2_keys_set_make(apr_pool_t *p);
 
-/** Append @a key to @a set. */
+/** Append @a key to @a set (at configuration time: updates set->id). */
 void oa2_keys_set_add(oa2_keyset_t *set, oa2_key_t *key);
 
 /** The key with id @a kid in @a set, or NULL. */

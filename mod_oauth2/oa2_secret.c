@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include "oa2_b64.h"
+#include "oa2_hash.h"
 #include "oa2_secret.h"
 
 apr_status_t oa2_secret_make(const char **secret, int bytes, oa2_err_t *err,
@@ -29,21 +30,7 @@ apr_status_t oa2_secret_make(const char **secret, int bytes, oa2_err_t *err,
  */
 const char *oa2_secret_hash(const char *secret, apr_pool_t *p)
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0, i;
-    char *out;
-
-    if (!EVP_Digest(secret, strlen(secret), md, &len, EVP_sha256(), NULL)) {
-        return "";
-    }
-    out = apr_palloc(p, 2 * len + 1);
-    for (i = 0; i < len; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0x0f];
-    }
-    out[2 * len] = '\0';
-    return out;
+    return oa2_hash_hex(secret, p);
 }
 
 int oa2_secret_matches(const char *secret, const char *hash, apr_pool_t *p)

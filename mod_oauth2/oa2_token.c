@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <openssl/evp.h>
 
 #include "oa2_cleanup.h"
 #include "oa2_token.h"
@@ -47,26 +48,15 @@ static int audience_matches(json_t *aud, const char *want)
     return 0;
 }
 
-apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
-                                const oa2_token_policy_t *policy,
-                                apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
+/* The claim checks of RFC 9068 §4 under @a policy. */
+static apr_status_t check_claims(oa2_token_t **tok, json_t *claims,
+                                 const oa2_token_policy_t *policy,
+                                 apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
-    oa2_jwt_t *jwt;
     oa2_token_t *t;
-    json_t *claims, *exp, *nbf, *iat, *scope;
+    json_t *exp, *nbf, *iat, *scope;
     const char *iss;
-    apr_status_t rv;
 
-    if (!policy->keys || !policy->issuer || !policy->audience) {
-        return oa2_err_set(err, 500, "server_error", "OA2-00050",
-                           "no key source, issuer or audience configured");
-    }
-    rv = oa2_jwt_verify(&jwt, token, strlen(token), policy->keys, "at+jwt", err,
-                        p);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    claims = jwt->claims;
     iss = json_string_value(json_object_get(claims, "iss"));
     if (!iss || strcmp(iss, policy->issuer)) {
         return INVALID("OA2-00051", "the token is from another issuer");
@@ -102,7 +92,7 @@ apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
         return INVALID("OA2-00057", "the token's scope is not a string");
     }
     t = apr_pcalloc(p, sizeof(*t));
-    t->jwt = jwt;
+    t->claims = claims;
     t->sub = printable_claim(claims, "sub");
     t->client_id = printable_claim(claims, "client_id");
     t->jti = printable_claim(claims, "jti");
@@ -115,6 +105,79 @@ apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
     t->exp = (apr_int64_t)json_number_value(exp);
     *tok = t;
     return APR_SUCCESS;
+}
+
+apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
+                                const oa2_token_policy_t *policy,
+                                apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
+{
+    oa2_jwt_t *jwt;
+    apr_status_t rv;
+
+    if (!policy->keys || !policy->issuer || !policy->audience) {
+        return oa2_err_set(err, 500, "server_error", "OA2-00050",
+                           "no key source, issuer or audience configured");
+    }
+    rv = oa2_jwt_verify(&jwt, token, strlen(token), policy->keys, "at+jwt", err,
+                        p);
+    if (rv != APR_SUCCESS
+        || (rv = check_claims(tok, jwt->claims, policy, now, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    (*tok)->jwt = jwt;
+    (*tok)->payload = jwt->payload;
+    (*tok)->payload_len = jwt->payload_len;
+    (*tok)->kid = jwt->key->kid;
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_token_from_payload(oa2_token_t **tok, const char *payload,
+                                    apr_size_t len, const char *kid,
+                                    const oa2_token_policy_t *policy,
+                                    apr_int64_t now, oa2_err_t *err,
+                                    apr_pool_t *p)
+{
+    json_t *claims = oa2_cleanup_json(
+        json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL), p);
+    apr_status_t rv;
+
+    if (!json_is_object(claims)) {
+        return INVALID("OA2-00049", "the cached token payload is damaged");
+    }
+    rv = check_claims(tok, claims, policy, now, err, p);
+    if (rv == APR_SUCCESS) {
+        (*tok)->payload = payload;
+        (*tok)->payload_len = len;
+        (*tok)->kid = kid;
+    }
+    return rv;
+}
+
+const unsigned char *oa2_token_cache_key(const char *token,
+                                         const oa2_token_policy_t *policy,
+                                         apr_pool_t *p)
+{
+    unsigned char *key = apr_palloc(p, EVP_MAX_MD_SIZE);
+    const char *parts[5];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    apr_size_t i;
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+
+    parts[0] = token;
+    parts[1] = policy->issuer;
+    parts[2] = policy->audience;
+    parts[3] = policy->keys ? policy->keys->id : NULL;
+    parts[4] = "at+jwt";
+    for (i = 0; ok && i < sizeof(parts) / sizeof(*parts); i++) {
+        /* NUL-separated: no field can run into the next. */
+        const char *s = parts[i] ? parts[i] : "";
+        ok = EVP_DigestUpdate(ctx, s, strlen(s) + 1);
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx, key, &len);
+    EVP_MD_CTX_free(ctx);
+    return ok && len == OA2_TOKEN_CACHE_KEY_LEN ? key : NULL;
 }
 
 static int value_equals(json_t *v, const char *value)
@@ -140,7 +203,7 @@ static int value_equals(json_t *v, const char *value)
 int oa2_token_claim_equals(const oa2_token_t *tok, const char *name,
                            const char *value)
 {
-    json_t *claim = json_object_get(tok->jwt->claims, name);
+    json_t *claim = json_object_get(tok->claims, name);
     json_t *v;
     size_t i;
 
@@ -158,5 +221,5 @@ int oa2_token_claim_equals(const oa2_token_t *tok, const char *name,
 
 const char *oa2_token_claims_json(const oa2_token_t *tok, apr_pool_t *p)
 {
-    return oa2_cleanup_malloced(json_dumps(tok->jwt->claims, JSON_COMPACT), p);
+    return oa2_cleanup_malloced(json_dumps(tok->claims, JSON_COMPACT), p);
 }

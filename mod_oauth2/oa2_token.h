@@ -24,12 +24,16 @@ typedef struct oa2_token_policy_t {
 
 /** A validated access token. */
 typedef struct oa2_token_t {
-    oa2_jwt_t *jwt;        /* the verified JWT */
-    const char *sub;       /* subject: becomes r->user */
-    const char *client_id; /* the client it was issued to */
-    const char *scope;     /* space-separated scopes, "" when none */
-    const char *jti;       /* the token's id */
-    apr_int64_t exp;       /* expiry, seconds since the epoch */
+    oa2_jwt_t *jwt;         /* the verified JWT; NULL from the cache */
+    json_t *claims;         /* the payload object */
+    const char *payload;    /* the payload JSON text as signed */
+    apr_size_t payload_len; /* its length */
+    const char *kid;        /* id of the key that verified it */
+    const char *sub;        /* subject: becomes r->user */
+    const char *client_id;  /* the client it was issued to */
+    const char *scope;      /* space-separated scopes, "" when none */
+    const char *jti;        /* the token's id */
+    apr_int64_t exp;        /* expiry, seconds since the epoch */
 } oa2_token_t;
 
 /**
@@ -42,6 +46,30 @@ typedef struct oa2_token_t {
 apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
                                 const oa2_token_policy_t *policy,
                                 apr_int64_t now, oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Rebuild a token from a payload that oa2_token_validate() accepted under
+ * the same policy (a cache hit): parses it and checks the claims again,
+ * so expiry still applies; the signature is not checked again.
+ */
+apr_status_t oa2_token_from_payload(oa2_token_t **tok, const char *payload,
+                                    apr_size_t len, const char *kid,
+                                    const oa2_token_policy_t *policy,
+                                    apr_int64_t now, oa2_err_t *err,
+                                    apr_pool_t *p);
+
+/** Bytes of a validated-token cache key. */
+#define OA2_TOKEN_CACHE_KEY_LEN 32
+
+/**
+ * The cache key of @a token under @a policy: SHA-256 over the token and
+ * everything the verdict depends on (issuer, audience, the keys and their
+ * algorithms, the typ demanded), so an acceptance under one location's
+ * policy never answers for a stricter one.
+ */
+const unsigned char *oa2_token_cache_key(const char *token,
+                                         const oa2_token_policy_t *policy,
+                                         apr_pool_t *p);
 
 /**
  * Nonzero when claim @a name equals @a value: a string claim by equality,

@@ -1,0 +1,215 @@
+/*
+ * The validated-token cache: a token that passed every check under a
+ * location's policy is remembered in httpd's shared object cache (socache:
+ * shmcb by default, or memcache/redis providers), keyed by a hash of the
+ * token and of everything the verdict depends on (oa2_token_cache_key), so
+ * a repeat skips the signature but never the claim checks: expiry is
+ * checked again on every hit. Entries expire with the token.
+ *
+ *   OAuth2TokenCache shmcb[:/path(size)] | none     (main server only)
+ *
+ * Without the directive the cache is on when mod_socache_shmcb is loaded.
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "ap_provider.h"
+#include "ap_socache.h"
+#include "util_mutex.h"
+
+#include <apr_global_mutex.h>
+#include <apr_strings.h>
+
+#include "mod_oauth2.h"
+
+APLOG_USE_MODULE(oauth2);
+
+#define MUTEX_TYPE "oauth2-token-cache"
+/* Largest cached value: kid, newline, payload (a JWT is at most 8 KiB). */
+#define VALUE_MAX 8192
+/* shmcb's default size when none is given: a few thousand tokens. */
+#define DEFAULT_SHMCB "shmcb:oauth2-tokens(1048576)"
+
+static const char *cache_spec; /* the directive's value, NULL: auto */
+static const ap_socache_provider_t *provider;
+static ap_socache_instance_t *instance;
+static apr_global_mutex_t *mutex;
+
+const char *oa2_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    cache_spec = arg;
+    return NULL;
+}
+
+int oa2_cache_enabled(void)
+{
+    return instance != NULL;
+}
+
+static apr_status_t forget_instance(void *data)
+{
+    server_rec *s = data;
+
+    if (instance && provider) {
+        provider->destroy(instance, s);
+    }
+    instance = NULL;
+    provider = NULL;
+    mutex = NULL;
+    return APR_SUCCESS;
+}
+
+static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    cache_spec = NULL;
+    return ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
+}
+
+static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                       server_rec *s)
+{
+    struct ap_socache_hints hints = {32, 600, 30};
+    const char *spec = cache_spec, *name, *args, *err;
+    apr_status_t rv;
+
+    (void)plog;
+    if (spec && !strcasecmp(spec, "none")) {
+        return OK;
+    }
+    if (!spec) {
+        /* Auto: only when the admin loaded the shmcb provider. */
+        if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb",
+                                AP_SOCACHE_PROVIDER_VERSION)) {
+            return OK;
+        }
+        spec = DEFAULT_SHMCB;
+    }
+    name = apr_pstrdup(ptemp, spec);
+    args = strchr(name, ':');
+    if (args) {
+        *(char *)args++ = '\0';
+    }
+    provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                                  AP_SOCACHE_PROVIDER_VERSION);
+    if (!provider) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "OA2-00510: OAuth2TokenCache %s: no such socache "
+                     "provider; LoadModule socache_%s_module, or say "
+                     "OAuth2TokenCache none",
+                     spec, name);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    err = provider->create(&instance, args, ptemp, pconf);
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "OA2-00511: OAuth2TokenCache %s: %s", spec, err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
+        rv =
+            ap_global_mutex_create(&mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
+        if (rv != APR_SUCCESS) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    rv = provider->init(instance, "mod_oauth2-tokens", &hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                     "OA2-00512: OAuth2TokenCache %s cannot start", spec);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_cleanup_register(pconf, s, forget_instance, apr_pool_cleanup_null);
+    return OK;
+}
+
+static void child_init(apr_pool_t *p, server_rec *s)
+{
+    if (mutex
+        && apr_global_mutex_child_init(&mutex, apr_global_mutex_lockfile(mutex),
+                                       p)
+            != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "OA2-00513: the token cache mutex is unusable in this "
+                     "child; caching is off here");
+        instance = NULL;
+    }
+}
+
+apr_status_t oa2_cache_get(const char **kid, const char **payload,
+                           apr_size_t *len, request_rec *r,
+                           const unsigned char *key)
+{
+    unsigned char *buf = apr_palloc(r->pool, VALUE_MAX + 1);
+    unsigned int n = VALUE_MAX;
+    const char *nl;
+    apr_status_t rv;
+
+    if (!instance) {
+        return APR_NOTFOUND;
+    }
+    if (mutex) {
+        apr_global_mutex_lock(mutex);
+    }
+    rv = provider->retrieve(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
+                            buf, &n, r->pool);
+    if (mutex) {
+        apr_global_mutex_unlock(mutex);
+    }
+    if (rv != APR_SUCCESS) {
+        return APR_NOTFOUND;
+    }
+    buf[n] = '\0';
+    nl = memchr(buf, '\n', n);
+    if (!nl) {
+        return APR_NOTFOUND;
+    }
+    *kid = apr_pstrmemdup(r->pool, (const char *)buf,
+                          (apr_size_t)(nl - (const char *)buf));
+    *payload = nl + 1;
+    *len = n - (apr_size_t)(nl + 1 - (const char *)buf);
+    return APR_SUCCESS;
+}
+
+void oa2_cache_put(request_rec *r, const unsigned char *key,
+                   const oa2_token_t *tok)
+{
+    const char *value;
+    apr_size_t len;
+
+    if (!instance) {
+        return;
+    }
+    value = apr_pstrcat(r->pool, tok->kid, "\n",
+                        apr_pstrmemdup(r->pool, tok->payload, tok->payload_len),
+                        NULL);
+    len = strlen(value);
+    if (len > VALUE_MAX) {
+        return;
+    }
+    if (mutex) {
+        apr_global_mutex_lock(mutex);
+    }
+    /* Gone when the token is: a hit after that could only be refused. */
+    provider->store(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
+                    apr_time_from_sec(tok->exp + OA2_TOKEN_LEEWAY),
+                    (unsigned char *)value, (unsigned int)len, r->pool);
+    if (mutex) {
+        apr_global_mutex_unlock(mutex);
+    }
+}
+
+void oa2_cache_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+}

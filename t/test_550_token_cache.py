@@ -1,0 +1,85 @@
+"""The validated-token cache (OAuth2TokenCache, socache shmcb): a repeat
+skips the signature but never the policy: expiry, issuer, audience and keys
+still decide, per location."""
+
+import time
+
+import pytest
+
+from checks import assert_invalid_token, assert_ok
+from tokens import claims, mint
+
+REALM = "rs.test"
+OTHER_AUD = "https://other.example"
+
+
+class TestTokenCache:
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        h = httpd_factory("cache", modules=["socache_shmcb"])
+        h.start("""
+LogLevel info oauth2:trace1
+OAuth2Issuer {iss}
+OAuth2SigningKey {key}
+Alias /a {htdocs}/api
+Alias /b {htdocs}/api
+<Location /a>
+    AuthType OAuth2
+    Require valid-user
+</Location>
+<Location /b>
+    AuthType OAuth2
+    OAuth2Audience {other}
+    Require valid-user
+</Location>
+""".format(iss=h.issuer, key=keys["ec1"].path, htdocs=h.htdocs,
+           other=OTHER_AUD))
+        return h
+
+    def token(self, h, keys, **over):
+        return mint(keys["ec1"], claims(h.issuer, h.issuer, **over))
+
+    def test_repeat_is_served_from_the_cache(self, h, keys):
+        t = self.token(h, keys)
+        h.new_log()
+        assert_ok(h.get("/a/data.txt", token=t))
+        assert "OA2-00105" not in h.new_log()
+        for _ in range(3):
+            assert_ok(h.get("/a/data.txt", token=t))
+        assert "OA2-00105" in h.new_log()
+
+    def test_acceptance_does_not_leak_to_a_stricter_location(self, h, keys):
+        t = self.token(h, keys)
+        assert_ok(h.get("/a/data.txt", token=t))
+        assert_ok(h.get("/a/data.txt", token=t))
+        # /b demands another audience: the cached verdict of /a is not its
+        assert_invalid_token(h.get("/b/data.txt", token=t), REALM)
+
+    def test_tampered_repeat_is_not_a_hit(self, h, keys):
+        t = self.token(h, keys)
+        assert_ok(h.get("/a/data.txt", token=t))
+        head, payload, sig = t.split(".")
+        forged = ".".join([head, payload, sig[:-4] + "AAAA"])
+        assert_invalid_token(h.get("/a/data.txt", token=forged), REALM)
+
+    def test_expiry_applies_to_cached_tokens(self, h, keys):
+        # valid only thanks to the 60 s leeway, for 2 to 3 more seconds
+        t = self.token(h, keys, exp=int(time.time()) - 58)
+        assert_ok(h.get("/a/data.txt", token=t))
+        assert_ok(h.get("/a/data.txt", token=t))
+        time.sleep(3.5)
+        assert_invalid_token(h.get("/a/data.txt", token=t), REALM)
+
+
+class TestCacheOff:
+
+    @pytest.mark.log_allow(r"OA2-00510", r"AH00016")
+    def test_unknown_provider_stops_httpd(self, httpd_factory, keys):
+        h = httpd_factory("cache-bad")
+        h.allowed_always += [r"OA2-00510", r"AH00016"]
+        rc, out = h.config_test("""
+OAuth2TokenCache nosuchcache
+""")
+        assert rc != 0
+        assert "OA2-00510" in out and "nosuchcache" in out
