@@ -356,6 +356,13 @@ static EVP_PKEY *rsa_pkey_from_jwk(json_t *jwk, apr_pool_t *p)
     }
     bn_n = BN_bin2bn(n, (int)nlen, NULL);
     bn_e = BN_bin2bn(e, (int)elen, NULL);
+    /* RFC 8017 §3.1: e is odd and at least 3. With e = 1 a signature is
+     * its own padded digest: anyone could make tokens that "verify". */
+    if (bn_e && (!BN_is_odd(bn_e) || BN_get_word(bn_e) < 3)) {
+        BN_free(bn_n);
+        BN_free(bn_e);
+        return NULL;
+    }
     bld = OSSL_PARAM_BLD_new();
     /* RFC 8017 §3.1: e odd and >= 3 (with e = 1 anything "verifies"). */
     if (bn_n && bn_e && bld && BN_is_odd(bn_e) && !BN_is_one(bn_e)

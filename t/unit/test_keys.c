@@ -421,6 +421,22 @@ static void test_from_jwk_refuses_broken_rsa(apr_pool_t *p)
                "OA2-00008");
 }
 
+/* Found by fuzz/fuzz_jwks.c: an RSA public exponent below 3 or even is no
+ * RSA key (RFC 8017 §3.1). With e = 1 a signature is its own padded
+ * digest, so anyone could make tokens that such a key "verifies". */
+static void test_from_jwk_refuses_weak_rsa_exponent(apr_pool_t *p)
+{
+    static const char *const exponents[] = {"AA", "AQ", "Ag", "AAE", "BA"};
+    const char *text;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(exponents) / sizeof(exponents[0]); i++) {
+        text = apr_pstrcat(p, "{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",",
+                           "\"e\":\"", exponents[i], "\"}", NULL);
+        JWK_BROKEN(json_of(text, p), "OA2-00008");
+    }
+}
+
 static void test_from_jwk_names_the_broken_key(apr_pool_t *p)
 {
     oa2_key_t *key = NULL;
@@ -651,6 +667,7 @@ void unit_suite_keys(void)
     UNIT_RUN(test_from_jwk_refuses_broken_ec);
     UNIT_RUN(test_from_jwk_refuses_point_off_curve);
     UNIT_RUN(test_from_jwk_refuses_broken_rsa);
+    UNIT_RUN(test_from_jwk_refuses_weak_rsa_exponent);
     UNIT_RUN(test_from_jwk_names_the_broken_key);
     UNIT_RUN(test_parse_jwks_skips_unusable);
     UNIT_RUN(test_parse_jwks_none_usable);
