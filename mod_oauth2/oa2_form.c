@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "oa2_form.h"
@@ -289,4 +290,19 @@ const char *oa2_form_repeated(const oa2_form_t *form)
         }
     }
     return NULL;
+}
+
+const char *oa2_form_safe_name(const char *name)
+{
+    const char *c;
+
+    if (!name || !*name || strlen(name) > 40) {
+        return "a parameter";
+    }
+    for (c = name; *c; c++) {
+        if (!apr_isalnum(*c) && *c != '_' && *c != '-' && *c != '.') {
+            return "a parameter";
+        }
+    }
+    return name;
 }

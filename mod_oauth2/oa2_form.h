@@ -46,6 +46,13 @@ apr_status_t oa2_form_single(const char **value, const oa2_form_t *form,
  */
 const char *oa2_form_repeated(const oa2_form_t *form);
 
+/**
+ * @a name when it is safe to echo in an error_description (RFC 6749
+ * §5.2: letters, digits, '_', '-', '.', at most 40), else "a parameter":
+ * an attacker-chosen name must not reach a client's error handling.
+ */
+const char *oa2_form_safe_name(const char *name);
+
 /** Percent-encode @a s for a query component (unreserved chars kept). */
 const char *oa2_form_escape(const char *s, apr_pool_t *p);
 

@@ -166,8 +166,33 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
     if (rv != APR_SUCCESS) {
         return abandon(st, rv, p);
     }
+    /* Checked before a replay is acted on: someone who merely saw a used
+     * code, without the client's credentials, redirect_uri and PKCE
+     * verifier, must not be able to revoke the real client's tokens. */
+    if (strcmp(c->client_id, client->client_id)) {
+        return burn(st,
+                    INVALID_GRANT("OA2-00244",
+                                  "the code was issued to "
+                                  "another client"),
+                    p);
+    }
+    if (strcmp(c->redirect_uri, redirect_uri)) {
+        return burn(st,
+                    INVALID_GRANT("OA2-00246",
+                                  "redirect_uri differs from "
+                                  "the authorization request"),
+                    p);
+    }
+    if (!oa2_pkce_verify_s256(verifier, c->code_challenge)) {
+        return burn(st,
+                    INVALID_GRANT("OA2-00247",
+                                  "code_verifier does not "
+                                  "match the code_challenge"),
+                    p);
+    }
     if (!first) {
-        /* A replay: whatever the code produced may be in other hands. */
+        /* A genuine replay: what the code produced may be in other hands
+         * (RFC 6749 §4.1.2, RFC 9700 §4.2.4). */
         if ((rv = oa2_store_family_revoke(st, c->family, err, p)) != APR_SUCCESS
             || (*c->access_jti
                 && (rv = oa2_store_jti_revoke(st, c->access_jti,
@@ -180,30 +205,8 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
                              "the code was already used; the "
                              "tokens it produced are revoked");
     }
-    if (strcmp(c->client_id, client->client_id)) {
-        return burn(st,
-                    INVALID_GRANT("OA2-00244",
-                                  "the code was issued to "
-                                  "another client"),
-                    p);
-    }
     if (now >= c->expires_at) {
         return burn(st, INVALID_GRANT("OA2-00245", "the code has expired"), p);
-    }
-    if (strcmp(c->redirect_uri, redirect_uri)) {
-        return burn(st,
-                    INVALID_GRANT("OA2-00246",
-                                  "redirect_uri differs from "
-                                  "the authorization "
-                                  "request"),
-                    p);
-    }
-    if (!oa2_pkce_verify_s256(verifier, c->code_challenge)) {
-        return burn(st,
-                    INVALID_GRANT("OA2-00247",
-                                  "code_verifier does not "
-                                  "match the code_challenge"),
-                    p);
     }
     if (*resource && *c->resource && strcmp(resource, c->resource)) {
         return burn(st,
@@ -380,7 +383,8 @@ apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
 
     if (oa2_form_repeated(form)) {
         return oa2_err_setf(err, 400, "invalid_request", "OA2-00262", p,
-                            "%s is repeated", oa2_form_repeated(form));
+                            "%s is repeated",
+                            oa2_form_safe_name(oa2_form_repeated(form)));
     }
     if ((rv = oa2_form_single(&grant_type, form, "grant_type", 1, err, p))
         != APR_SUCCESS) {

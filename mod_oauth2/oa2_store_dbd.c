@@ -9,12 +9,16 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <apr_time.h>
 #include <apr_thread_mutex.h>
 #include <jansson.h>
 
 #include "oa2_cleanup.h"
 #include "oa2_sql.h"
 #include "oa2_store.h"
+
+/* Tries of the schema set-up when other processes race for it. */
+#define SETUP_ATTEMPTS 8
 
 /* Marks a connection whose schema and setup are done. */
 #define SETUP_DONE_KEY "oa2:setup"
@@ -61,13 +65,23 @@ static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p);
 
 apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
 {
-    apr_status_t rv;
+    apr_status_t rv = APR_EGENERAL;
+    int attempt;
 
     if (apr_hash_get(db->prepared, SETUP_DONE_KEY, APR_HASH_KEY_STRING)) {
         return APR_SUCCESS;
     }
     writer_lock(db);
-    rv = setup_locked(db, err, p);
+    /* Another process creating the same tables at this moment makes ours
+     * fail with "schema has changed" (apr_dbd's SQLite driver prepares
+     * without automatic re-preparation): every statement here is
+     * idempotent, so try again a few times before calling it an outage. */
+    for (attempt = 0; attempt < SETUP_ATTEMPTS; attempt++) {
+        if ((rv = setup_locked(db, err, p)) == APR_SUCCESS) {
+            break;
+        }
+        apr_sleep(apr_time_from_msec(10 * (attempt + 1)));
+    }
     writer_unlock(db);
     return rv;
 }

@@ -155,9 +155,17 @@ class Httpd:
     # ---- configuration -------------------------------------------------
 
     def _uses_dbd(self, text):
+        """Whether mod_dbd is loaded: "auto" when the body has an AS, or
+        as dbd says (True, False, or "vhost")."""
         if self.dbd == "auto":
             return self.module and "OAuth2Issuer" in text
         return bool(self.dbd)
+
+    def _main_dbd(self, text):
+        """Whether the main server gets DBDriver/DBDParams. With
+        dbd="vhost" mod_dbd is loaded but the body configures a database
+        per virtual host itself."""
+        return self._uses_dbd(text) and self.dbd != "vhost"
 
     def config_text(self, body, *, listen=True):
         d = self.dir
@@ -213,7 +221,7 @@ class Httpd:
             "    Require all granted",
             "</Directory>",
         ]
-        if self._uses_dbd(body):
+        if self._main_dbd(body):
             lines += ["DBDriver sqlite3",
                       'DBDParams "%s/oauth2.db"' % self.db_dir]
         if self.module and "OAuth2Issuer" in body \
