@@ -90,7 +90,7 @@ asan: $(UNIT_ASAN)
 integration: $(MODULE)
 	$(PYTHON) -m pytest -q t/
 
-test: lint unit asan valgrind integration asan-integration
+test: lint unit asan valgrind fuzz-smoke integration asan-integration
 
 lint:
 	sh t/lint.sh
@@ -187,7 +187,7 @@ fuzz/out/fuzz_%: fuzz/fuzz_%.c fuzz/support.c fuzz/support.h $(FUZZ_OBJ)
 fuzz-build: $(FUZZ_BIN)
 
 fuzz: fuzz-build
-	sh fuzz/run.sh $(FUZZ_SECONDS) \
+	FUZZ_FLAGS="$(FUZZ_FLAGS)" sh fuzz/run.sh $(FUZZ_SECONDS) \
 	    $(foreach n,$(FUZZ_NAMES),$(n):$(or $(FUZZ_MAX_LEN_$(n)),4096))
 
 fuzz-smoke:

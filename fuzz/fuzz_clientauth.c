@@ -1,0 +1,113 @@
+/*
+ * Client authentication at the token endpoint: the Basic credentials of
+ * oa2_clientauth_authenticate() and the client_id/client_secret of the form;
+ * and oa2_clientauth_token_request(), which adds the token parameter.
+ * Input: the Authorization header value, a newline (or NUL), the form body.
+ *
+ * Well-formed credentials go on to a store lookup, so this target needs a
+ * store: SQLite in memory, opened once, as the unit tests use it (no
+ * database server). It holds a confidential client, a public one, and one
+ * whose id and secret need the form-encoding of RFC 6749 §2.3.1.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_dbd.h>
+#include <apr_strings.h>
+
+#include "oa2_clientauth.h"
+#include "oa2_secret.h"
+#include "support.h"
+
+#define ISSUER "https://as.example.test"
+
+static oa2_store_t *store;
+
+static void add_client(const char *id, const char *secret)
+{
+    apr_pool_t *p = fuzz_global_pool();
+    oa2_client_t *c = apr_pcalloc(p, sizeof(*c));
+    oa2_err_t err = {0};
+
+    c->client_id = id;
+    c->secret_hash = secret ? oa2_secret_hash(secret, p) : "";
+    c->name = id;
+    c->redirect_uris = apr_array_make(p, 1, sizeof(const char *));
+    c->grant_types = "authorization_code";
+    c->scope = "";
+    c->auth_method = secret ? "client_secret_basic" : "none";
+    c->created_at = 1700000000;
+    if (oa2_store_client_add(store, c, &err, p) != APR_SUCCESS) {
+        fuzz_fail(__FILE__, __LINE__, "cannot add client %s: %s", id,
+                  err.description ? err.description : "?");
+    }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    apr_pool_t *p;
+    oa2_db_t *db;
+    const char *error = NULL;
+
+    fuzz_init();
+    p = fuzz_global_pool();
+    db = apr_pcalloc(p, sizeof(*db));
+    store = apr_pcalloc(p, sizeof(*store));
+    if (apr_dbd_init(p) != APR_SUCCESS
+        || apr_dbd_get_driver(p, "sqlite3", &db->driver) != APR_SUCCESS
+        || apr_dbd_open_ex(db->driver, p, ":memory:", &db->handle, &error)
+            != APR_SUCCESS) {
+        fuzz_fail(__FILE__, __LINE__, "no SQLite through apr_dbd: %s",
+                  error ? error : "driver missing (libaprutil1-dbd-sqlite3)");
+    }
+    db->prepared = apr_hash_make(p);
+    db->conn_pool = p;
+    store->db = db;
+    store->issuer = ISSUER;
+    add_client("app", "s3cret");
+    add_client("pub", NULL);
+    add_client("a b+c&d%e:f", "p@ss:w%rd&x=y");
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    apr_pool_t *p = fuzz_pool();
+    oa2_client_t *client = NULL;
+    oa2_form_t *form;
+    oa2_err_t err = {0}, terr = {0};
+    const char *token = NULL;
+    char *header, *body;
+    apr_status_t rv, trv;
+
+    fuzz_split(&header, &body, data, size, p);
+    if (oa2_form_parse(&form, body, strlen(body), &err, p) != APR_SUCCESS) {
+        apr_pool_destroy(p);
+        return 0;
+    }
+    rv = oa2_clientauth_authenticate(&client, store, form,
+                                     *header ? header : NULL, 1, &err, p);
+    if (rv == APR_SUCCESS) {
+        FUZZ_CHECK(client && client->client_id);
+        if (oa2_clientauth_is_public(client)) {
+            /* ... and never where public clients are not allowed. */
+            oa2_err_t again = {0};
+            FUZZ_CHECK(oa2_clientauth_authenticate(&client, store, form,
+                                                   *header ? header : NULL, 0,
+                                                   &again, p)
+                           != APR_SUCCESS
+                       && again.status == 401);
+        }
+    }
+    else {
+        FUZZ_CHECK(err.status == 400 || err.status == 401);
+        FUZZ_CHECK(err.error && err.log_id);
+    }
+    /* The front of introspection and revocation: the same, then token. */
+    trv = oa2_clientauth_token_request(&token, &client, store, form,
+                                       *header ? header : NULL, 1, &terr, p);
+    FUZZ_CHECK(trv != APR_SUCCESS || (rv == APR_SUCCESS && token && *token));
+    FUZZ_CHECK(rv == APR_SUCCESS || trv != APR_SUCCESS);
+    apr_pool_destroy(p);
+    return 0;
+}

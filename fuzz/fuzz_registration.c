@@ -1,0 +1,91 @@
+/*
+ * Dynamic client registration requests: oa2_registration_parse() of the
+ * input as the JSON body, against an AS built in memory (scopes read and
+ * write, no database). A parsed client must make a response that is a JSON
+ * object, and every redirect URI it carries must be registrable.
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+#include <jansson.h>
+
+#include "oa2_cleanup.h"
+#include "oa2_redirect.h"
+#include "oa2_registration.h"
+#include "oa2_scope.h"
+#include "support.h"
+
+static oa2_as_t *as;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    apr_pool_t *p;
+    apr_array_header_t *scopes, *resources;
+    oa2_scope_def_t *d;
+
+    fuzz_init();
+    p = fuzz_global_pool();
+    as = apr_pcalloc(p, sizeof(*as));
+    scopes = apr_array_make(p, 2, sizeof(oa2_scope_def_t));
+    d = apr_array_push(scopes);
+    d->name = "read";
+    d->description = "Read your data";
+    d = apr_array_push(scopes);
+    d->name = "write";
+    d->description = "Change your data";
+    resources = apr_array_make(p, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(resources, const char *) = "https://api.example.test/";
+    as->issuer = "https://as.example.test";
+    as->keys = oa2_keys_set_make(p);
+    as->scopes = scopes;
+    as->resources = resources;
+    as->default_audience = as->issuer;
+    as->access_ttl = 900;
+    as->refresh_ttl = 3600;
+    as->code_ttl = 60;
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    apr_pool_t *p = fuzz_pool();
+    oa2_client_t *cl = NULL;
+    oa2_err_t err = {0};
+    json_t *doc;
+    int i;
+
+    if (oa2_registration_parse(&cl, as, (const char *)data, size, &err, p)
+        != APR_SUCCESS) {
+        FUZZ_CHECK(err.status == 400 && err.log_id && err.description);
+        FUZZ_CHECK(!strcmp(err.error, "invalid_client_metadata")
+                   || !strcmp(err.error, "invalid_redirect_uri"));
+        apr_pool_destroy(p);
+        return 0;
+    }
+    FUZZ_CHECK(cl && cl->name && *cl->name && cl->scope && cl->grant_types);
+    FUZZ_CHECK(*cl->grant_types && cl->redirect_uris);
+    FUZZ_CHECK(!strcmp(cl->auth_method, "client_secret_basic")
+               || !strcmp(cl->auth_method, "client_secret_post")
+               || !strcmp(cl->auth_method, "none"));
+    for (i = 0; i < cl->redirect_uris->nelts; i++) {
+        FUZZ_CHECK(
+            oa2_redirect_check(
+                APR_ARRAY_IDX(cl->redirect_uris, i, const char *), NULL, p)
+            == APR_SUCCESS);
+    }
+    FUZZ_CHECK(cl->redirect_uris->nelts
+               || !strcmp(cl->grant_types, "client_credentials"));
+    cl->client_id = "c-1";
+    cl->created_at = 1700000000;
+    doc = oa2_cleanup_json(
+        json_loads(
+            oa2_registration_response(
+                cl, strcmp(cl->auth_method, "none") ? "s3cret" : NULL, p),
+            0, NULL),
+        p);
+    FUZZ_CHECK(json_is_object(doc));
+    FUZZ_CHECK(
+        !strcmp(json_string_value(json_object_get(doc, "client_id")), "c-1"));
+    apr_pool_destroy(p);
+    return 0;
+}

@@ -1,0 +1,163 @@
+/*
+ * Bearer access token verification: oa2_token_validate() with a fixed EC
+ * and RSA key set, at a fixed time; and the cache-hit path,
+ * oa2_token_from_payload(), which must agree with it.
+ *
+ * An input is either a compact JWT, verified as it is (a mutated token
+ * rarely keeps a valid signature, so this mostly exercises the header and
+ * the framing), or, when it starts with '{', a claims object that is first
+ * signed with the EC key by oa2_jwt_sign(): that is how the claim checks
+ * behind the signature get fuzzed. Such a token must never fail on its
+ * signature, and its claims must get the same verdict from
+ * oa2_token_from_payload() (the claims without the signature) as from
+ * oa2_token_validate().
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "oa2_cleanup.h"
+#include "oa2_token.h"
+#include "support.h"
+
+#define NOW 1700000000
+#define ISSUER "https://as.example.test"
+#define AUDIENCE "https://api.example.test/"
+
+static oa2_token_policy_t policy;
+static const oa2_key_t *ec_key;
+
+static const oa2_key_t *load_key(oa2_keyset_t *set, const char *file,
+                                 const char *kid)
+{
+    oa2_key_t *key;
+    oa2_err_t err = {0};
+
+    if (oa2_keys_load_private_pem(&key, fuzz_data_path(file), kid, &err,
+                                  fuzz_global_pool())
+        != APR_SUCCESS) {
+        fuzz_fail(__FILE__, __LINE__, "%s", err.description);
+    }
+    oa2_keys_set_add(set, key);
+    return key;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    oa2_keyset_t *set;
+
+    fuzz_init();
+    set = oa2_keys_set_make(fuzz_global_pool());
+    ec_key = load_key(set, "ec256.pem", "ec-1");
+    load_key(set, "rsa2048.pem", "rsa-1");
+    policy.keys = set;
+    policy.issuer = ISSUER;
+    policy.audience = AUDIENCE;
+    return 0;
+}
+
+/* The claims of a '{' input signed with the EC key, or NULL. */
+static const char *signed_claims(const uint8_t *data, size_t size,
+                                 apr_pool_t *p)
+{
+    json_t *claims = oa2_cleanup_json(
+        json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL), p);
+    const char *token = NULL;
+    oa2_err_t err = {0};
+
+    if (!json_is_object(claims)) {
+        return NULL;
+    }
+    FUZZ_CHECK(oa2_jwt_sign(&token, ec_key, "at+jwt", claims, &err, p)
+               == APR_SUCCESS);
+    return token;
+}
+
+static void check_token(const oa2_token_t *tok, const char *token,
+                        apr_pool_t *p)
+{
+    oa2_token_policy_t other = policy;
+    oa2_token_t *again = NULL;
+    oa2_err_t err = {0};
+    const unsigned char *key;
+    const char *json;
+
+    FUZZ_CHECK(tok && tok->jwt && tok->claims && tok->jwt->key);
+    FUZZ_CHECK(tok->payload && tok->kid);
+    FUZZ_CHECK(tok->sub && *tok->sub && tok->client_id && *tok->client_id);
+    FUZZ_CHECK(tok->jti && *tok->jti && tok->scope);
+    FUZZ_CHECK(tok->exp + OA2_TOKEN_LEEWAY > NOW);
+    json = oa2_token_claims_json(tok, p);
+    FUZZ_CHECK(json && *json == '{');
+    oa2_token_claim_equals(tok, "scope", "read");
+    oa2_token_claim_equals(tok, "aud", AUDIENCE);
+    oa2_token_claim_equals(tok, "groups", "admin");
+    oa2_token_claim_equals(tok, "level", "1");
+    oa2_token_claim_equals(tok, "admin", "true");
+
+    /* A cache hit rebuilds the same token from the payload. */
+    FUZZ_CHECK(oa2_token_from_payload(&again, tok->payload, tok->payload_len,
+                                      tok->kid, &policy, NOW, &err, p)
+               == APR_SUCCESS);
+    FUZZ_CHECK(!strcmp(again->sub, tok->sub) && again->exp == tok->exp);
+    FUZZ_CHECK(!strcmp(again->client_id, tok->client_id));
+    FUZZ_CHECK(!strcmp(again->jti, tok->jti));
+    FUZZ_CHECK(!strcmp(again->scope, tok->scope));
+    /* ... under a key that names the token and the whole policy. */
+    key = oa2_token_cache_key(token, &policy, p);
+    FUZZ_CHECK(key != NULL);
+    FUZZ_CHECK(!memcmp(key, oa2_token_cache_key(token, &policy, p),
+                       OA2_TOKEN_CACHE_KEY_LEN));
+    other.audience = "https://other.example.test/";
+    FUZZ_CHECK(memcmp(key, oa2_token_cache_key(token, &other, p),
+                      OA2_TOKEN_CACHE_KEY_LEN));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    apr_pool_t *p = fuzz_pool();
+    oa2_token_t *tok = NULL, *ptok = NULL;
+    oa2_jwt_t *jwt = NULL;
+    oa2_err_t err = {0}, jerr = {0}, perr = {0};
+    const char *token;
+    apr_status_t rv, prv;
+    int minted = size && data[0] == '{';
+
+    /* The claim checks alone, on the input as a payload. */
+    prv = oa2_token_from_payload(&ptok, (const char *)data, size, "ec-1",
+                                 &policy, NOW, &perr, p);
+    FUZZ_CHECK(prv == APR_SUCCESS || perr.status == 401);
+    if (minted) {
+        token = signed_claims(data, size, p);
+        if (!token) {
+            FUZZ_CHECK(prv != APR_SUCCESS);
+            apr_pool_destroy(p);
+            return 0;
+        }
+    }
+    else {
+        /* The raw bytes, not NUL-terminated: no read may pass @a size. */
+        rv = oa2_jwt_verify(&jwt, (const char *)data, size, policy.keys,
+                            "at+jwt", &jerr, p);
+        FUZZ_CHECK(rv == APR_SUCCESS || jerr.status == 401);
+        token = fuzz_cstring(data, size, p);
+    }
+    rv = oa2_token_validate(&tok, token, &policy, NOW, &err, p);
+    if (minted && strcmp(err.log_id ? err.log_id : "", "OA2-00020")) {
+        /* Same claims, same verdict, with or without the signature. */
+        FUZZ_CHECK(rv == prv);
+        FUZZ_CHECK(rv == APR_SUCCESS || !strcmp(err.log_id, perr.log_id));
+    }
+    if (rv == APR_SUCCESS) {
+        check_token(tok, token, p);
+    }
+    else {
+        FUZZ_CHECK(err.status == 401 && err.error && err.log_id);
+        /* What we signed ourselves verifies and parses. */
+        FUZZ_CHECK(!minted
+                   || (strcmp(err.log_id, "OA2-00031")
+                       && strcmp(err.log_id, "OA2-00032")));
+    }
+    apr_pool_destroy(p);
+    return 0;
+}
