@@ -20,21 +20,35 @@ int oa2_clientauth_is_public(const oa2_client_t *client)
     return !strcmp(client->auth_method, "none");
 }
 
-/* RFC 6749 §2.3.1: Basic credentials are form-urlencoded first. */
+/* RFC 6749 §2.3.1: Basic credentials are form-urlencoded first. A raw
+ * '&' is data there, not a separator of pairs: it becomes %26, in one
+ * pass (the credentials are attacker-sized). */
 static apr_status_t form_decoded(const char **out, const char *in,
                                  oa2_err_t *err, apr_pool_t *p)
 {
+    apr_size_t n = 0, len = strlen(in);
+    const char *c;
+    char *pair, *o;
     oa2_form_t *f;
-    const char *pair = apr_pstrcat(p, "v=", in, NULL);
-    char *amp;
 
-    /* A raw '&' is data here, not a separator of form pairs. */
-    while ((amp = strchr(pair, '&')) != NULL) {
-        pair = apr_pstrcat(p, apr_pstrmemdup(p, pair, (apr_size_t)(amp - pair)),
-                           "%26", amp + 1, NULL);
+    for (c = in; *c; c++) {
+        n += *c == '&';
     }
-
-    if (oa2_form_parse(&f, pair, strlen(pair), err, p) != APR_SUCCESS) {
+    pair = o = apr_palloc(p, 2 + len + 2 * n + 1);
+    *o++ = 'v';
+    *o++ = '=';
+    for (c = in; *c; c++) {
+        if (*c == '&') {
+            memcpy(o, "%26", 3);
+            o += 3;
+        }
+        else {
+            *o++ = *c;
+        }
+    }
+    *o = '\0';
+    if (oa2_form_parse(&f, pair, (apr_size_t)(o - pair), err, p)
+        != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     *out = apr_table_get(f->params, "v");

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <apr_hash.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 
@@ -280,14 +281,15 @@ const char *oa2_form_repeated(const oa2_form_t *form)
 {
     const apr_array_header_t *arr = apr_table_elts(form->params);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    int i, j;
+    /* Linear: a 64 KiB body can carry some 17,000 names. */
+    apr_hash_t *seen = apr_hash_make(arr->pool);
+    int i;
 
     for (i = 0; i < arr->nelts; i++) {
-        for (j = i + 1; j < arr->nelts; j++) {
-            if (!strcmp(e[i].key, e[j].key)) {
-                return e[i].key;
-            }
+        if (apr_hash_get(seen, e[i].key, APR_HASH_KEY_STRING)) {
+            return e[i].key;
         }
+        apr_hash_set(seen, e[i].key, APR_HASH_KEY_STRING, e[i].key);
     }
     return NULL;
 }

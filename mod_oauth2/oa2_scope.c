@@ -1,6 +1,7 @@
 /* Scope strings of RFC 6749 §3.3. */
 #include <string.h>
 
+#include <apr_hash.h>
 #include <apr_strings.h>
 
 #include "oa2_scope.h"
@@ -42,16 +43,18 @@ void oa2_scope_union(apr_array_header_t *list, const char *scopes,
                      apr_pool_t *p)
 {
     char *copy = apr_pstrdup(p, scopes), *last, *tok;
+    /* Linear in the number of tokens: a scope can be 64 KiB long. */
+    apr_hash_t *seen = apr_hash_make(p);
     int i;
 
+    for (i = 0; i < list->nelts; i++) {
+        const char *s = APR_ARRAY_IDX(list, i, const char *);
+        apr_hash_set(seen, s, APR_HASH_KEY_STRING, s);
+    }
     for (tok = apr_strtok(copy, " ", &last); tok;
          tok = apr_strtok(NULL, " ", &last)) {
-        for (i = 0; i < list->nelts; i++) {
-            if (!strcmp(APR_ARRAY_IDX(list, i, const char *), tok)) {
-                break;
-            }
-        }
-        if (i == list->nelts) {
+        if (!apr_hash_get(seen, tok, APR_HASH_KEY_STRING)) {
+            apr_hash_set(seen, tok, APR_HASH_KEY_STRING, tok);
             APR_ARRAY_PUSH(list, const char *) = tok;
         }
     }
