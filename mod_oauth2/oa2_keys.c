@@ -364,8 +364,7 @@ static EVP_PKEY *rsa_pkey_from_jwk(json_t *jwk, apr_pool_t *p)
         return NULL;
     }
     bld = OSSL_PARAM_BLD_new();
-    /* RFC 8017 §3.1: e odd and >= 3 (with e = 1 anything "verifies"). */
-    if (bn_n && bn_e && bld && BN_is_odd(bn_e) && !BN_is_one(bn_e)
+    if (bn_n && bn_e && bld
         && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n)
         && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e)) {
         params = OSSL_PARAM_BLD_to_param(bld);
