@@ -122,40 +122,48 @@ static oa2_server_conf_t *server_conf(cmd_parms *cmd)
     return ap_get_module_config(cmd->server->module_config, &oauth2_module);
 }
 
-static const char *set_issuer(cmd_parms *cmd, void *dc, const char *arg)
+/* The server record of a server-only directive, or the reason it is
+ * not allowed where it stands. */
+static const char *server_only(oa2_server_conf_t **c, cmd_parms *cmd)
 {
-    oa2_server_conf_t *c = server_conf(cmd);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    *c = server_conf(cmd);
+    return ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+}
+
+/*
+ * The string-valued server directives share set_server_string(); what
+ * differs per directive is in the server_string_t its cmd->info points to:
+ * where the value goes, whether a repeat is an error, and the check that
+ * validates the argument (and may normalize it) before it is stored.
+ */
+typedef const char *server_string_check_fn(const char **value, cmd_parms *cmd,
+                                           const char *arg);
+
+typedef struct server_string_t {
+    apr_size_t offset;             /* of the const char * in the record */
+    int once;                      /* a repeat is "is duplicate" */
+    server_string_check_fn *check; /* validates arg into *value */
+} server_string_t;
+
+static const char *check_issuer(const char **value, cmd_parms *cmd,
+                                const char *arg)
+{
     oa2_err_t e;
 
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    if (c->issuer) {
-        return "OAuth2Issuer is duplicate in this server";
-    }
     if (oa2_url_check_issuer(arg, &e, cmd->pool) != APR_SUCCESS) {
         return apr_psprintf(cmd->pool, "OAuth2Issuer %s %s", arg,
                             e.description);
     }
-    c->issuer = arg;
+    *value = arg;
     return NULL;
 }
 
-static const char *set_base_path(cmd_parms *cmd, void *dc, const char *arg)
+/* Stored without trailing slashes ("/" stays "/"). */
+static const char *check_base_path(const char **value, cmd_parms *cmd,
+                                   const char *arg)
 {
-    oa2_server_conf_t *c = server_conf(cmd);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
     apr_size_t len;
 
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    if (c->base_path) {
-        return "OAuth2BasePath is duplicate in this server";
-    }
     if (!oa2_url_path_valid(arg)) {
         return "OAuth2BasePath must be a URL path starting with '/' "
                "(no query or fragment)";
@@ -164,15 +172,82 @@ static const char *set_base_path(cmd_parms *cmd, void *dc, const char *arg)
     while (len > 1 && arg[len - 1] == '/') {
         len--;
     }
-    c->base_path = apr_pstrmemdup(cmd->pool, arg, len);
+    *value = apr_pstrmemdup(cmd->pool, arg, len);
+    return NULL;
+}
+
+static const char *check_not_empty(const char **value, cmd_parms *cmd,
+                                   const char *arg)
+{
+    if (!*arg) {
+        return apr_psprintf(cmd->pool, "%s must not be empty", cmd->cmd->name);
+    }
+    *value = arg;
+    return NULL;
+}
+
+static const char *check_registration_token(const char **value, cmd_parms *cmd,
+                                            const char *arg)
+{
+    (void)cmd;
+    if (strlen(arg) < 16) {
+        return "OAuth2RegistrationToken must be at least 16 characters "
+               "(e.g. openssl rand -hex 32)";
+    }
+    *value = arg;
+    return NULL;
+}
+
+static const char *check_template_dir(const char **value, cmd_parms *cmd,
+                                      const char *arg)
+{
+    *value = ap_server_root_relative(cmd->pool, arg);
+    return *value ? NULL : "OAuth2TemplateDir: invalid path";
+}
+
+static const server_string_t issuer_slot = {
+    APR_OFFSETOF(oa2_server_conf_t, issuer), 1, check_issuer};
+static const server_string_t base_path_slot = {
+    APR_OFFSETOF(oa2_server_conf_t, base_path), 1, check_base_path};
+static const server_string_t default_audience_slot = {
+    APR_OFFSETOF(oa2_server_conf_t, default_audience), 1, check_not_empty};
+/* A repeated token or template directory replaces the earlier one. */
+static const server_string_t registration_token_slot = {
+    APR_OFFSETOF(oa2_server_conf_t, registration_token), 0,
+    check_registration_token};
+static const server_string_t template_dir_slot = {
+    APR_OFFSETOF(oa2_server_conf_t, template_dir), 0, check_template_dir};
+
+static const char *set_server_string(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const server_string_t *slot = cmd->info;
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+    const char **field;
+    const char *value = NULL;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    field = (const char **)((char *)c + slot->offset);
+    if (slot->once && *field) {
+        return apr_psprintf(cmd->pool, "%s is duplicate in this server",
+                            cmd->cmd->name);
+    }
+    err = slot->check(&value, cmd, arg);
+    if (err) {
+        return err;
+    }
+    *field = value;
     return NULL;
 }
 
 static const char *add_signing_key(cmd_parms *cmd, void *dc, const char *file,
                                    const char *kid)
 {
-    oa2_server_conf_t *c = server_conf(cmd);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
     const char *path;
     oa2_key_t *key;
     oa2_err_t e;
@@ -204,26 +279,6 @@ static const char *add_signing_key(cmd_parms *cmd, void *dc, const char *file,
                             key->kid);
     }
     oa2_keys_set_add(c->keys, key);
-    return NULL;
-}
-
-static const char *set_default_audience(cmd_parms *cmd, void *dc,
-                                        const char *arg)
-{
-    oa2_server_conf_t *c = server_conf(cmd);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    if (c->default_audience) {
-        return "OAuth2DefaultAudience is duplicate in this server";
-    }
-    if (!*arg) {
-        return "OAuth2DefaultAudience must not be empty";
-    }
-    c->default_audience = arg;
     return NULL;
 }
 
@@ -268,14 +323,6 @@ static const char *set_verify_jwks_file(cmd_parms *cmd, void *dc,
     }
     d->jwks_file = path;
     return NULL;
-}
-
-/* The server record of a server-only directive, or the reason it is
- * not allowed where it stands. */
-static const char *server_only(oa2_server_conf_t **c, cmd_parms *cmd)
-{
-    *c = server_conf(cmd);
-    return ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
 }
 
 static const char *add_scope(cmd_parms *cmd, void *dc, const char *name,
@@ -386,37 +433,6 @@ static const char *set_registration(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static const char *set_registration_token(cmd_parms *cmd, void *dc,
-                                          const char *arg)
-{
-    oa2_server_conf_t *c;
-    const char *err = server_only(&c, cmd);
-
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    if (strlen(arg) < 16) {
-        return "OAuth2RegistrationToken must be at least 16 characters "
-               "(e.g. openssl rand -hex 32)";
-    }
-    c->registration_token = arg;
-    return NULL;
-}
-
-static const char *set_template_dir(cmd_parms *cmd, void *dc, const char *arg)
-{
-    oa2_server_conf_t *c;
-    const char *err = server_only(&c, cmd);
-
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    c->template_dir = ap_server_root_relative(cmd->pool, arg);
-    return c->template_dir ? NULL : "OAuth2TemplateDir: invalid path";
-}
-
 static const char *add_protected_resource(cmd_parms *cmd, void *dc,
                                           const char *uri)
 {
@@ -453,17 +469,19 @@ static const char *set_check_revocation(cmd_parms *cmd, void *dc, int on)
 }
 
 const command_rec oa2_config_cmds[] = {
-    AP_INIT_TAKE1("OAuth2Issuer", set_issuer, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("OAuth2Issuer", set_server_string, (void *)&issuer_slot,
+                  RSRC_CONF,
                   "issuer URL of this virtual host's authorization server "
                   "(https, or http on a loopback host)"),
-    AP_INIT_TAKE1("OAuth2BasePath", set_base_path, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("OAuth2BasePath", set_server_string, (void *)&base_path_slot,
+                  RSRC_CONF,
                   "URL path of the authorization server endpoints "
                   "(default " DEFAULT_BASE_PATH ")"),
     AP_INIT_TAKE12("OAuth2SigningKey", add_signing_key, NULL, RSRC_CONF,
                    "PEM private key file (EC P-256 or RSA >= 2048) and "
                    "optional key id; repeat to publish more keys"),
-    AP_INIT_TAKE1("OAuth2DefaultAudience", set_default_audience, NULL,
-                  RSRC_CONF,
+    AP_INIT_TAKE1("OAuth2DefaultAudience", set_server_string,
+                  (void *)&default_audience_slot, RSRC_CONF,
                   "aud of access tokens when no resource is requested "
                   "(default: the issuer)"),
     AP_INIT_TAKE1("OAuth2Audience", set_audience, NULL, OR_AUTHCFG,
@@ -493,11 +511,12 @@ const command_rec oa2_config_cmds[] = {
     AP_INIT_TAKE1("OAuth2Registration", set_registration, NULL, RSRC_CONF,
                   "dynamic client registration: off, token or open"),
     /* RSRC_CONF only: a secret never belongs in .htaccess. */
-    AP_INIT_TAKE1("OAuth2RegistrationToken", set_registration_token, NULL,
-                  RSRC_CONF,
+    AP_INIT_TAKE1("OAuth2RegistrationToken", set_server_string,
+                  (void *)&registration_token_slot, RSRC_CONF,
                   "initial access token required by OAuth2Registration "
                   "token"),
-    AP_INIT_TAKE1("OAuth2TemplateDir", set_template_dir, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("OAuth2TemplateDir", set_server_string,
+                  (void *)&template_dir_slot, RSRC_CONF,
                   "directory of consent.html and error.html"),
     AP_INIT_TAKE1("OAuth2ProtectedResource", add_protected_resource, NULL,
                   RSRC_CONF,
