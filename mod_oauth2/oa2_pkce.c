@@ -1,17 +1,18 @@
 /* Proof Key for Code Exchange, S256 only (RFC 7636 §4.1, §4.2, §4.6). */
 #include <string.h>
 
-#include <apr_pools.h>
+#include <apr.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "oa2_b64.h"
 #include "oa2_pkce.h"
 
 #define PKCE_MIN_LEN 43
 #define PKCE_MAX_LEN 128
 /* BASE64URL of a 32-byte SHA-256 digest, without padding. */
 #define S256_CHALLENGE_LEN 43
+/* Standard base64 of the same digest, with its one '=' of padding. */
+#define S256_B64_LEN 44
 
 /* unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 7636 §4.1) */
 static int is_unreserved(char c)
@@ -40,9 +41,10 @@ int oa2_pkce_verify_s256(const char *verifier, const char *challenge)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
-    apr_pool_t *tmp;
-    const char *computed;
-    int ok;
+    /* EVP_EncodeBlock: standard base64 of 32 bytes, 44 characters (the
+     * last one '=') and a NUL. */
+    unsigned char computed[S256_B64_LEN + 1];
+    int i;
 
     /* Lengths are public; only the bytes are compared in constant time. */
     if (!oa2_pkce_valid(verifier) || !oa2_pkce_valid(challenge)
@@ -53,14 +55,21 @@ int oa2_pkce_verify_s256(const char *verifier, const char *challenge)
         || md_len != 32) {
         return 0;
     }
-    /* The API takes no pool: an unmanaged pool of our own keeps this
-     * thread-safe and out of every long-lived pool. */
-    if (apr_pool_create_unmanaged_ex(&tmp, NULL, NULL) != APR_SUCCESS) {
+    /* No pool here (oa2_b64_encode wants one): encode into the stack
+     * buffer and turn it into base64url without padding as RFC 7636
+     * Appendix A does: "+/" become "-_", the '=' is left out of the
+     * compare. The branches see only the digest, which is the public
+     * challenge when the verifier is right. */
+    if (EVP_EncodeBlock(computed, md, (int)md_len) != S256_B64_LEN) {
         return 0;
     }
-    computed = oa2_b64_encode(md, md_len, tmp);
-    ok = strlen(computed) == S256_CHALLENGE_LEN
-        && !CRYPTO_memcmp(computed, challenge, S256_CHALLENGE_LEN);
-    apr_pool_destroy(tmp);
-    return ok;
+    for (i = 0; i < S256_CHALLENGE_LEN; i++) {
+        if (computed[i] == '+') {
+            computed[i] = '-';
+        }
+        else if (computed[i] == '/') {
+            computed[i] = '_';
+        }
+    }
+    return !CRYPTO_memcmp(computed, challenge, S256_CHALLENGE_LEN);
 }

@@ -98,6 +98,13 @@ static void test_longest_verifier(apr_pool_t *p)
         repeat('a', 128, p), "aDbPE7rEAOkQUHHNavRwhN-srU5eMCyUv-0k4BOvtz4"));
 }
 
+static void test_url_alphabet(apr_pool_t *p)
+{
+    /* a challenge with both "-" and "_" (base64's "+" and "/") */
+    UNIT_ASSERT(oa2_pkce_verify_s256(
+        repeat('c', 43, p), "DEnYkjBpb_PAMcpaEopOEh41ib-HLBf6BEh-0MwkXSE"));
+}
+
 void unit_suite_pkce(void)
 {
     unit_suite("pkce");
@@ -109,4 +116,5 @@ void unit_suite_pkce(void)
     UNIT_RUN(test_valid_chars);
     UNIT_RUN(test_invalid_verifier_refused);
     UNIT_RUN(test_longest_verifier);
+    UNIT_RUN(test_url_alphabet);
 }
