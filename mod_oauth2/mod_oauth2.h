@@ -134,13 +134,13 @@ void oa2_dbd_register_hooks(apr_pool_t *p);
 const char *oa2_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg);
 /** Nonzero when validated tokens are cached. */
 int oa2_cache_enabled(void);
-/** A cached token's kid and payload, or APR_NOTFOUND. */
-apr_status_t oa2_cache_get(const char **kid, const char **payload,
-                           apr_size_t *len, request_rec *r,
+/** The record cached under @a key (a NUL follows it), or APR_NOTFOUND. */
+apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
                            const unsigned char *key);
-/** Remember a token that passed every check, until it expires. */
-void oa2_cache_put(request_rec *r, const unsigned char *key,
-                   const oa2_token_t *tok);
+/** Remember @a rec under @a key until @a expiry (seconds since the epoch);
+ * records over 8 KiB are not cached. */
+void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
+                   apr_size_t len, apr_int64_t expiry);
 void oa2_cache_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_io.c */

@@ -86,7 +86,7 @@ static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
     return err->status;
 }
 
-static void export_identity(request_rec *r, const oa2_token_t *tok)
+static void export_identity(request_rec *r, oa2_token_t *tok)
 {
     apr_table_t *env = r->subprocess_env;
 
@@ -144,23 +144,24 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
 {
     apr_int64_t now = apr_time_sec(r->request_time);
     const unsigned char *key = NULL;
-    const char *kid, *payload;
+    const char *rec;
     apr_size_t len;
     apr_status_t rv;
 
     if (oa2_cache_enabled()) {
         key = oa2_token_cache_key(token, policy, r->pool);
-        if (key && oa2_cache_get(&kid, &payload, &len, r, key) == APR_SUCCESS) {
+        if (key && oa2_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                           "OA2-00105: token found in the validated-token "
                           "cache");
-            return oa2_token_from_payload(tok, payload, len, kid, policy, now,
-                                          err, r->pool);
+            return oa2_token_from_cache_record(tok, rec, len, now, err,
+                                               r->pool);
         }
     }
     rv = oa2_token_validate(tok, token, policy, now, err, r->pool);
     if (rv == APR_SUCCESS && key) {
-        oa2_cache_put(r, key, *tok);
+        rec = oa2_token_cache_record(&len, *tok, r->pool);
+        oa2_cache_put(r, key, rec, len, (*tok)->exp + OA2_TOKEN_LEEWAY);
     }
     return rv;
 }

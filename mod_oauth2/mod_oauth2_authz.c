@@ -155,8 +155,9 @@ static authz_status check_claim(request_rec *r, const char *line,
         return st;
     }
     for (i = 1; i < args->words->nelts; i++) {
-        if (oa2_token_claim_equals(
-                tok, name, APR_ARRAY_IDX(args->words, i, const char *))) {
+        if (oa2_token_claim_equals(tok, name,
+                                   APR_ARRAY_IDX(args->words, i, const char *),
+                                   r->pool)) {
             return AUTHZ_GRANTED;
         }
     }

@@ -25,7 +25,7 @@
 APLOG_USE_MODULE(oauth2);
 
 #define MUTEX_TYPE "oauth2-token-cache"
-/* Largest cached value: kid, newline, payload (a JWT is at most 8 KiB). */
+/* Largest cached record (a JWT is at most 8 KiB, its payload less). */
 #define VALUE_MAX 8192
 /* shmcb's default size when none is given: a few thousand tokens. */
 #define DEFAULT_SHMCB "shmcb:oauth2-tokens(1048576)"
@@ -143,13 +143,12 @@ static void child_init(apr_pool_t *p, server_rec *s)
     }
 }
 
-apr_status_t oa2_cache_get(const char **kid, const char **payload,
-                           apr_size_t *len, request_rec *r,
+apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
                            const unsigned char *key)
 {
-    unsigned char *buf = apr_palloc(r->pool, VALUE_MAX + 1);
+    /* On the stack: a hit copies out only the bytes it holds. */
+    unsigned char buf[VALUE_MAX];
     unsigned int n = VALUE_MAX;
-    const char *nl;
     apr_status_t rv;
 
     if (!instance) {
@@ -166,32 +165,15 @@ apr_status_t oa2_cache_get(const char **kid, const char **payload,
     if (rv != APR_SUCCESS) {
         return APR_NOTFOUND;
     }
-    buf[n] = '\0';
-    nl = memchr(buf, '\n', n);
-    if (!nl) {
-        return APR_NOTFOUND;
-    }
-    *kid = apr_pstrmemdup(r->pool, (const char *)buf,
-                          (apr_size_t)(nl - (const char *)buf));
-    *payload = nl + 1;
-    *len = n - (apr_size_t)(nl + 1 - (const char *)buf);
+    *rec = apr_pstrmemdup(r->pool, (const char *)buf, n);
+    *len = n;
     return APR_SUCCESS;
 }
 
-void oa2_cache_put(request_rec *r, const unsigned char *key,
-                   const oa2_token_t *tok)
+void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
+                   apr_size_t len, apr_int64_t expiry)
 {
-    const char *value;
-    apr_size_t len;
-
-    if (!instance) {
-        return;
-    }
-    value = apr_pstrcat(r->pool, tok->kid, "\n",
-                        apr_pstrmemdup(r->pool, tok->payload, tok->payload_len),
-                        NULL);
-    len = strlen(value);
-    if (len > VALUE_MAX) {
+    if (!instance || len > VALUE_MAX) {
         return;
     }
     if (mutex) {
@@ -199,8 +181,8 @@ void oa2_cache_put(request_rec *r, const unsigned char *key,
     }
     /* Gone when the token is: a hit after that could only be refused. */
     provider->store(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
-                    apr_time_from_sec(tok->exp + OA2_TOKEN_LEEWAY),
-                    (unsigned char *)value, (unsigned int)len, r->pool);
+                    apr_time_from_sec(expiry), (unsigned char *)rec,
+                    (unsigned int)len, r->pool);
     if (mutex) {
         apr_global_mutex_unlock(mutex);
     }

@@ -15,6 +15,12 @@ static apr_status_t pkey_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+static apr_status_t pkey_ctx_cleanup(void *data)
+{
+    EVP_PKEY_CTX_free(data);
+    return APR_SUCCESS;
+}
+
 static apr_status_t bio_cleanup(void *data)
 {
     BIO_free(data);
@@ -41,6 +47,15 @@ EVP_PKEY *oa2_cleanup_pkey(EVP_PKEY *pkey, apr_pool_t *p)
         apr_pool_cleanup_register(p, pkey, pkey_cleanup, apr_pool_cleanup_null);
     }
     return pkey;
+}
+
+EVP_PKEY_CTX *oa2_cleanup_pkey_ctx(EVP_PKEY_CTX *ctx, apr_pool_t *p)
+{
+    if (ctx) {
+        apr_pool_cleanup_register(p, ctx, pkey_ctx_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return ctx;
 }
 
 BIO *oa2_cleanup_bio(BIO *bio, apr_pool_t *p)

@@ -19,6 +19,9 @@ json_t *oa2_cleanup_json(json_t *json, apr_pool_t *p);
 /** Free @a pkey when @a p is cleared; returns @a pkey (NULL passes). */
 EVP_PKEY *oa2_cleanup_pkey(EVP_PKEY *pkey, apr_pool_t *p);
 
+/** Free @a ctx when @a p is cleared; returns @a ctx (NULL passes). */
+EVP_PKEY_CTX *oa2_cleanup_pkey_ctx(EVP_PKEY_CTX *ctx, apr_pool_t *p);
+
 /** Free @a bio when @a p is cleared; returns @a bio (NULL passes). */
 BIO *oa2_cleanup_bio(BIO *bio, apr_pool_t *p);
 

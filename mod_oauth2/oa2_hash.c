@@ -1,4 +1,5 @@
-/* Log tags of secrets: a short SHA-256 prefix, never the secret itself. */
+/* SHA-256, and log tags of secrets: a short SHA-256 prefix, never the
+ * secret itself. */
 #include <string.h>
 
 #include <apr_strings.h>
@@ -6,13 +7,43 @@
 
 #include "oa2_hash.h"
 
+/* Fetched on first use and kept for the life of the process (one object,
+ * never freed: it is in use until exit). */
+static EVP_MD *sha256_md;
+
+static const EVP_MD *sha256(void)
+{
+    EVP_MD *md = __atomic_load_n(&sha256_md, __ATOMIC_ACQUIRE);
+    EVP_MD *none = NULL;
+
+    if (!md) {
+        md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        /* Another thread may have won the race: keep its object. */
+        if (md
+            && !__atomic_compare_exchange_n(
+                &sha256_md, &none, md, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            EVP_MD_free(md);
+            md = none;
+        }
+    }
+    return md;
+}
+
+int oa2_hash_sha256(unsigned char md[OA2_SHA256_LEN], const void *data,
+                    apr_size_t len)
+{
+    const EVP_MD *alg = sha256();
+    unsigned int n = 0;
+
+    return alg && EVP_Digest(data, len, md, &n, alg, NULL) == 1
+        && n == OA2_SHA256_LEN;
+}
+
 const char *oa2_hash_tag(const char *secret, apr_pool_t *p)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
+    unsigned char md[OA2_SHA256_LEN];
 
-    if (!EVP_Digest(secret, strlen(secret), md, &len, EVP_sha256(), NULL)
-        || len < 4) {
+    if (!oa2_hash_sha256(md, secret, strlen(secret))) {
         return "????????";
     }
     return apr_psprintf(p, "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
@@ -21,18 +52,18 @@ const char *oa2_hash_tag(const char *secret, apr_pool_t *p)
 const char *oa2_hash_hex(const char *text, apr_pool_t *p)
 {
     static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0, i;
+    unsigned char md[OA2_SHA256_LEN];
+    apr_size_t i;
     char *out;
 
-    if (!EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL)) {
+    if (!oa2_hash_sha256(md, text, strlen(text))) {
         return "";
     }
-    out = apr_palloc(p, 2 * len + 1);
-    for (i = 0; i < len; i++) {
+    out = apr_palloc(p, 2 * OA2_SHA256_LEN + 1);
+    for (i = 0; i < OA2_SHA256_LEN; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 0x0f];
     }
-    out[2 * len] = '\0';
+    out[2 * OA2_SHA256_LEN] = '\0';
     return out;
 }

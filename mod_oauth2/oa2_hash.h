@@ -1,11 +1,23 @@
 /**
  * @file oa2_hash.h
- * @brief Hashes for correlating secrets in logs without logging them.
+ * @brief SHA-256, and hashes for correlating secrets in logs without
+ *        logging them.
  */
 #ifndef OA2_HASH_H
 #define OA2_HASH_H
 
 #include <apr_pools.h>
+
+/** Bytes of a SHA-256 digest. */
+#define OA2_SHA256_LEN 32
+
+/**
+ * SHA-256 of @a len bytes at @a data into @a md; nonzero on success.
+ * Uses one SHA-256 implementation fetched once per process: OpenSSL 3 would
+ * otherwise look it up again on every digest.
+ */
+int oa2_hash_sha256(unsigned char md[OA2_SHA256_LEN], const void *data,
+                    apr_size_t len);
 
 /** The first 8 hex digits of SHA-256(@a secret): safe to log. */
 const char *oa2_hash_tag(const char *secret, apr_pool_t *p);

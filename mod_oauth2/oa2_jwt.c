@@ -18,42 +18,55 @@
 
 #include "oa2_b64.h"
 #include "oa2_cleanup.h"
+#include "oa2_hash.h"
 #include "oa2_jwt.h"
 
 #define P256_COORD_LEN 32
 #define HEADER_MAX_LEN 1024
 
-/* ES256 carries r||s (RFC 7518 §3.4); EVP wants a DER ECDSA-Sig-Value. */
-static unsigned char *es256_raw_to_der(const unsigned char *raw,
-                                       apr_size_t rawlen, size_t *derlen,
-                                       apr_pool_t *p)
+/* Longest DER ECDSA-Sig-Value of P-256: SEQUENCE of two INTEGERs of at
+ * most 33 bytes each (a leading zero keeps a high bit from reading as a
+ * sign). */
+#define ES256_DER_MAX (2 + 2 * (2 + P256_COORD_LEN + 1))
+
+/* Append one unsigned big-endian number as a DER INTEGER. */
+static size_t der_integer(unsigned char *out, const unsigned char *n,
+                          size_t len)
 {
-    ECDSA_SIG *sig;
-    BIGNUM *r, *s;
-    unsigned char *der = NULL, *out;
-    int len;
+    size_t i = 0;
+
+    while (len > 1 && !*n) {
+        n++;
+        len--;
+    }
+    out[i++] = 0x02;
+    out[i++] = (unsigned char)(len + (*n & 0x80 ? 1 : 0));
+    if (*n & 0x80) {
+        out[i++] = 0x00;
+    }
+    memcpy(out + i, n, len);
+    return i + len;
+}
+
+/*
+ * ES256 carries r||s (RFC 7518 §3.4); EVP wants a DER ECDSA-Sig-Value.
+ * Encoded by hand into @a der (ES256_DER_MAX bytes): the BIGNUM round trip
+ * costs allocations on every request. Returns the length, 0 when @a raw is
+ * not 64 bytes.
+ */
+static size_t es256_raw_to_der(unsigned char *der, const unsigned char *raw,
+                               apr_size_t rawlen)
+{
+    size_t len;
 
     if (rawlen != 2 * P256_COORD_LEN) {
-        return NULL;
+        return 0;
     }
-    sig = ECDSA_SIG_new();
-    r = BN_bin2bn(raw, P256_COORD_LEN, NULL);
-    s = BN_bin2bn(raw + P256_COORD_LEN, P256_COORD_LEN, NULL);
-    if (!sig || !r || !s || !ECDSA_SIG_set0(sig, r, s)) {
-        BN_free(r);
-        BN_free(s);
-        ECDSA_SIG_free(sig);
-        return NULL;
-    }
-    len = i2d_ECDSA_SIG(sig, &der);
-    ECDSA_SIG_free(sig);
-    if (len <= 0) {
-        return NULL;
-    }
-    out = apr_pmemdup(p, der, (apr_size_t)len);
-    OPENSSL_free(der);
-    *derlen = (size_t)len;
-    return out;
+    len = der_integer(der + 2, raw, P256_COORD_LEN);
+    len += der_integer(der + 2 + len, raw + P256_COORD_LEN, P256_COORD_LEN);
+    der[0] = 0x30;
+    der[1] = (unsigned char)len;
+    return len + 2;
 }
 
 /* The reverse: DER from EVP_DigestSign to the fixed-width r||s. */
@@ -79,27 +92,32 @@ static unsigned char *es256_der_to_raw(const unsigned char *der, size_t derlen,
 
 static int signature_ok(const oa2_key_t *key, const char *input,
                         apr_size_t inlen, const unsigned char *sig,
-                        apr_size_t siglen, apr_pool_t *p)
+                        apr_size_t siglen)
 {
-    EVP_MD_CTX *ctx;
+    unsigned char digest[OA2_SHA256_LEN], der[ES256_DER_MAX];
     const unsigned char *check = sig;
     size_t checklen = siglen;
+    EVP_PKEY_CTX *ctx;
     int ok;
 
     if (key->alg == OA2_ALG_ES256) {
-        check = es256_raw_to_der(sig, siglen, &checklen, p);
-        if (!check) {
+        checklen = es256_raw_to_der(der, sig, siglen);
+        check = der;
+        if (!checklen) {
             return 0;
         }
     }
-    ctx = EVP_MD_CTX_new();
+    if (!oa2_hash_sha256(digest, input, inlen)) {
+        return 0;
+    }
+    /* The key's ready verifier is shared by every thread: use a copy. */
+    ctx = EVP_PKEY_CTX_dup(key->verifier);
     ok = ctx
-        && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) == 1
-        && EVP_DigestVerify(ctx, check, checklen, (const unsigned char *)input,
-                            inlen)
-            == 1;
-    EVP_MD_CTX_free(ctx);
-    ERR_clear_error();
+        && EVP_PKEY_verify(ctx, check, checklen, digest, sizeof(digest)) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    if (!ok) {
+        ERR_clear_error();
+    }
     return ok;
 }
 
@@ -209,8 +227,8 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
                            "the token's algorithm does not "
                            "match its key");
         }
-        if (!signature_ok(key, token, (apr_size_t)(dot2 - token), sig, siglen,
-                          p)) {
+        if (!signature_ok(key, token, (apr_size_t)(dot2 - token), sig,
+                          siglen)) {
             key = NULL;
         }
     }
@@ -220,7 +238,7 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
             const oa2_key_t *k = APR_ARRAY_IDX(keys->keys, i, oa2_key_t *);
             if (k->alg == alg
                 && signature_ok(k, token, (apr_size_t)(dot2 - token), sig,
-                                siglen, p)) {
+                                siglen)) {
                 key = k;
                 break;
             }

@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "oa2_b64.h"
 #include "oa2_cleanup.h"
@@ -210,6 +211,41 @@ static oa2_alg_t alg_of_pkey(EVP_PKEY *pkey, const char **why)
 }
 
 /* Refuse to prompt: httpd has no terminal to ask on. */
+/*
+ * A verification context for @a pkey under @a alg, set up once: creating
+ * one costs OpenSSL 3 provider and algorithm lookups (about a tenth of an
+ * RS256 check), duplicating a ready one does not.
+ */
+static EVP_PKEY_CTX *verifier_make(EVP_PKEY *pkey, oa2_alg_t alg, apr_pool_t *p)
+{
+    EVP_PKEY_CTX *ctx =
+        oa2_cleanup_pkey_ctx(EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL), p);
+    int ok = ctx && EVP_PKEY_verify_init(ctx) == 1
+        && EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1
+        && (alg != OA2_ALG_RS256
+            || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1);
+
+    ERR_clear_error();
+    return ok ? ctx : NULL;
+}
+
+/* A key ready for use: its public JWK, kid and verifier; NULL on failure. */
+static oa2_key_t *key_make(EVP_PKEY *pkey, oa2_alg_t alg, const char *kid,
+                           apr_pool_t *p)
+{
+    oa2_key_t *k = apr_pcalloc(p, sizeof(*k));
+
+    k->pkey = pkey;
+    k->alg = alg;
+    k->jwk = public_jwk(pkey, alg, kid, p);
+    k->verifier = verifier_make(pkey, alg, p);
+    if (!k->jwk || !k->verifier) {
+        return NULL;
+    }
+    k->kid = json_string_value(json_object_get(k->jwk, "kid"));
+    return k;
+}
+
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
     (void)buf;
@@ -226,6 +262,7 @@ apr_status_t oa2_keys_load_private_pem(oa2_key_t **key, const char *path,
     BIO *bio;
     EVP_PKEY *pkey;
     oa2_key_t *k;
+    oa2_alg_t alg;
     int asked_passphrase = 0;
     const char *why = NULL;
 
@@ -266,23 +303,20 @@ apr_status_t oa2_keys_load_private_pem(oa2_key_t **key, const char *path,
         return oa2_err_setf(err, 500, NULL, "OA2-00015", p,
                             "the key id given for %s is not valid UTF-8", path);
     }
-    k = apr_pcalloc(p, sizeof(*k));
-    k->pkey = pkey;
-    k->has_private = 1;
-    k->alg = alg_of_pkey(pkey, &why);
-    if (k->alg == OA2_ALG_UNSUPPORTED) {
+    alg = alg_of_pkey(pkey, &why);
+    if (alg == OA2_ALG_UNSUPPORTED) {
         return oa2_err_setf(err, 500, NULL, "OA2-00005", p,
                             "key file %s %s; use EC P-256 (ES256) or "
                             "RSA >= 2048 bits (RS256)",
                             path, why);
     }
-    k->jwk = public_jwk(pkey, k->alg, kid, p);
-    if (!k->jwk) {
+    k = key_make(pkey, alg, kid, p);
+    if (!k) {
         return oa2_err_setf(err, 500, NULL, "OA2-00006", p,
                             "cannot export the public part of key file %s",
                             path);
     }
-    k->kid = json_string_value(json_object_get(k->jwk, "kid"));
+    k->has_private = 1;
     *key = k;
     return APR_SUCCESS;
 }
@@ -424,15 +458,11 @@ apr_status_t oa2_keys_from_jwk(oa2_key_t **key, json_t *jwk, oa2_err_t *err,
     if (alg_of_pkey(pkey, &why) != want) {
         return APR_ENOTIMPL; /* e.g. RSA under 2048 bits */
     }
-    k = apr_pcalloc(p, sizeof(*k));
-    k->pkey = pkey;
-    k->alg = want;
-    k->jwk = public_jwk(pkey, want, kid, p);
-    if (!k->jwk) {
+    k = key_make(pkey, want, kid, p);
+    if (!k) {
         return oa2_err_set(err, 500, NULL, "OA2-00009",
                            "cannot export a JWK's public key");
     }
-    k->kid = json_string_value(json_object_get(k->jwk, "kid"));
     *key = k;
     return APR_SUCCESS;
 }

@@ -25,11 +25,13 @@ typedef enum oa2_alg_t {
 
 /** One key, with the single algorithm it may be used with. */
 typedef struct oa2_key_t {
-    EVP_PKEY *pkey;  /* the OpenSSL key, owned by the pool */
-    oa2_alg_t alg;   /* the only alg this key signs or verifies */
-    const char *kid; /* key id: given, or the RFC 7638 thumbprint */
-    json_t *jwk;     /* the public JWK, with kid, alg and use */
-    int has_private; /* nonzero when the key can sign */
+    EVP_PKEY *pkey;         /* the OpenSSL key, owned by the pool */
+    oa2_alg_t alg;          /* the only alg this key signs or verifies */
+    const char *kid;        /* key id: given, or the RFC 7638 thumbprint */
+    json_t *jwk;            /* the public JWK, with kid, alg and use */
+    int has_private;        /* nonzero when the key can sign */
+    EVP_PKEY_CTX *verifier; /* set up once to verify alg's signatures of a
+                             * SHA-256 digest; read-only: duplicate it */
 } oa2_key_t;
 
 /** An ordered set of keys; the first private one signs. */

@@ -2,9 +2,9 @@
 #include <string.h>
 
 #include <apr_strings.h>
-#include <openssl/evp.h>
 
 #include "oa2_cleanup.h"
+#include "oa2_hash.h"
 #include "oa2_token.h"
 
 /* 9999-12-31T23:59:59Z: later times are nonsense, and would overflow the
@@ -13,22 +13,26 @@
 
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
 
-/* A printable string claim, or NULL (control characters never reach
- * r->user, the environment or a log line). */
+/* Nonzero when @a s has no control character: such text never reaches
+ * r->user, the environment, a header or a log line. */
+static int printable(const char *s)
+{
+    const unsigned char *c;
+
+    for (c = (const unsigned char *)s; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A non-empty printable string claim, or NULL. */
 static const char *printable_claim(json_t *claims, const char *name)
 {
     const char *s = json_string_value(json_object_get(claims, name));
-    const unsigned char *c;
 
-    if (!s || !*s) {
-        return NULL;
-    }
-    for (c = (const unsigned char *)s; *c; c++) {
-        if (*c < 0x20 || *c == 0x7f) {
-            return NULL;
-        }
-    }
-    return s;
+    return s && *s && printable(s) ? s : NULL;
 }
 
 static int audience_matches(json_t *aud, const char *want)
@@ -102,6 +106,9 @@ static apr_status_t check_claims(oa2_token_t **tok, json_t *claims,
                        "client_id or jti");
     }
     t->scope = scope ? json_string_value(scope) : "";
+    if (!printable(t->scope)) {
+        return INVALID("OA2-00048", "the token's scope has control characters");
+    }
     t->exp = (apr_int64_t)json_number_value(exp);
     *tok = t;
     return APR_SUCCESS;
@@ -132,52 +139,108 @@ apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
     return APR_SUCCESS;
 }
 
-apr_status_t oa2_token_from_payload(oa2_token_t **tok, const char *payload,
-                                    apr_size_t len, const char *kid,
-                                    const oa2_token_policy_t *policy,
-                                    apr_int64_t now, oa2_err_t *err,
-                                    apr_pool_t *p)
-{
-    json_t *claims = oa2_cleanup_json(
-        json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL), p);
-    apr_status_t rv;
+/* Fields of a cache record before the payload, each NUL-terminated. */
+enum { REC_EXP, REC_KID, REC_SUB, REC_CLIENT_ID, REC_JTI, REC_SCOPE, REC_N };
 
-    if (!json_is_object(claims)) {
-        return INVALID("OA2-00049", "the cached token payload is damaged");
+const char *oa2_token_cache_record(apr_size_t *len, const oa2_token_t *tok,
+                                   apr_pool_t *p)
+{
+    const char *f[REC_N];
+    apr_size_t flen[REC_N], total = tok->payload_len;
+    char *rec, *at;
+    int i;
+
+    f[REC_EXP] = apr_psprintf(p, "%" APR_INT64_T_FMT, tok->exp);
+    f[REC_KID] = tok->kid;
+    f[REC_SUB] = tok->sub;
+    f[REC_CLIENT_ID] = tok->client_id;
+    f[REC_JTI] = tok->jti;
+    f[REC_SCOPE] = tok->scope;
+    for (i = 0; i < REC_N; i++) {
+        flen[i] = strlen(f[i]) + 1;
+        total += flen[i];
     }
-    rv = check_claims(tok, claims, policy, now, err, p);
-    if (rv == APR_SUCCESS) {
-        (*tok)->payload = payload;
-        (*tok)->payload_len = len;
-        (*tok)->kid = kid;
+    at = rec = apr_palloc(p, total + 1);
+    for (i = 0; i < REC_N; i++) {
+        memcpy(at, f[i], flen[i]);
+        at += flen[i];
     }
-    return rv;
+    memcpy(at, tok->payload, tok->payload_len);
+    rec[total] = '\0';
+    *len = total;
+    return rec;
+}
+
+apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
+                                         apr_size_t len, apr_int64_t now,
+                                         oa2_err_t *err, apr_pool_t *p)
+{
+    const char *f[REC_N], *at = rec, *end = rec + len, *nul = rec;
+    oa2_token_t *t = apr_pcalloc(p, sizeof(*t));
+    char *stop = NULL;
+    int i;
+
+    for (i = 0; nul && i < REC_N; i++) {
+        nul = memchr(at, '\0', (apr_size_t)(end - at));
+        f[i] = at;
+        at = nul ? nul + 1 : end;
+    }
+    if (nul) {
+        t->exp = apr_strtoi64(f[REC_EXP], &stop, 10);
+    }
+    if (!nul || *stop || stop == f[REC_EXP] || !*f[REC_SUB]
+        || !*f[REC_CLIENT_ID] || !*f[REC_JTI]
+        || memchr(at, '\0', (apr_size_t)(end - at))) {
+        return INVALID("OA2-00049", "the cached token is damaged");
+    }
+    /* The only claim check time can change: the record's key covers the
+     * issuer, audience, keys and typ, and nbf and iat were fine when it
+     * was stored, so they are still. */
+    if (now >= t->exp + OA2_TOKEN_LEEWAY) {
+        return INVALID("OA2-00047", "the token has expired");
+    }
+    t->kid = f[REC_KID];
+    t->sub = f[REC_SUB];
+    t->client_id = f[REC_CLIENT_ID];
+    t->jti = f[REC_JTI];
+    t->scope = f[REC_SCOPE];
+    t->payload = at;
+    t->payload_len = (apr_size_t)(end - at);
+    *tok = t;
+    return APR_SUCCESS;
 }
 
 const unsigned char *oa2_token_cache_key(const char *token,
                                          const oa2_token_policy_t *policy,
                                          apr_pool_t *p)
 {
-    unsigned char *key = apr_palloc(p, EVP_MAX_MD_SIZE);
-    const char *parts[5];
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned int len = 0;
-    apr_size_t i;
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    unsigned char *key = apr_palloc(p, OA2_TOKEN_CACHE_KEY_LEN);
+    /* NUL-separated: no field can run into the next. */
+    const char *parts[] = {token, policy->issuer, policy->audience,
+                           policy->keys ? policy->keys->id : NULL, "at+jwt"};
+    apr_size_t len[sizeof(parts) / sizeof(*parts)], total = 0, i;
+    char *buf, *at;
 
-    parts[0] = token;
-    parts[1] = policy->issuer;
-    parts[2] = policy->audience;
-    parts[3] = policy->keys ? policy->keys->id : NULL;
-    parts[4] = "at+jwt";
-    for (i = 0; ok && i < sizeof(parts) / sizeof(*parts); i++) {
-        /* NUL-separated: no field can run into the next. */
-        const char *s = parts[i] ? parts[i] : "";
-        ok = EVP_DigestUpdate(ctx, s, strlen(s) + 1);
+    for (i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
+        len[i] = (parts[i] ? strlen(parts[i]) : 0) + 1;
+        total += len[i];
     }
-    ok = ok && EVP_DigestFinal_ex(ctx, key, &len);
-    EVP_MD_CTX_free(ctx);
-    return ok && len == OA2_TOKEN_CACHE_KEY_LEN ? key : NULL;
+    at = buf = apr_palloc(p, total);
+    for (i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
+        memcpy(at, parts[i] ? parts[i] : "", len[i]);
+        at += len[i];
+    }
+    return oa2_hash_sha256(key, buf, total) ? key : NULL;
+}
+
+json_t *oa2_token_claims(oa2_token_t *tok, apr_pool_t *p)
+{
+    if (!tok->claims) {
+        json_t *claims = oa2_cleanup_json(
+            json_loadb(tok->payload, tok->payload_len, 0, NULL), p);
+        tok->claims = json_is_object(claims) ? claims : NULL;
+    }
+    return tok->claims;
 }
 
 static int value_equals(json_t *v, const char *value)
@@ -200,10 +263,10 @@ static int value_equals(json_t *v, const char *value)
     }
 }
 
-int oa2_token_claim_equals(const oa2_token_t *tok, const char *name,
-                           const char *value)
+int oa2_token_claim_equals(oa2_token_t *tok, const char *name,
+                           const char *value, apr_pool_t *p)
 {
-    json_t *claim = json_object_get(tok->claims, name);
+    json_t *claim = json_object_get(oa2_token_claims(tok, p), name);
     json_t *v;
     size_t i;
 
@@ -219,7 +282,19 @@ int oa2_token_claim_equals(const oa2_token_t *tok, const char *name,
     return claim ? value_equals(claim, value) : 0;
 }
 
-const char *oa2_token_claims_json(const oa2_token_t *tok, apr_pool_t *p)
+const char *oa2_token_claims_json(oa2_token_t *tok, apr_pool_t *p)
 {
-    return oa2_cleanup_malloced(json_dumps(tok->claims, JSON_COMPACT), p);
+    json_t *claims;
+
+    /* The payload as signed, unless it spreads over lines: JSON has no
+     * control character outside whitespace, and a newline must not reach
+     * a header built from OAUTH2_CLAIMS. */
+    if (memchr(tok->payload, '\n', tok->payload_len) == NULL
+        && memchr(tok->payload, '\r', tok->payload_len) == NULL
+        && memchr(tok->payload, '\t', tok->payload_len) == NULL) {
+        return apr_pstrmemdup(p, tok->payload, tok->payload_len);
+    }
+    claims = oa2_token_claims(tok, p);
+    return claims ? oa2_cleanup_malloced(json_dumps(claims, JSON_COMPACT), p)
+                  : "{}";
 }

@@ -25,7 +25,7 @@ typedef struct oa2_token_policy_t {
 /** A validated access token. */
 typedef struct oa2_token_t {
     oa2_jwt_t *jwt;         /* the verified JWT; NULL from the cache */
-    json_t *claims;         /* the payload object */
+    json_t *claims;         /* the payload object; NULL until parsed */
     const char *payload;    /* the payload JSON text as signed */
     apr_size_t payload_len; /* its length */
     const char *kid;        /* id of the key that verified it */
@@ -47,17 +47,6 @@ apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
                                 const oa2_token_policy_t *policy,
                                 apr_int64_t now, oa2_err_t *err, apr_pool_t *p);
 
-/**
- * Rebuild a token from a payload that oa2_token_validate() accepted under
- * the same policy (a cache hit): parses it and checks the claims again,
- * so expiry still applies; the signature is not checked again.
- */
-apr_status_t oa2_token_from_payload(oa2_token_t **tok, const char *payload,
-                                    apr_size_t len, const char *kid,
-                                    const oa2_token_policy_t *policy,
-                                    apr_int64_t now, oa2_err_t *err,
-                                    apr_pool_t *p);
-
 /** Bytes of a validated-token cache key. */
 #define OA2_TOKEN_CACHE_KEY_LEN 32
 
@@ -72,13 +61,39 @@ const unsigned char *oa2_token_cache_key(const char *token,
                                          apr_pool_t *p);
 
 /**
+ * A validated token as a validated-token cache record: its expiry, kid,
+ * sub, client_id, jti and scope, each NUL-terminated, then the payload.
+ * @param len receives the record's length (a NUL follows it)
+ */
+const char *oa2_token_cache_record(apr_size_t *len, const oa2_token_t *tok,
+                                   apr_pool_t *p);
+
+/**
+ * The token of a cache record (oa2_token_cache_record()) found under the
+ * key of the same policy: only expiry is checked again, since the key
+ * covers everything else the verdict depends on. The token points into
+ * @a rec, which must stay alive and be followed by a NUL byte. Its claims
+ * are parsed only when asked for (oa2_token_claims()).
+ * @return APR_SUCCESS, or 401 invalid_token (expired, or a damaged record)
+ */
+apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
+                                         apr_size_t len, apr_int64_t now,
+                                         oa2_err_t *err, apr_pool_t *p);
+
+/** The claims object, parsed from the payload on first use; or NULL. */
+json_t *oa2_token_claims(oa2_token_t *tok, apr_pool_t *p);
+
+/**
  * Nonzero when claim @a name equals @a value: a string claim by equality,
  * a number or boolean by its JSON spelling, an array when any element does.
  */
-int oa2_token_claim_equals(const oa2_token_t *tok, const char *name,
-                           const char *value);
+int oa2_token_claim_equals(oa2_token_t *tok, const char *name,
+                           const char *value, apr_pool_t *p);
 
-/** The claims as compact JSON (for OAUTH2_CLAIMS). */
-const char *oa2_token_claims_json(const oa2_token_t *tok, apr_pool_t *p);
+/**
+ * The claims as JSON on one line, for OAUTH2_CLAIMS: the payload as it
+ * was signed, or compacted when it has line breaks or tabs.
+ */
+const char *oa2_token_claims_json(oa2_token_t *tok, apr_pool_t *p);
 
 #endif /* OA2_TOKEN_H */

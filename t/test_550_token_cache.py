@@ -2,6 +2,7 @@
 skips the signature but never the policy: expiry, issuer, audience and keys
 still decide, per location."""
 
+import json
 import time
 
 import pytest
@@ -24,6 +25,14 @@ OAuth2Issuer {iss}
 OAuth2SigningKey {key}
 Alias /a {htdocs}/api
 Alias /b {htdocs}/api
+ScriptAlias /cgi/ {cgi}/
+<Location /cgi/>
+    AuthType OAuth2
+    <RequireAll>
+        Require oauth2-scope write
+        Require oauth2-claim tenant acme
+    </RequireAll>
+</Location>
 <Location /a>
     AuthType OAuth2
     Require valid-user
@@ -34,7 +43,7 @@ Alias /b {htdocs}/api
     Require valid-user
 </Location>
 """.format(iss=h.issuer, key=keys["ec1"].path, htdocs=h.htdocs,
-           other=OTHER_AUD))
+           other=OTHER_AUD, cgi=h.cgi_bin))
         return h
 
     def token(self, h, keys, **over):
@@ -47,6 +56,35 @@ Alias /b {htdocs}/api
         assert "OA2-00105" not in h.new_log()
         for _ in range(3):
             assert_ok(h.get("/a/data.txt", token=t))
+        assert "OA2-00105" in h.new_log()
+
+    @pytest.mark.log_allow(r"AH01631")
+    def test_hit_gives_the_same_identity_and_authorization(self, h, keys):
+        # A hit rebuilds the token from the cached record: the identity
+        # handed to the CGI, and Require oauth2-scope/-claim (which parse
+        # the claims only when asked), must not differ from a full check.
+        c = claims(h.issuer, h.issuer, sub="carol", client_id="app-7",
+                   scope="read write", tenant="acme", groups=["g1"])
+        t = mint(keys["ec1"], c)
+        h.new_log()
+        first = h.get("/cgi/env.py", token=t)
+        assert_ok(first)
+        assert "OA2-00105" not in h.new_log()
+        again = h.get("/cgi/env.py", token=t)
+        assert_ok(again)
+        assert "OA2-00105" in h.new_log()
+        assert again.json() == first.json()
+        env = again.json()
+        assert env["REMOTE_USER"] == "carol"
+        assert env["OAUTH2_SCOPE"] == "read write"
+        assert json.loads(env["OAUTH2_CLAIMS"]) == c
+        # the same token is still refused where its claims do not fit
+        other = mint(keys["ec1"], claims(h.issuer, h.issuer, scope="read write",
+                                         tenant="evil"))
+        assert h.get("/cgi/env.py", token=other).status_code == 403
+        h.new_log()
+        r = h.get("/cgi/env.py", token=other)
+        assert r.status_code == 403
         assert "OA2-00105" in h.new_log()
 
     def test_acceptance_does_not_leak_to_a_stricter_location(self, h, keys):

@@ -757,6 +757,40 @@ static void test_refuses_signature_not_base64url(apr_pool_t *p)
     TOKEN_REFUSED(apr_pstrcat(p, token, "==", NULL), set, NULL, "OA2-00028");
 }
 
+/*
+ * The raw r||s of ES256 is turned into DER by hand: a leading zero byte
+ * (dropped) and a high bit (a zero byte added) in r or in s must survive
+ * it. Signatures are made until each case has turned up (about 1 in 256
+ * for a zero byte).
+ */
+static void test_es256_signature_integer_edges(apr_pool_t *p)
+{
+    oa2_key_t *ec = fixture_key("ec256.pem", NULL, p);
+    oa2_keyset_t *set = set_of(ec, NULL, p);
+    int seen = 0, i;
+
+    UNIT_ASSERT(ec);
+    for (i = 0; i < 20000 && seen != 0xf; i++) {
+        const char *input = signing_input("{\"alg\":\"ES256\"}",
+                                          apr_psprintf(p, "{\"n\":%d}", i), p);
+        const char *sig = signature_of(ec, input, 0, p);
+        unsigned char *raw;
+        apr_size_t len;
+        int edges;
+
+        UNIT_ASSERT(sig);
+        UNIT_EQ_INT(oa2_b64_decode(&raw, &len, sig, strlen(sig), p),
+                    APR_SUCCESS);
+        edges = (raw[0] == 0) | (raw[32] == 0) << 1 | (raw[0] >= 0x80) << 2
+            | (raw[32] >= 0x80) << 3;
+        if (edges & ~seen) {
+            seen |= edges;
+            TOKEN_OK(apr_pstrcat(p, input, ".", sig, NULL), set, NULL);
+        }
+    }
+    UNIT_EQ_INT(seen, 0xf);
+}
+
 void unit_suite_jwt(void)
 {
     unit_suite("jwt");
@@ -784,6 +818,7 @@ void unit_suite_jwt(void)
     UNIT_RUN(test_refuses_bad_payload);
     UNIT_RUN(test_refuses_crit);
     UNIT_RUN(test_typ);
+    UNIT_RUN(test_es256_signature_integer_edges);
     UNIT_RUN(test_refuses_es256_signature_length);
     UNIT_RUN(test_refuses_signature_not_base64url);
 }

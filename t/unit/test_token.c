@@ -344,8 +344,11 @@ static void test_refuses_control_characters(apr_pool_t *p)
     SET_CLAIM("client_id", json_string("app-1"));
     SET_CLAIM("jti", json_string("j\n1"));
     REFUSED(NOW, "OA2-00058");
-    /* UTF-8 beyond ASCII is printable */
     SET_CLAIM("jti", json_string("j-1"));
+    SET_CLAIM("scope", json_string("read\nwrite"));
+    REFUSED(NOW, "OA2-00048");
+    SET_CLAIM("scope", json_string("read write"));
+    /* UTF-8 beyond ASCII is printable */
     SET_CLAIM("sub", json_string("J\xc3\xbcrgen"));
     ACCEPTED(NOW);
 }
@@ -386,35 +389,35 @@ static void test_claim_equals(apr_pool_t *p)
     SET_CLAIM("obj", json_pack("{s:s}", "dept", "sales"));
     UNIT_EQ_INT(VALIDATE(tok, NOW, err), APR_SUCCESS);
 
-    UNIT_ASSERT(oa2_token_claim_equals(tok, "dept", "sales"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "dept", "Sales"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "dept", "sale"));
-    UNIT_ASSERT(oa2_token_claim_equals(tok, "sub", "alice"));
+    UNIT_ASSERT(oa2_token_claim_equals(tok, "dept", "sales", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "dept", "Sales", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "dept", "sale", p));
+    UNIT_ASSERT(oa2_token_claim_equals(tok, "sub", "alice", p));
 
-    UNIT_ASSERT(oa2_token_claim_equals(tok, "level", "42"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "level", "042"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "level", "42.0"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "level", "4"));
-    UNIT_ASSERT(oa2_token_claim_equals(tok, "neg", "-7"));
+    UNIT_ASSERT(oa2_token_claim_equals(tok, "level", "42", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "level", "042", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "level", "42.0", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "level", "4", p));
+    UNIT_ASSERT(oa2_token_claim_equals(tok, "neg", "-7", p));
 
-    UNIT_ASSERT(oa2_token_claim_equals(tok, "admin", "true"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "admin", "false"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "admin", "1"));
-    UNIT_ASSERT(oa2_token_claim_equals(tok, "guest", "false"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "guest", "true"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "guest", ""));
+    UNIT_ASSERT(oa2_token_claim_equals(tok, "admin", "true", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "admin", "false", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "admin", "1", p));
+    UNIT_ASSERT(oa2_token_claim_equals(tok, "guest", "false", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "guest", "true", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "guest", "", p));
 
-    UNIT_ASSERT(oa2_token_claim_equals(tok, "groups", "staff"));
-    UNIT_ASSERT(oa2_token_claim_equals(tok, "groups", "3"));
-    UNIT_ASSERT(oa2_token_claim_equals(tok, "groups", "true"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "groups", "admins"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "groups", "staff 3"));
+    UNIT_ASSERT(oa2_token_claim_equals(tok, "groups", "staff", p));
+    UNIT_ASSERT(oa2_token_claim_equals(tok, "groups", "3", p));
+    UNIT_ASSERT(oa2_token_claim_equals(tok, "groups", "true", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "groups", "admins", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "groups", "staff 3", p));
 
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "missing", "x"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "nothing", "null"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "nothing", ""));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "obj", "sales"));
-    UNIT_ASSERT(!oa2_token_claim_equals(tok, "ratio", "0.5"));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "missing", "x", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "nothing", "null", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "nothing", "", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "obj", "sales", p));
+    UNIT_ASSERT(!oa2_token_claim_equals(tok, "ratio", "0.5", p));
 }
 
 static void test_claims_json(apr_pool_t *p)
@@ -431,6 +434,96 @@ static void test_claims_json(apr_pool_t *p)
     UNIT_ASSERT(back);
     UNIT_ASSERT(json_equal(back, env.claims));
     UNIT_ASSERT(!strchr(oa2_token_claims_json(tok, p), '\n'));
+}
+
+/* A record of a validated token gives back the same token; only expiry
+ * is checked again. */
+static void test_cache_record_round_trip(apr_pool_t *p)
+{
+    env_t env;
+    oa2_token_t *tok = NULL, *back = NULL;
+    oa2_err_t err = {0};
+    const char *rec;
+    apr_size_t len;
+
+    UNIT_ASSERT(setup(&env, p));
+    SET_CLAIM("dept", json_string("sales"));
+    UNIT_EQ_INT(VALIDATE(tok, NOW, err), APR_SUCCESS);
+    rec = oa2_token_cache_record(&len, tok, p);
+    UNIT_ASSERT(rec && rec[len] == '\0');
+    UNIT_EQ_INT(oa2_token_from_cache_record(&back, rec, len, NOW, &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(back->sub, "alice");
+    UNIT_EQ_STR(back->client_id, "app-1");
+    UNIT_EQ_STR(back->jti, "j-1");
+    UNIT_EQ_STR(back->scope, "read write");
+    UNIT_EQ_STR(back->kid, tok->kid);
+    UNIT_EQ_INT(back->exp, NOW + 300);
+    UNIT_ASSERT(back->jwt == NULL && back->claims == NULL);
+    UNIT_ASSERT(oa2_token_claim_equals(back, "dept", "sales", p));
+    UNIT_ASSERT(json_equal(oa2_token_claims(back, p), tok->claims));
+    UNIT_EQ_STR(oa2_token_claims_json(back, p), oa2_token_claims_json(tok, p));
+    /* expiry, with the same leeway as a full check */
+    UNIT_EQ_INT(oa2_token_from_cache_record(
+                    &back, rec, len, NOW + 300 + OA2_TOKEN_LEEWAY - 1, &err, p),
+                APR_SUCCESS);
+    UNIT_REFUSED(oa2_token_from_cache_record(
+                     &back, rec, len, NOW + 300 + OA2_TOKEN_LEEWAY, &err, p),
+                 err, 401, "invalid_token", "OA2-00047");
+}
+
+static void test_cache_record_damaged(apr_pool_t *p)
+{
+#define REC(text)                                                              \
+    {                                                                          \
+        text, sizeof(text) - 1                                                 \
+    }
+    static const struct {
+        const char *rec;
+        apr_size_t len;
+    } bad[] = {
+        REC(""),
+        REC("2000000000\0kid\0alice\0app\0j\0read"),
+        REC("x\0kid\0alice\0app\0j\0read\0{}"),
+        REC("\0kid\0alice\0app\0j\0read\0{}"),
+        REC("2000000000\0kid\0\0app\0j\0read\0{}"),
+        REC("2000000000\0kid\0alice\0\0j\0read\0{}"),
+        REC("2000000000\0kid\0alice\0app\0\0read\0{}"),
+        REC("2000000000\0kid\0alice\0app\0j\0read\0{}\0"),
+    };
+    static const char good[] = "2000000000\0kid\0alice\0app\0j\0read\0{}";
+    oa2_token_t *tok = NULL;
+    oa2_err_t err = {0};
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        const char *rec = apr_pstrmemdup(p, bad[i].rec, bad[i].len);
+        UNIT_REFUSED(
+            oa2_token_from_cache_record(&tok, rec, bad[i].len, NOW, &err, p),
+            err, 401, "invalid_token", "OA2-00049");
+    }
+    /* the same, whole, is fine */
+    UNIT_EQ_INT(oa2_token_from_cache_record(
+                    &tok, apr_pstrmemdup(p, good, sizeof(good) - 1),
+                    sizeof(good) - 1, NOW, &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(tok->jti, "j");
+#undef REC
+}
+
+/* OAUTH2_CLAIMS stays on one line whatever the issuer's layout. */
+static void test_claims_json_one_line(apr_pool_t *p)
+{
+    oa2_token_t tok = {0};
+    const char *json;
+
+    tok.payload = "{\"sub\":\"alice\", \"n\": 1}";
+    tok.payload_len = strlen(tok.payload);
+    UNIT_EQ_STR(oa2_token_claims_json(&tok, p), tok.payload);
+    tok.payload = "{\n  \"sub\": \"alice\",\r\n\t\"n\": 1\n}\n";
+    tok.payload_len = strlen(tok.payload);
+    json = oa2_token_claims_json(&tok, p);
+    UNIT_EQ_STR(json, "{\"sub\":\"alice\",\"n\":1}");
 }
 
 void unit_suite_token(void)
@@ -454,4 +547,7 @@ void unit_suite_token(void)
     UNIT_RUN(test_scope);
     UNIT_RUN(test_claim_equals);
     UNIT_RUN(test_claims_json);
+    UNIT_RUN(test_cache_record_round_trip);
+    UNIT_RUN(test_cache_record_damaged);
+    UNIT_RUN(test_claims_json_one_line);
 }
