@@ -10,12 +10,19 @@
 #include <apr_hash.h>
 #include <apr_pools.h>
 
-/** One open connection; used by one thread at a time. */
+/**
+ * One open connection; used by one thread at a time. Build it zeroed: the
+ * last two fields belong to the store, which fills them on first use
+ * (oa2_store_setup()), so that later statements test flags instead of
+ * looking up the driver's name and the set-up mark in @a prepared.
+ */
 typedef struct oa2_db_t {
     const apr_dbd_driver_t *driver; /* sqlite3, pgsql, mysql, ... */
     apr_dbd_t *handle;              /* the open connection */
     apr_hash_t *prepared;           /* label -> statement, per connection */
     apr_pool_t *conn_pool;          /* lives as long as the connection */
+    int ready;                      /* store: the schema is known to exist */
+    int serialize_writes;           /* store: SQLite, writers take a mutex */
 } oa2_db_t;
 
 #endif /* OA2_DB_H */

@@ -87,7 +87,9 @@ apr_status_t oa2_store_init_process(apr_pool_t *p);
 
 /**
  * Create missing tables and prepare the connection (SQLite: WAL and a busy
- * timeout). Called once per new connection; cheap when all exists.
+ * timeout), once per connection. Every store call runs it first: for a
+ * connection set up before it is a hash lookup, and a flag test after
+ * that for the same @a db.
  */
 apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p);
 

@@ -20,7 +20,10 @@
 /* Tries of the schema set-up when other processes race for it. */
 #define SETUP_ATTEMPTS 8
 
-/* Marks a connection whose schema and setup are done. */
+/* Marks a connection whose schema and setup are done. It lives in the
+ * connection's statement hash, which mod_dbd keeps with the connection
+ * from request to request; db->ready caches it for one oa2_db_t (which
+ * the httpd glue builds per request). */
 #define SETUP_DONE_KEY "oa2:setup"
 
 /* Serializes this process's SQLite writers (see oa2_store_init_process). */
@@ -31,21 +34,17 @@ apr_status_t oa2_store_init_process(apr_pool_t *p)
     return apr_thread_mutex_create(&sqlite_writer, APR_THREAD_MUTEX_NESTED, p);
 }
 
-static int needs_writer_lock(const oa2_db_t *db)
-{
-    return sqlite_writer && !strcmp(apr_dbd_name(db->driver), "sqlite3");
-}
-
+/* Both need db->serialize_writes: only after oa2_store_setup(). */
 static void writer_lock(const oa2_db_t *db)
 {
-    if (needs_writer_lock(db)) {
+    if (db->serialize_writes) {
         apr_thread_mutex_lock(sqlite_writer);
     }
 }
 
 static void writer_unlock(const oa2_db_t *db)
 {
-    if (needs_writer_lock(db)) {
+    if (db->serialize_writes) {
         apr_thread_mutex_unlock(sqlite_writer);
     }
 }
@@ -68,7 +67,13 @@ apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
     apr_status_t rv = APR_EGENERAL;
     int attempt;
 
+    if (db->ready) {
+        return APR_SUCCESS;
+    }
+    db->serialize_writes =
+        sqlite_writer && !strcmp(apr_dbd_name(db->driver), "sqlite3");
     if (apr_hash_get(db->prepared, SETUP_DONE_KEY, APR_HASH_KEY_STRING)) {
+        db->ready = 1;
         return APR_SUCCESS;
     }
     writer_lock(db);
@@ -110,6 +115,7 @@ static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
         }
     }
     apr_hash_set(db->prepared, SETUP_DONE_KEY, APR_HASH_KEY_STRING, "1");
+    db->ready = 1;
     return APR_SUCCESS;
 }
 
@@ -120,12 +126,15 @@ static apr_status_t statement(apr_dbd_prepared_t **stmt, oa2_db_t *db,
     apr_status_t rv;
     int rc;
 
+    /* A flag test once this oa2_db_t is set up; and run() needs
+     * db->serialize_writes. */
+    rv = oa2_store_setup(db, err, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
     *stmt = apr_hash_get(db->prepared, sql->label, APR_HASH_KEY_STRING);
     if (*stmt) {
         return APR_SUCCESS;
-    }
-    if ((rv = oa2_store_setup(db, err, p)) != APR_SUCCESS) {
-        return rv;
     }
     rc = apr_dbd_prepare(db->driver, db->conn_pool, db->handle, sql->text,
                          sql->label, stmt);
