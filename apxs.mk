@@ -173,11 +173,16 @@ fuzz/out/obj/%.o: $(SRC)/%.c $(HEADERS) apxs.mk
 	$(FUZZ_CC) -std=gnu99 -g -O1 $(FUZZ_SANITIZE) $(WARN) -Werror -I$(SRC) \
 	    $(APR_INC) -c -o $@ $<
 
+# The unit tests' fixtures (t/unit/store_fixture.c) are linked in too, so
+# a target builds its AS or store as the unit tests do.
 # apr_palloc is exported so libapr's own calls reach fuzz/support.c's.
-fuzz/out/fuzz_%: fuzz/fuzz_%.c fuzz/support.c fuzz/support.h $(FUZZ_OBJ)
+FUZZ_FIXTURE := t/unit/store_fixture.c
+fuzz/out/fuzz_%: fuzz/fuzz_%.c fuzz/support.c fuzz/support.h $(FUZZ_OBJ) \
+                  $(FUZZ_FIXTURE) $(FUZZ_FIXTURE:.c=.h)
 	$(FUZZ_CC) -std=gnu99 -g -O1 $(FUZZ_SANITIZE) $(WARN) -Werror -I$(SRC) \
-	    -Ifuzz $(APR_INC) -DOA2_FUZZ_DATA=\"$(CURDIR)/t/unit/data\" -o $@ \
-	    $< fuzz/support.c $(FUZZ_OBJ) $(APR_LIBS) $(LIBS) \
+	    -Ifuzz -It/unit $(APR_INC) \
+	    -DOA2_FUZZ_DATA=\"$(CURDIR)/t/unit/data\" -o $@ \
+	    $< fuzz/support.c $(FUZZ_FIXTURE) $(FUZZ_OBJ) $(APR_LIBS) $(LIBS) \
 	    -Wl,--export-dynamic-symbol=apr_palloc \
 	    -Wl,--export-dynamic-symbol=apr_pcalloc
 

@@ -1,8 +1,9 @@
 /*
  * Dynamic client registration requests: oa2_registration_parse() of the
- * input as the JSON body, against an AS built in memory (scopes read and
- * write, no database). A parsed client must make a response that is a JSON
- * object, and every redirect URI it carries must be registrable.
+ * input as the JSON body, against the unit tests' AS (fixture_as_keyed():
+ * scopes read and write, one resource; no database). A parsed client must
+ * make a response that is a JSON object, and every redirect URI it carries
+ * must be registrable.
  */
 #include <string.h>
 
@@ -12,37 +13,20 @@
 #include "oa2_cleanup.h"
 #include "oa2_redirect.h"
 #include "oa2_registration.h"
-#include "oa2_scope.h"
+#include "store_fixture.h"
 #include "support.h"
 
 static oa2_as_t *as;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    apr_pool_t *p;
-    apr_array_header_t *scopes, *resources;
-    oa2_scope_def_t *d;
-
     fuzz_init();
-    p = fuzz_global_pool();
-    as = apr_pcalloc(p, sizeof(*as));
-    scopes = apr_array_make(p, 2, sizeof(oa2_scope_def_t));
-    d = apr_array_push(scopes);
-    d->name = "read";
-    d->description = "Read your data";
-    d = apr_array_push(scopes);
-    d->name = "write";
-    d->description = "Change your data";
-    resources = apr_array_make(p, 1, sizeof(const char *));
-    APR_ARRAY_PUSH(resources, const char *) = "https://api.example.test/";
-    as->issuer = "https://as.example.test";
-    as->keys = oa2_keys_set_make(p);
-    as->scopes = scopes;
-    as->resources = resources;
-    as->default_audience = as->issuer;
-    as->access_ttl = 900;
-    as->refresh_ttl = 3600;
-    as->code_ttl = 60;
+    as = fixture_as_keyed("https://as.example.test",
+                          fuzz_data_path("ec256.pem"), fuzz_global_pool());
+    if (!as) {
+        fuzz_fail(__FILE__, __LINE__, "no AS fixture: cannot load %s",
+                  fuzz_data_path("ec256.pem"));
+    }
     return 0;
 }
 

@@ -1,4 +1,5 @@
-/* A real SQLite database in memory for store and grant tests. */
+/* A real SQLite database in memory for store and grant tests, and the AS
+ * they run against (also linked into the fuzz targets). */
 #include <stdlib.h>
 
 #include <apr_dbd.h>
@@ -42,6 +43,12 @@ oa2_store_t *fixture_store(const char *issuer, apr_pool_t *p)
 
 oa2_as_t *fixture_as(const char *issuer, apr_pool_t *p)
 {
+    return fixture_as_keyed(issuer, "data/ec256.pem", p);
+}
+
+oa2_as_t *fixture_as_keyed(const char *issuer, const char *key_file,
+                           apr_pool_t *p)
+{
     oa2_as_t *as = apr_pcalloc(p, sizeof(*as));
     apr_array_header_t *scopes = apr_array_make(p, 2, sizeof(oa2_scope_def_t));
     apr_array_header_t *resources = apr_array_make(p, 1, sizeof(const char *));
@@ -49,7 +56,7 @@ oa2_as_t *fixture_as(const char *issuer, apr_pool_t *p)
     oa2_keyset_t *keys = oa2_keys_set_make(p);
     oa2_key_t *key;
 
-    if (oa2_keys_load_private_pem(&key, "data/ec256.pem", NULL, NULL, p)
+    if (oa2_keys_load_private_pem(&key, key_file, NULL, NULL, p)
         != APR_SUCCESS) {
         return NULL;
     }

@@ -1,6 +1,7 @@
 /**
  * @file store_fixture.h
- * @brief A real SQLite database in memory for store and grant tests.
+ * @brief A real SQLite database in memory for store and grant tests, and
+ * the AS they run against; the fuzz targets link it too.
  */
 #ifndef STORE_FIXTURE_H
 #define STORE_FIXTURE_H
@@ -13,8 +14,15 @@
 /** A store on a fresh in-memory SQLite database, closed with @a p. */
 oa2_store_t *fixture_store(const char *issuer, apr_pool_t *p);
 
-/** An AS with the EC test key, scopes read and write, one resource. */
+/**
+ * An AS with the EC test key (data/ec256.pem, relative to t/unit where the
+ * unit tests run), scopes read and write, one resource.
+ */
 oa2_as_t *fixture_as(const char *issuer, apr_pool_t *p);
+
+/** fixture_as() signing with the key in PEM file @a key_file. */
+oa2_as_t *fixture_as_keyed(const char *issuer, const char *key_file,
+                           apr_pool_t *p);
 
 /** Register a client; @a secret NULL makes it public. */
 oa2_client_t *fixture_client(oa2_store_t *st, const char *id,
