@@ -28,9 +28,15 @@
     "<h1>Forbidden</h1>\n<p>The access token does not grant access to "        \
     "this resource.</p>\n</body></html>\n"
 
-/* The realm as plain text: mod_authn_core hands AuthName out already
- * quote-escaped for mod_auth_basic's use; undo that, because
- * oa2_bearer_challenge() escapes it (and a lone trailing backslash) itself. */
+/* The realm as plain text, which oa2_bearer_challenge() wants: it escapes
+ * the realm itself. mod_authn_core hands AuthName out through
+ * ap_escape_quotes() for mod_auth_basic, which writes it between quotes as
+ * is: '"' becomes '\"', an existing backslash pair is kept. Dropping the
+ * backslash of each pair gives the realm a client reads from Basic's
+ * challenge for the same AuthName; a lone trailing backslash, which leaves
+ * Basic's quoted-string open, stays a backslash and is escaped there.
+ * (AuthName is an expression: one may yield control characters, which
+ * quoted-strings cannot carry; they are dropped there too.) */
 static const char *realm_of(request_rec *r)
 {
     const char *name = ap_auth_name(r);

@@ -99,6 +99,7 @@ static const char *quoted(const char *s, apr_pool_t *p)
     return out;
 }
 
+/* @a realm and the other values are plain text: quoted() escapes them. */
 const char *oa2_bearer_challenge(const char *realm, const oa2_err_t *err,
                                  const char *scope,
                                  const char *resource_metadata, apr_pool_t *p)

@@ -23,8 +23,11 @@ apr_status_t oa2_bearer_from_header(const char **token, const char *header,
                                     oa2_err_t *err, apr_pool_t *p);
 
 /**
- * The WWW-Authenticate value of RFC 6750 §3.
- * @param realm the realm (quoted and escaped here)
+ * The WWW-Authenticate value of RFC 6750 §3. Every value is written as a
+ * quoted-string here, so each argument is plain text.
+ * @param realm the realm as plain text: it is quoted and escaped here, so
+ *        a value escaped already (such as what ap_auth_name() returns)
+ *        must be unescaped first, or its backslashes are doubled
  * @param err the failure, or NULL/without error code for a bare challenge
  *        (RFC 6750 §3.1: no error attributes when no token was sent)
  * @param scope for insufficient_scope, the scopes that would do, or NULL
