@@ -111,4 +111,5 @@ class TestServerDirectives:
         # is what the admin hears about
         rc, out = h.config_test("OAuth2Issuer %s\nOAuth2Issuer ftp://x\n"
                                 % VALID["OAuth2Issuer"], start=False)
-        assert_syntax_error(rc, out, "OAuth2Issuer is duplicate in this server")
+        assert_syntax_error(rc, out,
+                            "OAuth2Issuer is duplicate in this server")
