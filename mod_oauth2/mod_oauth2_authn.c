@@ -151,11 +151,17 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
     if (oa2_cache_enabled()) {
         key = oa2_token_cache_key(token, policy, r->pool);
         if (key && oa2_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
-                          "OA2-00105: token found in the validated-token "
-                          "cache");
-            return oa2_token_from_cache_record(tok, rec, len, now, err,
-                                               r->pool);
+            rv = oa2_token_from_cache_record(tok, rec, len, now, err, r->pool);
+            if (rv != APR_EINVAL) {
+                ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                              "OA2-00105: token found in the validated-token "
+                              "cache");
+                return rv;
+            }
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "OA2-00106: ignoring a damaged token cache entry "
+                          "(%s)",
+                          err->log_id);
         }
     }
     rv = oa2_token_validate(tok, token, policy, now, err, r->pool);

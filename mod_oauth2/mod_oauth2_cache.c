@@ -2,9 +2,10 @@
  * The validated-token cache: a token that passed every check under a
  * location's policy is remembered in httpd's shared object cache (socache:
  * shmcb by default, or memcache/redis providers), keyed by a hash of the
- * token and of everything the verdict depends on (oa2_token_cache_key), so
- * a repeat skips the signature but never the claim checks: expiry is
- * checked again on every hit. Entries expire with the token.
+ * token and of everything the verdict depends on (oa2_token_cache_key):
+ * issuer, audience, keys, typ. A repeat skips the signature and the JSON;
+ * expiry, the one check time can change, is made again on every hit.
+ * Entries expire with the token.
  *
  *   OAuth2TokenCache shmcb[:/path(size)] | none     (main server only)
  *
@@ -15,16 +16,14 @@
 #include "http_log.h"
 #include "ap_provider.h"
 #include "ap_socache.h"
-#include "util_mutex.h"
 
-#include <apr_global_mutex.h>
 #include <apr_strings.h>
 
 #include "mod_oauth2.h"
+#include "oa2_lock.h"
 
 APLOG_USE_MODULE(oauth2);
 
-#define MUTEX_TYPE "oauth2-token-cache"
 /* Largest cached record (a JWT is at most 8 KiB, its payload less). */
 #define VALUE_MAX 8192
 /* shmcb's default size when none is given: a few thousand tokens. */
@@ -33,7 +32,9 @@ APLOG_USE_MODULE(oauth2);
 static const char *cache_spec; /* the directive's value, NULL: auto */
 static const ap_socache_provider_t *provider;
 static ap_socache_instance_t *instance;
-static apr_global_mutex_t *mutex;
+/* Guards a provider that is not safe across processes (shmcb): our own
+ * lock, not apr_global_mutex (see oa2_lock.h for why). */
+static oa2_lock_t *lock;
 
 const char *oa2_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg)
 {
@@ -61,7 +62,7 @@ static apr_status_t forget_instance(void *data)
     }
     instance = NULL;
     provider = NULL;
-    mutex = NULL;
+    lock = NULL;
     return APR_SUCCESS;
 }
 
@@ -70,7 +71,7 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     (void)plog;
     (void)ptemp;
     cache_spec = NULL;
-    return ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
+    return OK;
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -114,9 +115,12 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
-        rv =
-            ap_global_mutex_create(&mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
+        rv = oa2_lock_create(&lock, pconf);
         if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                         "OA2-00514: OAuth2TokenCache %s: cannot create its "
+                         "lock in shared memory",
+                         spec);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -130,16 +134,36 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     return OK;
 }
 
-static void child_init(apr_pool_t *p, server_rec *s)
+/* Take the provider's lock, if it needs one; nonzero when taken. */
+static int cache_lock(request_rec *r)
 {
-    if (mutex
-        && apr_global_mutex_child_init(&mutex, apr_global_mutex_lockfile(mutex),
-                                       p)
-            != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                     "OA2-00513: the token cache mutex is unusable in this "
-                     "child; caching is off here");
-        instance = NULL;
+    int recovered = 0;
+    apr_status_t rv;
+
+    if (!lock) {
+        return 1;
+    }
+    rv = oa2_lock_acquire(&recovered, lock);
+    if (recovered) {
+        /* An entry may be half-written; one that does not parse is
+         * ignored and the token checked in full, so carry on. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "OA2-00515: a process died holding the token cache "
+                      "lock; recovered it");
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "OA2-00513: cannot take the token cache lock; "
+                      "checking the token without the cache");
+        return 0;
+    }
+    return 1;
+}
+
+static void cache_unlock(void)
+{
+    if (lock) {
+        oa2_lock_release(lock);
     }
 }
 
@@ -151,17 +175,12 @@ apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
     unsigned int n = VALUE_MAX;
     apr_status_t rv;
 
-    if (!instance) {
+    if (!instance || !cache_lock(r)) {
         return APR_NOTFOUND;
-    }
-    if (mutex) {
-        apr_global_mutex_lock(mutex);
     }
     rv = provider->retrieve(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
                             buf, &n, r->pool);
-    if (mutex) {
-        apr_global_mutex_unlock(mutex);
-    }
+    cache_unlock();
     if (rv != APR_SUCCESS) {
         return APR_NOTFOUND;
     }
@@ -173,19 +192,14 @@ apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
 void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
                    apr_size_t len, apr_int64_t expiry)
 {
-    if (!instance || len > VALUE_MAX) {
+    if (!instance || len > VALUE_MAX || !cache_lock(r)) {
         return;
-    }
-    if (mutex) {
-        apr_global_mutex_lock(mutex);
     }
     /* Gone when the token is: a hit after that could only be refused. */
     provider->store(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
                     apr_time_from_sec(expiry), (unsigned char *)rec,
                     (unsigned int)len, r->pool);
-    if (mutex) {
-        apr_global_mutex_unlock(mutex);
-    }
+    cache_unlock();
 }
 
 void oa2_cache_register_hooks(apr_pool_t *p)
@@ -193,5 +207,4 @@ void oa2_cache_register_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
 }

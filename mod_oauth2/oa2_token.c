@@ -188,15 +188,19 @@ apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
     if (nul) {
         t->exp = apr_strtoi64(f[REC_EXP], &stop, 10);
     }
-    if (!nul || *stop || stop == f[REC_EXP] || !*f[REC_SUB]
+    /* An expiry oa2_token_validate() could not have accepted is damage
+     * (and would overflow the leeway arithmetic below). */
+    if (!nul || *stop || stop == f[REC_EXP] || t->exp < 0
+        || t->exp > (apr_int64_t)OA2_TOKEN_MAX_TIME || !*f[REC_SUB]
         || !*f[REC_CLIENT_ID] || !*f[REC_JTI]
         || memchr(at, '\0', (apr_size_t)(end - at))) {
-        return INVALID("OA2-00049", "the cached token is damaged");
+        INVALID("OA2-00049", "the cached token is damaged");
+        return APR_EINVAL;
     }
     /* The only claim check time can change: the record's key covers the
      * issuer, audience, keys and typ, and nbf and iat were fine when it
      * was stored, so they are still. */
-    if (now >= t->exp + OA2_TOKEN_LEEWAY) {
+    if (now - OA2_TOKEN_LEEWAY >= t->exp) {
         return INVALID("OA2-00047", "the token has expired");
     }
     t->kid = f[REC_KID];

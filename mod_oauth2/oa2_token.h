@@ -74,7 +74,9 @@ const char *oa2_token_cache_record(apr_size_t *len, const oa2_token_t *tok,
  * covers everything else the verdict depends on. The token points into
  * @a rec, which must stay alive and be followed by a NUL byte. Its claims
  * are parsed only when asked for (oa2_token_claims()).
- * @return APR_SUCCESS, or 401 invalid_token (expired, or a damaged record)
+ * @return APR_SUCCESS; APR_EINVAL when the record is damaged (not a
+ *         verdict on the token: check it in full); or a 401 invalid_token
+ *         error when it has expired
  */
 apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
                                          apr_size_t len, apr_int64_t now,

@@ -490,6 +490,10 @@ static void test_cache_record_damaged(apr_pool_t *p)
         REC("2000000000\0kid\0alice\0\0j\0read\0{}"),
         REC("2000000000\0kid\0alice\0app\0\0read\0{}"),
         REC("2000000000\0kid\0alice\0app\0j\0read\0{}\0"),
+        /* beyond what a token may claim; found by fuzz_token */
+        REC("17170000000000000001\0kid\0alice\0app\0j\0read\0{}"),
+        REC("253402300800\0kid\0alice\0app\0j\0read\0{}"),
+        REC("-1\0kid\0alice\0app\0j\0read\0{}"),
     };
     static const char good[] = "2000000000\0kid\0alice\0app\0j\0read\0{}";
     oa2_token_t *tok = NULL;
@@ -498,9 +502,11 @@ static void test_cache_record_damaged(apr_pool_t *p)
 
     for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         const char *rec = apr_pstrmemdup(p, bad[i].rec, bad[i].len);
-        UNIT_REFUSED(
+        /* not a verdict: the caller checks the token in full */
+        UNIT_EQ_INT(
             oa2_token_from_cache_record(&tok, rec, bad[i].len, NOW, &err, p),
-            err, 401, "invalid_token", "OA2-00049");
+            APR_EINVAL);
+        UNIT_EQ_STR(err.log_id, "OA2-00049");
     }
     /* the same, whole, is fine */
     UNIT_EQ_INT(oa2_token_from_cache_record(

@@ -92,6 +92,7 @@ void unit_suite_form(void);
 void unit_suite_hash(void);
 void unit_suite_jwt(void);
 void unit_suite_keys(void);
+void unit_suite_lock(void);
 void unit_suite_pkce(void);
 void unit_suite_redirect(void);
 void unit_suite_registration(void);
