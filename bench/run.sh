@@ -1,121 +1,269 @@
 #!/bin/sh
-# Bearer-check benchmark: one real httpd (mpm_event) on loopback serving the
-# same small JSON file plain and under AuthType OAuth2 (ES256, RS256), driven
-# by wrk in alternating rounds so the ratios are measured side by side.
-# Not part of the test suite; prints a table, asserts nothing.
-#   sh bench/run.sh [SECONDS_PER_RUN] [ROUNDS]
+# The benchmark suite: real httpd instances on loopback, driven by wrk, with
+# every case of a round measured side by side. Not part of the tests; it
+# prints tables and asserts nothing.
+#
+#   sh bench/run.sh [SECONDS_PER_RUN] [ROUNDS]      (default 10 3)
+#
+# Instances, each its own httpd (config, port, pidfile, logs in a temp dir):
+#   plain      httpd without any OAuth module: the machine's limit
+#   ours       mod_oauth2 as a resource server (OAuth2VerifyJWKSFile)
+#   openidc    mod_auth_openidc, AuthType oauth20 (Debian package)
+#   liboauth2  OpenIDC's mod_oauth2, AuthType oauth2 (Debian package; same
+#              module name as ours, hence an httpd of its own)
+#   as-es      mod_oauth2 as an authorization server on SQLite, ES256 signer
+#   as-rs      the same with an RS256 signer
+#   node       node-oidc-provider (npm), client_credentials
+# Bearer cases: one repeated token, or 20,000 rotating ones (bench/lua/
+# rotate.lua), ES256 and RS256, with and without a scope requirement.
+# Token endpoint: client_credentials, refresh_token rotation, and one run
+# redeeming pre-issued authorization codes. Then memory per child
+# (smaps_rollup) idle and after load, the check alone in process against
+# the bare signature primitive (bench/bearer_cost), and instructions per
+# request under callgrind (bench/callgrind.sh).
+#
+# Environment: BENCH_PEERS=0 skips the peers; BENCH_CALLGRIND=0 skips
+# callgrind; BENCH_KEEP=1 keeps the temp dir; BENCH_OUT (default bench/out) receives results.txt,
+# memory.txt, callgrind.txt, table.md and req_per_s.png.
 set -e
 cd "$(dirname "$0")/.."
-DUR=${1:-10}
+. bench/lib.sh
+. bench/peers.sh
+BENCH_SECONDS=${1:-10}
 ROUNDS=${2:-3}
-PY=/usr/bin/python3
-command -v wrk >/dev/null || { echo "bench needs wrk (apt-get install wrk)"; exit 1; }
-make -s -f apxs.mk bench/bearer_cost mod_oauth2/.libs/mod_oauth2.so >/dev/null
+PEERS=${BENCH_PEERS:-1}
+OUT=${BENCH_OUT:-bench/out}
+NTOKENS=20000
+ISS=https://as.bench.test
+AUD=urn:bench:api
 
-D=$(mktemp -d /tmp/oa2-bench.XXXXXX)
-trap '/usr/sbin/apache2 -f $D/httpd.conf -k stop 2>/dev/null; sleep 1; rm -rf $D' EXIT
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ISS=http://127.0.0.1:$PORT
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out $D/ec.pem 2>/dev/null
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out $D/rsa.pem 2>/dev/null
-mkdir -p $D/data $D/htdocs/plain $D/htdocs/es $D/htdocs/rs $D/htdocs/es-scope
-for d in plain es rs es-scope; do
-    printf '{"status":"ok","items":[1,2,3],"note":"bench"}\n' > $D/htdocs/$d/data.json
-done
-# Tokens and the RSA JWKS come from PyJWT: an implementation not our own.
-$PY - "$D" "$ISS" <<'PYEOF'
-import json, sys, time, jwt
+sh t/install-deps.sh wrk gnuplot-nox
+[ "$PEERS" = 1 ] && peers_install
+make -s -f apxs.mk all > /tmp/oa2-bench-build.log 2>&1 || {
+    cat /tmp/oa2-bench-build.log; exit 1; }
+
+BENCH_DIR=$(mktemp -d /tmp/oa2-bench.XXXXXX)
+export BENCH_DIR
+chmod 755 "$BENCH_DIR" # httpd's children (User nobody when root) read in it
+INSTANCES="plain ours as-es as-rs"
+[ "$PEERS" = 1 ] && INSTANCES="$INSTANCES openidc liboauth2"
+cleanup() {
+    for i in $INSTANCES; do bench_stop "$BENCH_DIR/$i"; done
+    [ -f "$BENCH_DIR/node/node.pid" ] && nodeoidc_stop "$BENCH_DIR/node"
+    [ -n "$BENCH_KEEP" ] || rm -rf "$BENCH_DIR"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+D=$BENCH_DIR
+mkdir -p "$OUT" "$D/keys"
+: > "$D/results"
+: > "$D/memory"
+
+# --- keys and tokens -------------------------------------------------------
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$D/keys/ec.pem" 2>/dev/null
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$D/keys/rsa.pem" 2>/dev/null
+echo "bench: minting 1 + $NTOKENS tokens per algorithm"
+$BENCH_PY bench/tokens.py mint "$D/keys" "$ISS" "$AUD" $NTOKENS
+$BENCH_PY - "$D/keys" <<'PYEOF'
+import json, sys, jwt
 from cryptography.hazmat.primitives import serialization
-d, iss = sys.argv[1], sys.argv[2]
-now = int(time.time())
+d = sys.argv[1]
 for name, alg in (("ec", "ES256"), ("rsa", "RS256")):
     key = serialization.load_pem_private_key(open(f"{d}/{name}.pem", "rb").read(), None)
-    claims = {"iss": iss, "sub": "bench", "aud": iss, "exp": now + 7200,
-              "iat": now, "jti": "b1", "client_id": "bench", "scope": "read"}
-    hdr = {"typ": "at+jwt", "kid": name}
-    open(f"{d}/{name}.token", "w").write(jwt.encode(claims, key, algorithm=alg, headers=hdr))
     jwk = json.loads(jwt.algorithms.get_default_algorithms()[alg].to_jwk(key.public_key()))
-    jwk["kid"] = name
+    jwk.update(kid=name, alg=alg, use="sig")
     open(f"{d}/{name}.jwks", "w").write(json.dumps({"keys": [jwk]}))
 PYEOF
-cat > $D/httpd.conf <<CONF
-ServerRoot $D
-Listen 127.0.0.1:$PORT
-ServerName 127.0.0.1
-PidFile $D/httpd.pid
-ErrorLog $D/error.log
-LogLevel warn
-DefaultRuntimeDir $D
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule authz_user_module /usr/lib/apache2/modules/mod_authz_user.so
-LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
-LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
-LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
+
+# --- instances -------------------------------------------------------------
+port() { bench_port > "$D/$1.port"; cat "$D/$1.port"; }
+keyname() { case $1 in es*) echo ec ;; *) echo rsa ;; esac; } # LOCATION
+
+mkdir -p "$D/plain"
+{ bench_conf_head "$D/plain" "$(port plain)"; } > "$D/plain/httpd.conf"
+bench_htdocs "$D/plain" plain
+
+# ours: a pure resource server, keys from JWKS files as a peer has them.
+mkdir -p "$D/ours"
+{
+    bench_conf_head "$D/ours" "$(port ours)"
+    cat <<CONF
+LoadModule socache_shmcb_module $BENCH_MODULES/mod_socache_shmcb.so
 LoadModule oauth2_module $PWD/mod_oauth2/.libs/mod_oauth2.so
-TypesConfig /etc/mime.types
-DocumentRoot $D/htdocs
-StartServers 2
-ThreadsPerChild 25
-MaxRequestWorkers 100
-$( [ "$(id -u)" = 0 ] && printf 'User nobody\nGroup nogroup\n' )
+OAuth2TokenCache shmcb:$D/ours/tokens(4194304)
+CONF
+    for loc in es es-scope rs rs-scope; do
+        cat <<CONF
+<Location /$loc>
+    AuthType OAuth2
+    OAuth2VerifyJWKSFile $D/keys/$(keyname $loc).jwks
+    OAuth2VerifyIssuer $ISS
+    OAuth2Audience $AUD
+    $(case $loc in *-scope) echo "Require oauth2-scope read" ;;
+                   *) echo "Require valid-user" ;; esac)
+</Location>
+CONF
+    done
+} > "$D/ours/httpd.conf"
+bench_htdocs "$D/ours" plain es es-scope rs rs-scope
+
+# The authorization servers (token endpoint cases).
+htpasswd -bcB "$D/htpasswd" bench bench 2>/dev/null
+for as in as-es as-rs; do
+    mkdir -p "$D/$as/data"
+    p=$(port $as)
+    key=$D/keys/ec.pem
+    [ $as = as-rs ] && key=$D/keys/rsa.pem
+    {
+        bench_conf_head "$D/$as" "$p"
+        cat <<CONF
+LoadModule authn_file_module $BENCH_MODULES/mod_authn_file.so
+LoadModule auth_basic_module $BENCH_MODULES/mod_auth_basic.so
+LoadModule dbd_module $BENCH_MODULES/mod_dbd.so
+LoadModule oauth2_module $PWD/mod_oauth2/.libs/mod_oauth2.so
 DBDriver sqlite3
-DBDParams $D/data/oauth2.db
+DBDParams $D/$as/data/oauth2.db
+OAuth2Issuer http://127.0.0.1:$p
+OAuth2SigningKey $key
+OAuth2Scope read "Read"
 OAuth2TemplateDir $PWD/templates
-OAuth2Issuer $ISS
-OAuth2SigningKey $D/ec.pem ec
-<Location /es>
-    AuthType OAuth2
-    Require valid-user
-</Location>
-<Location /es-scope>
-    AuthType OAuth2
-    Require oauth2-scope read
-</Location>
-<Location /rs>
-    AuthType OAuth2
-    OAuth2VerifyJWKSFile $D/rsa.jwks
+OAuth2CodeTTL 3600
+<Location /oauth2/authorize>
+    AuthType Basic
+    AuthName bench
+    AuthBasicProvider file
+    AuthUserFile $D/htpasswd
     Require valid-user
 </Location>
 CONF
-chmod -R o+rX $D
-[ "$(id -u)" = 0 ] && chown nobody:nogroup $D/data
-/usr/sbin/apache2 -f $D/httpd.conf -k start
-sleep 1
-ES=$(cat $D/ec.token); RS=$(cat $D/rsa.token)
-for c in es rs es-scope; do
-    tok=$ES; [ $c = rs ] && tok=$RS
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" $ISS/$c/data.json)
-    [ "$code" = 200 ] || { echo "warm-up of /$c failed: $code"; cat $D/error.log; exit 1; }
+    } > "$D/$as/httpd.conf"
+    bench_htdocs "$D/$as" plain
+    admin="admin/oauth2-admin -p $D/$as/data/oauth2.db -i http://127.0.0.1:$p"
+    $admin client add svc --grant client_credentials --scope read \
+        > "$D/$as/svc.client"
+    $admin client add web --redirect-uri "http://127.0.0.1:$p/cb" \
+        --scope read --grant authorization_code --grant refresh_token \
+        > "$D/$as/web.client"
+    [ "$(id -u)" = 0 ] && chown -R nobody:nogroup "$D/$as/data"
+done
+basic_of() { # CLIENT_FILE
+    printf '%s:%s' "$(sed -n 's/^client_id: //p' "$1")" \
+        "$(sed -n 's/^client_secret: //p' "$1")" | base64 -w0
+}
+
+if [ "$PEERS" = 1 ]; then
+    openidc_instance "$D/openidc" "$(port openidc)" "$ISS" "$AUD" \
+        "$D/keys/ec.pem" "$D/keys/rsa.pem" read
+    liboauth2_instance "$D/liboauth2" "$(port liboauth2)" "$ISS" "$AUD" \
+        "$D/keys/ec.pem" "$D/keys/rsa.pem" read
+fi
+
+for i in $INSTANCES; do
+    bench_start "$D/$i"
+    bench_memory "$D/$i" "$i idle"
+done
+if [ "$PEERS" = 1 ] && [ -n "$PEERS_NODE" ]; then
+    mkdir -p "$D/node"
+    nodeoidc_start "$D/node" "$(port node)" read
+fi
+
+# Every case answers as it should before anything is measured.
+url() { echo "http://127.0.0.1:$(cat "$D/$1.port")$2"; }
+ES=$(cat "$D/keys/ec.token")
+RS=$(cat "$D/keys/rsa.token")
+RS_INSTANCES="ours"
+[ "$PEERS" = 1 ] && RS_INSTANCES="ours openidc liboauth2"
+for i in $RS_INSTANCES; do
+    bench_expect 200 "$(url $i /plain/data.json)"
+    for loc in es es-scope rs rs-scope; do
+        k=$D/keys/$(keyname $loc)
+        bench_expect 401 "$(url $i /$loc/data.json)"
+        bench_expect 200 "$(url $i /$loc/data.json)" \
+            -H "Authorization: Bearer $(cat "$k.token")"
+        bench_expect 200 "$(url $i /$loc/data.json)" \
+            -H "Authorization: Bearer $(tail -n 1 "$k.tokens")"
+    done
 done
 
-run() { # case url [token]
-    if [ -n "$3" ]; then
-        wrk -t1 -c32 -d${DUR}s -H "Authorization: Bearer $3" "$2" 2>/dev/null
-    else
-        wrk -t1 -c32 -d${DUR}s "$2" 2>/dev/null
-    fi | awk -v c="$1" '/Requests\/sec/ {print c, $2}' >> $D/results
+# Grants for the refresh and code cases, through the real authorize
+# endpoint: a pool of refresh tokens per round, and codes for one run.
+NCODES=$((BENCH_SECONDS * 2000))
+WEB_ID=$(sed -n 's/^client_id: //p' "$D/as-es/web.client")
+WEB_SECRET=$(sed -n 's/^client_secret: //p' "$D/as-es/web.client")
+echo "bench: issuing $NCODES codes and $((ROUNDS * 256)) refresh tokens"
+$BENCH_PY bench/tokens.py grants "$(url as-es)" "$WEB_ID" "$WEB_SECRET" \
+    $NCODES $((ROUNDS * 256)) "$D/as-es"
+
+# --- rounds ----------------------------------------------------------------
+bearer_cases() { # ROUND INSTANCE
+    for loc in es es-scope rs rs-scope; do
+        k=$D/keys/$(keyname $loc)
+        bench_wrk "$1" "$2:$loc:repeated" "$(url "$2" /$loc/data.json)" \
+            -H "Authorization: Bearer $(cat "$k.token")"
+        BENCH_TOKENS=$k.tokens bench_wrk "$1" "$2:$loc:rotating" \
+            "$(url "$2" /$loc/data.json)" -s bench/lua/rotate.lua
+    done
 }
-for r in $(seq $ROUNDS); do
-    run plain $ISS/plain/data.json
-    run es256 $ISS/es/data.json "$ES"
-    run es256+scope $ISS/es-scope/data.json "$ES"
-    run rs256 $ISS/rs/data.json "$RS"
+export BENCH_TOKENS BENCH_BODY BENCH_BASIC BENCH_REFRESH BENCH_CODES \
+    BENCH_REDIRECT_URI
+for r in $(seq "$ROUNDS"); do
+    echo "bench: round $r of $ROUNDS"
+    bench_wrk "$r" plain "$(url plain /plain/data.json)"
+    BENCH_TOKENS=$D/keys/ec.tokens bench_wrk "$r" plain:rotate.lua \
+        "$(url plain /plain/data.json)" -s bench/lua/rotate.lua
+    bench_wrk "$r" ours:unprotected "$(url ours /plain/data.json)"
+    for i in $RS_INSTANCES; do
+        bearer_cases "$r" "$i"
+    done
+    for as in as-es as-rs; do
+        BENCH_BODY="grant_type=client_credentials&scope=read" \
+            BENCH_BASIC=$(basic_of "$D/$as/svc.client") \
+            bench_wrk "$r" "$as:client_credentials" \
+            "$(url $as /oauth2/token)" -s bench/lua/post.lua
+    done
+    sed -n "$(( (r - 1) * 256 + 1 )),$(( r * 256 ))p" "$D/as-es/refresh" \
+        > "$D/as-es/refresh.$r"
+    BENCH_REFRESH=$D/as-es/refresh.$r \
+        BENCH_BASIC=$(basic_of "$D/as-es/web.client") \
+        bench_wrk "$r" "as-es:refresh_token" "$(url as-es /oauth2/token)" \
+        -s bench/lua/refresh.lua
+    if [ -n "$PEERS_NODE" ] && [ "$PEERS" = 1 ]; then
+        for f in ES RS OPAQUE; do
+            eval "body=\$NODE_BODY_$f"
+            BENCH_BODY=$body BENCH_BASIC=$NODE_BASIC bench_wrk "$r" \
+                "node:client_credentials:$(echo $f | tr 'A-Z' 'a-z')" \
+                "$NODE_TOKEN_URL" -s bench/lua/post.lua
+        done
+    fi
 done
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-echo "wrk -t1 -c32 -d${DUR}s, $ROUNDS rounds, one repeated token, medians:"
-$PY - $D/results <<'PYEOF'
-import sys, statistics
-rows = {}
-for line in open(sys.argv[1]):
-    k, v = line.split(); rows.setdefault(k, []).append(float(v))
-base = statistics.median(rows["plain"])
-print(f"{'case':<14}{'req/s':>10}{'min':>10}{'max':>10}{'ratio':>8}")
-for k, v in rows.items():
-    m = statistics.median(v)
-    print(f"{k:<14}{m:>10.0f}{min(v):>10.0f}{max(v):>10.0f}{m/base:>8.2f}")
-PYEOF
-echo "per token, in process (bench/bearer_cost):"
-./bench/bearer_cost $D/ec.pem 20000
-./bench/bearer_cost $D/rsa.pem 20000
+# Codes are single use: one run over the pre-issued ones.
+BENCH_CODES=$D/as-es/codes BENCH_REDIRECT_URI="$(url as-es /cb)" \
+    BENCH_BASIC=$(basic_of "$D/as-es/web.client") \
+    bench_wrk 1 "as-es:authorization_code" "$(url as-es /oauth2/token)" \
+    -s bench/lua/code.lua
+
+for i in $INSTANCES; do
+    bench_memory "$D/$i" "$i loaded"
+done
+# The check alone, in process, against the bare signature primitive.
+make -s -f apxs.mk bench/bearer_cost > /dev/null 2>&1
+for k in ec rsa; do
+    ./bench/bearer_cost "$D/keys/$k.pem" 20000
+done > "$D/bearer_cost"
+if [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
+    sh bench/callgrind.sh "$D" > "$D/callgrind" || echo "callgrind failed"
+fi
+
+# --- report ----------------------------------------------------------------
+{
+    echo "machine: $(bench_machine)"
+    echo "date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
+    echo "wrk -t1 -c32 -d${BENCH_SECONDS}s, $ROUNDS rounds; $NTOKENS rotating tokens"
+} > "$OUT/machine.txt"
+cp "$D/results" "$OUT/results.txt"
+cp "$D/memory" "$OUT/memory.txt"
+[ -f "$D/callgrind" ] && cp "$D/callgrind" "$OUT/callgrind.txt"
+cp "$D/bearer_cost" "$OUT/bearer_cost.txt"
+$BENCH_PY bench/report.py "$OUT"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what building and testing mod_oauth2 needs on Debian/Ubuntu.
-# Uses sudo unless already root; safe to run again.
+# Uses sudo unless already root; safe to run again. Arguments name more
+# packages to install with them (the benchmarks add wrk and gnuplot).
 set -e
 SUDO=
 if [ "$(id -u)" != 0 ]; then
@@ -10,7 +11,7 @@ PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
  libaprutil1-dbd-sqlite3 libssl-dev libjansson-dev openssl curl clang-format
  python3 python3-pytest python3-jwt python3-cryptography python3-requests
  python3-authlib python3-selenium chromium chromium-driver apache2-utils
- sqlite3 valgrind clang libclang-rt-14-dev"
+ sqlite3 valgrind clang libclang-rt-14-dev $*"
 missing=
 for pkg in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" \

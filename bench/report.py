@@ -1,0 +1,119 @@
+"""Tables and a plot from a bench/run.sh run.
+
+  report.py OUT
+reads OUT/results.txt ("ROUND CASE REQ_PER_S NON_2XX"), OUT/memory.txt
+("INSTANCE PHASE PID PRIVATE_KB RSS_KB"), OUT/callgrind.txt ("CASE
+REQUEST_INSTRUCTIONS CHECK_INSTRUCTIONS REQUESTS") and OUT/machine.txt; writes OUT/table.md and
+OUT/req_per_s.png (gnuplot), and prints the table.
+
+Ratios are to the plain httpd measured in the same round: the ratio of
+each round, then the median of those.
+"""
+
+import collections
+import os
+import statistics
+import subprocess
+import sys
+
+out = sys.argv[1]
+
+
+def read(name):
+    path = os.path.join(out, name)
+    return [l.split() for l in open(path)] if os.path.exists(path) else []
+
+
+rows = collections.OrderedDict()
+rounds = collections.defaultdict(dict)
+bad = collections.Counter()
+for r, case, rps, non2xx in read("results.txt"):
+    rows.setdefault(case, []).append(float(rps))
+    rounds[r][case] = float(rps)
+    bad[case] += int(non2xx)
+
+lines = []
+say = lines.append
+say("## Throughput\n")
+say("```")
+say(open(os.path.join(out, "machine.txt")).read().rstrip())
+say("```\n")
+say("| case | req/s (median) | min – max | ratio to plain | non-2xx |")
+say("|---|---:|---:|---:|---:|")
+medians = []
+for case, v in rows.items():
+    ratios = [rd[case] / rd["plain"] for rd in rounds.values()
+              if case in rd and rd.get("plain")]
+    m = statistics.median(v)
+    medians.append((case, m))
+    ratio = f"{statistics.median(ratios):.2f}" if ratios else "–"
+    say(f"| {case} | {m:.0f} | {min(v):.0f} – {max(v):.0f} | {ratio} "
+        f"| {bad[case]} |")
+
+mem = read("memory.txt")
+if mem:
+    say("\n## Memory per httpd child (KiB, mean over children)\n")
+    say("| instance | phase | children | private | RSS | private over plain |"
+        " RSS over plain |")
+    say("|---|---|---:|---:|---:|---:|---:|")
+    groups = collections.OrderedDict()
+    for inst, phase, _pid, priv, rss in mem:
+        groups.setdefault((inst, phase), []).append((int(priv), int(rss)))
+    plain = {ph: (statistics.mean(p for p, _ in g),
+                  statistics.mean(r for _, r in g))
+             for (i, ph), g in groups.items() if i == "plain"}
+    for (inst, phase), g in groups.items():
+        p = statistics.mean(x for x, _ in g)
+        r = statistics.mean(y for _, y in g)
+        base = plain.get(phase)
+        dp = f"{p - base[0]:+.0f}" if base else "–"
+        dr = f"{r - base[1]:+.0f}" if base else "–"
+        say(f"| {inst} | {phase} | {len(g)} | {p:.0f} | {r:.0f} | {dp} | {dr} |")
+
+cg = read("callgrind.txt")
+if cg:
+    say("\n## Instructions per request (callgrind, httpd -X)\n")
+    say("request: every hook httpd runs for the request (inclusive cost of "
+        "ap_process_request_internal); check: the module's check_authn.\n")
+    say("| case | request | over plain | check | requests |")
+    say("|---|---:|---:|---:|---:|")
+    base = next((int(r) for c, r, _, _ in cg if c == "plain"), None)
+    for case, req, chk, n in cg:
+        over = f"{int(req) - base:+,}" if base is not None else "–"
+        say(f"| {case} | {int(req):,} | {over} | {int(chk):,} | {n} |")
+
+cost = os.path.join(out, "bearer_cost.txt")
+if os.path.exists(cost):
+    say("\n## The check alone, in process (bench/bearer_cost)\n")
+    say("```")
+    say(open(cost).read().rstrip())
+    say("```")
+
+text = "\n".join(lines) + "\n"
+open(os.path.join(out, "table.md"), "w").write(text)
+print(text)
+
+# The plot: one horizontal bar per case, median req/s.
+data = os.path.join(out, "req_per_s.dat")
+with open(data, "w") as f:
+    for i, (case, m) in enumerate(medians):
+        f.write(f'{i} "{case}" {m:.0f}\n')
+png = os.path.join(out, "req_per_s.png")
+script = f"""
+set terminal pngcairo size 1000,{140 + 22 * len(medians)} font ",10"
+set output "{png}"
+set title "req/s, median of rounds (wrk -t1 -c32; higher is better)"
+set xlabel "requests per second"
+set yrange [-1:{len(medians)}] reverse
+set ytics scale 0
+set grid xtics
+set xrange [0:*]
+set style fill solid 0.8
+set key off
+plot "{data}" using (0):1:(0):3:($1-0.4):($1+0.4):ytic(2) with boxxyerror lc rgb "#3b6ea8", \\
+     "" using 3:1:(sprintf(" %d", $3)) with labels left font ",8"
+"""
+try:
+    subprocess.run(["gnuplot"], input=script.encode(), check=True)
+except (OSError, subprocess.CalledProcessError) as e:
+    print(f"no plot: {e}")
