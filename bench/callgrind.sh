@@ -29,7 +29,6 @@ one_case() { # NAME PATH TOKEN_FILE|- FIRST_TOKEN_ONLY(0|1)
         -e "s#^PidFile .*#PidFile $C/httpd.pid#" \
         -e "s#^ErrorLog .*#ErrorLog $C/error.log#" \
         -e "s#^DefaultRuntimeDir .*#DefaultRuntimeDir $C#" \
-        -e "s#shmcb:[^ ]*#shmcb:$C/tokens(4194304)#" \
         "$D/ours/httpd.conf" > "$C/httpd.conf"
     # valgrind opens the profile as root and writes it as the child's user
     : > "$C/cg.out"

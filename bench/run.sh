@@ -85,14 +85,15 @@ mkdir -p "$D/plain"
 { bench_conf_head "$D/plain" "$(port plain)"; } > "$D/plain/httpd.conf"
 bench_htdocs "$D/plain" plain
 
-# ours: a pure resource server, keys from JWKS files as a peer has them.
+# ours: a pure resource server, keys from JWKS files as a peer has them;
+# the validated-token cache as users get it (on, shmcb, 1 MiB, since
+# mod_socache_shmcb is loaded).
 mkdir -p "$D/ours"
 {
     bench_conf_head "$D/ours" "$(port ours)"
     cat <<CONF
 LoadModule socache_shmcb_module $BENCH_MODULES/mod_socache_shmcb.so
 LoadModule oauth2_module $PWD/mod_oauth2/.libs/mod_oauth2.so
-OAuth2TokenCache shmcb:$D/ours/tokens(4194304)
 CONF
     for loc in es es-scope rs rs-scope; do
         cat <<CONF

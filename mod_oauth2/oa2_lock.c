@@ -13,11 +13,13 @@ struct oa2_lock_t {
     apr_shm_t *shm;         /* anonymous shared memory, one mutex */
 };
 
+/* Unmap only: processes forked earlier (children finishing their requests
+ * after a graceful restart) may still use the mutex, and
+ * pthread_mutex_destroy() would write to the memory they share. */
 static apr_status_t lock_cleanup(void *data)
 {
     oa2_lock_t *lock = data;
 
-    pthread_mutex_destroy(lock->mutex);
     return apr_shm_destroy(lock->shm);
 }
 

@@ -3,6 +3,9 @@ skips the signature but never the policy: expiry, issuer, audience and keys
 still decide, per location."""
 
 import json
+import os
+import signal
+import socket
 import time
 
 import pytest
@@ -108,6 +111,54 @@ ScriptAlias /cgi/ {cgi}/
         assert_ok(h.get("/a/data.txt", token=t))
         time.sleep(3.5)
         assert_invalid_token(h.get("/a/data.txt", token=t), REALM)
+
+
+class TestCacheAcrossGracefulRestart:
+    """A graceful restart frees the old generation's cache and lock in the
+    parent while old children still finish their requests with them."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        h = httpd_factory("cache-graceful", modules=["socache_shmcb"])
+        h.start("""
+OAuth2Issuer {iss}
+OAuth2SigningKey {key}
+Alias /a {htdocs}/api
+<Location /a>
+    AuthType OAuth2
+    Require valid-user
+</Location>
+""".format(iss=h.issuer, key=keys["ec1"].path, htdocs=h.htdocs))
+        return h
+
+    def test_old_children_keep_a_working_cache(self, h, keys):
+        t = mint(keys["ec1"], claims(h.issuer, h.issuer))
+        assert_ok(h.get("/a/data.txt", token=t))  # now cached
+        start = h._log_size()
+        # A request an old child has begun reading: its check of the token
+        # (cache look-up under the old lock) runs after the restart.
+        s = socket.create_connection(("127.0.0.1", h.port), timeout=10)
+        s.sendall(b"GET /a/data.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        time.sleep(0.3)
+        os.kill(h.proc.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while "AH00489" not in h._log_from(start):
+            assert time.monotonic() < deadline, "no graceful restart"
+            time.sleep(0.1)
+        s.sendall(("Authorization: Bearer %s\r\nConnection: close\r\n\r\n"
+                   % t).encode())
+        reply = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        s.close()
+        assert reply.startswith(b"HTTP/1.1 200 "), reply[:200]
+        # and the new generation has a cache of its own
+        for _ in range(2):
+            assert_ok(h.get("/a/data.txt", token=t))
+        assert "OA2-0051" not in h._log_from(start)
 
 
 class TestCacheOff:
