@@ -8,7 +8,8 @@ if [ "$(id -u)" != 0 ]; then
     SUDO=sudo
 fi
 PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
- libaprutil1-dbd-sqlite3 libssl-dev libjansson-dev openssl curl clang-format
+ libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql postgresql python3-psycopg2
+ libssl-dev libjansson-dev openssl curl clang-format
  python3 python3-pytest python3-jwt python3-cryptography python3-requests
  python3-authlib python3-selenium chromium chromium-driver apache2-utils
  sqlite3 valgrind clang libclang-rt-14-dev $*"
