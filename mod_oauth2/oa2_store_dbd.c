@@ -99,7 +99,7 @@ static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
 
     for (sql = oa2_sql_connection_setup(name); *sql; sql++) {
         apr_dbd_results_t *res = NULL;
-        apr_dbd_row_t *row;
+        apr_dbd_row_t *row = NULL;
         /* PRAGMAs answer with a row: select and drain. */
         rc = apr_dbd_select(db->driver, p, db->handle, &res, *sql, 0);
         if (rc) {
@@ -181,14 +181,16 @@ static apr_status_t rows_of(apr_array_header_t **rows, oa2_store_t *st,
 {
     apr_dbd_prepared_t *stmt;
     apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL; /* pgsql: NULL asks for the first row */
     apr_status_t rv;
     int rc, i;
 
     if ((rv = statement(&stmt, st->db, id, err, p)) != APR_SUCCESS) {
         return rv;
     }
-    rc = apr_dbd_pselect(st->db->driver, p, st->db->handle, &res, stmt, 0,
+    /* Random access (seek 1): the whole, small result at once. pgsql's
+     * sequential mode sleeps 100 ms on every empty result. */
+    rc = apr_dbd_pselect(st->db->driver, p, st->db->handle, &res, stmt, 1,
                          nargs, args);
     if (rc) {
         return unavailable(err, st->db, rc, oa2_sql_get(id)->label, p);
