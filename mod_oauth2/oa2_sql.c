@@ -14,7 +14,7 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_CLIENT_INSERT] = {"oa2_client_insert",
                                "INSERT INTO oa2_clients (issuer, " CLIENT_COLS
                                ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
-                               "%s)"},
+                               "%lld)"},
     [OA2_SQL_CLIENT_DELETE] = {"oa2_client_delete",
                                "DELETE FROM oa2_clients "
                                "WHERE issuer = %s AND client_id = %s"},
@@ -30,7 +30,7 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                              "client_id, user_id, redirect_uri, scope, "
                              "resource, code_challenge, expires_at, used, "
                              "family, access_jti) VALUES (%s, %s, %s, %s, "
-                             "%s, %s, %s, %s, %s, 0, %s, '')"},
+                             "%s, %s, %s, %s, %lld, 0, %s, '')"},
     /* Single use: the affected-row count of this UPDATE decides. */
     [OA2_SQL_CODE_CONSUME] = {"oa2_code_consume",
                               "UPDATE oa2_codes SET used = 1 WHERE issuer = "
@@ -48,7 +48,7 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                                 "token_hash, family, client_id, user_id, "
                                 "scope, resource, expires_at, state, "
                                 "created_at) VALUES (%s, %s, %s, %s, %s, %s, "
-                                "%s, %s, 0, %s)"},
+                                "%s, %lld, 0, %lld)"},
     /* Rotation: only a live token (state 0) rotates, exactly once. */
     [OA2_SQL_REFRESH_ROTATE] = {"oa2_refresh_rotate",
                                 "UPDATE oa2_refresh SET state = 1 WHERE "
@@ -66,12 +66,12 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                              "%s AND user_id = %s AND client_id = %s"},
     [OA2_SQL_CONSENT_UPDATE] = {"oa2_consent_update",
                                 "UPDATE oa2_consents SET scope = %s, "
-                                "updated_at = %s WHERE issuer = %s AND "
+                                "updated_at = %lld WHERE issuer = %s AND "
                                 "user_id = %s AND client_id = %s"},
     [OA2_SQL_CONSENT_INSERT] = {"oa2_consent_insert",
                                 "INSERT INTO oa2_consents (scope, "
                                 "updated_at, issuer, user_id, client_id) "
-                                "VALUES (%s, %s, %s, %s, %s)"},
+                                "VALUES (%s, %lld, %s, %s, %s)"},
     [OA2_SQL_CONSENT_LIST] = {"oa2_consent_list",
                               "SELECT client_id, scope, updated_at FROM "
                               "oa2_consents WHERE issuer = %s AND user_id = "
@@ -103,7 +103,7 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
      * refresh family revokes them too (RFC 7009 §2.1). */
     [OA2_SQL_ISSUED_INSERT] = {"oa2_issued_insert",
                                "INSERT INTO oa2_issued (issuer, jti, family, "
-                               "expires_at) VALUES (%s, %s, %s, %s)"},
+                               "expires_at) VALUES (%s, %s, %s, %lld)"},
     [OA2_SQL_ISSUED_REVOKE_FAMILY] = {"oa2_issued_revoke_family",
                                       "INSERT INTO oa2_revoked (issuer, jti, "
                                       "expires_at) SELECT i.issuer, i.jti, "
@@ -114,31 +114,31 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                                       "= i.jti)"},
     [OA2_SQL_PURGE_ISSUED] = {"oa2_purge_issued",
                               "DELETE FROM oa2_issued WHERE issuer = %s AND "
-                              "expires_at < %s"},
+                              "expires_at < %lld"},
     [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
                             "INSERT INTO oa2_revoked (issuer, jti, "
-                            "expires_at) VALUES (%s, %s, %s)"},
+                            "expires_at) VALUES (%s, %s, %lld)"},
     [OA2_SQL_JTI_GET] = {"oa2_jti_get",
                          "SELECT expires_at FROM oa2_revoked WHERE "
                          "issuer = %s AND jti = %s"},
     [OA2_SQL_NONCE_INSERT] = {"oa2_nonce_insert",
                               "INSERT INTO oa2_nonces (issuer, nonce_hash, "
-                              "expires_at) VALUES (%s, %s, %s)"},
+                              "expires_at) VALUES (%s, %s, %lld)"},
     [OA2_SQL_NONCE_GET] = {"oa2_nonce_get",
                            "SELECT expires_at FROM oa2_nonces WHERE "
                            "issuer = %s AND nonce_hash = %s"},
     [OA2_SQL_PURGE_CODES] = {"oa2_purge_codes",
                              "DELETE FROM oa2_codes WHERE issuer = %s AND "
-                             "expires_at < %s"},
+                             "expires_at < %lld"},
     [OA2_SQL_PURGE_REFRESH] = {"oa2_purge_refresh",
                                "DELETE FROM oa2_refresh WHERE issuer = %s "
-                               "AND expires_at < %s"},
+                               "AND expires_at < %lld"},
     [OA2_SQL_PURGE_JTI] = {"oa2_purge_jti",
                            "DELETE FROM oa2_revoked WHERE issuer = %s AND "
-                           "expires_at < %s"},
+                           "expires_at < %lld"},
     [OA2_SQL_PURGE_NONCES] = {"oa2_purge_nonces",
                               "DELETE FROM oa2_nonces WHERE issuer = %s AND "
-                              "expires_at < %s"},
+                              "expires_at < %lld"},
 };
 
 const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id)

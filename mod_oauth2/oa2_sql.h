@@ -2,10 +2,12 @@
  * @file oa2_sql.h
  * @brief Every SQL statement of the module, in one table.
  *
- * Statements use apr_dbd's portable %s placeholders and take every
- * argument as text, which sqlite3, pgsql and mysql all convert by column
- * type. Every table is keyed by issuer, so virtual hosts that share one
- * database still never see each other's rows.
+ * Statements use apr_dbd's portable placeholders and take every argument
+ * as text (apr_dbd_pquery): %s for strings, %lld for the BIGINT times,
+ * which pgsql prepares as typed parameters (a %s is a varchar there, and
+ * PostgreSQL neither stores nor compares a varchar as a BIGINT). Every
+ * table is keyed by issuer, so virtual hosts that share one database still
+ * never see each other's rows.
  */
 #ifndef OA2_SQL_H
 #define OA2_SQL_H
