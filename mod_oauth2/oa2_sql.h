@@ -70,6 +70,14 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id);
 const char *const *oa2_sql_schema(const char *driver_name);
 
 /**
+ * A query that succeeds, with no row, when every table of the schema
+ * exists: the schema is created only when it fails, so that a role that
+ * may use the tables but not create any (PostgreSQL checks the privilege
+ * before IF NOT EXISTS) still works.
+ */
+const char *oa2_sql_schema_probe(void);
+
+/**
  * Statements to run once on each new connection of this driver (SQLite:
  * WAL journal and a busy timeout, so several httpd children can write).
  */

@@ -91,6 +91,23 @@ apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
     return rv;
 }
 
+/* Whether every table is there already (CREATE TABLE IF NOT EXISTS
+ * fails on PostgreSQL for a role without CREATE on the schema, even when
+ * the table exists). */
+static int schema_exists(oa2_db_t *db, apr_pool_t *p)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+
+    if (apr_dbd_select(db->driver, p, db->handle, &res, oa2_sql_schema_probe(),
+                       1)) {
+        return 0;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+    }
+    return 1;
+}
+
 static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
 {
     const char *name = apr_dbd_name(db->driver);
@@ -108,10 +125,12 @@ static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         }
     }
-    for (sql = oa2_sql_schema(name); *sql; sql++) {
-        rc = apr_dbd_query(db->driver, db->handle, &nrows, *sql);
-        if (rc) {
-            return unavailable(err, db, rc, "creating the schema", p);
+    if (!schema_exists(db, p)) {
+        for (sql = oa2_sql_schema(name); *sql; sql++) {
+            rc = apr_dbd_query(db->driver, db->handle, &nrows, *sql);
+            if (rc) {
+                return unavailable(err, db, rc, "creating the schema", p);
+            }
         }
     }
     apr_hash_set(db->prepared, SETUP_DONE_KEY, APR_HASH_KEY_STRING, "1");
