@@ -3,6 +3,9 @@
 #                              admin/oauth2-admin
 #   make -f apxs.mk install    install module, templates and conf files
 #   make -f apxs.mk test       unit tests, then the integration suite
+#   make -f apxs.mk integration-pgsql  the integration suite with the
+#                              authorization server on PostgreSQL (a
+#                              throwaway cluster the tests start)
 #   make -f apxs.mk unit       unit tests only
 #   make -f apxs.mk asan       unit tests under AddressSanitizer + UBSan
 #   make -f apxs.mk valgrind   unit tests under valgrind memcheck
@@ -90,7 +93,14 @@ asan: $(UNIT_ASAN)
 integration: $(MODULE)
 	$(PYTHON) -m pytest -q t/
 
-test: lint unit asan valgrind fuzz-smoke integration asan-integration
+# The same suite with every store on PostgreSQL: t/pgsql.py starts a
+# cluster of its own (Debian: postgresql, libaprutil1-dbd-pgsql,
+# python3-psycopg2); the tests about SQLite itself are skipped.
+integration-pgsql: $(MODULE) $(ADMIN)
+	OA2_TEST_DRIVER=pgsql $(PYTHON) -m pytest -q t/
+
+test: lint unit asan valgrind fuzz-smoke integration integration-pgsql \
+      asan-integration
 
 lint:
 	sh t/lint.sh
@@ -106,7 +116,8 @@ clean:
 	    $(UNIT_BIN) $(UNIT_ASAN) $(ADMIN) t/__pycache__ .pytest_cache build \
 	    fuzz/out
 
-.PHONY: all unit asan integration test lint deps install clean schema
+.PHONY: all unit asan integration integration-pgsql test lint deps install \
+        clean schema
 
 # --- benchmarks (not part of the test suite) --------------------------------
 bench/bearer_cost: bench/bearer_cost.c $(CORE_SRC) $(HEADERS)

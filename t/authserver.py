@@ -32,7 +32,7 @@ ALL_GRANTS = ("authorization_code", "refresh_token", "client_credentials")
 # what mod_dbd and the module log when the database cannot be used:
 # mod_dbd's connection failure, the endpoints' 503, the revocation check's
 # refusal and the purge of expired rows that runs after some response
-DB_DOWN_LOG = [r"AH00629: Can't connect to sqlite3", r"OA2-00400",
+DB_DOWN_LOG = [r"AH00629: Can't connect to (sqlite3|pgsql)", r"OA2-00400",
                r"OA2-00780", r"OA2-00401: purging expired rows failed"]
 
 
@@ -128,21 +128,11 @@ def start_as(httpd_factory, keys, name, **kw):
     return h
 
 
-# ---- database files -----------------------------------------------------
+# ---- the database -------------------------------------------------------
 
 def db_path(h):
+    """The SQLite file of h (sqlite-only tests)."""
     return h.db_dir / "oauth2.db"
-
-
-def db_files_writable(h):
-    """As root, httpd's children run as nobody: whatever a tool made as
-    root in the data directory must stay writable for them."""
-    if not IS_ROOT:
-        return
-    os.chmod(h.db_dir, 0o777)
-    for p in h.db_dir.iterdir():
-        if p.name.startswith("oauth2.db"):
-            os.chmod(p, 0o666)
 
 
 # ---- clients --------------------------------------------------------------
@@ -193,8 +183,8 @@ def admin_bin():
 
 def admin(h, *args, check=True):
     """Run the admin CLI on h's database (as nobody when root, so the
-    files it creates stay the children's)."""
-    cmd = [admin_bin(), "-d", "sqlite3", "-p", str(db_path(h)),
+    files it creates stay the children's); h.store is its database."""
+    cmd = [admin_bin(), "-d", h.store.driver, "-p", h.store.params,
            "-i", h.issuer]
     cmd += list(args)
     kw = {}
@@ -202,7 +192,7 @@ def admin(h, *args, check=True):
         kw = {"user": "nobody", "group": "nogroup"}
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
                        cwd="/", **kw)
-    db_files_writable(h)
+    h.store.writable_for_httpd()
     if check and p.returncode != 0:
         raise AssertionError("oauth2-admin %s failed (rc=%d):\n%s%s"
                              % (" ".join(args), p.returncode, p.stdout,

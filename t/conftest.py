@@ -3,7 +3,9 @@
 Run from the repository root with Debian's python:
     /usr/bin/python3 -m pytest t/
 OA2_MODULE=/path/mod_oauth2.so overrides the module under test,
-OA2_KEEP_TMP=1 keeps the generated server roots for a post mortem.
+OA2_KEEP_TMP=1 keeps the generated server roots for a post mortem,
+OA2_TEST_DRIVER=pgsql runs the authorization server on PostgreSQL (a
+throwaway cluster the session starts, see pgsql.py) instead of SQLite.
 """
 
 import shutil
@@ -15,6 +17,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import pgsql  # noqa: E402
+import stores  # noqa: E402
 import tokens  # noqa: E402
 from httpd import Httpd  # noqa: E402
 
@@ -23,6 +27,51 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "log_allow(*patterns): error log lines at warn or above "
         "(regex) this test expects")
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): the test is about SQLite itself "
+        "(its files, its locking); skipped on other drivers")
+
+
+def pytest_report_header(config):
+    return "mod_oauth2 store driver: %s (OA2_TEST_DRIVER)" % stores.DRIVER
+
+
+def pytest_collection_modifyitems(config, items):
+    if stores.DRIVER == "sqlite3":
+        return
+    for item in items:
+        for m in item.iter_markers("sqlite_only"):
+            item.add_marker(pytest.mark.skip(
+                reason="sqlite3 only: %s" % (m.args[0] if m.args else "")))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL cluster of its own for the session (pgsql.py): its
+    stores are fresh roles and schemas in one database."""
+    why = pgsql.available()
+    if why:
+        if stores.DRIVER == "pgsql":
+            pytest.exit("OA2_TEST_DRIVER=pgsql: " + why, returncode=1)
+        pytest.skip(why)
+    c = pgsql.PgCluster()
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _store_driver(request):
+    """With OA2_TEST_DRIVER=pgsql every store is made on the cluster."""
+    if stores.DRIVER != "pgsql":
+        yield
+        return
+    c = request.getfixturevalue("pg_cluster")
+    stores.use_cluster(c)
+    yield
+    stores.use_cluster(None)
 
 
 @pytest.fixture(scope="session")

@@ -95,7 +95,7 @@ class Httpd:
     running = []  # instances currently started, for the conftest log guard
 
     def __init__(self, name="httpd", *, module=True, modules=(), dbd="auto",
-                 server_name="rs.test", loglevel=None):
+                 server_name="rs.test", loglevel=None, store=None):
         self.name = name
         self.module = module
         self.modules = list(modules)
@@ -122,6 +122,9 @@ class Httpd:
             os.chmod(d, 0o755)
         # the children (User nobody) write the SQLite store
         os.chmod(self.db_dir, 0o777)
+        # the main server's database (stores.py): made on first use, or
+        # given, so that several instances share one
+        self._store = store
         self.conf_path = self.dir / "httpd.conf"
         self.error_log_path = self.logs / "error_log"
         self.stderr_path = self.logs / "stderr"
@@ -156,6 +159,14 @@ class Httpd:
         return self.write_file(rel, text, 0o755)
 
     # ---- configuration -------------------------------------------------
+
+    @property
+    def store(self):
+        """The main server's database, of the driver under test."""
+        if self._store is None:
+            import stores
+            self._store = stores.new_store(self.db_dir)
+        return self._store
 
     def _uses_dbd(self, text):
         """Whether mod_dbd is loaded: "auto" when the body has an AS, or
@@ -225,8 +236,7 @@ class Httpd:
             "</Directory>",
         ]
         if self._main_dbd(body):
-            lines += ["DBDriver sqlite3",
-                      'DBDParams "%s/oauth2.db"' % self.db_dir]
+            lines += self.store.directives()
         if self.module and "OAuth2Issuer" in body \
                 and "OAuth2TemplateDir" not in body:
             # the module is not installed: use the repository's templates

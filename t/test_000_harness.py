@@ -7,6 +7,9 @@ import pytest
 
 from httpd import Httpd
 
+# no mod_oauth2, no database: once (on sqlite3) is enough
+pytestmark = pytest.mark.sqlite_only("the harness itself, without a store")
+
 
 class TestHarness:
 

@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import re
-import sqlite3
 import time
 import urllib.parse
 
@@ -31,8 +30,8 @@ import pytest
 import tokens
 from authserver import (ALICE, BOB, RESOURCE, USERS, Client, Flow,
                         add_client, admin, api, assert_token_error,
-                        assert_token_ok, client_credentials, db_path,
-                        introspect, refresh, revoke, single_query, start_as,
+                        assert_token_ok, client_credentials, introspect,
+                        refresh, revoke, single_query, start_as,
                         token_request, verify_access_token, write_htpasswd)
 from checks import assert_invalid_token, assert_ok
 
@@ -282,11 +281,9 @@ class TestAccessTokens:
         f = Flow(h, client)
         before = int(time.time())
         code = f.code()
-        with sqlite3.connect("file:%s?mode=ro" % db_path(h), uri=True) as c:
-            exp = c.execute("SELECT expires_at FROM oa2_codes WHERE "
-                            "code_hash = ?",
-                            (hashlib.sha256(code.encode()).hexdigest(),)
-                            ).fetchone()[0]
+        exp = h.store.rows("SELECT expires_at FROM oa2_codes WHERE "
+                           "code_hash = ?",
+                           (hashlib.sha256(code.encode()).hexdigest(),))[0][0]
         assert before + 55 <= exp <= int(time.time()) + 60, exp - before
         body = assert_token_ok(f.token(code))
         assert body["expires_in"] == 900
@@ -1086,13 +1083,11 @@ class TestSqlMetacharacters:
     def test_zz_database_intact(self, h, made):
         """After all of the above: the database is sound, every table is
         there, every client made in this class still exists and works."""
-        with sqlite3.connect("file:%s?mode=ro" % db_path(h),
-                             uri=True) as c:
-            assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            tables = {r[0] for r in c.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            ids = {r[0] for r in c.execute(
-                "SELECT client_id FROM oa2_clients")}
+        if h.store.driver == "sqlite3":
+            assert h.store.rows("PRAGMA integrity_check")[0][0] == "ok"
+        tables = h.store.tables()
+        ids = {r[0] for r in h.store.rows(
+            "SELECT client_id FROM oa2_clients")}
         assert {"oa2_clients", "oa2_codes", "oa2_refresh", "oa2_consents",
                 "oa2_revoked", "oa2_nonces"} <= tables, tables
         assert len(made) >= 2
@@ -1280,7 +1275,8 @@ class TestStolenDatabase:
                      registration="open")
 
     def test_no_secret_in_the_database_files(self, h, keys):
-        """Everything a thief of oauth2.db (and its -wal/-shm) reads:
+        """Everything a thief of the database (oauth2.db and its -wal/-shm;
+        every row of every table on PostgreSQL) reads:
         hashes, never a client secret, code, refresh token, access token,
         verifier or key (README: stored only as SHA-256 hashes)."""
         c = add_client(h)
@@ -1302,8 +1298,7 @@ class TestStolenDatabase:
         body2 = assert_token_ok(refresh(h, c, body["refresh_token"]))
         secrets["refresh token 2"] = body2["refresh_token"]
         assert revoke(h, c, body2["access_token"]).status_code == 200
-        blob = b"".join(p.read_bytes() for p in h.db_dir.iterdir()
-                        if p.name.startswith("oauth2.db"))
+        blob = h.store.dump()
         for what, s in secrets.items():
             assert s.encode() not in blob, what
         # what is there instead: the hashes (so the files were the right

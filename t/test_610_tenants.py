@@ -2,9 +2,9 @@
 
 Two name-based virtual hosts on the same IP and port, as a shared hosting
 provider runs them: tenant-a.example and tenant-b.example, each with its
-own OAuth2Issuer, its own signing key and its own SQLite database
-(DBDriver/DBDParams inside each <VirtualHost>; the main server has none,
-Httpd(dbd="vhost")).  Requests pick the tenant with the Host header, the
+own OAuth2Issuer, its own signing key and its own database (a SQLite
+file, or a PostgreSQL role and schema: stores.py; DBDriver/DBDParams
+inside each <VirtualHost>; the main server has none, Httpd(dbd="vhost")).  Requests pick the tenant with the Host header, the
 way browsers and clients reach name-based hosts; one port instead of two
 Listen ports keeps the case this file is about: httpd chooses the vhost
 from the name alone, so nothing but the module's per-server configuration
@@ -23,14 +23,15 @@ per-directory resource-server directives work.
 """
 
 import os
-import sqlite3
 
 import pytest
 import requests
 
+import stores
+
 from authserver import (ALICE, AS_MODULES, TEMPLATES, Flow, add_client,
                         admin_bin, api, assert_token_error, assert_token_ok,
-                        client_credentials, db_path, introspect, refresh,
+                        client_credentials, introspect, refresh,
                         revoke, token_request, verify_access_token,
                         write_htpasswd)
 from checks import (assert_insufficient_scope, assert_invalid_token,
@@ -46,7 +47,7 @@ DENIAL = "AH01631"
 class Tenant:
     """One virtual host of the shared server, seen through its name: the
     attributes the authserver helpers use (url, get, session, issuer,
-    db_dir) with every request carrying Host: <name>."""
+    store) with every request carrying Host: <name>."""
 
     def __init__(self, h, name, key):
         self.h = h
@@ -57,6 +58,7 @@ class Tenant:
         self.port = h.port
         self.base_url = h.base_url
         self.db_dir = h.db_dir / name
+        self.store = stores.new_store(self.db_dir)
         self.htdocs = h.dir / ("htdocs-" + name)
         self.session = requests.Session()
         self.session.trust_env = False
@@ -92,8 +94,7 @@ def vhost_config(t, htpasswd):
     <Directory "{htdocs}/denied">
         AllowOverride All
     </Directory>
-    DBDriver sqlite3
-    DBDParams "{db}/oauth2.db"
+    {dbd}
     OAuth2Issuer {issuer}
     OAuth2SigningKey {key}
     OAuth2Scope read "Read your data"
@@ -113,7 +114,8 @@ def vhost_config(t, htpasswd):
         OAuth2CheckRevocation on
     </Location>
 </VirtualHost>
-""".format(port=t.port, host=t.host, htdocs=t.htdocs, db=t.db_dir,
+""".format(port=t.port, host=t.host, htdocs=t.htdocs,
+           dbd="\n    ".join(t.store.directives()),
            issuer=t.issuer, key=t.key.path, htpasswd=htpasswd)
 
 
@@ -201,17 +203,13 @@ def twin(src, dst, client):
     as if the same application had registered at both."""
     cols = ("client_id, secret_hash, name, redirect_uris, grant_types, "
             "scope, auth_method, created_at")
-    with sqlite3.connect(str(db_path(src))) as s:
-        row = s.execute("SELECT %s FROM oa2_clients WHERE issuer = ? AND "
-                        "client_id = ?" % cols,
-                        (src.issuer, client.client_id)).fetchone()
-    assert row, client
-    with sqlite3.connect(str(db_path(dst)), timeout=10) as d:
-        d.execute("INSERT INTO oa2_clients (issuer, %s) VALUES "
-                  "(?, ?, ?, ?, ?, ?, ?, ?, ?)" % cols, (dst.issuer,) + row)
-    if IS_ROOT:
-        for p in dst.db_dir.iterdir():
-            os.chmod(p, 0o666)
+    rows = src.store.rows("SELECT %s FROM oa2_clients WHERE issuer = ? AND "
+                          "client_id = ?" % cols,
+                          (src.issuer, client.client_id))
+    assert rows, client
+    dst.store.execute("INSERT INTO oa2_clients (issuer, %s) VALUES "
+                      "(?, ?, ?, ?, ?, ?, ?, ?, ?)" % cols,
+                      (dst.issuer,) + tuple(rows[0]))
     return client
 
 
@@ -221,14 +219,12 @@ def code_tokens(t, client, **kw):
 
 
 def issuers_in(t):
-    """The issuers of every row of every table of t's database file."""
-    with sqlite3.connect(str(db_path(t))) as c:
-        tables = [r[0] for r in c.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")]
-        seen = set()
-        for table in tables:
-            seen |= {r[0] for r in c.execute(
-                "SELECT DISTINCT issuer FROM %s" % table)}
+    """The issuers of every row of every table of t's database."""
+    tables = t.store.tables()
+    seen = set()
+    for table in tables:
+        seen |= {r[0] for r in t.store.rows(
+            "SELECT DISTINCT issuer FROM %s" % table)}
     return tables, seen
 
 
@@ -263,6 +259,7 @@ class TestTenants:
             assert seen == {t.issuer}, (t, seen)
         # the main server has no database at all
         assert not (h.db_dir / "oauth2.db").exists()
+        assert a.store.params != b.store.params
 
     # ---- clients ----------------------------------------------------------
 
@@ -466,8 +463,8 @@ class TestTenants:
         _, a, b = tenants
         c = add_client(a)
         kw = {"user": "nobody", "group": "nogroup"} if IS_ROOT else {}
-        p = subprocess.run([admin_bin(), "-d", "sqlite3", "-p",
-                            str(db_path(a)), "-i", b.issuer, "client",
+        p = subprocess.run([admin_bin(), "-d", a.store.driver, "-p",
+                            a.store.params, "-i", b.issuer, "client",
                             "list"], capture_output=True, text=True,
                            timeout=30, cwd="/", **kw)
         assert c.client_id not in p.stdout + p.stderr
