@@ -115,9 +115,11 @@ CALLBACK_PAGE = """<!DOCTYPE html>
 
 
 def start_as(httpd_factory, keys, name, **kw):
-    """A started Httpd with the AS configuration (as_config keywords)."""
+    """A started Httpd with the AS configuration (as_config keywords;
+    store: its database, else a new one)."""
     extra_modules = kw.pop("modules", ())
-    h = httpd_factory(name, modules=AS_MODULES + tuple(extra_modules))
+    h = httpd_factory(name, modules=AS_MODULES + tuple(extra_modules),
+                      store=kw.pop("store", None))
     # an issuer with a path (RFC 8414 §3.1 path insertion)
     h.issuer = h.base_url + kw.pop("issuer_path", "")
     # the redirect_uri page of the browser tests

@@ -218,15 +218,32 @@ class PgStore:
     READ_ONLY_LOG = (r"\[oauth2:error\] .*cannot execute \w+ in a "
                      r"read-only transaction")
 
-    def __init__(self, cluster, name):
+    def __init__(self, cluster, name, schema=None):
+        """schema: another store's schema, which this role may only read
+        and write (no CREATE); else a schema of its own."""
         self.cluster = cluster
         self.name = name
+        self.schema = schema or name
         self.password = secrets.token_hex(12)
         cluster.execute("CREATE ROLE %s LOGIN PASSWORD %%s" % name,
                         (self.password,))
-        cluster.execute("CREATE SCHEMA %s AUTHORIZATION %s" % (name, name))
-        cluster.execute("ALTER ROLE %s SET search_path = %s" % (name, name))
+        if schema:
+            cluster.execute("GRANT USAGE ON SCHEMA %s TO %s" % (schema, name))
+            cluster.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL "
+                            "TABLES IN SCHEMA %s TO %s" % (schema, name))
+        else:
+            cluster.execute("CREATE SCHEMA %s AUTHORIZATION %s"
+                            % (name, name))
+        cluster.execute("ALTER ROLE %s SET search_path = %s"
+                        % (name, self.schema))
         cluster.execute("GRANT CONNECT ON DATABASE %s TO %s" % (DBNAME, name))
+
+    def dml_role(self):
+        """Another role on this store's tables (made first), allowed to
+        use them and nothing else: a DBA's least-privilege set-up."""
+        self.cluster._stores += 1
+        return PgStore(self.cluster, "oa2_%d" % self.cluster._stores,
+                       schema=self.schema)
 
     @property
     def params(self):
@@ -266,7 +283,7 @@ class PgStore:
     def tables(self):
         return {r[0] for r in self.cluster.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = %s",
-            (self.name,))}
+            (self.schema,))}
 
     def exists(self):
         """Whether the module has made its tables yet."""
