@@ -100,11 +100,11 @@ with open(data, "w") as f:
         f.write(f'{i} "{case}" {m:.0f}\n')
 png = os.path.join(out, "req_per_s.png")
 script = f"""
-set terminal pngcairo size 1000,{140 + 22 * len(medians)} font ",10"
+set terminal pngcairo noenhanced size 1000,{140 + 22 * len(medians)} font ",10"
 set output "{png}"
 set title "req/s, median of rounds (wrk -t1 -c32; higher is better)"
 set xlabel "requests per second"
-set yrange [-1:{len(medians)}] reverse
+set yrange [{len(medians)}:-1]
 set ytics scale 0
 set grid xtics
 set xrange [0:*]
