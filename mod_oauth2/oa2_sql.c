@@ -68,10 +68,13 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                                 "UPDATE oa2_consents SET scope = %s, "
                                 "updated_at = %lld WHERE issuer = %s AND "
                                 "user_id = %s AND client_id = %s"},
+    /* ON CONFLICT: a request storing the same consent at the same time
+     * wins instead of failing this one (the store then updates). */
     [OA2_SQL_CONSENT_INSERT] = {"oa2_consent_insert",
                                 "INSERT INTO oa2_consents (scope, "
                                 "updated_at, issuer, user_id, client_id) "
-                                "VALUES (%s, %lld, %s, %s, %s)"},
+                                "VALUES (%s, %lld, %s, %s, %s) "
+                                "ON CONFLICT DO NOTHING"},
     [OA2_SQL_CONSENT_LIST] = {"oa2_consent_list",
                               "SELECT client_id, scope, updated_at FROM "
                               "oa2_consents WHERE issuer = %s AND user_id = "
@@ -111,19 +114,22 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                                       "i.issuer = %s AND i.family = %s AND "
                                       "NOT EXISTS (SELECT 1 FROM oa2_revoked "
                                       "r WHERE r.issuer = i.issuer AND r.jti "
-                                      "= i.jti)"},
+                                      "= i.jti) ON CONFLICT DO NOTHING"},
     [OA2_SQL_PURGE_ISSUED] = {"oa2_purge_issued",
                               "DELETE FROM oa2_issued WHERE issuer = %s AND "
                               "expires_at < %lld"},
     [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
                             "INSERT INTO oa2_revoked (issuer, jti, "
-                            "expires_at) VALUES (%s, %s, %lld)"},
+                            "expires_at) VALUES (%s, %s, %lld) "
+                            "ON CONFLICT DO NOTHING"},
     [OA2_SQL_JTI_GET] = {"oa2_jti_get",
                          "SELECT expires_at FROM oa2_revoked WHERE "
                          "issuer = %s AND jti = %s"},
+    /* The row count decides whether this use was the first. */
     [OA2_SQL_NONCE_INSERT] = {"oa2_nonce_insert",
                               "INSERT INTO oa2_nonces (issuer, nonce_hash, "
-                              "expires_at) VALUES (%s, %s, %lld)"},
+                              "expires_at) VALUES (%s, %s, %lld) "
+                              "ON CONFLICT DO NOTHING"},
     [OA2_SQL_NONCE_GET] = {"oa2_nonce_get",
                            "SELECT expires_at FROM oa2_nonces WHERE "
                            "issuer = %s AND nonce_hash = %s"},
@@ -141,8 +147,37 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                               "expires_at < %lld"},
 };
 
-const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id)
+/* MySQL/MariaDB have no ON CONFLICT: their INSERT IGNORE would also
+ * turn a value too long for its column into a truncated row, so they keep
+ * the plain INSERTs, and two requests revoking the same token at the same
+ * moment can still make one of them fail there. */
+static const oa2_sql_t statements_mysql[OA2_SQL_COUNT] = {
+    [OA2_SQL_CONSENT_INSERT] = {"oa2_consent_insert",
+                                "INSERT INTO oa2_consents (scope, "
+                                "updated_at, issuer, user_id, client_id) "
+                                "VALUES (%s, %lld, %s, %s, %s)"},
+    [OA2_SQL_ISSUED_REVOKE_FAMILY] = {"oa2_issued_revoke_family",
+                                      "INSERT INTO oa2_revoked (issuer, jti, "
+                                      "expires_at) SELECT i.issuer, i.jti, "
+                                      "i.expires_at FROM oa2_issued i WHERE "
+                                      "i.issuer = %s AND i.family = %s AND "
+                                      "NOT EXISTS (SELECT 1 FROM oa2_revoked "
+                                      "r WHERE r.issuer = i.issuer AND r.jti "
+                                      "= i.jti)"},
+    [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
+                            "INSERT INTO oa2_revoked (issuer, jti, "
+                            "expires_at) VALUES (%s, %s, %lld)"},
+    [OA2_SQL_NONCE_INSERT] = {"oa2_nonce_insert",
+                              "INSERT INTO oa2_nonces (issuer, nonce_hash, "
+                              "expires_at) VALUES (%s, %s, %lld)"},
+};
+
+const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
 {
+    if (driver_name && !strcmp(driver_name, "mysql")
+        && statements_mysql[id].text) {
+        return &statements_mysql[id];
+    }
     return &statements[id];
 }
 

@@ -60,8 +60,13 @@ typedef struct oa2_sql_t {
     const char *text;  /* SQL with %s placeholders */
 } oa2_sql_t;
 
-/** The statement @a id. */
-const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id);
+/**
+ * The statement @a id as driver @a driver_name runs it ("sqlite3",
+ * "pgsql", "mysql"; NULL: as SQLite and PostgreSQL do). The label is the
+ * same for every driver; the text differs where the dialects do (INSERT
+ * ... ON CONFLICT DO NOTHING: SQLite 3.24 and PostgreSQL 9.5 or later).
+ */
+const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name);
 
 /**
  * The CREATE statements for driver @a driver_name ("sqlite3", "pgsql",

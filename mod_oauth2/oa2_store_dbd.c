@@ -141,7 +141,8 @@ static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
 static apr_status_t statement(apr_dbd_prepared_t **stmt, oa2_db_t *db,
                               oa2_sql_id_t id, oa2_err_t *err, apr_pool_t *p)
 {
-    const oa2_sql_t *sql = oa2_sql_get(id);
+    const char *label = oa2_sql_get(id, NULL)->label;
+    const oa2_sql_t *sql;
     apr_status_t rv;
     int rc;
 
@@ -151,10 +152,12 @@ static apr_status_t statement(apr_dbd_prepared_t **stmt, oa2_db_t *db,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    *stmt = apr_hash_get(db->prepared, sql->label, APR_HASH_KEY_STRING);
+    *stmt = apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
     if (*stmt) {
         return APR_SUCCESS;
     }
+    /* Prepared once per connection: the driver's dialect of it. */
+    sql = oa2_sql_get(id, apr_dbd_name(db->driver));
     rc = apr_dbd_prepare(db->driver, db->conn_pool, db->handle, sql->text,
                          sql->label, stmt);
     if (rc) {
@@ -184,7 +187,7 @@ static apr_status_t run(int *nrows, oa2_store_t *st, oa2_sql_id_t id, int nargs,
         writer_unlock(st->db);
     }
     if (rc) {
-        return unavailable(err, st->db, rc, oa2_sql_get(id)->label, p);
+        return unavailable(err, st->db, rc, oa2_sql_get(id, NULL)->label, p);
     }
     if (nrows) {
         *nrows = n;
@@ -212,7 +215,7 @@ static apr_status_t rows_of(apr_array_header_t **rows, oa2_store_t *st,
     rc = apr_dbd_pselect(st->db->driver, p, st->db->handle, &res, stmt, 1,
                          nargs, args);
     if (rc) {
-        return unavailable(err, st->db, rc, oa2_sql_get(id)->label, p);
+        return unavailable(err, st->db, rc, oa2_sql_get(id, NULL)->label, p);
     }
     *rows = apr_array_make(p, 1, sizeof(const char **));
     while ((rc = apr_dbd_get_row(st->db->driver, p, res, &row, -1)) == 0) {
@@ -224,7 +227,7 @@ static apr_status_t rows_of(apr_array_header_t **rows, oa2_store_t *st,
         APR_ARRAY_PUSH(*rows, const char **) = cols;
     }
     if (rc != -1) {
-        return unavailable(err, st->db, rc, oa2_sql_get(id)->label, p);
+        return unavailable(err, st->db, rc, oa2_sql_get(id, NULL)->label, p);
     }
     return APR_SUCCESS;
 }
@@ -619,7 +622,12 @@ apr_status_t oa2_store_consent_put(oa2_store_t *st, const char *user,
     apr_status_t rv = run(&n, st, OA2_SQL_CONSENT_UPDATE, 5, args, err, p);
 
     if (rv == APR_SUCCESS && n == 0) {
-        rv = run(NULL, st, OA2_SQL_CONSENT_INSERT, 5, args, err, p);
+        rv = run(&n, st, OA2_SQL_CONSENT_INSERT, 5, args, err, p);
+        /* Another request inserted it since our UPDATE: store ours over
+         * it, as a request a moment later would have. */
+        if (rv == APR_SUCCESS && n == 0) {
+            rv = run(NULL, st, OA2_SQL_CONSENT_UPDATE, 5, args, err, p);
+        }
     }
     return rv;
 }
@@ -711,6 +719,7 @@ apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
 {
     const char *args[] = {st->issuer, nonce_hash, num(expires_at, p)};
     const char **c;
+    int n = 0;
     apr_status_t rv = one_row(&c, st, OA2_SQL_NONCE_GET, 2, args, 1, err, p);
 
     if (rv == APR_SUCCESS) {
@@ -719,7 +728,9 @@ apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
     if (rv != APR_NOTFOUND) {
         return rv;
     }
-    return run(NULL, st, OA2_SQL_NONCE_INSERT, 3, args, err, p);
+    /* No row inserted: another request used it since the lookup. */
+    rv = run(&n, st, OA2_SQL_NONCE_INSERT, 3, args, err, p);
+    return rv == APR_SUCCESS && n == 0 ? APR_EEXIST : rv;
 }
 
 apr_status_t oa2_store_purge(oa2_store_t *st, apr_int64_t now, oa2_err_t *err,

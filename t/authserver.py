@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import subprocess
+import threading
 import urllib.parse
 
 import requests
@@ -444,6 +445,40 @@ def token_request(h, client, data, method="basic", auth=None, headers=None):
                 if k in body:
                     tokens.register(body[k])
     return r
+
+
+def parallel_post(h, path, data, auth, n):
+    """n POSTs at once, each on its own connection; [(status, body)],
+    body the JSON object when there is one, else the text."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def post(i):
+        s = requests.Session()
+        s.trust_env = False
+        try:
+            barrier.wait(10)
+            r = s.post(h.url(path), data=data, auth=auth, timeout=20)
+            if r.headers.get("Content-Type", "").startswith(
+                    "application/json"):
+                body = r.json()
+                for k in ("access_token", "refresh_token"):
+                    if k in body:
+                        tokens.register(body[k])
+            else:
+                body = r.text
+            results[i] = (r.status_code, body)
+        except Exception as e:  # noqa: BLE001
+            results[i] = (None, repr(e))
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
 
 
 def assert_token_ok(r):

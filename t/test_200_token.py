@@ -2,7 +2,6 @@
 §4.1.3, §4.4, §5, §6, RFC 7636, RFC 8707, RFC 9068, RFC 9700 §4.14)."""
 
 import copy
-import threading
 import time
 import urllib.parse
 
@@ -15,40 +14,11 @@ from authlib.integrations.base_client.errors import OAuthError
 import tokens
 from authserver import (ALICE, ConsentPage, Flow, RESOURCE, add_client, api,
                         assert_token_error, assert_token_ok,
-                        client_credentials, refresh, start_as,
-                        token_request, verify_access_token)
+                        client_credentials, parallel_post, refresh,
+                        start_as, token_request, verify_access_token)
 from checks import assert_invalid_token, assert_ok
 
 REALM = "rs.test"
-
-
-def parallel_post(h, path, data, auth, n):
-    """n POSTs at once, each on its own connection; [(status, json)]."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def post(i):
-        s = requests.Session()
-        s.trust_env = False
-        try:
-            barrier.wait(10)
-            r = s.post(h.url(path), data=data, auth=auth, timeout=20)
-            body = r.json()
-            for k in ("access_token", "refresh_token"):
-                if k in body:
-                    tokens.register(body[k])
-            results[i] = (r.status_code, body)
-        except Exception as e:  # noqa: BLE001
-            results[i] = (None, repr(e))
-        finally:
-            s.close()
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def code_tokens(h, client, scope="read", **kw):
@@ -598,6 +568,26 @@ class TestParallelRedemption:
         won = [b for st, b in results if st == 200][0]
         assert_token_error(refresh(h, client, won["refresh_token"]),
                            "invalid_grant")
+
+    def test_parallel_code_redemption_without_refresh(self, h):
+        """The same, for a client without refresh tokens: nothing but
+        the revocation of the winner's access token orders the losers
+        (no refresh row to lock), and each loser revokes it."""
+        c = add_client(h, grants=["authorization_code"])
+        f = Flow(h, c)
+        code = f.code()
+        data = {"grant_type": "authorization_code", "code": code,
+                "redirect_uri": f.redirect_uri,
+                "code_verifier": f.verifier}
+        results = parallel_post(h, "/oauth2/token", data, c.auth, 50)
+        statuses = [r[0] for r in results]
+        assert statuses.count(200) == 1, results
+        for status, body in results:
+            if status != 200:
+                assert status == 400 and body["error"] == "invalid_grant", \
+                    (status, body)
+        won = [b for st, b in results if st == 200][0]
+        assert api(h, won["access_token"]).status_code == 401
 
     def test_parallel_refresh(self, h, client):
         """50 uses of one refresh token at once: one rotation, and the

@@ -9,8 +9,8 @@ import tokens
 from authserver import (AS_MODULES, Flow, add_client, api, as_config,
                         assert_token_error,
                         assert_token_ok, client_credentials, introspect,
-                        refresh, revoke, start_as, token_request,
-                        verify_access_token)
+                        parallel_post, refresh, revoke, start_as,
+                        token_request, verify_access_token)
 from checks import assert_invalid_token, assert_ok
 from tokens import claims, mint
 
@@ -224,6 +224,19 @@ class TestRevocation:
         body = assert_token_ok(client_credentials(h, client))
         assert revoke(h, client, body["access_token"]).status_code == 200
         assert revoke(h, client, body["access_token"]).status_code == 200
+
+    def test_revoke_at_once(self, h, client):
+        """30 revocations of one access token, and of one refresh token,
+        at once: the first stores the revocation, the others find it
+        done; every one is a success (RFC 7009 §2.2), none a 503."""
+        body = code_tokens(h, client)
+        for token in (body["access_token"], body["refresh_token"]):
+            results = parallel_post(h, "/oauth2/revoke", {"token": token},
+                                    client.auth, 30)
+            assert [st for st, _ in results] == [200] * 30, results
+        assert_invalid_token(api(h, body["access_token"]), REALM)
+        assert_token_error(refresh(h, client, body["refresh_token"]),
+                           "invalid_grant")
 
     @pytest.mark.parametrize("token", ["garbage", "a.b.c"])
     def test_revoke_garbage(self, h, client, token):

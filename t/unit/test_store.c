@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "oa2_secret.h"
+#include "oa2_sql.h"
 #include "oa2_store.h"
 #include "store_fixture.h"
 #include "unit.h"
@@ -180,6 +181,62 @@ static void test_jti_nonce_purge(apr_pool_t *p)
     UNIT_EQ_INT(oa2_store_nonce_use(st, "n1", 300, NULL, p), APR_SUCCESS);
 }
 
+/* Two requests inserting the same row at once: the later one inserts
+ * nothing and does not fail, whatever its lookup before saw (the store
+ * reads the row count). */
+static void test_insert_races_are_no_errors(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    struct {
+        oa2_sql_id_t id;
+        int nargs;
+        const char *args[5];
+    } ins[] = {
+        {OA2_SQL_NONCE_INSERT, 3, {ISS, "n1", "100"}},
+        {OA2_SQL_JTI_INSERT, 3, {ISS, "j1", "100"}},
+        {OA2_SQL_CONSENT_INSERT, 5, {"read", "100", ISS, "alice", "c1"}},
+    };
+    apr_size_t i;
+    int k, n;
+
+    UNIT_ASSERT(st);
+    UNIT_EQ_INT(oa2_store_setup(st->db, NULL, p), APR_SUCCESS);
+    for (i = 0; i < sizeof(ins) / sizeof(*ins); i++) {
+        const oa2_sql_t *sql = oa2_sql_get(ins[i].id, "sqlite3");
+        apr_dbd_prepared_t *stmt = NULL;
+
+        UNIT_EQ_INT(apr_dbd_prepare(st->db->driver, p, st->db->handle,
+                                    sql->text, NULL, &stmt),
+                    0);
+        for (k = 0; k < 2; k++) {
+            n = -1;
+            UNIT_EQ_INT(apr_dbd_pquery(st->db->driver, p, st->db->handle, &n,
+                                       stmt, ins[i].nargs, ins[i].args),
+                        0);
+            UNIT_EQ_INT(n, k == 0);
+        }
+    }
+}
+
+/* MySQL keeps plain INSERTs (no ON CONFLICT there); the labels, which
+ * name the prepared statements, never differ between drivers. */
+static void test_sql_dialects(apr_pool_t *p)
+{
+    int id;
+
+    (void)p;
+    for (id = 0; id < OA2_SQL_COUNT; id++) {
+        const oa2_sql_t *g = oa2_sql_get((oa2_sql_id_t)id, NULL);
+        const oa2_sql_t *m = oa2_sql_get((oa2_sql_id_t)id, "mysql");
+
+        UNIT_ASSERT(g->label && g->text);
+        UNIT_EQ_STR(m->label, g->label);
+        UNIT_ASSERT(strstr(m->text, "ON CONFLICT") == NULL);
+        UNIT_ASSERT(oa2_sql_get((oa2_sql_id_t)id, "pgsql") == g);
+        UNIT_ASSERT(oa2_sql_get((oa2_sql_id_t)id, "sqlite3") == g);
+    }
+}
+
 static void test_sql_metacharacters_are_data(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
@@ -222,6 +279,8 @@ void unit_suite_store(void)
     UNIT_RUN(test_refresh_rotation);
     UNIT_RUN(test_consent_and_grants);
     UNIT_RUN(test_jti_nonce_purge);
+    UNIT_RUN(test_insert_races_are_no_errors);
+    UNIT_RUN(test_sql_dialects);
     UNIT_RUN(test_sql_metacharacters_are_data);
     UNIT_RUN(test_broken_database_is_503);
 }
