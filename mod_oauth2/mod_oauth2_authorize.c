@@ -148,6 +148,18 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                        r->uri, r->uri);
         return oa2_io_send_error_page(r, conf, &err);
     }
+    if (!oa2_authorize_user_ok(r->user)) {
+        oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
+                    "OA2-00783",
+                    "the authorization server cannot serve "
+                    "this user");
+        oa2_err_detail(&err, r->pool,
+                       "the user name httpd authenticated is empty, longer "
+                       "than %d bytes or not UTF-8: it cannot be the "
+                       "subject of a grant",
+                       OA2_USER_MAX);
+        return oa2_io_send_error_page(r, conf, &err);
+    }
     if (r->method_number == M_POST) {
         if (oa2_io_read_form(&params, r, &err) != APR_SUCCESS) {
             return oa2_io_send_error_page(r, conf, &err);

@@ -155,6 +155,13 @@ apr_status_t oa2_authorize_parse(oa2_authz_request_t **out, int *redirectable,
     return APR_SUCCESS;
 }
 
+int oa2_authorize_user_ok(const char *user)
+{
+    apr_size_t len = user ? strlen(user) : 0;
+
+    return len > 0 && len <= OA2_USER_MAX && oa2_form_utf8_valid(user, len);
+}
+
 apr_status_t oa2_authorize_needs_consent(int *needed, oa2_store_t *st,
                                          const oa2_authz_request_t *req,
                                          const char *user, oa2_err_t *err,

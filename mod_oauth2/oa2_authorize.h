@@ -38,6 +38,17 @@ apr_status_t oa2_authorize_parse(oa2_authz_request_t **req, int *redirectable,
                                  const oa2_form_t *params, oa2_err_t *err,
                                  apr_pool_t *p);
 
+/** The longest user name: the width of the user_id columns. */
+#define OA2_USER_MAX 255
+
+/**
+ * Nonzero when @a user (whom httpd authenticated) can be the subject of
+ * grants: 1 to OA2_USER_MAX bytes of UTF-8. PostgreSQL and MySQL refuse
+ * anything else in their user_id columns, and a token's "sub" is a JSON
+ * string.
+ */
+int oa2_authorize_user_ok(const char *user);
+
 /**
  * Nonzero in @a needed when @a user must see the consent page: prompt is
  * consent, the user never answered this client, or a requested scope is

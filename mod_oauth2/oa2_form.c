@@ -79,6 +79,11 @@ static int utf8_valid(const unsigned char *s, apr_size_t len)
     return 1;
 }
 
+int oa2_form_utf8_valid(const char *s, apr_size_t len)
+{
+    return utf8_valid((const unsigned char *)s, len);
+}
+
 /* Decode one name or value: '+' is a space, %XX a byte. */
 static apr_status_t decode(const char **out, const char *s, apr_size_t len,
                            oa2_err_t *err, apr_pool_t *p)

@@ -28,6 +28,9 @@ typedef struct oa2_form_t {
 apr_status_t oa2_form_parse(oa2_form_t **form, const char *text, apr_size_t len,
                             oa2_err_t *err, apr_pool_t *p);
 
+/** Nonzero when @a len bytes at @a s are well-formed UTF-8 (RFC 3629). */
+int oa2_form_utf8_valid(const char *s, apr_size_t len);
+
 /**
  * The one value of @a name.
  * @param value receives the value, or NULL when absent (and not required)

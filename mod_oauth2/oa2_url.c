@@ -47,6 +47,11 @@ apr_status_t oa2_url_check_issuer(const char *url, oa2_err_t *err,
 {
     apr_uri_t uri;
 
+    /* PostgreSQL and MySQL refuse a longer one in every INSERT. */
+    if (strlen(url) > OA2_ISSUER_MAX) {
+        return oa2_err_set(err, 500, NULL, "OA2-00782",
+                           "is longer than 255 characters");
+    }
     if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.scheme
         || !uri.hostname || !*uri.hostname) {
         return oa2_err_set(err, 500, NULL, "OA2-00060",

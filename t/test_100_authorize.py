@@ -2,6 +2,7 @@
 "Consent page contract"; RFC 6749 §4.1, RFC 7636, RFC 8252 §7.3,
 RFC 8414, RFC 9207, RFC 9700 §4.1.3)."""
 
+import base64
 import hashlib
 import html.parser
 import urllib.parse
@@ -503,6 +504,49 @@ class TestAuthorizeWithoutAuthentication:
         r = Flow(h, c).get(user=ALICE)
         assert r.status_code == 500, (r.status_code, r.text[:300])
         assert "OA2-00435" in h.new_log()
+
+
+class TestUserNames:
+    """The user name httpd authenticated is user_id in the database and
+    "sub" in tokens: 1 to 255 bytes of UTF-8 (the column's width, which
+    PostgreSQL and MySQL enforce; PostgreSQL also refuses bytes that are
+    not UTF-8). Anything else gets 500 and OA2-00783, on every driver."""
+
+    LONGEST = "u" * 255
+    UTF8 = "Zo\u00eb \u00d1and\u00fa"
+    REFUSED = [("u" * 256).encode(), b"caf\xe9"]
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        h = start_as(httpd_factory, keys, "as-usernames")
+        digest = base64.b64encode(hashlib.sha1(b"pw").digest())
+        lines = [u + b":{SHA}" + digest for u in
+                 [self.LONGEST.encode(), self.UTF8.encode()] + self.REFUSED]
+        with open(h.path("htpasswd"), "ab") as f:
+            f.write(b"\n".join(lines) + b"\n")
+        return h
+
+    @pytest.mark.parametrize("user", [LONGEST, UTF8], ids=["255", "utf8"])
+    def test_served(self, h, user):
+        c = add_client(h)
+        creds = (user.encode(), b"pw")
+        f = Flow(h, c, user=creds)
+        body = assert_token_ok(f.token(f.code()))
+        _, claims = verify_access_token(h, body["access_token"])
+        assert claims["sub"] == user
+        # the consent was stored under the whole name
+        assert Flow(h, c, user=creds).get().status_code == 302
+
+    @pytest.mark.log_allow(r"OA2-00783")
+    @pytest.mark.parametrize("user", REFUSED, ids=["256", "latin1"])
+    def test_refused(self, h, user):
+        c = add_client(h)
+        r = Flow(h, c, user=(user, b"pw")).get()
+        assert r.status_code == 500, (r.status_code, r.text[:300])
+        assert "Location" not in r.headers
+        lines = [line for line in h.new_log().splitlines()
+                 if "OA2-00783" in line]
+        assert lines and "[oauth2:error]" in lines[0], h.new_log()
 
 
 class TestConsent:

@@ -335,6 +335,25 @@ static void test_consent_memory_and_csrf(apr_pool_t *p)
     UNIT_EQ_INT(needed, 1);
 }
 
+/* The user names the database columns and a JSON "sub" can hold. */
+static void test_user_names(apr_pool_t *p)
+{
+    char name[300];
+
+    (void)p;
+    memset(name, 'u', sizeof(name));
+    name[OA2_USER_MAX] = '\0';
+    UNIT_ASSERT(oa2_authorize_user_ok(name));
+    name[OA2_USER_MAX] = 'u';
+    name[OA2_USER_MAX + 1] = '\0';
+    UNIT_ASSERT(!oa2_authorize_user_ok(name));
+    UNIT_ASSERT(oa2_authorize_user_ok("alice"));
+    UNIT_ASSERT(oa2_authorize_user_ok("Zo\xc3\xab"));
+    UNIT_ASSERT(!oa2_authorize_user_ok("caf\xe9"));
+    UNIT_ASSERT(!oa2_authorize_user_ok(""));
+    UNIT_ASSERT(!oa2_authorize_user_ok(NULL));
+}
+
 void unit_suite_grant(void)
 {
     unit_suite("grant");
@@ -345,4 +364,5 @@ void unit_suite_grant(void)
     UNIT_RUN(test_client_credentials);
     UNIT_RUN(test_authorize_errors);
     UNIT_RUN(test_consent_memory_and_csrf);
+    UNIT_RUN(test_user_names);
 }

@@ -110,6 +110,20 @@ static void test_issuer_not_absolute(apr_pool_t *p)
     ISSUER_REFUSED("", "OA2-00060");
 }
 
+static void test_issuer_length(apr_pool_t *p)
+{
+    /* "https://" + host + "/" + path: 255 characters in all, then 256 */
+    char url[300];
+
+    memset(url, 'a', sizeof(url));
+    memcpy(url, "https://as.example.com/", 23);
+    url[255] = '\0';
+    ISSUER_OK(url);
+    url[255] = 'a';
+    url[256] = '\0';
+    ISSUER_REFUSED(url, "OA2-00782");
+}
+
 static void test_path_valid(apr_pool_t *p)
 {
     UNIT_ASSERT(oa2_url_path_valid("/"));
@@ -135,5 +149,6 @@ void unit_suite_url(void)
     UNIT_RUN(test_issuer_query_fragment);
     UNIT_RUN(test_issuer_userinfo);
     UNIT_RUN(test_issuer_not_absolute);
+    UNIT_RUN(test_issuer_length);
     UNIT_RUN(test_path_valid);
 }
