@@ -21,6 +21,7 @@ isolated by privileges, so several httpd nodes can later share one store
 by sharing its DBDParams.
 """
 
+import atexit
 import glob
 import os
 import pwd
@@ -149,6 +150,8 @@ class PgCluster:
         self._run(["pg_ctl", "-D", str(self.data), "-l",
                    str(self.log_path), "-o", opts, "-w", "-t", "60",
                    "start"])
+        # as Httpd does: no server outlives an interrupted session
+        atexit.register(self.stop)
         conn = self.connect("postgres")
         with conn.cursor() as cur:
             cur.execute("CREATE DATABASE %s" % DBNAME)
@@ -169,6 +172,8 @@ class PgCluster:
             return False
 
     def stop(self):
+        """pg_ctl stop (immediate: nothing here is worth a checkpoint) and
+        the directory removed, unless OA2_KEEP_TMP is set."""
         if self._conn is not None:
             try:
                 self._conn.close()
