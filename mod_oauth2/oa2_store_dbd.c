@@ -125,7 +125,12 @@ static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         }
     }
-    if (!schema_exists(db, p)) {
+    /* SQLite always runs the CREATE ... IF NOT EXISTS: they also bring
+     * this connection's view of the schema up to date, which a probe that
+     * finds the tables does not while another process is still creating
+     * the indexes (its prepared statements then fail with "schema has
+     * changed"). The probe is for servers where a role may lack CREATE. */
+    if (!strcmp(name, "sqlite3") || !schema_exists(db, p)) {
         for (sql = oa2_sql_schema(name); *sql; sql++) {
             rc = apr_dbd_query(db->driver, db->handle, &nrows, *sql);
             if (rc) {
