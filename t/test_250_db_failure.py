@@ -46,7 +46,7 @@ class TestDatabaseUnavailable:
 
     @pytest.fixture(scope="class")
     def h(self, httpd_factory, keys):
-        return start_as(httpd_factory, keys, "as-dbfail", extra=lambda h: """
+        h = start_as(httpd_factory, keys, "as-dbfail", extra=lambda h: """
 DBDPersist Off
 
 Alias /api-norev {htdocs}/api
@@ -55,6 +55,11 @@ Alias /api-norev {htdocs}/api
     Require oauth2-scope read
 </Location>
 """.format(htdocs=h.htdocs))
+        # The purge runs in log_transaction, after the response: its
+        # warning about the broken database may land after a test's own
+        # log check, in the next test's or the teardown's.
+        h.allowed_always.append(r"OA2-00401: purging expired rows failed")
+        return h
 
     @pytest.fixture(scope="class")
     def state(self, h):
