@@ -1,8 +1,8 @@
 #!/bin/sh
 # Run each fuzz target for a bounded time; called by "make -f apxs.mk fuzz".
 #   sh fuzz/run.sh SECONDS NAME:MAX_LEN ...
-# Seeds are read from fuzz/corpus/NAME (never written); what a run adds
-# goes to fuzz/out/corpus/NAME, crashes to fuzz/out/NAME-crash-*, the
+# Seeds are read from fuzz/corpus/NAME (and templates/ for tmpl; never
+# written); what a run adds goes to fuzz/out/corpus/NAME, crashes to fuzz/out/NAME-crash-*, the
 # output to fuzz/out/NAME.log. Extra libFuzzer flags: $FUZZ_FLAGS.
 # Prints one line per target and fails when any target failed.
 set -u
@@ -23,11 +23,15 @@ for spec in "$@"; do
     mkdir -p "$work"
     dict=
     [ -f "fuzz/$name.dict" ] && dict="-dict=fuzz/$name.dict"
+    # The shipped templates seed the template parser as they are, rather
+    # than as copies that would drift from them.
+    seeds=
+    [ "$name" = tmpl ] && seeds=templates
     echo "fuzz: $name for ${seconds}s (max_len $max_len)"
     # shellcheck disable=SC2086
     "$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=25 \
         -print_final_stats=1 -artifact_prefix="fuzz/out/$name-" $dict \
-        ${FUZZ_FLAGS:-} "$work" "fuzz/corpus/$name" > "$log" 2>&1
+        ${FUZZ_FLAGS:-} "$work" "fuzz/corpus/$name" $seeds > "$log" 2>&1
     rc=$?
     runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1/p' "$log")
     secs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' "$log")

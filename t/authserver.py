@@ -447,6 +447,18 @@ def token_request(h, client, data, method="basic", auth=None, headers=None):
     return r
 
 
+def sole_winner(results):
+    """The body of the one 200 among parallel_post() results; every other
+    answer must be 400 invalid_grant."""
+    winners = [body for status, body in results if status == 200]
+    assert len(winners) == 1, results
+    for status, body in results:
+        if status != 200:
+            assert status == 400 and body["error"] == "invalid_grant", \
+                (status, body)
+    return winners[0]
+
+
 def parallel_post(h, path, data, auth, n):
     """n POSTs at once, each on its own connection; [(status, body)],
     body the JSON object when there is one, else the text."""
