@@ -17,7 +17,8 @@
 #include "oa2_sql.h"
 #include "oa2_store.h"
 
-/* Tries of the schema set-up when other processes race for it. */
+/* Tries of the schema set-up on SQLite when other processes race for
+ * it. */
 #define SETUP_ATTEMPTS 8
 
 /* Marks a connection whose schema and setup are done. It lives in the
@@ -65,7 +66,7 @@ static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p);
 apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
 {
     apr_status_t rv = APR_EGENERAL;
-    int attempt;
+    int attempt, attempts;
 
     if (db->ready) {
         return APR_SUCCESS;
@@ -77,15 +78,20 @@ apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
         return APR_SUCCESS;
     }
     writer_lock(db);
-    /* Another process creating the same tables at this moment makes ours
-     * fail with "schema has changed" (apr_dbd's SQLite driver prepares
-     * without automatic re-preparation): every statement here is
-     * idempotent, so try again a few times before calling it an outage. */
-    for (attempt = 0; attempt < SETUP_ATTEMPTS; attempt++) {
+    /* On SQLite, another process creating the same tables at this moment
+     * makes ours fail with "schema has changed" (apr_dbd's SQLite driver
+     * prepares without automatic re-preparation): every statement here is
+     * idempotent, so try again a few times before calling it an outage.
+     * A database server answers DDL races itself; there a failure is an
+     * outage at once, and waiting would only delay the 503. */
+    attempts = strcmp(apr_dbd_name(db->driver), "sqlite3") ? 1 : SETUP_ATTEMPTS;
+    for (attempt = 0; attempt < attempts; attempt++) {
         if ((rv = setup_locked(db, err, p)) == APR_SUCCESS) {
             break;
         }
-        apr_sleep(apr_time_from_msec(10 * (attempt + 1)));
+        if (attempt + 1 < attempts) {
+            apr_sleep(apr_time_from_msec(10 * (attempt + 1)));
+        }
     }
     writer_unlock(db);
     return rv;
