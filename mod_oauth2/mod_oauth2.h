@@ -56,6 +56,7 @@ typedef struct oa2_dir_conf_t {
     const char *jwks_file;     /* OAuth2VerifyJWKSFile path, for messages */
     oa2_keyset_t *jwks;        /* its keys, parsed at startup */
     int check_revocation;      /* OAuth2CheckRevocation; -1: unset */
+    int revocation_cache_ttl;  /* OAuth2RevocationCacheTTL s; -1: unset */
 } oa2_dir_conf_t;
 
 /** What the request learned about its bearer token, for later hooks. */

@@ -98,36 +98,69 @@ static void export_identity(request_rec *r, oa2_token_t *tok)
     apr_table_setn(env, "OAUTH2_CLAIMS", oa2_token_claims_json(tok, r->pool));
 }
 
+/* The revocation verdict remembered for @a key, or -1 when none is. */
+static int cached_revocation(request_rec *r, const unsigned char *key)
+{
+    const char *rec;
+    apr_size_t len;
+
+    if (!key || oa2_cache_get(&rec, &len, r, key) != APR_SUCCESS || len != 1
+        || (rec[0] != '0' && rec[0] != '1')) {
+        return -1;
+    }
+    return rec[0] == '1';
+}
+
 /*
  * OAuth2CheckRevocation: refuse a token whose jti was revoked at the
  * revocation endpoint. The store is scoped to the issuer the token was
  * verified against: the local AS, or with OAuth2VerifyIssuer an AS whose
- * database this server shares.
+ * database this server shares. With OAuth2RevocationCacheTTL the verdict
+ * is kept in the token cache (shared by every node when the provider is
+ * memcache or redis): "not revoked" for that many seconds, the bound on
+ * how late a revocation made elsewhere takes effect here; "revoked" until
+ * the token expires, since a revocation is never undone.
  */
-static int check_revoked(request_rec *r, const oa2_server_conf_t *s,
+static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
+                         const oa2_server_conf_t *s,
                          const oa2_token_policy_t *policy,
                          const oa2_token_t *tok, const char *token)
 {
+    const unsigned char *key = NULL;
     oa2_store_t *st;
     oa2_err_t err;
-    int revoked = 0;
+    int revoked = -1;
     apr_status_t rv;
 
-    rv = oa2_dbd_store(&st, r, s, &err);
-    if (rv == APR_SUCCESS) {
-        st->issuer = policy->issuer;
-        rv = oa2_store_jti_is_revoked(&revoked, st, tok->jti, &err, r->pool);
+    if (d->revocation_cache_ttl > 0 && oa2_cache_enabled()) {
+        key = oa2_token_revocation_key(policy->issuer, tok->jti, r->pool);
+        revoked = cached_revocation(r, key);
     }
-    if (rv != APR_SUCCESS) {
-        /* Fail closed: a token we cannot check is not accepted. */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "OA2-00780: OAuth2CheckRevocation for %s: cannot "
-                      "read the revocation list, refusing the token: %s "
-                      "(%s%s%s)",
-                      r->uri, err.description, err.log_id,
-                      err.detail ? ": " : "", err.detail ? err.detail : "");
-        oa2_authn_fail(r, &err);
-        return HTTP_SERVICE_UNAVAILABLE;
+    if (revoked == -1) {
+        revoked = 0;
+        rv = oa2_dbd_store(&st, r, s, &err);
+        if (rv == APR_SUCCESS) {
+            st->issuer = policy->issuer;
+            rv =
+                oa2_store_jti_is_revoked(&revoked, st, tok->jti, &err, r->pool);
+        }
+        if (rv != APR_SUCCESS) {
+            /* Fail closed: a token we cannot check is not accepted. */
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "OA2-00780: OAuth2CheckRevocation for %s: cannot "
+                          "read the revocation list, refusing the token: %s "
+                          "(%s%s%s)",
+                          r->uri, err.description, err.log_id,
+                          err.detail ? ": " : "", err.detail ? err.detail : "");
+            oa2_authn_fail(r, &err);
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+        if (key) {
+            oa2_cache_put(r, key, revoked ? "1" : "0", 1,
+                          revoked ? tok->exp + OA2_TOKEN_LEEWAY
+                                  : apr_time_sec(r->request_time)
+                                  + d->revocation_cache_ttl);
+        }
     }
     if (revoked) {
         oa2_err_set(&err, HTTP_UNAUTHORIZED, "invalid_token", "OA2-00781",
@@ -216,7 +249,7 @@ static int check_authn(request_rec *r)
         return refuse(r, &err, token);
     }
     if (d->check_revocation == 1) {
-        int status = check_revoked(r, s, &policy, tok, token);
+        int status = check_revoked(r, d, s, &policy, tok, token);
         if (status != OK) {
             return status;
         }

@@ -90,6 +90,7 @@ void *oa2_config_create_dir(apr_pool_t *p, char *dir)
     c->jwks_file = NULL;
     c->jwks = NULL;
     c->check_revocation = -1;
+    c->revocation_cache_ttl = -1;
     return c;
 }
 
@@ -105,6 +106,9 @@ void *oa2_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
     c->jwks = add->jwks ? add->jwks : base->jwks;
     c->check_revocation = add->check_revocation != -1 ? add->check_revocation
                                                       : base->check_revocation;
+    c->revocation_cache_ttl = add->revocation_cache_ttl != -1
+        ? add->revocation_cache_ttl
+        : base->revocation_cache_ttl;
     return c;
 }
 
@@ -468,6 +472,31 @@ static const char *set_check_revocation(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+/* Longest OAuth2RevocationCacheTTL: a revocation must take effect
+ * within the hour, whatever an admin trades for fewer queries. */
+#define REVOCATION_CACHE_TTL_MAX 3600
+
+static const char *set_revocation_cache_ttl(cmd_parms *cmd, void *dc,
+                                            const char *arg)
+{
+    oa2_dir_conf_t *d = dc;
+    char *end;
+    long v;
+
+    v = strtol(arg, &end, 10);
+    if (!*arg || *end || v < 0 || v > REVOCATION_CACHE_TTL_MAX) {
+        return apr_psprintf(cmd->pool,
+                            "%s must be a number of seconds between 0 and "
+                            "%d",
+                            cmd->cmd->name, REVOCATION_CACHE_TTL_MAX);
+    }
+    if (d->revocation_cache_ttl != -1) {
+        return apr_psprintf(cmd->pool, "%s is duplicate", cmd->cmd->name);
+    }
+    d->revocation_cache_ttl = (int)v;
+    return NULL;
+}
+
 const command_rec oa2_config_cmds[] = {
     AP_INIT_TAKE1("OAuth2Issuer", set_server_string, (void *)&issuer_slot,
                   RSRC_CONF,
@@ -529,6 +558,11 @@ const command_rec oa2_config_cmds[] = {
                  OR_AUTHCFG,
                  "also refuse access tokens revoked at the revocation "
                  "endpoint (needs mod_dbd)"),
+    AP_INIT_TAKE1("OAuth2RevocationCacheTTL", set_revocation_cache_ttl, NULL,
+                  OR_AUTHCFG,
+                  "seconds a not-revoked verdict of OAuth2CheckRevocation "
+                  "is remembered in the token cache (default 0: ask the "
+                  "database on every request)"),
     {NULL}};
 
 const char *oa2_config_base_path(const oa2_server_conf_t *s)

@@ -39,6 +39,25 @@ int oa2_hash_sha256(unsigned char md[OA2_SHA256_LEN], const void *data,
         && n == OA2_SHA256_LEN;
 }
 
+int oa2_hash_fields(unsigned char md[OA2_SHA256_LEN], const char *const *fields,
+                    apr_size_t n, apr_pool_t *p)
+{
+    apr_size_t i, total = 0, len;
+    char *buf, *at;
+
+    for (i = 0; i < n; i++) {
+        total += (fields[i] ? strlen(fields[i]) : 0) + 1;
+    }
+    at = buf = apr_palloc(p, total);
+    for (i = 0; i < n; i++) {
+        len = fields[i] ? strlen(fields[i]) : 0;
+        memcpy(at, fields[i] ? fields[i] : "", len);
+        at[len] = '\0';
+        at += len + 1;
+    }
+    return oa2_hash_sha256(md, buf, total);
+}
+
 const char *oa2_hash_tag(const char *secret, apr_pool_t *p)
 {
     unsigned char md[OA2_SHA256_LEN];

@@ -19,6 +19,14 @@
 int oa2_hash_sha256(unsigned char md[OA2_SHA256_LEN], const void *data,
                     apr_size_t len);
 
+/**
+ * SHA-256 into @a md over the @a n strings of @a fields, each followed by
+ * a NUL so that no field can run into the next (a NULL field counts as
+ * empty); nonzero on success. The bytes are put together in @a p.
+ */
+int oa2_hash_fields(unsigned char md[OA2_SHA256_LEN], const char *const *fields,
+                    apr_size_t n, apr_pool_t *p);
+
 /** The first 8 hex digits of SHA-256(@a secret): safe to log. */
 const char *oa2_hash_tag(const char *secret, apr_pool_t *p);
 

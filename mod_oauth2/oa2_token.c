@@ -219,22 +219,25 @@ const unsigned char *oa2_token_cache_key(const char *token,
                                          apr_pool_t *p)
 {
     unsigned char *key = apr_palloc(p, OA2_TOKEN_CACHE_KEY_LEN);
-    /* NUL-separated: no field can run into the next. */
-    const char *parts[] = {token, policy->issuer, policy->audience,
-                           policy->keys ? policy->keys->id : NULL, "at+jwt"};
-    apr_size_t len[sizeof(parts) / sizeof(*parts)], total = 0, i;
-    char *buf, *at;
+    const char *fields[] = {token, policy->issuer, policy->audience,
+                            policy->keys ? policy->keys->id : NULL, "at+jwt"};
 
-    for (i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
-        len[i] = (parts[i] ? strlen(parts[i]) : 0) + 1;
-        total += len[i];
-    }
-    at = buf = apr_palloc(p, total);
-    for (i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
-        memcpy(at, parts[i] ? parts[i] : "", len[i]);
-        at += len[i];
-    }
-    return oa2_hash_sha256(key, buf, total) ? key : NULL;
+    return oa2_hash_fields(key, fields, sizeof(fields) / sizeof(*fields), p)
+        ? key
+        : NULL;
+}
+
+const unsigned char *oa2_token_revocation_key(const char *issuer,
+                                              const char *jti, apr_pool_t *p)
+{
+    unsigned char *key = apr_palloc(p, OA2_TOKEN_CACHE_KEY_LEN);
+    /* The label keeps these keys apart from validated-token keys, whose
+     * first field is a JWT and so never this string. */
+    const char *fields[] = {"revocation", issuer, jti};
+
+    return oa2_hash_fields(key, fields, sizeof(fields) / sizeof(*fields), p)
+        ? key
+        : NULL;
 }
 
 json_t *oa2_token_claims(oa2_token_t *tok, apr_pool_t *p)

@@ -61,6 +61,14 @@ const unsigned char *oa2_token_cache_key(const char *token,
                                          apr_pool_t *p);
 
 /**
+ * The cache key of the revocation verdict on the access token @a jti of
+ * @a issuer (OAuth2RevocationCacheTTL). Never equal to a validated-token
+ * key: it hashes a label no JWT can be.
+ */
+const unsigned char *oa2_token_revocation_key(const char *issuer,
+                                              const char *jti, apr_pool_t *p);
+
+/**
  * A validated token as a validated-token cache record: its expiry, kid,
  * sub, client_id, jti and scope, each NUL-terminated, then the payload.
  * @param len receives the record's length (a NUL follows it)

@@ -472,6 +472,41 @@ static void test_cache_record_round_trip(apr_pool_t *p)
                  err, 401, "invalid_token", "OA2-00047");
 }
 
+static void test_cache_keys(apr_pool_t *p)
+{
+    env_t env;
+    oa2_token_policy_t other;
+    const unsigned char *key, *rev;
+    const char *token;
+
+    UNIT_ASSERT(setup(&env, p));
+    token = mint(&env, "at+jwt", p);
+    key = oa2_token_cache_key(token, &env.policy, p);
+    UNIT_ASSERT(key);
+    UNIT_ASSERT(!memcmp(key, oa2_token_cache_key(token, &env.policy, p),
+                        OA2_TOKEN_CACHE_KEY_LEN));
+    /* Every part of the policy is part of the key. */
+    other = env.policy;
+    other.audience = "https://other.example/api";
+    UNIT_ASSERT(memcmp(key, oa2_token_cache_key(token, &other, p),
+                       OA2_TOKEN_CACHE_KEY_LEN));
+    other = env.policy;
+    other.issuer = "https://other.example";
+    UNIT_ASSERT(memcmp(key, oa2_token_cache_key(token, &other, p),
+                       OA2_TOKEN_CACHE_KEY_LEN));
+    /* Revocation verdicts: per issuer and jti, never a token's key. */
+    rev = oa2_token_revocation_key(ISSUER, "j-1", p);
+    UNIT_ASSERT(rev);
+    UNIT_ASSERT(!memcmp(rev, oa2_token_revocation_key(ISSUER, "j-1", p),
+                        OA2_TOKEN_CACHE_KEY_LEN));
+    UNIT_ASSERT(memcmp(rev, oa2_token_revocation_key(ISSUER, "j-2", p),
+                       OA2_TOKEN_CACHE_KEY_LEN));
+    UNIT_ASSERT(
+        memcmp(rev, oa2_token_revocation_key("https://other.example", "j-1", p),
+               OA2_TOKEN_CACHE_KEY_LEN));
+    UNIT_ASSERT(memcmp(rev, key, OA2_TOKEN_CACHE_KEY_LEN));
+}
+
 static void test_cache_record_damaged(apr_pool_t *p)
 {
 #define REC(text)                                                              \
@@ -554,6 +589,7 @@ void unit_suite_token(void)
     UNIT_RUN(test_claim_equals);
     UNIT_RUN(test_claims_json);
     UNIT_RUN(test_cache_record_round_trip);
+    UNIT_RUN(test_cache_keys);
     UNIT_RUN(test_cache_record_damaged);
     UNIT_RUN(test_claims_json_one_line);
 }
