@@ -6,8 +6,10 @@ reads OUT/results.txt ("ROUND CASE REQ_PER_S NON_2XX"), OUT/memory.txt
 REQUEST_INSTRUCTIONS CHECK_INSTRUCTIONS REQUESTS") and OUT/machine.txt; writes OUT/table.md and
 OUT/req_per_s.png (gnuplot), and prints the table.
 
-Ratios are to the plain httpd measured in the same round: the ratio of
-each round, then the median of those.
+Ratios are to the plain httpd measured next to the case: run.sh runs
+plain before the first case of a round and after every case, so each
+case's ratio is to the mean of the plain runs just before and after it;
+the table gives the median of a case's ratios over the rounds.
 """
 
 import collections
@@ -25,12 +27,21 @@ def read(name):
 
 
 rows = collections.OrderedDict()
-rounds = collections.defaultdict(dict)
+ratios = collections.defaultdict(list)
 bad = collections.Counter()
-for r, case, rps, non2xx in read("results.txt"):
+runs = read("results.txt")
+for i, (r, case, rps, non2xx) in enumerate(runs):
     rows.setdefault(case, []).append(float(rps))
-    rounds[r][case] = float(rps)
     bad[case] += int(non2xx)
+    if case == "plain":
+        continue
+    # the plain runs next to this one, in the order they ran
+    before = [float(x[2]) for x in runs[:i] if x[1] == "plain"][-1:]
+    after = [float(x[2]) for x in runs[i + 1:] if x[1] == "plain"][:1]
+    base = before + after
+    if base and statistics.mean(base) > 0:
+        ratios[case].append(float(rps) / statistics.mean(base))
+ratios["plain"] = [1.0]
 
 lines = []
 say = lines.append
@@ -38,17 +49,18 @@ say("## Throughput\n")
 say("```")
 say(open(os.path.join(out, "machine.txt")).read().rstrip())
 say("```\n")
-say("| case | req/s (median) | min – max | ratio to plain | non-2xx |")
-say("|---|---:|---:|---:|---:|")
+say("| case | req/s (median) | min – max | ratio to plain (median) "
+    "| ratio min – max | non-2xx |")
+say("|---|---:|---:|---:|---:|---:|")
 medians = []
 for case, v in rows.items():
-    ratios = [rd[case] / rd["plain"] for rd in rounds.values()
-              if case in rd and rd.get("plain")]
     m = statistics.median(v)
     medians.append((case, m))
-    ratio = f"{statistics.median(ratios):.2f}" if ratios else "–"
+    rs = ratios.get(case)
+    ratio = f"{statistics.median(rs):.2f}" if rs else "–"
+    spread = f"{min(rs):.2f} – {max(rs):.2f}" if rs else "–"
     say(f"| {case} | {m:.0f} | {min(v):.0f} – {max(v):.0f} | {ratio} "
-        f"| {bad[case]} |")
+        f"| {spread} | {bad[case]} |")
 
 mem = read("memory.txt")
 if mem:

@@ -3,7 +3,7 @@
 # every case of a round measured side by side. Not part of the tests; it
 # prints tables and asserts nothing.
 #
-#   sh bench/run.sh [SECONDS_PER_RUN] [ROUNDS]      (default 10 3)
+#   sh bench/run.sh [SECONDS_PER_RUN] [ROUNDS]      (default 5 3)
 #
 # Instances, each its own httpd (config, port, pidfile, logs in a temp dir):
 #   plain      httpd without any OAuth module: the machine's limit
@@ -29,7 +29,7 @@ set -e
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 . bench/peers.sh
-BENCH_SECONDS=${1:-10}
+BENCH_SECONDS=${1:-5}
 ROUNDS=${2:-3}
 PEERS=${BENCH_PEERS:-1}
 OUT=${BENCH_OUT:-bench/out}
@@ -198,52 +198,54 @@ $BENCH_PY bench/tokens.py grants "$(url as-es)" "$WEB_ID" "$WEB_SECRET" \
     $NCODES $((ROUNDS * 256)) "$D/as-es"
 
 # --- rounds ----------------------------------------------------------------
-bearer_cases() { # ROUND INSTANCE
-    for loc in es es-scope rs rs-scope; do
-        k=$D/keys/$(keyname $loc)
-        bench_wrk "$1" "$2:$loc:repeated" "$(url "$2" /$loc/data.json)" \
-            -H "Authorization: Bearer $(cat "$k.token")"
-        BENCH_TOKENS=$k.tokens bench_wrk "$1" "$2:$loc:rotating" \
-            "$(url "$2" /$loc/data.json)" -s bench/lua/rotate.lua
+# Each round runs every case once, in an order shuffled per round, with a
+# plain run before the first case and after each one: a case's ratio is to
+# the mean of the two plain runs next to it. This machine's speed drifts
+# by tens of percent within minutes (other tenants, paravirtual interrupt
+# cost), so only a neighbour measured seconds apart is a fair base; the
+# shuffle keeps a case's place in the round from favouring it.
+# cases: one line per case, a bench_wrk command to eval (with $r set).
+cases() {
+    echo 'BENCH_TOKENS=$D/keys/ec.tokens bench_wrk "$r" plain:rotate.lua "$(url plain /plain/data.json)" -s bench/lua/rotate.lua'
+    echo 'bench_wrk "$r" ours:unprotected "$(url ours /plain/data.json)"'
+    for i in $RS_INSTANCES; do
+        for loc in es es-scope rs rs-scope; do
+            k='$D/keys/'$(keyname $loc)
+            echo "bench_wrk \"\$r\" $i:$loc:repeated \"\$(url $i /$loc/data.json)\" -H \"Authorization: Bearer \$(cat $k.token)\""
+            echo "BENCH_TOKENS=$k.tokens bench_wrk \"\$r\" $i:$loc:rotating \"\$(url $i /$loc/data.json)\" -s bench/lua/rotate.lua"
+        done
     done
+    for as in as-es as-rs; do
+        echo "BENCH_BODY='grant_type=client_credentials&scope=read' BENCH_BASIC=\$(basic_of \$D/$as/svc.client) bench_wrk \"\$r\" $as:client_credentials \"\$(url $as /oauth2/token)\" -s bench/lua/post.lua"
+    done
+    echo 'BENCH_REFRESH=$D/as-es/refresh.$r BENCH_BASIC=$(basic_of $D/as-es/web.client) bench_wrk "$r" as-es:refresh_token "$(url as-es /oauth2/token)" -s bench/lua/refresh.lua'
+    if [ -n "$PEERS_NODE" ] && [ "$PEERS" = 1 ]; then
+        for f in es rs opaque; do
+            echo "BENCH_BODY=\$NODE_BODY_$(echo $f | tr a-z A-Z) BENCH_BASIC=\$NODE_BASIC bench_wrk \"\$r\" node:client_credentials:$f \"\$NODE_TOKEN_URL\" -s bench/lua/post.lua"
+        done
+    fi
 }
 export BENCH_TOKENS BENCH_BODY BENCH_BASIC BENCH_REFRESH BENCH_CODES \
     BENCH_REDIRECT_URI
+plain_run() { bench_wrk "$r" plain "$(url plain /plain/data.json)"; }
 for r in $(seq "$ROUNDS"); do
     echo "bench: round $r of $ROUNDS"
-    bench_wrk "$r" plain "$(url plain /plain/data.json)"
-    BENCH_TOKENS=$D/keys/ec.tokens bench_wrk "$r" plain:rotate.lua \
-        "$(url plain /plain/data.json)" -s bench/lua/rotate.lua
-    bench_wrk "$r" ours:unprotected "$(url ours /plain/data.json)"
-    for i in $RS_INSTANCES; do
-        bearer_cases "$r" "$i"
-    done
-    for as in as-es as-rs; do
-        BENCH_BODY="grant_type=client_credentials&scope=read" \
-            BENCH_BASIC=$(basic_of "$D/$as/svc.client") \
-            bench_wrk "$r" "$as:client_credentials" \
-            "$(url $as /oauth2/token)" -s bench/lua/post.lua
-    done
     sed -n "$(( (r - 1) * 256 + 1 )),$(( r * 256 ))p" "$D/as-es/refresh" \
         > "$D/as-es/refresh.$r"
-    BENCH_REFRESH=$D/as-es/refresh.$r \
-        BENCH_BASIC=$(basic_of "$D/as-es/web.client") \
-        bench_wrk "$r" "as-es:refresh_token" "$(url as-es /oauth2/token)" \
-        -s bench/lua/refresh.lua
-    if [ -n "$PEERS_NODE" ] && [ "$PEERS" = 1 ]; then
-        for f in ES RS OPAQUE; do
-            eval "body=\$NODE_BODY_$f"
-            BENCH_BODY=$body BENCH_BASIC=$NODE_BASIC bench_wrk "$r" \
-                "node:client_credentials:$(echo $f | tr 'A-Z' 'a-z')" \
-                "$NODE_TOKEN_URL" -s bench/lua/post.lua
-        done
-    fi
+    cases | shuf > "$D/cases.$r"
+    plain_run
+    while read -r line; do
+        eval "$line" < /dev/null
+        plain_run
+    done < "$D/cases.$r"
 done
-# Codes are single use: one run over the pre-issued ones.
+# Codes are single use: one run over the pre-issued ones, between plain
+# runs like every case.
 BENCH_CODES=$D/as-es/codes BENCH_REDIRECT_URI="$(url as-es /cb)" \
     BENCH_BASIC=$(basic_of "$D/as-es/web.client") \
-    bench_wrk 1 "as-es:authorization_code" "$(url as-es /oauth2/token)" \
+    bench_wrk "$r" "as-es:authorization_code" "$(url as-es /oauth2/token)" \
     -s bench/lua/code.lua
+plain_run
 
 for i in $INSTANCES; do
     bench_memory "$D/$i" "$i loaded"
