@@ -73,7 +73,9 @@ def server_user():
 class PgCluster:
     """initdb + pg_ctl in a temporary directory; start() and stop()."""
 
-    def __init__(self):
+    def __init__(self, prefix="oa2t-pgsql-"):
+        """prefix: of the temporary directory's name."""
+        self.prefix = prefix
         self.bin = bin_dir()
         self.port = None
         self.dir = None
@@ -117,7 +119,7 @@ class PgCluster:
 
     def start(self):
         """initdb, pg_ctl start, the database; stopped again on failure."""
-        self.dir = Path(tempfile.mkdtemp(prefix="oa2t-pgsql-"))
+        self.dir = Path(tempfile.mkdtemp(prefix=self.prefix))
         try:
             return self._start()
         except BaseException:
