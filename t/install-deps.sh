@@ -12,7 +12,7 @@ PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
  libssl-dev libjansson-dev openssl curl clang-format
  python3 python3-pytest python3-jwt python3-cryptography python3-requests
  python3-authlib python3-selenium chromium chromium-driver apache2-utils
- sqlite3 valgrind clang libclang-rt-14-dev $*"
+ sqlite3 valgrind clang libclang-rt-14-dev memcached $*"
 missing=
 for pkg in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" \
