@@ -461,7 +461,9 @@ def sole_winner(results):
 
 def parallel_post(h, path, data, auth, n):
     """n POSTs at once, each on its own connection; [(status, body)],
-    body the JSON object when there is one, else the text."""
+    body the JSON object when there is one, else the text.  h may be a
+    list of Httpd nodes: POST i goes to h[i % len(h)]."""
+    nodes = list(h) if isinstance(h, (list, tuple)) else [h]
     barrier = threading.Barrier(n)
     results = [None] * n
 
@@ -470,7 +472,8 @@ def parallel_post(h, path, data, auth, n):
         s.trust_env = False
         try:
             barrier.wait(10)
-            r = s.post(h.url(path), data=data, auth=auth, timeout=20)
+            r = s.post(nodes[i % len(nodes)].url(path), data=data,
+                       auth=auth, timeout=20)
             if r.headers.get("Content-Type", "").startswith(
                     "application/json"):
                 body = r.json()
