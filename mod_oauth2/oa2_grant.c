@@ -122,6 +122,40 @@ static apr_status_t burn(oa2_store_t *st, apr_status_t rv, apr_pool_t *p)
     return rv;
 }
 
+/* Tries of revoking a replayed grant (revoke_grant). */
+#define REVOKE_ATTEMPTS 3
+
+/*
+ * Revoke what a replayed code or a reused refresh token produced: the
+ * refresh tokens of @a family and, when given, the access token @a jti,
+ * in a transaction of its own (the request's own changed nothing). Several
+ * requests replaying one grant at once revoke the same rows; a database
+ * server may break their lock cycle by failing one of them (PostgreSQL's
+ * "deadlock detected"). Revoking twice does no harm, so try again.
+ */
+static apr_status_t revoke_grant(oa2_store_t *st, const char *family,
+                                 const char *jti, apr_int64_t jti_expiry,
+                                 oa2_err_t *err, apr_pool_t *p)
+{
+    apr_status_t rv = APR_EGENERAL;
+    int attempt;
+
+    for (attempt = 0; attempt < REVOKE_ATTEMPTS; attempt++) {
+        if ((rv = oa2_store_begin(st, err, p)) != APR_SUCCESS) {
+            return rv;
+        }
+        if ((rv = oa2_store_family_revoke(st, family, err, p)) == APR_SUCCESS
+            && (!jti || !*jti
+                || (rv = oa2_store_jti_revoke(st, jti, jti_expiry, err, p))
+                    == APR_SUCCESS)
+            && (rv = oa2_store_end(st, 0, err, p)) == APR_SUCCESS) {
+            return APR_SUCCESS;
+        }
+        oa2_store_end(st, 1, NULL, p);
+    }
+    return rv;
+}
+
 /* Roll back, and hand on the error that made us. */
 static apr_status_t abandon(oa2_store_t *st, apr_status_t rv, apr_pool_t *p)
 {
@@ -193,13 +227,13 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
     if (!first) {
         /* A genuine replay: what the code produced may be in other hands
          * (RFC 6749 §4.1.2, RFC 9700 §4.2.4). */
-        if ((rv = oa2_store_family_revoke(st, c->family, err, p)) != APR_SUCCESS
-            || (*c->access_jti
-                && (rv = oa2_store_jti_revoke(st, c->access_jti,
-                                              now + as->access_ttl, err, p))
-                    != APR_SUCCESS)
-            || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
+        if ((rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
             return abandon(st, rv, p);
+        }
+        if ((rv = revoke_grant(st, c->family, c->access_jti,
+                               now + as->access_ttl, err, p))
+            != APR_SUCCESS) {
+            return rv;
         }
         return INVALID_GRANT("OA2-00243",
                              "the code was already used; the "
@@ -288,10 +322,12 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
                            p);
         }
         /* Reuse of a rotated token: the family may be stolen. */
-        if ((rv = oa2_store_family_revoke(st, rt->family, err, p))
-                != APR_SUCCESS
-            || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
+        if ((rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
             return abandon(st, rv, p);
+        }
+        if ((rv = revoke_grant(st, rt->family, NULL, 0, err, p))
+            != APR_SUCCESS) {
+            return rv;
         }
         return INVALID_GRANT("OA2-00254",
                              "the refresh token was already "

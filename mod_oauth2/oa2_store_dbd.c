@@ -17,8 +17,7 @@
 #include "oa2_sql.h"
 #include "oa2_store.h"
 
-/* Tries of the schema set-up on SQLite when other processes race for
- * it. */
+/* Tries of the schema set-up when other processes race for it. */
 #define SETUP_ATTEMPTS 8
 
 /* Marks a connection whose schema and setup are done. It lives in the
@@ -66,7 +65,7 @@ static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p);
 apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
 {
     apr_status_t rv = APR_EGENERAL;
-    int attempt, attempts;
+    int attempt, is_sqlite;
 
     if (db->ready) {
         return APR_SUCCESS;
@@ -78,20 +77,22 @@ apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
         return APR_SUCCESS;
     }
     writer_lock(db);
-    /* On SQLite, another process creating the same tables at this moment
-     * makes ours fail with "schema has changed" (apr_dbd's SQLite driver
-     * prepares without automatic re-preparation): every statement here is
-     * idempotent, so try again a few times before calling it an outage.
-     * A database server answers DDL races itself; there a failure is an
-     * outage at once, and waiting would only delay the 503. */
-    attempts = strcmp(apr_dbd_name(db->driver), "sqlite3") ? 1 : SETUP_ATTEMPTS;
-    for (attempt = 0; attempt < attempts; attempt++) {
-        if ((rv = setup_locked(db, err, p)) == APR_SUCCESS) {
+    /* Another process creating the same tables at this moment makes ours
+     * fail: SQLite with "schema has changed" (apr_dbd's driver prepares
+     * without automatic re-preparation), PostgreSQL with a duplicate key
+     * in its catalog (CREATE ... IF NOT EXISTS is not safe against a
+     * concurrent CREATE). Every statement here is idempotent, so try again
+     * a few times, the next try usually finding the tables made. On a
+     * database server, only while the connection is alive: a server that
+     * is down is an outage at once, and waiting would only delay the 503. */
+    is_sqlite = !strcmp(apr_dbd_name(db->driver), "sqlite3");
+    for (attempt = 0; attempt < SETUP_ATTEMPTS; attempt++) {
+        if ((rv = setup_locked(db, err, p)) == APR_SUCCESS
+            || attempt + 1 == SETUP_ATTEMPTS
+            || (!is_sqlite && apr_dbd_check_conn(db->driver, p, db->handle))) {
             break;
         }
-        if (attempt + 1 < attempts) {
-            apr_sleep(apr_time_from_msec(10 * (attempt + 1)));
-        }
+        apr_sleep(apr_time_from_msec(10 * (attempt + 1)));
     }
     writer_unlock(db);
     return rv;

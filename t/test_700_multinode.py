@@ -72,12 +72,6 @@ Alias /jwt-only {htdocs}/api
 SHARED_DRIVER = "pgsql" if stores.DRIVER == "sqlite3" else stores.DRIVER
 
 
-# known module bugs on PostgreSQL, see the tests marked with them
-REFRESH_DEADLOCK_BUG = ("PostgreSQL: concurrent family revocations "
-                        "deadlock -> 503 (OA2-00210) instead of "
-                        "invalid_grant")
-
-
 @pytest.fixture(scope="module")
 def shared_db(request):
     """The database server whose stores the nodes share."""
@@ -373,22 +367,11 @@ class TestCluster:
             assert_invalid_token(n.get("/api/data.txt",
                                        token=won["access_token"]), REALM)
 
-    # MODULE BUG (reported, not fixed here), intermittent: the losers of
-    # this race each revoke the family (oa2_refresh_revoke_family: UPDATE
-    # oa2_refresh SET state = 2 WHERE issuer = ? AND family = ?) at the
-    # same time, and on PostgreSQL two of those UPDATEs can lock the
-    # family's rows in opposite orders: "deadlock detected" on
-    # oa2_refresh_rotate or oa2_refresh_revoke_family, and that request
-    # gets 503 temporarily_unavailable (OA2-00210) instead of
-    # invalid_grant.  Seen in about one run of this file in ten (more
-    # under load); not strict, as a run may well not meet it.  The
-    # single-node test_200 TestParallelRedemption::test_parallel_refresh
-    # has the same exposure on OA2_TEST_DRIVER=pgsql.
-    @pytest.mark.xfail(SHARED_DRIVER == "pgsql", strict=False,
-                       raises=AssertionError, reason=REFRESH_DEADLOCK_BUG)
-    @pytest.mark.log_allow(r"OA2-00210: .*\((oa2_refresh_rotate|"
-                           r"oa2_refresh_revoke_family): ERROR: +deadlock "
-                           r"detected")
+    # The losers of this race each revoke the family at once; on
+    # PostgreSQL two of those UPDATEs may lock the family's rows in
+    # opposite orders and one is failed with "deadlock detected": the
+    # module revokes again (revoke_grant in oa2_grant.c), so every loser
+    # still gets invalid_grant, never a 503.
     def test_parallel_refresh_across_nodes(self, nodes, client):
         """60 uses of one refresh token at once over the three nodes:
         one rotation, and the reuse revokes the winner's token too."""
@@ -508,30 +491,11 @@ Alias /api-cached {htdocs}/api
 
 # ---- a cold start ---------------------------------------------------------
 
-# MODULE BUG (reported, not fixed here: the C code is the lead's): on
-# PostgreSQL, oa2_store_setup() runs the schema's CREATE TABLE IF NOT
-# EXISTS on every first connection that finds the tables missing, and
-# since 4cac9a8 tries only once on a database server ("a database server
-# answers DDL races itself").  PostgreSQL does not: two sessions creating
-# the same table at once make one fail with
-#   duplicate key value violates unique constraint "pg_type_typname_nsp_index"
-# or: type "oa2_nonces" already exists
-# so the first requests of a fresh deployment (several nodes, or one node's
-# several children) get 503 temporarily_unavailable (OA2-00210) and the
-# purge logs OA2-00401.  At 4cac9a8^ (8 tries on every driver) this test
-# passes.  strict: once fixed this XPASSes and fails, and the marker (and
-# the log_allow) must go.
-COLD_START_BUG = ("PostgreSQL: concurrent schema set-up fails with a "
-                  "pg_type unique violation -> 503 (OA2-00210)")
-
-
-@pytest.mark.xfail(SHARED_DRIVER == "pgsql", strict=True,
-                   raises=AssertionError, reason=COLD_START_BUG)
-@pytest.mark.log_allow(r"OA2-00210: .*\(creating the schema: ERROR: .*"
-                       r"(pg_type_typname_nsp_index|already exists)",
-                       r"OA2-00401: purging expired rows failed: .*"
-                       r"\(creating the schema: ERROR: .*"
-                       r"(pg_type_typname_nsp_index|already exists)")
+# On PostgreSQL two sessions running the schema's CREATE TABLE IF NOT
+# EXISTS at once make one fail (a duplicate key in pg_type, or "type ...
+# already exists"): oa2_store_setup() tries again while the connection
+# is alive, the next try finding the tables made, so the first requests
+# of a fresh deployment all succeed.
 class TestColdStart:
     """Three nodes start on an empty database and all get their first
     requests at once: each sets the schema up on its first connections,
@@ -547,7 +511,6 @@ class TestColdStart:
 
     def test_first_requests_everywhere_at_once(self, nodes):
         if nodes[0].store.exists():
-            # not an AssertionError: the xfail is for the race only
             pytest.fail("the store is not empty")
         barrier = threading.Barrier(self.N)
         results = [None] * self.N
