@@ -6,6 +6,8 @@
 #   make -f apxs.mk integration-pgsql  the integration suite with the
 #                              authorization server on PostgreSQL (a
 #                              throwaway cluster the tests start)
+#   make -f apxs.mk integration-mysql  the same on MariaDB (a throwaway
+#                              server the tests start)
 #   make -f apxs.mk unit       unit tests only
 #   make -f apxs.mk asan       unit tests under AddressSanitizer + UBSan
 #   make -f apxs.mk valgrind   unit tests under valgrind memcheck
@@ -99,8 +101,13 @@ integration: $(MODULE)
 integration-pgsql: $(MODULE) $(ADMIN)
 	OA2_TEST_DRIVER=pgsql $(PYTHON) -m pytest -q t/
 
+# And on MariaDB: t/mysql.py starts a server of its own (Debian:
+# mariadb-server, libaprutil1-dbd-mysql, python3-pymysql).
+integration-mysql: $(MODULE) $(ADMIN)
+	OA2_TEST_DRIVER=mysql $(PYTHON) -m pytest -q t/
+
 test: lint unit asan valgrind fuzz-smoke integration integration-pgsql \
-      asan-integration
+      integration-mysql asan-integration
 
 lint:
 	sh t/lint.sh
@@ -116,8 +123,8 @@ clean:
 	    $(UNIT_BIN) $(UNIT_ASAN) $(ADMIN) t/__pycache__ .pytest_cache build \
 	    fuzz/out
 
-.PHONY: all unit asan integration integration-pgsql test lint deps install \
-        clean schema
+.PHONY: all unit asan integration integration-pgsql integration-mysql test \
+        lint deps install clean schema
 
 # --- benchmarks (not part of the test suite) --------------------------------
 bench/bearer_cost: bench/bearer_cost.c $(CORE_SRC) $(HEADERS)

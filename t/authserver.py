@@ -33,7 +33,7 @@ ALL_GRANTS = ("authorization_code", "refresh_token", "client_credentials")
 # what mod_dbd and the module log when the database cannot be used:
 # mod_dbd's connection failure, the endpoints' 503, the revocation check's
 # refusal and the purge of expired rows that runs after some response
-DB_DOWN_LOG = [r"AH00629: Can't connect to (sqlite3|pgsql)", r"OA2-00400",
+DB_DOWN_LOG = [r"AH00629: Can't connect to (sqlite3|pgsql|mysql)", r"OA2-00400",
                r"OA2-00780", r"OA2-00401: purging expired rows failed"]
 
 

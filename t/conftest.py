@@ -5,7 +5,8 @@ Run from the repository root with Debian's python:
 OA2_MODULE=/path/mod_oauth2.so overrides the module under test,
 OA2_KEEP_TMP=1 keeps the generated server roots for a post mortem,
 OA2_TEST_DRIVER=pgsql runs the authorization server on PostgreSQL (a
-throwaway cluster the session starts, see pgsql.py) instead of SQLite.
+throwaway cluster the session starts, see pgsql.py) instead of SQLite,
+OA2_TEST_DRIVER=mysql on MariaDB (a throwaway server, see mysql.py).
 """
 
 import shutil
@@ -17,6 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import mysql  # noqa: E402
 import pgsql  # noqa: E402
 import stores  # noqa: E402
 import tokens  # noqa: E402
@@ -62,13 +64,32 @@ def pg_cluster():
         c.stop()
 
 
+@pytest.fixture(scope="session")
+def my_server():
+    """A MariaDB server of its own for the session (mysql.py): its stores
+    are fresh databases and accounts."""
+    why = mysql.available()
+    if why:
+        if stores.DRIVER == "mysql":
+            pytest.exit("OA2_TEST_DRIVER=mysql: " + why, returncode=1)
+        pytest.skip(why)
+    s = mysql.MyServer()
+    try:
+        s.start()
+        yield s
+    finally:
+        s.stop()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _store_driver(request):
-    """With OA2_TEST_DRIVER=pgsql every store is made on the cluster."""
-    if stores.DRIVER != "pgsql":
+    """With OA2_TEST_DRIVER=pgsql (mysql) every store is made on the
+    cluster (server)."""
+    fixture = {"pgsql": "pg_cluster", "mysql": "my_server"}.get(stores.DRIVER)
+    if fixture is None:
         yield
         return
-    c = request.getfixturevalue("pg_cluster")
+    c = request.getfixturevalue(fixture)
     stores.use_cluster(c)
     yield
     stores.use_cluster(None)

@@ -9,6 +9,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
  libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql postgresql python3-psycopg2
+ libaprutil1-dbd-mysql mariadb-server python3-pymysql
  libssl-dev libjansson-dev openssl curl clang-format
  python3 python3-pytest python3-jwt python3-cryptography python3-requests
  python3-authlib python3-selenium chromium chromium-driver apache2-utils

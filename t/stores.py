@@ -1,11 +1,12 @@
 """The database behind an AS under test, per apr_dbd driver.
 
 OA2_TEST_DRIVER picks the driver the authorization-server tests run on:
-sqlite3 (the default: a file in each Httpd's db directory) or pgsql (a
+sqlite3 (the default: a file in each Httpd's db directory), pgsql (a
 store of its own per Httpd on the session's PostgreSQL cluster, see
-pgsql.py).  Tests reach the database only through a store: its
-DBDriver/DBDParams lines, oauth2-admin's -d/-p, a read-only look at its
-rows, and the faults test_250 injects.
+pgsql.py) or mysql (a database of its own per Httpd on the session's
+MariaDB server, see mysql.py).  Tests reach the database only through a
+store: its DBDriver/DBDParams lines, oauth2-admin's -d/-p, a read-only
+look at its rows, and the faults test_250 injects.
 """
 
 import os
@@ -14,7 +15,7 @@ import sqlite3
 from httpd import IS_ROOT
 
 DRIVER = os.environ.get("OA2_TEST_DRIVER", "sqlite3")
-DRIVERS = ("sqlite3", "pgsql")
+DRIVERS = ("sqlite3", "pgsql", "mysql")
 if DRIVER not in DRIVERS:
     raise RuntimeError("OA2_TEST_DRIVER=%s: want one of %s"
                        % (DRIVER, ", ".join(DRIVERS)))
@@ -23,14 +24,15 @@ _cluster = []
 
 
 def use_cluster(cluster):
-    """The PostgreSQL cluster new pgsql stores are made on (conftest)."""
+    """The PostgreSQL cluster (or MariaDB server) new stores are made on
+    (conftest)."""
     _cluster[:] = [cluster] if cluster else []
 
 
 def cluster():
     if not _cluster:
-        raise RuntimeError("OA2_TEST_DRIVER=pgsql without a cluster: "
-                           "the pg_cluster fixture did not run")
+        raise RuntimeError("OA2_TEST_DRIVER=%s without a server: "
+                           "its session fixture did not run" % DRIVER)
     return _cluster[0]
 
 
@@ -112,6 +114,6 @@ class SqliteStore:
 def new_store(db_dir):
     """An empty store of the driver under test; db_dir is where SQLite
     keeps its file."""
-    if DRIVER == "pgsql":
+    if DRIVER in ("pgsql", "mysql"):
         return cluster().new_store()
     return SqliteStore(db_dir)
