@@ -12,7 +12,7 @@
 
 /**
  * One open connection; used by one thread at a time. Build it zeroed: the
- * last two fields belong to the store, which fills them on first use
+ * last three fields belong to the store, which fills them on first use
  * (oa2_store_setup()), so that later statements test flags instead of
  * looking up the driver's name and the set-up mark in @a prepared.
  */
@@ -23,6 +23,7 @@ typedef struct oa2_db_t {
     apr_pool_t *conn_pool;          /* lives as long as the connection */
     int ready;                      /* store: the schema is known to exist */
     int serialize_writes;           /* store: SQLite, writers take a mutex */
+    int mysql;                      /* store: MySQL/MariaDB's driver */
 } oa2_db_t;
 
 #endif /* OA2_DB_H */

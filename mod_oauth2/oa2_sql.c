@@ -147,15 +147,22 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                               "expires_at < %lld"},
 };
 
-/* MySQL/MariaDB have no ON CONFLICT: their INSERT IGNORE would also
- * turn a value too long for its column into a truncated row, so they keep
- * the plain INSERTs, and two requests revoking the same token at the same
- * moment can still make one of them fail there. */
+/* MySQL/MariaDB have no ON CONFLICT. INSERT IGNORE would also turn a
+ * value too long for its column into a truncated row, so a request that
+ * finds the row there already does nothing through ON DUPLICATE KEY
+ * UPDATE, which acts on a duplicate key only. Where the row count decides
+ * (the nonce, the consent) it must not depend on the connection's
+ * CLIENT_FOUND_ROWS flag (DBDParams flags=), which counts an unchanged
+ * row as affected: the consent updates its row itself, and a used nonce
+ * is the plain INSERT's duplicate-key error (oa2_store_dbd.c). */
 static const oa2_sql_t statements_mysql[OA2_SQL_COUNT] = {
     [OA2_SQL_CONSENT_INSERT] = {"oa2_consent_insert",
                                 "INSERT INTO oa2_consents (scope, "
                                 "updated_at, issuer, user_id, client_id) "
-                                "VALUES (%s, %lld, %s, %s, %s)"},
+                                "VALUES (%s, %lld, %s, %s, %s) "
+                                "ON DUPLICATE KEY UPDATE scope = "
+                                "VALUES(scope), updated_at = "
+                                "VALUES(updated_at)"},
     [OA2_SQL_ISSUED_REVOKE_FAMILY] = {"oa2_issued_revoke_family",
                                       "INSERT INTO oa2_revoked (issuer, jti, "
                                       "expires_at) SELECT i.issuer, i.jti, "
@@ -163,10 +170,12 @@ static const oa2_sql_t statements_mysql[OA2_SQL_COUNT] = {
                                       "i.issuer = %s AND i.family = %s AND "
                                       "NOT EXISTS (SELECT 1 FROM oa2_revoked "
                                       "r WHERE r.issuer = i.issuer AND r.jti "
-                                      "= i.jti)"},
+                                      "= i.jti) ON DUPLICATE KEY UPDATE "
+                                      "oa2_revoked.jti = oa2_revoked.jti"},
     [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
                             "INSERT INTO oa2_revoked (issuer, jti, "
-                            "expires_at) VALUES (%s, %s, %lld)"},
+                            "expires_at) VALUES (%s, %s, %lld) "
+                            "ON DUPLICATE KEY UPDATE jti = jti"},
     [OA2_SQL_NONCE_INSERT] = {"oa2_nonce_insert",
                               "INSERT INTO oa2_nonces (issuer, nonce_hash, "
                               "expires_at) VALUES (%s, %s, %lld)"},
@@ -181,75 +190,85 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
     return &statements[id];
 }
 
-/* Tables shared by all drivers: VARCHAR and BIGINT are understood by
- * SQLite, PostgreSQL and MySQL/MariaDB alike. */
-#define TABLE_CLIENTS                                                          \
-    "CREATE TABLE IF NOT EXISTS oa2_clients ("                                 \
-    " issuer VARCHAR(255) NOT NULL, client_id VARCHAR(128) NOT NULL,"          \
-    " secret_hash VARCHAR(64) NOT NULL, name VARCHAR(255) NOT NULL,"           \
-    " redirect_uris TEXT NOT NULL, grant_types VARCHAR(255) NOT NULL,"         \
-    " scope TEXT NOT NULL, auth_method VARCHAR(32) NOT NULL,"                  \
-    " created_at BIGINT NOT NULL, PRIMARY KEY (issuer, client_id))"
-#define TABLE_CODES                                                            \
-    "CREATE TABLE IF NOT EXISTS oa2_codes ("                                   \
-    " issuer VARCHAR(255) NOT NULL, code_hash VARCHAR(64) NOT NULL,"           \
-    " client_id VARCHAR(128) NOT NULL, user_id VARCHAR(255) NOT NULL,"         \
+/* The tables of every driver. S is the type of the short strings:
+ * VARCHAR, or VARBINARY on MySQL/MariaDB, whose VARCHARs compare by a
+ * collation (case-insensitive by default, and trailing spaces ignored
+ * even by the _bin ones): client ids, user names and hashes are equal
+ * only byte for byte, as on SQLite and PostgreSQL. A client's name is
+ * only shown, and up to 255 characters of any script: VARCHAR. TEXT is
+ * never in a key; BIGINT holds the times everywhere. */
+#define CLIENTS_COLS(S)                                                        \
+    " issuer " S "(255) NOT NULL, client_id " S "(128) NOT NULL,"              \
+    " secret_hash " S "(64) NOT NULL, name VARCHAR(255) NOT NULL,"             \
+    " redirect_uris TEXT NOT NULL, grant_types " S "(255) NOT NULL,"           \
+    " scope TEXT NOT NULL, auth_method " S "(32) NOT NULL,"                    \
+    " created_at BIGINT NOT NULL, PRIMARY KEY (issuer, client_id)"
+#define CODES_COLS(S)                                                          \
+    " issuer " S "(255) NOT NULL, code_hash " S "(64) NOT NULL,"               \
+    " client_id " S "(128) NOT NULL, user_id " S "(255) NOT NULL,"             \
     " redirect_uri TEXT NOT NULL, scope TEXT NOT NULL,"                        \
-    " resource TEXT NOT NULL, code_challenge VARCHAR(128) NOT NULL,"           \
+    " resource TEXT NOT NULL, code_challenge " S "(128) NOT NULL,"             \
     " expires_at BIGINT NOT NULL, used INTEGER NOT NULL,"                      \
-    " family VARCHAR(64) NOT NULL, access_jti VARCHAR(128) NOT NULL,"          \
-    " PRIMARY KEY (issuer, code_hash))"
-#define TABLE_REFRESH_COLS                                                     \
-    " issuer VARCHAR(255) NOT NULL, token_hash VARCHAR(64) NOT NULL,"          \
-    " family VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL,"           \
-    " user_id VARCHAR(255) NOT NULL, scope TEXT NOT NULL,"                     \
+    " family " S "(64) NOT NULL, access_jti " S "(128) NOT NULL,"              \
+    " PRIMARY KEY (issuer, code_hash)"
+#define REFRESH_COLS(S)                                                        \
+    " issuer " S "(255) NOT NULL, token_hash " S "(64) NOT NULL,"              \
+    " family " S "(64) NOT NULL, client_id " S "(128) NOT NULL,"               \
+    " user_id " S "(255) NOT NULL, scope TEXT NOT NULL,"                       \
     " resource TEXT NOT NULL, expires_at BIGINT NOT NULL,"                     \
     " state INTEGER NOT NULL, created_at BIGINT NOT NULL,"                     \
     " PRIMARY KEY (issuer, token_hash)"
-#define TABLE_CONSENTS                                                         \
-    "CREATE TABLE IF NOT EXISTS oa2_consents ("                                \
-    " issuer VARCHAR(255) NOT NULL, user_id VARCHAR(255) NOT NULL,"            \
-    " client_id VARCHAR(128) NOT NULL, scope TEXT NOT NULL,"                   \
+#define CONSENTS_COLS(S)                                                       \
+    " issuer " S "(255) NOT NULL, user_id " S "(255) NOT NULL,"                \
+    " client_id " S "(128) NOT NULL, scope TEXT NOT NULL,"                     \
     " updated_at BIGINT NOT NULL,"                                             \
-    " PRIMARY KEY (issuer, user_id, client_id))"
-#define TABLE_REVOKED                                                          \
-    "CREATE TABLE IF NOT EXISTS oa2_revoked ("                                 \
-    " issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL,"                \
-    " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti))"
-#define TABLE_ISSUED_COLS                                                      \
-    " issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL,"                \
-    " family VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL,"                \
+    " PRIMARY KEY (issuer, user_id, client_id)"
+#define REVOKED_COLS(S)                                                        \
+    " issuer " S "(255) NOT NULL, jti " S "(128) NOT NULL,"                    \
+    " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti)"
+#define ISSUED_COLS(S)                                                         \
+    " issuer " S "(255) NOT NULL, jti " S "(128) NOT NULL,"                    \
+    " family " S "(64) NOT NULL, expires_at BIGINT NOT NULL,"                  \
     " PRIMARY KEY (issuer, jti)"
-#define TABLE_NONCES                                                           \
-    "CREATE TABLE IF NOT EXISTS oa2_nonces ("                                  \
-    " issuer VARCHAR(255) NOT NULL, nonce_hash VARCHAR(64) NOT NULL,"          \
-    " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, nonce_hash))"
+#define NONCES_COLS(S)                                                         \
+    " issuer " S "(255) NOT NULL, nonce_hash " S "(64) NOT NULL,"              \
+    " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, nonce_hash)"
 
 static const char *const schema_generic[] = {
-    TABLE_CLIENTS,
-    TABLE_CODES,
-    "CREATE TABLE IF NOT EXISTS oa2_refresh (" TABLE_REFRESH_COLS ")",
+    "CREATE TABLE IF NOT EXISTS oa2_clients (" CLIENTS_COLS("VARCHAR") ")",
+    "CREATE TABLE IF NOT EXISTS oa2_codes (" CODES_COLS("VARCHAR") ")",
+    "CREATE TABLE IF NOT EXISTS oa2_refresh (" REFRESH_COLS("VARCHAR") ")",
     "CREATE INDEX IF NOT EXISTS oa2_refresh_family ON oa2_refresh "
     "(issuer, family)",
-    TABLE_CONSENTS,
-    TABLE_REVOKED,
-    TABLE_NONCES,
-    "CREATE TABLE IF NOT EXISTS oa2_issued (" TABLE_ISSUED_COLS ")",
+    "CREATE TABLE IF NOT EXISTS oa2_consents (" CONSENTS_COLS("VARCHAR") ")",
+    "CREATE TABLE IF NOT EXISTS oa2_revoked (" REVOKED_COLS("VARCHAR") ")",
+    "CREATE TABLE IF NOT EXISTS oa2_nonces (" NONCES_COLS("VARCHAR") ")",
+    "CREATE TABLE IF NOT EXISTS oa2_issued (" ISSUED_COLS("VARCHAR") ")",
     "CREATE INDEX IF NOT EXISTS oa2_issued_family ON oa2_issued "
     "(issuer, family)",
     NULL};
 
-/* MySQL has no CREATE INDEX IF NOT EXISTS: the index goes inline. */
+/* InnoDB, whatever the server's default engine: the transactions and the
+ * row locks of single use need it. The TEXTs are utf8mb4 (a BLOB would
+ * come back from apr_dbd's mysql driver without its terminating NUL).
+ * MySQL has no CREATE INDEX IF NOT EXISTS: the indexes go inline. */
+#define MYSQL_TABLE " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+
 static const char *const schema_mysql[] = {
-    TABLE_CLIENTS,
-    TABLE_CODES,
-    "CREATE TABLE IF NOT EXISTS oa2_refresh (" TABLE_REFRESH_COLS
-    ", INDEX oa2_refresh_family (issuer, family))",
-    TABLE_CONSENTS,
-    TABLE_REVOKED,
-    TABLE_NONCES,
-    "CREATE TABLE IF NOT EXISTS oa2_issued (" TABLE_ISSUED_COLS
-    ", INDEX oa2_issued_family (issuer, family))",
+    "CREATE TABLE IF NOT EXISTS oa2_clients (" CLIENTS_COLS(
+        "VARBINARY") ")" MYSQL_TABLE,
+    "CREATE TABLE IF NOT EXISTS oa2_codes (" CODES_COLS(
+        "VARBINARY") ")" MYSQL_TABLE,
+    "CREATE TABLE IF NOT EXISTS oa2_refresh (" REFRESH_COLS(
+        "VARBINARY") ", INDEX oa2_refresh_family (issuer, family))" MYSQL_TABLE,
+    "CREATE TABLE IF NOT EXISTS oa2_consents (" CONSENTS_COLS(
+        "VARBINARY") ")" MYSQL_TABLE,
+    "CREATE TABLE IF NOT EXISTS oa2_revoked (" REVOKED_COLS(
+        "VARBINARY") ")" MYSQL_TABLE,
+    "CREATE TABLE IF NOT EXISTS oa2_nonces (" NONCES_COLS(
+        "VARBINARY") ")" MYSQL_TABLE,
+    "CREATE TABLE IF NOT EXISTS oa2_issued (" ISSUED_COLS(
+        "VARBINARY") ", INDEX oa2_issued_family (issuer, family))" MYSQL_TABLE,
     NULL};
 
 /* Names every table: it fails unless the whole schema is there. The

@@ -52,12 +52,15 @@ static void writer_unlock(const oa2_db_t *db)
 static apr_status_t unavailable(oa2_err_t *err, oa2_db_t *db, int rc,
                                 const char *what, apr_pool_t *p)
 {
+    const char *msg = db && db->handle
+        ? apr_dbd_error(db->driver, db->handle, rc)
+        : "no connection";
+
     oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00210",
                 "the authorization server's database is unavailable");
+    /* mysql: the connection's message, empty for a statement's error */
     return oa2_err_detail(err, p, "%s: %s", what,
-                          db && db->handle
-                              ? apr_dbd_error(db->driver, db->handle, rc)
-                              : "no connection");
+                          msg && *msg ? msg : apr_psprintf(p, "error %d", rc));
 }
 
 static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p);
@@ -72,6 +75,7 @@ apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
     }
     db->serialize_writes =
         sqlite_writer && !strcmp(apr_dbd_name(db->driver), "sqlite3");
+    db->mysql = !strcmp(apr_dbd_name(db->driver), "mysql");
     if (apr_hash_get(db->prepared, SETUP_DONE_KEY, APR_HASH_KEY_STRING)) {
         db->ready = 1;
         return APR_SUCCESS;
@@ -107,7 +111,7 @@ static int schema_exists(oa2_db_t *db, apr_pool_t *p)
     apr_dbd_row_t *row = NULL;
 
     if (apr_dbd_select(db->driver, p, db->handle, &res, oa2_sql_schema_probe(),
-                       1)) {
+                       !db->mysql)) {
         return 0;
     }
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
@@ -168,10 +172,17 @@ static apr_status_t statement(apr_dbd_prepared_t **stmt, oa2_db_t *db,
     if (*stmt) {
         return APR_SUCCESS;
     }
-    /* Prepared once per connection: the driver's dialect of it. */
+    /* Prepared once per connection: the driver's dialect of it. On
+     * PostgreSQL without a name, which makes apr_dbd's pgsql driver send
+     * the text with every execution (PQexecParams) instead of keeping a
+     * named statement in the server session: its connection check re-opens
+     * a session the server ended (PQreset, after a restart or
+     * pg_terminate_backend) and mod_dbd keeps the connection, so named
+     * statements would be gone for good while ours still listed them. */
     sql = oa2_sql_get(id, apr_dbd_name(db->driver));
-    rc = apr_dbd_prepare(db->driver, db->conn_pool, db->handle, sql->text,
-                         sql->label, stmt);
+    rc = apr_dbd_prepare(
+        db->driver, db->conn_pool, db->handle, sql->text,
+        strcmp(apr_dbd_name(db->driver), "pgsql") ? sql->label : NULL, stmt);
     if (rc) {
         return unavailable(err, db, rc, sql->label, p);
     }
@@ -179,24 +190,69 @@ static apr_status_t statement(apr_dbd_prepared_t **stmt, oa2_db_t *db,
     return APR_SUCCESS;
 }
 
-/* Run a statement that changes rows; @a nrows receives their count. */
-static apr_status_t run(int *nrows, oa2_store_t *st, oa2_sql_id_t id, int nargs,
-                        const char **args, oa2_err_t *err, apr_pool_t *p)
+/* MySQL's numbers (mysqld_error.h, errmsg.h), which apr_dbd's mysql
+ * driver returns as they are: a duplicate key, and a statement prepared
+ * in a session that is gone. */
+#define MYSQL_ER_DUP_ENTRY 1062
+#define MYSQL_CR_NO_PREPARE_STMT 2030
+
+/* Whether @a rc says the connection's prepared statements are gone, and
+ * then forget ours, so that they are prepared again. apr_dbd's mysql
+ * driver reconnects by itself (DBDParams reconnect, on by default) when
+ * mod_dbd checks a connection the server closed (wait_timeout, KILL):
+ * mod_dbd keeps it, and every statement prepared before fails. */
+static int statements_lost(oa2_store_t *st, int rc)
 {
+    int i;
+
+    if (!st->db->mysql || rc != MYSQL_CR_NO_PREPARE_STMT) {
+        return 0;
+    }
+    for (i = 0; i < OA2_SQL_COUNT; i++) {
+        apr_hash_set(st->db->prepared, oa2_sql_get(i, NULL)->label,
+                     APR_HASH_KEY_STRING, NULL);
+    }
+    return 1;
+}
+
+/* Run a statement that changes rows; @a nrows receives their count. With
+ * @a dup_ok, an INSERT whose key is there already is no error on MySQL
+ * either: it changed no row. */
+static apr_status_t run_dup(int *nrows, int dup_ok, oa2_store_t *st,
+                            oa2_sql_id_t id, int nargs, const char **args,
+                            oa2_err_t *err, apr_pool_t *p)
+{
+    const apr_dbd_driver_t *driver = st->db->driver;
     apr_dbd_prepared_t *stmt;
     apr_status_t rv;
-    int rc, n = 0;
+    int rc, n = 0, mode = 0, retried = 0, mysql_dup = dup_ok && st->db->mysql;
 
-    if ((rv = statement(&stmt, st->db, id, err, p)) != APR_SUCCESS) {
-        return rv;
-    }
-    if (!st->trans) {
-        writer_lock(st->db);
-    }
-    rc = apr_dbd_pquery(st->db->driver, p, st->db->handle, &n, stmt, nargs,
-                        args);
-    if (!st->trans) {
-        writer_unlock(st->db);
+    do {
+        if ((rv = statement(&stmt, st->db, id, err, p)) != APR_SUCCESS) {
+            return rv;
+        }
+        if (!st->trans) {
+            writer_lock(st->db);
+        }
+        else if (mysql_dup) {
+            /* The driver would roll the whole transaction back for it;
+             * InnoDB undoes only the statement. */
+            mode = apr_dbd_transaction_mode_get(driver, st->trans);
+            apr_dbd_transaction_mode_set(
+                driver, st->trans, mode | APR_DBD_TRANSACTION_IGNORE_ERRORS);
+        }
+        rc = apr_dbd_pquery(driver, p, st->db->handle, &n, stmt, nargs, args);
+        if (!st->trans) {
+            writer_unlock(st->db);
+        }
+        else if (mysql_dup) {
+            apr_dbd_transaction_mode_set(driver, st->trans, mode);
+        }
+        /* Once more in the new session, unless a transaction was lost. */
+    } while (statements_lost(st, rc) && !st->trans && !retried++);
+    if (mysql_dup && rc == MYSQL_ER_DUP_ENTRY) {
+        rc = 0;
+        n = 0;
     }
     if (rc) {
         return unavailable(err, st->db, rc, oa2_sql_get(id, NULL)->label, p);
@@ -205,6 +261,12 @@ static apr_status_t run(int *nrows, oa2_store_t *st, oa2_sql_id_t id, int nargs,
         *nrows = n;
     }
     return APR_SUCCESS;
+}
+
+static apr_status_t run(int *nrows, oa2_store_t *st, oa2_sql_id_t id, int nargs,
+                        const char **args, oa2_err_t *err, apr_pool_t *p)
+{
+    return run_dup(nrows, 0, st, id, nargs, args, err, p);
 }
 
 /* Run a query; @a rows receives each row as an array of @a ncols copied
@@ -217,15 +279,19 @@ static apr_status_t rows_of(apr_array_header_t **rows, oa2_store_t *st,
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL; /* pgsql: NULL asks for the first row */
     apr_status_t rv;
-    int rc, i;
+    int rc, i, retried = 0;
 
-    if ((rv = statement(&stmt, st->db, id, err, p)) != APR_SUCCESS) {
-        return rv;
-    }
-    /* Random access (seek 1): the whole, small result at once. pgsql's
-     * sequential mode sleeps 100 ms on every empty result. */
-    rc = apr_dbd_pselect(st->db->driver, p, st->db->handle, &res, stmt, 1,
-                         nargs, args);
+    do {
+        if ((rv = statement(&stmt, st->db, id, err, p)) != APR_SUCCESS) {
+            return rv;
+        }
+        /* Random access (seek 1): the whole, small result at once. pgsql's
+         * sequential mode sleeps 100 ms on every empty result. mysql's
+         * random access wants a row number for every row (-1, "the next
+         * row", is "no row" there): it reads in order. */
+        rc = apr_dbd_pselect(st->db->driver, p, st->db->handle, &res, stmt,
+                             !st->db->mysql, nargs, args);
+    } while (statements_lost(st, rc) && !st->trans && !retried++);
     if (rc) {
         return unavailable(err, st->db, rc, oa2_sql_get(id, NULL)->label, p);
     }
@@ -631,15 +697,16 @@ apr_status_t oa2_store_consent_put(oa2_store_t *st, const char *user,
 {
     const char *args[] = {scope, num(now, p), st->issuer, user, client_id};
     int n = 0;
-    apr_status_t rv = run(&n, st, OA2_SQL_CONSENT_UPDATE, 5, args, err, p);
+    /* The INSERT first: an UPDATE of a row not there yet would make two
+     * first consents at once deadlock on MySQL (both lock the gap where
+     * the row goes, then both insert into it). */
+    apr_status_t rv = run(&n, st, OA2_SQL_CONSENT_INSERT, 5, args, err, p);
 
+    /* There already (MySQL: unchanged), perhaps stored by another request
+     * a moment ago: store ours over it, as a request a moment later would
+     * have. */
     if (rv == APR_SUCCESS && n == 0) {
-        rv = run(&n, st, OA2_SQL_CONSENT_INSERT, 5, args, err, p);
-        /* Another request inserted it since our UPDATE: store ours over
-         * it, as a request a moment later would have. */
-        if (rv == APR_SUCCESS && n == 0) {
-            rv = run(NULL, st, OA2_SQL_CONSENT_UPDATE, 5, args, err, p);
-        }
+        rv = run(NULL, st, OA2_SQL_CONSENT_UPDATE, 5, args, err, p);
     }
     return rv;
 }
@@ -740,8 +807,9 @@ apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
     if (rv != APR_NOTFOUND) {
         return rv;
     }
-    /* No row inserted: another request used it since the lookup. */
-    rv = run(&n, st, OA2_SQL_NONCE_INSERT, 3, args, err, p);
+    /* No row inserted (MySQL: a duplicate key): another request used it
+     * since the lookup. */
+    rv = run_dup(&n, 1, st, OA2_SQL_NONCE_INSERT, 3, args, err, p);
     return rv == APR_SUCCESS && n == 0 ? APR_EEXIST : rv;
 }
 

@@ -142,6 +142,13 @@ static void test_consent_and_grants(apr_pool_t *p)
     UNIT_EQ_INT(oa2_store_consent_get(&scope, st, "alice", "c1", NULL, p),
                 APR_SUCCESS);
     UNIT_EQ_STR(scope, "read write");
+    /* stored again, unchanged (MySQL: an UPDATE that changes no row) */
+    UNIT_EQ_INT(
+        oa2_store_consent_put(st, "alice", "c1", "read write", 6, NULL, p),
+        APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_consent_get(&scope, st, "alice", "c1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(scope, "read write");
     UNIT_EQ_INT(oa2_store_consent_put(st, "alice", "c2", "", 7, NULL, p),
                 APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_consent_list(&list, st, "alice", NULL, p),
@@ -218,10 +225,18 @@ static void test_insert_races_are_no_errors(apr_pool_t *p)
     }
 }
 
-/* MySQL keeps plain INSERTs (no ON CONFLICT there); the labels, which
- * name the prepared statements, never differ between drivers. */
+/* MySQL has no ON CONFLICT: where two requests insert one row, the later
+ * one's duplicate key is ON DUPLICATE KEY UPDATE, never INSERT IGNORE
+ * (which would also store truncated values); the nonce's is its plain
+ * INSERT's error, which the store reads. The labels, which name the
+ * prepared statements, never differ between drivers. */
 static void test_sql_dialects(apr_pool_t *p)
 {
+    static const oa2_sql_id_t racing[] = {OA2_SQL_CONSENT_INSERT,
+                                          OA2_SQL_JTI_INSERT,
+                                          OA2_SQL_ISSUED_REVOKE_FAMILY};
+    const char *const *sql;
+    apr_size_t i;
     int id;
 
     (void)p;
@@ -232,8 +247,33 @@ static void test_sql_dialects(apr_pool_t *p)
         UNIT_ASSERT(g->label && g->text);
         UNIT_EQ_STR(m->label, g->label);
         UNIT_ASSERT(strstr(m->text, "ON CONFLICT") == NULL);
+        UNIT_ASSERT(strstr(m->text, "IGNORE") == NULL);
         UNIT_ASSERT(oa2_sql_get((oa2_sql_id_t)id, "pgsql") == g);
         UNIT_ASSERT(oa2_sql_get((oa2_sql_id_t)id, "sqlite3") == g);
+    }
+    for (i = 0; i < sizeof(racing) / sizeof(*racing); i++) {
+        UNIT_ASSERT(strstr(oa2_sql_get(racing[i], "mysql")->text,
+                           " ON DUPLICATE KEY UPDATE "));
+    }
+    UNIT_EQ_STR(oa2_sql_get(OA2_SQL_NONCE_INSERT, "mysql")->text,
+                "INSERT INTO oa2_nonces (issuer, nonce_hash, expires_at) "
+                "VALUES (%s, %s, %lld)");
+    /* InnoDB (transactions, row locks); what is looked up compared byte
+     * for byte, not by a collation; no BLOB, which the driver returns
+     * unterminated */
+    for (sql = oa2_sql_schema("mysql"); *sql; sql++) {
+        static const char *const keys[] = {
+            " issuer ",     " client_id ", " user_id ", " code_hash ",
+            " token_hash ", " family ",    " jti ",     " nonce_hash "};
+
+        UNIT_ASSERT(strstr(*sql, " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+        UNIT_ASSERT(strstr(*sql, " issuer VARBINARY(255) NOT NULL"));
+        for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+            const char *col = strstr(*sql, keys[i]);
+            UNIT_ASSERT(!col
+                        || !strncmp(col + strlen(keys[i]), "VARBINARY(", 10));
+        }
+        UNIT_ASSERT(strstr(*sql, "BLOB") == NULL);
     }
 }
 
