@@ -285,6 +285,7 @@ static apr_status_t rows_of(apr_array_header_t **rows, oa2_store_t *st,
         if ((rv = statement(&stmt, st->db, id, err, p)) != APR_SUCCESS) {
             return rv;
         }
+        res = NULL; /* mysql: a result given is filled, its binds reused */
         /* Random access (seek 1): the whole, small result at once. pgsql's
          * sequential mode sleeps 100 ms on every empty result. mysql's
          * random access wants a row number for every row (-1, "the next
