@@ -71,20 +71,15 @@ PG_NOTICE_LOG = [r"^FATAL:  terminating connection due to administrator "
 # how long service may take to come back once PostgreSQL accepts again
 RECOVERY_SECONDS = 15.0
 
-RECONNECT_BUG = (
-    "module bug: after mod_dbd's pgsql driver re-opens a pooled connection "
-    "(apr_dbd_check_conn -> PQreset, once the old backend is gone), the "
-    "module still trusts the statements it prepared on the old session "
-    "(its oa2:setup mark and the statement hash live on the ap_dbd_t, not "
-    "the PostgreSQL session), so every request on that connection fails "
-    "with 'prepared statement \"oa2_client_get\" does not exist' (503 "
-    "OA2-00210) until httpd restarts (mod_dbd never drops it: the "
-    "connection checks fine). Work-around: DBDPersist Off.")
+# Pooled connections whose server session ended: apr_dbd's pgsql driver
+# re-opens them (apr_dbd_check_conn -> PQreset) and mod_dbd keeps them, so
+# nothing may live in the old session. The store prepares its pgsql
+# statements without a name (sent with every execution), so such a
+# connection serves at once (oa2_store_dbd.c, statement()).
 
 
 class StaleConnections(AssertionError):
-    """The service did not come back after the database did (the xfail of
-    RECONNECT_BUG; any other failure of those tests is a real one)."""
+    """The service did not come back after the database did."""
 
 
 # ---- small helpers ---------------------------------------------------------
@@ -492,7 +487,7 @@ class TestPostgresOutage:
         rec["pids_after"] = group_pids(h)
         if isinstance(rec["recovered"], StaleConnections):
             # fresh children, fresh pools: what the codes tests judge must
-            # not hang on RECONNECT_BUG
+            # not hang on broken pooled connections
             graceful(h)
             rec["graceful"] = True
         return rec
@@ -599,8 +594,6 @@ class TestPostgresOutage:
             raise outage["recovered"]
         assert outage["recovered"] <= RECOVERY_SECONDS
 
-    @pytest.mark.xfail(strict=True, raises=StaleConnections,
-                       reason=RECONNECT_BUG)
     def test_service_recovers_after_a_quiet_outage(self, h, client,
                                                    outage_cluster):
         """PostgreSQL restarted while nobody asked (a maintenance window):
@@ -615,8 +608,6 @@ class TestPostgresOutage:
             outage_cluster.resume()
         await_recovery(h, client, time.monotonic(), held)
 
-    @pytest.mark.xfail(strict=True, raises=StaleConnections,
-                       reason=RECONNECT_BUG)
     def test_reconnect_after_backends_are_terminated(self, h, client,
                                                      outage_cluster):
         """The same without an outage: the store's sessions end (an idle
@@ -645,7 +636,7 @@ class TestRedemptionCutMidway:
 
     DBDPersist Off: every request has a session of its own, so a
     terminated backend cuts that request's transaction and leaves no
-    pooled connection behind (the pooled case is RECONNECT_BUG above)."""
+    pooled connection behind (the pooled case is TestPostgresOutage's)."""
 
     CODES = 36
     # the statements of a redemption after its code was consumed
