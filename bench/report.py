@@ -43,6 +43,19 @@ for i, (r, case, rps, non2xx) in enumerate(runs):
         ratios[case].append(float(rps) / statistics.mean(base))
 ratios["plain"] = [1.0]
 
+# Cases in a fixed order (they ran shuffled): the base, this module, the
+# peer modules, then the token endpoints.
+GROUPS = ("plain", "ours", "openidc", "liboauth2", "as-es", "as-rs", "node")
+
+
+def case_order(case):
+    group = case.split(":")[0]
+    return (GROUPS.index(group) if group in GROUPS else len(GROUPS), case)
+
+
+rows = collections.OrderedDict(sorted(rows.items(),
+                                      key=lambda kv: case_order(kv[0])))
+
 lines = []
 say = lines.append
 say("## Throughput\n")
