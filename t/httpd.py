@@ -336,6 +336,21 @@ class Httpd:
             self._reap_group(self.proc.pid, 2.0)
         self.proc = None
 
+    def group_pids(self):
+        """The parent and its live children (pids, sorted)."""
+        pids = []
+        for p in os.listdir("/proc"):
+            if not p.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % p) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid and fields[0] != "Z":
+                pids.append(int(p))
+        return sorted(pids)
+
     @staticmethod
     def _group_alive(pgid):
         try:

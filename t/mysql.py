@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 from httpd import IS_ROOT, free_port
+from stores import ServerStore
 
 
 # throwaway: speed over durability (and a redo log of 8 MB, not 96)
@@ -251,7 +252,7 @@ class MyServer:
         return MyStore(self, "oa2_%d" % self._stores, flags=flags)
 
 
-class MyStore:
+class MyStore(ServerStore):
     """One store on the server: database NAME and account NAME@127.0.0.1
     (a random password) with every privilege on NAME.* and no other."""
 
@@ -321,29 +322,10 @@ class MyStore:
         finally:
             conn.close()
 
-    def execute(self, sql, args=()):
-        """A change made by hand (as a tool would)."""
-        self.rows(sql, args)
-
-    def dump(self):
-        """Everything a thief of the database reads: every row of every
-        table, as text."""
-        out = []
-        for t in sorted(self.tables()):
-            out += [repr(r) for r in self.rows("SELECT * FROM %s" % t)]
-        return "\n".join(out).encode()
-
     def tables(self):
         return {r[0] for r in self.server.execute(
             "SELECT table_name FROM information_schema.tables "
             "WHERE table_schema = %s", (self.database,))}
-
-    def exists(self):
-        """Whether the module has made its tables yet."""
-        return bool(self.tables())
-
-    def writable_for_httpd(self):
-        pass
 
     # ---- faults -------------------------------------------------------
 

@@ -32,6 +32,7 @@ import tempfile
 from pathlib import Path
 
 from httpd import IS_ROOT, free_port
+from stores import ServerStore
 
 ADMIN_USER = "oa2admin"
 DBNAME = "oa2"
@@ -216,7 +217,7 @@ class PgCluster:
         return PgStore(self, "oa2_%d" % self._stores)
 
 
-class PgStore:
+class PgStore(ServerStore):
     """One store on the cluster: role NAME (LOGIN, a random password)
     owning schema NAME, which its search_path names."""
 
@@ -275,29 +276,10 @@ class PgStore:
         finally:
             conn.close()
 
-    def execute(self, sql, args=()):
-        """A change made by hand (as a tool would)."""
-        self.rows(sql, args)
-
-    def dump(self):
-        """Everything a thief of the database reads: every row of every
-        table, as text."""
-        out = []
-        for t in sorted(self.tables()):
-            out += [repr(r) for r in self.rows("SELECT * FROM %s" % t)]
-        return "\n".join(out).encode()
-
     def tables(self):
         return {r[0] for r in self.cluster.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = %s",
             (self.schema,))}
-
-    def exists(self):
-        """Whether the module has made its tables yet."""
-        return bool(self.tables())
-
-    def writable_for_httpd(self):
-        pass
 
     # ---- faults -------------------------------------------------------
 

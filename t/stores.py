@@ -36,6 +36,30 @@ def cluster():
     return _cluster[0]
 
 
+class ServerStore:
+    """What a store on a database server (pgsql.py, mysql.py) does alike;
+    a subclass reads with rows() and lists its tables with tables()."""
+
+    def execute(self, sql, args=()):
+        """A change made by hand (as a tool would)."""
+        self.rows(sql, args)
+
+    def dump(self):
+        """Everything a thief of the database reads: every row of every
+        table, as text."""
+        out = []
+        for t in sorted(self.tables()):
+            out += [repr(r) for r in self.rows("SELECT * FROM %s" % t)]
+        return "\n".join(out).encode()
+
+    def exists(self):
+        """Whether the module has made its tables yet."""
+        return bool(self.tables())
+
+    def writable_for_httpd(self):
+        pass
+
+
 class SqliteStore:
     """oauth2.db in directory db_dir (writable by httpd's children)."""
 

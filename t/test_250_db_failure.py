@@ -20,22 +20,6 @@ CRASH = re.compile(r"exit signal|Segmentation fault|AH00052|AH00060|"
                    re.I)
 
 
-def group_pids(h):
-    """The parent and its children (the harness's process group)."""
-    pids = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % p) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == h.proc.pid and fields[0] != "Z":
-            pids.append(int(p))
-    return sorted(pids)
-
-
 def assert_unavailable_json(r):
     assert r.status_code == 503, (r.status_code, r.text[:300])
     assert r.headers["Content-Type"].startswith("application/json")
@@ -130,7 +114,7 @@ Alias /api-norev {htdocs}/api
         log = h.error_log()
         assert not CRASH.search(log), CRASH.search(log).group(0)
         assert h.proc.poll() is None
-        pids = group_pids(h)
+        pids = h.group_pids()
         assert len(pids) >= 3, pids
 
     def test_service_resumes(self, h, state):

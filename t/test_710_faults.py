@@ -21,7 +21,6 @@ either OA2_TEST_DRIVER: stopping it disturbs no other test.
 import hashlib
 import http.client
 import json
-import os
 import re
 import subprocess
 import threading
@@ -107,22 +106,6 @@ def basic(client):
     q = urllib.parse.quote
     return requests.auth.HTTPBasicAuth(q(client.client_id, safe=""),
                                        q(client.client_secret, safe=""))
-
-
-def group_pids(h):
-    """The parent and its live children (the harness's process group)."""
-    pids = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % p) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == h.proc.pid and fields[0] != "Z":
-            pids.append(int(p))
-    return sorted(pids)
 
 
 def graceful(h, body=None, timeout=15.0):
@@ -484,7 +467,7 @@ class TestPostgresOutage:
             if pg.halted:
                 pg.resume()
         rec["load"] = load.outcomes()
-        rec["pids_after"] = group_pids(h)
+        rec["pids_after"] = h.group_pids()
         if isinstance(rec["recovered"], StaleConnections):
             # fresh children, fresh pools: what the codes tests judge must
             # not hang on broken pooled connections
