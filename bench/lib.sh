@@ -49,6 +49,29 @@ $( [ "$(id -u)" = 0 ] && printf 'User nobody\nGroup nogroup\n' )
 CONF
 }
 
+# bench_as_conf ISSUER SIGNING_KEY HTPASSWD: the authorization server part
+# of an instance's httpd.conf (after bench_conf_head; the caller adds the
+# DBDriver/DBDParams lines): user "bench" logs in with Basic on authorize.
+bench_as_conf() {
+    cat <<CONF
+LoadModule authn_file_module $BENCH_MODULES/mod_authn_file.so
+LoadModule auth_basic_module $BENCH_MODULES/mod_auth_basic.so
+LoadModule dbd_module $BENCH_MODULES/mod_dbd.so
+LoadModule oauth2_module $PWD/mod_oauth2/.libs/mod_oauth2.so
+OAuth2Issuer $1
+OAuth2SigningKey $2
+OAuth2Scope read "Read"
+OAuth2TemplateDir $PWD/templates
+<Location /oauth2/authorize>
+    AuthType Basic
+    AuthName bench
+    AuthBasicProvider file
+    AuthUserFile $3
+    Require valid-user
+</Location>
+CONF
+}
+
 # bench_htdocs DIR PATH...: the same 48-byte JSON file at each PATH.
 bench_htdocs() {
     _d=$1

@@ -119,25 +119,11 @@ for as in as-es as-rs; do
     [ $as = as-rs ] && key=$D/keys/rsa.pem
     {
         bench_conf_head "$D/$as" "$p"
+        bench_as_conf "http://127.0.0.1:$p" "$key" "$D/htpasswd"
         cat <<CONF
-LoadModule authn_file_module $BENCH_MODULES/mod_authn_file.so
-LoadModule auth_basic_module $BENCH_MODULES/mod_auth_basic.so
-LoadModule dbd_module $BENCH_MODULES/mod_dbd.so
-LoadModule oauth2_module $PWD/mod_oauth2/.libs/mod_oauth2.so
 DBDriver sqlite3
 DBDParams $D/$as/data/oauth2.db
-OAuth2Issuer http://127.0.0.1:$p
-OAuth2SigningKey $key
-OAuth2Scope read "Read"
-OAuth2TemplateDir $PWD/templates
 OAuth2CodeTTL 3600
-<Location /oauth2/authorize>
-    AuthType Basic
-    AuthName bench
-    AuthBasicProvider file
-    AuthUserFile $D/htpasswd
-    Require valid-user
-</Location>
 CONF
     } > "$D/$as/httpd.conf"
     bench_htdocs "$D/$as" plain

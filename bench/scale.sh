@@ -69,25 +69,11 @@ for n in node1 node2; do
     mkdir -p "$D/$n"
     {
         bench_conf_head "$D/$n" "$(port $n)"
+        bench_as_conf "$ISS" "$D/keys/ec.pem" "$D/htpasswd"
         cat <<CONF
-LoadModule authn_file_module $BENCH_MODULES/mod_authn_file.so
-LoadModule auth_basic_module $BENCH_MODULES/mod_auth_basic.so
-LoadModule dbd_module $BENCH_MODULES/mod_dbd.so
-LoadModule oauth2_module $PWD/mod_oauth2/.libs/mod_oauth2.so
 DBDriver pgsql
 DBDParams "$PARAMS"
-OAuth2Issuer $ISS
-OAuth2SigningKey $D/keys/ec.pem
-OAuth2Scope read "Read"
-OAuth2TemplateDir $PWD/templates
 LogLevel warn oauth2:info
-<Location /oauth2/authorize>
-    AuthType Basic
-    AuthName bench
-    AuthBasicProvider file
-    AuthUserFile $D/htpasswd
-    Require valid-user
-</Location>
 CONF
     } > "$D/$n/httpd.conf"
     bench_htdocs "$D/$n" plain
