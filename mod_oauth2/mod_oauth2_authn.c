@@ -98,17 +98,35 @@ static void export_identity(request_rec *r, oa2_token_t *tok)
     apr_table_setn(env, "OAUTH2_CLAIMS", oa2_token_claims_json(tok, r->pool));
 }
 
-/* The revocation verdict remembered for @a key, or -1 when none is. */
-static int cached_revocation(request_rec *r, const unsigned char *key)
+/*
+ * The revocation verdict remembered for @a key that this location may
+ * use, or -1 when there is none. A record is "1" (revoked: for good) or
+ * "0 CHECKED_AT": a "not revoked" is used only while younger than this
+ * location's own OAuth2RevocationCacheTTL, whichever location (or node,
+ * or .htaccess) wrote it with whatever TTL.
+ */
+static int cached_revocation(request_rec *r, const unsigned char *key,
+                             apr_int64_t now, int ttl)
 {
     const char *rec;
     apr_size_t len;
+    apr_int64_t checked_at;
+    char *end;
 
-    if (!key || oa2_cache_get(&rec, &len, r, key) != APR_SUCCESS || len != 1
-        || (rec[0] != '0' && rec[0] != '1')) {
+    if (!key || oa2_cache_get(&rec, &len, r, key) != APR_SUCCESS) {
         return -1;
     }
-    return rec[0] == '1';
+    if (len == 1 && rec[0] == '1') {
+        return 1;
+    }
+    if (len < 3 || rec[0] != '0' || rec[1] != ' ') {
+        return -1;
+    }
+    checked_at = apr_strtoi64(rec + 2, &end, 10);
+    if (*end || checked_at > now || now - checked_at >= ttl) {
+        return -1;
+    }
+    return 0;
 }
 
 /*
@@ -117,15 +135,17 @@ static int cached_revocation(request_rec *r, const unsigned char *key)
  * verified against: the local AS, or with OAuth2VerifyIssuer an AS whose
  * database this server shares. With OAuth2RevocationCacheTTL the verdict
  * is kept in the token cache (shared by every node when the provider is
- * memcache or redis): "not revoked" for that many seconds, the bound on
- * how late a revocation made elsewhere takes effect here; "revoked" until
- * the token expires, since a revocation is never undone.
+ * memcache or redis): "not revoked" with the time it was read, used for
+ * at most that many seconds, the bound on how late a revocation made
+ * elsewhere takes effect here; "revoked" until the token expires, since a
+ * revocation is never undone.
  */
 static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
                          const oa2_server_conf_t *s,
                          const oa2_token_policy_t *policy,
                          const oa2_token_t *tok, const char *token)
 {
+    apr_int64_t now = apr_time_sec(r->request_time);
     const unsigned char *key = NULL;
     oa2_store_t *st;
     oa2_err_t err;
@@ -134,7 +154,7 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
 
     if (d->revocation_cache_ttl > 0 && oa2_cache_enabled()) {
         key = oa2_token_revocation_key(policy->issuer, tok->jti, r->pool);
-        revoked = cached_revocation(r, key);
+        revoked = cached_revocation(r, key, now, d->revocation_cache_ttl);
     }
     if (revoked == -1) {
         revoked = 0;
@@ -155,11 +175,13 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
             oa2_authn_fail(r, &err);
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        if (key) {
-            oa2_cache_put(r, key, revoked ? "1" : "0", 1,
-                          revoked ? tok->exp + OA2_TOKEN_LEEWAY
-                                  : apr_time_sec(r->request_time)
-                                  + d->revocation_cache_ttl);
+        if (key && revoked) {
+            oa2_cache_put(r, key, "1", 1, tok->exp + OA2_TOKEN_LEEWAY);
+        }
+        else if (key) {
+            const char *rec = apr_psprintf(r->pool, "0 %" APR_INT64_T_FMT, now);
+            oa2_cache_put(r, key, rec, strlen(rec),
+                          now + d->revocation_cache_ttl);
         }
     }
     if (revoked) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "oa2_hash.h"
@@ -44,6 +45,7 @@ int oa2_hash_fields(unsigned char md[OA2_SHA256_LEN], const char *const *fields,
 {
     apr_size_t i, total = 0, len;
     char *buf, *at;
+    int ok;
 
     for (i = 0; i < n; i++) {
         total += (fields[i] ? strlen(fields[i]) : 0) + 1;
@@ -55,7 +57,10 @@ int oa2_hash_fields(unsigned char md[OA2_SHA256_LEN], const char *const *fields,
         at[len] = '\0';
         at += len + 1;
     }
-    return oa2_hash_sha256(md, buf, total);
+    ok = oa2_hash_sha256(md, buf, total);
+    /* The fields may hold a bearer token. */
+    OPENSSL_cleanse(buf, total);
+    return ok;
 }
 
 const char *oa2_hash_tag(const char *secret, apr_pool_t *p)

@@ -225,12 +225,14 @@ static apr_status_t run_dup(int *nrows, int dup_ok, oa2_store_t *st,
     const apr_dbd_driver_t *driver = st->db->driver;
     apr_dbd_prepared_t *stmt;
     apr_status_t rv;
-    int rc, n = 0, mode = 0, retried = 0, mysql_dup = dup_ok && st->db->mysql;
+    int rc, n = 0, mode = 0, retried = 0, mysql_dup = 0;
 
     do {
         if ((rv = statement(&stmt, st->db, id, err, p)) != APR_SUCCESS) {
             return rv;
         }
+        /* Only now: statement() set the connection up, db->mysql too. */
+        mysql_dup = dup_ok && st->db->mysql;
         if (!st->trans) {
             writer_lock(st->db);
         }

@@ -21,6 +21,14 @@ Alias /cached {htdocs}/api
     OAuth2CheckRevocation on
     OAuth2RevocationCacheTTL %d
 </Location>
+
+Alias /long {htdocs}/api
+<Location /long>
+    AuthType OAuth2
+    Require oauth2-scope read
+    OAuth2CheckRevocation on
+    OAuth2RevocationCacheTTL 3600
+</Location>
 """ % TTL
 
 
@@ -65,6 +73,17 @@ class TestRevocationCache:
         # /cached trusts its verdict for up to TTL seconds, then asks again
         assert_ok(h.get("/cached/data.txt", token=t))
         wait_refused(h, "/cached/data.txt", t, TTL + 2)
+
+    def test_a_longer_ttl_elsewhere_does_not_delay_this_one(self, h, client):
+        # /long remembers "not revoked" for an hour; /cached must still
+        # ask again once its own TTL has passed (the record carries the
+        # time it was read, and each location judges it by its own TTL)
+        t = self.token(h, client)
+        assert_ok(h.get("/long/data.txt", token=t))
+        assert revoke(h, client, t).status_code == 200
+        wait_refused(h, "/cached/data.txt", t, TTL + 2)
+        # and what /cached learnt, "revoked", answers for /long too
+        assert_invalid_token(h.get("/long/data.txt", token=t), realm=REALM)
 
     def test_revoked_before_first_use_is_refused_at_once(self, h, client):
         t = self.token(h, client)
