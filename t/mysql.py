@@ -27,7 +27,6 @@ sharing its DBDParams.
 import atexit
 import glob
 import os
-import pwd
 import secrets
 import shutil
 import subprocess
@@ -35,7 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from httpd import IS_ROOT, free_port
+from httpd import free_port
+from servers import ThrowawayServer
 from stores import ServerStore
 
 
@@ -72,16 +72,6 @@ def available():
     return None
 
 
-def server_user():
-    """The unprivileged user the server runs as when we are root."""
-    for name in ("mysql", "nobody"):
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            continue
-    raise RuntimeError("no mysql or nobody user to run MariaDB as")
-
-
 def text(v):
     """A column as the other stores give it: the module's short strings
     are VARBINARY here (bytes in PyMySQL), str elsewhere."""
@@ -90,42 +80,23 @@ def text(v):
     return v
 
 
-class MyServer:
+class MyServer(ThrowawayServer):
     """mariadb-install-db + mariadbd in a temporary directory; start() and
     stop()."""
 
+    LOG_NAME = "mysqld.log"
+    SERVER_USERS = ("mysql", "nobody")
+
     def __init__(self):
-        self.port = None
-        self.dir = None
+        super().__init__()
         self.proc = None
         self.root_password = secrets.token_hex(16)
         self._conn = None
         self._stores = 0
-        self._user = server_user() if IS_ROOT else None
-
-    @property
-    def data(self):
-        return self.dir / "data"
 
     @property
     def socket(self):
         return self.dir / "mysqld.sock"
-
-    @property
-    def log_path(self):
-        return self.dir / "mysqld.log"
-
-    def log_text(self):
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except (FileNotFoundError, TypeError):
-            return ""
-
-    def _as_server_user(self):
-        if not self._user:
-            return {}
-        return {"user": self._user.pw_uid, "group": self._user.pw_gid,
-                "extra_groups": []}
 
     # ---- life cycle -------------------------------------------------------
 
@@ -149,7 +120,7 @@ class MyServer:
              "--skip-test-db", "--skip-name-resolve"] + FAST,
             cwd=str(self.dir), env=env, timeout=120,
             stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            **self._as_server_user())
+            **self.as_server_user())
         if p.returncode != 0:
             raise RuntimeError("mariadb-install-db failed (rc=%d):\n%s%s"
                                % (p.returncode, p.stdout, p.stderr))
@@ -174,7 +145,7 @@ class MyServer:
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL,
                                      start_new_session=True,
-                                     **self._as_server_user())
+                                     **self.as_server_user())
         # as Httpd does: no server outlives an interrupted session
         atexit.register(self.stop)
         self._conn = self._wait_ready(60)

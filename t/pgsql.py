@@ -24,14 +24,14 @@ by sharing its DBDParams.
 import atexit
 import glob
 import os
-import pwd
 import secrets
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-from httpd import IS_ROOT, free_port
+from httpd import free_port
+from servers import ThrowawayServer
 from stores import ServerStore
 
 ADMIN_USER = "oa2admin"
@@ -61,37 +61,25 @@ def available():
     return None
 
 
-def server_user():
-    """The unprivileged user the server runs as when we are root."""
-    for name in ("postgres", "nobody"):
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            continue
-    raise RuntimeError("no postgres or nobody user to run PostgreSQL as")
-
-
-class PgCluster:
+class PgCluster(ThrowawayServer):
     """initdb + pg_ctl in a temporary directory; start() and stop()."""
+
+    LOG_NAME = "postgresql.log"
+    SERVER_USERS = ("postgres", "nobody")
 
     def __init__(self, prefix="oa2t-pgsql-"):
         """prefix: of the temporary directory's name."""
+        super().__init__()
         self.prefix = prefix
         self.bin = bin_dir()
-        self.port = None
-        self.dir = None
         self.admin_password = secrets.token_hex(16)
         self._conn = None
         self._stores = 0
-        self._user = server_user() if IS_ROOT else None
 
     # ---- running the server binaries -------------------------------------
 
     def _run(self, args, timeout=120):
-        kw = {}
-        if self._user:
-            kw = {"user": self._user.pw_uid, "group": self._user.pw_gid,
-                  "extra_groups": []}
+        kw = self.as_server_user()
         env = dict(os.environ, LC_ALL="C", PGTZ="UTC")
         p = subprocess.run([str(self.bin / args[0])] + list(args[1:]),
                            cwd=str(self.dir), env=env, timeout=timeout,
@@ -101,20 +89,6 @@ class PgCluster:
             raise RuntimeError("%s failed (rc=%d):\n%s%s\n%s" % (
                 args[0], p.returncode, p.stdout, p.stderr, self.log_text()))
         return p
-
-    @property
-    def data(self):
-        return self.dir / "data"
-
-    @property
-    def log_path(self):
-        return self.dir / "postgresql.log"
-
-    def log_text(self):
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except (FileNotFoundError, TypeError):
-            return ""
 
     # ---- life cycle -------------------------------------------------------
 

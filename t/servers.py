@@ -1,0 +1,55 @@
+"""What the throwaway database servers of the tests (pgsql.py, mysql.py)
+do alike: a temporary directory with the data and a log, and, when the
+tests run as root, an unprivileged user to run the server binaries as
+(neither initdb nor mariadbd runs as root)."""
+
+import pwd
+
+from httpd import IS_ROOT
+
+
+def unprivileged_user(*names):
+    """The first of these users that exists."""
+    for name in names:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise RuntimeError("none of the users %s exists to run the database "
+                       "server as" % ", ".join(names))
+
+
+class ThrowawayServer:
+    """A server in self.dir: its data in data/, its log in LOG_NAME.
+    Subclasses set LOG_NAME and SERVER_USERS (who runs it when root)."""
+
+    LOG_NAME = "server.log"
+    SERVER_USERS = ("nobody",)
+
+    def __init__(self):
+        self.dir = None
+        self.port = None
+        self._user = unprivileged_user(*self.SERVER_USERS) if IS_ROOT \
+            else None
+
+    def as_server_user(self):
+        """subprocess keywords that run a binary as the server's user."""
+        if not self._user:
+            return {}
+        return {"user": self._user.pw_uid, "group": self._user.pw_gid,
+                "extra_groups": []}
+
+    @property
+    def data(self):
+        return self.dir / "data"
+
+    @property
+    def log_path(self):
+        return self.dir / self.LOG_NAME
+
+    def log_text(self):
+        """The log's end, for error messages."""
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except (FileNotFoundError, TypeError):
+            return ""
