@@ -61,6 +61,19 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_REFRESH_REVOKE_FAMILY] = {"oa2_refresh_revoke_family",
                                        "UPDATE oa2_refresh SET state = 2 "
                                        "WHERE issuer = %s AND family = %s"},
+    /* PostgreSQL only (see oa2_store_dbd.c, family_lock): a lock per
+     * refresh family, held until the transaction ends, that rotations and
+     * revocations of the family take first. */
+    [OA2_SQL_REFRESH_LOCK_FAMILY] = {"oa2_refresh_lock_family",
+                                     "SELECT pg_advisory_xact_lock("
+                                     "hashtextextended(CAST(%s AS text) || "
+                                     "' ' || CAST(%s AS text), 0))"},
+    [OA2_SQL_REFRESH_LOCK_TOKEN_FAMILY] = {"oa2_refresh_lock_token_family",
+                                           "SELECT pg_advisory_xact_lock("
+                                           "hashtextextended(issuer || ' ' "
+                                           "|| family, 0)) FROM oa2_refresh "
+                                           "WHERE issuer = %s AND "
+                                           "token_hash = %s"},
     [OA2_SQL_CONSENT_GET] = {"oa2_consent_get",
                              "SELECT scope FROM oa2_consents WHERE issuer = "
                              "%s AND user_id = %s AND client_id = %s"},

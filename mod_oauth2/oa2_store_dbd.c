@@ -637,14 +637,40 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
     return APR_SUCCESS;
 }
 
+/*
+ * On PostgreSQL, take the lock of a refresh family (@a id: by the family,
+ * or by one of its tokens) for the rest of the transaction. Under READ
+ * COMMITTED, a revocation of the family that waits for a rotation's row
+ * lock still runs on its old snapshot and would miss the token that
+ * rotation inserts; serialised on the family, every statement after the
+ * lock sees all the family's rows. SQLite has one writer at a time, and
+ * InnoDB's gap locks keep a concurrent insert out of a locked range.
+ */
+static apr_status_t family_lock(oa2_store_t *st, oa2_sql_id_t id,
+                                const char *value, oa2_err_t *err,
+                                apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, value};
+    apr_array_header_t *rows;
+
+    if (strcmp(apr_dbd_name(st->db->driver), "pgsql")) {
+        return APR_SUCCESS;
+    }
+    return rows_of(&rows, st, id, 2, args, 1, err, p);
+}
+
 apr_status_t oa2_store_refresh_rotate(oa2_refresh_t **rt, int *first,
                                       oa2_store_t *st, const char *token_hash,
                                       oa2_err_t *err, apr_pool_t *p)
 {
     const char *args[] = {st->issuer, token_hash};
     int n = 0;
-    apr_status_t rv = run(&n, st, OA2_SQL_REFRESH_ROTATE, 2, args, err, p);
+    apr_status_t rv =
+        family_lock(st, OA2_SQL_REFRESH_LOCK_TOKEN_FAMILY, token_hash, err, p);
 
+    if (rv == APR_SUCCESS) {
+        rv = run(&n, st, OA2_SQL_REFRESH_ROTATE, 2, args, err, p);
+    }
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -666,6 +692,9 @@ apr_status_t oa2_store_family_revoke(oa2_store_t *st, const char *family,
     const char *args[] = {st->issuer, family};
     apr_status_t rv = oa2_store_begin(st, err, p);
 
+    if (rv == APR_SUCCESS) {
+        rv = family_lock(st, OA2_SQL_REFRESH_LOCK_FAMILY, family, err, p);
+    }
     if (rv == APR_SUCCESS) {
         rv = run(NULL, st, OA2_SQL_REFRESH_REVOKE_FAMILY, 2, args, err, p);
     }
