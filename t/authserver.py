@@ -18,6 +18,7 @@ import urllib.parse
 import requests
 
 import tokens
+from checks import assert_ok
 from httpd import IS_ROOT, REPO
 
 TEMPLATES = REPO / "templates"
@@ -526,6 +527,22 @@ def refresh(h, client, refresh_token, **data):
     d = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     d.update(data)
     return token_request(h, client, d)
+
+
+def every_grant_works(h):
+    """One walk through every grant and endpoint on h's AS: code with
+    PKCE, the API, refresh, client_credentials, revocation (then refused
+    at the API), introspection. For a store set up unusually (a
+    least-privilege role or account)."""
+    c = add_client(h)
+    f = Flow(h, c)
+    body = assert_token_ok(f.token(f.code()))
+    assert_ok(api(h, body["access_token"]))
+    body2 = assert_token_ok(refresh(h, c, body["refresh_token"]))
+    assert_token_ok(client_credentials(h, c))
+    assert revoke(h, c, body2["access_token"]).status_code == 200
+    assert api(h, body2["access_token"]).status_code == 401
+    assert introspect(h, c, body2["refresh_token"]).json()["active"]
 
 
 def jwks(h):

@@ -47,38 +47,36 @@ def pytest_collection_modifyitems(config, items):
                 reason="sqlite3 only: %s" % (m.args[0] if m.args else "")))
 
 
+def _session_server(module, make, driver):
+    """A throwaway database server (make(), of module pgsql.py or
+    mysql.py) for the session; skipped where it cannot run, fatal where
+    the run's driver needs it."""
+    why = module.available()
+    if why:
+        if stores.DRIVER == driver:
+            pytest.exit("OA2_TEST_DRIVER=%s: %s" % (driver, why),
+                        returncode=1)
+        pytest.skip(why)
+    server = make()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A PostgreSQL cluster of its own for the session (pgsql.py): its
     stores are fresh roles and schemas in one database."""
-    why = pgsql.available()
-    if why:
-        if stores.DRIVER == "pgsql":
-            pytest.exit("OA2_TEST_DRIVER=pgsql: " + why, returncode=1)
-        pytest.skip(why)
-    c = pgsql.PgCluster()
-    try:
-        c.start()
-        yield c
-    finally:
-        c.stop()
+    yield from _session_server(pgsql, pgsql.PgCluster, "pgsql")
 
 
 @pytest.fixture(scope="session")
 def my_server():
     """A MariaDB server of its own for the session (mysql.py): its stores
     are fresh databases and accounts."""
-    why = mysql.available()
-    if why:
-        if stores.DRIVER == "mysql":
-            pytest.exit("OA2_TEST_DRIVER=mysql: " + why, returncode=1)
-        pytest.skip(why)
-    s = mysql.MyServer()
-    try:
-        s.start()
-        yield s
-    finally:
-        s.stop()
+    yield from _session_server(mysql, mysql.MyServer, "mysql")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -30,9 +30,7 @@ import os
 import secrets
 import shutil
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 from httpd import free_port
 from servers import ThrowawayServer
@@ -88,7 +86,7 @@ class MyServer(ThrowawayServer):
     SERVER_USERS = ("mysql", "nobody")
 
     def __init__(self):
-        super().__init__()
+        super().__init__("oa2t-mysql-")
         self.proc = None
         self.root_password = secrets.token_hex(16)
         self._conn = None
@@ -100,19 +98,8 @@ class MyServer(ThrowawayServer):
 
     # ---- life cycle -------------------------------------------------------
 
-    def start(self):
-        """Install, start and secure the server; stopped again on
-        failure."""
-        self.dir = Path(tempfile.mkdtemp(prefix="oa2t-mysql-"))
-        try:
-            return self._start()
-        except BaseException:
-            self.stop()
-            raise
-
     def _start(self):
-        if self._user:
-            os.chown(self.dir, self._user.pw_uid, self._user.pw_gid)
+        """Install, start and secure the server."""
         env = dict(os.environ, LC_ALL="C", TZ="UTC")
         p = subprocess.run(
             [install_db_bin(), "--no-defaults", "--datadir=%s" % self.data,

@@ -27,7 +27,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from httpd import free_port
@@ -69,8 +68,7 @@ class PgCluster(ThrowawayServer):
 
     def __init__(self, prefix="oa2t-pgsql-"):
         """prefix: of the temporary directory's name."""
-        super().__init__()
-        self.prefix = prefix
+        super().__init__(prefix)
         self.bin = bin_dir()
         self.admin_password = secrets.token_hex(16)
         self._conn = None
@@ -92,18 +90,8 @@ class PgCluster(ThrowawayServer):
 
     # ---- life cycle -------------------------------------------------------
 
-    def start(self):
-        """initdb, pg_ctl start, the database; stopped again on failure."""
-        self.dir = Path(tempfile.mkdtemp(prefix=self.prefix))
-        try:
-            return self._start()
-        except BaseException:
-            self.stop()
-            raise
-
     def _start(self):
-        if self._user:
-            os.chown(self.dir, self._user.pw_uid, self._user.pw_gid)
+        """initdb, pg_ctl start, the database."""
         pwfile = self.dir / "pwfile"
         pwfile.write_text(self.admin_password + "\n")
         if self._user:

@@ -3,7 +3,10 @@ do alike: a temporary directory with the data and a log, and, when the
 tests run as root, an unprivileged user to run the server binaries as
 (neither initdb nor mariadbd runs as root)."""
 
+import os
 import pwd
+import tempfile
+from pathlib import Path
 
 from httpd import IS_ROOT
 
@@ -21,16 +24,32 @@ def unprivileged_user(*names):
 
 class ThrowawayServer:
     """A server in self.dir: its data in data/, its log in LOG_NAME.
-    Subclasses set LOG_NAME and SERVER_USERS (who runs it when root)."""
+    Subclasses set LOG_NAME and SERVER_USERS (who runs it when root) and
+    define _start() (make and start it in self.dir) and stop() (which
+    also copes with a half-made server)."""
 
     LOG_NAME = "server.log"
     SERVER_USERS = ("nobody",)
 
-    def __init__(self):
+    def __init__(self, prefix):
+        """prefix: of the temporary directory's name."""
+        self.prefix = prefix
         self.dir = None
         self.port = None
         self._user = unprivileged_user(*self.SERVER_USERS) if IS_ROOT \
             else None
+
+    def start(self):
+        """A new temporary directory (the server user's), then _start();
+        stopped again on failure."""
+        self.dir = Path(tempfile.mkdtemp(prefix=self.prefix))
+        try:
+            if self._user:
+                os.chown(self.dir, self._user.pw_uid, self._user.pw_gid)
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
 
     def as_server_user(self):
         """subprocess keywords that run a binary as the server's user."""
