@@ -131,7 +131,11 @@ bench/bearer_cost: bench/bearer_cost.c $(CORE_SRC) $(HEADERS)
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
 	    bench/bearer_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
 
-bench: bench/bearer_cost $(MODULE)
+bench/token_cost: bench/token_cost.c $(CORE_SRC) $(HEADERS)
+	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
+	    bench/token_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
+
+bench: bench/bearer_cost bench/token_cost $(MODULE)
 	sh bench/run.sh
 
 .PHONY: bench

@@ -2,11 +2,11 @@
 #include <string.h>
 
 #include <apr_strings.h>
-#include <jansson.h>
 
 #include "oa2_cleanup.h"
 #include "oa2_clientauth.h"
 #include "oa2_grant.h"
+#include "oa2_json.h"
 #include "oa2_jwt.h"
 #include "oa2_pkce.h"
 #include "oa2_redirect.h"
@@ -22,44 +22,60 @@ apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
                                    const char *aud, apr_int64_t now,
                                    oa2_err_t *err, apr_pool_t *p)
 {
-    json_t *claims = oa2_cleanup_json(json_object(), p);
+    oa2_json_obj_t claims;
+    const char *text;
+    apr_size_t len;
     apr_status_t rv = oa2_secret_make(jti, 16, err, p);
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    json_object_set_new(claims, "iss", json_string(as->issuer));
-    json_object_set_new(claims, "sub", json_string(sub));
-    json_object_set_new(claims, "aud", json_string(aud));
-    json_object_set_new(claims, "exp",
-                        json_integer((json_int_t)(now + as->access_ttl)));
-    json_object_set_new(claims, "iat", json_integer((json_int_t)now));
-    json_object_set_new(claims, "jti", json_string(*jti));
-    json_object_set_new(claims, "client_id", json_string(client_id));
+    oa2_json_begin(&claims, p);
+    oa2_json_add_string(&claims, "iss", as->issuer, p);
+    oa2_json_add_string(&claims, "sub", sub, p);
+    oa2_json_add_string(&claims, "aud", aud, p);
+    oa2_json_add_int(&claims, "exp", now + as->access_ttl, p);
+    oa2_json_add_int(&claims, "iat", now, p);
+    oa2_json_add_string(&claims, "jti", *jti, p);
+    oa2_json_add_string(&claims, "client_id", client_id, p);
     if (scope && *scope) {
-        json_object_set_new(claims, "scope", json_string(scope));
+        oa2_json_add_string(&claims, "scope", scope, p);
     }
-    return oa2_jwt_sign(token, oa2_keys_signer(as->keys), "at+jwt", claims, err,
-                        p);
+    text = oa2_json_end(&claims, &len, p);
+    if (!text) {
+        /* sub is httpd's r->user: any bytes an authn provider accepted. */
+        return oa2_err_set(err, 500, "server_error", "OA2-00787",
+                           "cannot write the access token: the user name "
+                           "or another claim is not valid UTF-8");
+    }
+    return oa2_jwt_sign_text(token, oa2_keys_signer(as->keys), "at+jwt", text,
+                             len, err, p);
 }
 
-/* The JSON of a successful token response (RFC 6749 §5.1). */
-static const char *token_response(const oa2_as_t *as, const char *access,
-                                  const char *scope, const char *refresh,
-                                  apr_pool_t *p)
+/* The JSON of a successful token response (RFC 6749 §5.1). Written
+ * before the grant's transaction commits, so that nothing is stored that
+ * the client would not receive. */
+static apr_status_t token_response(const char **json, const oa2_as_t *as,
+                                   const char *access, const char *scope,
+                                   const char *refresh, oa2_err_t *err,
+                                   apr_pool_t *p)
 {
-    json_t *r = oa2_cleanup_json(json_object(), p);
+    oa2_json_obj_t r;
 
-    json_object_set_new(r, "access_token", json_string(access));
-    json_object_set_new(r, "token_type", json_string("Bearer"));
-    json_object_set_new(r, "expires_in", json_integer(as->access_ttl));
+    oa2_json_begin(&r, p);
+    oa2_json_add_string(&r, "access_token", access, p);
+    oa2_json_add_string(&r, "token_type", "Bearer", p);
+    oa2_json_add_int(&r, "expires_in", as->access_ttl, p);
     if (scope && *scope) {
-        json_object_set_new(r, "scope", json_string(scope));
+        oa2_json_add_string(&r, "scope", scope, p);
     }
     if (refresh) {
-        json_object_set_new(r, "refresh_token", json_string(refresh));
+        oa2_json_add_string(&r, "refresh_token", refresh, p);
     }
-    return oa2_cleanup_malloced(json_dumps(r, JSON_COMPACT), p);
+    *json = oa2_json_end(&r, NULL, p);
+    return *json ? APR_SUCCESS
+                 : oa2_err_set(err, 500, "server_error", "OA2-00786",
+                               "cannot serialize the token response");
 }
 
 static int client_may(const oa2_client_t *client, const char *grant)
@@ -266,10 +282,11 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
             != APR_SUCCESS
         || (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
             != APR_SUCCESS
+        || (rv = token_response(json, as, access, c->scope, refresh, err, p))
+            != APR_SUCCESS
         || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
         return abandon(st, rv, p);
     }
-    *json = token_response(as, access, c->scope, refresh, p);
     return APR_SUCCESS;
 }
 
@@ -367,10 +384,11 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
         || (rv = new_refresh(&refresh, as, st, rt->family, client->client_id,
                              rt->user, rt->scope, rt->resource, now, err, p))
             != APR_SUCCESS
+        || (rv = token_response(json, as, access, scope, refresh, err, p))
+            != APR_SUCCESS
         || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
         return abandon(st, rv, p);
     }
-    *json = token_response(as, access, scope, refresh, p);
     return APR_SUCCESS;
 }
 
@@ -404,8 +422,7 @@ static apr_status_t grant_client(const char **json, const oa2_as_t *as,
             != APR_SUCCESS) {
         return rv;
     }
-    *json = token_response(as, access, scope, NULL, p);
-    return APR_SUCCESS;
+    return token_response(json, as, access, scope, NULL, err, p);
 }
 
 apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,

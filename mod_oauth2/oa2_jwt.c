@@ -12,13 +12,12 @@
 #include <strings.h>
 
 #include <apr_strings.h>
-#include <openssl/bn.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
 
 #include "oa2_b64.h"
 #include "oa2_cleanup.h"
 #include "oa2_hash.h"
+#include "oa2_json.h"
 #include "oa2_jwt.h"
 
 #define P256_COORD_LEN 32
@@ -69,25 +68,45 @@ static size_t es256_raw_to_der(unsigned char *der, const unsigned char *raw,
     return len + 2;
 }
 
-/* The reverse: DER from EVP_DigestSign to the fixed-width r||s. */
-static unsigned char *es256_der_to_raw(const unsigned char *der, size_t derlen,
-                                       apr_pool_t *p)
+/*
+ * Read one DER INTEGER at @a *in (before @a end) into @a out as a
+ * fixed-width big-endian number of P256_COORD_LEN bytes; advance @a *in.
+ * Nonzero on success. By hand for the same reason as es256_raw_to_der().
+ */
+static int der_integer_read(unsigned char *out, const unsigned char **in,
+                            const unsigned char *end)
 {
-    const unsigned char *in = der;
-    ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &in, (long)derlen);
-    unsigned char *raw;
-    int ok;
+    const unsigned char *n = *in;
+    size_t len;
 
-    if (!sig) {
-        return NULL;
+    if (end - n < 2 || n[0] != 0x02 || n[1] > (size_t)(end - n - 2)) {
+        return 0;
     }
-    raw = apr_palloc(p, 2 * P256_COORD_LEN);
-    ok = BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw, P256_COORD_LEN) > 0
-        && BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + P256_COORD_LEN,
-                        P256_COORD_LEN)
-            > 0;
-    ECDSA_SIG_free(sig);
-    return ok ? raw : NULL;
+    len = n[1];
+    n += 2;
+    *in = n + len;
+    while (len > 0 && !*n) {
+        n++;
+        len--;
+    }
+    if (len > P256_COORD_LEN) {
+        return 0;
+    }
+    memset(out, 0, P256_COORD_LEN - len);
+    memcpy(out + P256_COORD_LEN - len, n, len);
+    return 1;
+}
+
+/* The reverse: a DER ECDSA-Sig-Value from OpenSSL to the fixed-width r||s
+ * of @a raw (2 * P256_COORD_LEN bytes); nonzero on success. */
+static int es256_der_to_raw(unsigned char *raw, const unsigned char *der,
+                            size_t derlen)
+{
+    const unsigned char *in = der + 2, *end = der + derlen;
+
+    return derlen >= 2 && derlen <= ES256_DER_MAX && der[0] == 0x30
+        && der[1] == derlen - 2 && der_integer_read(raw, &in, end)
+        && der_integer_read(raw + P256_COORD_LEN, &in, end) && in == end;
 }
 
 static int signature_ok(const oa2_key_t *key, const char *input,
@@ -266,58 +285,68 @@ apr_status_t oa2_jwt_sign(const char **token, const oa2_key_t *key,
                           const char *typ, json_t *claims, oa2_err_t *err,
                           apr_pool_t *p)
 {
-    json_t *header = oa2_cleanup_json(json_object(), p);
-    const char *hjson, *cjson, *input;
-    unsigned char *der, *sig;
-    size_t derlen = 0;
-    EVP_MD_CTX *ctx;
-    int ok;
+    const char *text =
+        oa2_cleanup_malloced(json_dumps(claims, JSON_COMPACT), p);
 
-    if (!key || !key->has_private) {
-        return oa2_err_set(err, 500, "server_error", "OA2-00033",
-                           "no signing key");
-    }
-    json_object_set_new(header, "alg",
-                        json_string(oa2_keys_alg_name(key->alg)));
-    if (typ) {
-        json_object_set_new(header, "typ", json_string(typ));
-    }
-    json_object_set_new(header, "kid", json_string(key->kid));
-    hjson = oa2_cleanup_malloced(json_dumps(header, JSON_COMPACT), p);
-    cjson = oa2_cleanup_malloced(json_dumps(claims, JSON_COMPACT), p);
-    if (!hjson || !cjson) {
+    if (!text) {
         return oa2_err_set(err, 500, "server_error", "OA2-00034",
                            "cannot serialize the token");
     }
+    return oa2_jwt_sign_text(token, key, typ, text, strlen(text), err, p);
+}
+
+apr_status_t oa2_jwt_sign_text(const char **token, const oa2_key_t *key,
+                               const char *typ, const char *claims,
+                               apr_size_t claims_len, oa2_err_t *err,
+                               apr_pool_t *p)
+{
+    unsigned char digest[OA2_SHA256_LEN], raw[2 * P256_COORD_LEN], *sig;
+    const char *header, *input;
+    oa2_json_obj_t h;
+    size_t siglen;
+    EVP_PKEY_CTX *ctx;
+    int ok;
+
+    if (!key || !key->has_private || !key->signer) {
+        return oa2_err_set(err, 500, "server_error", "OA2-00033",
+                           "no signing key");
+    }
+    oa2_json_begin(&h, p);
+    oa2_json_add_string(&h, "alg", oa2_keys_alg_name(key->alg), p);
+    if (typ) {
+        oa2_json_add_string(&h, "typ", typ, p);
+    }
+    oa2_json_add_string(&h, "kid", key->kid, p);
+    header = oa2_json_end(&h, NULL, p);
+    if (!header) {
+        return oa2_err_set(err, 500, "server_error", "OA2-00785",
+                           "cannot serialize the token header");
+    }
     input = apr_pstrcat(
-        p, oa2_b64_encode((const unsigned char *)hjson, strlen(hjson), p), ".",
-        oa2_b64_encode((const unsigned char *)cjson, strlen(cjson), p), NULL);
-    ctx = EVP_MD_CTX_new();
-    ok = ctx
-        && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) == 1
-        && EVP_DigestSign(ctx, NULL, &derlen, (const unsigned char *)input,
-                          strlen(input))
-            == 1;
-    der = ok ? apr_palloc(p, derlen) : NULL;
-    ok = ok
-        && EVP_DigestSign(ctx, der, &derlen, (const unsigned char *)input,
-                          strlen(input))
-            == 1;
-    EVP_MD_CTX_free(ctx);
+        p, oa2_b64_encode((const unsigned char *)header, strlen(header), p),
+        ".", oa2_b64_encode((const unsigned char *)claims, claims_len, p),
+        NULL);
+    siglen = (size_t)EVP_PKEY_get_size(key->pkey);
+    sig = apr_palloc(p, siglen);
+    /* The key's ready signer is shared by every thread: use a copy. */
+    ctx = oa2_hash_sha256(digest, input, strlen(input))
+        ? EVP_PKEY_CTX_dup(key->signer)
+        : NULL;
+    ok = ctx && EVP_PKEY_sign(ctx, sig, &siglen, digest, sizeof(digest)) == 1;
+    EVP_PKEY_CTX_free(ctx);
     ERR_clear_error();
     if (!ok) {
         return oa2_err_set(err, 500, "server_error", "OA2-00035",
                            "signing failed");
     }
-    sig = der;
     if (key->alg == OA2_ALG_ES256) {
-        sig = es256_der_to_raw(der, derlen, p);
-        derlen = 2 * P256_COORD_LEN;
-        if (!sig) {
+        if (!es256_der_to_raw(raw, sig, siglen)) {
             return oa2_err_set(err, 500, "server_error", "OA2-00036",
                                "signing failed");
         }
+        sig = raw;
+        siglen = sizeof(raw);
     }
-    *token = apr_pstrcat(p, input, ".", oa2_b64_encode(sig, derlen, p), NULL);
+    *token = apr_pstrcat(p, input, ".", oa2_b64_encode(sig, siglen, p), NULL);
     return APR_SUCCESS;
 }

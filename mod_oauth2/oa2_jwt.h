@@ -52,4 +52,15 @@ apr_status_t oa2_jwt_sign(const char **token, const oa2_key_t *key,
                           const char *typ, json_t *claims, oa2_err_t *err,
                           apr_pool_t *p);
 
+/**
+ * Sign the JSON object text @a claims with @a key as a compact JWS: what
+ * oa2_jwt_sign() does after serializing, for callers that wrote the text
+ * themselves (oa2_json.h).
+ * @param claims_len its length in bytes
+ */
+apr_status_t oa2_jwt_sign_text(const char **token, const oa2_key_t *key,
+                               const char *typ, const char *claims,
+                               apr_size_t claims_len, oa2_err_t *err,
+                               apr_pool_t *p);
+
 #endif /* OA2_JWT_H */

@@ -216,11 +216,19 @@ static oa2_alg_t alg_of_pkey(EVP_PKEY *pkey, const char **why)
  * one costs OpenSSL 3 provider and algorithm lookups (about a tenth of an
  * RS256 check), duplicating a ready one does not.
  */
-static EVP_PKEY_CTX *verifier_make(EVP_PKEY *pkey, oa2_alg_t alg, apr_pool_t *p)
+/*
+ * A context that signs (@a sign) or verifies alg's signatures of a SHA-256
+ * digest. Set up once: EVP_DigestSignInit/VerifyInit would look the
+ * algorithms up again in OpenSSL 3's provider store, under its locks, on
+ * every token. Threads use copies (EVP_PKEY_CTX_dup).
+ */
+static EVP_PKEY_CTX *pkey_ctx_make(EVP_PKEY *pkey, oa2_alg_t alg, int sign,
+                                   apr_pool_t *p)
 {
     EVP_PKEY_CTX *ctx =
         oa2_cleanup_pkey_ctx(EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL), p);
-    int ok = ctx && EVP_PKEY_verify_init(ctx) == 1
+    int ok = ctx
+        && (sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) == 1
         && EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1
         && (alg != OA2_ALG_RS256
             || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1);
@@ -238,7 +246,7 @@ static oa2_key_t *key_make(EVP_PKEY *pkey, oa2_alg_t alg, const char *kid,
     k->pkey = pkey;
     k->alg = alg;
     k->jwk = public_jwk(pkey, alg, kid, p);
-    k->verifier = verifier_make(pkey, alg, p);
+    k->verifier = pkey_ctx_make(pkey, alg, 0, p);
     if (!k->jwk || !k->verifier) {
         return NULL;
     }
@@ -317,6 +325,11 @@ apr_status_t oa2_keys_load_private_pem(oa2_key_t **key, const char *path,
                             path);
     }
     k->has_private = 1;
+    k->signer = pkey_ctx_make(pkey, alg, 1, p);
+    if (!k->signer) {
+        return oa2_err_setf(err, 500, NULL, "OA2-00784", p,
+                            "cannot prepare key file %s for signing", path);
+    }
     *key = k;
     return APR_SUCCESS;
 }

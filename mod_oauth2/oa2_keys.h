@@ -32,6 +32,8 @@ typedef struct oa2_key_t {
     int has_private;        /* nonzero when the key can sign */
     EVP_PKEY_CTX *verifier; /* set up once to verify alg's signatures of a
                              * SHA-256 digest; read-only: duplicate it */
+    EVP_PKEY_CTX *signer;   /* the same for signing, when has_private;
+                             * read-only: duplicate it */
 } oa2_key_t;
 
 /** An ordered set of keys; the first private one signs. */

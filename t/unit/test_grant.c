@@ -354,6 +354,25 @@ static void test_user_names(apr_pool_t *p)
     UNIT_ASSERT(!oa2_authorize_user_ok(NULL));
 }
 
+/* A claim that is not UTF-8 cannot be written into JSON: a clear server
+ * error, never a token with the claim missing. */
+static void test_mint_refuses_claims_not_utf8(apr_pool_t *p)
+{
+    oa2_as_t *as = fixture_as(ISS, p);
+    const char *token = NULL, *jti = NULL;
+    oa2_err_t err = {0};
+
+    UNIT_ASSERT(as);
+    UNIT_REFUSED(oa2_grant_mint_access(&token, &jti, as, "caf\xe9", "web",
+                                       "read", ISS, NOW, &err, p),
+                 err, 500, "server_error", "OA2-00787");
+    UNIT_ASSERT(!token);
+    UNIT_EQ_INT(oa2_grant_mint_access(&token, &jti, as, "Zo\xc3\xab", "web",
+                                      "read", ISS, NOW, &err, p),
+                APR_SUCCESS);
+    UNIT_ASSERT(token && jti);
+}
+
 void unit_suite_grant(void)
 {
     unit_suite("grant");
@@ -365,4 +384,5 @@ void unit_suite_grant(void)
     UNIT_RUN(test_authorize_errors);
     UNIT_RUN(test_consent_memory_and_csrf);
     UNIT_RUN(test_user_names);
+    UNIT_RUN(test_mint_refuses_claims_not_utf8);
 }

@@ -763,6 +763,37 @@ static void test_refuses_signature_not_base64url(apr_pool_t *p)
  * it. Signatures are made until each case has turned up (about 1 in 256
  * for a zero byte).
  */
+/* The signer's DER to r||s: an r or s shorter than 32 bytes (1 in 256
+ * signatures each) must be padded back to full width, or the token fails
+ * to verify. */
+static void test_es256_signer_pads_short_integers(apr_pool_t *p)
+{
+    oa2_key_t *ec = fixture_key("ec256.pem", NULL, p);
+    oa2_keyset_t *set = set_of(ec, NULL, p);
+    int seen = 0, i;
+
+    UNIT_ASSERT(ec);
+    for (i = 0; i < 20000 && seen != 0x3; i++) {
+        const char *token =
+            signed_token(ec, "at+jwt", apr_psprintf(p, "{\"n\":%d}", i), p);
+        const char *sig = token ? strrchr(token, '.') + 1 : "";
+        unsigned char *raw;
+        apr_size_t len;
+        int edges;
+
+        UNIT_ASSERT(token);
+        UNIT_EQ_INT(oa2_b64_decode(&raw, &len, sig, strlen(sig), p),
+                    APR_SUCCESS);
+        UNIT_EQ_INT(len, 64);
+        edges = (raw[0] == 0) | (raw[32] == 0) << 1;
+        if (edges & ~seen) {
+            seen |= edges;
+            TOKEN_OK(token, set, "at+jwt");
+        }
+    }
+    UNIT_EQ_INT(seen, 0x3);
+}
+
 static void test_es256_signature_integer_edges(apr_pool_t *p)
 {
     oa2_key_t *ec = fixture_key("ec256.pem", NULL, p);
@@ -819,6 +850,7 @@ void unit_suite_jwt(void)
     UNIT_RUN(test_refuses_crit);
     UNIT_RUN(test_typ);
     UNIT_RUN(test_es256_signature_integer_edges);
+    UNIT_RUN(test_es256_signer_pads_short_integers);
     UNIT_RUN(test_refuses_es256_signature_length);
     UNIT_RUN(test_refuses_signature_not_base64url);
 }

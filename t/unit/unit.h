@@ -90,6 +90,7 @@ void unit_suite_b64(void);
 void unit_suite_bearer(void);
 void unit_suite_form(void);
 void unit_suite_hash(void);
+void unit_suite_json(void);
 void unit_suite_jwt(void);
 void unit_suite_keys(void);
 void unit_suite_lock(void);
