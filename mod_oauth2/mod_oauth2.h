@@ -40,6 +40,7 @@ typedef struct oa2_server_conf_t {
     int code_ttl;                   /* OAuth2CodeTTL; -1: unset */
     int registration;               /* OAuth2Registration; -1: unset */
     const char *registration_token; /* OAuth2RegistrationToken */
+    int client_cache_ttl;           /* OAuth2ClientCacheTTL s; -1: unset */
     const char *template_dir;       /* OAuth2TemplateDir; NULL: installed */
     apr_array_header_t *protected_resources; /* OAuth2ProtectedResource */
     const char *jwks_json;     /* the public JWKS, rendered at startup */
@@ -142,6 +143,9 @@ apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
  * records over 8 KiB are not cached. */
 void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
                    apr_size_t len, apr_int64_t expiry);
+/** The cache as the store's record cache (client records reused for
+ * @a ttl seconds), or NULL when there is no cache or @a ttl is 0. */
+const oa2_record_cache_t *oa2_cache_for_records(request_rec *r, int ttl);
 void oa2_cache_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_io.c */

@@ -10,6 +10,9 @@
  *   OAuth2TokenCache shmcb[:/path(size)] | none     (main server only)
  *
  * Without the directive the cache is on when mod_socache_shmcb is loaded.
+ *
+ * The authorization server keeps client records there too, under keys of
+ * their own, when OAuth2ClientCacheTTL allows it (oa2_store_client_get()).
  */
 #include "httpd.h"
 #include "http_config.h"
@@ -74,14 +77,12 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     return OK;
 }
 
-static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                       server_rec *s)
+static int start_cache(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     struct ap_socache_hints hints = {32, 600, 30};
     const char *spec = cache_spec, *name, *args, *err;
     apr_status_t rv;
 
-    (void)plog;
     if (spec && !strcasecmp(spec, "none")) {
         return OK;
     }
@@ -132,6 +133,27 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     }
     apr_pool_cleanup_register(pconf, s, forget_instance, apr_pool_cleanup_null);
     return OK;
+}
+
+static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                       server_rec *s)
+{
+    int rv = start_cache(pconf, ptemp, s);
+    server_rec *v;
+
+    (void)plog;
+    for (v = s; rv == OK && !instance && v; v = v->next) {
+        oa2_server_conf_t *c =
+            ap_get_module_config(v->module_config, &oauth2_module);
+        if (c->issuer && c->client_cache_ttl > 0) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v,
+                         "OA2-00788: OAuth2ClientCacheTTL of %s has no "
+                         "effect without a token cache: LoadModule "
+                         "socache_shmcb_module, or set OAuth2TokenCache",
+                         c->issuer);
+        }
+    }
+    return rv;
 }
 
 /* Take the provider's lock, if it needs one; nonzero when taken. */
@@ -200,6 +222,33 @@ void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
                     apr_time_from_sec(expiry), (unsigned char *)rec,
                     (unsigned int)len, r->pool);
     cache_unlock();
+}
+
+static apr_status_t record_get(const char **rec, apr_size_t *len, void *ctx,
+                               const unsigned char *key)
+{
+    return oa2_cache_get(rec, len, ctx, key);
+}
+
+static void record_put(void *ctx, const unsigned char *key, const char *rec,
+                       apr_size_t len, apr_int64_t expiry)
+{
+    oa2_cache_put(ctx, key, rec, len, expiry);
+}
+
+const oa2_record_cache_t *oa2_cache_for_records(request_rec *r, int ttl)
+{
+    oa2_record_cache_t *c;
+
+    if (!instance || ttl <= 0) {
+        return NULL;
+    }
+    c = apr_palloc(r->pool, sizeof(*c));
+    c->get = record_get;
+    c->put = record_put;
+    c->ctx = r;
+    c->ttl = ttl;
+    return c;
 }
 
 void oa2_cache_register_hooks(apr_pool_t *p)

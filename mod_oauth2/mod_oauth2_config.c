@@ -33,6 +33,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->code_ttl = -1;
     c->registration = -1;
     c->registration_token = NULL;
+    c->client_cache_ttl = -1;
     c->template_dir = NULL;
     c->protected_resources = NULL;
     c->jwks_json = NULL;
@@ -67,6 +68,8 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
         add->registration != -1 ? add->registration : base->registration;
     c->registration_token = add->registration_token ? add->registration_token
                                                     : base->registration_token;
+    c->client_cache_ttl = add->client_cache_ttl != -1 ? add->client_cache_ttl
+                                                      : base->client_cache_ttl;
     c->template_dir =
         add->template_dir ? add->template_dir : base->template_dir;
     c->protected_resources = add->protected_resources
@@ -387,30 +390,51 @@ static const char *add_resource(cmd_parms *cmd, void *dc, const char *uri)
     return NULL;
 }
 
-static const char *set_ttl(cmd_parms *cmd, void *dc, const char *arg)
+/* A number of seconds from @a min to @a max into @a field, once. */
+static const char *seconds_arg(int *field, cmd_parms *cmd, const char *arg,
+                               long min, long max)
 {
-    oa2_server_conf_t *c;
-    const char *err = server_only(&c, cmd);
-    int *field = (int *)((char *)c + (apr_size_t)cmd->info);
     char *end;
-    long v;
+    long v = strtol(arg, &end, 10);
 
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    v = strtol(arg, &end, 10);
-    if (*end || v <= 0 || v > 31536000) {
+    if (!*arg || *end || v < min || v > max) {
         return apr_psprintf(cmd->pool,
-                            "%s must be a number of seconds "
-                            "between 1 and 31536000",
-                            cmd->cmd->name);
+                            "%s must be a number of seconds between %ld and "
+                            "%ld",
+                            cmd->cmd->name, min, max);
     }
     if (*field != -1) {
         return apr_psprintf(cmd->pool, "%s is duplicate", cmd->cmd->name);
     }
     *field = (int)v;
     return NULL;
+}
+
+static const char *set_ttl(cmd_parms *cmd, void *dc, const char *arg)
+{
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+
+    (void)dc;
+    return err ? err
+               : seconds_arg((int *)((char *)c + (apr_size_t)cmd->info), cmd,
+                             arg, 1, 31536000);
+}
+
+/* Longest OAuth2ClientCacheTTL and OAuth2RevocationCacheTTL: a removed
+ * client or a revocation must take effect within the hour, whatever an
+ * admin trades for fewer queries. */
+#define CACHE_TTL_MAX 3600
+
+static const char *set_client_cache_ttl(cmd_parms *cmd, void *dc,
+                                        const char *arg)
+{
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+
+    (void)dc;
+    return err ? err
+               : seconds_arg(&c->client_cache_ttl, cmd, arg, 0, CACHE_TTL_MAX);
 }
 
 static const char *set_registration(cmd_parms *cmd, void *dc, const char *arg)
@@ -472,29 +496,12 @@ static const char *set_check_revocation(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
-/* Longest OAuth2RevocationCacheTTL: a revocation must take effect
- * within the hour, whatever an admin trades for fewer queries. */
-#define REVOCATION_CACHE_TTL_MAX 3600
-
 static const char *set_revocation_cache_ttl(cmd_parms *cmd, void *dc,
                                             const char *arg)
 {
     oa2_dir_conf_t *d = dc;
-    char *end;
-    long v;
 
-    v = strtol(arg, &end, 10);
-    if (!*arg || *end || v < 0 || v > REVOCATION_CACHE_TTL_MAX) {
-        return apr_psprintf(cmd->pool,
-                            "%s must be a number of seconds between 0 and "
-                            "%d",
-                            cmd->cmd->name, REVOCATION_CACHE_TTL_MAX);
-    }
-    if (d->revocation_cache_ttl != -1) {
-        return apr_psprintf(cmd->pool, "%s is duplicate", cmd->cmd->name);
-    }
-    d->revocation_cache_ttl = (int)v;
-    return NULL;
+    return seconds_arg(&d->revocation_cache_ttl, cmd, arg, 0, CACHE_TTL_MAX);
 }
 
 const command_rec oa2_config_cmds[] = {
@@ -551,6 +558,10 @@ const command_rec oa2_config_cmds[] = {
                   RSRC_CONF,
                   "a resource served here: publishes its RFC 9728 "
                   "metadata; repeatable"),
+    AP_INIT_TAKE1("OAuth2ClientCacheTTL", set_client_cache_ttl, NULL, RSRC_CONF,
+                  "seconds a client's record is reused from the token cache "
+                  "(default 0: read it from the database on every "
+                  "request)"),
     AP_INIT_TAKE1("OAuth2TokenCache", oa2_cache_set_spec, NULL, RSRC_CONF,
                   "socache provider[:args] for validated tokens, or none "
                   "(default: shmcb when mod_socache_shmcb is loaded)"),

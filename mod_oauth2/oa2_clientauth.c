@@ -89,6 +89,17 @@ static apr_status_t basic_credentials(const char **id, const char **secret,
     return APR_SUCCESS;
 }
 
+/* Nonzero when @a secret is what @a cl expects: none for a public client,
+ * the right one for a confidential client. */
+static int credentials_fit(const oa2_client_t *cl, const char *secret,
+                           apr_pool_t *p)
+{
+    if (oa2_clientauth_is_public(cl)) {
+        return !secret;
+    }
+    return secret && oa2_secret_matches(secret, cl->secret_hash, p);
+}
+
 apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
                                          const oa2_form_t *form,
                                          const char *authz_header,
@@ -98,6 +109,7 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
     const char *form_id, *form_secret, *id = NULL, *secret = NULL;
     oa2_client_t *cl;
     apr_status_t rv;
+    int fit;
 
     if ((rv = oa2_form_single(&form_id, form, "client_id", 0, err, p))
             != APR_SUCCESS
@@ -132,6 +144,14 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
                               "required");
     }
     rv = oa2_store_client_get(&cl, st, id, err, p);
+    fit = rv == APR_SUCCESS && credentials_fit(cl, secret, p);
+    if (rv == APR_SUCCESS && !fit && cl->from_cache) {
+        /* The cached record may predate a new secret: with the cache on,
+         * the new one works at once; only the old one lingers (up to
+         * OAuth2ClientCacheTTL). */
+        rv = oa2_store_client_reload(&cl, st, id, err, p);
+        fit = rv == APR_SUCCESS && credentials_fit(cl, secret, p);
+    }
     if (rv == APR_NOTFOUND) {
         return INVALID_CLIENT("OA2-00226", "unknown client");
     }
@@ -150,7 +170,7 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
                                   "this endpoint");
         }
     }
-    else if (!secret || !oa2_secret_matches(secret, cl->secret_hash, p)) {
+    else if (!fit) {
         return INVALID_CLIENT("OA2-00229", "client authentication failed");
     }
     *client = cl;

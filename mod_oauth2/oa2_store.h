@@ -18,6 +18,26 @@
 #include "oa2_db.h"
 #include "oa2_err.h"
 
+/** Bytes of a key of oa2_record_cache_t (a SHA-256). */
+#define OA2_RECORD_CACHE_KEY_LEN 32
+
+/**
+ * A cache of records shared by the processes (and perhaps nodes) of a
+ * server, supplied by the caller: httpd's socache in the module, none in
+ * the admin CLI. The store keeps client records there for @a ttl seconds
+ * (OAuth2ClientCacheTTL).
+ */
+typedef struct oa2_record_cache_t {
+    /** The record under @a key (a NUL follows it), or APR_NOTFOUND. */
+    apr_status_t (*get)(const char **rec, apr_size_t *len, void *ctx,
+                        const unsigned char *key);
+    /** Keep @a rec under @a key until @a expiry (seconds since the epoch). */
+    void (*put)(void *ctx, const unsigned char *key, const char *rec,
+                apr_size_t len, apr_int64_t expiry);
+    void *ctx; /* passed to both: the request, in the module */
+    int ttl;   /* seconds a record read from the database may be reused */
+} oa2_record_cache_t;
+
 /** A store: a connection and the issuer whose rows it sees. */
 typedef struct oa2_store_t {
     oa2_db_t *db;                 /* the connection */
@@ -25,6 +45,7 @@ typedef struct oa2_store_t {
     apr_dbd_transaction_t *trans; /* the open transaction, or NULL */
     int depth;                    /* nested begin calls inside trans */
     int doomed;                   /* an inner end asked to roll back */
+    const oa2_record_cache_t *client_cache; /* NULL: read every time */
 } oa2_store_t;
 
 /** A registered client. */
@@ -37,6 +58,7 @@ typedef struct oa2_client_t {
     const char *scope;       /* allowed scopes; "" means any known scope */
     const char *auth_method; /* client_secret_basic|client_secret_post|none */
     apr_int64_t created_at;  /* seconds since the epoch */
+    int from_cache;          /* read from the client cache, not the DB */
 } oa2_client_t;
 
 /** An authorization code, as stored. */
@@ -104,10 +126,23 @@ apr_status_t oa2_store_begin(oa2_store_t *st, oa2_err_t *err, apr_pool_t *p);
 apr_status_t oa2_store_end(oa2_store_t *st, int rollback, oa2_err_t *err,
                            apr_pool_t *p);
 
-/** A client by id; APR_NOTFOUND (err unset) when unknown. */
+/**
+ * A client by id; APR_NOTFOUND (err unset) when unknown. With a client
+ * cache, a record read less than its ttl ago (by this or another process
+ * sharing the cache) is used without asking the database: a removed client
+ * or a new secret takes effect within ttl seconds.
+ */
 apr_status_t oa2_store_client_get(oa2_client_t **client, oa2_store_t *st,
                                   const char *client_id, oa2_err_t *err,
                                   apr_pool_t *p);
+
+/**
+ * A client by id from the database, never from the cache, which it
+ * updates: for a cached record that may predate a change (a new secret).
+ */
+apr_status_t oa2_store_client_reload(oa2_client_t **client, oa2_store_t *st,
+                                     const char *client_id, oa2_err_t *err,
+                                     apr_pool_t *p);
 
 /** Register a client; APR_EEXIST when the id is taken. */
 apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *client,

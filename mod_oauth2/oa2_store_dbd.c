@@ -13,7 +13,9 @@
 #include <apr_thread_mutex.h>
 #include <jansson.h>
 
+#include "oa2_cached_row.h"
 #include "oa2_cleanup.h"
+#include "oa2_hash.h"
 #include "oa2_sql.h"
 #include "oa2_store.h"
 
@@ -423,18 +425,83 @@ static oa2_client_t *client_of_row(const char **c, apr_pool_t *p)
     return cl;
 }
 
+/* Columns of a client row, as OA2_SQL_CLIENT_GET reads them. */
+#define CLIENT_COLUMNS 8
+
+/* The key of @a client_id's record in the client cache. */
+static const unsigned char *
+client_cache_key(const oa2_store_t *st, const char *client_id, apr_pool_t *p)
+{
+    unsigned char *key = apr_palloc(p, OA2_RECORD_CACHE_KEY_LEN);
+    /* The label keeps these keys apart from the token cache's, whose first
+     * field is a token or "revocation". */
+    const char *fields[] = {"client", st->issuer, client_id};
+
+    return oa2_hash_fields(key, fields, sizeof(fields) / sizeof(*fields), p)
+        ? key
+        : NULL;
+}
+
+/* The client's row from the database, never from the cache. */
+static apr_status_t client_read(const char ***c, oa2_store_t *st,
+                                const char *client_id, oa2_err_t *err,
+                                apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, client_id};
+
+    return one_row(c, st, OA2_SQL_CLIENT_GET, 2, args, CLIENT_COLUMNS, err, p);
+}
+
+/* A client from the cache when @a cached allows it and the record is
+ * fresh enough, else from the database (refreshing the cache). */
+static apr_status_t client_get(oa2_client_t **client, oa2_store_t *st,
+                               const char *client_id, int cached,
+                               oa2_err_t *err, apr_pool_t *p)
+{
+    const oa2_record_cache_t *cache =
+        st->client_cache && st->client_cache->ttl > 0 ? st->client_cache : NULL;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    const unsigned char *key =
+        cache ? client_cache_key(st, client_id, p) : NULL;
+    const char **c, *rec;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (key && cached
+        && cache->get(&rec, &len, cache->ctx, key) == APR_SUCCESS) {
+        c = apr_palloc(p, CLIENT_COLUMNS * sizeof(*c));
+        if (oa2_cached_row_decode(c, CLIENT_COLUMNS, rec, len, now,
+                                  cache->ttl)) {
+            *client = client_of_row(c, p);
+            (*client)->from_cache = 1;
+            return APR_SUCCESS;
+        }
+    }
+    rv = client_read(&c, st, client_id, err, p);
+    if (rv == APR_SUCCESS) {
+        *client = client_of_row(c, p);
+        /* Only clients that exist: a client registered a moment later
+         * must not wait out a cached "unknown". */
+        if (key) {
+            rec = oa2_cached_row_encode(&len, c, CLIENT_COLUMNS, now, p);
+            cache->put(cache->ctx, key, rec, len, now + cache->ttl);
+        }
+    }
+    return rv;
+}
+
 apr_status_t oa2_store_client_get(oa2_client_t **client, oa2_store_t *st,
                                   const char *client_id, oa2_err_t *err,
                                   apr_pool_t *p)
 {
-    const char *args[] = {st->issuer, client_id};
-    const char **c;
-    apr_status_t rv = one_row(&c, st, OA2_SQL_CLIENT_GET, 2, args, 8, err, p);
+    return client_get(client, st, client_id, 1, err, p);
+}
 
-    if (rv == APR_SUCCESS) {
-        *client = client_of_row(c, p);
-    }
-    return rv;
+apr_status_t oa2_store_client_reload(oa2_client_t **client, oa2_store_t *st,
+                                     const char *client_id, oa2_err_t *err,
+                                     apr_pool_t *p)
+{
+    return client_get(client, st, client_id, 0, err, p);
 }
 
 apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
@@ -442,11 +509,11 @@ apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
 {
     json_t *uris;
     const char *uris_json;
-    oa2_client_t *existing;
+    const char **existing;
     apr_status_t rv;
     int i;
 
-    rv = oa2_store_client_get(&existing, st, cl->client_id, err, p);
+    rv = client_read(&existing, st, cl->client_id, err, p);
     if (rv == APR_SUCCESS) {
         return APR_EEXIST;
     }

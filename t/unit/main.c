@@ -66,6 +66,7 @@ int main(void)
         return 2;
     }
     unit_suite_b64();
+    unit_suite_client_cache();
     unit_suite_bearer();
     unit_suite_form();
     unit_suite_hash();

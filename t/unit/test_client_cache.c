@@ -1,0 +1,274 @@
+/* Client records reused from a shared cache (OAuth2ClientCacheTTL): the
+ * row format of oa2_cached_row.c, and oa2_store_client_get() with a cache
+ * that stands in for httpd's socache. */
+#include <string.h>
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <apr_time.h>
+
+#include "oa2_cached_row.h"
+#include "oa2_clientauth.h"
+#include "oa2_secret.h"
+#include "oa2_store.h"
+#include "store_fixture.h"
+#include "unit.h"
+
+#define ISS "https://as.example"
+
+/* A cache in a pool: what socache does, counted. */
+typedef struct fake_cache_t {
+    apr_hash_t *entries; /* key -> record (length-prefixed) */
+    apr_pool_t *p;
+    int gets, hits, puts;
+    apr_int64_t last_expiry;
+} fake_cache_t;
+
+typedef struct entry_t {
+    const char *rec;
+    apr_size_t len;
+} entry_t;
+
+static apr_status_t fake_get(const char **rec, apr_size_t *len, void *ctx,
+                             const unsigned char *key)
+{
+    fake_cache_t *fc = ctx;
+    entry_t *e = apr_hash_get(fc->entries, key, OA2_RECORD_CACHE_KEY_LEN);
+
+    fc->gets++;
+    if (!e) {
+        return APR_NOTFOUND;
+    }
+    fc->hits++;
+    *rec = e->rec;
+    *len = e->len;
+    return APR_SUCCESS;
+}
+
+static void fake_put(void *ctx, const unsigned char *key, const char *rec,
+                     apr_size_t len, apr_int64_t expiry)
+{
+    fake_cache_t *fc = ctx;
+    entry_t *e = apr_palloc(fc->p, sizeof(*e));
+    char *copy = apr_palloc(fc->p, len + 1);
+
+    memcpy(copy, rec, len);
+    copy[len] = '\0';
+    e->rec = copy;
+    e->len = len;
+    fc->puts++;
+    fc->last_expiry = expiry;
+    apr_hash_set(fc->entries, apr_pmemdup(fc->p, key, OA2_RECORD_CACHE_KEY_LEN),
+                 OA2_RECORD_CACHE_KEY_LEN, e);
+}
+
+/* A store on a fresh database with a cache of @a ttl seconds. */
+static oa2_store_t *cached_store(fake_cache_t **fc_out, int ttl, apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    fake_cache_t *fc = apr_pcalloc(p, sizeof(*fc));
+    oa2_record_cache_t *c = apr_pcalloc(p, sizeof(*c));
+
+    fc->entries = apr_hash_make(p);
+    fc->p = p;
+    c->get = fake_get;
+    c->put = fake_put;
+    c->ctx = fc;
+    c->ttl = ttl;
+    if (st) {
+        st->client_cache = c;
+    }
+    *fc_out = fc;
+    return st;
+}
+
+/* Replace every cached record by @a rec. */
+static void overwrite_all(fake_cache_t *fc, const char *rec, apr_size_t len)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(fc->p, fc->entries); hi; hi = apr_hash_next(hi)) {
+        entry_t *e = apr_hash_this_val(hi);
+        e->rec = rec;
+        e->len = len;
+    }
+}
+
+static void test_row_round_trip(apr_pool_t *p)
+{
+    const char *cols[] = {"c1", NULL, "", "[\"https://a/cb\"]"}, *out[4];
+    apr_size_t len;
+    const char *rec = oa2_cached_row_encode(&len, cols, 4, 1000, p);
+
+    UNIT_EQ_INT(len, strlen("1000") + 1 + 3 + 1 + 1 + 17);
+    UNIT_ASSERT(oa2_cached_row_decode(out, 4, rec, len, 1000, 30));
+    UNIT_EQ_STR(out[0], "c1");
+    UNIT_EQ_STR(out[1], "");
+    UNIT_EQ_STR(out[2], "");
+    UNIT_EQ_STR(out[3], "[\"https://a/cb\"]");
+    UNIT_ASSERT(oa2_cached_row_decode(out, 4, rec, len, 1029, 30));
+}
+
+static void test_row_refused_when_stale_future_or_damaged(apr_pool_t *p)
+{
+    const char *cols[] = {"a", "b"}, *out[3];
+    apr_size_t len;
+    const char *rec = oa2_cached_row_encode(&len, cols, 2, 1000, p);
+
+    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, rec, len, 1030, 30));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, rec, len, 999, 30));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, rec, len, 1000, 0));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, 3, rec, len, 1000, 30));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, 1, rec, len, 1000, 30));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, rec, len - 1, 1000, 30));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, "garbage", 7, 1000, 30));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, "x1000\0a\0b", 10, 1000, 30));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, "", 0, 1000, 30));
+}
+
+static void test_removed_client_served_within_ttl_only(apr_pool_t *p)
+{
+    fake_cache_t *fc;
+    oa2_store_t *st = cached_store(&fc, 30, p);
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    const char *cols[8] = {
+        "svc", "h", "n", "[]", "client_credentials", "", "client_secret_basic",
+        "1"};
+    oa2_client_t *c;
+    apr_size_t len;
+    const char *old;
+
+    UNIT_ASSERT(st);
+    UNIT_ASSERT(fixture_client(st, "svc", "pw", "client_credentials", NULL, p));
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "svc", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(fc->puts, 1);
+    UNIT_ASSERT(fc->last_expiry >= now + 30 && fc->last_expiry <= now + 31);
+    UNIT_EQ_INT(oa2_store_client_remove(st, "svc", NULL, p), APR_SUCCESS);
+    /* Within the ttl the record answers, without the database. */
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "svc", NULL, p), APR_SUCCESS);
+    UNIT_EQ_STR(c->client_id, "svc");
+    UNIT_EQ_STR(c->grant_types, "client_credentials");
+    UNIT_EQ_INT(fc->hits, 1);
+    /* A record read a ttl ago is stale: the database says it is gone. */
+    old = oa2_cached_row_encode(&len, cols, 8, now - 30, p);
+    overwrite_all(fc, old, len);
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "svc", NULL, p), APR_NOTFOUND);
+    /* As is one from the future (another clock), and a damaged one. */
+    UNIT_ASSERT(fixture_client(st, "svc", "pw", "client_credentials", NULL, p));
+    old = oa2_cached_row_encode(&len, cols, 8, now + 100, p);
+    overwrite_all(fc, old, len);
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "svc", NULL, p), APR_SUCCESS);
+    UNIT_EQ_STR(c->name, "client svc"); /* the database's, not "n" */
+    overwrite_all(fc, "1\0short", 8);
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "svc", NULL, p), APR_SUCCESS);
+    UNIT_EQ_STR(c->name, "client svc");
+}
+
+static void test_unknown_client_not_cached(apr_pool_t *p)
+{
+    fake_cache_t *fc;
+    oa2_store_t *st = cached_store(&fc, 30, p);
+    oa2_client_t *c;
+
+    UNIT_ASSERT(st);
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "late", NULL, p), APR_NOTFOUND);
+    UNIT_EQ_INT(fc->puts, 0);
+    UNIT_ASSERT(
+        fixture_client(st, "late", "pw", "client_credentials", NULL, p));
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "late", NULL, p), APR_SUCCESS);
+}
+
+static void test_add_asks_the_database(apr_pool_t *p)
+{
+    fake_cache_t *fc;
+    oa2_store_t *st = cached_store(&fc, 30, p);
+    oa2_client_t *c;
+
+    UNIT_ASSERT(st);
+    UNIT_ASSERT(fixture_client(st, "x", "pw", "client_credentials", NULL, p));
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "x", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_remove(st, "x", NULL, p), APR_SUCCESS);
+    /* The cached record of the removed client does not make the id look
+     * taken. */
+    UNIT_ASSERT(fixture_client(st, "x", "pw2", "client_credentials", NULL, p));
+}
+
+static void test_cache_keys_per_issuer(apr_pool_t *p)
+{
+    fake_cache_t *fc;
+    oa2_store_t *a = cached_store(&fc, 30, p);
+    oa2_store_t b;
+    oa2_client_t *c;
+
+    UNIT_ASSERT(a);
+    UNIT_ASSERT(fixture_client(a, "c1", "s", "client_credentials", NULL, p));
+    UNIT_EQ_INT(oa2_store_client_get(&c, a, "c1", NULL, p), APR_SUCCESS);
+    b = *a; /* same database and cache, another issuer */
+    b.issuer = "https://b.example";
+    UNIT_EQ_INT(oa2_store_client_get(&c, &b, "c1", NULL, p), APR_NOTFOUND);
+    UNIT_EQ_INT(fc->hits, 0);
+}
+
+static void test_ttl_zero_never_caches(apr_pool_t *p)
+{
+    fake_cache_t *fc;
+    oa2_store_t *st = cached_store(&fc, 0, p);
+    oa2_client_t *c;
+
+    UNIT_ASSERT(st);
+    UNIT_ASSERT(fixture_client(st, "c1", "s", "client_credentials", NULL, p));
+    UNIT_EQ_INT(oa2_store_client_get(&c, st, "c1", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(fc->gets + fc->puts, 0);
+}
+
+/* client_secret_post credentials as the token endpoint would see them. */
+static apr_status_t authenticate(oa2_store_t *st, const char *secret,
+                                 apr_pool_t *p)
+{
+    const char *body =
+        apr_pstrcat(p, "client_id=svc&client_secret=", secret, NULL);
+    oa2_form_t *form;
+    oa2_client_t *cl;
+    oa2_err_t err = {0};
+
+    if (oa2_form_parse(&form, body, strlen(body), &err, p) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    return oa2_clientauth_authenticate(&cl, st, form, NULL, 0, &err, p);
+}
+
+static void test_new_secret_works_at_once(apr_pool_t *p)
+{
+    fake_cache_t *fc;
+    oa2_store_t *st = cached_store(&fc, 30, p);
+
+    UNIT_ASSERT(st);
+    UNIT_ASSERT(
+        fixture_client(st, "svc", "old", "client_credentials", NULL, p));
+    UNIT_EQ_INT(authenticate(st, "old", p), APR_SUCCESS);
+    UNIT_EQ_INT(fc->puts, 1);
+    UNIT_EQ_INT(oa2_store_client_set_secret(st, "svc",
+                                            oa2_secret_hash("new", p), NULL, p),
+                APR_SUCCESS);
+    /* The cached record still knows the old secret; a mismatch asks the
+     * database, which knows the new one, and refreshes the record. */
+    UNIT_EQ_INT(authenticate(st, "new", p), APR_SUCCESS);
+    UNIT_EQ_INT(fc->puts, 2);
+    UNIT_EQ_INT(authenticate(st, "new", p), APR_SUCCESS);
+    UNIT_EQ_INT(fc->puts, 2); /* a hit */
+    UNIT_ASSERT(authenticate(st, "old", p) != APR_SUCCESS);
+    UNIT_ASSERT(authenticate(st, "wrong", p) != APR_SUCCESS);
+}
+
+void unit_suite_client_cache(void)
+{
+    unit_suite("client_cache");
+    UNIT_RUN(test_row_round_trip);
+    UNIT_RUN(test_row_refused_when_stale_future_or_damaged);
+    UNIT_RUN(test_removed_client_served_within_ttl_only);
+    UNIT_RUN(test_unknown_client_not_cached);
+    UNIT_RUN(test_add_asks_the_database);
+    UNIT_RUN(test_cache_keys_per_issuer);
+    UNIT_RUN(test_ttl_zero_never_caches);
+    UNIT_RUN(test_new_secret_works_at_once);
+}
