@@ -45,7 +45,8 @@ ratios["plain"] = [1.0]
 
 # Cases in a fixed order (they ran shuffled): the base, this module, the
 # peer modules, then the token endpoints.
-GROUPS = ("plain", "ours", "openidc", "liboauth2", "as-es", "as-rs", "node")
+GROUPS = ("plain", "ours", "openidc", "liboauth2", "as-es", "as-es-cached",
+          "as-rs", "node")
 
 
 def case_order(case):
@@ -74,6 +75,26 @@ for case, v in rows.items():
     spread = f"{min(rs):.2f} – {max(rs):.2f}" if rs else "–"
     say(f"| {case} | {m:.0f} | {min(v):.0f} – {max(v):.0f} | {ratio} "
         f"| {spread} | {bad[case]} |")
+
+# The token endpoint against node-oidc-provider, round by round (both ran
+# in the same round, minutes apart at most).
+node_case = "node:client_credentials:es"
+per_round = collections.defaultdict(dict)
+for r, case, rps, _bad in read("results.txt"):
+    per_round[r][case] = float(rps)
+ours_cc = [c for c in ("as-es:client_credentials",
+                       "as-es-cached:client_credentials") if c in rows]
+if node_case in rows and ours_cc:
+    say("\n## client_credentials (ES256) over node-oidc-provider, per round\n")
+    say("| case | " + " | ".join("round %s" % r for r in sorted(per_round))
+        + " | median |")
+    say("|---|" + "---:|" * (len(per_round) + 1))
+    for c in ours_cc:
+        q = [per_round[r][c] / per_round[r][node_case]
+             for r in sorted(per_round)
+             if c in per_round[r] and per_round[r].get(node_case)]
+        say(f"| {c} | " + " | ".join(f"{x:.2f}" for x in q)
+            + f" | {statistics.median(q):.2f} |")
 
 mem = read("memory.txt")
 if mem:
@@ -110,6 +131,14 @@ if cg:
 cost = os.path.join(out, "bearer_cost.txt")
 if os.path.exists(cost):
     say("\n## The check alone, in process (bench/bearer_cost)\n")
+    say("```")
+    say(open(cost).read().rstrip())
+    say("```")
+
+cost = os.path.join(out, "token_cost.txt")
+if os.path.exists(cost):
+    say("\n## A client_credentials grant alone, in process "
+        "(bench/token_cost)\n")
     say("```")
     say(open(cost).read().rstrip())
     say("```")

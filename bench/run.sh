@@ -13,14 +13,17 @@
 #              module name as ours, hence an httpd of its own)
 #   as-es      mod_oauth2 as an authorization server on SQLite, ES256 signer
 #   as-rs      the same with an RS256 signer
+#   as-es-cached  as-es with OAuth2ClientCacheTTL 60: client records reused
+#              from the token cache instead of read from SQLite each time
 #   node       node-oidc-provider (npm), client_credentials
 # Bearer cases: one repeated token, or 20,000 rotating ones (bench/lua/
 # rotate.lua), ES256 and RS256, with and without a scope requirement.
 # Token endpoint: client_credentials, refresh_token rotation, and one run
 # redeeming pre-issued authorization codes. Then memory per child
 # (smaps_rollup) idle and after load, the check alone in process against
-# the bare signature primitive (bench/bearer_cost), and instructions per
-# request under callgrind (bench/callgrind.sh).
+# the bare signature primitive (bench/bearer_cost), a client_credentials
+# grant alone against the bare sign (bench/token_cost), and instructions
+# per request under callgrind (bench/callgrind.sh).
 #
 # Environment: BENCH_PEERS=0 skips the peers; BENCH_CALLGRIND=0 skips
 # callgrind; BENCH_KEEP=1 keeps the temp dir; BENCH_OUT (default bench/out) receives results.txt,
@@ -45,7 +48,7 @@ make -s -f apxs.mk all > /tmp/oa2-bench-build.log 2>&1 || {
 BENCH_DIR=$(mktemp -d /tmp/oa2-bench.XXXXXX)
 export BENCH_DIR
 chmod 755 "$BENCH_DIR" # httpd's children (User nobody when root) read in it
-INSTANCES="plain ours as-es as-rs"
+INSTANCES="plain ours as-es as-rs as-es-cached"
 [ "$PEERS" = 1 ] && INSTANCES="$INSTANCES openidc liboauth2"
 cleanup() {
     for i in $INSTANCES; do bench_stop "$BENCH_DIR/$i"; done
@@ -112,7 +115,7 @@ bench_htdocs "$D/ours" plain es es-scope rs rs-scope
 
 # The authorization servers (token endpoint cases).
 htpasswd -bcB "$D/htpasswd" bench bench 2>/dev/null
-for as in as-es as-rs; do
+for as in as-es as-rs as-es-cached; do
     mkdir -p "$D/$as/data"
     p=$(port $as)
     key=$D/keys/ec.pem
@@ -124,6 +127,10 @@ for as in as-es as-rs; do
 DBDriver sqlite3
 DBDParams $D/$as/data/oauth2.db
 OAuth2CodeTTL 3600
+CONF
+        [ $as = as-es-cached ] && cat <<CONF
+LoadModule socache_shmcb_module $BENCH_MODULES/mod_socache_shmcb.so
+OAuth2ClientCacheTTL 60
 CONF
     } > "$D/$as/httpd.conf"
     bench_htdocs "$D/$as" plain
@@ -201,7 +208,7 @@ cases() {
             echo "BENCH_TOKENS=$k.tokens bench_wrk \"\$r\" $i:$loc:rotating \"\$(url $i /$loc/data.json)\" -s bench/lua/rotate.lua"
         done
     done
-    for as in as-es as-rs; do
+    for as in as-es as-rs as-es-cached; do
         echo "BENCH_BODY='grant_type=client_credentials&scope=read' BENCH_BASIC=\$(basic_of \$D/$as/svc.client) bench_wrk \"\$r\" $as:client_credentials \"\$(url $as /oauth2/token)\" -s bench/lua/post.lua"
     done
     echo 'BENCH_REFRESH=$D/as-es/refresh.$r BENCH_BASIC=$(basic_of $D/as-es/web.client) bench_wrk "$r" as-es:refresh_token "$(url as-es /oauth2/token)" -s bench/lua/refresh.lua'
@@ -237,10 +244,14 @@ for i in $INSTANCES; do
     bench_memory "$D/$i" "$i loaded"
 done
 # The check alone, in process, against the bare signature primitive.
-make -s -f apxs.mk bench/bearer_cost > /dev/null 2>&1
+make -s -f apxs.mk bench/bearer_cost bench/token_cost > /dev/null 2>&1
 for k in ec rsa; do
     ./bench/bearer_cost "$D/keys/$k.pem" 20000
 done > "$D/bearer_cost"
+# A client_credentials grant alone, in process, against the bare sign.
+for k in ec rsa; do
+    ./bench/token_cost "$D/keys/$k.pem" 5000
+done > "$D/token_cost"
 if [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
     sh bench/callgrind.sh "$D" > "$D/callgrind" || echo "callgrind failed"
 fi
@@ -255,4 +266,5 @@ cp "$D/results" "$OUT/results.txt"
 cp "$D/memory" "$OUT/memory.txt"
 [ -f "$D/callgrind" ] && cp "$D/callgrind" "$OUT/callgrind.txt"
 cp "$D/bearer_cost" "$OUT/bearer_cost.txt"
+cp "$D/token_cost" "$OUT/token_cost.txt"
 $BENCH_PY bench/report.py "$OUT"

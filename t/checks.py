@@ -1,6 +1,23 @@
 """Assertions on RFC 6750 responses shared by the test files."""
 
+import re
+
 from tokens import check_nqchar, parse_challenge
+
+# What httpd's error log says when a child died of a signal (or ASan
+# caught something): a crash, whatever the request got.
+CRASH = re.compile(r"exit signal|Segmentation fault|AH00052|AH00060|"
+                   r"AH00061|core dumped|SIGSEGV|SIGABRT|AddressSanitizer",
+                   re.I)
+
+
+def assert_no_crash(log):
+    """Fail with the log lines that report a crash, and the lines just
+    before each (the requests in flight), when there is one."""
+    lines = log.splitlines()
+    hits = [i for i, line in enumerate(lines) if CRASH.search(line)]
+    assert not hits, "a child crashed:\n" + "\n---\n".join(
+        "\n".join(lines[max(0, i - 8):i + 1]) for i in hits[:3])
 
 ALLOWED_PARAMS = {"realm", "error", "error_description", "error_uri",
                   "scope", "resource_metadata"}
