@@ -14,6 +14,7 @@
 
 #include "mod_oauth2.h"
 #include "oa2_bearer.h"
+#include "oa2_cached_row.h"
 #include "oa2_hash.h"
 #include "oa2_token.h"
 
@@ -100,33 +101,44 @@ static void export_identity(request_rec *r, oa2_token_t *tok)
 
 /*
  * The revocation verdict remembered for @a key that this location may
- * use, or -1 when there is none. A record is "1" (revoked: for good) or
- * "0 CHECKED_AT": a "not revoked" is used only while younger than this
- * location's own OAuth2RevocationCacheTTL, whichever location (or node,
- * or .htaccess) wrote it with whatever TTL.
+ * use, or -1 when there is none. A record is a row of one column
+ * (oa2_cached_row.h), "1" (revoked: for good) or "0": a "not revoked" is
+ * used only while younger than this location's own
+ * OAuth2RevocationCacheTTL, whichever location (or node, or .htaccess)
+ * wrote it with whatever TTL.
  */
 static int cached_revocation(request_rec *r, const unsigned char *key,
                              apr_int64_t now, int ttl)
 {
-    const char *rec;
+    const char *rec, *verdict;
+    apr_int64_t read_at;
     apr_size_t len;
-    apr_int64_t checked_at;
-    char *end;
 
-    if (!key || oa2_cache_get(&rec, &len, r, key) != APR_SUCCESS) {
+    if (!key || oa2_cache_get(&rec, &len, r, key) != APR_SUCCESS
+        || !oa2_cached_row_decode(&verdict, &read_at, 1, rec, len)) {
         return -1;
     }
-    if (len == 1 && rec[0] == '1') {
+    if (!strcmp(verdict, "1")) {
         return 1;
     }
-    if (len < 3 || rec[0] != '0' || rec[1] != ' ') {
-        return -1;
-    }
-    checked_at = apr_strtoi64(rec + 2, &end, 10);
-    if (*end || checked_at > now || now - checked_at >= ttl) {
-        return -1;
-    }
-    return 0;
+    return !strcmp(verdict, "0") && oa2_cached_row_fresh(read_at, now, ttl)
+        ? 0
+        : -1;
+}
+
+/* Remember @a revoked, read at @a now, under @a key: "not revoked" for
+ * the @a ttl of the location that asked, "revoked" until the token
+ * expires at @a exp. */
+static void remember_revocation(request_rec *r, const unsigned char *key,
+                                int revoked, apr_int64_t now, int ttl,
+                                apr_int64_t exp)
+{
+    const char *verdict = revoked ? "1" : "0";
+    apr_size_t len;
+    const char *rec = oa2_cached_row_encode(&len, &verdict, 1, now, r->pool);
+
+    oa2_cache_put(r, key, rec, len,
+                  revoked ? exp + OA2_TOKEN_LEEWAY : now + ttl);
 }
 
 /*
@@ -175,13 +187,9 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
             oa2_authn_fail(r, &err);
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        if (key && revoked) {
-            oa2_cache_put(r, key, "1", 1, tok->exp + OA2_TOKEN_LEEWAY);
-        }
-        else if (key) {
-            const char *rec = apr_psprintf(r->pool, "0 %" APR_INT64_T_FMT, now);
-            oa2_cache_put(r, key, rec, strlen(rec),
-                          now + d->revocation_cache_ttl);
+        if (key) {
+            remember_revocation(r, key, revoked, now, d->revocation_cache_ttl,
+                                tok->exp);
         }
     }
     if (revoked) {

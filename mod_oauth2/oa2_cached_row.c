@@ -29,21 +29,18 @@ const char *oa2_cached_row_encode(apr_size_t *len, const char *const *cols,
     return rec;
 }
 
-int oa2_cached_row_decode(const char **cols, int ncols, const char *rec,
-                          apr_size_t len, apr_int64_t now, int ttl)
+int oa2_cached_row_decode(const char **cols, apr_int64_t *read_at, int ncols,
+                          const char *rec, apr_size_t len)
 {
     const char *end = rec + len, *at, *nul;
     char *stop = NULL;
-    apr_int64_t read_at;
     int i;
 
     if (!memchr(rec, '\0', len)) {
         return 0;
     }
-    read_at = apr_strtoi64(rec, &stop, 10);
-    /* A time in the future is another node's clock or damage: either way
-     * not a reason to trust the record for longer. */
-    if (stop == rec || *stop || read_at > now || now - read_at >= ttl) {
+    *read_at = apr_strtoi64(rec, &stop, 10);
+    if (stop == rec || *stop) {
         return 0;
     }
     at = stop + 1;
@@ -56,4 +53,9 @@ int oa2_cached_row_decode(const char **cols, int ncols, const char *rec,
         at = nul + 1;
     }
     return at == end;
+}
+
+int oa2_cached_row_fresh(apr_int64_t read_at, apr_int64_t now, int ttl)
+{
+    return read_at <= now && now - read_at < ttl;
 }

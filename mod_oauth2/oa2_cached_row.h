@@ -1,8 +1,9 @@
 /**
  * @file oa2_cached_row.h
- * @brief A database row as kept in a shared cache (oa2_record_cache_t):
- * its columns and the time it was read, so that every reader applies its
- * own time-to-live to it.
+ * @brief A database row as kept in a shared cache (oa2_record_cache_t,
+ * httpd's socache): its columns and the time it was read, so that every
+ * reader applies its own time-to-live to it (OAuth2ClientCacheTTL,
+ * OAuth2RevocationCacheTTL).
  */
 #ifndef OA2_CACHED_ROW_H
 #define OA2_CACHED_ROW_H
@@ -18,13 +19,19 @@ const char *oa2_cached_row_encode(apr_size_t *len, const char *const *cols,
                                   int ncols, apr_int64_t now, apr_pool_t *p);
 
 /**
- * The columns of a record into @a cols (pointing into @a rec), when it
- * holds exactly @a ncols columns and was read less than @a ttl seconds
- * before @a now.
- * @return nonzero on success; 0 for a stale, future or damaged record,
- *         which the caller replaces by reading the database
+ * The columns of a record into @a cols (pointing into @a rec) and the time
+ * it was read into @a read_at, when it holds exactly @a ncols columns.
+ * @return nonzero on success; 0 for a damaged record, which the caller
+ *         replaces by reading the database
  */
-int oa2_cached_row_decode(const char **cols, int ncols, const char *rec,
-                          apr_size_t len, apr_int64_t now, int ttl);
+int oa2_cached_row_decode(const char **cols, apr_int64_t *read_at, int ncols,
+                          const char *rec, apr_size_t len);
+
+/**
+ * Nonzero when a row read at @a read_at may still be used at @a now by a
+ * reader that trusts rows for @a ttl seconds. A time in the future is
+ * another node's clock or damage: never a reason to trust a row longer.
+ */
+int oa2_cached_row_fresh(apr_int64_t read_at, apr_int64_t now, int ttl);
 
 #endif /* OA2_CACHED_ROW_H */

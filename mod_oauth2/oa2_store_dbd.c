@@ -464,14 +464,15 @@ static apr_status_t client_get(oa2_client_t **client, oa2_store_t *st,
     const unsigned char *key =
         cache ? client_cache_key(st, client_id, p) : NULL;
     const char **c, *rec;
+    apr_int64_t read_at;
     apr_size_t len;
     apr_status_t rv;
 
     if (key && cached
         && cache->get(&rec, &len, cache->ctx, key) == APR_SUCCESS) {
         c = apr_palloc(p, CLIENT_COLUMNS * sizeof(*c));
-        if (oa2_cached_row_decode(c, CLIENT_COLUMNS, rec, len, now,
-                                  cache->ttl)) {
+        if (oa2_cached_row_decode(c, &read_at, CLIENT_COLUMNS, rec, len)
+            && oa2_cached_row_fresh(read_at, now, cache->ttl)) {
             *client = client_of_row(c, p);
             (*client)->from_cache = 1;
             return APR_SUCCESS;

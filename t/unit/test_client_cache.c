@@ -97,33 +97,45 @@ static void overwrite_all(fake_cache_t *fc, const char *rec, apr_size_t len)
 static void test_row_round_trip(apr_pool_t *p)
 {
     const char *cols[] = {"c1", NULL, "", "[\"https://a/cb\"]"}, *out[4];
+    apr_int64_t read_at = 0;
     apr_size_t len;
     const char *rec = oa2_cached_row_encode(&len, cols, 4, 1000, p);
 
     UNIT_EQ_INT(len, strlen("1000") + 1 + 3 + 1 + 1 + 17);
-    UNIT_ASSERT(oa2_cached_row_decode(out, 4, rec, len, 1000, 30));
+    UNIT_ASSERT(oa2_cached_row_decode(out, &read_at, 4, rec, len));
+    UNIT_EQ_INT(read_at, 1000);
     UNIT_EQ_STR(out[0], "c1");
     UNIT_EQ_STR(out[1], "");
     UNIT_EQ_STR(out[2], "");
     UNIT_EQ_STR(out[3], "[\"https://a/cb\"]");
-    UNIT_ASSERT(oa2_cached_row_decode(out, 4, rec, len, 1029, 30));
 }
 
-static void test_row_refused_when_stale_future_or_damaged(apr_pool_t *p)
+static void test_row_refused_when_damaged(apr_pool_t *p)
 {
     const char *cols[] = {"a", "b"}, *out[3];
+    apr_int64_t read_at;
     apr_size_t len;
     const char *rec = oa2_cached_row_encode(&len, cols, 2, 1000, p);
 
-    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, rec, len, 1030, 30));
-    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, rec, len, 999, 30));
-    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, rec, len, 1000, 0));
-    UNIT_ASSERT(!oa2_cached_row_decode(out, 3, rec, len, 1000, 30));
-    UNIT_ASSERT(!oa2_cached_row_decode(out, 1, rec, len, 1000, 30));
-    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, rec, len - 1, 1000, 30));
-    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, "garbage", 7, 1000, 30));
-    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, "x1000\0a\0b", 10, 1000, 30));
-    UNIT_ASSERT(!oa2_cached_row_decode(out, 2, "", 0, 1000, 30));
+    UNIT_ASSERT(oa2_cached_row_decode(out, &read_at, 2, rec, len));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, &read_at, 3, rec, len));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, &read_at, 1, rec, len));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, &read_at, 2, rec, len - 1));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, &read_at, 2, "garbage", 7));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, &read_at, 2, "x1000\0a\0b", 10));
+    UNIT_ASSERT(!oa2_cached_row_decode(out, &read_at, 2, "", 0));
+    /* the old "0 CHECKED_AT" revocation verdicts read as damage */
+    UNIT_ASSERT(!oa2_cached_row_decode(out, &read_at, 1, "0 1000", 6));
+}
+
+static void test_row_freshness(apr_pool_t *p)
+{
+    (void)p;
+    UNIT_ASSERT(oa2_cached_row_fresh(1000, 1000, 30));
+    UNIT_ASSERT(oa2_cached_row_fresh(1000, 1029, 30));
+    UNIT_ASSERT(!oa2_cached_row_fresh(1000, 1030, 30));
+    UNIT_ASSERT(!oa2_cached_row_fresh(1001, 1000, 30)); /* from the future */
+    UNIT_ASSERT(!oa2_cached_row_fresh(1000, 1000, 0));
 }
 
 static void test_removed_client_served_within_ttl_only(apr_pool_t *p)
@@ -264,7 +276,8 @@ void unit_suite_client_cache(void)
 {
     unit_suite("client_cache");
     UNIT_RUN(test_row_round_trip);
-    UNIT_RUN(test_row_refused_when_stale_future_or_damaged);
+    UNIT_RUN(test_row_refused_when_damaged);
+    UNIT_RUN(test_row_freshness);
     UNIT_RUN(test_removed_client_served_within_ttl_only);
     UNIT_RUN(test_unknown_client_not_cached);
     UNIT_RUN(test_add_asks_the_database);
