@@ -144,8 +144,10 @@ apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
 void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
                    apr_size_t len, apr_int64_t expiry);
 /** The cache as the store's record cache (client records reused for
- * @a ttl seconds), or NULL when there is no cache or @a ttl is 0. */
-const oa2_record_cache_t *oa2_cache_for_records(request_rec *r, int ttl);
+ * @a ttl seconds, sealed with @a seal), or NULL when there is no cache or
+ * @a ttl is 0. */
+const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
+                                                 const unsigned char *seal);
 void oa2_cache_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_io.c */

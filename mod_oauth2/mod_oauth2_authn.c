@@ -115,7 +115,7 @@ static int cached_revocation(request_rec *r, const unsigned char *key,
     apr_size_t len;
 
     if (!key || oa2_cache_get(&rec, &len, r, key) != APR_SUCCESS
-        || !oa2_cached_row_decode(&verdict, &read_at, 1, rec, len)) {
+        || !oa2_cached_row_decode(&verdict, &read_at, 1, rec, len, NULL)) {
         return -1;
     }
     if (!strcmp(verdict, "1")) {
@@ -135,7 +135,10 @@ static void remember_revocation(request_rec *r, const unsigned char *key,
 {
     const char *verdict = revoked ? "1" : "0";
     apr_size_t len;
-    const char *rec = oa2_cached_row_encode(&len, &verdict, 1, now, r->pool);
+    /* Not sealed: a resource server may hold no private key to seal with
+     * (OAuth2VerifyJWKSFile). A shared cache must be trusted (README). */
+    const char *rec =
+        oa2_cached_row_encode(&len, &verdict, 1, now, NULL, r->pool);
 
     oa2_cache_put(r, key, rec, len,
                   revoked ? exp + OA2_TOKEN_LEEWAY : now + ttl);

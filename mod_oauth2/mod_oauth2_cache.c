@@ -146,11 +146,14 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         oa2_server_conf_t *c =
             ap_get_module_config(v->module_config, &oauth2_module);
         if (c->issuer && c->client_cache_ttl > 0) {
+            /* Once: vhosts inherit the directive from the main server. */
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v,
-                         "OA2-00788: OAuth2ClientCacheTTL of %s has no "
-                         "effect without a token cache: LoadModule "
-                         "socache_shmcb_module, or set OAuth2TokenCache",
+                         "OA2-00788: OAuth2ClientCacheTTL (for %s and any "
+                         "other issuer) has no effect without a token "
+                         "cache: LoadModule socache_shmcb_module, or set "
+                         "OAuth2TokenCache",
                          c->issuer);
+            break;
         }
     }
     return rv;
@@ -236,18 +239,32 @@ static void record_put(void *ctx, const unsigned char *key, const char *rec,
     oa2_cache_put(ctx, key, rec, len, expiry);
 }
 
-const oa2_record_cache_t *oa2_cache_for_records(request_rec *r, int ttl)
+static void record_remove(void *ctx, const unsigned char *key)
+{
+    request_rec *r = ctx;
+
+    if (instance && cache_lock(r)) {
+        provider->remove(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
+                         r->pool);
+        cache_unlock();
+    }
+}
+
+const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
+                                                 const unsigned char *seal)
 {
     oa2_record_cache_t *c;
 
-    if (!instance || ttl <= 0) {
+    if (!instance || ttl <= 0 || !seal) {
         return NULL;
     }
     c = apr_palloc(r->pool, sizeof(*c));
     c->get = record_get;
     c->put = record_put;
+    c->remove = record_remove;
     c->ctx = r;
     c->ttl = ttl;
+    c->seal = seal;
     return c;
 }
 

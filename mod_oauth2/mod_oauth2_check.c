@@ -203,11 +203,12 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
     as->refresh_ttl =
         sc->refresh_ttl > 0 ? sc->refresh_ttl : OA2_DEFAULT_REFRESH_TTL;
     as->code_ttl = sc->code_ttl > 0 ? sc->code_ttl : OA2_DEFAULT_CODE_TTL;
-    if (oa2_as_derive_csrf_key(as, pconf) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                     "OA2-00503: cannot derive the consent form key of %s "
-                     "from its signing key",
-                     name);
+    if (oa2_as_derive_keys(as, pconf) != APR_SUCCESS) {
+        ap_log_error(
+            APLOG_MARK, APLOG_EMERG, 0, s,
+            "OA2-00503: cannot derive the consent form and cache keys of %s "
+            "from its signing key",
+            name);
         return APR_EGENERAL;
     }
     if (load_template(&sc->consent_tmpl, dir, "consent.html", s, pconf)

@@ -61,8 +61,9 @@ apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
     out = apr_pcalloc(r->pool, sizeof(*out));
     out->db = db;
     out->issuer = conf->issuer;
-    out->client_cache = conf->client_cache_ttl > 0
-        ? oa2_cache_for_records(r, conf->client_cache_ttl)
+    out->client_cache = conf->client_cache_ttl > 0 && conf->as
+        ? oa2_cache_record_hooks(r, conf->client_cache_ttl,
+                                 conf->as->record_key)
         : NULL;
     oa2_authn_request(r)->store = out;
     *st = out;

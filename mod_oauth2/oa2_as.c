@@ -35,14 +35,27 @@ int oa2_as_resource_known(const oa2_as_t *as, const char *resource)
     return 0;
 }
 
-apr_status_t oa2_as_derive_csrf_key(oa2_as_t *as, apr_pool_t *p)
+/* SHA-256 of @a label, the issuer and the private key's DER into @a out. */
+static int derive(unsigned char out[32], const char *label, const char *issuer,
+                  const unsigned char *der, int derlen)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)
+        && EVP_DigestUpdate(ctx, label, strlen(label))
+        && EVP_DigestUpdate(ctx, issuer, strlen(issuer))
+        && EVP_DigestUpdate(ctx, der, (size_t)derlen)
+        && EVP_DigestFinal_ex(ctx, out, &len);
+
+    EVP_MD_CTX_free(ctx);
+    return ok && len == 32;
+}
+
+apr_status_t oa2_as_derive_keys(oa2_as_t *as, apr_pool_t *p)
 {
     const oa2_key_t *signer = oa2_keys_signer(as->keys);
     unsigned char *der = NULL;
-    unsigned int len = 0;
-    int derlen;
-    EVP_MD_CTX *ctx;
-    int ok;
+    int derlen, ok;
 
     (void)p;
     if (!signer) {
@@ -52,15 +65,12 @@ apr_status_t oa2_as_derive_csrf_key(oa2_as_t *as, apr_pool_t *p)
     if (derlen <= 0) {
         return APR_EGENERAL;
     }
-    ctx = EVP_MD_CTX_new();
-    ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)
-        && EVP_DigestUpdate(ctx, "mod_oauth2 consent form key\n", 28)
-        && EVP_DigestUpdate(ctx, as->issuer, strlen(as->issuer))
-        && EVP_DigestUpdate(ctx, der, (size_t)derlen)
-        && EVP_DigestFinal_ex(ctx, as->csrf_key, &len);
-    EVP_MD_CTX_free(ctx);
+    ok = derive(as->csrf_key, "mod_oauth2 consent form key\n", as->issuer, der,
+                derlen)
+        && derive(as->record_key, "mod_oauth2 cached record key\n", as->issuer,
+                  der, derlen);
     OPENSSL_clear_free(der, (size_t)derlen);
-    return ok && len == sizeof(as->csrf_key) ? APR_SUCCESS : APR_EGENERAL;
+    return ok ? APR_SUCCESS : APR_EGENERAL;
 }
 
 apr_status_t oa2_as_check_scope(const char **granted, const oa2_as_t *as,

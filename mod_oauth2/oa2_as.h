@@ -29,6 +29,7 @@ typedef struct oa2_as_t {
     int refresh_ttl;                     /* seconds */
     int code_ttl;                        /* seconds */
     unsigned char csrf_key[32];          /* HMAC key of consent forms */
+    unsigned char record_key[32];        /* HMAC key of cached client rows */
 } oa2_as_t;
 
 /** The definition of scope @a name, or NULL when the AS does not know it. */
@@ -38,10 +39,12 @@ const oa2_scope_def_t *oa2_as_scope(const oa2_as_t *as, const char *name);
 int oa2_as_resource_known(const oa2_as_t *as, const char *resource);
 
 /**
- * Derive the consent-form HMAC key from the signing key, so every node
- * holding the same keys accepts the same forms, across restarts too.
+ * Derive the consent-form and cached-record HMAC keys from the signing
+ * key and the issuer, so every node holding the same keys accepts the
+ * same forms and cache records, across restarts too, and no other issuer
+ * does.
  */
-apr_status_t oa2_as_derive_csrf_key(oa2_as_t *as, apr_pool_t *p);
+apr_status_t oa2_as_derive_keys(oa2_as_t *as, apr_pool_t *p);
 
 /**
  * Check a requested scope: every token must be one the AS knows and, when

@@ -12,20 +12,27 @@
 
 /**
  * The record of the @a ncols columns @a cols read at @a now: the time and
- * each column, NUL-terminated (a NULL column is kept as empty).
+ * each column, NUL-terminated (a NULL column is kept as empty), followed,
+ * when @a seal is not NULL, by HMAC-SHA256 of all that under @a seal
+ * (OA2_SHA256_LEN bytes): whoever can write into a shared cache cannot
+ * make up a record without the key.
  * @param len receives the record's length
+ * @return the record, or NULL when the MAC cannot be computed
  */
 const char *oa2_cached_row_encode(apr_size_t *len, const char *const *cols,
-                                  int ncols, apr_int64_t now, apr_pool_t *p);
+                                  int ncols, apr_int64_t now,
+                                  const unsigned char *seal, apr_pool_t *p);
 
 /**
  * The columns of a record into @a cols (pointing into @a rec) and the time
- * it was read into @a read_at, when it holds exactly @a ncols columns.
- * @return nonzero on success; 0 for a damaged record, which the caller
- *         replaces by reading the database
+ * it was read into @a read_at, when it holds exactly @a ncols columns and,
+ * with @a seal, carries the right MAC.
+ * @return nonzero on success; 0 for a damaged or forged record, which the
+ *         caller replaces by reading the database
  */
 int oa2_cached_row_decode(const char **cols, apr_int64_t *read_at, int ncols,
-                          const char *rec, apr_size_t len);
+                          const char *rec, apr_size_t len,
+                          const unsigned char *seal);
 
 /**
  * Nonzero when a row read at @a read_at may still be used at @a now by a

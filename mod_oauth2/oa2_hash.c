@@ -63,6 +63,40 @@ int oa2_hash_fields(unsigned char md[OA2_SHA256_LEN], const char *const *fields,
     return ok;
 }
 
+#define SHA256_BLOCK 64
+
+int oa2_hash_hmac(unsigned char md[OA2_SHA256_LEN],
+                  const unsigned char key[OA2_SHA256_LEN], const void *data,
+                  apr_size_t len)
+{
+    const EVP_MD *alg = sha256();
+    unsigned char pad[SHA256_BLOCK], inner[OA2_SHA256_LEN];
+    EVP_MD_CTX *ctx = alg ? EVP_MD_CTX_new() : NULL;
+    unsigned int n = 0, m = 0;
+    int i, ok;
+
+    /* A key shorter than the block is padded with zeros (RFC 2104 §2). */
+    memset(pad, 0x36, sizeof(pad));
+    for (i = 0; i < OA2_SHA256_LEN; i++) {
+        pad[i] ^= key[i];
+    }
+    ok = ctx && EVP_DigestInit_ex(ctx, alg, NULL)
+        && EVP_DigestUpdate(ctx, pad, sizeof(pad))
+        && EVP_DigestUpdate(ctx, data, len)
+        && EVP_DigestFinal_ex(ctx, inner, &n);
+    for (i = 0; i < SHA256_BLOCK; i++) {
+        pad[i] ^= 0x36 ^ 0x5c;
+    }
+    ok = ok && EVP_DigestInit_ex(ctx, alg, NULL)
+        && EVP_DigestUpdate(ctx, pad, sizeof(pad))
+        && EVP_DigestUpdate(ctx, inner, sizeof(inner))
+        && EVP_DigestFinal_ex(ctx, md, &m);
+    EVP_MD_CTX_free(ctx);
+    OPENSSL_cleanse(pad, sizeof(pad));
+    OPENSSL_cleanse(inner, sizeof(inner));
+    return ok && n == OA2_SHA256_LEN && m == OA2_SHA256_LEN;
+}
+
 const char *oa2_hash_tag(const char *secret, apr_pool_t *p)
 {
     unsigned char md[OA2_SHA256_LEN];

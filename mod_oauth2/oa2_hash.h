@@ -27,6 +27,15 @@ int oa2_hash_sha256(unsigned char md[OA2_SHA256_LEN], const void *data,
 int oa2_hash_fields(unsigned char md[OA2_SHA256_LEN], const char *const *fields,
                     apr_size_t n, apr_pool_t *p);
 
+/**
+ * HMAC-SHA256 (RFC 2104) of @a len bytes at @a data under the key @a key
+ * of OA2_SHA256_LEN bytes, into @a md; nonzero on success. Two passes of
+ * the process's SHA-256: no MAC object to fetch per call.
+ */
+int oa2_hash_hmac(unsigned char md[OA2_SHA256_LEN],
+                  const unsigned char key[OA2_SHA256_LEN], const void *data,
+                  apr_size_t len);
+
 /** The first 8 hex digits of SHA-256(@a secret): safe to log. */
 const char *oa2_hash_tag(const char *secret, apr_pool_t *p);
 

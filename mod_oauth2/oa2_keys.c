@@ -210,17 +210,11 @@ static oa2_alg_t alg_of_pkey(EVP_PKEY *pkey, const char **why)
     }
 }
 
-/* Refuse to prompt: httpd has no terminal to ask on. */
 /*
- * A verification context for @a pkey under @a alg, set up once: creating
- * one costs OpenSSL 3 provider and algorithm lookups (about a tenth of an
- * RS256 check), duplicating a ready one does not.
- */
-/*
- * A context that signs (@a sign) or verifies alg's signatures of a SHA-256
- * digest. Set up once: EVP_DigestSignInit/VerifyInit would look the
- * algorithms up again in OpenSSL 3's provider store, under its locks, on
- * every token. Threads use copies (EVP_PKEY_CTX_dup).
+ * A context for @a pkey that signs (@a sign) or verifies alg's signatures
+ * of a SHA-256 digest, set up once: creating one costs OpenSSL 3 provider
+ * and algorithm lookups under its locks (about a tenth of an RS256 check),
+ * duplicating a ready one does not. Threads use copies (EVP_PKEY_CTX_dup).
  */
 static EVP_PKEY_CTX *pkey_ctx_make(EVP_PKEY *pkey, oa2_alg_t alg, int sign,
                                    apr_pool_t *p)
@@ -254,6 +248,7 @@ static oa2_key_t *key_make(EVP_PKEY *pkey, oa2_alg_t alg, const char *kid,
     return k;
 }
 
+/* Refuse to prompt: httpd has no terminal to ask on. */
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
     (void)buf;

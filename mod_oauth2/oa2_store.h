@@ -34,8 +34,11 @@ typedef struct oa2_record_cache_t {
     /** Keep @a rec under @a key until @a expiry (seconds since the epoch). */
     void (*put)(void *ctx, const unsigned char *key, const char *rec,
                 apr_size_t len, apr_int64_t expiry);
-    void *ctx; /* passed to both: the request, in the module */
+    /** Forget what is under @a key. */
+    void (*remove)(void *ctx, const unsigned char *key);
+    void *ctx; /* passed to all three: the request, in the module */
     int ttl;   /* seconds a record read from the database may be reused */
+    const unsigned char *seal; /* HMAC key of the records (32 bytes) */
 } oa2_record_cache_t;
 
 /** A store: a connection and the issuer whose rows it sees. */

@@ -471,8 +471,13 @@ static apr_status_t client_get(oa2_client_t **client, oa2_store_t *st,
     if (key && cached
         && cache->get(&rec, &len, cache->ctx, key) == APR_SUCCESS) {
         c = apr_palloc(p, CLIENT_COLUMNS * sizeof(*c));
-        if (oa2_cached_row_decode(c, &read_at, CLIENT_COLUMNS, rec, len)
-            && oa2_cached_row_fresh(read_at, now, cache->ttl)) {
+        /* The key covers issuer and id; the seal is the issuer's, and the
+         * id is checked again: a record copied to another client's key is
+         * worthless. */
+        if (oa2_cached_row_decode(c, &read_at, CLIENT_COLUMNS, rec, len,
+                                  cache->seal)
+            && oa2_cached_row_fresh(read_at, now, cache->ttl)
+            && !strcmp(c[0], client_id)) {
             *client = client_of_row(c, p);
             (*client)->from_cache = 1;
             return APR_SUCCESS;
@@ -483,10 +488,17 @@ static apr_status_t client_get(oa2_client_t **client, oa2_store_t *st,
         *client = client_of_row(c, p);
         /* Only clients that exist: a client registered a moment later
          * must not wait out a cached "unknown". */
-        if (key) {
-            rec = oa2_cached_row_encode(&len, c, CLIENT_COLUMNS, now, p);
+        rec = key ? oa2_cached_row_encode(&len, c, CLIENT_COLUMNS, now,
+                                          cache->seal, p)
+                  : NULL;
+        if (rec) {
             cache->put(cache->ctx, key, rec, len, now + cache->ttl);
         }
+    }
+    else if (rv == APR_NOTFOUND && key) {
+        /* Gone from the database: a record of it must not outlive the
+         * proof (a reload after a secret did not fit, an id reused). */
+        cache->remove(cache->ctx, key);
     }
     return rv;
 }

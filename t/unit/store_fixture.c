@@ -76,7 +76,7 @@ oa2_as_t *fixture_as_keyed(const char *issuer, const char *key_file,
     as->access_ttl = 900;
     as->refresh_ttl = 3600;
     as->code_ttl = 60;
-    oa2_as_derive_csrf_key(as, p);
+    oa2_as_derive_keys(as, p);
     return as;
 }
 

@@ -55,9 +55,26 @@ static void test_fields_are_nul_separated(apr_pool_t *p)
     UNIT_ASSERT(!memcmp(md1, md2, OA2_SHA256_LEN));
 }
 
+/* RFC 4231 §4.3 (test case 2): a key shorter than 32 bytes is the same
+ * key padded with zeros, as HMAC pads every key to the block size. */
+static void test_hmac_rfc4231(apr_pool_t *p)
+{
+    unsigned char key[OA2_SHA256_LEN] = "Jefe", md[OA2_SHA256_LEN];
+    const char *data = "what do ya want for nothing?";
+    static const unsigned char want[OA2_SHA256_LEN] = {
+        0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24,
+        0x26, 0x08, 0x95, 0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27,
+        0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+
+    (void)p;
+    UNIT_ASSERT(oa2_hash_hmac(md, key, data, strlen(data)));
+    UNIT_ASSERT(!memcmp(md, want, sizeof(want)));
+}
+
 void unit_suite_hash(void)
 {
     unit_suite("hash");
+    UNIT_RUN(test_hmac_rfc4231);
     UNIT_RUN(test_tag_is_eight_lowercase_hex);
     UNIT_RUN(test_tag_is_sha256_prefix);
     UNIT_RUN(test_tag_is_deterministic);

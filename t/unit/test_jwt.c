@@ -757,12 +757,6 @@ static void test_refuses_signature_not_base64url(apr_pool_t *p)
     TOKEN_REFUSED(apr_pstrcat(p, token, "==", NULL), set, NULL, "OA2-00028");
 }
 
-/*
- * The raw r||s of ES256 is turned into DER by hand: a leading zero byte
- * (dropped) and a high bit (a zero byte added) in r or in s must survive
- * it. Signatures are made until each case has turned up (about 1 in 256
- * for a zero byte).
- */
 /* The signer's DER to r||s: an r or s shorter than 32 bytes (1 in 256
  * signatures each) must be padded back to full width, or the token fails
  * to verify. */
@@ -794,6 +788,12 @@ static void test_es256_signer_pads_short_integers(apr_pool_t *p)
     UNIT_EQ_INT(seen, 0x3);
 }
 
+/*
+ * The raw r||s of ES256 is turned into DER by hand: a leading zero byte
+ * (dropped) and a high bit (a zero byte added) in r or in s must survive
+ * it. Signatures are made until each case has turned up (about 1 in 256
+ * for a zero byte).
+ */
 static void test_es256_signature_integer_edges(apr_pool_t *p)
 {
     oa2_key_t *ec = fixture_key("ec256.pem", NULL, p);
