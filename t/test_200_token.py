@@ -593,11 +593,15 @@ class TestParallelRedemption:
 class TestExpiry:
     """Short lifetimes (one sleep for all of them)."""
 
+    # Lifetimes count whole seconds (a code issued in second S with TTL T
+    # is refused from second S+T on), so a TTL of 1 would expire a code
+    # whenever its flow crosses a second boundary: 2 leaves the flow a
+    # whole second.
     @pytest.fixture(scope="class")
     def h(self, httpd_factory, keys):
         return start_as(httpd_factory, keys, "as-expiry", extra="""
-OAuth2CodeTTL 1
-OAuth2RefreshTokenTTL 1
+OAuth2CodeTTL 2
+OAuth2RefreshTokenTTL 2
 """)
 
     def test_code_and_refresh_token_expire(self, h):
@@ -605,7 +609,7 @@ OAuth2RefreshTokenTTL 1
         f = Flow(h, c)
         code = f.code()
         _, body = code_tokens(h, c)
-        time.sleep(2.1)
+        time.sleep(3.1)
         assert_token_error(f.token(code), "invalid_grant")
         assert_token_error(refresh(h, c, body["refresh_token"]),
                            "invalid_grant")
