@@ -161,16 +161,18 @@ class TestExpiredTokens:
 
     @pytest.fixture(scope="class")
     def h(self, httpd_factory, keys):
+        # 2 s, not 1: lifetimes count whole seconds, so a 1-s token
+        # introspected across a second boundary would already be expired
         return start_as(httpd_factory, keys, "as-expired", extra="""
-OAuth2AccessTokenTTL 1
-OAuth2RefreshTokenTTL 1
+OAuth2AccessTokenTTL 2
+OAuth2RefreshTokenTTL 2
 """)
 
     def test_expired_access_and_refresh(self, h):
         c = add_client(h)
         body = code_tokens(h, c)
         assert_active(introspect(h, c, body["access_token"]))
-        time.sleep(2.2)
+        time.sleep(3.2)
         assert_active(introspect(h, c, body["access_token"]), False)
         assert_active(introspect(h, c, body["refresh_token"]), False)
 
