@@ -4,55 +4,45 @@
 
 #include <apr_strings.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "oa2_b64.h"
 #include "oa2_csrf.h"
+#include "oa2_hash.h"
 
 /* Each field length-prefixed, so no two requests serialize alike. */
-static void mac_field(EVP_MAC_CTX *ctx, const char *s)
+static char *put_field(char *at, const char *s)
 {
-    unsigned char len[4];
     size_t n = s ? strlen(s) : 0;
 
-    len[0] = (unsigned char)(n >> 24);
-    len[1] = (unsigned char)(n >> 16);
-    len[2] = (unsigned char)(n >> 8);
-    len[3] = (unsigned char)n;
-    EVP_MAC_update(ctx, len, 4);
-    EVP_MAC_update(ctx, (const unsigned char *)(s ? s : ""), n);
+    *at++ = (char)(n >> 24);
+    *at++ = (char)(n >> 16);
+    *at++ = (char)(n >> 8);
+    *at++ = (char)n;
+    memcpy(at, s ? s : "", n);
+    return at + n;
 }
 
 static const char *mac_of(const oa2_as_t *as, const char *user,
                           const oa2_authz_request_t *req, const char *issued,
                           apr_pool_t *p)
 {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    size_t outlen = 0;
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    OSSL_PARAM params[2];
-    char digest[] = "SHA256";
-    int ok;
+    const char *fields[] = {
+        issued,     user,       req->client->client_id, req->redirect_uri,
+        req->scope, req->state, req->code_challenge,    req->resource};
+    unsigned char mac[OA2_SHA256_LEN];
+    apr_size_t i, total = 0;
+    char *buf, *at;
 
-    params[0] = OSSL_PARAM_construct_utf8_string("digest", digest, 0);
-    params[1] = OSSL_PARAM_construct_end();
-    ok = ctx && EVP_MAC_init(ctx, as->csrf_key, sizeof(as->csrf_key), params);
-    if (ok) {
-        mac_field(ctx, issued);
-        mac_field(ctx, user);
-        mac_field(ctx, req->client->client_id);
-        mac_field(ctx, req->redirect_uri);
-        mac_field(ctx, req->scope);
-        mac_field(ctx, req->state);
-        mac_field(ctx, req->code_challenge);
-        mac_field(ctx, req->resource);
-        ok = EVP_MAC_final(ctx, out, &outlen, sizeof(out));
+    for (i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+        total += 4 + (fields[i] ? strlen(fields[i]) : 0);
     }
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
-    return ok ? oa2_b64_encode(out, outlen, p) : NULL;
+    at = buf = apr_palloc(p, total);
+    for (i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+        at = put_field(at, fields[i]);
+    }
+    return oa2_hash_hmac(mac, as->csrf_key, buf, total)
+        ? oa2_b64_encode(mac, sizeof(mac), p)
+        : NULL;
 }
 
 const char *oa2_csrf_make(const oa2_as_t *as, const char *user,
