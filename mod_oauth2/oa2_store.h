@@ -3,9 +3,9 @@
  * @brief The state of an authorization server: clients, codes, refresh
  * tokens, consents, revoked access tokens, used consent forms.
  *
- * One implementation, oa2_store_dbd.c, on APR DBD: the drivers (sqlite3,
- * pgsql, mysql) are the pluggable part. Codes, tokens and secrets are
- * stored only as hashes (oa2_secret_hash()). Every call is scoped to one
+ * One implementation, oa2_store_dbd.c (clients in oa2_store_clients.c), on
+ * APR DBD: the drivers (sqlite3, pgsql, mysql) are the pluggable part.
+ * Codes, tokens and secrets are stored only as hashes (oa2_secret_hash()). Every call is scoped to one
  * issuer. On a database failure calls return a 503 temporarily_unavailable
  * error and leave no half-written state.
  */

@@ -11,13 +11,10 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 #include <apr_thread_mutex.h>
-#include <jansson.h>
 
-#include "oa2_cached_row.h"
-#include "oa2_cleanup.h"
-#include "oa2_hash.h"
 #include "oa2_sql.h"
 #include "oa2_store.h"
+#include "oa2_store_dbd.h"
 
 /* Tries of the schema set-up when other processes race for it. */
 #define SETUP_ATTEMPTS 8
@@ -164,7 +161,7 @@ static apr_status_t statement(apr_dbd_prepared_t **stmt, oa2_db_t *db,
     apr_status_t rv;
     int rc;
 
-    /* A flag test once this oa2_db_t is set up; and run() needs
+    /* A flag test once this oa2_db_t is set up; and oa2_store_dbd_run() needs
      * db->serialize_writes. */
     rv = oa2_store_setup(db, err, p);
     if (rv != APR_SUCCESS) {
@@ -267,17 +264,16 @@ static apr_status_t run_dup(int *nrows, int dup_ok, oa2_store_t *st,
     return APR_SUCCESS;
 }
 
-static apr_status_t run(int *nrows, oa2_store_t *st, oa2_sql_id_t id, int nargs,
-                        const char **args, oa2_err_t *err, apr_pool_t *p)
+apr_status_t oa2_store_dbd_run(int *nrows, oa2_store_t *st, oa2_sql_id_t id,
+                               int nargs, const char **args, oa2_err_t *err,
+                               apr_pool_t *p)
 {
     return run_dup(nrows, 0, st, id, nargs, args, err, p);
 }
 
-/* Run a query; @a rows receives each row as an array of @a ncols copied
- * strings ("" for NULL). The result set is always drained. */
-static apr_status_t rows_of(apr_array_header_t **rows, oa2_store_t *st,
-                            oa2_sql_id_t id, int nargs, const char **args,
-                            int ncols, oa2_err_t *err, apr_pool_t *p)
+apr_status_t oa2_store_dbd_rows(apr_array_header_t **rows, oa2_store_t *st,
+                                oa2_sql_id_t id, int nargs, const char **args,
+                                int ncols, oa2_err_t *err, apr_pool_t *p)
 {
     apr_dbd_prepared_t *stmt;
     apr_dbd_results_t *res = NULL;
@@ -315,13 +311,14 @@ static apr_status_t rows_of(apr_array_header_t **rows, oa2_store_t *st,
     return APR_SUCCESS;
 }
 
-/* The single row of a keyed lookup, or APR_NOTFOUND. */
-static apr_status_t one_row(const char ***cols, oa2_store_t *st,
-                            oa2_sql_id_t id, int nargs, const char **args,
-                            int ncols, oa2_err_t *err, apr_pool_t *p)
+apr_status_t oa2_store_dbd_one_row(const char ***cols, oa2_store_t *st,
+                                   oa2_sql_id_t id, int nargs,
+                                   const char **args, int ncols, oa2_err_t *err,
+                                   apr_pool_t *p)
 {
     apr_array_header_t *rows;
-    apr_status_t rv = rows_of(&rows, st, id, nargs, args, ncols, err, p);
+    apr_status_t rv =
+        oa2_store_dbd_rows(&rows, st, id, nargs, args, ncols, err, p);
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -333,12 +330,12 @@ static apr_status_t one_row(const char ***cols, oa2_store_t *st,
     return APR_SUCCESS;
 }
 
-static const char *num(apr_int64_t v, apr_pool_t *p)
+const char *oa2_store_dbd_num(apr_int64_t v, apr_pool_t *p)
 {
     return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
 }
 
-static apr_int64_t to_int(const char *s)
+apr_int64_t oa2_store_dbd_to_int(const char *s)
 {
     return apr_atoi64(s);
 }
@@ -394,227 +391,6 @@ apr_status_t oa2_store_end(oa2_store_t *st, int rollback, oa2_err_t *err,
     return APR_SUCCESS;
 }
 
-/* ---- clients ------------------------------------------------------------ */
-
-static oa2_client_t *client_of_row(const char **c, apr_pool_t *p)
-{
-    oa2_client_t *cl = apr_pcalloc(p, sizeof(*cl));
-    json_t *uris;
-
-    cl->client_id = c[0];
-    cl->secret_hash = c[1];
-    cl->name = c[2];
-    cl->redirect_uris = apr_array_make(p, 2, sizeof(const char *));
-    uris = json_loads(c[3], 0, NULL);
-    if (json_is_array(uris)) {
-        size_t i;
-        json_t *u;
-        json_array_foreach(uris, i, u)
-        {
-            if (json_is_string(u)) {
-                APR_ARRAY_PUSH(cl->redirect_uris, const char *) =
-                    apr_pstrdup(p, json_string_value(u));
-            }
-        }
-    }
-    json_decref(uris);
-    cl->grant_types = c[4];
-    cl->scope = c[5];
-    cl->auth_method = c[6];
-    cl->created_at = to_int(c[7]);
-    return cl;
-}
-
-/* Columns of a client row, as OA2_SQL_CLIENT_GET reads them. */
-#define CLIENT_COLUMNS 8
-
-/* The key of @a client_id's record in the client cache. */
-static const unsigned char *
-client_cache_key(const oa2_store_t *st, const char *client_id, apr_pool_t *p)
-{
-    unsigned char *key = apr_palloc(p, OA2_RECORD_CACHE_KEY_LEN);
-    /* The label keeps these keys apart from the token cache's, whose first
-     * field is a token or "revocation". */
-    const char *fields[] = {"client", st->issuer, client_id};
-
-    return oa2_hash_fields(key, fields, sizeof(fields) / sizeof(*fields), p)
-        ? key
-        : NULL;
-}
-
-/* The client's row from the database, never from the cache. */
-static apr_status_t client_read(const char ***c, oa2_store_t *st,
-                                const char *client_id, oa2_err_t *err,
-                                apr_pool_t *p)
-{
-    const char *args[] = {st->issuer, client_id};
-
-    return one_row(c, st, OA2_SQL_CLIENT_GET, 2, args, CLIENT_COLUMNS, err, p);
-}
-
-/* A client from the cache when @a cached allows it and the record is
- * fresh enough, else from the database (refreshing the cache). */
-static apr_status_t client_get(oa2_client_t **client, oa2_store_t *st,
-                               const char *client_id, int cached,
-                               oa2_err_t *err, apr_pool_t *p)
-{
-    const oa2_record_cache_t *cache =
-        st->client_cache && st->client_cache->ttl > 0 ? st->client_cache : NULL;
-    apr_int64_t now = apr_time_sec(apr_time_now());
-    const unsigned char *key =
-        cache ? client_cache_key(st, client_id, p) : NULL;
-    const char **c, *rec;
-    apr_int64_t read_at;
-    apr_size_t len;
-    apr_status_t rv;
-
-    if (key && cached
-        && cache->get(&rec, &len, cache->ctx, key) == APR_SUCCESS) {
-        c = apr_palloc(p, CLIENT_COLUMNS * sizeof(*c));
-        /* The key covers issuer and id; the seal is the issuer's, and the
-         * id is checked again: a record copied to another client's key is
-         * worthless. */
-        if (oa2_cached_row_decode(c, &read_at, CLIENT_COLUMNS, rec, len,
-                                  cache->seal)
-            && oa2_cached_row_fresh(read_at, now, cache->ttl)
-            && !strcmp(c[0], client_id)) {
-            *client = client_of_row(c, p);
-            (*client)->from_cache = 1;
-            return APR_SUCCESS;
-        }
-    }
-    rv = client_read(&c, st, client_id, err, p);
-    if (rv == APR_SUCCESS) {
-        *client = client_of_row(c, p);
-        /* Only clients that exist: a client registered a moment later
-         * must not wait out a cached "unknown". */
-        rec = key ? oa2_cached_row_encode(&len, c, CLIENT_COLUMNS, now,
-                                          cache->seal, p)
-                  : NULL;
-        if (rec) {
-            cache->put(cache->ctx, key, rec, len, now + cache->ttl);
-        }
-    }
-    else if (rv == APR_NOTFOUND && key) {
-        /* Gone from the database: a record of it must not outlive the
-         * proof (a reload after a secret did not fit, an id reused). */
-        cache->remove(cache->ctx, key);
-    }
-    return rv;
-}
-
-apr_status_t oa2_store_client_get(oa2_client_t **client, oa2_store_t *st,
-                                  const char *client_id, oa2_err_t *err,
-                                  apr_pool_t *p)
-{
-    return client_get(client, st, client_id, 1, err, p);
-}
-
-apr_status_t oa2_store_client_reload(oa2_client_t **client, oa2_store_t *st,
-                                     const char *client_id, oa2_err_t *err,
-                                     apr_pool_t *p)
-{
-    return client_get(client, st, client_id, 0, err, p);
-}
-
-apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
-                                  oa2_err_t *err, apr_pool_t *p)
-{
-    json_t *uris;
-    const char *uris_json;
-    const char **existing;
-    apr_status_t rv;
-    int i;
-
-    rv = client_read(&existing, st, cl->client_id, err, p);
-    if (rv == APR_SUCCESS) {
-        return APR_EEXIST;
-    }
-    if (rv != APR_NOTFOUND) {
-        return rv;
-    }
-    uris = oa2_cleanup_json(json_array(), p);
-    for (i = 0; i < cl->redirect_uris->nelts; i++) {
-        json_array_append_new(
-            uris, json_string(APR_ARRAY_IDX(cl->redirect_uris, i, char *)));
-    }
-    uris_json = oa2_cleanup_malloced(json_dumps(uris, JSON_COMPACT), p);
-    {
-        const char *args[] = {st->issuer,
-                              cl->client_id,
-                              cl->secret_hash ? cl->secret_hash : "",
-                              cl->name,
-                              uris_json ? uris_json : "[]",
-                              cl->grant_types,
-                              cl->scope ? cl->scope : "",
-                              cl->auth_method,
-                              num(cl->created_at, p)};
-        return run(NULL, st, OA2_SQL_CLIENT_INSERT, 9, args, err, p);
-    }
-}
-
-apr_status_t oa2_store_client_remove(oa2_store_t *st, const char *client_id,
-                                     oa2_err_t *err, apr_pool_t *p)
-{
-    /* A client's grants go with it: a later client of the same id must
-     * not inherit its consents, codes or refresh tokens. */
-    static const oa2_sql_id_t cascade[] = {OA2_SQL_REFRESH_REVOKE_CLIENT,
-                                           OA2_SQL_CONSENT_DELETE_CLIENT,
-                                           OA2_SQL_CODE_DELETE_CLIENT};
-    const char *args[] = {st->issuer, client_id};
-    apr_status_t rv = oa2_store_begin(st, err, p);
-    apr_size_t i;
-    int n = 0;
-
-    for (i = 0; rv == APR_SUCCESS && i < sizeof(cascade) / sizeof(*cascade);
-         i++) {
-        rv = run(NULL, st, cascade[i], 2, args, err, p);
-    }
-    if (rv == APR_SUCCESS) {
-        rv = run(&n, st, OA2_SQL_CLIENT_DELETE, 2, args, err, p);
-    }
-    if (rv != APR_SUCCESS || n == 0) {
-        oa2_store_end(st, 1, NULL, p);
-        return rv == APR_SUCCESS ? APR_NOTFOUND : rv;
-    }
-    return oa2_store_end(st, 0, err, p);
-}
-
-apr_status_t oa2_store_client_list(apr_array_header_t **clients,
-                                   oa2_store_t *st, oa2_err_t *err,
-                                   apr_pool_t *p)
-{
-    const char *args[] = {st->issuer};
-    apr_array_header_t *rows;
-    apr_status_t rv =
-        rows_of(&rows, st, OA2_SQL_CLIENT_LIST, 1, args, 8, err, p);
-    int i;
-
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    *clients = apr_array_make(p, rows->nelts, sizeof(oa2_client_t *));
-    for (i = 0; i < rows->nelts; i++) {
-        APR_ARRAY_PUSH(*clients, oa2_client_t *) =
-            client_of_row(APR_ARRAY_IDX(rows, i, const char **), p);
-    }
-    return APR_SUCCESS;
-}
-
-apr_status_t oa2_store_client_set_secret(oa2_store_t *st, const char *client_id,
-                                         const char *secret_hash,
-                                         oa2_err_t *err, apr_pool_t *p)
-{
-    const char *args[] = {secret_hash, st->issuer, client_id};
-    int n = 0;
-    apr_status_t rv = run(&n, st, OA2_SQL_CLIENT_SET_SECRET, 3, args, err, p);
-
-    if (rv == APR_SUCCESS && n == 0) {
-        return APR_NOTFOUND;
-    }
-    return rv;
-}
-
 /* ---- codes ---------------------------------------------------------------- */
 
 apr_status_t oa2_store_code_add(oa2_store_t *st, const char *code_hash,
@@ -629,9 +405,9 @@ apr_status_t oa2_store_code_add(oa2_store_t *st, const char *code_hash,
                           c->scope,
                           c->resource ? c->resource : "",
                           c->code_challenge,
-                          num(c->expires_at, p),
+                          oa2_store_dbd_num(c->expires_at, p),
                           c->family};
-    return run(NULL, st, OA2_SQL_CODE_INSERT, 10, args, err, p);
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_CODE_INSERT, 10, args, err, p);
 }
 
 apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
@@ -642,12 +418,13 @@ apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
     const char **c;
     oa2_code_t *out;
     int n = 0;
-    apr_status_t rv = run(&n, st, OA2_SQL_CODE_CONSUME, 2, args, err, p);
+    apr_status_t rv =
+        oa2_store_dbd_run(&n, st, OA2_SQL_CODE_CONSUME, 2, args, err, p);
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rv = one_row(&c, st, OA2_SQL_CODE_GET, 2, args, 10, err, p);
+    rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_CODE_GET, 2, args, 10, err, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -658,8 +435,8 @@ apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
     out->scope = c[3];
     out->resource = c[4];
     out->code_challenge = c[5];
-    out->expires_at = to_int(c[6]);
-    out->used = (int)to_int(c[7]);
+    out->expires_at = oa2_store_dbd_to_int(c[6]);
+    out->used = (int)oa2_store_dbd_to_int(c[7]);
     out->family = c[8];
     out->access_jti = c[9];
     *first = n == 1;
@@ -672,7 +449,8 @@ apr_status_t oa2_store_code_set_issued(oa2_store_t *st, const char *code_hash,
                                        apr_pool_t *p)
 {
     const char *args[] = {access_jti, st->issuer, code_hash};
-    return run(NULL, st, OA2_SQL_CODE_SET_ISSUED, 3, args, err, p);
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_CODE_SET_ISSUED, 3, args, err,
+                             p);
 }
 
 /* ---- refresh tokens ------------------------------------------------------- */
@@ -688,9 +466,9 @@ apr_status_t oa2_store_refresh_add(oa2_store_t *st, const char *token_hash,
                           rt->user,
                           rt->scope,
                           rt->resource ? rt->resource : "",
-                          num(rt->expires_at, p),
-                          num(now, p)};
-    return run(NULL, st, OA2_SQL_REFRESH_INSERT, 9, args, err, p);
+                          oa2_store_dbd_num(rt->expires_at, p),
+                          oa2_store_dbd_num(now, p)};
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_INSERT, 9, args, err, p);
 }
 
 apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
@@ -700,7 +478,8 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
     const char *args[] = {st->issuer, token_hash};
     const char **c;
     oa2_refresh_t *out;
-    apr_status_t rv = one_row(&c, st, OA2_SQL_REFRESH_GET, 2, args, 7, err, p);
+    apr_status_t rv =
+        oa2_store_dbd_one_row(&c, st, OA2_SQL_REFRESH_GET, 2, args, 7, err, p);
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -711,8 +490,8 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
     out->user = c[2];
     out->scope = c[3];
     out->resource = c[4];
-    out->expires_at = to_int(c[5]);
-    out->state = (int)to_int(c[6]);
+    out->expires_at = oa2_store_dbd_to_int(c[5]);
+    out->state = (int)oa2_store_dbd_to_int(c[6]);
     *rt = out;
     return APR_SUCCESS;
 }
@@ -736,7 +515,7 @@ static apr_status_t family_lock(oa2_store_t *st, oa2_sql_id_t id,
     if (strcmp(apr_dbd_name(st->db->driver), "pgsql")) {
         return APR_SUCCESS;
     }
-    return rows_of(&rows, st, id, 2, args, 1, err, p);
+    return oa2_store_dbd_rows(&rows, st, id, 2, args, 1, err, p);
 }
 
 apr_status_t oa2_store_refresh_rotate(oa2_refresh_t **rt, int *first,
@@ -749,7 +528,7 @@ apr_status_t oa2_store_refresh_rotate(oa2_refresh_t **rt, int *first,
         family_lock(st, OA2_SQL_REFRESH_LOCK_TOKEN_FAMILY, token_hash, err, p);
 
     if (rv == APR_SUCCESS) {
-        rv = run(&n, st, OA2_SQL_REFRESH_ROTATE, 2, args, err, p);
+        rv = oa2_store_dbd_run(&n, st, OA2_SQL_REFRESH_ROTATE, 2, args, err, p);
     }
     if (rv != APR_SUCCESS) {
         return rv;
@@ -762,8 +541,9 @@ apr_status_t oa2_store_issued_add(oa2_store_t *st, const char *jti,
                                   const char *family, apr_int64_t expires_at,
                                   oa2_err_t *err, apr_pool_t *p)
 {
-    const char *args[] = {st->issuer, jti, family, num(expires_at, p)};
-    return run(NULL, st, OA2_SQL_ISSUED_INSERT, 4, args, err, p);
+    const char *args[] = {st->issuer, jti, family,
+                          oa2_store_dbd_num(expires_at, p)};
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_ISSUED_INSERT, 4, args, err, p);
 }
 
 apr_status_t oa2_store_family_revoke(oa2_store_t *st, const char *family,
@@ -776,10 +556,12 @@ apr_status_t oa2_store_family_revoke(oa2_store_t *st, const char *family,
         rv = family_lock(st, OA2_SQL_REFRESH_LOCK_FAMILY, family, err, p);
     }
     if (rv == APR_SUCCESS) {
-        rv = run(NULL, st, OA2_SQL_REFRESH_REVOKE_FAMILY, 2, args, err, p);
+        rv = oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_REVOKE_FAMILY, 2, args,
+                               err, p);
     }
     if (rv == APR_SUCCESS) {
-        rv = run(NULL, st, OA2_SQL_ISSUED_REVOKE_FAMILY, 2, args, err, p);
+        rv = oa2_store_dbd_run(NULL, st, OA2_SQL_ISSUED_REVOKE_FAMILY, 2, args,
+                               err, p);
     }
     if (rv != APR_SUCCESS) {
         oa2_store_end(st, 1, NULL, p);
@@ -796,7 +578,8 @@ apr_status_t oa2_store_consent_get(const char **scope, oa2_store_t *st,
 {
     const char *args[] = {st->issuer, user, client_id};
     const char **c;
-    apr_status_t rv = one_row(&c, st, OA2_SQL_CONSENT_GET, 3, args, 1, err, p);
+    apr_status_t rv =
+        oa2_store_dbd_one_row(&c, st, OA2_SQL_CONSENT_GET, 3, args, 1, err, p);
 
     *scope = rv == APR_SUCCESS ? c[0] : "";
     return rv;
@@ -807,18 +590,21 @@ apr_status_t oa2_store_consent_put(oa2_store_t *st, const char *user,
                                    apr_int64_t now, oa2_err_t *err,
                                    apr_pool_t *p)
 {
-    const char *args[] = {scope, num(now, p), st->issuer, user, client_id};
+    const char *args[] = {scope, oa2_store_dbd_num(now, p), st->issuer, user,
+                          client_id};
     int n = 0;
     /* The INSERT first: an UPDATE of a row not there yet would make two
      * first consents at once deadlock on MySQL (both lock the gap where
      * the row goes, then both insert into it). */
-    apr_status_t rv = run(&n, st, OA2_SQL_CONSENT_INSERT, 5, args, err, p);
+    apr_status_t rv =
+        oa2_store_dbd_run(&n, st, OA2_SQL_CONSENT_INSERT, 5, args, err, p);
 
     /* There already (MySQL: unchanged), perhaps stored by another request
      * a moment ago: store ours over it, as a request a moment later would
      * have. */
     if (rv == APR_SUCCESS && n == 0) {
-        rv = run(NULL, st, OA2_SQL_CONSENT_UPDATE, 5, args, err, p);
+        rv = oa2_store_dbd_run(NULL, st, OA2_SQL_CONSENT_UPDATE, 5, args, err,
+                               p);
     }
     return rv;
 }
@@ -830,7 +616,7 @@ apr_status_t oa2_store_consent_list(apr_array_header_t **consents,
     const char *args[] = {st->issuer, user};
     apr_array_header_t *rows;
     apr_status_t rv =
-        rows_of(&rows, st, OA2_SQL_CONSENT_LIST, 2, args, 3, err, p);
+        oa2_store_dbd_rows(&rows, st, OA2_SQL_CONSENT_LIST, 2, args, 3, err, p);
     int i;
 
     if (rv != APR_SUCCESS) {
@@ -842,7 +628,7 @@ apr_status_t oa2_store_consent_list(apr_array_header_t **consents,
         oa2_consent_t *cs = apr_pcalloc(p, sizeof(*cs));
         cs->client_id = c[0];
         cs->scope = c[1];
-        cs->updated_at = to_int(c[2]);
+        cs->updated_at = oa2_store_dbd_to_int(c[2]);
         APR_ARRAY_PUSH(*consents, oa2_consent_t *) = cs;
     }
     return APR_SUCCESS;
@@ -860,13 +646,16 @@ apr_status_t oa2_store_grant_revoke(int *revoked, oa2_store_t *st,
     /* Refresh tokens are revoked whether or not a consent was stored. */
     if (rv == APR_SUCCESS) {
         rv = client_id
-            ? run(&n, st, OA2_SQL_CONSENT_DELETE, 3, one, err, p)
-            : run(&n, st, OA2_SQL_CONSENT_DELETE_ALL, 2, all, err, p);
+            ? oa2_store_dbd_run(&n, st, OA2_SQL_CONSENT_DELETE, 3, one, err, p)
+            : oa2_store_dbd_run(&n, st, OA2_SQL_CONSENT_DELETE_ALL, 2, all, err,
+                                p);
     }
     if (rv == APR_SUCCESS) {
         rv = client_id
-            ? run(NULL, st, OA2_SQL_REFRESH_REVOKE_GRANT, 3, one, err, p)
-            : run(NULL, st, OA2_SQL_REFRESH_REVOKE_USER, 2, all, err, p);
+            ? oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_REVOKE_GRANT, 3, one,
+                                err, p)
+            : oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_REVOKE_USER, 2, all,
+                                err, p);
     }
     if (rv != APR_SUCCESS) {
         oa2_store_end(st, 1, NULL, p);
@@ -882,14 +671,14 @@ apr_status_t oa2_store_jti_revoke(oa2_store_t *st, const char *jti,
                                   apr_int64_t expires_at, oa2_err_t *err,
                                   apr_pool_t *p)
 {
-    const char *args[] = {st->issuer, jti, num(expires_at, p)};
+    const char *args[] = {st->issuer, jti, oa2_store_dbd_num(expires_at, p)};
     int revoked = 0;
     apr_status_t rv = oa2_store_jti_is_revoked(&revoked, st, jti, err, p);
 
     if (rv != APR_SUCCESS || revoked) {
         return rv;
     }
-    return run(NULL, st, OA2_SQL_JTI_INSERT, 3, args, err, p);
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_JTI_INSERT, 3, args, err, p);
 }
 
 apr_status_t oa2_store_jti_is_revoked(int *revoked, oa2_store_t *st,
@@ -898,7 +687,8 @@ apr_status_t oa2_store_jti_is_revoked(int *revoked, oa2_store_t *st,
 {
     const char *args[] = {st->issuer, jti};
     const char **c;
-    apr_status_t rv = one_row(&c, st, OA2_SQL_JTI_GET, 2, args, 1, err, p);
+    apr_status_t rv =
+        oa2_store_dbd_one_row(&c, st, OA2_SQL_JTI_GET, 2, args, 1, err, p);
 
     *revoked = rv == APR_SUCCESS;
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
@@ -908,10 +698,12 @@ apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
                                  apr_int64_t expires_at, oa2_err_t *err,
                                  apr_pool_t *p)
 {
-    const char *args[] = {st->issuer, nonce_hash, num(expires_at, p)};
+    const char *args[] = {st->issuer, nonce_hash,
+                          oa2_store_dbd_num(expires_at, p)};
     const char **c;
     int n = 0;
-    apr_status_t rv = one_row(&c, st, OA2_SQL_NONCE_GET, 2, args, 1, err, p);
+    apr_status_t rv =
+        oa2_store_dbd_one_row(&c, st, OA2_SQL_NONCE_GET, 2, args, 1, err, p);
 
     if (rv == APR_SUCCESS) {
         return APR_EEXIST;
@@ -929,19 +721,23 @@ apr_status_t oa2_store_purge(oa2_store_t *st, apr_int64_t now, oa2_err_t *err,
                              apr_pool_t *p)
 {
     /* Used codes stay a day, so a late replay still revokes its tokens. */
-    const char *day_ago[] = {st->issuer, num(now - 86400, p)};
-    const char *args[] = {st->issuer, num(now, p)};
+    const char *day_ago[] = {st->issuer, oa2_store_dbd_num(now - 86400, p)};
+    const char *args[] = {st->issuer, oa2_store_dbd_num(now, p)};
     apr_status_t rv;
 
-    if ((rv = run(NULL, st, OA2_SQL_PURGE_CODES, 2, day_ago, err, p))
+    if ((rv = oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_CODES, 2, day_ago, err,
+                                p))
             != APR_SUCCESS
-        || (rv = run(NULL, st, OA2_SQL_PURGE_REFRESH, 2, args, err, p))
+        || (rv = oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_REFRESH, 2, args,
+                                   err, p))
             != APR_SUCCESS
-        || (rv = run(NULL, st, OA2_SQL_PURGE_JTI, 2, args, err, p))
+        || (rv =
+                oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_JTI, 2, args, err, p))
             != APR_SUCCESS
-        || (rv = run(NULL, st, OA2_SQL_PURGE_ISSUED, 2, args, err, p))
+        || (rv = oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_ISSUED, 2, args, err,
+                                   p))
             != APR_SUCCESS) {
         return rv;
     }
-    return run(NULL, st, OA2_SQL_PURGE_NONCES, 2, args, err, p);
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_NONCES, 2, args, err, p);
 }

@@ -1,0 +1,237 @@
+/*
+ * The store's clients (oa2_store.h), and the shared cache their records
+ * may be reused from (OAuth2ClientCacheTTL): split from oa2_store_dbd.c,
+ * whose statement helpers it uses (oa2_store_dbd.h).
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+#include <apr_time.h>
+#include <jansson.h>
+
+#include "oa2_cached_row.h"
+#include "oa2_cleanup.h"
+#include "oa2_hash.h"
+#include "oa2_store_dbd.h"
+
+static oa2_client_t *client_of_row(const char **c, apr_pool_t *p)
+{
+    oa2_client_t *cl = apr_pcalloc(p, sizeof(*cl));
+    json_t *uris;
+
+    cl->client_id = c[0];
+    cl->secret_hash = c[1];
+    cl->name = c[2];
+    cl->redirect_uris = apr_array_make(p, 2, sizeof(const char *));
+    uris = json_loads(c[3], 0, NULL);
+    if (json_is_array(uris)) {
+        size_t i;
+        json_t *u;
+        json_array_foreach(uris, i, u)
+        {
+            if (json_is_string(u)) {
+                APR_ARRAY_PUSH(cl->redirect_uris, const char *) =
+                    apr_pstrdup(p, json_string_value(u));
+            }
+        }
+    }
+    json_decref(uris);
+    cl->grant_types = c[4];
+    cl->scope = c[5];
+    cl->auth_method = c[6];
+    cl->created_at = oa2_store_dbd_to_int(c[7]);
+    return cl;
+}
+
+/* Columns of a client row, as OA2_SQL_CLIENT_GET reads them. */
+#define CLIENT_COLUMNS 8
+
+/* The key of @a client_id's record in the client cache. */
+static const unsigned char *
+client_cache_key(const oa2_store_t *st, const char *client_id, apr_pool_t *p)
+{
+    unsigned char *key = apr_palloc(p, OA2_RECORD_CACHE_KEY_LEN);
+    /* The label keeps these keys apart from the token cache's, whose first
+     * field is a token or "revocation". */
+    const char *fields[] = {"client", st->issuer, client_id};
+
+    return oa2_hash_fields(key, fields, sizeof(fields) / sizeof(*fields), p)
+        ? key
+        : NULL;
+}
+
+/* The client's row from the database, never from the cache. */
+static apr_status_t client_read(const char ***c, oa2_store_t *st,
+                                const char *client_id, oa2_err_t *err,
+                                apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, client_id};
+
+    return oa2_store_dbd_one_row(c, st, OA2_SQL_CLIENT_GET, 2, args,
+                                 CLIENT_COLUMNS, err, p);
+}
+
+/* A client from the cache when @a cached allows it and the record is
+ * fresh enough, else from the database (refreshing the cache). */
+static apr_status_t client_get(oa2_client_t **client, oa2_store_t *st,
+                               const char *client_id, int cached,
+                               oa2_err_t *err, apr_pool_t *p)
+{
+    const oa2_record_cache_t *cache =
+        st->client_cache && st->client_cache->ttl > 0 ? st->client_cache : NULL;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    const unsigned char *key =
+        cache ? client_cache_key(st, client_id, p) : NULL;
+    const char **c, *rec;
+    apr_int64_t read_at;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (key && cached
+        && cache->get(&rec, &len, cache->ctx, key) == APR_SUCCESS) {
+        c = apr_palloc(p, CLIENT_COLUMNS * sizeof(*c));
+        /* The key covers issuer and id; the seal is the issuer's, and the
+         * id is checked again: a record copied to another client's key is
+         * worthless. */
+        if (oa2_cached_row_decode(c, &read_at, CLIENT_COLUMNS, rec, len,
+                                  cache->seal)
+            && oa2_cached_row_fresh(read_at, now, cache->ttl)
+            && !strcmp(c[0], client_id)) {
+            *client = client_of_row(c, p);
+            (*client)->from_cache = 1;
+            return APR_SUCCESS;
+        }
+    }
+    rv = client_read(&c, st, client_id, err, p);
+    if (rv == APR_SUCCESS) {
+        *client = client_of_row(c, p);
+        /* Only clients that exist: a client registered a moment later
+         * must not wait out a cached "unknown". */
+        rec = key ? oa2_cached_row_encode(&len, c, CLIENT_COLUMNS, now,
+                                          cache->seal, p)
+                  : NULL;
+        if (rec) {
+            cache->put(cache->ctx, key, rec, len, now + cache->ttl);
+        }
+    }
+    else if (rv == APR_NOTFOUND && key) {
+        /* Gone from the database: a record of it must not outlive the
+         * proof (a reload after a secret did not fit, an id reused). */
+        cache->remove(cache->ctx, key);
+    }
+    return rv;
+}
+
+apr_status_t oa2_store_client_get(oa2_client_t **client, oa2_store_t *st,
+                                  const char *client_id, oa2_err_t *err,
+                                  apr_pool_t *p)
+{
+    return client_get(client, st, client_id, 1, err, p);
+}
+
+apr_status_t oa2_store_client_reload(oa2_client_t **client, oa2_store_t *st,
+                                     const char *client_id, oa2_err_t *err,
+                                     apr_pool_t *p)
+{
+    return client_get(client, st, client_id, 0, err, p);
+}
+
+apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
+                                  oa2_err_t *err, apr_pool_t *p)
+{
+    json_t *uris;
+    const char *uris_json;
+    const char **existing;
+    apr_status_t rv;
+    int i;
+
+    rv = client_read(&existing, st, cl->client_id, err, p);
+    if (rv == APR_SUCCESS) {
+        return APR_EEXIST;
+    }
+    if (rv != APR_NOTFOUND) {
+        return rv;
+    }
+    uris = oa2_cleanup_json(json_array(), p);
+    for (i = 0; i < cl->redirect_uris->nelts; i++) {
+        json_array_append_new(
+            uris, json_string(APR_ARRAY_IDX(cl->redirect_uris, i, char *)));
+    }
+    uris_json = oa2_cleanup_malloced(json_dumps(uris, JSON_COMPACT), p);
+    {
+        const char *args[] = {st->issuer,
+                              cl->client_id,
+                              cl->secret_hash ? cl->secret_hash : "",
+                              cl->name,
+                              uris_json ? uris_json : "[]",
+                              cl->grant_types,
+                              cl->scope ? cl->scope : "",
+                              cl->auth_method,
+                              oa2_store_dbd_num(cl->created_at, p)};
+        return oa2_store_dbd_run(NULL, st, OA2_SQL_CLIENT_INSERT, 9, args, err,
+                                 p);
+    }
+}
+
+apr_status_t oa2_store_client_remove(oa2_store_t *st, const char *client_id,
+                                     oa2_err_t *err, apr_pool_t *p)
+{
+    /* A client's grants go with it: a later client of the same id must
+     * not inherit its consents, codes or refresh tokens. */
+    static const oa2_sql_id_t cascade[] = {OA2_SQL_REFRESH_REVOKE_CLIENT,
+                                           OA2_SQL_CONSENT_DELETE_CLIENT,
+                                           OA2_SQL_CODE_DELETE_CLIENT};
+    const char *args[] = {st->issuer, client_id};
+    apr_status_t rv = oa2_store_begin(st, err, p);
+    apr_size_t i;
+    int n = 0;
+
+    for (i = 0; rv == APR_SUCCESS && i < sizeof(cascade) / sizeof(*cascade);
+         i++) {
+        rv = oa2_store_dbd_run(NULL, st, cascade[i], 2, args, err, p);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = oa2_store_dbd_run(&n, st, OA2_SQL_CLIENT_DELETE, 2, args, err, p);
+    }
+    if (rv != APR_SUCCESS || n == 0) {
+        oa2_store_end(st, 1, NULL, p);
+        return rv == APR_SUCCESS ? APR_NOTFOUND : rv;
+    }
+    return oa2_store_end(st, 0, err, p);
+}
+
+apr_status_t oa2_store_client_list(apr_array_header_t **clients,
+                                   oa2_store_t *st, oa2_err_t *err,
+                                   apr_pool_t *p)
+{
+    const char *args[] = {st->issuer};
+    apr_array_header_t *rows;
+    apr_status_t rv =
+        oa2_store_dbd_rows(&rows, st, OA2_SQL_CLIENT_LIST, 1, args, 8, err, p);
+    int i;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *clients = apr_array_make(p, rows->nelts, sizeof(oa2_client_t *));
+    for (i = 0; i < rows->nelts; i++) {
+        APR_ARRAY_PUSH(*clients, oa2_client_t *) =
+            client_of_row(APR_ARRAY_IDX(rows, i, const char **), p);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_store_client_set_secret(oa2_store_t *st, const char *client_id,
+                                         const char *secret_hash,
+                                         oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {secret_hash, st->issuer, client_id};
+    int n = 0;
+    apr_status_t rv =
+        oa2_store_dbd_run(&n, st, OA2_SQL_CLIENT_SET_SECRET, 3, args, err, p);
+
+    if (rv == APR_SUCCESS && n == 0) {
+        return APR_NOTFOUND;
+    }
+    return rv;
+}

@@ -1,0 +1,40 @@
+/**
+ * @file oa2_store_dbd.h
+ * @brief What the store's files share (oa2_store_dbd.c and the rooms
+ * split from it, oa2_store_clients.c): running oa2_sql.c's statements on
+ * a store's connection. Not for callers of the store: they use
+ * oa2_store.h.
+ */
+#ifndef OA2_STORE_DBD_H
+#define OA2_STORE_DBD_H
+
+#include "oa2_sql.h"
+#include "oa2_store.h"
+
+/**
+ * Run a statement that returns no rows.
+ * @param nrows receives the number of rows changed, when not NULL
+ */
+apr_status_t oa2_store_dbd_run(int *nrows, oa2_store_t *st, oa2_sql_id_t id,
+                               int nargs, const char **args, oa2_err_t *err,
+                               apr_pool_t *p);
+
+/** Run a query; @a rows receives each row as an array of @a ncols copied
+ * strings ("" for NULL). The result set is always drained. */
+apr_status_t oa2_store_dbd_rows(apr_array_header_t **rows, oa2_store_t *st,
+                                oa2_sql_id_t id, int nargs, const char **args,
+                                int ncols, oa2_err_t *err, apr_pool_t *p);
+
+/** The single row of a keyed lookup, or APR_NOTFOUND. */
+apr_status_t oa2_store_dbd_one_row(const char ***cols, oa2_store_t *st,
+                                   oa2_sql_id_t id, int nargs,
+                                   const char **args, int ncols, oa2_err_t *err,
+                                   apr_pool_t *p);
+
+/** @a v as a statement argument. */
+const char *oa2_store_dbd_num(apr_int64_t v, apr_pool_t *p);
+
+/** A column as a number. */
+apr_int64_t oa2_store_dbd_to_int(const char *s);
+
+#endif /* OA2_STORE_DBD_H */
