@@ -1,8 +1,10 @@
 /*
  * oauth2-admin grant ...: what a user consented to, and withdrawing it.
- * Withdrawing forgets the consent (the next authorization asks again) and
- * revokes the refresh tokens of that grant; access tokens already issued
- * live out their short lifetime (OAuth2AccessTokenTTL).
+ * Withdrawing forgets the consent (the next authorization asks again),
+ * deletes the grant's codes and revokes its refresh tokens and the access
+ * tokens issued to it: introspection answers inactive at once, and so do
+ * locations with OAuth2CheckRevocation (within their
+ * OAuth2RevocationCacheTTL, which this process cannot reach).
  */
 #include <stdio.h>
 #include <string.h>

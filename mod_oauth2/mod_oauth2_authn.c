@@ -176,8 +176,8 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
         rv = oa2_dbd_store(&st, r, s, &err);
         if (rv == APR_SUCCESS) {
             st->issuer = policy->issuer;
-            rv =
-                oa2_store_jti_is_revoked(&revoked, st, tok->jti, &err, r->pool);
+            rv = oa2_store_token_is_revoked(&revoked, st, tok->jti,
+                                            tok->client_id, &err, r->pool);
         }
         if (rv != APR_SUCCESS) {
             /* Fail closed: a token we cannot check is not accepted. */

@@ -1,7 +1,10 @@
 /*
  * mod_dbd glue: a request's connection as an oa2_store_t, and the purge of
- * expired rows, done after the response is sent (log_transaction) at most
- * once per interval per process, so no request waits for it.
+ * expired rows, done after the response is sent (log_transaction), so no
+ * request waits for it. Each process asks at most once per interval per
+ * virtual host (each may have a database of its own); the database then
+ * picks one asker of all processes and nodes sharing it, which purges the
+ * rows of every issuer there, a bounded number at a time.
  */
 #include "httpd.h"
 #include "http_config.h"
@@ -11,6 +14,7 @@
 #include "mod_dbd.h"
 
 #include <apr_atomic.h>
+#include <apr_hash.h>
 #include <apr_optional.h>
 #include <apr_strings.h>
 
@@ -18,11 +22,19 @@
 
 APLOG_USE_MODULE(oauth2);
 
-/* Seconds between purges of expired rows, per child process. */
+/* Seconds between purges of expired rows of a database. */
 #define PURGE_INTERVAL 300
 
+/* Statements of OA2_SQL_PURGE_BATCH rows per table in one purge: 20,000
+ * rows per table per interval, about 67 a second, far more than an
+ * authorization server issues; what remains waits for the next purge. */
+#define PURGE_MAX_BATCHES 20
+
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire;
-static volatile apr_uint32_t next_purge;
+
+/* This process's next time to ask, per server_rec (apr_uint32_t *): made
+ * in child_init, only read after it (the slots change by atomics). */
+static apr_hash_t *next_purge;
 
 int oa2_dbd_available(void)
 {
@@ -73,19 +85,38 @@ apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
 static int purge_after_response(request_rec *r)
 {
     oa2_request_t *rq = ap_get_module_config(r->request_config, &oauth2_module);
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
-    apr_uint32_t due = apr_atomic_read32(&next_purge);
+    apr_int64_t now = apr_time_sec(r->request_time);
+    volatile apr_uint32_t *slot;
+    apr_uint32_t due;
     oa2_err_t err;
+    int claimed = 0, deleted = 0;
 
-    if (!rq || !rq->store || now < due
-        || apr_atomic_cas32(&next_purge, now + PURGE_INTERVAL, due) != due) {
+    if (!rq || !rq->store || !next_purge
+        || !(slot = apr_hash_get(next_purge, &r->server, sizeof(r->server)))) {
         return DECLINED;
     }
-    if (oa2_store_purge(rq->store, (apr_int64_t)now, &err, r->pool)
-        != APR_SUCCESS) {
+    due = apr_atomic_read32(slot);
+    if ((apr_uint32_t)now < due
+        || apr_atomic_cas32(slot, (apr_uint32_t)now + PURGE_INTERVAL, due)
+            != due) {
+        return DECLINED;
+    }
+    if (oa2_store_purge_claim(&claimed, rq->store, now, PURGE_INTERVAL, &err,
+                              r->pool)
+            != APR_SUCCESS
+        || (claimed
+            && oa2_store_purge(&deleted, rq->store, now, PURGE_MAX_BATCHES,
+                               &err, r->pool)
+                != APR_SUCCESS)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "OA2-00401: purging expired rows failed: %s (%s)",
                       err.description, err.detail ? err.detail : "-");
+    }
+    else if (claimed) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "OA2-00790: purged %d expired rows of every issuer "
+                      "of this database",
+                      deleted);
     }
     return DECLINED;
 }
@@ -97,6 +128,15 @@ static void retrieve_optional_fn(void)
 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
+    server_rec *vh;
+
+    next_purge = apr_hash_make(p);
+    for (vh = s; vh; vh = vh->next) {
+        server_rec **key = apr_palloc(p, sizeof(*key));
+        *key = vh;
+        apr_hash_set(next_purge, key, sizeof(*key),
+                     apr_pcalloc(p, sizeof(apr_uint32_t)));
+    }
     if (oa2_store_init_process(p) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "OA2-00402: cannot create the store's writer mutex");

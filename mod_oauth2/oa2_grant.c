@@ -276,9 +276,9 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
             && (rv = new_refresh(&refresh, as, st, c->family, client->client_id,
                                  c->user, c->scope, resource, now, err, p))
                 != APR_SUCCESS)
-        || (rv = oa2_store_issued_add(st, jti, c->family,
-                                      now + as->access_ttl + OA2_TOKEN_LEEWAY,
-                                      err, p))
+        || (rv = oa2_store_access_add(
+                st, jti, c->family, client->client_id, c->user,
+                now + as->access_ttl + OA2_TOKEN_LEEWAY, err, p))
             != APR_SUCCESS
         || (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
             != APR_SUCCESS
@@ -377,9 +377,9 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
              &access, &jti, as, rt->user, client->client_id, scope,
              oa2_as_audience(as, rt->resource), now, err, p))
             != APR_SUCCESS
-        || (rv = oa2_store_issued_add(st, jti, rt->family,
-                                      now + as->access_ttl + OA2_TOKEN_LEEWAY,
-                                      err, p))
+        || (rv = oa2_store_access_add(
+                st, jti, rt->family, client->client_id, rt->user,
+                now + as->access_ttl + OA2_TOKEN_LEEWAY, err, p))
             != APR_SUCCESS
         || (rv = new_refresh(&refresh, as, st, rt->family, client->client_id,
                              rt->user, rt->scope, rt->resource, now, err, p))

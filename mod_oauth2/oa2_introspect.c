@@ -113,9 +113,9 @@ static apr_status_t active_access(const char **json, const oa2_as_t *as,
         != APR_SUCCESS) {
         return APR_NOTFOUND;
     }
-    rv = oa2_store_jti_is_revoked(
+    rv = oa2_store_token_is_revoked(
         &revoked, st, json_string_value(json_object_get(jwt->claims, "jti")),
-        err, p);
+        json_string_value(json_object_get(jwt->claims, "client_id")), err, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }

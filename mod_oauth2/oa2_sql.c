@@ -7,6 +7,34 @@
     "client_id, secret_hash, name, redirect_uris, grant_types, scope, "        \
     "auth_method, created_at"
 
+/* Record as revoked the access tokens of oa2_access_tokens matching
+ * COND (after the issuer), unless recorded already. */
+#define REVOKE_ACCESS(COND, TAIL)                                              \
+    "INSERT INTO oa2_revoked (issuer, jti, expires_at) SELECT a.issuer, "      \
+    "a.jti, a.expires_at FROM oa2_access_tokens a WHERE a.issuer = %s "        \
+    "AND " COND                                                                \
+    " AND NOT EXISTS (SELECT 1 FROM oa2_revoked r WHERE r.issuer = "           \
+    "a.issuer AND r.jti = a.jti) " TAIL
+#define ON_CONFLICT "ON CONFLICT DO NOTHING"
+#define ON_DUPLICATE "ON DUPLICATE KEY UPDATE oa2_revoked.jti = oa2_revoked.jti"
+
+/* Take the advisory lock of each refresh family matching COND. */
+#define LOCK_FAMILIES(COND)                                                    \
+    "SELECT pg_advisory_xact_lock(hashtextextended(issuer || ' ' || family, "  \
+    "0)) FROM (SELECT DISTINCT issuer, family FROM oa2_refresh WHERE issuer "  \
+    "= %s AND " COND " ORDER BY family) f"
+
+/* Expired rows of every issuer, at most OA2_SQL_PURGE_BATCH of them per
+ * statement, so that a purge never holds the write lock (SQLite) or a
+ * transaction for long. Row values: SQLite 3.15, PostgreSQL 8.2. */
+#define PURGE_BATCH(TABLE, KEY)                                                \
+    "DELETE FROM " TABLE " WHERE (issuer, " KEY ") IN (SELECT issuer, " KEY    \
+    " FROM " TABLE " WHERE expires_at < %lld LIMIT " OA2_SQL_PURGE_BATCH_TEXT  \
+    ")"
+#define PURGE_BATCH_MYSQL(TABLE)                                               \
+    "DELETE FROM " TABLE                                                       \
+    " WHERE expires_at < %lld LIMIT " OA2_SQL_PURGE_BATCH_TEXT
+
 static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_CLIENT_GET] = {"oa2_client_get",
                             "SELECT " CLIENT_COLS " FROM oa2_clients "
@@ -115,22 +143,50 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_CODE_DELETE_CLIENT] = {"oa2_code_delete_client",
                                     "DELETE FROM oa2_codes WHERE issuer = "
                                     "%s AND client_id = %s"},
-    /* Access tokens issued within a grant, so revoking the grant's
-     * refresh family revokes them too (RFC 7009 §2.1). */
-    [OA2_SQL_ISSUED_INSERT] = {"oa2_issued_insert",
-                               "INSERT INTO oa2_issued (issuer, jti, family, "
-                               "expires_at) VALUES (%s, %s, %s, %lld)"},
-    [OA2_SQL_ISSUED_REVOKE_FAMILY] = {"oa2_issued_revoke_family",
-                                      "INSERT INTO oa2_revoked (issuer, jti, "
-                                      "expires_at) SELECT i.issuer, i.jti, "
-                                      "i.expires_at FROM oa2_issued i WHERE "
-                                      "i.issuer = %s AND i.family = %s AND "
-                                      "NOT EXISTS (SELECT 1 FROM oa2_revoked "
-                                      "r WHERE r.issuer = i.issuer AND r.jti "
-                                      "= i.jti) ON CONFLICT DO NOTHING"},
-    [OA2_SQL_PURGE_ISSUED] = {"oa2_purge_issued",
-                              "DELETE FROM oa2_issued WHERE issuer = %s AND "
-                              "expires_at < %lld"},
+    /* Access tokens issued to a user's grant (code and refresh grants),
+     * so that revoking the grant's refresh family, the user's grant to a
+     * client or the client revokes them too (RFC 7009 §2.1). */
+    [OA2_SQL_ACCESS_INSERT] = {"oa2_access_insert",
+                               "INSERT INTO oa2_access_tokens (issuer, jti, "
+                               "family, client_id, user_id, expires_at) "
+                               "VALUES (%s, %s, %s, %s, %s, %lld)"},
+    [OA2_SQL_ACCESS_REVOKE_FAMILY] = {"oa2_access_revoke_family",
+                                      REVOKE_ACCESS("a.family = %s",
+                                                    ON_CONFLICT)},
+    [OA2_SQL_ACCESS_REVOKE_GRANT] = {"oa2_access_revoke_grant",
+                                     REVOKE_ACCESS("a.user_id = %s AND "
+                                                   "a.client_id = %s",
+                                                   ON_CONFLICT)},
+    [OA2_SQL_ACCESS_REVOKE_USER] = {"oa2_access_revoke_user",
+                                    REVOKE_ACCESS("a.user_id = %s",
+                                                  ON_CONFLICT)},
+    [OA2_SQL_ACCESS_REVOKE_CLIENT] = {"oa2_access_revoke_client",
+                                      REVOKE_ACCESS("a.client_id = %s",
+                                                    ON_CONFLICT)},
+    [OA2_SQL_CODE_DELETE_GRANT] = {"oa2_code_delete_grant",
+                                   "DELETE FROM oa2_codes WHERE issuer = %s "
+                                   "AND user_id = %s AND client_id = %s"},
+    [OA2_SQL_CODE_DELETE_USER] = {"oa2_code_delete_user",
+                                  "DELETE FROM oa2_codes WHERE issuer = %s "
+                                  "AND user_id = %s"},
+    /* PostgreSQL only, like oa2_refresh_lock_family: the locks of every
+     * refresh family of a grant, a user or a client, so that a rotation in
+     * flight has inserted its token before they are revoked. */
+    [OA2_SQL_REFRESH_LOCK_GRANT] = {"oa2_refresh_lock_grant",
+                                    LOCK_FAMILIES("user_id = %s AND "
+                                                  "client_id = %s")},
+    [OA2_SQL_REFRESH_LOCK_USER] = {"oa2_refresh_lock_user",
+                                   LOCK_FAMILIES("user_id = %s")},
+    [OA2_SQL_REFRESH_LOCK_CLIENT] = {"oa2_refresh_lock_client",
+                                     LOCK_FAMILIES("client_id = %s")},
+    /* Whether a token is revoked: its jti was, or its client is gone (a
+     * client_credentials token of a removed client is recorded nowhere
+     * else). Two counts in one row: one round trip, two key lookups. */
+    [OA2_SQL_TOKEN_REVOKED] = {"oa2_token_revoked",
+                               "SELECT (SELECT COUNT(*) FROM oa2_revoked "
+                               "WHERE issuer = %s AND jti = %s), (SELECT "
+                               "COUNT(*) FROM oa2_clients WHERE issuer = %s "
+                               "AND client_id = %s)"},
     [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
                             "INSERT INTO oa2_revoked (issuer, jti, "
                             "expires_at) VALUES (%s, %s, %lld) "
@@ -146,18 +202,25 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_NONCE_GET] = {"oa2_nonce_get",
                            "SELECT expires_at FROM oa2_nonces WHERE "
                            "issuer = %s AND nonce_hash = %s"},
+    /* The purge: one process of all that share the database wins the
+     * claim each interval (the row count decides), then deletes expired
+     * rows of every issuer in batches (oa2_store_purge). */
+    [OA2_SQL_PURGE_CLAIM] = {"oa2_purge_claim",
+                             "UPDATE oa2_purge SET next_at = %lld WHERE "
+                             "name = 'expired' AND next_at <= %lld"},
+    [OA2_SQL_PURGE_CLAIM_FIRST] = {"oa2_purge_claim_first",
+                                   "INSERT INTO oa2_purge (name, next_at) "
+                                   "VALUES ('expired', %lld) "
+                                   "ON CONFLICT DO NOTHING"},
     [OA2_SQL_PURGE_CODES] = {"oa2_purge_codes",
-                             "DELETE FROM oa2_codes WHERE issuer = %s AND "
-                             "expires_at < %lld"},
+                             PURGE_BATCH("oa2_codes", "code_hash")},
     [OA2_SQL_PURGE_REFRESH] = {"oa2_purge_refresh",
-                               "DELETE FROM oa2_refresh WHERE issuer = %s "
-                               "AND expires_at < %lld"},
-    [OA2_SQL_PURGE_JTI] = {"oa2_purge_jti",
-                           "DELETE FROM oa2_revoked WHERE issuer = %s AND "
-                           "expires_at < %lld"},
+                               PURGE_BATCH("oa2_refresh", "token_hash")},
+    [OA2_SQL_PURGE_JTI] = {"oa2_purge_jti", PURGE_BATCH("oa2_revoked", "jti")},
+    [OA2_SQL_PURGE_ACCESS] = {"oa2_purge_access",
+                              PURGE_BATCH("oa2_access_tokens", "jti")},
     [OA2_SQL_PURGE_NONCES] = {"oa2_purge_nonces",
-                              "DELETE FROM oa2_nonces WHERE issuer = %s AND "
-                              "expires_at < %lld"},
+                              PURGE_BATCH("oa2_nonces", "nonce_hash")},
 };
 
 /* MySQL/MariaDB have no ON CONFLICT. INSERT IGNORE would also turn a
@@ -176,15 +239,32 @@ static const oa2_sql_t statements_mysql[OA2_SQL_COUNT] = {
                                 "ON DUPLICATE KEY UPDATE scope = "
                                 "VALUES(scope), updated_at = "
                                 "VALUES(updated_at)"},
-    [OA2_SQL_ISSUED_REVOKE_FAMILY] = {"oa2_issued_revoke_family",
-                                      "INSERT INTO oa2_revoked (issuer, jti, "
-                                      "expires_at) SELECT i.issuer, i.jti, "
-                                      "i.expires_at FROM oa2_issued i WHERE "
-                                      "i.issuer = %s AND i.family = %s AND "
-                                      "NOT EXISTS (SELECT 1 FROM oa2_revoked "
-                                      "r WHERE r.issuer = i.issuer AND r.jti "
-                                      "= i.jti) ON DUPLICATE KEY UPDATE "
-                                      "oa2_revoked.jti = oa2_revoked.jti"},
+    [OA2_SQL_ACCESS_REVOKE_FAMILY] = {"oa2_access_revoke_family",
+                                      REVOKE_ACCESS("a.family = %s",
+                                                    ON_DUPLICATE)},
+    [OA2_SQL_ACCESS_REVOKE_GRANT] = {"oa2_access_revoke_grant",
+                                     REVOKE_ACCESS("a.user_id = %s AND "
+                                                   "a.client_id = %s",
+                                                   ON_DUPLICATE)},
+    [OA2_SQL_ACCESS_REVOKE_USER] = {"oa2_access_revoke_user",
+                                    REVOKE_ACCESS("a.user_id = %s",
+                                                  ON_DUPLICATE)},
+    [OA2_SQL_ACCESS_REVOKE_CLIENT] = {"oa2_access_revoke_client",
+                                      REVOKE_ACCESS("a.client_id = %s",
+                                                    ON_DUPLICATE)},
+    /* A duplicate key is a claim lost (oa2_store_dbd.c, run_dup). */
+    [OA2_SQL_PURGE_CLAIM_FIRST] = {"oa2_purge_claim_first",
+                                   "INSERT INTO oa2_purge (name, next_at) "
+                                   "VALUES ('expired', %lld)"},
+    /* MySQL has DELETE ... LIMIT, and no LIMIT in an IN subquery. */
+    [OA2_SQL_PURGE_CODES] = {"oa2_purge_codes", PURGE_BATCH_MYSQL("oa2_codes")},
+    [OA2_SQL_PURGE_REFRESH] = {"oa2_purge_refresh",
+                               PURGE_BATCH_MYSQL("oa2_refresh")},
+    [OA2_SQL_PURGE_JTI] = {"oa2_purge_jti", PURGE_BATCH_MYSQL("oa2_revoked")},
+    [OA2_SQL_PURGE_ACCESS] = {"oa2_purge_access",
+                              PURGE_BATCH_MYSQL("oa2_access_tokens")},
+    [OA2_SQL_PURGE_NONCES] = {"oa2_purge_nonces",
+                              PURGE_BATCH_MYSQL("oa2_nonces")},
     [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
                             "INSERT INTO oa2_revoked (issuer, jti, "
                             "expires_at) VALUES (%s, %s, %lld) "
@@ -239,10 +319,16 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
 #define REVOKED_COLS(S)                                                        \
     " issuer " S "(255) NOT NULL, jti " S "(128) NOT NULL,"                    \
     " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti)"
-#define ISSUED_COLS(S)                                                         \
+/* An access token issued to a user's grant; the old oa2_issued, whose
+ * rows named no client or user, is no longer read. */
+#define ACCESS_COLS(S)                                                         \
     " issuer " S "(255) NOT NULL, jti " S "(128) NOT NULL,"                    \
-    " family " S "(64) NOT NULL, expires_at BIGINT NOT NULL,"                  \
+    " family " S "(64) NOT NULL, client_id " S "(128) NOT NULL,"               \
+    " user_id " S "(255) NOT NULL, expires_at BIGINT NOT NULL,"                \
     " PRIMARY KEY (issuer, jti)"
+/* Database-wide, not per issuer: when the next purge is due. */
+#define PURGE_COLS(S)                                                          \
+    " name " S "(32) NOT NULL, next_at BIGINT NOT NULL, PRIMARY KEY (name)"
 #define NONCES_COLS(S)                                                         \
     " issuer " S "(255) NOT NULL, nonce_hash " S "(64) NOT NULL,"              \
     " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, nonce_hash)"
@@ -256,9 +342,12 @@ static const char *const schema_generic[] = {
     "CREATE TABLE IF NOT EXISTS oa2_consents (" CONSENTS_COLS("VARCHAR") ")",
     "CREATE TABLE IF NOT EXISTS oa2_revoked (" REVOKED_COLS("VARCHAR") ")",
     "CREATE TABLE IF NOT EXISTS oa2_nonces (" NONCES_COLS("VARCHAR") ")",
-    "CREATE TABLE IF NOT EXISTS oa2_issued (" ISSUED_COLS("VARCHAR") ")",
-    "CREATE INDEX IF NOT EXISTS oa2_issued_family ON oa2_issued "
-    "(issuer, family)",
+    "CREATE TABLE IF NOT EXISTS oa2_access_tokens (" ACCESS_COLS("VARCHAR") ")",
+    "CREATE INDEX IF NOT EXISTS oa2_access_tokens_family ON "
+    "oa2_access_tokens (issuer, family)",
+    "CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON "
+    "oa2_access_tokens (issuer, client_id, user_id)",
+    "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS("VARCHAR") ")",
     NULL};
 
 /* InnoDB, whatever the server's default engine: the transactions and the
@@ -280,15 +369,19 @@ static const char *const schema_mysql[] = {
         "VARBINARY") ")" MYSQL_TABLE,
     "CREATE TABLE IF NOT EXISTS oa2_nonces (" NONCES_COLS(
         "VARBINARY") ")" MYSQL_TABLE,
-    "CREATE TABLE IF NOT EXISTS oa2_issued (" ISSUED_COLS(
-        "VARBINARY") ", INDEX oa2_issued_family (issuer, family))" MYSQL_TABLE,
+    "CREATE TABLE IF NOT EXISTS oa2_access_tokens (" ACCESS_COLS(
+        "VARBINARY") ", INDEX oa2_access_tokens_family (issuer, family), "
+                     "INDEX oa2_access_tokens_grant (issuer, client_id, "
+                     "user_id))" MYSQL_TABLE,
+    "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS(
+        "VARBINARY") ")" MYSQL_TABLE,
     NULL};
 
 /* Names every table: it fails unless the whole schema is there. The
  * planner sees the constant-false condition and reads no row. */
 static const char schema_probe[] =
     "SELECT 1 FROM oa2_clients, oa2_codes, oa2_refresh, oa2_consents, "
-    "oa2_revoked, oa2_nonces, oa2_issued WHERE 1 = 0";
+    "oa2_revoked, oa2_nonces, oa2_access_tokens, oa2_purge WHERE 1 = 0";
 
 const char *oa2_sql_schema_probe(void)
 {

@@ -7,12 +7,18 @@
  * which pgsql prepares as typed parameters (a %s is a varchar there, and
  * PostgreSQL neither stores nor compares a varchar as a BIGINT). Every
  * table is keyed by issuer, so virtual hosts that share one database still
- * never see each other's rows.
+ * never see each other's rows; oa2_purge alone is the database's, and
+ * holds nothing of any issuer (when the next purge of expired rows is
+ * due).
  */
 #ifndef OA2_SQL_H
 #define OA2_SQL_H
 
 #include <apr_pools.h>
+
+/** Rows one purge statement deletes at most, as a number and as text. */
+#define OA2_SQL_PURGE_BATCH 1000
+#define OA2_SQL_PURGE_BATCH_TEXT "1000"
 
 /** Statement labels: indexes into the table of oa2_sql.c. */
 typedef enum oa2_sql_id_t {
@@ -42,16 +48,27 @@ typedef enum oa2_sql_id_t {
     OA2_SQL_REFRESH_REVOKE_CLIENT,
     OA2_SQL_CONSENT_DELETE_CLIENT,
     OA2_SQL_CODE_DELETE_CLIENT,
-    OA2_SQL_ISSUED_INSERT,
-    OA2_SQL_ISSUED_REVOKE_FAMILY,
-    OA2_SQL_PURGE_ISSUED,
+    OA2_SQL_ACCESS_INSERT,
+    OA2_SQL_ACCESS_REVOKE_FAMILY,
+    OA2_SQL_ACCESS_REVOKE_GRANT,
+    OA2_SQL_ACCESS_REVOKE_USER,
+    OA2_SQL_ACCESS_REVOKE_CLIENT,
+    OA2_SQL_CODE_DELETE_GRANT,
+    OA2_SQL_CODE_DELETE_USER,
+    OA2_SQL_REFRESH_LOCK_GRANT,
+    OA2_SQL_REFRESH_LOCK_USER,
+    OA2_SQL_REFRESH_LOCK_CLIENT,
+    OA2_SQL_TOKEN_REVOKED,
     OA2_SQL_JTI_INSERT,
     OA2_SQL_JTI_GET,
     OA2_SQL_NONCE_INSERT,
     OA2_SQL_NONCE_GET,
+    OA2_SQL_PURGE_CLAIM,
+    OA2_SQL_PURGE_CLAIM_FIRST,
     OA2_SQL_PURGE_CODES,
     OA2_SQL_PURGE_REFRESH,
     OA2_SQL_PURGE_JTI,
+    OA2_SQL_PURGE_ACCESS,
     OA2_SQL_PURGE_NONCES,
     OA2_SQL_COUNT /* number of statements */
 } oa2_sql_id_t;

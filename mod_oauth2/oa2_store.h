@@ -151,7 +151,10 @@ apr_status_t oa2_store_client_reload(oa2_client_t **client, oa2_store_t *st,
 apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *client,
                                   oa2_err_t *err, apr_pool_t *p);
 
-/** Remove a client; APR_NOTFOUND when unknown. */
+/**
+ * Remove a client with its consents and codes, revoking its refresh and
+ * access tokens; APR_NOTFOUND when unknown.
+ */
 apr_status_t oa2_store_client_remove(oa2_store_t *st, const char *client_id,
                                      oa2_err_t *err, apr_pool_t *p);
 
@@ -205,11 +208,13 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
                                    apr_pool_t *p);
 
 /**
- * Record an access token issued within refresh family @a family, so that
- * revoking the family revokes it too.
+ * Record an access token issued to @a user's grant to @a client_id within
+ * refresh family @a family, so that revoking the family, the grant or the
+ * client revokes it too.
  */
-apr_status_t oa2_store_issued_add(oa2_store_t *st, const char *jti,
-                                  const char *family, apr_int64_t expires_at,
+apr_status_t oa2_store_access_add(oa2_store_t *st, const char *jti,
+                                  const char *family, const char *client_id,
+                                  const char *user, apr_int64_t expires_at,
                                   oa2_err_t *err, apr_pool_t *p);
 
 /**
@@ -237,8 +242,9 @@ apr_status_t oa2_store_consent_list(apr_array_header_t **consents,
 
 /**
  * Withdraw a user's grant to a client (or to all clients when
- * @a client_id is NULL): forgets the consent and revokes its refresh
- * tokens. @a revoked receives the number of consents removed.
+ * @a client_id is NULL): forgets the consent, deletes its codes, and
+ * revokes its refresh tokens and the access tokens issued to it.
+ * @a revoked receives the number of consents removed.
  */
 apr_status_t oa2_store_grant_revoke(int *revoked, oa2_store_t *st,
                                     const char *user, const char *client_id,
@@ -255,6 +261,14 @@ apr_status_t oa2_store_jti_is_revoked(int *revoked, oa2_store_t *st,
                                       apr_pool_t *p);
 
 /**
+ * Set @a revoked nonzero when an access token may no longer be used: its
+ * @a jti was revoked, or its client @a client_id is no longer registered.
+ */
+apr_status_t oa2_store_token_is_revoked(int *revoked, oa2_store_t *st,
+                                        const char *jti, const char *client_id,
+                                        oa2_err_t *err, apr_pool_t *p);
+
+/**
  * Record a one-time value (a consent form's CSRF token hash).
  * @return APR_EEXIST when it was recorded before: a replay
  */
@@ -262,8 +276,22 @@ apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
                                  apr_int64_t expires_at, oa2_err_t *err,
                                  apr_pool_t *p);
 
-/** Delete rows that expired before @a now (codes a day later). */
-apr_status_t oa2_store_purge(oa2_store_t *st, apr_int64_t now, oa2_err_t *err,
-                             apr_pool_t *p);
+/**
+ * Claim the purge of expired rows for this database: @a due is set
+ * nonzero for the one caller, of all processes and nodes sharing the
+ * database, whose claim finds the purge due at @a now; the next is then
+ * due @a interval seconds later.
+ */
+apr_status_t oa2_store_purge_claim(int *due, oa2_store_t *st, apr_int64_t now,
+                                   int interval, oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Delete rows of every issuer of the database that expired before
+ * @a now (codes a day later), at most @a max_batches statements of
+ * OA2_SQL_PURGE_BATCH rows per table, each committed on its own: what
+ * remains waits for the next purge. @a deleted receives the rows deleted.
+ */
+apr_status_t oa2_store_purge(int *deleted, oa2_store_t *st, apr_int64_t now,
+                             int max_batches, oa2_err_t *err, apr_pool_t *p);
 
 #endif /* OA2_STORE_H */

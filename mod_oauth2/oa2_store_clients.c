@@ -176,28 +176,21 @@ apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
 apr_status_t oa2_store_client_remove(oa2_store_t *st, const char *client_id,
                                      oa2_err_t *err, apr_pool_t *p)
 {
-    /* A client's grants go with it: a later client of the same id must
-     * not inherit its consents, codes or refresh tokens. */
-    static const oa2_sql_id_t cascade[] = {OA2_SQL_REFRESH_REVOKE_CLIENT,
-                                           OA2_SQL_CONSENT_DELETE_CLIENT,
-                                           OA2_SQL_CODE_DELETE_CLIENT};
+    /* A client's grants and the tokens they produced go with it: a later
+     * client of the same id must not inherit its consents, codes or
+     * tokens. Its client_credentials tokens are recorded nowhere; they
+     * are refused because their client is gone
+     * (oa2_store_token_is_revoked). */
+    static const oa2_sql_id_t steps[] = {
+        OA2_SQL_CODE_DELETE_CLIENT,    OA2_SQL_REFRESH_LOCK_CLIENT,
+        OA2_SQL_REFRESH_REVOKE_CLIENT, OA2_SQL_ACCESS_REVOKE_CLIENT,
+        OA2_SQL_CONSENT_DELETE_CLIENT, OA2_SQL_CLIENT_DELETE};
     const char *args[] = {st->issuer, client_id};
-    apr_status_t rv = oa2_store_begin(st, err, p);
-    apr_size_t i;
     int n = 0;
 
-    for (i = 0; rv == APR_SUCCESS && i < sizeof(cascade) / sizeof(*cascade);
-         i++) {
-        rv = oa2_store_dbd_run(NULL, st, cascade[i], 2, args, err, p);
-    }
-    if (rv == APR_SUCCESS) {
-        rv = oa2_store_dbd_run(&n, st, OA2_SQL_CLIENT_DELETE, 2, args, err, p);
-    }
-    if (rv != APR_SUCCESS || n == 0) {
-        oa2_store_end(st, 1, NULL, p);
-        return rv == APR_SUCCESS ? APR_NOTFOUND : rv;
-    }
-    return oa2_store_end(st, 0, err, p);
+    return oa2_store_dbd_withdraw(&n, 1, st, steps,
+                                  (int)(sizeof(steps) / sizeof(*steps)), 2,
+                                  args, err, p);
 }
 
 apr_status_t oa2_store_client_list(apr_array_header_t **clients,

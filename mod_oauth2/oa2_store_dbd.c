@@ -505,17 +505,16 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
  * lock sees all the family's rows. SQLite has one writer at a time, and
  * InnoDB's gap locks keep a concurrent insert out of a locked range.
  */
-static apr_status_t family_lock(oa2_store_t *st, oa2_sql_id_t id,
-                                const char *value, oa2_err_t *err,
+static apr_status_t family_lock(oa2_store_t *st, oa2_sql_id_t id, int nargs,
+                                const char **args, oa2_err_t *err,
                                 apr_pool_t *p)
 {
-    const char *args[] = {st->issuer, value};
     apr_array_header_t *rows;
 
     if (strcmp(apr_dbd_name(st->db->driver), "pgsql")) {
         return APR_SUCCESS;
     }
-    return oa2_store_dbd_rows(&rows, st, id, 2, args, 1, err, p);
+    return oa2_store_dbd_rows(&rows, st, id, nargs, args, 1, err, p);
 }
 
 apr_status_t oa2_store_refresh_rotate(oa2_refresh_t **rt, int *first,
@@ -525,7 +524,7 @@ apr_status_t oa2_store_refresh_rotate(oa2_refresh_t **rt, int *first,
     const char *args[] = {st->issuer, token_hash};
     int n = 0;
     apr_status_t rv =
-        family_lock(st, OA2_SQL_REFRESH_LOCK_TOKEN_FAMILY, token_hash, err, p);
+        family_lock(st, OA2_SQL_REFRESH_LOCK_TOKEN_FAMILY, 2, args, err, p);
 
     if (rv == APR_SUCCESS) {
         rv = oa2_store_dbd_run(&n, st, OA2_SQL_REFRESH_ROTATE, 2, args, err, p);
@@ -537,13 +536,14 @@ apr_status_t oa2_store_refresh_rotate(oa2_refresh_t **rt, int *first,
     return oa2_store_refresh_get(rt, st, token_hash, err, p);
 }
 
-apr_status_t oa2_store_issued_add(oa2_store_t *st, const char *jti,
-                                  const char *family, apr_int64_t expires_at,
+apr_status_t oa2_store_access_add(oa2_store_t *st, const char *jti,
+                                  const char *family, const char *client_id,
+                                  const char *user, apr_int64_t expires_at,
                                   oa2_err_t *err, apr_pool_t *p)
 {
-    const char *args[] = {st->issuer, jti, family,
-                          oa2_store_dbd_num(expires_at, p)};
-    return oa2_store_dbd_run(NULL, st, OA2_SQL_ISSUED_INSERT, 4, args, err, p);
+    const char *args[] = {st->issuer, jti,  family,
+                          client_id,  user, oa2_store_dbd_num(expires_at, p)};
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_ACCESS_INSERT, 6, args, err, p);
 }
 
 apr_status_t oa2_store_family_revoke(oa2_store_t *st, const char *family,
@@ -553,14 +553,14 @@ apr_status_t oa2_store_family_revoke(oa2_store_t *st, const char *family,
     apr_status_t rv = oa2_store_begin(st, err, p);
 
     if (rv == APR_SUCCESS) {
-        rv = family_lock(st, OA2_SQL_REFRESH_LOCK_FAMILY, family, err, p);
+        rv = family_lock(st, OA2_SQL_REFRESH_LOCK_FAMILY, 2, args, err, p);
     }
     if (rv == APR_SUCCESS) {
         rv = oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_REVOKE_FAMILY, 2, args,
                                err, p);
     }
     if (rv == APR_SUCCESS) {
-        rv = oa2_store_dbd_run(NULL, st, OA2_SQL_ISSUED_REVOKE_FAMILY, 2, args,
+        rv = oa2_store_dbd_run(NULL, st, OA2_SQL_ACCESS_REVOKE_FAMILY, 2, args,
                                err, p);
     }
     if (rv != APR_SUCCESS) {
@@ -638,30 +638,52 @@ apr_status_t oa2_store_grant_revoke(int *revoked, oa2_store_t *st,
                                     const char *user, const char *client_id,
                                     oa2_err_t *err, apr_pool_t *p)
 {
-    const char *one[] = {st->issuer, user, client_id};
-    const char *all[] = {st->issuer, user};
-    apr_status_t rv = oa2_store_begin(st, err, p);
-    int n = 0;
+    /* Refresh and access tokens are revoked whether or not a consent was
+     * stored; the consents removed are counted. */
+    static const oa2_sql_id_t one_client[] = {
+        OA2_SQL_CODE_DELETE_GRANT, OA2_SQL_REFRESH_LOCK_GRANT,
+        OA2_SQL_REFRESH_REVOKE_GRANT, OA2_SQL_ACCESS_REVOKE_GRANT,
+        OA2_SQL_CONSENT_DELETE};
+    static const oa2_sql_id_t all_clients[] = {
+        OA2_SQL_CODE_DELETE_USER, OA2_SQL_REFRESH_LOCK_USER,
+        OA2_SQL_REFRESH_REVOKE_USER, OA2_SQL_ACCESS_REVOKE_USER,
+        OA2_SQL_CONSENT_DELETE_ALL};
+    const char *args[] = {st->issuer, user, client_id};
 
-    /* Refresh tokens are revoked whether or not a consent was stored. */
-    if (rv == APR_SUCCESS) {
-        rv = client_id
-            ? oa2_store_dbd_run(&n, st, OA2_SQL_CONSENT_DELETE, 3, one, err, p)
-            : oa2_store_dbd_run(&n, st, OA2_SQL_CONSENT_DELETE_ALL, 2, all, err,
-                                p);
+    return oa2_store_dbd_withdraw(revoked, 0, st,
+                                  client_id ? one_client : all_clients, 5,
+                                  client_id ? 3 : 2, args, err, p);
+}
+
+/* The statements of oa2_store_dbd_withdraw that lock refresh families. */
+static int locks_families(oa2_sql_id_t id)
+{
+    return id == OA2_SQL_REFRESH_LOCK_GRANT || id == OA2_SQL_REFRESH_LOCK_USER
+        || id == OA2_SQL_REFRESH_LOCK_CLIENT;
+}
+
+apr_status_t oa2_store_dbd_withdraw(int *last_rows, int last_required,
+                                    oa2_store_t *st, const oa2_sql_id_t *steps,
+                                    int nsteps, int nargs, const char **args,
+                                    oa2_err_t *err, apr_pool_t *p)
+{
+    /* Deleting the codes first waits for a redemption in flight
+     * (PostgreSQL: its row lock), and the family locks for a rotation in
+     * flight, so the revocations that follow see the tokens they made. */
+    apr_status_t rv = oa2_store_begin(st, err, p);
+    int i, n = 0;
+
+    for (i = 0; rv == APR_SUCCESS && i < nsteps; i++) {
+        n = 0;
+        rv = locks_families(steps[i])
+            ? family_lock(st, steps[i], nargs, args, err, p)
+            : oa2_store_dbd_run(&n, st, steps[i], nargs, args, err, p);
     }
-    if (rv == APR_SUCCESS) {
-        rv = client_id
-            ? oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_REVOKE_GRANT, 3, one,
-                                err, p)
-            : oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_REVOKE_USER, 2, all,
-                                err, p);
-    }
-    if (rv != APR_SUCCESS) {
+    if (rv != APR_SUCCESS || (last_required && n == 0)) {
         oa2_store_end(st, 1, NULL, p);
-        return rv;
+        return rv == APR_SUCCESS ? APR_NOTFOUND : rv;
     }
-    *revoked = n;
+    *last_rows = n;
     return oa2_store_end(st, 0, err, p);
 }
 
@@ -694,6 +716,25 @@ apr_status_t oa2_store_jti_is_revoked(int *revoked, oa2_store_t *st,
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
 
+apr_status_t oa2_store_token_is_revoked(int *revoked, oa2_store_t *st,
+                                        const char *jti, const char *client_id,
+                                        oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, jti, st->issuer, client_id};
+    const char **c;
+    apr_status_t rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_TOKEN_REVOKED, 4,
+                                            args, 2, err, p);
+
+    if (rv == APR_NOTFOUND) { /* never: the query always has its row */
+        return oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00789",
+                           "the authorization server's database is "
+                           "unavailable");
+    }
+    *revoked = rv != APR_SUCCESS || oa2_store_dbd_to_int(c[0]) != 0
+        || oa2_store_dbd_to_int(c[1]) == 0;
+    return rv;
+}
+
 apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
                                  apr_int64_t expires_at, oa2_err_t *err,
                                  apr_pool_t *p)
@@ -717,27 +758,51 @@ apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
     return rv == APR_SUCCESS && n == 0 ? APR_EEXIST : rv;
 }
 
-apr_status_t oa2_store_purge(oa2_store_t *st, apr_int64_t now, oa2_err_t *err,
-                             apr_pool_t *p)
+apr_status_t oa2_store_purge_claim(int *due, oa2_store_t *st, apr_int64_t now,
+                                   int interval, oa2_err_t *err, apr_pool_t *p)
 {
-    /* Used codes stay a day, so a late replay still revokes its tokens. */
-    const char *day_ago[] = {st->issuer, oa2_store_dbd_num(now - 86400, p)};
-    const char *args[] = {st->issuer, oa2_store_dbd_num(now, p)};
-    apr_status_t rv;
+    const char *args[] = {oa2_store_dbd_num(now + interval, p),
+                          oa2_store_dbd_num(now, p)};
+    int n = 0;
+    apr_status_t rv =
+        oa2_store_dbd_run(&n, st, OA2_SQL_PURGE_CLAIM, 2, args, err, p);
 
-    if ((rv = oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_CODES, 2, day_ago, err,
-                                p))
-            != APR_SUCCESS
-        || (rv = oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_REFRESH, 2, args,
-                                   err, p))
-            != APR_SUCCESS
-        || (rv =
-                oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_JTI, 2, args, err, p))
-            != APR_SUCCESS
-        || (rv = oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_ISSUED, 2, args, err,
-                                   p))
-            != APR_SUCCESS) {
-        return rv;
+    /* No row updated: due later, or no purge was ever claimed here. */
+    if (rv == APR_SUCCESS && n == 0) {
+        rv = run_dup(&n, 1, st, OA2_SQL_PURGE_CLAIM_FIRST, 1, args, err, p);
     }
-    return oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_NONCES, 2, args, err, p);
+    *due = rv == APR_SUCCESS && n == 1;
+    return rv;
+}
+
+apr_status_t oa2_store_purge(int *deleted, oa2_store_t *st, apr_int64_t now,
+                             int max_batches, oa2_err_t *err, apr_pool_t *p)
+{
+    static const oa2_sql_id_t tables[] = {
+        OA2_SQL_PURGE_CODES, OA2_SQL_PURGE_REFRESH, OA2_SQL_PURGE_JTI,
+        OA2_SQL_PURGE_ACCESS, OA2_SQL_PURGE_NONCES};
+    /* Used codes stay a day, so a late replay still revokes its tokens. */
+    const char *day_ago[] = {oa2_store_dbd_num(now - 86400, p)};
+    const char *at_now[] = {oa2_store_dbd_num(now, p)};
+    apr_status_t rv = APR_SUCCESS;
+    apr_size_t t;
+    int batch, n;
+
+    *deleted = 0;
+    for (t = 0; t < sizeof(tables) / sizeof(*tables); t++) {
+        /* Each statement commits on its own: no long write lock. */
+        for (batch = 0; batch < max_batches; batch++) {
+            n = 0;
+            rv = oa2_store_dbd_run(&n, st, tables[t], 1,
+                                   t == 0 ? day_ago : at_now, err, p);
+            if (rv != APR_SUCCESS) {
+                return rv;
+            }
+            *deleted += n;
+            if (n < OA2_SQL_PURGE_BATCH) {
+                break;
+            }
+        }
+    }
+    return rv;
 }

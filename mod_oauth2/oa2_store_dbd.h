@@ -32,6 +32,18 @@ apr_status_t oa2_store_dbd_one_row(const char ***cols, oa2_store_t *st,
                                    apr_pool_t *p);
 
 /** @a v as a statement argument. */
+/**
+ * Run @a steps in one transaction, each with the same @a args: the
+ * withdrawal of a grant or a client. Steps that lock refresh families run
+ * only on PostgreSQL. @a last_rows receives the rows the last step
+ * changed; with @a last_required, none rolls everything back and returns
+ * APR_NOTFOUND.
+ */
+apr_status_t oa2_store_dbd_withdraw(int *last_rows, int last_required,
+                                    oa2_store_t *st, const oa2_sql_id_t *steps,
+                                    int nsteps, int nargs, const char **args,
+                                    oa2_err_t *err, apr_pool_t *p);
+
 const char *oa2_store_dbd_num(apr_int64_t v, apr_pool_t *p);
 
 /** A column as a number. */

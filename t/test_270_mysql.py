@@ -246,7 +246,7 @@ class TestLeastPrivilegeAccount:
 
     def test_schema_was_made_by_the_owner(self, h):
         assert {"oa2_clients", "oa2_codes", "oa2_refresh", "oa2_consents",
-                "oa2_revoked", "oa2_nonces", "oa2_issued"} <= h.store.tables()
+                "oa2_revoked", "oa2_nonces", "oa2_access_tokens", "oa2_purge"} <= h.store.tables()
         engines = {r[0] for r in h.store.server.execute(
             "SELECT engine FROM information_schema.tables "
             "WHERE table_schema = %s", (h.store.database,))}

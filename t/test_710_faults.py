@@ -318,11 +318,11 @@ def code_hash(code):
 
 def code_rows(h):
     """{code_hash: (used, complete, access_jti)} of h's store, complete:
-    the code records an access token's jti that oa2_issued holds, and its
+    the code records an access token's jti that oa2_access_tokens holds, and its
     family has a refresh token (the clients here have the refresh_token
     grant)."""
     issued = {r[0] for r in h.store.rows(
-        "SELECT jti FROM oa2_issued WHERE issuer = ?", (h.issuer,))}
+        "SELECT jti FROM oa2_access_tokens WHERE issuer = ?", (h.issuer,))}
     families = {r[0] for r in h.store.rows(
         "SELECT family FROM oa2_refresh WHERE issuer = ?", (h.issuer,))}
     return {r[0]: (bool(int(r[1])), bool(r[2]) and r[2] in issued
@@ -607,7 +607,7 @@ class TestRedemptionCutMidway:
     A redemption is one transaction: the code is consumed (UPDATE
     oa2_codes), its refresh token and its access token's jti are stored,
     the code records that jti, COMMIT.  Two faults cut it:
-    - oa2_issued is locked for a moment, so redemptions stop right after
+    - oa2_access_tokens is locked for a moment, so redemptions stop right after
       consuming their code, and the sessions waiting on the lock are
       terminated: the cut falls in the critical place every time;
     - sessions inside a transaction that has written are terminated at
@@ -620,7 +620,7 @@ class TestRedemptionCutMidway:
     CODES = 36
     # the statements of a redemption after its code was consumed
     AFTER_CONSUME = re.compile(
-        r"OA2-00210: .*\((oa2_code_get|oa2_refresh_insert|oa2_issued_insert|"
+        r"OA2-00210: .*\((oa2_code_get|oa2_refresh_insert|oa2_access_insert|"
         r"oa2_code_set_issued|commit): ")
 
     @pytest.fixture(scope="class")
@@ -658,7 +658,7 @@ class TestRedemptionCutMidway:
 
     @staticmethod
     def cutter(cluster, h, stop, counts):
-        """Until stop: lock oa2_issued and terminate the redemptions that
+        """Until stop: lock oa2_access_tokens and terminate the redemptions that
         wait for it; now and then terminate whatever session has written;
         pauses between, so that some redemptions get through."""
         conn = cluster.connect()
@@ -670,7 +670,7 @@ class TestRedemptionCutMidway:
                     n += 1
                     if n % 3:
                         cur.execute("BEGIN")
-                        cur.execute("LOCK TABLE %s.oa2_issued IN SHARE ROW "
+                        cur.execute("LOCK TABLE %s.oa2_access_tokens IN SHARE ROW "
                                     "EXCLUSIVE MODE" % h.store.schema)
                         time.sleep(0.06)
                         cur.execute(

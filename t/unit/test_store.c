@@ -168,7 +168,7 @@ static void test_consent_and_grants(apr_pool_t *p)
 static void test_jti_nonce_purge(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
-    int revoked = 0;
+    int revoked = 0, n = 0;
 
     UNIT_ASSERT(st);
     UNIT_EQ_INT(oa2_store_jti_is_revoked(&revoked, st, "j1", NULL, p),
@@ -181,11 +181,127 @@ static void test_jti_nonce_purge(apr_pool_t *p)
     UNIT_EQ_INT(revoked, 1);
     UNIT_EQ_INT(oa2_store_nonce_use(st, "n1", 100, NULL, p), APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_nonce_use(st, "n1", 100, NULL, p), APR_EEXIST);
-    UNIT_EQ_INT(oa2_store_purge(st, 200, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_purge(&n, st, 200, 1, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(n, 2);
     UNIT_EQ_INT(oa2_store_jti_is_revoked(&revoked, st, "j1", NULL, p),
                 APR_SUCCESS);
     UNIT_EQ_INT(revoked, 0);
     UNIT_EQ_INT(oa2_store_nonce_use(st, "n1", 300, NULL, p), APR_SUCCESS);
+}
+
+/* Whether the access token @a jti of @a client may no longer be used. */
+static int token_revoked(oa2_store_t *st, const char *jti, const char *client,
+                         apr_pool_t *p)
+{
+    int revoked = -1;
+
+    if (oa2_store_token_is_revoked(&revoked, st, jti, client, NULL, p)
+        != APR_SUCCESS) {
+        return -1;
+    }
+    return revoked;
+}
+
+/* Withdrawing a grant revokes the access tokens issued to it, and only
+ * those; removing a client revokes all of its tokens. */
+static void test_withdrawal_revokes_access_tokens(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_code_t code = {"c1",       "alice", "https://app/cb", "read", "", "ch",
+                       2000000000, 0,       "fam0",           ""};
+    oa2_code_t *c;
+    int n = 0, first = 0;
+
+    UNIT_ASSERT(st);
+    UNIT_ASSERT(fixture_client(st, "c1", "s", "authorization_code", NULL, p));
+    UNIT_ASSERT(fixture_client(st, "c2", "s", "authorization_code", NULL, p));
+    UNIT_EQ_INT(oa2_store_access_add(st, "ja1", "fam1", "c1", "alice",
+                                     2000000000, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_access_add(st, "jb1", "fam2", "c1", "bob", 2000000000,
+                                     NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_access_add(st, "ja2", "fam3", "c2", "alice",
+                                     2000000000, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_code_add(st, "h0", &code, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(token_revoked(st, "ja1", "c1", p), 0);
+
+    UNIT_EQ_INT(oa2_store_grant_revoke(&n, st, "alice", "c1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(token_revoked(st, "ja1", "c1", p), 1);
+    UNIT_EQ_INT(token_revoked(st, "jb1", "c1", p), 0);
+    UNIT_EQ_INT(token_revoked(st, "ja2", "c2", p), 0);
+    /* the grant's code not yet redeemed is gone too */
+    UNIT_EQ_INT(oa2_store_begin(st, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_code_consume(&c, &first, st, "h0", NULL, p),
+                APR_NOTFOUND);
+    UNIT_EQ_INT(oa2_store_end(st, 1, NULL, p), APR_SUCCESS);
+
+    UNIT_EQ_INT(oa2_store_grant_revoke(&n, st, "alice", NULL, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(token_revoked(st, "ja2", "c2", p), 1);
+    UNIT_EQ_INT(token_revoked(st, "jb1", "c1", p), 0);
+
+    /* a client's tokens, recorded or not (client_credentials), go with
+     * it, and stay revoked when a client of the same id comes back */
+    UNIT_EQ_INT(token_revoked(st, "cc1", "c1", p), 0);
+    UNIT_EQ_INT(oa2_store_client_remove(st, "c1", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(token_revoked(st, "jb1", "c1", p), 1);
+    UNIT_EQ_INT(token_revoked(st, "cc1", "c1", p), 1);
+    UNIT_ASSERT(fixture_client(st, "c1", "t", "authorization_code", NULL, p));
+    UNIT_EQ_INT(token_revoked(st, "jb1", "c1", p), 1);
+    /* the other issuer of the database is not touched */
+    {
+        oa2_store_t other = *st;
+        other.issuer = "https://b.example";
+        UNIT_ASSERT(
+            fixture_client(&other, "c2", "s", "authorization_code", NULL, p));
+        UNIT_EQ_INT(oa2_store_access_add(&other, "ja2", "fam3", "c2", "alice",
+                                         2000000000, NULL, p),
+                    APR_SUCCESS);
+        UNIT_EQ_INT(token_revoked(&other, "ja2", "c2", p), 0);
+    }
+}
+
+/* One purge cleans every issuer of the database, a bounded number of rows
+ * per call; one process of those sharing the database claims it. */
+static void test_purge_every_issuer_in_batches(apr_pool_t *p)
+{
+    oa2_store_t *a = fixture_store(ISS, p);
+    oa2_store_t b;
+    int i, n = 0, due = 0;
+
+    UNIT_ASSERT(a);
+    b = *a;
+    b.issuer = "https://b.example";
+    for (i = 0; i < OA2_SQL_PURGE_BATCH * 2 + 500; i++) {
+        UNIT_EQ_INT(oa2_store_nonce_use(i % 2 ? a : &b,
+                                        apr_psprintf(p, "n%d", i), 100, NULL,
+                                        p),
+                    APR_SUCCESS);
+    }
+    UNIT_EQ_INT(oa2_store_nonce_use(&b, "live", 5000, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_purge(&n, a, 200, 2, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(n, OA2_SQL_PURGE_BATCH * 2);
+    UNIT_EQ_INT(oa2_store_purge(&n, a, 200, 2, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(n, 500);
+    UNIT_EQ_INT(oa2_store_nonce_use(&b, "n0", 300, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_nonce_use(a, "n1", 300, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_nonce_use(&b, "live", 300, NULL, p), APR_EEXIST);
+
+    UNIT_EQ_INT(oa2_store_purge_claim(&due, a, 1000, 300, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(due, 1);
+    UNIT_EQ_INT(oa2_store_purge_claim(&due, &b, 1100, 300, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(due, 0);
+    UNIT_EQ_INT(oa2_store_purge_claim(&due, &b, 1300, 300, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(due, 1);
+    UNIT_EQ_INT(oa2_store_purge_claim(&due, a, 1300, 300, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(due, 0);
 }
 
 /* Two requests inserting the same row at once: the later one inserts
@@ -232,9 +348,10 @@ static void test_insert_races_are_no_errors(apr_pool_t *p)
  * prepared statements, never differ between drivers. */
 static void test_sql_dialects(apr_pool_t *p)
 {
-    static const oa2_sql_id_t racing[] = {OA2_SQL_CONSENT_INSERT,
-                                          OA2_SQL_JTI_INSERT,
-                                          OA2_SQL_ISSUED_REVOKE_FAMILY};
+    static const oa2_sql_id_t racing[] = {
+        OA2_SQL_CONSENT_INSERT,       OA2_SQL_JTI_INSERT,
+        OA2_SQL_ACCESS_REVOKE_FAMILY, OA2_SQL_ACCESS_REVOKE_GRANT,
+        OA2_SQL_ACCESS_REVOKE_USER,   OA2_SQL_ACCESS_REVOKE_CLIENT};
     const char *const *sql;
     apr_size_t i;
     int id;
@@ -267,7 +384,9 @@ static void test_sql_dialects(apr_pool_t *p)
             " token_hash ", " family ",    " jti ",     " nonce_hash "};
 
         UNIT_ASSERT(strstr(*sql, " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
-        UNIT_ASSERT(strstr(*sql, " issuer VARBINARY(255) NOT NULL"));
+        /* every table is an issuer's, but the purge's schedule */
+        UNIT_ASSERT(strstr(*sql, " issuer VARBINARY(255) NOT NULL")
+                    || strstr(*sql, " oa2_purge ("));
         for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
             const char *col = strstr(*sql, keys[i]);
             UNIT_ASSERT(!col
@@ -319,6 +438,8 @@ void unit_suite_store(void)
     UNIT_RUN(test_refresh_rotation);
     UNIT_RUN(test_consent_and_grants);
     UNIT_RUN(test_jti_nonce_purge);
+    UNIT_RUN(test_withdrawal_revokes_access_tokens);
+    UNIT_RUN(test_purge_every_issuer_in_batches);
     UNIT_RUN(test_insert_races_are_no_errors);
     UNIT_RUN(test_sql_dialects);
     UNIT_RUN(test_sql_metacharacters_are_data);
