@@ -145,8 +145,9 @@ static void remember_revocation(request_rec *r, const unsigned char *key,
 }
 
 /*
- * OAuth2CheckRevocation: refuse a token whose jti was revoked at the
- * revocation endpoint. The store is scoped to the issuer the token was
+ * OAuth2CheckRevocation: refuse a token whose jti was revoked (at the
+ * revocation endpoint, or with its grant or client by oauth2-admin), or
+ * whose client is gone. The store is scoped to the issuer the token was
  * verified against: the local AS, or with OAuth2VerifyIssuer an AS whose
  * database this server shares. With OAuth2RevocationCacheTTL the verdict
  * is kept in the token cache (shared by every node when the provider is
@@ -157,8 +158,8 @@ static void remember_revocation(request_rec *r, const unsigned char *key,
  */
 static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
                          const oa2_server_conf_t *s,
-                         const oa2_token_policy_t *policy,
-                         const oa2_token_t *tok, const char *token)
+                         const oa2_token_policy_t *policy, oa2_token_t *tok,
+                         const char *token)
 {
     apr_int64_t now = apr_time_sec(r->request_time);
     const unsigned char *key = NULL;
@@ -176,8 +177,9 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
         rv = oa2_dbd_store(&st, r, s, &err);
         if (rv == APR_SUCCESS) {
             st->issuer = policy->issuer;
-            rv = oa2_store_token_is_revoked(&revoked, st, tok->jti,
-                                            tok->client_id, &err, r->pool);
+            rv = oa2_store_token_is_revoked(
+                &revoked, st, tok->jti, tok->client_id,
+                oa2_token_issued_at(tok, r->pool), &err, r->pool);
         }
         if (rv != APR_SUCCESS) {
             /* Fail closed: a token we cannot check is not accepted. */

@@ -115,7 +115,9 @@ static apr_status_t active_access(const char **json, const oa2_as_t *as,
     }
     rv = oa2_store_token_is_revoked(
         &revoked, st, json_string_value(json_object_get(jwt->claims, "jti")),
-        json_string_value(json_object_get(jwt->claims, "client_id")), err, p);
+        json_string_value(json_object_get(jwt->claims, "client_id")),
+        (apr_int64_t)json_number_value(json_object_get(jwt->claims, "iat")),
+        err, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }

@@ -179,14 +179,15 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                                    LOCK_FAMILIES("user_id = %s")},
     [OA2_SQL_REFRESH_LOCK_CLIENT] = {"oa2_refresh_lock_client",
                                      LOCK_FAMILIES("client_id = %s")},
-    /* Whether a token is revoked: its jti was, or its client is gone (a
-     * client_credentials token of a removed client is recorded nowhere
-     * else). Two counts in one row: one round trip, two key lookups. */
+    /* Whether a token is revoked: its jti was, or the client it was
+     * issued to (at iat) is gone: removed, or removed and added again
+     * since (a client_credentials token is recorded nowhere else). Two
+     * counts in one row: one round trip, two key lookups. */
     [OA2_SQL_TOKEN_REVOKED] = {"oa2_token_revoked",
                                "SELECT (SELECT COUNT(*) FROM oa2_revoked "
                                "WHERE issuer = %s AND jti = %s), (SELECT "
                                "COUNT(*) FROM oa2_clients WHERE issuer = %s "
-                               "AND client_id = %s)"},
+                               "AND client_id = %s AND created_at <= %lld)"},
     [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
                             "INSERT INTO oa2_revoked (issuer, jti, "
                             "expires_at) VALUES (%s, %s, %lld) "

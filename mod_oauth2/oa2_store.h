@@ -262,11 +262,13 @@ apr_status_t oa2_store_jti_is_revoked(int *revoked, oa2_store_t *st,
 
 /**
  * Set @a revoked nonzero when an access token may no longer be used: its
- * @a jti was revoked, or its client @a client_id is no longer registered.
+ * @a jti was revoked, or its client @a client_id is no longer the one it
+ * was issued to at @a issued_at (removed, or registered only since).
  */
 apr_status_t oa2_store_token_is_revoked(int *revoked, oa2_store_t *st,
                                         const char *jti, const char *client_id,
-                                        oa2_err_t *err, apr_pool_t *p);
+                                        apr_int64_t issued_at, oa2_err_t *err,
+                                        apr_pool_t *p);
 
 /**
  * Record a one-time value (a consent form's CSRF token hash).

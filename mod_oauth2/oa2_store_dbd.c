@@ -718,11 +718,13 @@ apr_status_t oa2_store_jti_is_revoked(int *revoked, oa2_store_t *st,
 
 apr_status_t oa2_store_token_is_revoked(int *revoked, oa2_store_t *st,
                                         const char *jti, const char *client_id,
-                                        oa2_err_t *err, apr_pool_t *p)
+                                        apr_int64_t issued_at, oa2_err_t *err,
+                                        apr_pool_t *p)
 {
-    const char *args[] = {st->issuer, jti, st->issuer, client_id};
+    const char *args[] = {st->issuer, jti, st->issuer, client_id,
+                          oa2_store_dbd_num(issued_at, p)};
     const char **c;
-    apr_status_t rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_TOKEN_REVOKED, 4,
+    apr_status_t rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_TOKEN_REVOKED, 5,
                                             args, 2, err, p);
 
     if (rv == APR_NOTFOUND) { /* never: the query always has its row */

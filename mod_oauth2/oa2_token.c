@@ -250,6 +250,13 @@ json_t *oa2_token_claims(oa2_token_t *tok, apr_pool_t *p)
     return tok->claims;
 }
 
+apr_int64_t oa2_token_issued_at(oa2_token_t *tok, apr_pool_t *p)
+{
+    json_t *iat = json_object_get(oa2_token_claims(tok, p), "iat");
+
+    return json_is_number(iat) ? (apr_int64_t)json_number_value(iat) : -1;
+}
+
 static int value_equals(json_t *v, const char *value)
 {
     char buf[64];

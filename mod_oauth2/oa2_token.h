@@ -94,6 +94,12 @@ apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
 json_t *oa2_token_claims(oa2_token_t *tok, apr_pool_t *p);
 
 /**
+ * The token's iat (a number: oa2_token_validate() checked it), from the
+ * claims; -1 when they cannot be read.
+ */
+apr_int64_t oa2_token_issued_at(oa2_token_t *tok, apr_pool_t *p);
+
+/**
  * Nonzero when claim @a name equals @a value: a string claim by equality,
  * a number or boolean by its JSON spelling, an array when any element does.
  */

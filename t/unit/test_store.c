@@ -195,7 +195,8 @@ static int token_revoked(oa2_store_t *st, const char *jti, const char *client,
 {
     int revoked = -1;
 
-    if (oa2_store_token_is_revoked(&revoked, st, jti, client, NULL, p)
+    if (oa2_store_token_is_revoked(&revoked, st, jti, client, 2000000000, NULL,
+                                   p)
         != APR_SUCCESS) {
         return -1;
     }
@@ -251,6 +252,16 @@ static void test_withdrawal_revokes_access_tokens(apr_pool_t *p)
     UNIT_EQ_INT(token_revoked(st, "cc1", "c1", p), 1);
     UNIT_ASSERT(fixture_client(st, "c1", "t", "authorization_code", NULL, p));
     UNIT_EQ_INT(token_revoked(st, "jb1", "c1", p), 1);
+    {
+        /* a token issued before the client of that id was added is the
+         * removed client's; one issued since is the new client's */
+        int revoked = -1;
+        UNIT_EQ_INT(oa2_store_token_is_revoked(&revoked, st, "cc1", "c1",
+                                               1000000000, NULL, p),
+                    APR_SUCCESS);
+        UNIT_EQ_INT(revoked, 1);
+        UNIT_EQ_INT(token_revoked(st, "cc2", "c1", p), 0);
+    }
     /* the other issuer of the database is not touched */
     {
         oa2_store_t other = *st;
