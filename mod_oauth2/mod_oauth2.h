@@ -90,6 +90,14 @@ oa2_request_t *oa2_authn_request(request_rec *r);
 oa2_token_t *oa2_authn_token(request_rec *r);
 /** Record a failure for the challenge. */
 void oa2_authn_fail(request_rec *r, const oa2_err_t *err);
+/**
+ * Remember an OAuth2CheckRevocation verdict, read at @a now, under
+ * @a key (oa2_token_revocation_key): "not revoked" for the @a ttl of the
+ * location that asked, "revoked" until the token expires at @a exp.
+ */
+void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
+                                   int revoked, apr_int64_t now, int ttl,
+                                   apr_int64_t exp);
 
 /* mod_oauth2_challenge.c */
 void oa2_challenge_register_hooks(apr_pool_t *p);

@@ -126,19 +126,19 @@ static int cached_revocation(request_rec *r, const unsigned char *key,
         : -1;
 }
 
-/* Remember @a revoked, read at @a now, under @a key: "not revoked" for
- * the @a ttl of the location that asked, "revoked" until the token
- * expires at @a exp. */
-static void remember_revocation(request_rec *r, const unsigned char *key,
-                                int revoked, apr_int64_t now, int ttl,
-                                apr_int64_t exp)
+void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
+                                   int revoked, apr_int64_t now, int ttl,
+                                   apr_int64_t exp)
 {
-    const char *verdict = revoked ? "1" : "0";
+    const char *verdict = revoked ? "1" : "0", *rec;
     apr_size_t len;
+
+    if (!key) {
+        return;
+    }
     /* Not sealed: a resource server may hold no private key to seal with
      * (OAuth2VerifyJWKSFile). A shared cache must be trusted (README). */
-    const char *rec =
-        oa2_cached_row_encode(&len, &verdict, 1, now, NULL, r->pool);
+    rec = oa2_cached_row_encode(&len, &verdict, 1, now, NULL, r->pool);
 
     oa2_cache_put(r, key, rec, len,
                   revoked ? exp + OA2_TOKEN_LEEWAY : now + ttl);
@@ -193,8 +193,8 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
             return HTTP_SERVICE_UNAVAILABLE;
         }
         if (key) {
-            remember_revocation(r, key, revoked, now, d->revocation_cache_ttl,
-                                tok->exp);
+            oa2_authn_remember_revocation(r, key, revoked, now,
+                                          d->revocation_cache_ttl, tok->exp);
         }
     }
     if (revoked) {

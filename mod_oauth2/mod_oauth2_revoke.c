@@ -14,7 +14,7 @@ APLOG_USE_MODULE(oauth2);
 
 int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
-    oa2_revoke_result_t result = OA2_REVOKE_NOTHING;
+    oa2_revocation_t done = {OA2_REVOKE_NOTHING, NULL, 0};
     oa2_client_t *caller = NULL;
     oa2_form_t *form;
     oa2_store_t *st;
@@ -27,7 +27,7 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_io_cors(r);
     rv = oa2_io_backchannel_begin(&form, &st, r, conf, "OA2-00730", &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_revoke_request(&result, &caller, conf->as, st, form,
+        rv = oa2_revoke_request(&done, &caller, conf->as, st, form,
                                 apr_table_get(r->headers_in, "Authorization"),
                                 apr_time_sec(r->request_time), &err, r->pool);
     }
@@ -38,7 +38,16 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
                   "OA2-00731: revocation by client %s, token %s: %s",
                   caller->client_id,
                   oa2_hash_tag(apr_table_get(form->params, "token"), r->pool),
-                  oa2_revoke_result_name(result));
+                  oa2_revoke_result_name(done.result));
+    /* A "not revoked" this node's OAuth2CheckRevocation cached for the
+     * token is stale now: replace it (other nodes of a shared cache see
+     * it too; with shmcb they trust theirs for OAuth2RevocationCacheTTL). */
+    if (done.result == OA2_REVOKE_ACCESS && oa2_cache_enabled()) {
+        oa2_authn_remember_revocation(
+            r, oa2_token_revocation_key(conf->issuer, done.jti, r->pool), 1,
+            apr_time_sec(r->request_time), 0,
+            done.expires_at - OA2_TOKEN_LEEWAY);
+    }
     /* RFC 7009 §2.2: 200, whatever the token was; the body is ignored. */
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "Pragma", "no-cache");

@@ -25,7 +25,7 @@ const char *oa2_revoke_result_name(oa2_revoke_result_t result)
 
 /* Revoke an access token of @a client; APR_NOTFOUND when @a token is not
  * an access token of this AS, expired or not. */
-static apr_status_t revoke_access(oa2_revoke_result_t *result,
+static apr_status_t revoke_access(oa2_revocation_t *done,
                                   const oa2_client_t *client,
                                   const oa2_as_t *as, oa2_store_t *st,
                                   const char *token, apr_int64_t now,
@@ -43,21 +43,21 @@ static apr_status_t revoke_access(oa2_revoke_result_t *result,
     claims = jwt->claims;
     if (strcmp(json_string_value(json_object_get(claims, "client_id")),
                client->client_id)) {
-        *result = OA2_REVOKE_FOREIGN;
+        done->result = OA2_REVOKE_FOREIGN;
         return APR_SUCCESS;
     }
     /* Resource servers accept a token up to OA2_TOKEN_LEEWAY after its
      * exp: keep the record until then, or a purge would revive it. */
     exp = (apr_int64_t)json_number_value(json_object_get(claims, "exp"));
-    *result = OA2_REVOKE_ACCESS;
-    return oa2_store_jti_revoke(
-        st, json_string_value(json_object_get(claims, "jti")),
-        exp + OA2_TOKEN_LEEWAY, err, p);
+    done->result = OA2_REVOKE_ACCESS;
+    done->jti = json_string_value(json_object_get(claims, "jti"));
+    done->expires_at = exp + OA2_TOKEN_LEEWAY;
+    return oa2_store_jti_revoke(st, done->jti, done->expires_at, err, p);
 }
 
 /* Revoke a refresh token of @a client with its family; APR_NOTFOUND when
  * the store does not know @a token. */
-static apr_status_t revoke_refresh(oa2_revoke_result_t *result,
+static apr_status_t revoke_refresh(oa2_revocation_t *done,
                                    const oa2_client_t *client, oa2_store_t *st,
                                    const char *token, oa2_err_t *err,
                                    apr_pool_t *p)
@@ -70,34 +70,34 @@ static apr_status_t revoke_refresh(oa2_revoke_result_t *result,
         return rv;
     }
     if (strcmp(rt->client_id, client->client_id)) {
-        *result = OA2_REVOKE_FOREIGN;
+        done->result = OA2_REVOKE_FOREIGN;
         return APR_SUCCESS;
     }
-    *result = OA2_REVOKE_REFRESH;
+    done->result = OA2_REVOKE_REFRESH;
     return oa2_store_family_revoke(st, rt->family, err, p);
 }
 
-apr_status_t oa2_revoke_request(oa2_revoke_result_t *result,
-                                oa2_client_t **caller, const oa2_as_t *as,
-                                oa2_store_t *st, const oa2_form_t *form,
+apr_status_t oa2_revoke_request(oa2_revocation_t *done, oa2_client_t **caller,
+                                const oa2_as_t *as, oa2_store_t *st,
+                                const oa2_form_t *form,
                                 const char *authz_header, apr_int64_t now,
                                 oa2_err_t *err, apr_pool_t *p)
 {
     const char *token;
     apr_status_t rv;
 
-    *result = OA2_REVOKE_NOTHING;
+    memset(done, 0, sizeof(*done)); /* OA2_REVOKE_NOTHING */
     rv = oa2_clientauth_token_request(&token, caller, st, form, authz_header, 1,
                                       err, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rv = revoke_access(result, *caller, as, st, token, now, err, p);
+    rv = revoke_access(done, *caller, as, st, token, now, err, p);
     if (rv == APR_NOTFOUND) {
-        rv = revoke_refresh(result, *caller, st, token, err, p);
+        rv = revoke_refresh(done, *caller, st, token, err, p);
     }
     if (rv == APR_NOTFOUND) {
-        *result = OA2_REVOKE_NOTHING;
+        done->result = OA2_REVOKE_NOTHING;
         return APR_SUCCESS;
     }
     return rv;

@@ -22,21 +22,28 @@ typedef enum oa2_revoke_result_t {
     OA2_REVOKE_FOREIGN      /* a token of another client: left alone */
 } oa2_revoke_result_t;
 
+/** What a revocation request did, and to which access token. */
+typedef struct oa2_revocation_t {
+    oa2_revoke_result_t result; /* what was done */
+    const char *jti;            /* OA2_REVOKE_ACCESS: the token's jti */
+    apr_int64_t expires_at;     /* OA2_REVOKE_ACCESS: exp plus the leeway */
+} oa2_revocation_t;
+
 /**
  * Answer a revocation request (RFC 7009 §2). Public clients identify
  * themselves by client_id. Unknown, invalid and expired tokens, and tokens
  * of another client, succeed without a change (§2.2), so the answer
  * reveals nothing about a token.
- * @param result receives what was done
+ * @param done receives what was done (and to which access token)
  * @param caller receives the authenticated client, or NULL
  * @param form the request body (token, token_type_hint, credentials)
  * @param authz_header the Authorization header, or NULL
  * @return APR_SUCCESS; a 401 invalid_client or 400 invalid_request error;
  *         503 when the store fails
  */
-apr_status_t oa2_revoke_request(oa2_revoke_result_t *result,
-                                oa2_client_t **caller, const oa2_as_t *as,
-                                oa2_store_t *st, const oa2_form_t *form,
+apr_status_t oa2_revoke_request(oa2_revocation_t *done, oa2_client_t **caller,
+                                const oa2_as_t *as, oa2_store_t *st,
+                                const oa2_form_t *form,
                                 const char *authz_header, apr_int64_t now,
                                 oa2_err_t *err, apr_pool_t *p);
 

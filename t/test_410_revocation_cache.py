@@ -1,8 +1,11 @@
 """OAuth2RevocationCacheTTL: how long OAuth2CheckRevocation may trust a
 remembered "not revoked" verdict (kept in the token cache, so shared by
 every node when that is memcache or redis). 0, the default, asks the
-database on every request; a revocation is never later than the TTL."""
+database on every request; a revocation is never later than the TTL, and
+one made at this server's revocation endpoint is seen here at once."""
 
+import base64
+import json
 import time
 
 import pytest
@@ -30,6 +33,12 @@ Alias /long {htdocs}/api
     OAuth2RevocationCacheTTL 3600
 </Location>
 """ % TTL
+
+
+def jwt_claims(token):
+    """The payload of a JWT, unverified (the test's own token)."""
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
 def wait_refused(h, path, token, within):
@@ -63,11 +72,30 @@ class TestRevocationCache:
         return assert_token_ok(
             client_credentials(h, client, scope="read"))["access_token"]
 
-    def test_revocation_is_late_by_at_most_the_ttl(self, h, client):
+    def revoke_elsewhere(self, h, t):
+        """Revoke t as another node or oauth2-admin would: in the
+        database only, out of reach of this server's cache."""
+        c = jwt_claims(t)
+        h.store.execute("INSERT INTO oa2_revoked (issuer, jti, expires_at) "
+                        "VALUES (?, ?, ?)", (h.issuer, c["jti"],
+                                             c["exp"] + 60))
+
+    def test_revocation_here_is_seen_at_once(self, h, client):
+        """The revocation endpoint replaces the "not revoked" this
+        server cached for the token."""
+        t = self.token(h, client)
+        assert_ok(h.get("/cached/data.txt", token=t))  # remembered: live
+        assert_ok(h.get("/long/data.txt", token=t))
+        assert revoke(h, client, t).status_code == 200
+        assert_invalid_token(h.get("/cached/data.txt", token=t), realm=REALM)
+        assert_invalid_token(h.get("/long/data.txt", token=t), realm=REALM)
+
+    def test_revocation_elsewhere_is_late_by_at_most_the_ttl(self, h,
+                                                              client):
         t = self.token(h, client)
         assert_ok(h.get("/cached/data.txt", token=t))  # remembered: live
         assert_ok(h.get("/api/data.txt", token=t))
-        assert revoke(h, client, t).status_code == 200
+        self.revoke_elsewhere(h, t)
         # /api asks the database every time: refused at once
         assert_invalid_token(h.get("/api/data.txt", token=t), realm=REALM)
         # /cached trusts its verdict for up to TTL seconds, then asks again
@@ -80,7 +108,7 @@ class TestRevocationCache:
         # time it was read, and each location judges it by its own TTL)
         t = self.token(h, client)
         assert_ok(h.get("/long/data.txt", token=t))
-        assert revoke(h, client, t).status_code == 200
+        self.revoke_elsewhere(h, t)
         wait_refused(h, "/cached/data.txt", t, TTL + 2)
         # and what /cached learnt, "revoked", answers for /long too
         assert_invalid_token(h.get("/long/data.txt", token=t), realm=REALM)

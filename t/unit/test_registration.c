@@ -714,7 +714,7 @@ static oa2_revoke_result_t revoke(const env_t *env, const char *client,
                                   int public, const char *token,
                                   apr_int64_t now, apr_pool_t *p)
 {
-    oa2_revoke_result_t result = (oa2_revoke_result_t)-1;
+    oa2_revocation_t done;
     oa2_client_t *caller;
     oa2_err_t err;
     oa2_form_t *f = form_of(
@@ -726,12 +726,12 @@ static oa2_revoke_result_t revoke(const env_t *env, const char *client,
             NULL),
         p);
 
-    if (oa2_revoke_request(&result, &caller, env->as, env->st, f, NULL, now,
-                           &err, p)
+    if (oa2_revoke_request(&done, &caller, env->as, env->st, f, NULL, now, &err,
+                           p)
         != APR_SUCCESS) {
         return (oa2_revoke_result_t)-1;
     }
-    return result;
+    return done.result;
 }
 
 static int jti_revoked(const env_t *env, const char *jti, apr_pool_t *p)
@@ -814,7 +814,7 @@ static void test_revoke_refresh(apr_pool_t *p)
 static void test_revoke_unknown(apr_pool_t *p)
 {
     env_t env;
-    oa2_revoke_result_t result;
+    oa2_revocation_t result;
     oa2_client_t *caller;
     oa2_err_t err;
 
