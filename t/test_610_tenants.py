@@ -219,12 +219,17 @@ def code_tokens(t, client, **kw):
 
 
 def issuers_in(t):
-    """The issuers of every row of every table of t's database."""
+    """The issuers of every row of every table of t's database; oa2_purge,
+    the database's own (when the next purge is due), holds no issuer's
+    data: only its one schedule row."""
     tables = t.store.tables()
     seen = set()
-    for table in tables:
+    for table in tables - {"oa2_purge"}:
         seen |= {r[0] for r in t.store.rows(
             "SELECT DISTINCT issuer FROM %s" % table)}
+    if "oa2_purge" in tables:
+        assert {r[0] for r in t.store.rows("SELECT name FROM oa2_purge")} \
+            <= {"expired"}
     return tables, seen
 
 
