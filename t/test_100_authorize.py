@@ -16,6 +16,10 @@ from authserver import (ALICE, BOB, ConsentPage, Flow, RESOURCE, add_client,
                         assert_token_ok, single_query, start_as,
                         verify_access_token)
 
+# RFC 7636 Appendix B: BASE64URL(SHA256(ASCII(code_verifier)))
+RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+
 class _Text(html.parser.HTMLParser):
     """Text content and start tags of a page."""
 
@@ -417,6 +421,38 @@ class TestAuthorizeRequests:
     def test_malformed_challenge(self, h, client, challenge):
         f = Flow(h, client, code_challenge=challenge)
         assert_error_redirect(f, f.get(), "invalid_request")
+
+    # RFC 7636 §4.2: an S256 code_challenge is BASE64URL(SHA256(...)) with
+    # no padding, always 43 characters of [A-Za-z0-9-_]. Anything else can
+    # never match a verifier, so it is refused at authorize (a code issued
+    # for it could never be redeemed).
+    @pytest.mark.parametrize("challenge", [
+        RFC7636_CHALLENGE[:-1],                           # 42
+        RFC7636_CHALLENGE + "A",                          # 44
+        RFC7636_CHALLENGE.replace("-", "+") + "=",        # base64, padded
+        RFC7636_CHALLENGE[:-1] + "=",                     # 43 with '='
+        RFC7636_CHALLENGE[:-1] + "+",                     # 43 with '+'
+        RFC7636_CHALLENGE[:-1] + "/",                     # 43 with '/'
+        RFC7636_CHALLENGE[:-1] + ".",                     # unreserved, not
+        RFC7636_CHALLENGE[:-1] + "~",                     # base64url
+        "A" * 128,                                        # a verifier's max
+    ], ids=["42", "44", "44-padded", "43-eq", "43-plus", "43-slash",
+            "43-dot", "43-tilde", "128"])
+    def test_s256_challenge_syntax(self, h, client, challenge):
+        f = Flow(h, client, code_challenge=challenge)
+        r = f.get()
+        q = assert_error_redirect(f, r, "invalid_request")
+        # a fixed text: the value is not reflected
+        assert q.get("error_description") == \
+            "code_challenge must be 43 base64url characters (S256)", q
+        assert challenge not in r.headers["Location"]
+        assert "OA2-00310" in h.new_log()
+
+    @pytest.mark.parametrize("challenge", [
+        RFC7636_CHALLENGE, "-_" + "A" * 40 + "Q", "0123456789" * 4 + "xyz"])
+    def test_s256_challenge_43_base64url(self, h, client, challenge):
+        f = Flow(h, client, code_challenge=challenge, prompt="consent")
+        f.consent_page()
 
     @pytest.mark.parametrize("rt", ["token", "id_token", "code token",
                                     "none", "CODE"])
