@@ -6,11 +6,13 @@
  *
  * Well-formed credentials go on to a store lookup, so this target needs a
  * store: SQLite in memory, opened once, as the unit tests use it (no
- * database server). It holds a confidential client, a public one, and one
- * whose id and secret need the form-encoding of RFC 6749 §2.3.1.
+ * database server). It holds a confidential client of each secret method, a
+ * public one, and one whose id and secret need the form-encoding of
+ * RFC 6749 §2.3.1.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <apr_dbd.h>
 #include <apr_strings.h>
@@ -23,7 +25,7 @@
 
 static oa2_store_t *store;
 
-static void add_client(const char *id, const char *secret)
+static void add_client(const char *id, const char *secret, const char *method)
 {
     apr_pool_t *p = fuzz_global_pool();
     oa2_client_t *c = apr_pcalloc(p, sizeof(*c));
@@ -35,7 +37,7 @@ static void add_client(const char *id, const char *secret)
     c->redirect_uris = apr_array_make(p, 1, sizeof(const char *));
     c->grant_types = "authorization_code";
     c->scope = "";
-    c->auth_method = secret ? "client_secret_basic" : "none";
+    c->auth_method = method;
     c->created_at = 1700000000;
     if (oa2_store_client_add(store, c, &err, p) != APR_SUCCESS) {
         fuzz_fail(__FILE__, __LINE__, "cannot add client %s: %s", id,
@@ -64,9 +66,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     db->conn_pool = p;
     store->db = db;
     store->issuer = ISSUER;
-    add_client("app", "s3cret");
-    add_client("pub", NULL);
-    add_client("a b+c&d%e:f", "p@ss:w%rd&x=y");
+    add_client("app", "s3cret", OA2_AUTH_BASIC);
+    add_client("post", "s3cret", OA2_AUTH_POST);
+    add_client("pub", NULL, OA2_AUTH_NONE);
+    add_client("a b+c&d%e:f", "p@ss:w%rd&x=y", OA2_AUTH_BASIC);
     return 0;
 }
 
@@ -76,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     oa2_client_t *client = NULL;
     oa2_form_t *form;
     oa2_err_t err = {0}, terr = {0};
-    const char *token = NULL;
+    const char *token = NULL, *secret = NULL;
     char *header, *body;
     apr_status_t rv, trv;
 
@@ -89,6 +92,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                      *header ? header : NULL, 1, &err, p);
     if (rv == APR_SUCCESS) {
         FUZZ_CHECK(client && client->client_id);
+        /* Only by the registered method: a Basic header for a basic
+         * client, a body secret for a post one, neither for a public. */
+        if (*header && !strncasecmp(header, "Basic ", 6)) {
+            FUZZ_CHECK(!strcmp(client->auth_method, OA2_AUTH_BASIC));
+        }
+        else if (oa2_form_single(&secret, form, "client_secret", 0, NULL, p)
+                     == APR_SUCCESS
+                 && secret) {
+            /* (the form's own lookup: apr_table_get ignores case) */
+            FUZZ_CHECK(!strcmp(client->auth_method, OA2_AUTH_POST));
+        }
+        else {
+            FUZZ_CHECK(!strcmp(client->auth_method, OA2_AUTH_NONE));
+        }
         if (oa2_clientauth_is_public(client)) {
             /* ... and never where public clients are not allowed. */
             oa2_err_t again = {0};

@@ -32,6 +32,24 @@ static json_t *string_array(const char *const *items)
     return a;
 }
 
+/* The algorithms of the vhost's signing keys, and no other: an EC-only
+ * issuer that advertised RS256 would invite clients and resource servers
+ * to expect tokens it never signs (RFC 8414 §2: only what is supported).
+ * Every key is named, not only the one that signs now, because the others
+ * are published for rotation. */
+static json_t *signing_algs(const oa2_server_conf_t *conf, apr_pool_t *p)
+{
+    apr_array_header_t *names = oa2_keys_set_algs(conf->keys, p);
+    json_t *a = json_array();
+    int i;
+
+    for (i = 0; i < names->nelts; i++) {
+        json_array_append_new(
+            a, json_string(APR_ARRAY_IDX(names, i, const char *)));
+    }
+    return a;
+}
+
 const char *oa2_metadata_build(const oa2_server_conf_t *conf, apr_pool_t *p)
 {
     static const char *const response_types[] = {"code", NULL};
@@ -43,7 +61,6 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, apr_pool_t *p)
     static const char *const confidential_auth[] = {"client_secret_basic",
                                                     "client_secret_post", NULL};
     static const char *const pkce[] = {"S256", NULL};
-    static const char *const algs[] = {"ES256", "RS256", NULL};
     json_t *m = oa2_cleanup_json(json_object(), p);
     json_t *scopes = json_array();
     const char *base = apr_pstrcat(p, origin_of(conf->issuer, p),
@@ -85,8 +102,11 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, apr_pool_t *p)
                         string_array(pkce));
     json_object_set_new(m, "authorization_response_iss_parameter_supported",
                         json_true());
+    /* No *_auth_signing_alg_values_supported: those name the algorithms
+     * of JWT client authentication (private_key_jwt, client_secret_jwt),
+     * which is not offered (RFC 8414 §2). */
     json_object_set_new(m, "access_token_signing_alg_values_supported",
-                        string_array(algs));
+                        signing_algs(conf, p));
     return oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), p);
 }
 

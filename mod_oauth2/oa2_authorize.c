@@ -125,9 +125,13 @@ apr_status_t oa2_authorize_parse(oa2_authz_request_t **out, int *redirectable,
         return oa2_err_set(err, 400, "invalid_request", "OA2-00309",
                            "code_challenge_method must be S256");
     }
-    if (!oa2_pkce_valid(req->code_challenge)) {
+    /* S256 is the only method: a challenge that is not 43 base64url
+     * characters can never match a verifier (RFC 7636 §4.2). A fixed
+     * text: the value is not reflected. */
+    if (!oa2_pkce_challenge_valid(req->code_challenge)) {
         return oa2_err_set(err, 400, "invalid_request", "OA2-00310",
-                           "code_challenge is malformed");
+                           "code_challenge must be 43 base64url characters "
+                           "(S256)");
     }
     if ((rv = oa2_form_single(&scope, params, "scope", 0, err, p))
             != APR_SUCCESS

@@ -89,15 +89,31 @@ static apr_status_t basic_credentials(const char **id, const char **secret,
     return APR_SUCCESS;
 }
 
-/* Nonzero when @a secret is what @a cl expects: none for a public client,
- * the right one for a confidential client. */
-static int credentials_fit(const oa2_client_t *cl, const char *secret,
-                           apr_pool_t *p)
+/* The RFC 7591 name of the method a request used: a Basic header, a
+ * client_secret in the body, or only a client_id. */
+static const char *method_used(int basic, const char *secret)
 {
-    if (oa2_clientauth_is_public(cl)) {
-        return !secret;
+    if (basic) {
+        return OA2_AUTH_BASIC;
     }
-    return secret && oa2_secret_matches(secret, cl->secret_hash, p);
+    return secret ? OA2_AUTH_POST : OA2_AUTH_NONE;
+}
+
+/* Nonzero when the request used @a cl's registered method (RFC 7591 §2,
+ * OAuth 2.1 §2.4: the AS holds a client to the method it registered,
+ * so a secret meant for a header is never accepted from a body, and a
+ * public client presents no secret at all) and, for a confidential
+ * client, the right secret. */
+static int credentials_fit(const oa2_client_t *cl, const char *used,
+                           const char *secret, apr_pool_t *p)
+{
+    if (strcmp(cl->auth_method, used)) {
+        return 0;
+    }
+    if (!strcmp(used, OA2_AUTH_NONE)) {
+        return 1;
+    }
+    return oa2_secret_matches(secret, cl->secret_hash, p);
 }
 
 apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
@@ -106,10 +122,10 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
                                          int allow_public, oa2_err_t *err,
                                          apr_pool_t *p)
 {
-    const char *form_id, *form_secret, *id = NULL, *secret = NULL;
+    const char *form_id, *form_secret, *id = NULL, *secret = NULL, *used;
     oa2_client_t *cl;
     apr_status_t rv;
-    int fit;
+    int fit, basic = 0;
 
     if ((rv = oa2_form_single(&form_id, form, "client_id", 0, err, p))
             != APR_SUCCESS
@@ -128,6 +144,7 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
         if (rv != APR_SUCCESS) {
             return rv;
         }
+        basic = 1;
         if (form_id && strcmp(form_id, id)) {
             return oa2_err_set(err, 400, "invalid_request", "OA2-00224",
                                "client_id differs from the Basic "
@@ -143,14 +160,15 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
                               "client authentication is "
                               "required");
     }
+    used = method_used(basic, secret);
     rv = oa2_store_client_get(&cl, st, id, err, p);
-    fit = rv == APR_SUCCESS && credentials_fit(cl, secret, p);
+    fit = rv == APR_SUCCESS && credentials_fit(cl, used, secret, p);
     if (rv == APR_SUCCESS && !fit && cl->from_cache) {
         /* The cached record may predate a new secret: with the cache on,
          * the new one works at once; only the old one lingers (up to
          * OAuth2ClientCacheTTL). */
         rv = oa2_store_client_reload(&cl, st, id, err, p);
-        fit = rv == APR_SUCCESS && credentials_fit(cl, secret, p);
+        fit = rv == APR_SUCCESS && credentials_fit(cl, used, secret, p);
     }
     if (rv == APR_NOTFOUND) {
         return INVALID_CLIENT("OA2-00226", "unknown client");
@@ -158,12 +176,16 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
     if (rv != APR_SUCCESS) {
         return rv;
     }
+    if (strcmp(cl->auth_method, used)) {
+        /* The methods are client metadata, not secrets: the log names
+         * them (and the client), the response only says what to fix. */
+        INVALID_CLIENT("OA2-00820",
+                       "the client must authenticate with its registered "
+                       "token_endpoint_auth_method");
+        return oa2_err_detail(err, p, "client %s is registered for %s, used %s",
+                              cl->client_id, cl->auth_method, used);
+    }
     if (oa2_clientauth_is_public(cl)) {
-        if (secret) {
-            return INVALID_CLIENT("OA2-00227",
-                                  "this client is public and "
-                                  "has no secret");
-        }
         if (!allow_public) {
             return INVALID_CLIENT("OA2-00228",
                                   "public clients cannot use "

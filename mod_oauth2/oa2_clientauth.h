@@ -12,15 +12,25 @@
 #include "oa2_form.h"
 #include "oa2_store.h"
 
+/** The client authentication methods (RFC 7591 §2 names). */
+#define OA2_AUTH_BASIC "client_secret_basic"
+#define OA2_AUTH_POST "client_secret_post"
+#define OA2_AUTH_NONE "none"
+
 /**
- * Authenticate the client of a request.
+ * Authenticate the client of a request with the method it is registered
+ * for (oa2_client_t.auth_method), and no other: client_secret_basic (the
+ * Authorization header), client_secret_post (client_id and client_secret
+ * in the body) or none (client_id alone, public clients).
  * @param client receives the authenticated client
  * @param form the request body
  * @param authz_header the Authorization header, or NULL
  * @param allow_public nonzero when a public client may identify itself by
  *        client_id alone (token and revocation endpoints)
- * @return APR_SUCCESS; 401 invalid_client for an unknown client, a wrong
- *         or missing secret, or a public client where none is allowed;
+ * @return APR_SUCCESS; 401 invalid_client for an unknown client, a
+ *         method other than the registered one (OA2-00820, the methods in
+ *         err->detail), a wrong secret, or a public client where none is
+ *         allowed;
  *         400 invalid_request for two methods at once or malformed Basic
  *         credentials; 503 when the store fails
  */

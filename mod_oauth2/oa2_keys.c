@@ -91,6 +91,26 @@ const oa2_key_t *oa2_keys_signer(const oa2_keyset_t *set)
     return NULL;
 }
 
+apr_array_header_t *oa2_keys_set_algs(const oa2_keyset_t *set, apr_pool_t *p)
+{
+    apr_array_header_t *names = apr_array_make(p, 2, sizeof(const char *));
+    unsigned seen = 0;
+    int i;
+
+    for (i = 0; set && i < set->keys->nelts; i++) {
+        const oa2_key_t *key = APR_ARRAY_IDX(set->keys, i, oa2_key_t *);
+        const char *name = oa2_keys_alg_name(key->alg);
+
+        /* A key never has an unsupported alg; skip one all the same
+         * rather than advertise a NULL. */
+        if (name && !(seen & (1u << key->alg))) {
+            seen |= 1u << key->alg;
+            APR_ARRAY_PUSH(names, const char *) = name;
+        }
+    }
+    return names;
+}
+
 /* The big-endian bytes of a BIGNUM parameter, base64url; NULL if absent. */
 static const char *bn_param_b64(EVP_PKEY *pkey, const char *name, int pad_to,
                                 apr_pool_t *p)

@@ -92,6 +92,14 @@ const oa2_key_t *oa2_keys_find(const oa2_keyset_t *set, const char *kid);
 /** The first key of @a set that can sign, or NULL. */
 const oa2_key_t *oa2_keys_signer(const oa2_keyset_t *set);
 
+/**
+ * The JWS names of the algorithms of @a set's keys ("ES256", "RS256"),
+ * each once, in the order of the keys: what the AS's metadata may
+ * advertise (RFC 8414 §2 lists only what is supported).
+ * @return an array of const char *, empty for a NULL or empty set
+ */
+apr_array_header_t *oa2_keys_set_algs(const oa2_keyset_t *set, apr_pool_t *p);
+
 /** The public JWKS document of @a set, compact JSON. */
 char *oa2_keys_jwks_json(const oa2_keyset_t *set, apr_pool_t *p);
 

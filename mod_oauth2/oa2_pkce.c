@@ -37,6 +37,28 @@ int oa2_pkce_valid(const char *s)
     return n >= PKCE_MIN_LEN;
 }
 
+/* The base64url alphabet (RFC 4648 §5), no padding. */
+static int is_base64url(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+        || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+int oa2_pkce_challenge_valid(const char *s)
+{
+    apr_size_t n;
+
+    if (!s) {
+        return 0;
+    }
+    for (n = 0; s[n]; n++) {
+        if (n >= S256_CHALLENGE_LEN || !is_base64url(s[n])) {
+            return 0;
+        }
+    }
+    return n == S256_CHALLENGE_LEN;
+}
+
 int oa2_pkce_verify_s256(const char *verifier, const char *challenge)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -47,8 +69,7 @@ int oa2_pkce_verify_s256(const char *verifier, const char *challenge)
     int i;
 
     /* Lengths are public; only the bytes are compared in constant time. */
-    if (!oa2_pkce_valid(verifier) || !oa2_pkce_valid(challenge)
-        || strlen(challenge) != S256_CHALLENGE_LEN) {
+    if (!oa2_pkce_valid(verifier) || !oa2_pkce_challenge_valid(challenge)) {
         return 0;
     }
     if (!EVP_Digest(verifier, strlen(verifier), md, &md_len, EVP_sha256(), NULL)

@@ -143,7 +143,7 @@ def db_path(h):
 
 class Client:
     def __init__(self, client_id, client_secret, redirect_uris, name,
-                 scope, grants, public):
+                 scope, grants, public, auth_method=None):
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = list(redirect_uris)
@@ -151,6 +151,10 @@ class Client:
         self.scope = scope
         self.grants = tuple(grants)
         self.public = public
+        # the registered token_endpoint_auth_method, the only one the AS
+        # accepts from this client (the CLI's default: client_secret_basic)
+        self.auth_method = auth_method or (
+            "none" if public else "client_secret_basic")
         if client_secret:
             tokens.register(client_secret)
 
@@ -232,7 +236,7 @@ def add_client(h, name=None, redirect_uris=("https://client.example/cb",),
     secret = s.group(1) if s else None
     assert public or secret, "no client_secret in the CLI's output:\n" + out
     return Client(m.group(1), secret, redirect_uris, name, scope, grants,
-                  public)
+                  public, auth_method)
 
 
 # ---- PKCE -------------------------------------------------------------------
@@ -417,9 +421,19 @@ def single_query(query):
 
 # ---- the token endpoint -----------------------------------------------------
 
-def token_request(h, client, data, method="basic", auth=None, headers=None):
+def secret_method(client):
+    """How client sends its secret, as the helpers name it: "post" for a
+    client registered for client_secret_post, else "basic"."""
+    method = getattr(client, "auth_method", None)
+    return "post" if method == "client_secret_post" else "basic"
+
+
+def token_request(h, client, data, method=None, auth=None, headers=None):
     """POST the token endpoint.  method: basic, post (client_secret_post),
-    none (client_id only) or raw (data as given)."""
+    none (client_id only) or raw (data as given); by default the client's
+    registered one."""
+    if method is None:
+        method = secret_method(client)
     data = list(data.items()) if isinstance(data, dict) else list(data)
     kw = {}
     if auth is not None:
@@ -568,7 +582,9 @@ def verify_access_token(h, token, audience=None):
 
 # ---- introspection / revocation ---------------------------------------------
 
-def introspect(h, client, token, hint=None, auth="basic"):
+def introspect(h, client, token, hint=None, auth=None):
+    if auth is None:
+        auth = secret_method(client)
     data = {"token": token}
     if hint:
         data["token_type_hint"] = hint
@@ -589,6 +605,9 @@ def revoke(h, client, token, hint=None):
     kw = {}
     if client.public:
         data["client_id"] = client.client_id
+    elif secret_method(client) == "post":
+        data.update(client_id=client.client_id,
+                    client_secret=client.client_secret)
     else:
         kw["auth"] = client.auth
     return h.session.post(h.url(ep(h, "revoke")), data=data, timeout=10,

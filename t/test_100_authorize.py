@@ -3,16 +3,22 @@
 RFC 8414, RFC 9207, RFC 9700 §4.1.3)."""
 
 import base64
+import copy
 import hashlib
 import html.parser
 import urllib.parse
 
+import jwt
 import pytest
 
 import tokens
 from authserver import (ALICE, BOB, ConsentPage, Flow, RESOURCE, add_client,
                         assert_token_ok, single_query, start_as,
                         verify_access_token)
+
+# RFC 7636 Appendix B: BASE64URL(SHA256(ASCII(code_verifier)))
+RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
 
 class _Text(html.parser.HTMLParser):
     """Text content and start tags of a page."""
@@ -147,6 +153,92 @@ class TestMetadata:
         assert keys["ec1"].thumbprint in kids
         for k in r.json()["keys"]:
             assert "d" not in k
+
+
+# vhost (ServerName <name>.test, issuer <base>/<name>) -> its signing keys
+# and the algorithms its metadata may name, in the keys' order
+SIGNING_ALG_VHOSTS = {
+    "ec": (("ec1",), ["ES256"]),
+    "rsa": (("rsa1",), ["RS256"]),
+    "ec-rsa": (("ec1", "rsa1"), ["ES256", "RS256"]),
+    "rsa-ec": (("rsa2", "ec2"), ["RS256", "ES256"]),
+    "ec-ec": (("ec1", "ec2"), ["ES256"]),
+}
+
+
+class TestMetadataSigningAlgs:
+    """RFC 8414 §2: the metadata lists only what is supported, so every
+    `*_signing_alg_values_supported` names exactly the algorithms of the
+    virtual host's OAuth2SigningKeys: an EC-only issuer never advertises
+    RS256, an RSA-only one never ES256. The `*_auth_signing_alg_values_
+    supported` lists belong to JWT client authentication (private_key_jwt,
+    client_secret_jwt), which is not offered, so they are absent."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        def vhosts(h):
+            out = ""
+            for name, (key_names, _) in SIGNING_ALG_VHOSTS.items():
+                out += """
+<VirtualHost 127.0.0.1:{port}>
+    ServerName {name}.test
+    OAuth2Issuer {iss}/{name}
+{keys}
+</VirtualHost>
+""".format(port=h.port, name=name, iss=h.base_url, keys="".join(
+                    "    OAuth2SigningKey %s\n" % keys[k].path
+                    for k in key_names))
+            return out
+        return start_as(httpd_factory, keys, "as-signing-algs", extra=vhosts)
+
+    def metadata(self, h, name):
+        r = h.get("/.well-known/oauth-authorization-server/" + name,
+                  headers={"Host": name + ".test"})
+        assert r.status_code == 200, (name, r.status_code, r.text[:300])
+        md = r.json()
+        assert md["issuer"] == h.base_url + "/" + name, md
+        return md
+
+    @pytest.mark.parametrize("name", list(SIGNING_ALG_VHOSTS))
+    def test_access_token_algs_are_the_keys(self, h, name):
+        md = self.metadata(h, name)
+        want = SIGNING_ALG_VHOSTS[name][1]
+        assert md["access_token_signing_alg_values_supported"] == want, md
+
+    @pytest.mark.parametrize("name", list(SIGNING_ALG_VHOSTS))
+    def test_every_alg_list_is_supported(self, h, name):
+        md = self.metadata(h, name)
+        want = SIGNING_ALG_VHOSTS[name][1]
+        lists = {k: v for k, v in md.items()
+                 if k.endswith("_alg_values_supported")}
+        assert lists, md
+        for k, v in lists.items():
+            assert v == want, (k, v, want)
+        # no JWT client authentication: no algorithms for it either
+        for endpoint in ("token_endpoint", "introspection_endpoint",
+                         "revocation_endpoint"):
+            methods = md.get(endpoint + "_auth_methods_supported", [])
+            assert not {"private_key_jwt", "client_secret_jwt"} & \
+                set(methods), (endpoint, methods)
+            assert endpoint + "_auth_signing_alg_values_supported" \
+                not in md, md
+
+    @pytest.mark.parametrize("name", ["ec", "rsa"])
+    def test_tokens_are_signed_with_an_advertised_alg(self, h, name):
+        """What the metadata promises is what a client gets."""
+        md = self.metadata(h, name)
+        host = {"Host": name + ".test"}
+        vh = copy.copy(h)  # the admin CLI on the vhost's issuer
+        vh.issuer = md["issuer"]
+        c = add_client(vh)
+        r = h.session.post(h.url("/oauth2/token"), headers=host,
+                           data={"grant_type": "client_credentials"},
+                           auth=c.auth, timeout=10)
+        assert r.status_code == 200, (r.status_code, r.text)
+        at = r.json()["access_token"]
+        tokens.register(at)
+        alg = jwt.get_unverified_header(at)["alg"]
+        assert alg in md["access_token_signing_alg_values_supported"]
 
 
 class TestMetadataIssuerPath:
@@ -329,6 +421,38 @@ class TestAuthorizeRequests:
     def test_malformed_challenge(self, h, client, challenge):
         f = Flow(h, client, code_challenge=challenge)
         assert_error_redirect(f, f.get(), "invalid_request")
+
+    # RFC 7636 §4.2: an S256 code_challenge is BASE64URL(SHA256(...)) with
+    # no padding, always 43 characters of [A-Za-z0-9-_]. Anything else can
+    # never match a verifier, so it is refused at authorize (a code issued
+    # for it could never be redeemed).
+    @pytest.mark.parametrize("challenge", [
+        RFC7636_CHALLENGE[:-1],                           # 42
+        RFC7636_CHALLENGE + "A",                          # 44
+        RFC7636_CHALLENGE.replace("-", "+") + "=",        # base64, padded
+        RFC7636_CHALLENGE[:-1] + "=",                     # 43 with '='
+        RFC7636_CHALLENGE[:-1] + "+",                     # 43 with '+'
+        RFC7636_CHALLENGE[:-1] + "/",                     # 43 with '/'
+        RFC7636_CHALLENGE[:-1] + ".",                     # unreserved, not
+        RFC7636_CHALLENGE[:-1] + "~",                     # base64url
+        "A" * 128,                                        # a verifier's max
+    ], ids=["42", "44", "44-padded", "43-eq", "43-plus", "43-slash",
+            "43-dot", "43-tilde", "128"])
+    def test_s256_challenge_syntax(self, h, client, challenge):
+        f = Flow(h, client, code_challenge=challenge)
+        r = f.get()
+        q = assert_error_redirect(f, r, "invalid_request")
+        # a fixed text: the value is not reflected
+        assert q.get("error_description") == \
+            "code_challenge must be 43 base64url characters (S256)", q
+        assert challenge not in r.headers["Location"]
+        assert "OA2-00310" in h.new_log()
+
+    @pytest.mark.parametrize("challenge", [
+        RFC7636_CHALLENGE, "-_" + "A" * 40 + "Q", "0123456789" * 4 + "xyz"])
+    def test_s256_challenge_43_base64url(self, h, client, challenge):
+        f = Flow(h, client, code_challenge=challenge, prompt="consent")
+        f.consent_page()
 
     @pytest.mark.parametrize("rt", ["token", "id_token", "code token",
                                     "none", "CODE"])

@@ -39,6 +39,11 @@ class TestAuthlibClient:
     def client(self, h):
         return add_client(h, redirect_uris=["http://127.0.0.1/callback"])
 
+    @pytest.fixture(scope="class")
+    def post_client(self, h):
+        return add_client(h, redirect_uris=["http://127.0.0.1/callback"],
+                          auth_method="client_secret_post")
+
     def session(self, h, client, **kw):
         s = OAuth2Session(client.client_id, client.client_secret,
                           scope="read write",
@@ -63,7 +68,11 @@ class TestAuthlibClient:
 
     @pytest.mark.parametrize("method", ["client_secret_basic",
                                         "client_secret_post"])
-    def test_code_refresh_client_credentials(self, h, client, method):
+    def test_code_refresh_client_credentials(self, h, client, post_client,
+                                             method):
+        # each client with the method it is registered for
+        if method == "client_secret_post":
+            client = post_client
         s = self.session(h, client, token_endpoint_auth_method=method)
         verifier = tokens.b64u(__import__("os").urandom(40))
         url, state = s.create_authorization_url(
@@ -118,6 +127,10 @@ class TestTokenEndpoint:
     def client(self, h):
         return add_client(h, redirect_uris=["https://client.example/cb",
                                             "https://client.example/cb2"])
+
+    @pytest.fixture(scope="class")
+    def post_client(self, h):
+        return add_client(h, auth_method="client_secret_post")
 
     # ---- the access token ------------------------------------------------
 
@@ -374,16 +387,17 @@ class TestTokenEndpoint:
         assert_token_ok(token_request(
             h, client, {"grant_type": "client_credentials"}, method="basic"))
 
-    def test_client_secret_post(self, h, client):
+    def test_client_secret_post(self, h, post_client):
         assert_token_ok(token_request(
-            h, client, {"grant_type": "client_credentials"}, method="post"))
+            h, post_client, {"grant_type": "client_credentials"},
+            method="post"))
 
-    def test_code_with_client_secret_post(self, h, client):
-        f = Flow(h, client)
+    def test_code_with_client_secret_post(self, h, post_client):
+        f = Flow(h, post_client)
         data = {"grant_type": "authorization_code", "code": f.code(),
                 "redirect_uri": f.redirect_uri,
                 "code_verifier": f.verifier}
-        assert_token_ok(token_request(h, client, data, method="post"))
+        assert_token_ok(token_request(h, post_client, data, method="post"))
 
     def test_registered_for_post(self, h):
         c = add_client(h, auth_method="client_secret_post")
@@ -406,11 +420,12 @@ class TestTokenEndpoint:
                           auth=("no-such-client", "secret"))
         self._assert_invalid_client(r)
 
-    def test_wrong_secret_post(self, h, client):
+    def test_wrong_secret_post(self, h, post_client):
         r = token_request(h, None, {"grant_type": "client_credentials",
-                                    "client_id": client.client_id,
+                                    "client_id": post_client.client_id,
                                     "client_secret": "wrong"})
         self._assert_invalid_client(r, basic=False)
+        assert "OA2-00229" in h.new_log()
 
     def test_no_client_authentication(self, h, client):
         r = token_request(h, None, {"grant_type": "client_credentials"})

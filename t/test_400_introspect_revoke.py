@@ -2,8 +2,10 @@
 "Endpoints"; RFC 7662, RFC 7009, RFC 7591, RFC 8414, RFC 9728)."""
 
 import time
+import urllib.parse
 
 import pytest
+import requests
 
 import tokens
 from authserver import (AS_MODULES, Flow, add_client, api, as_config,
@@ -84,10 +86,10 @@ class TestIntrospection:
         info = assert_active(introspect(h, client, body["access_token"]))
         assert info.get("sub", client.client_id) == client.client_id
 
-    def test_client_secret_post(self, h, client):
-        body = assert_token_ok(client_credentials(h, client))
-        assert_active(introspect(h, client, body["access_token"],
-                                 auth="post"))
+    def test_client_secret_post(self, h):
+        c = add_client(h, auth_method="client_secret_post")
+        body = assert_token_ok(client_credentials(h, c))
+        assert_active(introspect(h, c, body["access_token"], auth="post"))
 
     def test_rotated_refresh_token_inactive(self, h, client):
         body = code_tokens(h, client)
@@ -318,6 +320,7 @@ class _Registered:
         self.client_secret = doc.get("client_secret")
         self.redirect_uris = doc.get("redirect_uris", [])
         self.public = not self.client_secret
+        self.auth_method = doc.get("token_endpoint_auth_method")
 
     @property
     def redirect_uri(self):
@@ -335,6 +338,132 @@ def assert_registration_error(r, error="invalid_redirect_uri"):
     if isinstance(error, str):
         error = (error,)
     assert body.get("error") in error, body
+
+
+# ---- the registered token_endpoint_auth_method is enforced ----------------
+
+BASIC, POST, NONE = "client_secret_basic", "client_secret_post", "none"
+# a request each client-authenticated endpoint answers once the client is
+# authenticated (the token is unknown: introspection says inactive,
+# revocation 200)
+AUTH_ENDPOINT_DATA = {"token": {"grant_type": "client_credentials"},
+                      "introspect": {"token": "no-such-token"},
+                      "revoke": {"token": "no-such-token"}}
+
+
+def authenticated_post(h, endpoint, client, used, secret=None):
+    """POST endpoint as client, authenticating with method used (a
+    public client's "secret" is whatever the caller gives)."""
+    data = dict(AUTH_ENDPOINT_DATA[endpoint])
+    secret = client.client_secret if secret is None else secret
+    kw = {}
+    if used == BASIC:
+        kw["auth"] = requests.auth.HTTPBasicAuth(
+            urllib.parse.quote(client.client_id, safe=""),
+            urllib.parse.quote(secret, safe=""))
+    elif used == POST:
+        data.update(client_id=client.client_id, client_secret=secret)
+    else:
+        data["client_id"] = client.client_id
+    r = h.session.post(h.url("/oauth2/" + endpoint), data=data, timeout=10,
+                       **kw)
+    if r.status_code == 200 and endpoint == "token":
+        tokens.register(r.json()["access_token"])
+    return r
+
+
+class TestRegisteredAuthMethod:
+    """A client authenticates only with the token_endpoint_auth_method it
+    was registered with (RFC 7591 §2; OAuth 2.1 §2.4: the AS uses the
+    registered method), at the token, introspection and revocation
+    endpoints alike: a client_secret_basic client cannot send its secret in
+    the body, a client_secret_post one not in a Basic header, and a public
+    client (none) cannot present any secret. The refusal is invalid_client
+    (401, with a Basic challenge when Basic was tried, RFC 6749 §5.2), and
+    the info log line OA2-00820 names the registered and the used method,
+    never the secret."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, "as-auth-method")
+
+    @pytest.fixture(scope="class")
+    def clients(self, h):
+        # add_client without --auth-method: the CLI's default, basic
+        return {BASIC: add_client(h), POST: add_client(h, auth_method=POST),
+                NONE: add_client(h, public=True,
+                                 grants=("authorization_code",
+                                         "refresh_token"))}
+
+    @pytest.mark.parametrize("endpoint", list(AUTH_ENDPOINT_DATA))
+    @pytest.mark.parametrize("method", [BASIC, POST])
+    def test_registered_method_works(self, h, clients, endpoint, method):
+        r = authenticated_post(h, endpoint, clients[method], method)
+        assert r.status_code == 200, (r.status_code, r.text[:300])
+        assert "OA2-00820" not in h.new_log()
+
+    def test_public_client_without_secret_works(self, h, clients):
+        pub = clients[NONE]
+        assert authenticated_post(h, "revoke", pub, NONE).status_code == 200
+        # at the token endpoint it gets past authentication to the grant
+        assert_token_error(authenticated_post(h, "token", pub, NONE),
+                           "unauthorized_client")
+        assert "OA2-00820" not in h.new_log()
+
+    @pytest.mark.parametrize("endpoint", list(AUTH_ENDPOINT_DATA))
+    @pytest.mark.parametrize("registered,used,secret", [
+        (BASIC, POST, None),
+        (POST, BASIC, None),
+        (BASIC, NONE, None),
+        (POST, NONE, None),
+        (NONE, BASIC, "a-secret"),
+        (NONE, BASIC, ""),
+        (NONE, POST, "a-secret"),
+    ], ids=["basic-as-post", "post-as-basic", "basic-as-none",
+            "post-as-none", "public-with-basic", "public-with-empty-basic",
+            "public-with-post"])
+    def test_other_method_refused(self, h, clients, endpoint, registered,
+                                  used, secret):
+        client = clients[registered]
+        r = authenticated_post(h, endpoint, client, used, secret)
+        assert r.status_code == 401, (r.status_code, r.text[:300])
+        assert r.headers["Content-Type"].startswith("application/json")
+        assert r.json()["error"] == "invalid_client", r.text
+        if used == BASIC:
+            www = r.headers.get("WWW-Authenticate", "")
+            assert www.startswith("Basic "), r.headers
+        log = h.new_log()
+        lines = [line for line in log.splitlines() if "OA2-00820" in line]
+        assert len(lines) == 1, log
+        assert "[oauth2:info]" in lines[0], lines[0]
+        assert client.client_id in lines[0], lines[0]
+        assert "registered for %s, used %s" % (registered, used) \
+            in lines[0], lines[0]
+        for s in (client.client_secret, secret):
+            if s:
+                assert s not in log
+
+    def test_registration_default_is_basic(self, h):
+        """RFC 7591 §2: a registration without token_endpoint_auth_method
+        is client_secret_basic, and is held to it."""
+        r = register(h, {"redirect_uris": ["https://app.example/cb"],
+                         "grant_types": ["client_credentials"]})
+        assert r.status_code == 201, r.text
+        doc = r.json()
+        assert doc["token_endpoint_auth_method"] == BASIC, doc
+        c = _Registered(doc)
+        assert authenticated_post(h, "token", c, BASIC).status_code == 200
+        r = authenticated_post(h, "token", c, POST)
+        assert_token_error(r, "invalid_client", 401)
+        assert "OA2-00820" in h.new_log()
+
+    def test_registered_post_client(self, h):
+        doc = register(h, dict(REG_BODY, token_endpoint_auth_method=POST))
+        c = _Registered(doc.json())
+        assert authenticated_post(h, "introspect", c, POST).status_code \
+            == 200
+        assert_token_error(authenticated_post(h, "introspect", c, BASIC),
+                           "invalid_client", 401)
 
 
 class TestRegistrationOpen:

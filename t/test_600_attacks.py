@@ -1122,13 +1122,19 @@ class TestClientAuth:
     def client(self, h):
         return add_client(h)
 
+    @pytest.fixture(scope="class")
+    def post_client(self, h):
+        return add_client(h, auth_method="client_secret_post")
+
     @pytest.mark.parametrize("method", ["basic", "post"])
     def test_secret_check_does_not_depend_on_length(self, h, client,
-                                                    method):
+                                                    post_client, method):
         """Wrong secrets of every length take the same path: same status,
         body, challenge and log line.  Only the SHA-256 of the presented
         secret is compared (fixed 64 hex digits, CRYPTO_memcmp), so
         neither the length nor the prefix of the real secret shows."""
+        if method == "post":
+            client = post_client  # registered for the method it uses
         real = client.client_secret
         flip = "A" if real[-1] != "A" else "B"
         wrong = ["x", "x" * 42, real[:-1], real[:-1] + flip,
@@ -1351,6 +1357,7 @@ class TestLogsAtTrace8:
         keep(c.client_secret)
         r = h.session.post(h.url("/oauth2/register"), json={
             "client_name": "dyn", "redirect_uris": ["https://app.example/cb"],
+            "token_endpoint_auth_method": "client_secret_post",
             "grant_types": ["authorization_code", "refresh_token",
                             "client_credentials"]})
         reg = r.json()
@@ -1362,7 +1369,8 @@ class TestLogsAtTrace8:
         pub = Client(r.json()["client_id"], None, ["http://127.0.0.1/cb"],
                      "pub", "", ("authorization_code", "refresh_token"),
                      True)
-        # authorize, consent, code, token (Basic), refresh (post)
+        # authorize, consent, code, token and refresh (Basic); the
+        # registered client below uses client_secret_post
         f = Flow(h, c)
         page = f.consent_page()
         keep(page.csrf_token, f.verifier)
@@ -1372,7 +1380,7 @@ class TestLogsAtTrace8:
         keep(b1["access_token"], b1["refresh_token"])
         b2 = assert_token_ok(token_request(
             h, c, {"grant_type": "refresh_token",
-                   "refresh_token": b1["refresh_token"]}, method="post"))
+                   "refresh_token": b1["refresh_token"]}))
         keep(b2["access_token"], b2["refresh_token"])
         # bearer calls: good, tampered, revoked
         assert_ok(api(h, b2["access_token"]))
@@ -1380,8 +1388,7 @@ class TestLogsAtTrace8:
                                            b2["access_token"],
                                            b1["access_token"])), REALM)
         assert_active(introspect(h, c, b2["access_token"]), True)
-        assert_active(introspect(h, c, b2["refresh_token"], auth="post"),
-                      True)
+        assert_active(introspect(h, c, b2["refresh_token"]), True)
         assert revoke(h, c, b2["access_token"]).status_code == 200
         assert_invalid_token(api(h, b2["access_token"]), REALM)
         # failures: replayed code, reused refresh token, wrong secret,
@@ -1407,9 +1414,13 @@ class TestLogsAtTrace8:
         keep(bp["access_token"], bp["refresh_token"])
         assert revoke(h, pub, bp["refresh_token"]).status_code == 200
         cc = assert_token_ok(token_request(
-            h, None, {"grant_type": "client_credentials"},
-            auth=(reg["client_id"], reg["client_secret"])))
+            h, None, {"grant_type": "client_credentials",
+                      "client_id": reg["client_id"],
+                      "client_secret": reg["client_secret"]}))
         keep(cc["access_token"])
+        assert_active(introspect(h, Client(
+            reg["client_id"], reg["client_secret"], [], "dyn", "", (),
+            False, "client_secret_post"), cc["access_token"]), True)
 
         # every form a secret could be logged in: whole, the 16 first
         # characters, a JWT's payload or signature, a Basic credential

@@ -67,6 +67,7 @@ int main(void)
     }
     unit_suite_b64();
     unit_suite_client_cache();
+    unit_suite_clientauth();
     unit_suite_bearer();
     unit_suite_form();
     unit_suite_hash();

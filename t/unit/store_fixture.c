@@ -84,6 +84,16 @@ oa2_client_t *fixture_client(oa2_store_t *st, const char *id,
                              const char *secret, const char *grants,
                              const char *redirect_uri, apr_pool_t *p)
 {
+    return fixture_client_method(st, id, secret,
+                                 secret ? "client_secret_basic" : "none",
+                                 grants, redirect_uri, p);
+}
+
+oa2_client_t *fixture_client_method(oa2_store_t *st, const char *id,
+                                    const char *secret, const char *method,
+                                    const char *grants,
+                                    const char *redirect_uri, apr_pool_t *p)
+{
     oa2_client_t *c = apr_pcalloc(p, sizeof(*c));
 
     c->client_id = id;
@@ -95,7 +105,7 @@ oa2_client_t *fixture_client(oa2_store_t *st, const char *id,
     }
     c->grant_types = grants;
     c->scope = "";
-    c->auth_method = secret ? "client_secret_basic" : "none";
+    c->auth_method = method;
     c->created_at = 1700000000;
     return oa2_store_client_add(st, c, NULL, p) == APR_SUCCESS ? c : NULL;
 }

@@ -24,9 +24,18 @@ oa2_as_t *fixture_as(const char *issuer, apr_pool_t *p);
 oa2_as_t *fixture_as_keyed(const char *issuer, const char *key_file,
                            apr_pool_t *p);
 
-/** Register a client; @a secret NULL makes it public. */
+/**
+ * Register a client; @a secret NULL makes it public (auth method none),
+ * else it is client_secret_basic, the RFC 7591 and oauth2-admin default.
+ */
 oa2_client_t *fixture_client(oa2_store_t *st, const char *id,
                              const char *secret, const char *grants,
                              const char *redirect_uri, apr_pool_t *p);
+
+/** fixture_client() with the token_endpoint_auth_method @a method. */
+oa2_client_t *fixture_client_method(oa2_store_t *st, const char *id,
+                                    const char *secret, const char *method,
+                                    const char *grants,
+                                    const char *redirect_uri, apr_pool_t *p);
 
 #endif /* STORE_FIXTURE_H */

@@ -281,7 +281,8 @@ static void test_ttl_zero_never_caches(apr_pool_t *p)
     UNIT_EQ_INT(fc->gets + fc->puts, 0);
 }
 
-/* client_secret_post credentials as the token endpoint would see them. */
+/* client_secret_post credentials as the token endpoint would see them
+ * (svc is registered for client_secret_post). */
 static apr_status_t authenticate(oa2_store_t *st, const char *secret,
                                  apr_pool_t *p)
 {
@@ -303,8 +304,8 @@ static void test_new_secret_works_at_once(apr_pool_t *p)
     oa2_store_t *st = cached_store(&fc, 30, p);
 
     UNIT_ASSERT(st);
-    UNIT_ASSERT(
-        fixture_client(st, "svc", "old", "client_credentials", NULL, p));
+    UNIT_ASSERT(fixture_client_method(st, "svc", "old", "client_secret_post",
+                                      "client_credentials", NULL, p));
     UNIT_EQ_INT(authenticate(st, "old", p), APR_SUCCESS);
     UNIT_EQ_INT(fc->puts, 1);
     UNIT_EQ_INT(oa2_store_client_set_secret(st, "svc",
@@ -363,7 +364,8 @@ static void test_reload_that_finds_nothing_forgets(apr_pool_t *p)
     oa2_client_t *c;
 
     UNIT_ASSERT(st);
-    UNIT_ASSERT(fixture_client(st, "svc", "pw", "client_credentials", NULL, p));
+    UNIT_ASSERT(fixture_client_method(st, "svc", "pw", "client_secret_post",
+                                      "client_credentials", NULL, p));
     UNIT_EQ_INT(authenticate(st, "pw", p), APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_client_remove(st, "svc", NULL, p), APR_SUCCESS);
     /* A secret the record does not know sends us to the database, which

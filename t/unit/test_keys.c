@@ -616,6 +616,49 @@ static void test_set_find_and_signer(apr_pool_t *p)
     UNIT_ASSERT(oa2_keys_signer(set) == signer);
 }
 
+/* The algorithms of @a set, space-separated ("" when none). */
+static const char *algs_of(const oa2_keyset_t *set, apr_pool_t *p)
+{
+    apr_array_header_t *a = oa2_keys_set_algs(set, p);
+
+    return apr_array_pstrcat(p, a, ' ');
+}
+
+static void test_set_algs(apr_pool_t *p)
+{
+    oa2_keyset_t *ec = oa2_keys_set_make(p), *rsa = oa2_keys_set_make(p);
+    oa2_keyset_t *both = oa2_keys_set_make(p), *twice = oa2_keys_set_make(p);
+    oa2_key_t *ec1 = NULL, *ec2 = NULL, *rsa1 = NULL;
+    oa2_err_t err = {0};
+
+    UNIT_EQ_STR(algs_of(NULL, p), "");
+    UNIT_EQ_STR(algs_of(ec, p), "");
+    UNIT_EQ_INT(
+        oa2_keys_load_private_pem(&ec1, "data/ec256.pem", "e1", &err, p),
+        APR_SUCCESS);
+    UNIT_EQ_INT(
+        oa2_keys_load_private_pem(&ec2, "data/ec256.pem", "e2", &err, p),
+        APR_SUCCESS);
+    UNIT_EQ_INT(
+        oa2_keys_load_private_pem(&rsa1, "data/rsa2048.pem", "r1", &err, p),
+        APR_SUCCESS);
+    /* one key type: only its algorithm (an EC-only AS has no RS256) */
+    oa2_keys_set_add(ec, ec1);
+    UNIT_EQ_STR(algs_of(ec, p), "ES256");
+    oa2_keys_set_add(rsa, rsa1);
+    UNIT_EQ_STR(algs_of(rsa, p), "RS256");
+    /* both, in the order of the keys, each once */
+    oa2_keys_set_add(both, rsa1);
+    oa2_keys_set_add(both, ec1);
+    oa2_keys_set_add(both, ec2);
+    oa2_keys_set_add(both, rsa1);
+    UNIT_EQ_STR(algs_of(both, p), "RS256 ES256");
+    /* two keys of one type (rotation): one algorithm */
+    oa2_keys_set_add(twice, ec1);
+    oa2_keys_set_add(twice, ec2);
+    UNIT_EQ_STR(algs_of(twice, p), "ES256");
+}
+
 static void test_load_jwks_file(apr_pool_t *p)
 {
     oa2_keyset_t *set = NULL;
@@ -676,6 +719,7 @@ void unit_suite_keys(void)
     UNIT_RUN(test_parse_jwks_length_bounded);
     UNIT_RUN(test_jwks_json_round_trip);
     UNIT_RUN(test_set_find_and_signer);
+    UNIT_RUN(test_set_algs);
     UNIT_RUN(test_load_jwks_file);
     UNIT_RUN(test_load_jwks_file_refused);
 }

@@ -84,6 +84,47 @@ static void test_valid_chars(apr_pool_t *p)
     UNIT_ASSERT(!oa2_pkce_valid(apr_pstrcat(p, base, "\xc3\xa9", NULL)));
 }
 
+/* B_CHALLENGE with its last character replaced by @a c. */
+static const char *b_with_last(char c, apr_pool_t *p)
+{
+    char *s = apr_pstrdup(p, B_CHALLENGE);
+
+    s[strlen(s) - 1] = c;
+    return s;
+}
+
+static void test_challenge_syntax(apr_pool_t *p)
+{
+    /* RFC 7636 §4.2 with Appendix B's value: 43 base64url characters */
+    UNIT_EQ_INT(strlen(B_CHALLENGE), 43);
+    UNIT_ASSERT(oa2_pkce_challenge_valid(B_CHALLENGE));
+    UNIT_ASSERT(oa2_pkce_challenge_valid(
+        "-_0123456789abcdefghijklmnopqRSTUVWXYZABCDE"));
+    UNIT_ASSERT(oa2_pkce_challenge_valid(b_with_last('-', p)));
+    UNIT_ASSERT(oa2_pkce_challenge_valid(b_with_last('_', p)));
+    /* lengths: 42 and 44 (base64 with its padding), a verifier's 128 */
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(apr_pstrndup(p, B_CHALLENGE, 42)));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(B_CHALLENGE "A"));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(B_CHALLENGE "="));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(repeat('A', 128, p)));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(repeat('A', 1000, p)));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(""));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(NULL));
+    /* 43 characters, one outside base64url: base64's "+" "/" "=", and
+     * the verifier's unreserved "." "~" */
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(b_with_last('+', p)));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(b_with_last('/', p)));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(b_with_last('=', p)));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(b_with_last('.', p)));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(b_with_last('~', p)));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(b_with_last(' ', p)));
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(
+        apr_pstrcat(p, apr_pstrndup(p, B_CHALLENGE, 41), "\xc3\xa9", NULL)));
+    /* standard base64 of the same digest: '+' '/' and the padding */
+    UNIT_ASSERT(!oa2_pkce_challenge_valid(
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM="));
+}
+
 static void test_invalid_verifier_refused(apr_pool_t *p)
 {
     /* a verifier outside the grammar fails even before hashing */
@@ -114,6 +155,7 @@ void unit_suite_pkce(void)
     UNIT_RUN(test_null_and_empty);
     UNIT_RUN(test_valid_lengths);
     UNIT_RUN(test_valid_chars);
+    UNIT_RUN(test_challenge_syntax);
     UNIT_RUN(test_invalid_verifier_refused);
     UNIT_RUN(test_longest_verifier);
     UNIT_RUN(test_url_alphabet);

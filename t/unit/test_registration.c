@@ -501,20 +501,24 @@ typedef struct env_t {
     oa2_store_t *st; /* its store */
 } env_t;
 
-/* An AS with a confidential client "rs" (secret "rs-secret"), "app"
- * (secret "app-secret"), "other" (secret "other-secret") and a public
+/* An AS with confidential clients "rs" (secret "rs-secret"), "app"
+ * (secret "app-secret") and "other" (secret "other-secret"), all
+ * client_secret_post as the requests below authenticate, and a public
  * "spa"; zero on failure. */
 static int setup(env_t *env, apr_pool_t *p)
 {
     env->as = fixture_as(ISS, p);
     env->st = fixture_store(ISS, p);
     return env->as && env->st
-        && fixture_client(env->st, "rs", "rs-secret", "client_credentials",
-                          NULL, p)
-        && fixture_client(env->st, "app", "app-secret",
-                          "authorization_code refresh_token", CB, p)
-        && fixture_client(env->st, "other", "other-secret",
-                          "authorization_code refresh_token", CB, p)
+        && fixture_client_method(env->st, "rs", "rs-secret",
+                                 "client_secret_post", "client_credentials",
+                                 NULL, p)
+        && fixture_client_method(env->st, "app", "app-secret",
+                                 "client_secret_post",
+                                 "authorization_code refresh_token", CB, p)
+        && fixture_client_method(env->st, "other", "other-secret",
+                                 "client_secret_post",
+                                 "authorization_code refresh_token", CB, p)
         && fixture_client(env->st, "spa", NULL,
                           "authorization_code refresh_token", CB, p);
 }
@@ -825,7 +829,7 @@ static void test_revoke_unknown(apr_pool_t *p)
     UNIT_REFUSED(oa2_revoke_request(&result, &caller, env.as, env.st,
                                     form_of("client_id=app&token=x", p), NULL,
                                     NOW, &err, p),
-                 err, 401, "invalid_client", "OA2-00229");
+                 err, 401, "invalid_client", "OA2-00820"); /* no secret */
     UNIT_EQ_INT(oa2_revoke_request(&result, &caller, env.as, env.st,
                                    form_of("client_id=spa", p), NULL, NOW, &err,
                                    p),

@@ -88,6 +88,7 @@ int unit_str_equal(const char *a, const char *b);
 /* The suites, one per core file, called by main.c. */
 void unit_suite_b64(void);
 void unit_suite_client_cache(void);
+void unit_suite_clientauth(void);
 void unit_suite_bearer(void);
 void unit_suite_form(void);
 void unit_suite_hash(void);
