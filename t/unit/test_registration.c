@@ -281,6 +281,12 @@ static void test_client_name(apr_pool_t *p)
             apr_pstrcat(p, "{\"redirect_uris\":[\"" CB "\"],",
                         "\"client_name\":\"", name, "x\"}", NULL),
             META, "OA2-00753");
+    UNIT_REFUSED(PARSE(cl, as,
+                       apr_pstrcat(p, "{\"redirect_uris\":[\"" CB "\"],",
+                                   "\"client_name\":\"", name, "x\"}", NULL),
+                       err),
+                 err, 400, META, "OA2-00753");
+    UNIT_EQ_STR(err.description, "client_name is longer than 200 characters");
     REFUSED(as, "{\"redirect_uris\":[\"" CB "\"],\"client_name\":[\"a\"]}",
             META, "OA2-00751");
     REFUSED(as, "{\"redirect_uris\":[\"" CB "\"],\"client_name\":\"a\\nb\"}",
