@@ -14,6 +14,7 @@
 #include "oa2_redirect.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
+#include "oa2_text.h"
 #include "oauth2_admin.h"
 
 /* Bytes of randomness in a generated client_id (128 bits). */
@@ -169,18 +170,6 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
     return OA2_ADMIN_OK;
 }
 
-/* Nonzero when @a s has a control character (they break the list output
- * and a consent page has no use for them). */
-static int has_control(const char *s)
-{
-    for (; *s; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Check the values of "client add" and build the client; @return an exit
  * status. */
 static int add_build(oa2_client_t *cl, const add_args_t *in, apr_pool_t *p)
@@ -190,11 +179,26 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, apr_pool_t *p)
     oa2_err_t err = {0};
     int i, j;
 
-    if (!*in->name || strlen(in->name) > CLIENT_NAME_MAX
-        || has_control(in->name)) {
-        return oa2_admin_fail("the client name must be 1 to %d characters, "
-                              "without control characters",
+    if (!*in->name || strlen(in->name) > CLIENT_NAME_MAX) {
+        return oa2_admin_fail("the client name must be 1 to %d bytes",
                               CLIENT_NAME_MAX);
+    }
+    /* The rule dynamic registration applies: the consent page shows the
+     * name where the user decides whom to trust. */
+    switch (oa2_text_check(in->name)) {
+    case OA2_TEXT_OK:
+        break;
+    case OA2_TEXT_NOT_UTF8:
+        return oa2_admin_fail("the client name must be UTF-8 text");
+    case OA2_TEXT_BIDI:
+        return oa2_admin_fail("the client name must not contain "
+                              "bidirectional formatting characters "
+                              "(U+061C, U+200E, U+200F, U+202A to U+202E, "
+                              "U+2066 to U+2069)");
+    default:
+        return oa2_admin_fail("the client name must not contain control "
+                              "characters (U+0000 to U+001F, U+007F to "
+                              "U+009F, U+2028, U+2029)");
     }
     if (in->client_id
         && (!*in->client_id || strlen(in->client_id) > CLIENT_ID_MAX

@@ -18,6 +18,7 @@
 #include <apr_time.h>
 
 #include "oa2_sql.h"
+#include "oa2_text.h"
 #include "oa2_url.h"
 #include "oauth2_admin.h"
 
@@ -113,14 +114,7 @@ int oa2_admin_fail_err(const oa2_err_t *err)
 
 const char *oa2_admin_printable(const char *s, apr_pool_t *p)
 {
-    char *out = apr_pstrdup(p, s ? s : ""), *c;
-
-    for (c = out; *c; c++) {
-        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            *c = '?';
-        }
-    }
-    return out;
+    return oa2_text_printable(s, p);
 }
 
 const char *oa2_admin_iso8601(apr_int64_t t, apr_pool_t *p)

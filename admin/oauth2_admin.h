@@ -68,9 +68,11 @@ int oa2_admin_open(oa2_admin_t *a);
 apr_status_t oa2_admin_end(oa2_admin_t *a, apr_status_t rv, oa2_err_t *err);
 
 /**
- * @a s with every control character replaced by '?', so that what a
- * client registered (RFC 7591) can neither break the tab-separated output
- * nor send escape sequences to the admin's terminal.
+ * @a s with every control or bidirectional formatting character, and every
+ * byte that is not UTF-8, replaced by '?' (oa2_text_printable()), so that
+ * what a client registered (RFC 7591), perhaps before such names were
+ * refused, can neither break the tab-separated output, nor send escape
+ * sequences (C0 or C1) to the admin's terminal, nor reorder the line.
  */
 const char *oa2_admin_printable(const char *s, apr_pool_t *p);
 

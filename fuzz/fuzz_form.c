@@ -54,7 +54,7 @@ static void check_single(const oa2_form_t *form, const char *name,
     }
 }
 
-/* What oa2_form_safe_name() lets into an error_description. */
+/* What oa2_form_safe_name() lets into a log line. */
 static void check_safe_name(const char *name)
 {
     const char *safe = oa2_form_safe_name(name), *c;

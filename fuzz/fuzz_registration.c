@@ -2,8 +2,9 @@
  * Dynamic client registration requests: oa2_registration_parse() of the
  * input as the JSON body, against the unit tests' AS (fixture_as_keyed():
  * scopes read and write, one resource; no database). A parsed client must
- * make a response that is a JSON object, and every redirect URI it carries
- * must be registrable.
+ * make a response that is a JSON object, every redirect URI it carries
+ * must be registrable, and its name fit for the consent page; a refusal's
+ * description stays within RFC 6749 §5.2's characters.
  */
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "oa2_cleanup.h"
 #include "oa2_redirect.h"
 #include "oa2_registration.h"
+#include "oa2_text.h"
 #include "store_fixture.h"
 #include "support.h"
 
@@ -41,12 +43,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (oa2_registration_parse(&cl, as, (const char *)data, size, &err, p)
         != APR_SUCCESS) {
         FUZZ_CHECK(err.status == 400 && err.log_id && err.description);
+        for (i = 0; err.description[i]; i++) {
+            FUZZ_CHECK(err.description[i] >= 0x20 && err.description[i] <= 0x7e
+                       && err.description[i] != '"'
+                       && err.description[i] != '\\');
+        }
         FUZZ_CHECK(!strcmp(err.error, "invalid_client_metadata")
                    || !strcmp(err.error, "invalid_redirect_uri"));
         apr_pool_destroy(p);
         return 0;
     }
     FUZZ_CHECK(cl && cl->name && *cl->name && cl->scope && cl->grant_types);
+    FUZZ_CHECK(oa2_text_check(cl->name) == OA2_TEXT_OK);
     FUZZ_CHECK(*cl->grant_types && cl->redirect_uris);
     FUZZ_CHECK(!strcmp(cl->auth_method, "client_secret_basic")
                || !strcmp(cl->auth_method, "client_secret_post")

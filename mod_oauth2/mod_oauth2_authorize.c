@@ -48,6 +48,12 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
         apr_array_make(r->pool, 4, sizeof(const char *));
     int i;
 
+    /* Escaped by oa2_tmpl_render() and isolated by the shipped template
+     * (<bdi> in the page, U+2068/U+2069 in the title): a name stored
+     * before registration and oauth2-admin refused bidirectional
+     * formatting characters (oa2_text_check()), and a user name from
+     * whatever httpd authenticated against, cannot reorder the text
+     * around them. */
     oa2_tmpl_set(vars, "client_name", req->client->name);
     oa2_tmpl_set(vars, "user", r->user);
     oa2_tmpl_set(vars, "action", r->uri);

@@ -176,8 +176,9 @@ apr_status_t oa2_io_backchannel_begin(oa2_form_t **form, oa2_store_t **st,
 
     if (r->method_number != M_POST) {
         apr_table_setn(r->err_headers_out, "Allow", "POST, OPTIONS");
-        return oa2_err_setf(err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
-                            log_id_405, r->pool, "%s takes POST", r->uri);
+        /* Not r->uri: no error text carries what the request sent. */
+        return oa2_err_set(err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
+                           log_id_405, "this endpoint takes POST");
     }
     if ((rv = oa2_io_read_form(form, r, err)) != APR_SUCCESS) {
         return rv;

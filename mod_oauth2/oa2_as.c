@@ -89,15 +89,22 @@ apr_status_t oa2_as_check_scope(const char **granted, const oa2_as_t *as,
     }
     for (i = 0; i < list->nelts; i++) {
         const char *s = APR_ARRAY_IDX(list, i, const char *);
+        /* The client is told which rule failed, never the name it sent
+         * (an error_description is shown by its error handling); the
+         * admin's log gets the name when it is a scope token, which
+         * holds nothing that could fake a log line. */
         if (!oa2_scope_token_valid(s) || !oa2_as_scope(as, s)) {
-            return oa2_err_setf(err, 400, "invalid_scope", "OA2-00231", p,
-                                "unknown scope %s",
-                                oa2_scope_token_valid(s) ? s : "");
+            oa2_err_set(err, 400, "invalid_scope", "OA2-00231",
+                        "a requested scope is unknown to this server");
+            return oa2_err_detail(
+                err, p, "scope %s",
+                oa2_scope_token_valid(s) ? s : "(not a scope token)");
         }
         if (client_scope && *client_scope
             && !oa2_scope_contains(client_scope, s)) {
-            return oa2_err_setf(err, 400, "invalid_scope", "OA2-00232", p,
-                                "scope %s is not allowed for this client", s);
+            oa2_err_set(err, 400, "invalid_scope", "OA2-00232",
+                        "a requested scope is not allowed for this client");
+            return oa2_err_detail(err, p, "scope %s", s);
         }
     }
     *granted = oa2_scope_join(list, p);

@@ -52,7 +52,8 @@ apr_status_t oa2_as_derive_keys(oa2_as_t *as, apr_pool_t *p);
  * @param granted receives the normalized scope (duplicates removed)
  * @param client_scope the client's allowed scopes, "" for any known one
  * @param requested the scope parameter, or NULL
- * @return APR_SUCCESS, or 400 invalid_scope naming the first bad scope
+ * @return APR_SUCCESS, or 400 invalid_scope with a fixed description;
+ *         the first bad scope is named in the error's detail (the log)
  */
 apr_status_t oa2_as_check_scope(const char **granted, const oa2_as_t *as,
                                 const char *client_scope, const char *requested,

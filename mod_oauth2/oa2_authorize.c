@@ -92,9 +92,11 @@ apr_status_t oa2_authorize_parse(oa2_authz_request_t **out, int *redirectable,
     }
     *redirectable = 1;
     if (oa2_form_repeated(params)) {
-        return oa2_err_setf(err, 400, "invalid_request", "OA2-00312", p,
-                            "%s is repeated",
-                            oa2_form_safe_name(oa2_form_repeated(params)));
+        /* The name is the request's: only the log hears it. */
+        oa2_err_set(err, 400, "invalid_request", "OA2-00312",
+                    "a parameter is repeated");
+        return oa2_err_detail(err, p, "repeated: %s",
+                              oa2_form_safe_name(oa2_form_repeated(params)));
     }
     if ((rv = oa2_form_single(&response_type, params, "response_type", 1, err,
                               p))

@@ -35,6 +35,8 @@ int oa2_form_utf8_valid(const char *s, apr_size_t len);
  * The one value of @a name.
  * @param value receives the value, or NULL when absent (and not required)
  * @param required nonzero: absence is an error
+ * @param name a constant of the caller, never request text: the error
+ *        description names it
  * @return APR_SUCCESS; 400 invalid_request "NAME is missing" when required
  *         and absent (an empty value counts as absent), or "NAME is
  *         repeated" when it occurs more than once (RFC 6749 §3.1, §3.2)
@@ -50,9 +52,10 @@ apr_status_t oa2_form_single(const char **value, const oa2_form_t *form,
 const char *oa2_form_repeated(const oa2_form_t *form);
 
 /**
- * @a name when it is safe to echo in an error_description (RFC 6749
- * §5.2: letters, digits, '_', '-', '.', at most 40), else "a parameter":
- * an attacker-chosen name must not reach a client's error handling.
+ * @a name when it is a plain name (letters, digits, '_', '-', '.', at most
+ * 40), else "a parameter": what a log line may say about a name the
+ * request chose. Never for an error_description, which carries no request
+ * text at all.
  */
 const char *oa2_form_safe_name(const char *name);
 

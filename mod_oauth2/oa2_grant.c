@@ -435,9 +435,11 @@ apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
     apr_status_t rv;
 
     if (oa2_form_repeated(form)) {
-        return oa2_err_setf(err, 400, "invalid_request", "OA2-00262", p,
-                            "%s is repeated",
-                            oa2_form_safe_name(oa2_form_repeated(form)));
+        /* The name is the request's: only the log hears it. */
+        oa2_err_set(err, 400, "invalid_request", "OA2-00262",
+                    "a parameter is repeated");
+        return oa2_err_detail(err, p, "repeated: %s",
+                              oa2_form_safe_name(oa2_form_repeated(form)));
     }
     if ((rv = oa2_form_single(&grant_type, form, "grant_type", 1, err, p))
         != APR_SUCCESS) {

@@ -168,11 +168,9 @@ apr_status_t oa2_redirect_check(const char *uri, oa2_err_t *err, apr_pool_t *p)
     }
     for (i = 0; denied_schemes[i]; i++) {
         if (!strcmp(scheme, denied_schemes[i])) {
-            return oa2_err_setf(err, 400, "invalid_redirect_uri", "OA2-00143",
-                                p,
-                                "the scheme %s: is not allowed for a "
-                                "redirect URI",
-                                scheme);
+            oa2_err_set(err, 400, "invalid_redirect_uri", "OA2-00143",
+                        "this scheme is not allowed for a redirect URI");
+            return oa2_err_detail(err, p, "scheme %s:", denied_schemes[i]);
         }
     }
     if (apr_uri_parse(p, uri, &parsed) != APR_SUCCESS) {
@@ -190,9 +188,9 @@ apr_status_t oa2_redirect_check(const char *uri, oa2_err_t *err, apr_pool_t *p)
     }
     if (!strcmp(scheme, "https") || !strcmp(scheme, "http")) {
         if (strncmp(uri + n + 1, "//", 2) || !host_valid(parsed.hostname)) {
-            return oa2_err_setf(err, 400, "invalid_redirect_uri", "OA2-00146",
-                                p, "an %s redirect URI needs a valid host",
-                                scheme);
+            return oa2_err_set(err, 400, "invalid_redirect_uri", "OA2-00146",
+                               "an https or http redirect URI needs a valid "
+                               "host");
         }
         /* RFC 8252 §8.3: plain http only where it never leaves the
          * machine. */

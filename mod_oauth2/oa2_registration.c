@@ -10,12 +10,19 @@
 #include "oa2_registration.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
+#include "oa2_text.h"
 
 /* client_name of a registration without one. */
 #define DEFAULT_NAME "client"
 
 /* Bytes of randomness in a client_id (128 bits: unguessable, short). */
 #define CLIENT_ID_BYTES 16
+
+/* OA2_REGISTRATION_NAME_MAX as text, for a description that is a
+ * constant like every other. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define NAME_MAX_TEXT STR(OA2_REGISTRATION_NAME_MAX)
 
 #define BAD_META(id, text)                                                     \
     oa2_err_set(err, 400, "invalid_client_metadata", id, text)
@@ -186,8 +193,11 @@ static apr_status_t parse_redirect_uris(apr_array_header_t **uris, json_t *v,
     return APR_SUCCESS;
 }
 
-/* client_name: printable text of at most OA2_REGISTRATION_NAME_MAX
- * characters (jansson has checked it is UTF-8 without NUL). */
+/* client_name: text a person can read (oa2_text_check()) of at most
+ * OA2_REGISTRATION_NAME_MAX characters. The consent page shows it where
+ * the user decides whom to trust, so a bidirectional override that makes
+ * it read as another name is refused, not stored (the templates isolate
+ * it in <bdi> too). The descriptions name the field, never the value. */
 static apr_status_t parse_name(const char **name, json_t *v, oa2_err_t *err,
                                apr_pool_t *p)
 {
@@ -202,20 +212,29 @@ static apr_status_t parse_name(const char **name, json_t *v, oa2_err_t *err,
     if (!(s = json_string_value(v))) {
         return BAD_META("OA2-00751", "client_name must be a string");
     }
+    switch (oa2_text_check(s)) {
+    case OA2_TEXT_OK:
+        break;
+    case OA2_TEXT_BIDI:
+        return BAD_META("OA2-00800",
+                        "client_name contains bidirectional formatting "
+                        "characters");
+    case OA2_TEXT_NOT_UTF8: /* jansson refuses it first */
+        return BAD_META("OA2-00801", "client_name is not UTF-8");
+    default:
+        return BAD_META("OA2-00752",
+                        "client_name contains control "
+                        "characters");
+    }
     for (c = (const unsigned char *)s; *c; c++) {
-        if (*c < 0x20 || *c == 0x7f) {
-            return BAD_META("OA2-00752",
-                            "client_name contains control "
-                            "characters");
-        }
         if ((*c & 0xc0) != 0x80) {
             chars++;
         }
     }
     if (chars > OA2_REGISTRATION_NAME_MAX) {
-        return oa2_err_setf(err, 400, "invalid_client_metadata", "OA2-00753", p,
-                            "client_name is longer than %d characters",
-                            OA2_REGISTRATION_NAME_MAX);
+        return BAD_META("OA2-00753",
+                        "client_name is longer than " NAME_MAX_TEXT
+                        " characters");
     }
     *name = *s ? apr_pstrdup(p, s) : DEFAULT_NAME;
     return APR_SUCCESS;
@@ -226,7 +245,7 @@ static apr_status_t parse_scope(const char **scope, const oa2_as_t *as,
                                 json_t *v, oa2_err_t *err, apr_pool_t *p)
 {
     const char *s;
-    oa2_err_t why;
+    oa2_err_t why = {0};
 
     if (!v) {
         *scope = "";
@@ -236,8 +255,13 @@ static apr_status_t parse_scope(const char **scope, const oa2_as_t *as,
         return BAD_META("OA2-00754", "scope must be a string");
     }
     if (oa2_as_check_scope(scope, as, "", s, &why, p) != APR_SUCCESS) {
-        return oa2_err_setf(err, 400, "invalid_client_metadata", "OA2-00755", p,
-                            "%s", why.description);
+        /* The scope's name goes to the log only (why.detail). */
+        BAD_META("OA2-00755",
+                 "scope must be scopes this server knows, separated by "
+                 "single spaces");
+        return oa2_err_detail(err, p, "%s: %s%s%s", why.log_id, why.description,
+                              why.detail ? ": " : "",
+                              why.detail ? why.detail : "");
     }
     return APR_SUCCESS;
 }

@@ -722,8 +722,8 @@ class TestPages:
         assert q["state"] == state
 
     def test_error_page_escapes_reflected_parameter(self, h, client):
-        """The one error text that echoes request input (a repeated
-        parameter's name) is escaped on the error page."""
+        """A repeated parameter whose name is markup: the error page says
+        so without the name (issue 12), and escapes whatever it shows."""
         f = Flow(h, client, prompt="consent")
         page = f.consent_page()
         evil = "<script>alert(1)</script>"
@@ -774,6 +774,138 @@ class TestPages:
                     in r.text)
             csp = r.headers["Content-Security-Policy"]
             assert "default-src 'none'" in csp, csp
+
+
+# ===========================================================================
+# Names that read as other names: bidi and C1 controls (issue 12, item 3;
+# OAuth 2.1 §7.9: the consent page must let the user tell clients apart)
+# ===========================================================================
+
+# what registration and oauth2-admin refuse in a client name
+SPOOFING_NAMES = {
+    "rlo": "evil\u202emoc.elpmaxe",     # reads "evilexample.com"
+    "lro": "a\u202db",
+    "rle": "a\u202bb",
+    "pdf": "a\u202cb",
+    "rlm": "app\u200f",
+    "lrm": "\u200eapp",
+    "alm": "app\u061c",
+    "rli": "a\u2067b",
+    "fsi": "a\u2068b\u2069",
+    "c1-nel": "app\u0085",
+    "c1-csi": "app\u009b31m",
+    "c1-first": "\u0080app",
+    "c1-last": "app\u009f",
+    "line-separator": "app\u2028b",
+    "esc": "app\x1b[31m",
+    "del": "app\x7f",
+}
+BIDI = {"rlo", "lro", "rle", "pdf", "rlm", "lrm", "alm", "rli", "fsi"}
+
+# names that are names, in every script
+WORLD_NAMES = {
+    "arabic": "\u062a\u0637\u0628\u064a\u0642 \u0627\u0644\u0635\u0648\u0631",
+    "hebrew": "\u05d9\u05d9\u05e9\u05d5\u05dd \u05e9\u05dc\u05d9",
+    "cjk": "\u5e94\u7528\u7a0b\u5e8f \u30a2\u30d7\u30ea",
+    "emoji": "Rocket \U0001f680 \U0001f469\u200d\U0001f467",
+    "mixed": "Caf\u00e9 \u05e9\u05dc\u05d9 123",
+}
+
+
+class TestDisplaySpoofing:
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start(httpd_factory, keys, "attack-display")
+
+    CB = "https://app.example/cb"
+
+    def register(self, h, name):
+        return h.session.post(h.url("/oauth2/register"), json={
+            "client_name": name, "redirect_uris": [self.CB],
+            "scope": "read"})
+
+    def client_of(self, reg, name):
+        return Client(reg["client_id"], reg["client_secret"], [self.CB],
+                      name, "read", ("authorization_code",), False)
+
+    def stored_names(self, h):
+        if "oa2_clients" not in h.store.tables():
+            return set()        # nothing was ever stored
+        return {r[0] for r in h.store.rows(
+            "SELECT name FROM oa2_clients WHERE issuer = ?", (h.issuer,))}
+
+    @staticmethod
+    def isolated(body, name):
+        """Every place the page shows name: in <bdi> in the body, between
+        FSI and PDI in the title (which holds no elements)."""
+        inline = body.count("<bdi>%s</bdi>" % name)
+        title = body.count("&#x2068;%s&#x2069;" % name)
+        return inline, title, body.count(name)
+
+    @pytest.mark.parametrize("kind", sorted(SPOOFING_NAMES))
+    def test_registration_refuses(self, h, kind):
+        name = SPOOFING_NAMES[kind]
+        r = self.register(h, name)
+        assert r.status_code == 400, (r.status_code, r.text)
+        doc = r.json()
+        assert doc["error"] == "invalid_client_metadata", doc
+        desc = doc["error_description"]
+        assert ERROR_TEXT.match(desc), repr(desc)
+        assert desc.startswith("client_name contains "), desc
+        assert ("bidirectional" if kind in BIDI else "control") in desc
+        assert name not in self.stored_names(h)
+        log = h.new_log()
+        assert ("OA2-00800" if kind in BIDI else "OA2-00752") in log, log
+
+    @pytest.mark.parametrize("kind", sorted(SPOOFING_NAMES))
+    def test_admin_refuses(self, h, kind):
+        name = SPOOFING_NAMES[kind]
+        p = admin(h, "client", "add", name, "--redirect-uri", self.CB,
+                  check=False)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert p.stdout == ""
+        assert "client name" in p.stderr, p.stderr
+        assert ("bidirectional" if kind in BIDI else "control") in p.stderr
+        assert name not in p.stderr
+        assert name not in self.stored_names(h)
+
+    @pytest.mark.parametrize("kind", sorted(WORLD_NAMES))
+    def test_every_script_is_a_name(self, h, kind):
+        name = WORLD_NAMES[kind]
+        r = self.register(h, name)
+        assert r.status_code == 201, r.text
+        reg = r.json()
+        assert reg["client_name"] == name
+        page = Flow(h, self.client_of(reg, name)).consent_page()
+        assert self.isolated(page.resp.text, name) == (2, 1, 3)
+        admin_made = add_client(h, name=name + " (admin)",
+                                redirect_uris=(self.CB,))
+        page = Flow(h, admin_made).consent_page()
+        assert self.isolated(page.resp.text, name + " (admin)") == (2, 1, 3)
+
+    def test_consent_page_isolates_what_others_chose(self, h):
+        """The client's name (twice), the user's name and the resource
+        are each in <bdi>, so none can reorder the sentence around it."""
+        c = add_client(h, name="Plain Name", redirect_uris=(self.CB,))
+        body = Flow(h, c, resource=RESOURCE).consent_page().resp.text
+        assert self.isolated(body, "Plain Name") == (2, 1, 3)
+        assert "<strong><bdi>alice</bdi></strong>" in body
+        assert "<code><bdi>%s</bdi></code>" % RESOURCE in body
+
+    def test_name_stored_before_the_check_is_isolated(self, h):
+        """A database may hold names registered before they were
+        refused: the page isolates them, oauth2-admin masks them."""
+        c = add_client(h, name="Honest", redirect_uris=(self.CB,))
+        name = "evil\u202emoc.elpmaxe\u2067"       # RLO, and an open RLI
+        h.store.execute("UPDATE oa2_clients SET name = ? WHERE issuer = ? "
+                        "AND client_id = ?", (name, h.issuer, c.client_id))
+        body = Flow(h, c).consent_page().resp.text
+        assert self.isolated(body, name) == (2, 1, 3)
+        listed = admin(h, "client", "list").stdout
+        assert "%s\tevil?moc.elpmaxe?\t" % c.client_id in listed, listed
+        shown = admin(h, "client", "show", c.client_id).stdout
+        assert "name: evil?moc.elpmaxe?\n" in shown, shown
 
 
 # ===========================================================================
@@ -917,7 +1049,8 @@ class TestRequestSyntax:
 
     def test_log_lines_cannot_be_forged(self, h, client):
         """Request data cannot start a log line of its own: a repeated
-        parameter's name is echoed only when it is a plain name."""
+        parameter's name reaches the log only when it is a plain name (and
+        the client's error_description never)."""
         forged = "x\r\n[Mon Jan 01 00:00:00.000000 2024] [core:emerg] FORGED"
         r = h.session.post(h.url("/oauth2/token"), data=[
             ("grant_type", "client_credentials"), (forged, "1"),
@@ -951,6 +1084,134 @@ class TestRequestSyntax:
             assert r.status_code == 302
             desc = f.redirect_query(r).get("error_description", "")
         assert ERROR_TEXT.match(desc), repr(desc)
+
+
+# ===========================================================================
+# Error texts never carry the request's text (issue 12, item 4; RFC 6749
+# §5.2, §4.1.2.1: error_description is for the client developer; what the
+# attacker sent stays out of it and goes to the admin's log instead)
+# ===========================================================================
+
+HOSTILE = "<img/src=x>"
+
+
+def assert_fixed_description(desc, *sent):
+    """desc is within RFC 6749's characters and carries nothing of sent
+    (compared case-insensitively: "JaVaScRiPt:" counts as "javascript:")."""
+    assert desc, desc
+    assert ERROR_TEXT.match(desc), repr(desc)
+    for s in sent:
+        assert s.lower() not in desc.lower(), (desc, s)
+
+
+class TestNoReflection:
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start(httpd_factory, keys, "attack-reflect")
+
+    @pytest.fixture(scope="class")
+    def client(self, h):
+        return add_client(h, scope="read")
+
+    @pytest.mark.parametrize("scope", [HOSTILE, "read " + HOSTILE, "write",
+                                       "read\u202e"])
+    def test_token_scope(self, h, client, scope):
+        r = client_credentials(h, client, scope=scope)
+        assert_token_error(r, "invalid_scope")
+        assert_fixed_description(r.json()["error_description"], scope,
+                                 HOSTILE)
+        log = h.new_log()
+        assert re.search(r"OA2-0023[12]: invalid_scope: a requested scope is "
+                         r"(unknown|not allowed)", log), log
+        if scope == "read " + HOSTILE:
+            # the admin still learns which scope it was
+            assert "(scope %s)" % HOSTILE in log, log
+
+    def test_token_repeated_name(self, h, client):
+        r = token_request(h, client, [("grant_type", "client_credentials"),
+                                      ("img.src", "1"), ("img.src", "2")])
+        assert_token_error(r, "invalid_request")
+        assert_fixed_description(r.json()["error_description"], "img.src")
+        assert "OA2-00262" in h.new_log()
+
+    @pytest.mark.parametrize("path", ["token", "introspect", "revoke"])
+    def test_backchannel_hostile_values(self, h, client, path):
+        """Values (a token, a hint, a resource, a grant type) and a wrong
+        method never come back in the description."""
+        url = h.url("/oauth2/" + path)
+        data = [("grant_type", HOSTILE), ("token", HOSTILE),
+                ("token_type_hint", HOSTILE), ("resource", HOSTILE)]
+        r = h.session.post(url, data=data, auth=client.auth, timeout=10)
+        if r.status_code != 200:
+            assert_fixed_description(r.json()["error_description"], HOSTILE)
+        r = h.session.get(url + "?x=" + urllib.parse.quote(HOSTILE),
+                          auth=client.auth, timeout=10)
+        assert r.status_code == 405
+        assert_fixed_description(r.json()["error_description"], HOSTILE,
+                                 "/oauth2/")
+        r = h.session.post(url, data=[("grant_type", "client_credentials"),
+                                      ("token", "x"), ("client_id", HOSTILE),
+                                      ("client_secret", "y")], timeout=10)
+        assert r.status_code in (400, 401), r.status_code
+        assert_fixed_description(r.json()["error_description"], HOSTILE)
+
+    @pytest.mark.parametrize("extra", [
+        {"scope": HOSTILE}, {"scope": "read " + HOSTILE},
+        {"resource": HOSTILE}, {"response_type": HOSTILE},
+        {"code_challenge_method": HOSTILE}, {"prompt": "none " + HOSTILE},
+        {"code_challenge": HOSTILE}])
+    def test_authorize_redirect(self, h, client, extra):
+        f = Flow(h, client, **extra)
+        r = f.get()
+        assert r.status_code == 302, (r.status_code, r.text[:300])
+        q = f.redirect_query(r)
+        assert "error" in q and "code" not in q, q
+        assert_fixed_description(q["error_description"], HOSTILE)
+
+    def test_authorize_redirect_repeated_name(self, h, client):
+        f = Flow(h, client)
+        query = urllib.parse.urlencode(
+            list(f.params.items()) + [("img.src", "1"), ("img.src", "2")])
+        r = f.get(query=query)
+        assert r.status_code == 302
+        q = f.redirect_query(r)
+        assert q["error"] == "invalid_request"
+        assert_fixed_description(q["error_description"], "img.src")
+        assert "OA2-00312" in h.new_log()
+
+    @pytest.mark.parametrize("over", [
+        {"client_id": HOSTILE}, {"redirect_uri": "https://x.example/" +
+                                 HOSTILE}])
+    def test_authorize_error_page(self, h, client, over):
+        r = Flow(h, client, **over).get()
+        assert_page(r)
+        _, _, text = markup(r.text)
+        assert HOSTILE not in text and HOSTILE not in r.text, text
+
+    @pytest.mark.parametrize("meta", [
+        {"scope": HOSTILE},
+        {"scope": "read " + HOSTILE},
+        {"grant_types": [HOSTILE]},
+        {"response_types": [HOSTILE]},
+        {"token_endpoint_auth_method": HOSTILE},
+        {"redirect_uris": ["JaVaScRiPt:alert(1)"]},
+        {"redirect_uris": ["DaTa:text/html,x"]},
+        {"redirect_uris": ["https://" + HOSTILE + "/cb"]},
+        {"redirect_uris": ["HTTPS:cb"]},
+        {"redirect_uris": ["http://evil.example/" + HOSTILE]},
+        {"client_name": HOSTILE + "\u202e"},
+    ])
+    def test_registration(self, h, meta):
+        doc = {"client_name": "x", "redirect_uris": ["https://app.example/cb"]}
+        doc.update(meta)
+        r = h.session.post(h.url("/oauth2/register"), json=doc)
+        assert r.status_code == 400, (r.status_code, r.text)
+        sent = [HOSTILE, "javascript", "data:", "HTTPS:", "evil.example"]
+        assert_fixed_description(r.json()["error_description"], *sent)
+        if "scope" in meta:
+            log = h.new_log()
+            assert "OA2-00755" in log and "(OA2-00231" in log, log
 
 
 class TestModuleQueryLimit:

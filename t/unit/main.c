@@ -21,6 +21,21 @@ int unit_str_equal(const char *a, const char *b)
     return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+int unit_description_fixed(const char *description, const char *sent)
+{
+    const unsigned char *c = (const unsigned char *)description;
+
+    if (!c || !*c || (sent && *sent && strstr(description, sent))) {
+        return 0;
+    }
+    for (; *c; c++) {
+        if (*c < 0x20 || *c == '"' || *c == '\\' || *c > 0x7e) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 void unit_suite(const char *name)
 {
     suite_name = name;
@@ -81,6 +96,7 @@ int main(void)
     unit_suite_scope();
     unit_suite_store();
     unit_suite_grant();
+    unit_suite_text();
     unit_suite_tmpl();
     unit_suite_token();
     unit_suite_url();

@@ -291,6 +291,73 @@ static void test_authorize_errors(apr_pool_t *p)
 #undef PARSE
 }
 
+/* Issue 12: no error_description carries text the request chose (a
+ * scope, a parameter's name); the log's detail may, when it is a plain
+ * token. */
+static void test_errors_reflect_no_request_text(apr_pool_t *p)
+{
+    oa2_as_t *as = fixture_as(ISS, p);
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_authz_request_t *req;
+    const char *json, *granted;
+    oa2_err_t err = {0};
+    int redirectable;
+
+    UNIT_ASSERT(as && st);
+    UNIT_ASSERT(fixture_client(st, "svc", "pw", "client_credentials", NULL, p));
+    UNIT_ASSERT(fixture_client(st, "web", "pw", "authorization_code", CB, p));
+    /* token endpoint: an unknown scope, a repeated parameter */
+    UNIT_REFUSED(oa2_grant_token(&json, as, st,
+                                 form_of("grant_type=client_credentials"
+                                         "&scope=%3Cimg%2Fsrc%3Dx%3E",
+                                         p),
+                                 basic("svc", "pw", p), NOW, &err, p),
+                 err, 400, "invalid_scope", "OA2-00231");
+    UNIT_DESCRIPTION_FIXED(err, "<img/src=x>");
+    UNIT_HAS_STR(err.detail, "scope <img/src=x>");
+    UNIT_REFUSED(oa2_grant_token(&json, as, st,
+                                 form_of("grant_type=client_credentials"
+                                         "&img.src=1&img.src=2",
+                                         p),
+                                 basic("svc", "pw", p), NOW, &err, p),
+                 err, 400, "invalid_request", "OA2-00262");
+    UNIT_DESCRIPTION_FIXED(err, "img.src");
+    UNIT_EQ_STR(err.description, "a parameter is repeated");
+    UNIT_HAS_STR(err.detail, "img.src");
+    /* authorize: the same, before the redirect */
+#define PARSE(q)                                                               \
+    oa2_authorize_parse(&req, &redirectable, as, st, form_of(q, p), &err, p)
+    UNIT_REFUSED(PARSE("client_id=web&redirect_uri=" CB
+                       "&response_type=code&code_challenge=" CHALLENGE
+                       "&code_challenge_method=S256"
+                       "&scope=read+%3Cimg%2Fsrc%3Dx%3E"),
+                 err, 400, "invalid_scope", "OA2-00231");
+    UNIT_EQ_INT(redirectable, 1);
+    UNIT_DESCRIPTION_FIXED(err, "<img/src=x>");
+    UNIT_REFUSED(PARSE("client_id=web&redirect_uri=" CB
+                       "&response_type=code&img.src=1&img.src=2"),
+                 err, 400, "invalid_request", "OA2-00312");
+    UNIT_DESCRIPTION_FIXED(err, "img.src");
+    UNIT_HAS_STR(err.detail, "img.src");
+    /* a name that is not plain reaches not even the log */
+    UNIT_REFUSED(PARSE("client_id=web&redirect_uri=" CB
+                       "&response_type=code&%3Cb%3E=1&%3Cb%3E=2"),
+                 err, 400, "invalid_request", "OA2-00312");
+    UNIT_DESCRIPTION_FIXED(err, "<b>");
+    UNIT_ASSERT(!strstr(err.detail, "<b>"));
+#undef PARSE
+    /* a known scope the client may not have, and what is no scope token */
+    UNIT_REFUSED(
+        oa2_as_check_scope(&granted, as, "read", "read write", &err, p), err,
+        400, "invalid_scope", "OA2-00232");
+    UNIT_DESCRIPTION_FIXED(err, "write");
+    UNIT_HAS_STR(err.detail, "scope write");
+    UNIT_REFUSED(oa2_as_check_scope(&granted, as, "", "r\"e\\ad", &err, p), err,
+                 400, "invalid_scope", "OA2-00231");
+    UNIT_DESCRIPTION_FIXED(err, "r\"e");
+    UNIT_EQ_STR(err.detail, "scope (not a scope token)");
+}
+
 static void test_consent_memory_and_csrf(apr_pool_t *p)
 {
     oa2_as_t *as = fixture_as(ISS, p);
@@ -387,6 +454,7 @@ void unit_suite_grant(void)
     UNIT_RUN(test_refresh_rotation_and_reuse);
     UNIT_RUN(test_client_credentials);
     UNIT_RUN(test_authorize_errors);
+    UNIT_RUN(test_errors_reflect_no_request_text);
     UNIT_RUN(test_consent_memory_and_csrf);
     UNIT_RUN(test_user_names);
     UNIT_RUN(test_mint_refuses_claims_not_utf8);

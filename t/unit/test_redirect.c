@@ -11,13 +11,14 @@
         UNIT_EQ_INT(oa2_redirect_check((uri), &err_, p), APR_SUCCESS);         \
     } while (0)
 
-/* Check that @a uri is refused at registration with log id @a id. */
+/* Check that @a uri is refused at registration with log id @a id, and a
+ * description that does not repeat it (issue 12). */
 #define CHECK_REFUSED(uri, id)                                                 \
     do {                                                                       \
         oa2_err_t err_ = {0};                                                  \
         UNIT_REFUSED(oa2_redirect_check((uri), &err_, p), err_, 400,           \
                      "invalid_redirect_uri", (id));                            \
-        UNIT_ASSERT(err_.description &&*err_.description);                     \
+        UNIT_DESCRIPTION_FIXED(err_, (uri));                                   \
     } while (0)
 
 #define MATCH(reg, req) UNIT_ASSERT(oa2_redirect_matches((reg), (req), p))
@@ -237,6 +238,21 @@ static void test_check_denied_schemes(apr_pool_t *p)
     CHECK_REFUSED("view-source:https://c.example/", "OA2-00143");
 }
 
+/* Issue 12: the scheme the request sent is named in the log only. */
+static void test_check_denied_scheme_not_reflected(apr_pool_t *p)
+{
+    oa2_err_t err = {0};
+
+    UNIT_REFUSED(oa2_redirect_check("JaVaScRiPt:alert(1)", &err, p), err, 400,
+                 "invalid_redirect_uri", "OA2-00143");
+    UNIT_EQ_STR(err.description,
+                "this scheme is not allowed for a redirect URI");
+    UNIT_EQ_STR(err.detail, "scheme javascript:");
+    UNIT_REFUSED(oa2_redirect_check("HTTPS://", &err, p), err, 400,
+                 "invalid_redirect_uri", "OA2-00146");
+    UNIT_DESCRIPTION_FIXED(err, "HTTPS");
+}
+
 static void test_check_not_absolute(apr_pool_t *p)
 {
     CHECK_REFUSED("/cb", "OA2-00142");
@@ -306,6 +322,7 @@ void unit_suite_redirect(void)
     UNIT_RUN(test_check_port);
     UNIT_RUN(test_check_private_use);
     UNIT_RUN(test_check_denied_schemes);
+    UNIT_RUN(test_check_denied_scheme_not_reflected);
     UNIT_RUN(test_check_not_absolute);
     UNIT_RUN(test_check_fragment_and_userinfo);
     UNIT_RUN(test_check_characters);

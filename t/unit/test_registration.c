@@ -281,6 +281,12 @@ static void test_client_name(apr_pool_t *p)
             apr_pstrcat(p, "{\"redirect_uris\":[\"" CB "\"],",
                         "\"client_name\":\"", name, "x\"}", NULL),
             META, "OA2-00753");
+    UNIT_REFUSED(PARSE(cl, as,
+                       apr_pstrcat(p, "{\"redirect_uris\":[\"" CB "\"],",
+                                   "\"client_name\":\"", name, "x\"}", NULL),
+                       err),
+                 err, 400, META, "OA2-00753");
+    UNIT_EQ_STR(err.description, "client_name is longer than 200 characters");
     REFUSED(as, "{\"redirect_uris\":[\"" CB "\"],\"client_name\":[\"a\"]}",
             META, "OA2-00751");
     REFUSED(as, "{\"redirect_uris\":[\"" CB "\"],\"client_name\":\"a\\nb\"}",
@@ -293,6 +299,52 @@ static void test_client_name(apr_pool_t *p)
                       err),
                 APR_SUCCESS);
     UNIT_EQ_STR(cl->name, "client");
+}
+
+/* Issue 12: what would make the consent page read as another name. */
+static void test_client_name_display(apr_pool_t *p)
+{
+    oa2_as_t *as = fixture_as(ISS, p);
+    oa2_client_t *cl = NULL;
+    oa2_err_t err = {0};
+    /* JSON escapes of bidi controls, C1 controls and separators */
+    static const char *const bidi[] = {
+        "\\u202e", "\\u202a", "\\u200f", "\\u061c", "\\u2066", "\\u2069", NULL};
+    static const char *const control[] = {
+        "\\u0085", "\\u009b", "\\u0080", "\\u009f", "\\u007f", "\\u2028", NULL};
+    /* Arabic, Hebrew, CJK, an emoji with ZWJ (U+200D is no bidi control) */
+    static const char *const fine[] = {
+        "\xd8\xaa\xd8\xb7\xd8\xa8\xd9\x8a\xd9\x82",
+        "\xd7\x99\xd7\x99\xd7\xa9\xd7\x95\xd7\x9d",
+        "\xe5\xba\x94\xe7\x94\xa8",
+        "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7 app",
+        "\\u00a0x",
+        NULL};
+    int i;
+
+    UNIT_ASSERT(as);
+    for (i = 0; bidi[i]; i++) {
+        const char *doc = apr_pstrcat(p, "{\"redirect_uris\":[\"" CB "\"],",
+                                      "\"client_name\":\"evil", bidi[i],
+                                      "moc.elpmaxe\"}", NULL);
+        UNIT_REFUSED(PARSE(cl, as, doc, err), err, 400, META, "OA2-00800");
+        UNIT_EQ_STR(err.description,
+                    "client_name contains bidirectional formatting "
+                    "characters");
+    }
+    for (i = 0; control[i]; i++) {
+        const char *doc =
+            apr_pstrcat(p, "{\"redirect_uris\":[\"" CB "\"],",
+                        "\"client_name\":\"a", control[i], "b\"}", NULL);
+        UNIT_REFUSED(PARSE(cl, as, doc, err), err, 400, META, "OA2-00752");
+        UNIT_EQ_STR(err.description, "client_name contains control characters");
+    }
+    for (i = 0; fine[i]; i++) {
+        const char *doc =
+            apr_pstrcat(p, "{\"redirect_uris\":[\"" CB "\"],",
+                        "\"client_name\":\"", fine[i], "\"}", NULL);
+        UNIT_EQ_INT(PARSE(cl, as, doc, err), APR_SUCCESS);
+    }
 }
 
 static void test_scope(apr_pool_t *p)
@@ -312,6 +364,15 @@ static void test_scope(apr_pool_t *p)
             "OA2-00754");
     REFUSED(as, "{\"redirect_uris\":[\"" CB "\"],\"scope\":\"read\\twrite\"}",
             META, "OA2-00755");
+    /* issue 12: the scope sent is named in the log only */
+    UNIT_REFUSED(PARSE(cl, as,
+                       "{\"redirect_uris\":[\"" CB "\"],"
+                       "\"scope\":\"read <img/src=x>\"}",
+                       err),
+                 err, 400, META, "OA2-00755");
+    UNIT_DESCRIPTION_FIXED(err, "<img/src=x>");
+    UNIT_HAS_STR(err.detail, "OA2-00231");
+    UNIT_HAS_STR(err.detail, "scope <img/src=x>");
 }
 
 /* ---- registration: response and initial access token ------------------- */
@@ -851,6 +912,7 @@ void unit_suite_registration(void)
     UNIT_RUN(test_response_types);
     UNIT_RUN(test_auth_method);
     UNIT_RUN(test_client_name);
+    UNIT_RUN(test_client_name_display);
     UNIT_RUN(test_scope);
     UNIT_RUN(test_response);
     UNIT_RUN(test_response_public_machine);

@@ -85,6 +85,27 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
 /** Nonzero when @a a and @a b are both NULL or equal strings. */
 int unit_str_equal(const char *a, const char *b);
 
+/**
+ * Nonzero when @a description is a non-empty error_description of the
+ * characters RFC 6749 §5.2 allows (%x20-21 / %x23-5B / %x5D-7E) without
+ * @a sent, what the request under test carried (NULL: nothing).
+ */
+int unit_description_fixed(const char *description, const char *sent);
+
+/** Fail and leave unless an error's description is fixed text: see
+ * unit_description_fixed(). */
+#define UNIT_DESCRIPTION_FIXED(err, sent)                                      \
+    do {                                                                       \
+        const char *unit_d_ = (err).description, *unit_s_ = (sent);            \
+        if (!unit_description_fixed(unit_d_, unit_s_)) {                       \
+            unit_fail(__FILE__, __LINE__,                                      \
+                      "description \"%s\" carries \"%s\" or bad characters",   \
+                      unit_d_ ? unit_d_ : "(null)",                            \
+                      unit_s_ ? unit_s_ : "(null)");                           \
+            return;                                                            \
+        }                                                                      \
+    } while (0)
+
 /* The suites, one per core file, called by main.c. */
 void unit_suite_b64(void);
 void unit_suite_client_cache(void);
@@ -102,6 +123,7 @@ void unit_suite_registration(void);
 void unit_suite_scope(void);
 void unit_suite_store(void);
 void unit_suite_grant(void);
+void unit_suite_text(void);
 void unit_suite_tmpl(void);
 void unit_suite_token(void);
 void unit_suite_url(void);
