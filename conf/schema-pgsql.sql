@@ -4,10 +4,12 @@ CREATE TABLE IF NOT EXISTS oa2_clients ( issuer VARCHAR(255) NOT NULL, client_id
 CREATE TABLE IF NOT EXISTS oa2_codes ( issuer VARCHAR(255) NOT NULL, code_hash VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, user_id VARCHAR(255) NOT NULL, redirect_uri TEXT NOT NULL, scope TEXT NOT NULL, resource TEXT NOT NULL, code_challenge VARCHAR(128) NOT NULL, expires_at BIGINT NOT NULL, used INTEGER NOT NULL, family VARCHAR(64) NOT NULL, access_jti VARCHAR(128) NOT NULL, PRIMARY KEY (issuer, code_hash));
 CREATE TABLE IF NOT EXISTS oa2_refresh ( issuer VARCHAR(255) NOT NULL, token_hash VARCHAR(64) NOT NULL, family VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, user_id VARCHAR(255) NOT NULL, scope TEXT NOT NULL, resource TEXT NOT NULL, expires_at BIGINT NOT NULL, state INTEGER NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (issuer, token_hash));
 CREATE INDEX IF NOT EXISTS oa2_refresh_family ON oa2_refresh (issuer, family);
+CREATE INDEX IF NOT EXISTS oa2_refresh_grant ON oa2_refresh (issuer, user_id, client_id);
+CREATE INDEX IF NOT EXISTS oa2_codes_grant ON oa2_codes (issuer, user_id, client_id);
 CREATE TABLE IF NOT EXISTS oa2_consents ( issuer VARCHAR(255) NOT NULL, user_id VARCHAR(255) NOT NULL, client_id VARCHAR(128) NOT NULL, scope TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (issuer, user_id, client_id));
 CREATE TABLE IF NOT EXISTS oa2_revoked ( issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti));
 CREATE TABLE IF NOT EXISTS oa2_nonces ( issuer VARCHAR(255) NOT NULL, nonce_hash VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, nonce_hash));
 CREATE TABLE IF NOT EXISTS oa2_access_tokens ( issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL, family VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, user_id VARCHAR(255) NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti));
 CREATE INDEX IF NOT EXISTS oa2_access_tokens_family ON oa2_access_tokens (issuer, family);
-CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON oa2_access_tokens (issuer, client_id, user_id);
+CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON oa2_access_tokens (issuer, user_id, client_id);
 CREATE TABLE IF NOT EXISTS oa2_purge ( name VARCHAR(32) NOT NULL, next_at BIGINT NOT NULL, PRIMARY KEY (name));

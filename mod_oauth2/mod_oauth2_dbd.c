@@ -25,9 +25,9 @@ APLOG_USE_MODULE(oauth2);
 /* Seconds between purges of expired rows of a database. */
 #define PURGE_INTERVAL 300
 
-/* Statements of OA2_SQL_PURGE_BATCH rows per table in one purge: 20,000
- * rows per table per interval, about 67 a second, far more than an
- * authorization server issues; what remains waits for the next purge. */
+/* Statements of OA2_SQL_PURGE_BATCH rows per table in one purge, so that
+ * no response's thread is held for long: when rows remain, the purge is
+ * due again at once and the next response (of any process) goes on. */
 #define PURGE_MAX_BATCHES 20
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire;
@@ -89,7 +89,7 @@ static int purge_after_response(request_rec *r)
     volatile apr_uint32_t *slot;
     apr_uint32_t due;
     oa2_err_t err;
-    int claimed = 0, deleted = 0;
+    int claimed = 0, deleted = 0, more = 0;
 
     if (!rq || !rq->store || !next_purge
         || !(slot = apr_hash_get(next_purge, &r->server, sizeof(r->server)))) {
@@ -105,8 +105,11 @@ static int purge_after_response(request_rec *r)
                               r->pool)
             != APR_SUCCESS
         || (claimed
-            && oa2_store_purge(&deleted, rq->store, now, PURGE_MAX_BATCHES,
-                               &err, r->pool)
+            && oa2_store_purge(&deleted, &more, rq->store, now,
+                               PURGE_MAX_BATCHES, &err, r->pool)
+                != APR_SUCCESS)
+        || (more
+            && oa2_store_purge_release(rq->store, now, &err, r->pool)
                 != APR_SUCCESS)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "OA2-00401: purging expired rows failed: %s (%s)",
@@ -115,8 +118,13 @@ static int purge_after_response(request_rec *r)
     else if (claimed) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "OA2-00790: purged %d expired rows of every issuer "
-                      "of this database",
-                      deleted);
+                      "of this database%s",
+                      deleted,
+                      more ? "; more are left, the next response goes on" : "");
+    }
+    if (more) {
+        /* This process's next response for this host asks again. */
+        apr_atomic_set32(slot, (apr_uint32_t)now);
     }
     return DECLINED;
 }

@@ -18,11 +18,29 @@
 #define ON_CONFLICT "ON CONFLICT DO NOTHING"
 #define ON_DUPLICATE "ON DUPLICATE KEY UPDATE oa2_revoked.jti = oa2_revoked.jti"
 
-/* Take the advisory lock of each refresh family matching COND. */
-#define LOCK_FAMILIES(COND)                                                    \
+/* PostgreSQL's advisory locks of a refresh family (its issuer, a space,
+ * the family), of a user's families and of a client's families (the word
+ * between keeps the keys apart). A rotation takes its family's lock and
+ * shares its user's and its client's; a withdrawal (oa2_store_dbd_withdraw)
+ * takes the user's or the client's alone: one or two locks, however many
+ * families there are. */
+#define LOCK_TOKEN_FAMILY                                                      \
     "SELECT pg_advisory_xact_lock(hashtextextended(issuer || ' ' || family, "  \
-    "0)) FROM (SELECT DISTINCT issuer, family FROM oa2_refresh WHERE issuer "  \
-    "= %s AND " COND " ORDER BY family) f"
+    "0)), pg_advisory_xact_lock_shared(hashtextextended(issuer || ' user ' "   \
+    "|| user_id, 0)), pg_advisory_xact_lock_shared(hashtextextended(issuer "   \
+    "|| ' client ' || client_id, 0)) FROM oa2_refresh WHERE issuer = %s AND "  \
+    "token_hash = %s"
+#define LOCK_GRANT                                                             \
+    "SELECT pg_advisory_xact_lock(hashtextextended(i || ' user ' || u, 0)), "  \
+    "pg_advisory_xact_lock(hashtextextended(i || ' client ' || c, 0)) FROM "   \
+    "(SELECT CAST(%s AS text) AS i, CAST(%s AS text) AS u, CAST(%s AS text) "  \
+    "AS c) a"
+#define LOCK_USER                                                              \
+    "SELECT pg_advisory_xact_lock(hashtextextended(CAST(%s AS text) || "       \
+    "' user ' || CAST(%s AS text), 0))"
+#define LOCK_CLIENT                                                            \
+    "SELECT pg_advisory_xact_lock(hashtextextended(CAST(%s AS text) || "       \
+    "' client ' || CAST(%s AS text), 0))"
 
 /* Expired rows of every issuer, at most OA2_SQL_PURGE_BATCH of them per
  * statement, so that a purge never holds the write lock (SQLite) or a
@@ -97,11 +115,7 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                                      "hashtextextended(CAST(%s AS text) || "
                                      "' ' || CAST(%s AS text), 0))"},
     [OA2_SQL_REFRESH_LOCK_TOKEN_FAMILY] = {"oa2_refresh_lock_token_family",
-                                           "SELECT pg_advisory_xact_lock("
-                                           "hashtextextended(issuer || ' ' "
-                                           "|| family, 0)) FROM oa2_refresh "
-                                           "WHERE issuer = %s AND "
-                                           "token_hash = %s"},
+                                           LOCK_TOKEN_FAMILY},
     [OA2_SQL_CONSENT_GET] = {"oa2_consent_get",
                              "SELECT scope FROM oa2_consents WHERE issuer = "
                              "%s AND user_id = %s AND client_id = %s"},
@@ -169,16 +183,12 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_CODE_DELETE_USER] = {"oa2_code_delete_user",
                                   "DELETE FROM oa2_codes WHERE issuer = %s "
                                   "AND user_id = %s"},
-    /* PostgreSQL only, like oa2_refresh_lock_family: the locks of every
-     * refresh family of a grant, a user or a client, so that a rotation in
-     * flight has inserted its token before they are revoked. */
-    [OA2_SQL_REFRESH_LOCK_GRANT] = {"oa2_refresh_lock_grant",
-                                    LOCK_FAMILIES("user_id = %s AND "
-                                                  "client_id = %s")},
-    [OA2_SQL_REFRESH_LOCK_USER] = {"oa2_refresh_lock_user",
-                                   LOCK_FAMILIES("user_id = %s")},
-    [OA2_SQL_REFRESH_LOCK_CLIENT] = {"oa2_refresh_lock_client",
-                                     LOCK_FAMILIES("client_id = %s")},
+    /* PostgreSQL only: a withdrawal waits for the rotations in flight of
+     * the user's or the client's families, and keeps new ones waiting
+     * until it commits, so that it revokes every token they insert. */
+    [OA2_SQL_REFRESH_LOCK_GRANT] = {"oa2_refresh_lock_grant", LOCK_GRANT},
+    [OA2_SQL_REFRESH_LOCK_USER] = {"oa2_refresh_lock_user", LOCK_USER},
+    [OA2_SQL_REFRESH_LOCK_CLIENT] = {"oa2_refresh_lock_client", LOCK_CLIENT},
     /* Whether a token is revoked: its jti was, or the client it was
      * issued to (at iat) is gone: removed, or removed and added again
      * since (a client_credentials token is recorded nowhere else). Two
@@ -208,7 +218,12 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
      * rows of every issuer in batches (oa2_store_purge). */
     [OA2_SQL_PURGE_CLAIM] = {"oa2_purge_claim",
                              "UPDATE oa2_purge SET next_at = %lld WHERE "
-                             "name = 'expired' AND next_at <= %lld"},
+                             "name = 'expired' AND (next_at <= %lld OR "
+                             "next_at > %lld)"},
+    /* More is left: the next asker purges on. */
+    [OA2_SQL_PURGE_RELEASE] = {"oa2_purge_release",
+                               "UPDATE oa2_purge SET next_at = %lld WHERE "
+                               "name = 'expired'"},
     [OA2_SQL_PURGE_CLAIM_FIRST] = {"oa2_purge_claim_first",
                                    "INSERT INTO oa2_purge (name, next_at) "
                                    "VALUES ('expired', %lld) "
@@ -340,6 +355,10 @@ static const char *const schema_generic[] = {
     "CREATE TABLE IF NOT EXISTS oa2_refresh (" REFRESH_COLS("VARCHAR") ")",
     "CREATE INDEX IF NOT EXISTS oa2_refresh_family ON oa2_refresh "
     "(issuer, family)",
+    "CREATE INDEX IF NOT EXISTS oa2_refresh_grant ON oa2_refresh "
+    "(issuer, user_id, client_id)",
+    "CREATE INDEX IF NOT EXISTS oa2_codes_grant ON oa2_codes "
+    "(issuer, user_id, client_id)",
     "CREATE TABLE IF NOT EXISTS oa2_consents (" CONSENTS_COLS("VARCHAR") ")",
     "CREATE TABLE IF NOT EXISTS oa2_revoked (" REVOKED_COLS("VARCHAR") ")",
     "CREATE TABLE IF NOT EXISTS oa2_nonces (" NONCES_COLS("VARCHAR") ")",
@@ -347,7 +366,7 @@ static const char *const schema_generic[] = {
     "CREATE INDEX IF NOT EXISTS oa2_access_tokens_family ON "
     "oa2_access_tokens (issuer, family)",
     "CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON "
-    "oa2_access_tokens (issuer, client_id, user_id)",
+    "oa2_access_tokens (issuer, user_id, client_id)",
     "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS("VARCHAR") ")",
     NULL};
 
@@ -356,14 +375,19 @@ static const char *const schema_generic[] = {
  * come back from apr_dbd's mysql driver without its terminating NUL).
  * MySQL has no CREATE INDEX IF NOT EXISTS: the indexes go inline. */
 #define MYSQL_TABLE " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+/* A withdrawal's rows by user (and client): without it InnoDB would
+ * lock every row it scans, and stall the other users' rotations. */
+#define GRANT_INDEX(NAME) "INDEX " NAME " (issuer, user_id, client_id)"
 
 static const char *const schema_mysql[] = {
     "CREATE TABLE IF NOT EXISTS oa2_clients (" CLIENTS_COLS(
         "VARBINARY") ")" MYSQL_TABLE,
     "CREATE TABLE IF NOT EXISTS oa2_codes (" CODES_COLS(
-        "VARBINARY") ")" MYSQL_TABLE,
+        "VARBINARY") ", " GRANT_INDEX("oa2_codes_grant") ")" MYSQL_TABLE,
     "CREATE TABLE IF NOT EXISTS oa2_refresh (" REFRESH_COLS(
-        "VARBINARY") ", INDEX oa2_refresh_family (issuer, family))" MYSQL_TABLE,
+        "VARBINARY") ", INDEX oa2_refresh_family (issuer, "
+                     "family), " GRANT_INDEX(
+                         "oa2_refresh_grant") ")" MYSQL_TABLE,
     "CREATE TABLE IF NOT EXISTS oa2_consents (" CONSENTS_COLS(
         "VARBINARY") ")" MYSQL_TABLE,
     "CREATE TABLE IF NOT EXISTS oa2_revoked (" REVOKED_COLS(
@@ -372,8 +396,8 @@ static const char *const schema_mysql[] = {
         "VARBINARY") ")" MYSQL_TABLE,
     "CREATE TABLE IF NOT EXISTS oa2_access_tokens (" ACCESS_COLS(
         "VARBINARY") ", INDEX oa2_access_tokens_family (issuer, family), "
-                     "INDEX oa2_access_tokens_grant (issuer, client_id, "
-                     "user_id))" MYSQL_TABLE,
+                     "INDEX oa2_access_tokens_grant (issuer, user_id, "
+                     "client_id))" MYSQL_TABLE,
     "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS(
         "VARBINARY") ")" MYSQL_TABLE,
     NULL};

@@ -263,7 +263,8 @@ apr_status_t oa2_store_jti_is_revoked(int *revoked, oa2_store_t *st,
 /**
  * Set @a revoked nonzero when an access token may no longer be used: its
  * @a jti was revoked, or its client @a client_id is no longer the one it
- * was issued to at @a issued_at (removed, or registered only since).
+ * was issued to at @a issued_at (removed, or registered only since, by
+ * more than OA2_TOKEN_LEEWAY: the clocks of nodes differ).
  */
 apr_status_t oa2_store_token_is_revoked(int *revoked, oa2_store_t *st,
                                         const char *jti, const char *client_id,
@@ -288,12 +289,21 @@ apr_status_t oa2_store_purge_claim(int *due, oa2_store_t *st, apr_int64_t now,
                                    int interval, oa2_err_t *err, apr_pool_t *p);
 
 /**
+ * Make the purge due again at @a now: the one that ran left rows behind,
+ * and the next asker goes on.
+ */
+apr_status_t oa2_store_purge_release(oa2_store_t *st, apr_int64_t now,
+                                     oa2_err_t *err, apr_pool_t *p);
+
+/**
  * Delete rows of every issuer of the database that expired before
  * @a now (codes a day later), at most @a max_batches statements of
- * OA2_SQL_PURGE_BATCH rows per table, each committed on its own: what
- * remains waits for the next purge. @a deleted receives the rows deleted.
+ * OA2_SQL_PURGE_BATCH rows per table, each committed on its own.
+ * @a deleted receives the rows deleted; @a more is set nonzero when a
+ * table may hold more expired rows than one purge deletes.
  */
-apr_status_t oa2_store_purge(int *deleted, oa2_store_t *st, apr_int64_t now,
-                             int max_batches, oa2_err_t *err, apr_pool_t *p);
+apr_status_t oa2_store_purge(int *deleted, int *more, oa2_store_t *st,
+                             apr_int64_t now, int max_batches, oa2_err_t *err,
+                             apr_pool_t *p);
 
 #endif /* OA2_STORE_H */

@@ -15,6 +15,7 @@
 #include "oa2_sql.h"
 #include "oa2_store.h"
 #include "oa2_store_dbd.h"
+#include "oa2_token.h"
 
 /* Tries of the schema set-up when other processes race for it. */
 #define SETUP_ATTEMPTS 8
@@ -502,8 +503,10 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
  * COMMITTED, a revocation of the family that waits for a rotation's row
  * lock still runs on its old snapshot and would miss the token that
  * rotation inserts; serialised on the family, every statement after the
- * lock sees all the family's rows. SQLite has one writer at a time, and
- * InnoDB's gap locks keep a concurrent insert out of a locked range.
+ * lock sees all the family's rows. A rotation also shares the locks of
+ * its user and its client, which a withdrawal takes alone
+ * (oa2_store_dbd_withdraw). SQLite has one writer at a time, and InnoDB's
+ * gap locks keep a concurrent insert out of a locked range.
  */
 static apr_status_t family_lock(oa2_store_t *st, oa2_sql_id_t id, int nargs,
                                 const char **args, oa2_err_t *err,
@@ -668,8 +671,9 @@ apr_status_t oa2_store_dbd_withdraw(int *last_rows, int last_required,
                                     oa2_err_t *err, apr_pool_t *p)
 {
     /* Deleting the codes first waits for a redemption in flight
-     * (PostgreSQL: its row lock), and the family locks for a rotation in
-     * flight, so the revocations that follow see the tokens they made. */
+     * (PostgreSQL: its row lock), and the user's or client's lock for the
+     * rotations in flight, so the revocations that follow see the tokens
+     * they made. */
     apr_status_t rv = oa2_store_begin(st, err, p);
     int i, n = 0;
 
@@ -721,8 +725,11 @@ apr_status_t oa2_store_token_is_revoked(int *revoked, oa2_store_t *st,
                                         apr_int64_t issued_at, oa2_err_t *err,
                                         apr_pool_t *p)
 {
+    /* The client of that id must have been there when the token was
+     * issued, by the clock of whichever node registered it: give that
+     * clock the leeway resource servers give iat. */
     const char *args[] = {st->issuer, jti, st->issuer, client_id,
-                          oa2_store_dbd_num(issued_at, p)};
+                          oa2_store_dbd_num(issued_at + OA2_TOKEN_LEEWAY, p)};
     const char **c;
     apr_status_t rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_TOKEN_REVOKED, 5,
                                             args, 2, err, p);
@@ -763,11 +770,14 @@ apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
 apr_status_t oa2_store_purge_claim(int *due, oa2_store_t *st, apr_int64_t now,
                                    int interval, oa2_err_t *err, apr_pool_t *p)
 {
+    /* Also due when set beyond one interval: by a node whose clock ran
+     * ahead, which would stop every purge until that time. */
     const char *args[] = {oa2_store_dbd_num(now + interval, p),
-                          oa2_store_dbd_num(now, p)};
+                          oa2_store_dbd_num(now, p),
+                          oa2_store_dbd_num(now + interval, p)};
     int n = 0;
     apr_status_t rv =
-        oa2_store_dbd_run(&n, st, OA2_SQL_PURGE_CLAIM, 2, args, err, p);
+        oa2_store_dbd_run(&n, st, OA2_SQL_PURGE_CLAIM, 3, args, err, p);
 
     /* No row updated: due later, or no purge was ever claimed here. */
     if (rv == APR_SUCCESS && n == 0) {
@@ -777,8 +787,17 @@ apr_status_t oa2_store_purge_claim(int *due, oa2_store_t *st, apr_int64_t now,
     return rv;
 }
 
-apr_status_t oa2_store_purge(int *deleted, oa2_store_t *st, apr_int64_t now,
-                             int max_batches, oa2_err_t *err, apr_pool_t *p)
+apr_status_t oa2_store_purge_release(oa2_store_t *st, apr_int64_t now,
+                                     oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {oa2_store_dbd_num(now, p)};
+
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_PURGE_RELEASE, 1, args, err, p);
+}
+
+apr_status_t oa2_store_purge(int *deleted, int *more, oa2_store_t *st,
+                             apr_int64_t now, int max_batches, oa2_err_t *err,
+                             apr_pool_t *p)
 {
     static const oa2_sql_id_t tables[] = {
         OA2_SQL_PURGE_CODES, OA2_SQL_PURGE_REFRESH, OA2_SQL_PURGE_JTI,
@@ -791,9 +810,14 @@ apr_status_t oa2_store_purge(int *deleted, oa2_store_t *st, apr_int64_t now,
     int batch, n;
 
     *deleted = 0;
+    *more = 0;
     for (t = 0; t < sizeof(tables) / sizeof(*tables); t++) {
         /* Each statement commits on its own: no long write lock. */
-        for (batch = 0; batch < max_batches; batch++) {
+        for (batch = 0;; batch++) {
+            if (batch == max_batches) {
+                *more = 1;
+                break;
+            }
             n = 0;
             rv = oa2_store_dbd_run(&n, st, tables[t], 1,
                                    t == 0 ? day_ago : at_now, err, p);

@@ -31,7 +31,6 @@ apr_status_t oa2_store_dbd_one_row(const char ***cols, oa2_store_t *st,
                                    const char **args, int ncols, oa2_err_t *err,
                                    apr_pool_t *p);
 
-/** @a v as a statement argument. */
 /**
  * Run @a steps in one transaction, each with the same @a args: the
  * withdrawal of a grant or a client. Steps that lock refresh families run
@@ -44,6 +43,7 @@ apr_status_t oa2_store_dbd_withdraw(int *last_rows, int last_required,
                                     int nsteps, int nargs, const char **args,
                                     oa2_err_t *err, apr_pool_t *p);
 
+/** @a v as a statement argument. */
 const char *oa2_store_dbd_num(apr_int64_t v, apr_pool_t *p);
 
 /** A column as a number. */

@@ -6,14 +6,18 @@ OAuth2CheckRevocation answers 401 right after the command, on every
 driver; tokens of other users, clients and grants are untouched.
 """
 
+import threading
 import time
 
 import pytest
+
+import stores
 
 from authserver import (BOB, Flow, add_client, admin, api, assert_token_error,
                         assert_token_ok, client_credentials, introspect,
                         refresh, start_as)
 from checks import assert_invalid_token, assert_ok
+from tokens import claims, mint
 
 
 def code_tokens(h, client, user=None, scope="read"):
@@ -102,24 +106,114 @@ class TestAdminRevocation:
         assert not usable(h, introspector, by_client["access_token"])
         assert usable(h, introspector, elsewhere["access_token"])
 
-    def test_a_new_client_of_the_same_id_revives_nothing(self, h,
+    def test_a_new_client_of_the_same_id_revives_nothing(self, h, keys,
                                                          introspector):
         app = add_client(h)
+        # registered ten minutes ago, with a client_credentials token of
+        # two minutes ago (signed with the AS's key, as the AS signs)
+        h.store.execute("UPDATE oa2_clients SET created_at = created_at - 600 "
+                        "WHERE issuer = ? AND client_id = ?",
+                        (h.issuer, app.client_id))
+        now = int(time.time())
+        old_cc = mint(keys["ec1"], claims(
+            h.issuer, h.issuer, sub=app.client_id, client_id=app.client_id,
+            scope="read", iat=now - 120, exp=now + 600))
         by_code = code_tokens(h, app)
-        by_client = assert_token_ok(client_credentials(h, app))
+        assert usable(h, introspector, old_cc)
         admin(h, "client", "remove", app.client_id)
-        # the admin brings the id back (a new secret), in a later second
-        # than the tokens' iat (times are whole seconds): the removed
+        # the admin brings the id back (a new secret): the removed
         # client's tokens stay dead, the new client's tokens work
-        time.sleep(1.1)
         out = admin(h, "client", "add", "Again", "--client-id",
                     app.client_id, "--redirect-uri", app.redirect_uri,
                     "--scope", "read write", "--grant", "client_credentials",
                     "--grant", "authorization_code").stdout
-        secret = [ln.split(":", 1)[1].strip() for ln in out.splitlines()
-                  if ln.startswith("client_secret:")][0]
-        app.client_secret = secret
+        app.client_secret = [ln.split(":", 1)[1].strip()
+                             for ln in out.splitlines()
+                             if ln.startswith("client_secret:")][0]
         assert not usable(h, introspector, by_code["access_token"])
-        assert not usable(h, introspector, by_client["access_token"])
+        assert not usable(h, introspector, old_cc)
         fresh = assert_token_ok(client_credentials(h, app))
         assert usable(h, introspector, fresh["access_token"])
+
+    def test_client_added_by_a_clock_ahead_is_no_revocation(self, h, keys,
+                                                             introspector):
+        """The node or host that registered the client may run a little
+        ahead of the one issuing the token (OA2_TOKEN_LEEWAY)."""
+        app = add_client(h)
+        h.store.execute("UPDATE oa2_clients SET created_at = created_at + 30 "
+                        "WHERE issuer = ? AND client_id = ?",
+                        (h.issuer, app.client_id))
+        token = assert_token_ok(client_credentials(h, app))
+        assert usable(h, introspector, token["access_token"])
+
+
+def rotate_until(h, app, refresh_token, stop, issued):
+    """Rotate a refresh token again and again until stop is set or a
+    rotation is refused; every access token issued goes to issued."""
+    while not stop.is_set():
+        r = refresh(h, app, refresh_token)
+        if r.status_code != 200:
+            return
+        body = r.json()
+        issued.append(body["access_token"])
+        refresh_token = body["refresh_token"]
+
+
+class TestWithdrawalRacingRotations:
+    """A withdrawal while the grant's refresh tokens rotate: no access
+    token issued by a rotation that raced it stays active, and no
+    rotation fails for anything but the revocation (on PostgreSQL the
+    rotations share the user's lock, which the withdrawal takes alone)."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, "as-withdraw-race")
+
+    def test_nothing_issued_survives(self, h):
+        app, introspector = add_client(h), add_client(h)
+        for _ in range(3):
+            chains = [code_tokens(h, app)["refresh_token"] for _ in range(4)]
+            stop = threading.Event()
+            issued = [[] for _ in chains]
+            threads = [threading.Thread(target=rotate_until,
+                                        args=(h, app, rt, stop, out))
+                       for rt, out in zip(chains, issued)]
+            for t in threads:
+                t.start()
+            time.sleep(0.3)
+            try:
+                admin(h, "grant", "revoke", "alice", app.client_id)
+            finally:
+                stop.set()
+                for t in threads:
+                    t.join()
+            live = [t for out in issued for t in out
+                    if active(h, introspector, t)]
+            assert not live, "%d of %d tokens survived" % (
+                len(live), sum(map(len, issued)))
+
+
+@pytest.mark.skipif(stores.DRIVER != "pgsql",
+                    reason="OA2_TEST_DRIVER=pgsql only")
+class TestManyFamilies:
+    """Withdrawing a client with more refresh families than PostgreSQL's
+    lock table holds (max_locks_per_transaction x max_connections):
+    one lock, not one per family."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, "as-many-families")
+
+    def test_client_remove(self, h):
+        app = add_client(h)
+        now = int(time.time())
+        h.store.execute(
+            "INSERT INTO oa2_refresh (issuer, token_hash, family, client_id, "
+            "user_id, scope, resource, expires_at, state, created_at) "
+            "SELECT ?, 't' || g, 'f' || g, ?, 'u' || g, 'read', '', ?, 0, ? "
+            "FROM generate_series(1, 100000) g",
+            (h.issuer, app.client_id, now + 3600, now))
+        admin(h, "client", "remove", app.client_id)
+        assert h.store.rows("SELECT COUNT(*) FROM oa2_refresh WHERE issuer = "
+                            "? AND client_id = ? AND state <> 2",
+                            (h.issuer, app.client_id))[0][0] == 0

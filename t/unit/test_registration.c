@@ -822,7 +822,7 @@ static void test_revoke_access(apr_pool_t *p)
     env_t env;
     const char *jti = NULL, *token, *old_jti = NULL, *old;
     json_t *doc;
-    int purged = 0;
+    int purged = 0, more = 0;
 
     UNIT_ASSERT(setup(&env, p));
     token = access_token(env.as, "app", NOW, &jti, p);
@@ -839,8 +839,9 @@ static void test_revoke_access(apr_pool_t *p)
     UNIT_EQ_INT(revoke(&env, "app", 0, old, NOW, p), OA2_REVOKE_ACCESS);
     UNIT_EQ_INT(jti_revoked(&env, old_jti, p), 1);
     /* and the record outlives the leeway: not purged before exp + 60 */
-    UNIT_EQ_INT(oa2_store_purge(&purged, env.st, NOW - 50 + 59, 1, NULL, p),
-                APR_SUCCESS);
+    UNIT_EQ_INT(
+        oa2_store_purge(&purged, &more, env.st, NOW - 50 + 59, 1, NULL, p),
+        APR_SUCCESS);
     UNIT_EQ_INT(jti_revoked(&env, old_jti, p), 1);
 }
 

@@ -168,7 +168,7 @@ static void test_consent_and_grants(apr_pool_t *p)
 static void test_jti_nonce_purge(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
-    int revoked = 0, n = 0;
+    int revoked = 0, n = 0, more = 0;
 
     UNIT_ASSERT(st);
     UNIT_EQ_INT(oa2_store_jti_is_revoked(&revoked, st, "j1", NULL, p),
@@ -181,8 +181,9 @@ static void test_jti_nonce_purge(apr_pool_t *p)
     UNIT_EQ_INT(revoked, 1);
     UNIT_EQ_INT(oa2_store_nonce_use(st, "n1", 100, NULL, p), APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_nonce_use(st, "n1", 100, NULL, p), APR_EEXIST);
-    UNIT_EQ_INT(oa2_store_purge(&n, st, 200, 1, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_purge(&n, &more, st, 200, 1, NULL, p), APR_SUCCESS);
     UNIT_EQ_INT(n, 2);
+    UNIT_EQ_INT(more, 0);
     UNIT_EQ_INT(oa2_store_jti_is_revoked(&revoked, st, "j1", NULL, p),
                 APR_SUCCESS);
     UNIT_EQ_INT(revoked, 0);
@@ -261,6 +262,15 @@ static void test_withdrawal_revokes_access_tokens(apr_pool_t *p)
                     APR_SUCCESS);
         UNIT_EQ_INT(revoked, 1);
         UNIT_EQ_INT(token_revoked(st, "cc2", "c1", p), 0);
+        /* the clock of the node that added it may run ahead a little */
+        UNIT_EQ_INT(oa2_store_token_is_revoked(&revoked, st, "cc3", "c1",
+                                               1700000000 - 60, NULL, p),
+                    APR_SUCCESS);
+        UNIT_EQ_INT(revoked, 0);
+        UNIT_EQ_INT(oa2_store_token_is_revoked(&revoked, st, "cc3", "c1",
+                                               1700000000 - 61, NULL, p),
+                    APR_SUCCESS);
+        UNIT_EQ_INT(revoked, 1);
     }
     /* the other issuer of the database is not touched */
     {
@@ -281,7 +291,7 @@ static void test_purge_every_issuer_in_batches(apr_pool_t *p)
 {
     oa2_store_t *a = fixture_store(ISS, p);
     oa2_store_t b;
-    int i, n = 0, due = 0;
+    int i, n = 0, due = 0, more = 0;
 
     UNIT_ASSERT(a);
     b = *a;
@@ -293,10 +303,12 @@ static void test_purge_every_issuer_in_batches(apr_pool_t *p)
                     APR_SUCCESS);
     }
     UNIT_EQ_INT(oa2_store_nonce_use(&b, "live", 5000, NULL, p), APR_SUCCESS);
-    UNIT_EQ_INT(oa2_store_purge(&n, a, 200, 2, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_purge(&n, &more, a, 200, 2, NULL, p), APR_SUCCESS);
     UNIT_EQ_INT(n, OA2_SQL_PURGE_BATCH * 2);
-    UNIT_EQ_INT(oa2_store_purge(&n, a, 200, 2, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(more, 1);
+    UNIT_EQ_INT(oa2_store_purge(&n, &more, a, 200, 2, NULL, p), APR_SUCCESS);
     UNIT_EQ_INT(n, 500);
+    UNIT_EQ_INT(more, 0);
     UNIT_EQ_INT(oa2_store_nonce_use(&b, "n0", 300, NULL, p), APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_nonce_use(a, "n1", 300, NULL, p), APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_nonce_use(&b, "live", 300, NULL, p), APR_EEXIST);
@@ -311,6 +323,21 @@ static void test_purge_every_issuer_in_batches(apr_pool_t *p)
                 APR_SUCCESS);
     UNIT_EQ_INT(due, 1);
     UNIT_EQ_INT(oa2_store_purge_claim(&due, a, 1300, 300, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(due, 0);
+    /* a purge that left rows makes the next asker go on */
+    UNIT_EQ_INT(oa2_store_purge_release(a, 1350, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_purge_claim(&due, &b, 1350, 300, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(due, 1);
+    /* a node whose clock ran far ahead does not stop the others */
+    UNIT_EQ_INT(oa2_store_purge_claim(&due, a, 90000, 300, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(due, 1);
+    UNIT_EQ_INT(oa2_store_purge_claim(&due, &b, 1700, 300, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(due, 1);
+    UNIT_EQ_INT(oa2_store_purge_claim(&due, &b, 1800, 300, NULL, p),
                 APR_SUCCESS);
     UNIT_EQ_INT(due, 0);
 }
