@@ -22,7 +22,10 @@ static int is_unreserved(char c)
         || c == '~';
 }
 
-int oa2_pkce_valid(const char *s)
+/* The length of @a s when it is at most @a max characters, each of which
+ * @a allowed; 0 otherwise. */
+static apr_size_t length_within(const char *s, int (*allowed)(char),
+                                apr_size_t max)
 {
     apr_size_t n;
 
@@ -30,11 +33,16 @@ int oa2_pkce_valid(const char *s)
         return 0;
     }
     for (n = 0; s[n]; n++) {
-        if (n >= PKCE_MAX_LEN || !is_unreserved(s[n])) {
+        if (n >= max || !allowed(s[n])) {
             return 0;
         }
     }
-    return n >= PKCE_MIN_LEN;
+    return n;
+}
+
+int oa2_pkce_valid(const char *s)
+{
+    return length_within(s, is_unreserved, PKCE_MAX_LEN) >= PKCE_MIN_LEN;
 }
 
 /* The base64url alphabet (RFC 4648 §5), no padding. */
@@ -46,17 +54,8 @@ static int is_base64url(char c)
 
 int oa2_pkce_challenge_valid(const char *s)
 {
-    apr_size_t n;
-
-    if (!s) {
-        return 0;
-    }
-    for (n = 0; s[n]; n++) {
-        if (n >= S256_CHALLENGE_LEN || !is_base64url(s[n])) {
-            return 0;
-        }
-    }
-    return n == S256_CHALLENGE_LEN;
+    return length_within(s, is_base64url, S256_CHALLENGE_LEN)
+        == S256_CHALLENGE_LEN;
 }
 
 int oa2_pkce_verify_s256(const char *verifier, const char *challenge)
