@@ -14,6 +14,7 @@
 #include "oa2_csrf.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
+#include "oa2_text.h"
 
 APLOG_USE_MODULE(oauth2);
 
@@ -49,12 +50,15 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
     int i;
 
     /* Escaped by oa2_tmpl_render() and isolated by the shipped template
-     * (<bdi> in the page, U+2068/U+2069 in the title): a name stored
-     * before registration and oauth2-admin refused bidirectional
-     * formatting characters (oa2_text_check()), and a user name from
-     * whatever httpd authenticated against, cannot reorder the text
-     * around them. */
-    oa2_tmpl_set(vars, "client_name", req->client->name);
+     * (<bdi> in the page, U+2068/U+2069 in the title), so that a user
+     * name from whatever httpd authenticated against cannot reorder the
+     * text around it. A client name stored before registration and
+     * oauth2-admin refused bidirectional formatting and control
+     * characters (oa2_text_check()) shows them as '?': isolated, such a
+     * name could still reverse itself ("moc.elpmaxe" read as a host),
+     * and a template of the admin's own may not isolate at all. */
+    oa2_tmpl_set(vars, "client_name",
+                 oa2_text_printable(req->client->name, r->pool));
     oa2_tmpl_set(vars, "user", r->user);
     oa2_tmpl_set(vars, "action", r->uri);
     oa2_tmpl_set(vars, "client_id", req->client->client_id);
