@@ -86,6 +86,7 @@ int main(void)
     unit_suite_bearer();
     unit_suite_form();
     unit_suite_hash();
+    unit_suite_idtoken();
     unit_suite_json();
     unit_suite_jwt();
     unit_suite_keys();

@@ -113,6 +113,7 @@ void unit_suite_clientauth(void);
 void unit_suite_bearer(void);
 void unit_suite_form(void);
 void unit_suite_hash(void);
+void unit_suite_idtoken(void);
 void unit_suite_json(void);
 void unit_suite_jwt(void);
 void unit_suite_keys(void);
