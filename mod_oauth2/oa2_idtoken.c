@@ -18,9 +18,8 @@ static const struct {
     const char *claims; /* space-separated */
 } standard[] = {
     {"profile",
-     "name family_name given_name middle_name nickname "
-     "preferred_username profile picture website gender "
-     "birthdate zoneinfo locale updated_at"},
+     "name family_name given_name middle_name nickname preferred_username "
+     "profile picture website gender birthdate zoneinfo locale updated_at"},
     {"email", "email email_verified"},
     {"address", "address"},
     {"phone", "phone_number phone_number_verified"},
@@ -80,14 +79,14 @@ apr_status_t oa2_idtoken_claim_make(oa2_idtoken_claim_t **claim,
                                     const char *scope, const char *name,
                                     oa2_err_t *err, apr_pool_t *p)
 {
-    const char *own;
+    const char *own, *home = "a scope of your own";
     oa2_idtoken_claim_t *c;
+    apr_size_t i;
 
     if (!scope || !oa2_scope_token_valid(scope)) {
         return CONFIG_ERR("OA2-00870",
-                          "the scope of a user claim must be one scope "
-                          "token (printable ASCII, no space, quote or "
-                          "backslash)");
+                          "the scope of a user claim must be one scope token "
+                          "(printable ASCII, no space, quote or backslash)");
     }
     if (!name || !oa2_scope_token_valid(name)
         || strlen(name) > OA2_IDTOKEN_CLAIM_NAME_MAX) {
@@ -104,11 +103,15 @@ apr_status_t oa2_idtoken_claim_make(oa2_idtoken_claim_t **claim,
     }
     own = oa2_idtoken_standard_claims(scope);
     if (own && !oa2_scope_contains(own, name)) {
+        for (i = 0; i < sizeof(standard) / sizeof(standard[0]); i++) {
+            if (oa2_scope_contains(standard[i].claims, name)) {
+                home = apr_pstrcat(p, "the scope ", standard[i].scope, NULL);
+            }
+        }
         return CONFIG_ERR("OA2-00873",
                           "the standard scope %s releases only the claims "
-                          "%s (OpenID Connect Core 5.4); put %s under one "
-                          "of them or under a scope of your own",
-                          scope, own, name);
+                          "%s (OpenID Connect Core 5.4): put %s under %s",
+                          scope, own, name, home);
     }
     c = apr_pcalloc(p, sizeof(*c));
     c->scope = apr_pstrdup(p, scope);
@@ -185,14 +188,15 @@ apr_status_t oa2_idtoken_claims_for_scope(const char **json,
     for (i = 0; defs && values && i < defs->nelts; i++) {
         c = &APR_ARRAY_IDX(defs, i, oa2_idtoken_claim_t);
         value = apr_table_get(values, c->name);
-        if (!value || !*value || json_object_get(obj, c->name)
+        if (!value || !*value || json_object_get(obj, c->name) || !scope
             || !oa2_scope_contains(scope, c->scope)) {
             continue;
         }
-        if (!(v = claim_value(c->kind, value, &bad)) && bad) {
-            SERVER_ERR("OA2-00875",
-                       "cannot write the user claims: a "
-                       "value is not valid UTF-8");
+        v = claim_value(c->kind, value, &bad);
+        if (bad) {
+            SERVER_ERR(
+                "OA2-00875",
+                "cannot write the user claims: a value is not valid UTF-8");
             return oa2_err_detail(err, p, "user claim %s", c->name);
         }
         if (v && json_object_set_new(obj, c->name, v)) {
@@ -221,22 +225,20 @@ int oa2_idtoken_nonce_valid(const char *nonce)
 static apr_status_t merge_user_claims(json_t *claims, const char *text,
                                       oa2_err_t *err, apr_pool_t *p)
 {
-    json_t *user = oa2_cleanup_json(
-               json_loads(text, JSON_REJECT_DUPLICATES, NULL), p),
-           *v;
+    json_t *user, *v;
     const char *name;
 
+    user = oa2_cleanup_json(json_loads(text, JSON_REJECT_DUPLICATES, NULL), p);
     if (!json_is_object(user)) {
         return SERVER_ERR("OA2-00878",
-                          "the stored user claims are not a "
-                          "JSON object");
+                          "the stored user claims are not a JSON object");
     }
     json_object_foreach(user, name, v)
     {
         if (oa2_idtoken_claim_reserved(name) || json_object_get(claims, name)) {
-            SERVER_ERR("OA2-00879",
-                       "the stored user claims carry a claim "
-                       "the provider sets");
+            SERVER_ERR(
+                "OA2-00879",
+                "the stored user claims carry a claim the provider sets");
             return oa2_err_detail(err, p, "user claim %s", name);
         }
         if (json_object_set(claims, name, v)) {
@@ -261,21 +263,21 @@ apr_status_t oa2_idtoken_mint(const char **jwt, const oa2_keyset_t *keys,
     if (!claims || !in->issuer || !*in->issuer || !in->sub || !*in->sub
         || !in->client_id || !*in->client_id) {
         return SERVER_ERR("OA2-00882",
-                          "cannot write the ID token: the "
-                          "issuer, subject or client is missing");
+                          "cannot write the ID token: the issuer, subject or "
+                          "client is missing");
     }
     if (in->nonce && *in->nonce && !oa2_idtoken_nonce_valid(in->nonce)) {
         return SERVER_ERR("OA2-00883",
-                          "cannot write the ID token: the "
-                          "nonce is not valid");
+                          "cannot write the ID token: the nonce is not valid");
     }
     /* json_string() is NULL for non-UTF-8 (a user name from an authn
-     * provider may be any bytes); json_object_set_new() then fails. */
-    bad = json_object_set_new(claims, "iss", json_string(in->issuer))
-        | json_object_set_new(claims, "sub", json_string(in->sub))
-        | json_object_set_new(claims, "aud", json_string(in->client_id))
-        | json_object_set_new(claims, "exp", json_integer(now + in->ttl))
-        | json_object_set_new(claims, "iat", json_integer(now));
+     * provider may be any bytes): json_object_set_new() then fails. One
+     * statement each, so the claims keep this order in the token. */
+    bad = json_object_set_new(claims, "iss", json_string(in->issuer));
+    bad |= json_object_set_new(claims, "sub", json_string(in->sub));
+    bad |= json_object_set_new(claims, "aud", json_string(in->client_id));
+    bad |= json_object_set_new(claims, "exp", json_integer(now + in->ttl));
+    bad |= json_object_set_new(claims, "iat", json_integer(now));
     if (in->auth_time) {
         bad |= json_object_set_new(claims, "auth_time",
                                    json_integer(in->auth_time));
@@ -289,16 +291,14 @@ apr_status_t oa2_idtoken_mint(const char **jwt, const oa2_keyset_t *keys,
                                 oa2_keys_alg_name(key->alg), p)
             != APR_SUCCESS) {
             return SERVER_ERR("OA2-00884",
-                              "cannot hash the access token "
-                              "for the ID token");
+                              "cannot hash the access token for the ID token");
         }
         bad |= json_object_set_new(claims, "at_hash", json_string(at_hash));
     }
     if (bad) {
         return SERVER_ERR("OA2-00885",
-                          "cannot write the ID token: the "
-                          "user name or another claim is not "
-                          "valid UTF-8");
+                          "cannot write the ID token: the user name or another "
+                          "claim is not valid UTF-8");
     }
     if (in->claims && *in->claims) {
         apr_status_t rv = merge_user_claims(claims, in->claims, err, p);

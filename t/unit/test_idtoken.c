@@ -153,10 +153,15 @@ static void test_claim_make_refuses(apr_pool_t *p)
     UNIT_HAS_STR(err.description, "profile");
     UNIT_HAS_STR(err.description, "email");
     UNIT_HAS_STR(err.description, "5.4");
+    UNIT_HAS_STR(err.description, "put email under the scope email");
     UNIT_REFUSED(oa2_idtoken_claim_make(&c, "email", "phone_number", &err, p),
                  err, 500, NULL, "OA2-00873");
     UNIT_REFUSED(oa2_idtoken_claim_make(&c, "phone", "address", &err, p), err,
                  500, NULL, "OA2-00873");
+    UNIT_HAS_STR(err.description, "under the scope address");
+    UNIT_REFUSED(oa2_idtoken_claim_make(&c, "profile", "department", &err, p),
+                 err, 500, NULL, "OA2-00873");
+    UNIT_HAS_STR(err.description, "under a scope of your own");
     /* Reserved names, under any scope. */
     UNIT_REFUSED(oa2_idtoken_claim_make(&c, "employee", "sub", &err, p), err,
                  500, NULL, "OA2-00872");
