@@ -129,7 +129,7 @@ static apr_status_t add_columns(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
 {
     const char *name = apr_dbd_name(db->driver);
     const oa2_sql_column_t *col;
-    const char *msg;
+    const char *msg, *file;
     int rc, nrows;
 
     for (col = oa2_sql_added_columns(); col->table; col++) {
@@ -137,21 +137,31 @@ static apr_status_t add_columns(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
             continue;
         }
         rc = apr_dbd_query(db->driver, db->handle, &nrows, col->add);
-        if (!rc || schema_exists(db, col->probe, p)) {
+        if (!rc) {
             continue;
         }
+        /* The ALTER's message, before the probe's replaces it. */
         msg = apr_dbd_error(db->driver, db->handle, rc);
-        oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00210",
+        msg = apr_pstrdup(p, msg ? msg : "");
+        if (schema_exists(db, col->probe, p)) {
+            continue; /* added by another process a moment ago */
+        }
+        if (apr_dbd_check_conn(db->driver, p, db->handle)) {
+            return unavailable(err, db, rc, col->add, p); /* gone */
+        }
+        /* SQLite's schema file only creates tables. */
+        file = strcmp(name, "sqlite3")
+            ? apr_psprintf(p, "conf/schema-%s.sql or ", name)
+            : "";
+        oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00850",
                     "the authorization server's database is unavailable");
-        return oa2_err_detail(
-            err, p,
-            "column %s of table %s is missing and cannot be added (%s); as "
-            "the tables' owner, run %s%s%s",
-            col->name, col->table,
-            msg && *msg ? msg : apr_psprintf(p, "error %d", rc),
-            strcmp(name, "sqlite3") ? "conf/schema-" : "",
-            strcmp(name, "sqlite3") ? name : "",
-            strcmp(name, "sqlite3") ? ".sql or: " : "");
+        return oa2_err_detail(err, p,
+                              "column %s of table %s is missing and this "
+                              "connection cannot add it (%s): as the "
+                              "tables' owner, run %s%s",
+                              col->name, col->table,
+                              *msg ? msg : apr_psprintf(p, "error %d", rc),
+                              file, col->add);
     }
     return APR_SUCCESS;
 }
