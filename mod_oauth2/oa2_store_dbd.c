@@ -142,7 +142,8 @@ static apr_status_t add_columns(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
         }
         /* The ALTER's message, before the probe's replaces it. */
         msg = apr_dbd_error(db->driver, db->handle, rc);
-        msg = apr_pstrdup(p, msg ? msg : "");
+        /* libpq ends it with a newline */
+        msg = apr_pstrndup(p, msg ? msg : "", msg ? strcspn(msg, "\n") : 0);
         if (schema_exists(db, col->probe, p)) {
             continue; /* added by another process a moment ago */
         }
