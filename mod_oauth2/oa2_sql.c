@@ -303,6 +303,15 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
     return &statements[id];
 }
 
+/* What an ID token needs (OpenID Connect Core §2, §12.2), kept with the
+ * grant: the authorization request's nonce, when the user authenticated
+ * and the user's claims (a compact JSON object). Added to the tables of an
+ * earlier release (added_columns): the defaults keep their rows, and the
+ * INSERTs of a node not upgraded yet, valid. MySQL 8 would want DEFAULT
+ * ('') for a TEXT; MariaDB takes both. */
+#define TEXT_EMPTY "TEXT NOT NULL DEFAULT ''"
+#define BIGINT_ZERO "BIGINT NOT NULL DEFAULT 0"
+
 /* The tables of every driver. S is the type of the short strings:
  * VARCHAR, or VARBINARY on MySQL/MariaDB, whose VARCHARs compare by a
  * collation (case-insensitive by default, and trailing spaces ignored
@@ -310,13 +319,6 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
  * only byte for byte, as on SQLite and PostgreSQL. A client's name is
  * only shown, and up to 255 characters of any script: VARCHAR. TEXT is
  * never in a key; BIGINT holds the times everywhere. */
-/* What an ID token needs (OpenID Connect Core §2, §12.2), kept with the
- * grant: the authorization request's nonce, when the user authenticated
- * and the user's claims (a compact JSON object). Added to tables made by an
- * earlier release (ADDED_COLUMNS), so the defaults keep their rows, and
- * the INSERTs of a node not upgraded yet, valid. */
-#define TEXT_EMPTY "TEXT NOT NULL DEFAULT ''"
-#define BIGINT_ZERO "BIGINT NOT NULL DEFAULT 0"
 #define CLIENTS_COLS(S)                                                        \
     " issuer " S "(255) NOT NULL, client_id " S "(128) NOT NULL,"              \
     " secret_hash " S "(64) NOT NULL, name VARCHAR(255) NOT NULL,"             \
@@ -453,8 +455,8 @@ static const char tables_probe[] =
     "SELECT 1 FROM oa2_clients, oa2_codes, oa2_refresh, oa2_consents, "
     "oa2_revoked, oa2_nonces, oa2_access_tokens, oa2_purge WHERE 1 = 0";
 
-/* The columns of ADD_COLUMNS, one by one: the ALTERs without IF NOT
- * EXISTS, which SQLite lacks (and MySQL too). */
+/* The columns of ADD_COLUMNS_IF_MISSING, each with its probe and its ALTER
+ * without IF NOT EXISTS, which SQLite lacks (MySQL too). */
 #define ADDED_COLUMN(TABLE, COLUMN, TYPE)                                      \
     {                                                                          \
         TABLE, COLUMN, "SELECT " COLUMN " FROM " TABLE " WHERE 1 = 0",         \
