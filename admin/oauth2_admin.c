@@ -58,7 +58,7 @@ static const char usage_text[] =
     "  grant revoke USER [CLIENT_ID]\n"
     "      forget USER's consent (to one client or to all) and revoke the\n"
     "      refresh tokens it produced; prints how many grants went\n"
-    "  schema [DRIVER]             print the CREATE statements (no database "
+    "  schema [DRIVER]             print the schema's SQL (no database "
     "needed)\n"
     "\n"
     "The tables are created on first use. Run this as the user httpd runs\n"

@@ -226,6 +226,9 @@ apr_status_t oa2_authorize_approve(const char **location, const oa2_as_t *as,
     c.used = 0;
     c.family = family;
     c.access_jti = "";
+    c.nonce = "";
+    c.auth_time = 0;
+    c.claims = "";
     if ((rv = oa2_store_begin(st, err, p)) != APR_SUCCESS) {
         return rv;
     }

@@ -102,24 +102,20 @@ static apr_status_t requested_resource(const char **resource,
     return oa2_as_check_resource(as, *resource, err, p);
 }
 
-/* Issue a refresh token of @a family; @a token receives it. */
+/* Issue a live refresh token of @a grant: its family, client, user,
+ * scope, resource, auth_time and claims (an ID token issued on its refresh
+ * repeats the last two, OpenID Connect Core §12.2); @a token receives
+ * it. */
 static apr_status_t new_refresh(const char **token, const oa2_as_t *as,
-                                oa2_store_t *st, const char *family,
-                                const char *client_id, const char *user,
-                                const char *scope, const char *resource,
+                                oa2_store_t *st, const oa2_refresh_t *grant,
                                 apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
-    oa2_refresh_t rt;
+    oa2_refresh_t rt = *grant;
     apr_status_t rv = oa2_secret_make(token, OA2_SECRET_BYTES, err, p);
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rt.family = family;
-    rt.client_id = client_id;
-    rt.user = user;
-    rt.scope = scope;
-    rt.resource = resource;
     rt.expires_at = now + as->refresh_ttl;
     rt.state = OA2_REFRESH_LIVE;
     return oa2_store_refresh_add(st, oa2_secret_hash(*token, p), &rt, now, err,
@@ -186,6 +182,7 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
 {
     const char *code, *redirect_uri, *verifier, *resource, *hash;
     const char *access, *jti, *refresh = NULL;
+    oa2_refresh_t grant = {0};
     oa2_code_t *c;
     apr_status_t rv;
     int first;
@@ -268,13 +265,19 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
     if (!*resource) {
         resource = c->resource;
     }
+    grant.family = c->family;
+    grant.client_id = client->client_id;
+    grant.user = c->user;
+    grant.scope = c->scope;
+    grant.resource = resource;
+    grant.auth_time = c->auth_time;
+    grant.claims = c->claims;
     if ((rv = oa2_grant_mint_access(&access, &jti, as, c->user,
                                     client->client_id, c->scope,
                                     oa2_as_audience(as, resource), now, err, p))
             != APR_SUCCESS
         || (client_may(client, "refresh_token")
-            && (rv = new_refresh(&refresh, as, st, c->family, client->client_id,
-                                 c->user, c->scope, resource, now, err, p))
+            && (rv = new_refresh(&refresh, as, st, &grant, now, err, p))
                 != APR_SUCCESS)
         || (rv = oa2_store_access_add(
                 st, jti, c->family, client->client_id, c->user,
@@ -381,9 +384,8 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
                 st, jti, rt->family, client->client_id, rt->user,
                 now + as->access_ttl + OA2_TOKEN_LEEWAY, err, p))
             != APR_SUCCESS
-        || (rv = new_refresh(&refresh, as, st, rt->family, client->client_id,
-                             rt->user, rt->scope, rt->resource, now, err, p))
-            != APR_SUCCESS
+        /* rt's client is this one (checked above) */
+        || (rv = new_refresh(&refresh, as, st, rt, now, err, p)) != APR_SUCCESS
         || (rv = token_response(json, as, access, scope, refresh, err, p))
             != APR_SUCCESS
         || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {

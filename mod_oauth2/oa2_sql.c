@@ -75,8 +75,9 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                              "INSERT INTO oa2_codes (issuer, code_hash, "
                              "client_id, user_id, redirect_uri, scope, "
                              "resource, code_challenge, expires_at, used, "
-                             "family, access_jti) VALUES (%s, %s, %s, %s, "
-                             "%s, %s, %s, %s, %lld, 0, %s, '')"},
+                             "family, access_jti, nonce, auth_time, claims) "
+                             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %lld, "
+                             "0, %s, '', %s, %lld, %s)"},
     /* Single use: the affected-row count of this UPDATE decides. */
     [OA2_SQL_CODE_CONSUME] = {"oa2_code_consume",
                               "UPDATE oa2_codes SET used = 1 WHERE issuer = "
@@ -84,7 +85,8 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_CODE_GET] = {"oa2_code_get",
                           "SELECT client_id, user_id, redirect_uri, scope, "
                           "resource, code_challenge, expires_at, used, "
-                          "family, access_jti FROM oa2_codes "
+                          "family, access_jti, nonce, auth_time, claims "
+                          "FROM oa2_codes "
                           "WHERE issuer = %s AND code_hash = %s"},
     [OA2_SQL_CODE_SET_ISSUED] = {"oa2_code_set_issued",
                                  "UPDATE oa2_codes SET access_jti = %s "
@@ -93,8 +95,9 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                                 "INSERT INTO oa2_refresh (issuer, "
                                 "token_hash, family, client_id, user_id, "
                                 "scope, resource, expires_at, state, "
-                                "created_at) VALUES (%s, %s, %s, %s, %s, %s, "
-                                "%s, %lld, 0, %lld)"},
+                                "created_at, auth_time, claims) VALUES (%s, "
+                                "%s, %s, %s, %s, %s, %s, %lld, 0, %lld, "
+                                "%lld, %s)"},
     /* Rotation: only a live token (state 0) rotates, exactly once. */
     [OA2_SQL_REFRESH_ROTATE] = {"oa2_refresh_rotate",
                                 "UPDATE oa2_refresh SET state = 1 WHERE "
@@ -102,7 +105,8 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                                 "state = 0"},
     [OA2_SQL_REFRESH_GET] = {"oa2_refresh_get",
                              "SELECT family, client_id, user_id, scope, "
-                             "resource, expires_at, state FROM oa2_refresh "
+                             "resource, expires_at, state, auth_time, "
+                             "claims FROM oa2_refresh "
                              "WHERE issuer = %s AND token_hash = %s"},
     [OA2_SQL_REFRESH_REVOKE_FAMILY] = {"oa2_refresh_revoke_family",
                                        "UPDATE oa2_refresh SET state = 2 "
@@ -299,6 +303,15 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
     return &statements[id];
 }
 
+/* What an ID token needs (OpenID Connect Core §2, §12.2), kept with the
+ * grant: the authorization request's nonce, when the user authenticated
+ * and the user's claims (a compact JSON object). Added to the tables of an
+ * earlier release (added_columns): the defaults keep their rows, and the
+ * INSERTs of a node not upgraded yet, valid. MySQL 8 would want DEFAULT
+ * ('') for a TEXT; MariaDB takes both. */
+#define TEXT_EMPTY "TEXT NOT NULL DEFAULT ''"
+#define BIGINT_ZERO "BIGINT NOT NULL DEFAULT 0"
+
 /* The tables of every driver. S is the type of the short strings:
  * VARCHAR, or VARBINARY on MySQL/MariaDB, whose VARCHARs compare by a
  * collation (case-insensitive by default, and trailing spaces ignored
@@ -319,13 +332,15 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
     " resource TEXT NOT NULL, code_challenge " S "(128) NOT NULL,"             \
     " expires_at BIGINT NOT NULL, used INTEGER NOT NULL,"                      \
     " family " S "(64) NOT NULL, access_jti " S "(128) NOT NULL,"              \
-    " PRIMARY KEY (issuer, code_hash)"
+    " nonce " TEXT_EMPTY ", auth_time " BIGINT_ZERO ","                        \
+    " claims " TEXT_EMPTY ", PRIMARY KEY (issuer, code_hash)"
 #define REFRESH_COLS(S)                                                        \
     " issuer " S "(255) NOT NULL, token_hash " S "(64) NOT NULL,"              \
     " family " S "(64) NOT NULL, client_id " S "(128) NOT NULL,"               \
     " user_id " S "(255) NOT NULL, scope TEXT NOT NULL,"                       \
     " resource TEXT NOT NULL, expires_at BIGINT NOT NULL,"                     \
     " state INTEGER NOT NULL, created_at BIGINT NOT NULL,"                     \
+    " auth_time " BIGINT_ZERO ", claims " TEXT_EMPTY ","                       \
     " PRIMARY KEY (issuer, token_hash)"
 #define CONSENTS_COLS(S)                                                       \
     " issuer " S "(255) NOT NULL, user_id " S "(255) NOT NULL,"                \
@@ -349,26 +364,49 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
     " issuer " S "(255) NOT NULL, nonce_hash " S "(64) NOT NULL,"              \
     " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, nonce_hash)"
 
-static const char *const schema_generic[] = {
-    "CREATE TABLE IF NOT EXISTS oa2_clients (" CLIENTS_COLS("VARCHAR") ")",
-    "CREATE TABLE IF NOT EXISTS oa2_codes (" CODES_COLS("VARCHAR") ")",
-    "CREATE TABLE IF NOT EXISTS oa2_refresh (" REFRESH_COLS("VARCHAR") ")",
-    "CREATE INDEX IF NOT EXISTS oa2_refresh_family ON oa2_refresh "
-    "(issuer, family)",
-    "CREATE INDEX IF NOT EXISTS oa2_refresh_grant ON oa2_refresh "
-    "(issuer, user_id, client_id)",
-    "CREATE INDEX IF NOT EXISTS oa2_codes_grant ON oa2_codes "
-    "(issuer, user_id, client_id)",
-    "CREATE TABLE IF NOT EXISTS oa2_consents (" CONSENTS_COLS("VARCHAR") ")",
-    "CREATE TABLE IF NOT EXISTS oa2_revoked (" REVOKED_COLS("VARCHAR") ")",
-    "CREATE TABLE IF NOT EXISTS oa2_nonces (" NONCES_COLS("VARCHAR") ")",
-    "CREATE TABLE IF NOT EXISTS oa2_access_tokens (" ACCESS_COLS("VARCHAR") ")",
-    "CREATE INDEX IF NOT EXISTS oa2_access_tokens_family ON "
-    "oa2_access_tokens (issuer, family)",
-    "CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON "
-    "oa2_access_tokens (issuer, user_id, client_id)",
-    "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS("VARCHAR") ")",
-    NULL};
+/* The tables of SQLite and PostgreSQL. */
+#define SCHEMA_GENERIC                                                         \
+    "CREATE TABLE IF NOT EXISTS oa2_clients (" CLIENTS_COLS("VARCHAR") ")",    \
+        "CREATE TABLE IF NOT EXISTS oa2_codes (" CODES_COLS("VARCHAR") ")",    \
+        "CREATE TABLE IF NOT EXISTS oa2_refresh (" REFRESH_COLS(               \
+            "VARCHAR") ")",                                                    \
+        "CREATE INDEX IF NOT EXISTS oa2_refresh_family ON oa2_refresh "        \
+        "(issuer, family)",                                                    \
+        "CREATE INDEX IF NOT EXISTS oa2_refresh_grant ON oa2_refresh "         \
+        "(issuer, user_id, client_id)",                                        \
+        "CREATE INDEX IF NOT EXISTS oa2_codes_grant ON oa2_codes "             \
+        "(issuer, user_id, client_id)",                                        \
+        "CREATE TABLE IF NOT EXISTS oa2_consents (" CONSENTS_COLS(             \
+            "VARCHAR") ")",                                                    \
+        "CREATE TABLE IF NOT EXISTS oa2_revoked (" REVOKED_COLS(               \
+            "VARCHAR") ")",                                                    \
+        "CREATE TABLE IF NOT EXISTS oa2_nonces (" NONCES_COLS("VARCHAR") ")",  \
+        "CREATE TABLE IF NOT EXISTS oa2_access_tokens (" ACCESS_COLS(          \
+            "VARCHAR") ")",                                                    \
+        "CREATE INDEX IF NOT EXISTS oa2_access_tokens_family ON "              \
+        "oa2_access_tokens (issuer, family)",                                  \
+        "CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON "               \
+        "oa2_access_tokens (issuer, user_id, client_id)",                      \
+        "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS("VARCHAR") ")"
+
+/* The columns added since their table's first release (also listed one by
+ * one in added_columns). SQLite has no ADD COLUMN IF NOT EXISTS: the store
+ * probes each column first, on every driver. The schema files of
+ * PostgreSQL and MariaDB end with these statements, so that a DBA brings
+ * an older database up to date by running the file again. */
+#define ADD_COLUMN_IF_MISSING(TABLE, COLUMN, TYPE)                             \
+    "ALTER TABLE " TABLE " ADD COLUMN IF NOT EXISTS " COLUMN " " TYPE
+#define ADD_COLUMNS_IF_MISSING                                                 \
+    ADD_COLUMN_IF_MISSING("oa2_codes", "nonce", TEXT_EMPTY),                   \
+        ADD_COLUMN_IF_MISSING("oa2_codes", "auth_time", BIGINT_ZERO),          \
+        ADD_COLUMN_IF_MISSING("oa2_codes", "claims", TEXT_EMPTY),              \
+        ADD_COLUMN_IF_MISSING("oa2_refresh", "auth_time", BIGINT_ZERO),        \
+        ADD_COLUMN_IF_MISSING("oa2_refresh", "claims", TEXT_EMPTY)
+
+static const char *const schema_sqlite[] = {SCHEMA_GENERIC, NULL};
+
+static const char *const schema_pgsql[] = {SCHEMA_GENERIC,
+                                           ADD_COLUMNS_IF_MISSING, NULL};
 
 /* InnoDB, whatever the server's default engine: the transactions and the
  * row locks of single use need it. The TEXTs are utf8mb4 (a BLOB would
@@ -400,17 +438,52 @@ static const char *const schema_mysql[] = {
                      "client_id))" MYSQL_TABLE,
     "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS(
         "VARBINARY") ")" MYSQL_TABLE,
+    ADD_COLUMNS_IF_MISSING,
     NULL};
 
-/* Names every table: it fails unless the whole schema is there. The
- * planner sees the constant-false condition and reads no row. */
+/* Names every table and every added column: it fails unless the whole
+ * schema is there. The planner sees the constant-false condition and
+ * reads no row. */
 static const char schema_probe[] =
+    "SELECT oa2_codes.nonce, oa2_codes.auth_time, oa2_codes.claims, "
+    "oa2_refresh.auth_time, oa2_refresh.claims FROM oa2_clients, oa2_codes, "
+    "oa2_refresh, oa2_consents, oa2_revoked, oa2_nonces, oa2_access_tokens, "
+    "oa2_purge WHERE 1 = 0";
+
+/* Names every table only. */
+static const char tables_probe[] =
     "SELECT 1 FROM oa2_clients, oa2_codes, oa2_refresh, oa2_consents, "
     "oa2_revoked, oa2_nonces, oa2_access_tokens, oa2_purge WHERE 1 = 0";
+
+/* The columns of ADD_COLUMNS_IF_MISSING, each with its probe and its ALTER
+ * without IF NOT EXISTS, which SQLite lacks (MySQL too). */
+#define ADDED_COLUMN(TABLE, COLUMN, TYPE)                                      \
+    {                                                                          \
+        TABLE, COLUMN, "SELECT " COLUMN " FROM " TABLE " WHERE 1 = 0",         \
+            "ALTER TABLE " TABLE " ADD COLUMN " COLUMN " " TYPE                \
+    }
+
+static const oa2_sql_column_t added_columns[] = {
+    ADDED_COLUMN("oa2_codes", "nonce", TEXT_EMPTY),
+    ADDED_COLUMN("oa2_codes", "auth_time", BIGINT_ZERO),
+    ADDED_COLUMN("oa2_codes", "claims", TEXT_EMPTY),
+    ADDED_COLUMN("oa2_refresh", "auth_time", BIGINT_ZERO),
+    ADDED_COLUMN("oa2_refresh", "claims", TEXT_EMPTY),
+    {NULL, NULL, NULL, NULL}};
 
 const char *oa2_sql_schema_probe(void)
 {
     return schema_probe;
+}
+
+const char *oa2_sql_tables_probe(void)
+{
+    return tables_probe;
+}
+
+const oa2_sql_column_t *oa2_sql_added_columns(void)
+{
+    return added_columns;
 }
 
 const char *const *oa2_sql_schema(const char *driver_name)
@@ -418,7 +491,10 @@ const char *const *oa2_sql_schema(const char *driver_name)
     if (driver_name && !strcmp(driver_name, "mysql")) {
         return schema_mysql;
     }
-    return schema_generic;
+    if (driver_name && !strcmp(driver_name, "pgsql")) {
+        return schema_pgsql;
+    }
+    return schema_sqlite;
 }
 
 static const char *const setup_sqlite[] = {"PRAGMA busy_timeout = 5000",

@@ -91,16 +91,41 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name);
 /**
  * The CREATE statements for driver @a driver_name ("sqlite3", "pgsql",
  * "mysql"), NULL-terminated; each is safe to run on an existing schema.
+ * PostgreSQL's and MySQL's end with ALTER TABLE ... ADD COLUMN IF NOT
+ * EXISTS of every added column (oa2_sql_added_columns()), so that they
+ * also bring a schema of an earlier release up to date.
  */
 const char *const *oa2_sql_schema(const char *driver_name);
 
 /**
  * A query that succeeds, with no row, when every table of the schema
- * exists: the schema is created only when it fails, so that a role that
- * may use the tables but not create any (PostgreSQL checks the privilege
+ * exists with every column (those added since included): the schema is
+ * created or upgraded only when it fails, so that a role that may use the
+ * tables but not create or alter any (PostgreSQL checks the privilege
  * before IF NOT EXISTS) still works.
  */
 const char *oa2_sql_schema_probe(void);
+
+/**
+ * A query that succeeds, with no row, when every table exists, whatever
+ * columns they have.
+ */
+const char *oa2_sql_tables_probe(void);
+
+/** A column added to a table after the table's first release. */
+typedef struct oa2_sql_column_t {
+    const char *table; /* its table */
+    const char *name;  /* the column */
+    const char *probe; /* a query that fails while the column is missing */
+    const char *add;   /* the ALTER TABLE that adds it (no IF NOT EXISTS) */
+} oa2_sql_column_t;
+
+/**
+ * The columns added since their tables' first release, for every driver,
+ * ended by an entry whose table is NULL: a database made by an earlier
+ * release gains them on first use (oa2_store_setup()).
+ */
+const oa2_sql_column_t *oa2_sql_added_columns(void);
 
 /**
  * Statements to run once on each new connection of this driver (SQLite:

@@ -76,6 +76,9 @@ typedef struct oa2_code_t {
     int used;                   /* nonzero once redeemed */
     const char *family;         /* id of the refresh tokens it produced */
     const char *access_jti;     /* jti of the access token it produced */
+    const char *nonce;          /* OIDC request's nonce, "" (NULL) for none */
+    apr_int64_t auth_time;      /* when the user authenticated, 0: unknown */
+    const char *claims;         /* user claims (JSON object), "" (NULL): none */
 } oa2_code_t;
 
 /** Refresh token states. */
@@ -92,6 +95,8 @@ typedef struct oa2_refresh_t {
     const char *resource;   /* RFC 8707 resource, "" for none */
     apr_int64_t expires_at; /* seconds since the epoch */
     int state;              /* OA2_REFRESH_* */
+    apr_int64_t auth_time;  /* the grant's code's auth_time, 0: unknown */
+    const char *claims;     /* the grant's code's claims, "" (NULL): none */
 } oa2_refresh_t;
 
 /** A remembered consent. */
@@ -111,7 +116,8 @@ typedef struct oa2_consent_t {
 apr_status_t oa2_store_init_process(apr_pool_t *p);
 
 /**
- * Create missing tables and prepare the connection (SQLite: WAL and a busy
+ * Create missing tables, add the columns that tables of an earlier
+ * release lack, and prepare the connection (SQLite: WAL and a busy
  * timeout), once per connection. Every store call runs it first: for a
  * connection set up before it is a hash lookup, and a flag test after
  * that for the same @a db.

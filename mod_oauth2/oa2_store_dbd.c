@@ -102,16 +102,15 @@ apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
     return rv;
 }
 
-/* Whether every table is there already (CREATE TABLE IF NOT EXISTS
- * fails on PostgreSQL for a role without CREATE on the schema, even when
- * the table exists). */
-static int schema_exists(oa2_db_t *db, apr_pool_t *p)
+/* Whether @a probe succeeds: every table (and column) it names is there
+ * already (CREATE TABLE IF NOT EXISTS fails on PostgreSQL for a role
+ * without CREATE on the schema, even when the table exists). */
+static int schema_exists(oa2_db_t *db, const char *probe, apr_pool_t *p)
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
 
-    if (apr_dbd_select(db->driver, p, db->handle, &res, oa2_sql_schema_probe(),
-                       !db->mysql)) {
+    if (apr_dbd_select(db->driver, p, db->handle, &res, probe, !db->mysql)) {
         return 0;
     }
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
@@ -119,11 +118,88 @@ static int schema_exists(oa2_db_t *db, apr_pool_t *p)
     return 1;
 }
 
-static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
+/*
+ * Add the columns a table made by an earlier release lacks. Each is
+ * probed first, so that a role that may not ALTER works on tables a DBA
+ * brought up to date. Another process or node adding the same column at
+ * the same moment makes our ALTER fail ("duplicate column"): the column is
+ * then there, which a second probe sees.
+ */
+static apr_status_t add_columns(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
+{
+    const char *name = apr_dbd_name(db->driver);
+    const oa2_sql_column_t *col;
+    const char *msg, *file;
+    int rc, nrows;
+
+    for (col = oa2_sql_added_columns(); col->table; col++) {
+        if (schema_exists(db, col->probe, p)) {
+            continue;
+        }
+        rc = apr_dbd_query(db->driver, db->handle, &nrows, col->add);
+        if (!rc) {
+            continue;
+        }
+        /* The ALTER's message, before the probe's replaces it. */
+        msg = apr_dbd_error(db->driver, db->handle, rc);
+        /* libpq ends it with a newline */
+        msg = apr_pstrndup(p, msg ? msg : "", msg ? strcspn(msg, "\n") : 0);
+        if (schema_exists(db, col->probe, p)) {
+            continue; /* added by another process a moment ago */
+        }
+        if (apr_dbd_check_conn(db->driver, p, db->handle)) {
+            return unavailable(err, db, rc, col->add, p); /* gone */
+        }
+        /* SQLite's schema file only creates tables. */
+        file = strcmp(name, "sqlite3")
+            ? apr_psprintf(p, "conf/schema-%s.sql or ", name)
+            : "";
+        oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00850",
+                    "the authorization server's database is unavailable");
+        return oa2_err_detail(err, p,
+                              "column %s of table %s is missing and this "
+                              "connection cannot add it (%s): as the "
+                              "tables' owner, run %s%s",
+                              col->name, col->table,
+                              *msg ? msg : apr_psprintf(p, "error %d", rc),
+                              file, col->add);
+    }
+    return APR_SUCCESS;
+}
+
+/* Create the tables, and add the columns the tables of an earlier release
+ * lack. */
+static apr_status_t make_schema(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
 {
     const char *name = apr_dbd_name(db->driver);
     const char *const *sql;
     int rc, nrows;
+
+    for (sql = oa2_sql_schema(name); *sql; sql++) {
+        rc = apr_dbd_query(db->driver, db->handle, &nrows, *sql);
+        if (rc) {
+            unavailable(err, db, rc, "creating the schema", p);
+            /* On a server, a role that may not create the tables a DBA
+             * made goes on to their columns, which it may find there. */
+            if (!strcmp(name, "sqlite3")
+                || !schema_exists(db, oa2_sql_tables_probe(), p)) {
+                return APR_EGENERAL;
+            }
+            break;
+        }
+    }
+    if (schema_exists(db, oa2_sql_schema_probe(), p)) {
+        return APR_SUCCESS;
+    }
+    return add_columns(db, err, p);
+}
+
+static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
+{
+    const char *name = apr_dbd_name(db->driver);
+    const char *const *sql;
+    apr_status_t rv;
+    int rc;
 
     for (sql = oa2_sql_connection_setup(name); *sql; sql++) {
         apr_dbd_results_t *res = NULL;
@@ -140,14 +216,12 @@ static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
      * this connection's view of the schema up to date, which a probe that
      * finds the tables does not while another process is still creating
      * the indexes (its prepared statements then fail with "schema has
-     * changed"). The probe is for servers where a role may lack CREATE. */
-    if (!strcmp(name, "sqlite3") || !schema_exists(db, p)) {
-        for (sql = oa2_sql_schema(name); *sql; sql++) {
-            rc = apr_dbd_query(db->driver, db->handle, &nrows, *sql);
-            if (rc) {
-                return unavailable(err, db, rc, "creating the schema", p);
-            }
-        }
+     * changed"). The probe is for servers where a role may lack CREATE
+     * and ALTER. */
+    if ((!strcmp(name, "sqlite3")
+         || !schema_exists(db, oa2_sql_schema_probe(), p))
+        && (rv = make_schema(db, err, p)) != APR_SUCCESS) {
+        return rv;
     }
     apr_hash_set(db->prepared, SETUP_DONE_KEY, APR_HASH_KEY_STRING, "1");
     db->ready = 1;
@@ -407,8 +481,11 @@ apr_status_t oa2_store_code_add(oa2_store_t *st, const char *code_hash,
                           c->resource ? c->resource : "",
                           c->code_challenge,
                           oa2_store_dbd_num(c->expires_at, p),
-                          c->family};
-    return oa2_store_dbd_run(NULL, st, OA2_SQL_CODE_INSERT, 10, args, err, p);
+                          c->family,
+                          c->nonce ? c->nonce : "",
+                          oa2_store_dbd_num(c->auth_time, p),
+                          c->claims ? c->claims : ""};
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_CODE_INSERT, 13, args, err, p);
 }
 
 apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
@@ -425,7 +502,7 @@ apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_CODE_GET, 2, args, 10, err, p);
+    rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_CODE_GET, 2, args, 13, err, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -440,6 +517,9 @@ apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
     out->used = (int)oa2_store_dbd_to_int(c[7]);
     out->family = c[8];
     out->access_jti = c[9];
+    out->nonce = c[10];
+    out->auth_time = oa2_store_dbd_to_int(c[11]);
+    out->claims = c[12];
     *first = n == 1;
     *code = out;
     return APR_SUCCESS;
@@ -468,8 +548,11 @@ apr_status_t oa2_store_refresh_add(oa2_store_t *st, const char *token_hash,
                           rt->scope,
                           rt->resource ? rt->resource : "",
                           oa2_store_dbd_num(rt->expires_at, p),
-                          oa2_store_dbd_num(now, p)};
-    return oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_INSERT, 9, args, err, p);
+                          oa2_store_dbd_num(now, p),
+                          oa2_store_dbd_num(rt->auth_time, p),
+                          rt->claims ? rt->claims : ""};
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_INSERT, 11, args, err,
+                             p);
 }
 
 apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
@@ -480,7 +563,7 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
     const char **c;
     oa2_refresh_t *out;
     apr_status_t rv =
-        oa2_store_dbd_one_row(&c, st, OA2_SQL_REFRESH_GET, 2, args, 7, err, p);
+        oa2_store_dbd_one_row(&c, st, OA2_SQL_REFRESH_GET, 2, args, 9, err, p);
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -493,6 +576,8 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
     out->resource = c[4];
     out->expires_at = oa2_store_dbd_to_int(c[5]);
     out->state = (int)oa2_store_dbd_to_int(c[6]);
+    out->auth_time = oa2_store_dbd_to_int(c[7]);
+    out->claims = c[8];
     *rt = out;
     return APR_SUCCESS;
 }

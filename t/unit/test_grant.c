@@ -8,6 +8,7 @@
 #include "oa2_authorize.h"
 #include "oa2_csrf.h"
 #include "oa2_grant.h"
+#include "oa2_secret.h"
 #include "oa2_token.h"
 #include "store_fixture.h"
 #include "unit.h"
@@ -211,6 +212,61 @@ static void test_refresh_rotation_and_reuse(apr_pool_t *p)
                 APR_SUCCESS);
     UNIT_EQ_INT(revoked, 1);
 #undef REFRESH
+}
+
+/* What an ID token needs goes from the code to the refresh token it
+ * produces, and from a rotated refresh token to the next (OpenID Connect
+ * Core §12.2); the nonce stays with the code. */
+static void test_oidc_fields_carried_forward(apr_pool_t *p)
+{
+    oa2_as_t *as = fixture_as(ISS, p);
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_code_t code = {"web",
+                       "alice",
+                       CB,
+                       "read",
+                       "",
+                       CHALLENGE,
+                       NOW + 60,
+                       0,
+                       "fam",
+                       "",
+                       "n-0S6",
+                       NOW - 30,
+                       "{\"email\":\"alice@example.org\"}"};
+    const char *json = NULL, *r1, *r2;
+    oa2_refresh_t *rt;
+    oa2_err_t err = {0};
+
+    UNIT_ASSERT(as && st);
+    UNIT_ASSERT(fixture_client(st, "web", "pw",
+                               "authorization_code refresh_token", CB, p));
+    UNIT_EQ_INT(
+        oa2_store_code_add(st, oa2_secret_hash("the-code", p), &code, NULL, p),
+        APR_SUCCESS);
+    UNIT_EQ_INT(redeem(&json, &err, as, st, "the-code", VERIFIER, p),
+                APR_SUCCESS);
+    r1 = json_field(json, "refresh_token", p);
+    UNIT_ASSERT(r1);
+    UNIT_EQ_INT(oa2_store_refresh_get(&rt, st, oa2_secret_hash(r1, p), NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(rt->auth_time, NOW - 30);
+    UNIT_EQ_STR(rt->claims, "{\"email\":\"alice@example.org\"}");
+    UNIT_EQ_INT(oa2_grant_token(&json, as, st,
+                                form_of(apr_pstrcat(p,
+                                                    "grant_type=refresh_token"
+                                                    "&refresh_token=",
+                                                    r1, NULL),
+                                        p),
+                                basic("web", "pw", p), NOW + 10, &err, p),
+                APR_SUCCESS);
+    r2 = json_field(json, "refresh_token", p);
+    UNIT_ASSERT(r2 && strcmp(r1, r2));
+    UNIT_EQ_INT(oa2_store_refresh_get(&rt, st, oa2_secret_hash(r2, p), NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(rt->state, OA2_REFRESH_LIVE);
+    UNIT_EQ_INT(rt->auth_time, NOW - 30);
+    UNIT_EQ_STR(rt->claims, "{\"email\":\"alice@example.org\"}");
 }
 
 static void test_client_credentials(apr_pool_t *p)
@@ -452,6 +508,7 @@ void unit_suite_grant(void)
     UNIT_RUN(test_code_replay_revokes);
     UNIT_RUN(test_wrong_verifier_burns_code);
     UNIT_RUN(test_refresh_rotation_and_reuse);
+    UNIT_RUN(test_oidc_fields_carried_forward);
     UNIT_RUN(test_client_credentials);
     UNIT_RUN(test_authorize_errors);
     UNIT_RUN(test_errors_reflect_no_request_text);

@@ -614,6 +614,8 @@ static const char *refresh_token(oa2_store_t *st, const char *client_id,
     rt.resource = "";
     rt.expires_at = NOW + 3600;
     rt.state = OA2_REFRESH_LIVE;
+    rt.auth_time = 0;
+    rt.claims = "";
     if (oa2_store_refresh_add(st, oa2_secret_hash(name, p), &rt, NOW, NULL, p)
             != APR_SUCCESS
         || (state == OA2_REFRESH_ROTATED

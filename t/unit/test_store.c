@@ -1,6 +1,8 @@
 /* The store on a real SQLite database (in memory). */
 #include <string.h>
 
+#include <apr_file_info.h>
+#include <apr_file_io.h>
 #include <apr_strings.h>
 
 #include "oa2_secret.h"
@@ -57,7 +59,8 @@ static void test_code_single_use(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
     oa2_code_t in = {"c1",       "alice", "https://app/cb", "read", "", "chal",
-                     2000000000, 0,       "fam1",           ""};
+                     2000000000, 0,       "fam1",           "",     "", 0,
+                     ""};
     oa2_code_t *out;
     int first = 0;
 
@@ -82,7 +85,8 @@ static void test_code_consume_rolls_back(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
     oa2_code_t in = {"c1",       "alice", "https://app/cb", "read", "", "chal",
-                     2000000000, 0,       "fam1",           ""};
+                     2000000000, 0,       "fam1",           "",     "", 0,
+                     ""};
     oa2_code_t *out;
     int first = 0;
 
@@ -102,7 +106,7 @@ static void test_code_consume_rolls_back(apr_pool_t *p)
 static void test_refresh_rotation(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
-    oa2_refresh_t in = {"fam", "c1", "alice", "read", "", 2000000000, 0};
+    oa2_refresh_t in = {"fam", "c1", "alice", "read", "", 2000000000, 0, 0, ""};
     oa2_refresh_t *out;
     int first = 0;
 
@@ -125,7 +129,7 @@ static void test_refresh_rotation(apr_pool_t *p)
 static void test_consent_and_grants(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
-    oa2_refresh_t rt = {"fam", "c1", "alice", "read", "", 2000000000, 0};
+    oa2_refresh_t rt = {"fam", "c1", "alice", "read", "", 2000000000, 0, 0, ""};
     oa2_refresh_t *out;
     apr_array_header_t *list;
     const char *scope;
@@ -210,7 +214,8 @@ static void test_withdrawal_revokes_access_tokens(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
     oa2_code_t code = {"c1",       "alice", "https://app/cb", "read", "", "ch",
-                       2000000000, 0,       "fam0",           ""};
+                       2000000000, 0,       "fam0",           "",     "", 0,
+                       ""};
     oa2_code_t *c;
     int n = 0, first = 0;
 
@@ -384,6 +389,172 @@ static void test_insert_races_are_no_errors(apr_pool_t *p)
  * (which would also store truncated values); the nonce's is its plain
  * INSERT's error, which the store reads. The labels, which name the
  * prepared statements, never differ between drivers. */
+/* What an ID token needs goes with the grant: a code's nonce, auth_time
+ * and claims, a refresh token's auth_time and claims. */
+static void test_oidc_fields_round_trip(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_code_t in = {"c1",       "alice", "https://app/cb", "openid", "", "ch",
+                     2000000000, 0,       "fam1",           "",       "", 0,
+                     ""};
+    oa2_refresh_t rt = {"fam1",     "c1", "alice", "openid", "",
+                        2000000000, 0,    0,       ""};
+    oa2_code_t *out;
+    oa2_refresh_t *got;
+    int first = 0;
+
+    UNIT_ASSERT(st);
+    in.nonce = "n-0S6_WzA2Mj";
+    in.auth_time = 1799999000;
+    in.claims = "{\"email\":\"alice@example.org\",\"name\":\"Al'ice\"}";
+    UNIT_EQ_INT(oa2_store_code_add(st, "h1", &in, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_code_consume(&out, &first, st, "h1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(out->nonce, "n-0S6_WzA2Mj");
+    UNIT_EQ_INT(out->auth_time, 1799999000);
+    UNIT_EQ_STR(out->claims, in.claims);
+    /* None given (the callers before OpenID Connect): "" and 0. */
+    in.nonce = NULL;
+    in.auth_time = 0;
+    in.claims = NULL;
+    UNIT_EQ_INT(oa2_store_code_add(st, "h2", &in, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_code_consume(&out, &first, st, "h2", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(out->nonce, "");
+    UNIT_EQ_INT(out->auth_time, 0);
+    UNIT_EQ_STR(out->claims, "");
+
+    rt.auth_time = 1799999000;
+    rt.claims = "{\"email\":\"alice@example.org\"}";
+    UNIT_EQ_INT(oa2_store_refresh_add(st, "r1", &rt, 1, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_refresh_get(&got, st, "r1", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(got->auth_time, 1799999000);
+    UNIT_EQ_STR(got->claims, "{\"email\":\"alice@example.org\"}");
+    UNIT_EQ_INT(oa2_store_refresh_rotate(&got, &first, st, "r1", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 1);
+    UNIT_EQ_INT(got->auth_time, 1799999000);
+    UNIT_EQ_STR(got->claims, "{\"email\":\"alice@example.org\"}");
+    rt.auth_time = 0;
+    rt.claims = NULL;
+    UNIT_EQ_INT(oa2_store_refresh_add(st, "r2", &rt, 1, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_refresh_get(&got, st, "r2", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(got->auth_time, 0);
+    UNIT_EQ_STR(got->claims, "");
+}
+
+/* Run the statements of the SQL file @a path (";" at a line's end ends
+ * one; "--" lines are comments) on @a st's connection. */
+static int run_sql_file(oa2_store_t *st, const char *path, apr_pool_t *p)
+{
+    char *text = NULL, *line, *last = NULL;
+    const char *stmt = "";
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_size_t n;
+    int rows, count = 0;
+
+    if (apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p)
+            != APR_SUCCESS
+        || apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS) {
+        return -1;
+    }
+    n = (apr_size_t)fi.size;
+    text = apr_pcalloc(p, n + 1);
+    if (apr_file_read_full(f, text, n, NULL) != APR_SUCCESS) {
+        return -1;
+    }
+    apr_file_close(f);
+    for (line = apr_strtok(text, "\n", &last); line;
+         line = apr_strtok(NULL, "\n", &last)) {
+        apr_size_t len = strlen(line);
+        if (!strncmp(line, "--", 2)) {
+            continue;
+        }
+        if (len && line[len - 1] == ';') {
+            line[len - 1] = '\0'; /* apr_dbd's sqlite3: one statement */
+            stmt = apr_pstrcat(p, stmt, line, NULL);
+            if (apr_dbd_query(st->db->driver, st->db->handle, &rows, stmt)) {
+                return -1;
+            }
+            stmt = "";
+            count++;
+        }
+        else {
+            stmt = apr_pstrcat(p, stmt, line, " ", NULL);
+        }
+    }
+    return count;
+}
+
+/* A database made by the release before OpenID Connect (its schema as
+ * conf/schema-sqlite3.sql had it, t/data/schema-v1-sqlite3.sql) is
+ * upgraded in place on first use: its rows read with the defaults, and
+ * new rows carry the new fields. */
+static void test_old_schema_upgraded_in_place(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_code_t *code;
+    oa2_refresh_t *rt,
+        in = {"fam", "c1", "alice", "read", "", 2000000000, 0, 0, ""};
+    int rows, first = 0;
+
+    UNIT_ASSERT(st);
+    UNIT_ASSERT(run_sql_file(st, "../data/schema-v1-sqlite3.sql", p) > 0);
+    /* Made by that release: no new column yet. */
+    UNIT_ASSERT(apr_dbd_query(st->db->driver, st->db->handle, &rows,
+                              "SELECT nonce FROM oa2_codes")
+                != 0);
+    UNIT_EQ_INT(apr_dbd_query(st->db->driver, st->db->handle, &rows,
+                              "INSERT INTO oa2_codes (issuer, code_hash, "
+                              "client_id, user_id, redirect_uri, scope, "
+                              "resource, code_challenge, expires_at, used, "
+                              "family, access_jti) VALUES ('" ISS
+                              "', 'h-old', 'c1', 'alice', 'https://app/cb', "
+                              "'read', '', 'ch', 2000000000, 0, 'fam', '')"),
+                0);
+    UNIT_EQ_INT(apr_dbd_query(st->db->driver, st->db->handle, &rows,
+                              "INSERT INTO oa2_refresh (issuer, token_hash, "
+                              "family, client_id, user_id, scope, resource, "
+                              "expires_at, state, created_at) VALUES ('" ISS
+                              "', 'r-old', 'fam', 'c1', 'alice', 'read', '', "
+                              "2000000000, 0, 1)"),
+                0);
+    UNIT_EQ_INT(oa2_store_setup(st->db, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_code_consume(&code, &first, st, "h-old", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 1);
+    UNIT_EQ_STR(code->user, "alice");
+    UNIT_EQ_STR(code->nonce, "");
+    UNIT_EQ_INT(code->auth_time, 0);
+    UNIT_EQ_STR(code->claims, "");
+    UNIT_EQ_INT(oa2_store_refresh_rotate(&rt, &first, st, "r-old", NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 1);
+    UNIT_EQ_INT(rt->auth_time, 0);
+    UNIT_EQ_STR(rt->claims, "");
+    in.auth_time = 42;
+    in.claims = "{}";
+    UNIT_EQ_INT(oa2_store_refresh_add(st, "r-new", &in, 1, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_refresh_get(&rt, st, "r-new", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(rt->auth_time, 42);
+    UNIT_EQ_STR(rt->claims, "{}");
+    /* A second set-up (another connection, another process) finds every
+     * column there and adds none. */
+    apr_hash_set(st->db->prepared, "oa2:setup", APR_HASH_KEY_STRING, NULL);
+    st->db->ready = 0;
+    UNIT_EQ_INT(oa2_store_setup(st->db, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(apr_dbd_query(st->db->driver, st->db->handle, &rows,
+                              "INSERT INTO oa2_codes (issuer, code_hash, "
+                              "client_id, user_id, redirect_uri, scope, "
+                              "resource, code_challenge, expires_at, used, "
+                              "family, access_jti) VALUES ('" ISS
+                              "', 'h-old2', 'c1', 'alice', 'https://app/cb', "
+                              "'read', '', 'ch', 2000000000, 0, 'fam', '')"),
+                0);
+}
+
 static void test_sql_dialects(apr_pool_t *p)
 {
     static const oa2_sql_id_t racing[] = {
@@ -421,6 +592,9 @@ static void test_sql_dialects(apr_pool_t *p)
             " issuer ",     " client_id ", " user_id ", " code_hash ",
             " token_hash ", " family ",    " jti ",     " nonce_hash "};
 
+        if (!strncmp(*sql, "ALTER TABLE ", 12)) {
+            continue; /* the added columns: see test_added_columns */
+        }
         UNIT_ASSERT(strstr(*sql, " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
         /* every table is an issuer's, but the purge's schedule */
         UNIT_ASSERT(strstr(*sql, " issuer VARBINARY(255) NOT NULL")
@@ -432,6 +606,45 @@ static void test_sql_dialects(apr_pool_t *p)
         }
         UNIT_ASSERT(strstr(*sql, "BLOB") == NULL);
     }
+}
+
+/* Every added column is in its table's CREATE, probed by the schema probe,
+ * and added by the ALTERs of PostgreSQL's and MySQL's schema files. */
+static void test_added_columns(apr_pool_t *p)
+{
+    static const char *const drivers[] = {"pgsql", "mysql"};
+    const oa2_sql_column_t *col;
+    const char *const *sql;
+    apr_size_t d;
+    int n = 0;
+
+    for (col = oa2_sql_added_columns(); col->table; col++, n++) {
+        const char *create = apr_pstrcat(p, "CREATE TABLE IF NOT EXISTS ",
+                                         col->table, " (", NULL);
+        const char *def = strstr(col->add, " ADD COLUMN ") + 12;
+        int found = 0;
+
+        UNIT_ASSERT(strstr(oa2_sql_schema_probe(),
+                           apr_pstrcat(p, col->table, ".", col->name, NULL)));
+        UNIT_ASSERT(strstr(col->probe, col->name));
+        for (sql = oa2_sql_schema("sqlite3"); *sql; sql++) {
+            if (!strncmp(*sql, create, strlen(create))) {
+                found = strstr(*sql, apr_pstrcat(p, " ", def, NULL)) != NULL;
+            }
+        }
+        UNIT_ASSERT(found);
+        for (d = 0; d < sizeof(drivers) / sizeof(*drivers); d++) {
+            const char *want =
+                apr_pstrcat(p, "ALTER TABLE ", col->table,
+                            " ADD COLUMN IF NOT EXISTS ", def, NULL);
+            found = 0;
+            for (sql = oa2_sql_schema(drivers[d]); *sql; sql++) {
+                found |= !strcmp(*sql, want);
+            }
+            UNIT_ASSERT(found);
+        }
+    }
+    UNIT_EQ_INT(n, 5);
 }
 
 static void test_sql_metacharacters_are_data(apr_pool_t *p)
@@ -474,12 +687,15 @@ void unit_suite_store(void)
     UNIT_RUN(test_code_single_use);
     UNIT_RUN(test_code_consume_rolls_back);
     UNIT_RUN(test_refresh_rotation);
+    UNIT_RUN(test_oidc_fields_round_trip);
+    UNIT_RUN(test_old_schema_upgraded_in_place);
     UNIT_RUN(test_consent_and_grants);
     UNIT_RUN(test_jti_nonce_purge);
     UNIT_RUN(test_withdrawal_revokes_access_tokens);
     UNIT_RUN(test_purge_every_issuer_in_batches);
     UNIT_RUN(test_insert_races_are_no_errors);
     UNIT_RUN(test_sql_dialects);
+    UNIT_RUN(test_added_columns);
     UNIT_RUN(test_sql_metacharacters_are_data);
     UNIT_RUN(test_broken_database_is_503);
 }
