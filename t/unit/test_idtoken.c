@@ -13,6 +13,7 @@
 #include "oa2_cleanup.h"
 #include "oa2_idtoken.h"
 #include "oa2_jwt.h"
+#include "key_fixture.h"
 #include "unit.h"
 
 #define NOW 1700000000
@@ -26,12 +27,9 @@ static oa2_keyset_t *fixture_set(const char *file, const char *kid,
                                  apr_pool_t *p)
 {
     oa2_keyset_t *set = oa2_keys_set_make(p);
-    oa2_key_t *key;
-    oa2_err_t err;
+    oa2_key_t *key = fixture_key(file, kid, p);
 
-    if (oa2_keys_load_private_pem(&key, apr_pstrcat(p, "data/", file, NULL),
-                                  kid, &err, p)
-        != APR_SUCCESS) {
+    if (!key) {
         return NULL;
     }
     oa2_keys_set_add(set, key);

@@ -15,6 +15,7 @@
 #include "oa2_b64.h"
 #include "oa2_cleanup.h"
 #include "oa2_jwt.h"
+#include "key_fixture.h"
 #include "unit.h"
 
 /* RFC 7515 Appendix A: the payload both A.2 and A.3 sign. */
@@ -46,20 +47,6 @@
     "eyJhbGciOiJFUzI1NiJ9." A_PAYLOAD "."                                      \
     "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQ"     \
     "xfKTUJqPP3-Kg6NU1Q"
-
-/* A fixture key from data/, or NULL. */
-static oa2_key_t *fixture_key(const char *file, const char *kid, apr_pool_t *p)
-{
-    oa2_key_t *key;
-    oa2_err_t err;
-
-    if (oa2_keys_load_private_pem(&key, apr_pstrcat(p, "data/", file, NULL),
-                                  kid, &err, p)
-        != APR_SUCCESS) {
-        return NULL;
-    }
-    return key;
-}
 
 /* A verification key of a JWK given as JSON text, or NULL. */
 static oa2_key_t *jwk_key(const char *text, apr_pool_t *p)

@@ -7,6 +7,7 @@
 #include "oa2_b64.h"
 #include "oa2_cleanup.h"
 #include "oa2_keys.h"
+#include "key_fixture.h"
 #include "unit.h"
 
 /* RFC 7638 §3.1: the example key and its thumbprint. */
@@ -37,15 +38,9 @@ static json_t *json_of(const char *text, apr_pool_t *p)
 /* The public JWK of a fixture key, as a copy the test may change. */
 static json_t *fixture_jwk(const char *file, apr_pool_t *p)
 {
-    oa2_key_t *key;
-    oa2_err_t err;
+    oa2_key_t *key = fixture_key(file, NULL, p);
 
-    if (oa2_keys_load_private_pem(&key, apr_pstrcat(p, "data/", file, NULL),
-                                  NULL, &err, p)
-        != APR_SUCCESS) {
-        return NULL;
-    }
-    return oa2_cleanup_json(json_deep_copy(key->jwk), p);
+    return key ? oa2_cleanup_json(json_deep_copy(key->jwk), p) : NULL;
 }
 
 /* A JWKS document of the NULL-terminated JWKs given. */
