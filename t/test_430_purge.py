@@ -11,13 +11,14 @@ purge, so a request made to set things up would already purge.
 
 import os
 import time
+from types import SimpleNamespace
 
 import pytest
+import requests
 
 import stores
-from authserver import (AS_MODULES, TEMPLATES, admin_bin, assert_token_error,
+from authserver import (AS_MODULES, TEMPLATES, admin, assert_token_error,
                         token_request, write_htpasswd)
-from httpd import IS_ROOT
 
 DAY = 86400
 # the rows each table gets: (table, key column, extra columns and values)
@@ -52,14 +53,7 @@ def keys_of(store, issuer, table):
 
 def make_tables(store, issuer):
     """The admin CLI opens the database, which makes the schema."""
-    import subprocess
-    kw = {"user": "nobody", "group": "nogroup"} if IS_ROOT else {}
-    r = subprocess.run([admin_bin(), "-d", store.driver, "-p", store.params,
-                        "-i", issuer, "client", "list"],
-                       capture_output=True, text=True, timeout=30, cwd="/",
-                       **kw)
-    assert r.returncode == 0, r.stderr
-    store.writable_for_httpd()
+    admin(SimpleNamespace(store=store, issuer=issuer), "client", "list")
 
 
 def seed(store, issuer, now):
@@ -114,7 +108,6 @@ class Host:
     """A virtual host seen through its name (for token_request)."""
 
     def __init__(self, h, name):
-        import requests
         self.h = h
         self.session = requests.Session()
         self.session.trust_env = False
