@@ -408,6 +408,13 @@ class Flow:
         return token_request(self.h, self.client, data)
 
 
+def code_tokens(h, client, **kw):
+    """A whole code flow of client (consent approved; kw as Flow's): the
+    Flow and the token response body."""
+    f = Flow(h, client, **kw)
+    return f, assert_token_ok(f.token(f.code()))
+
+
 def single_query(query):
     """A query string as a dict; a repeated name fails the test."""
     pairs = urllib.parse.parse_qsl(query, keep_blank_values=True,

@@ -13,6 +13,7 @@ from authlib.integrations.base_client.errors import OAuthError
 
 import tokens
 from authserver import (ALICE, ConsentPage, Flow, RESOURCE, add_client, api,
+                        code_tokens,
                         assert_token_error, assert_token_ok,
                         client_credentials, parallel_post, refresh,
                         sole_winner, start_as, token_request,
@@ -20,12 +21,6 @@ from authserver import (ALICE, ConsentPage, Flow, RESOURCE, add_client, api,
 from checks import assert_invalid_token, assert_ok
 
 REALM = "rs.test"
-
-
-def code_tokens(h, client, scope="read", **kw):
-    """Code flow (consent approved) and the token response body."""
-    f = Flow(h, client, scope=scope, **kw)
-    return f, assert_token_ok(f.token(f.code()))
 
 
 class TestAuthlibClient:

@@ -9,6 +9,7 @@ import requests
 
 import tokens
 from authserver import (AS_MODULES, Flow, add_client, api, as_config,
+                        code_tokens,
                         assert_token_error,
                         assert_token_ok, client_credentials, introspect,
                         parallel_post, refresh, revoke, start_as,
@@ -18,11 +19,6 @@ from tokens import claims, mint
 
 REALM = "rs.test"
 REG_TOKEN = "initial-access-token-0123456789abcdef"
-
-
-def code_tokens(h, client, scope="read", **kw):
-    f = Flow(h, client, scope=scope, **kw)
-    return assert_token_ok(f.token(f.code()))
 
 
 def assert_active(r, active=True):
@@ -52,7 +48,7 @@ class TestIntrospection:
         return add_client(h)
 
     def test_live_access_token(self, h, client):
-        body = code_tokens(h, client, scope="read write")
+        _, body = code_tokens(h, client, scope="read write")
         info = assert_active(introspect(h, client, body["access_token"]))
         _, jwt_claims = verify_access_token(h, body["access_token"])
         assert info["client_id"] == client.client_id
@@ -65,17 +61,17 @@ class TestIntrospection:
             assert info["token_type"].lower() in ("bearer", "access_token")
 
     def test_live_refresh_token(self, h, client):
-        body = code_tokens(h, client)
+        _, body = code_tokens(h, client)
         info = assert_active(introspect(h, client, body["refresh_token"],
                                         hint="refresh_token"))
         assert info.get("client_id", client.client_id) == client.client_id
 
     def test_refresh_token_without_hint(self, h, client):
-        body = code_tokens(h, client)
+        _, body = code_tokens(h, client)
         assert_active(introspect(h, client, body["refresh_token"]))
 
     def test_wrong_hint_still_found(self, h, client):
-        body = code_tokens(h, client)
+        _, body = code_tokens(h, client)
         assert_active(introspect(h, client, body["access_token"],
                                  hint="refresh_token"))
         assert_active(introspect(h, client, body["refresh_token"],
@@ -92,7 +88,7 @@ class TestIntrospection:
         assert_active(introspect(h, c, body["access_token"], auth="post"))
 
     def test_rotated_refresh_token_inactive(self, h, client):
-        body = code_tokens(h, client)
+        _, body = code_tokens(h, client)
         assert_token_ok(refresh(h, client, body["refresh_token"]))
         assert_active(introspect(h, client, body["refresh_token"]), False)
 
@@ -172,7 +168,7 @@ OAuth2RefreshTokenTTL 2
 
     def test_expired_access_and_refresh(self, h):
         c = add_client(h)
-        body = code_tokens(h, c)
+        _, body = code_tokens(h, c)
         assert_active(introspect(h, c, body["access_token"]))
         time.sleep(3.2)
         assert_active(introspect(h, c, body["access_token"]), False)
@@ -190,7 +186,7 @@ class TestRevocation:
         return add_client(h)
 
     def test_revoke_refresh_token(self, h, client):
-        body = code_tokens(h, client)
+        _, body = code_tokens(h, client)
         r2 = assert_token_ok(refresh(h, client, body["refresh_token"]))
         r = revoke(h, client, r2["refresh_token"], hint="refresh_token")
         assert r.status_code == 200, r.text
@@ -200,14 +196,14 @@ class TestRevocation:
 
     def test_revoke_refresh_revokes_family(self, h, client):
         # revoking the old (rotated) member kills the live one as well
-        body = code_tokens(h, client)
+        _, body = code_tokens(h, client)
         r2 = assert_token_ok(refresh(h, client, body["refresh_token"]))
         assert revoke(h, client, body["refresh_token"]).status_code == 200
         assert_token_error(refresh(h, client, r2["refresh_token"]),
                            "invalid_grant")
 
     def test_revoke_access_token(self, h, client):
-        body = code_tokens(h, client)
+        _, body = code_tokens(h, client)
         at = body["access_token"]
         assert_ok(api(h, at))
         assert_active(introspect(h, client, at))
@@ -233,7 +229,7 @@ class TestRevocation:
         """30 revocations of one access token, and of one refresh token,
         at once: the first stores the revocation, the others find it
         done; every one is a success (RFC 7009 §2.2), none a 503."""
-        body = code_tokens(h, client)
+        _, body = code_tokens(h, client)
         for token in (body["access_token"], body["refresh_token"]):
             results = parallel_post(h, "/oauth2/revoke", {"token": token},
                                     client.auth, 30)
@@ -249,7 +245,7 @@ class TestRevocation:
 
     def test_revoke_another_clients_token(self, h, client):
         other = add_client(h)
-        body = code_tokens(h, client)
+        _, body = code_tokens(h, client)
         r = revoke(h, other, body["refresh_token"])
         assert r.status_code in (200, 400, 401, 403), r.status_code
         # whatever the answer, the token is not revoked
@@ -282,7 +278,7 @@ class TestRevocation:
     def test_public_client_revokes_its_refresh_token(self, h):
         pub = add_client(h, public=True,
                          grants=["authorization_code", "refresh_token"])
-        body = code_tokens(h, pub)
+        _, body = code_tokens(h, pub)
         if "refresh_token" not in body:
             pytest.skip("no refresh token for public clients")
         assert revoke(h, pub, body["refresh_token"]).status_code == 200
@@ -499,7 +495,7 @@ class TestRegistrationOpen:
     def test_registered_code_flow(self, h):
         c = _Registered(register(h, REG_BODY).json())
         c.name, c.scope = "Registered App", "read write"
-        body = code_tokens(h, c)
+        _, body = code_tokens(h, c)
         assert_ok(api(h, body["access_token"]))
 
     def test_client_secret_post(self, h):

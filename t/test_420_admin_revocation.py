@@ -15,15 +15,9 @@ import stores
 
 from authserver import (BOB, Flow, add_client, admin, api, assert_token_error,
                         assert_token_ok, client_credentials, introspect,
-                        refresh, start_as)
+                        code_tokens, refresh, start_as)
 from checks import assert_invalid_token, assert_ok
 from tokens import claims, mint
-
-
-def code_tokens(h, client, user=None, scope="read"):
-    kw = {"user": user} if user else {}
-    f = Flow(h, client, scope=scope, **kw)
-    return assert_token_ok(f.token(f.code()))
 
 
 def active(h, introspector, token):
@@ -57,11 +51,11 @@ class TestAdminRevocation:
 
     def test_grant_revoke_revokes_its_access_tokens(self, h, introspector):
         app, other_app = add_client(h), add_client(h)
-        first = code_tokens(h, app)
+        first = code_tokens(h, app)[1]
         # a rotation: its access token belongs to the same grant
         second = assert_token_ok(refresh(h, app, first["refresh_token"]))
-        bobs = code_tokens(h, app, user=BOB)
-        elsewhere = code_tokens(h, other_app)
+        bobs = code_tokens(h, app, user=BOB)[1]
+        elsewhere = code_tokens(h, other_app)[1]
         for t in (first, second, bobs, elsewhere):
             assert usable(h, introspector, t["access_token"])
 
@@ -77,8 +71,8 @@ class TestAdminRevocation:
 
     def test_grant_revoke_of_every_client(self, h, introspector):
         apps = [add_client(h), add_client(h)]
-        issued = [code_tokens(h, a, user=BOB) for a in apps]
-        alices = code_tokens(h, apps[0])
+        issued = [code_tokens(h, a, user=BOB)[1] for a in apps]
+        alices = code_tokens(h, apps[0])[1]
         admin(h, "grant", "revoke", "bob")
         for t in issued:
             assert not usable(h, introspector, t["access_token"])
@@ -93,7 +87,7 @@ class TestAdminRevocation:
 
     def test_client_remove_revokes_every_token(self, h, introspector):
         app, other_app = add_client(h), add_client(h)
-        by_code = code_tokens(h, app)
+        by_code = code_tokens(h, app)[1]
         by_client = assert_token_ok(client_credentials(h, app))
         elsewhere = assert_token_ok(client_credentials(h, other_app))
         assert usable(h, introspector, by_code["access_token"])
@@ -118,7 +112,7 @@ class TestAdminRevocation:
         old_cc = mint(keys["ec1"], claims(
             h.issuer, h.issuer, sub=app.client_id, client_id=app.client_id,
             scope="read", iat=now - 120, exp=now + 600))
-        by_code = code_tokens(h, app)
+        by_code = code_tokens(h, app)[1]
         assert usable(h, introspector, old_cc)
         admin(h, "client", "remove", app.client_id)
         # the admin brings the id back (a new secret): the removed
@@ -172,7 +166,8 @@ class TestWithdrawalRacingRotations:
     def test_nothing_issued_survives(self, h):
         app, introspector = add_client(h), add_client(h)
         for _ in range(3):
-            chains = [code_tokens(h, app)["refresh_token"] for _ in range(4)]
+            chains = [code_tokens(h, app)[1]["refresh_token"]
+                      for _ in range(4)]
             stop = threading.Event()
             issued = [[] for _ in chains]
             threads = [threading.Thread(target=rotate_until,

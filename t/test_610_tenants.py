@@ -31,6 +31,7 @@ import stores
 
 from authserver import (ALICE, AS_MODULES, TEMPLATES, Flow, add_client,
                         admin_bin, api, assert_token_error, assert_token_ok,
+                        code_tokens,
                         client_credentials, introspect, refresh,
                         revoke, token_request, verify_access_token,
                         write_htpasswd)
@@ -211,11 +212,6 @@ def twin(src, dst, client):
                       "(?, ?, ?, ?, ?, ?, ?, ?, ?)" % cols,
                       (dst.issuer,) + tuple(rows[0]))
     return client
-
-
-def code_tokens(t, client, **kw):
-    f = Flow(t, client, **kw)
-    return f, assert_token_ok(f.token(f.code()))
 
 
 def issuers_in(t):
