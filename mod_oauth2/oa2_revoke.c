@@ -34,7 +34,6 @@ static apr_status_t revoke_access(oa2_revocation_t *done,
     oa2_jwt_t *jwt;
     oa2_err_t why;
     json_t *claims;
-    apr_int64_t exp;
 
     if (oa2_introspect_verify_access(&jwt, as, token, now, 1, &why, p)
         != APR_SUCCESS) {
@@ -48,11 +47,11 @@ static apr_status_t revoke_access(oa2_revocation_t *done,
     }
     /* Resource servers accept a token up to OA2_TOKEN_LEEWAY after its
      * exp: keep the record until then, or a purge would revive it. */
-    exp = (apr_int64_t)json_number_value(json_object_get(claims, "exp"));
     done->result = OA2_REVOKE_ACCESS;
     done->jti = json_string_value(json_object_get(claims, "jti"));
-    done->expires_at = exp + OA2_TOKEN_LEEWAY;
-    return oa2_store_jti_revoke(st, done->jti, done->expires_at, err, p);
+    done->exp = (apr_int64_t)json_number_value(json_object_get(claims, "exp"));
+    return oa2_store_jti_revoke(st, done->jti, done->exp + OA2_TOKEN_LEEWAY,
+                                err, p);
 }
 
 /* Revoke a refresh token of @a client with its family; APR_NOTFOUND when

@@ -26,7 +26,7 @@ typedef enum oa2_revoke_result_t {
 typedef struct oa2_revocation_t {
     oa2_revoke_result_t result; /* what was done */
     const char *jti;            /* OA2_REVOKE_ACCESS: the token's jti */
-    apr_int64_t expires_at;     /* OA2_REVOKE_ACCESS: exp plus the leeway */
+    apr_int64_t exp;            /* OA2_REVOKE_ACCESS: the token's exp */
 } oa2_revocation_t;
 
 /**
