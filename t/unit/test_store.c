@@ -194,18 +194,25 @@ static void test_jti_nonce_purge(apr_pool_t *p)
     UNIT_EQ_INT(oa2_store_nonce_use(st, "n1", 300, NULL, p), APR_SUCCESS);
 }
 
-/* Whether the access token @a jti of @a client may no longer be used. */
-static int token_revoked(oa2_store_t *st, const char *jti, const char *client,
-                         apr_pool_t *p)
+/* Whether the access token @a jti of @a client, issued at @a iat, may no
+ * longer be used; -1 when the store fails. */
+static int token_revoked_at(oa2_store_t *st, const char *jti,
+                            const char *client, apr_int64_t iat, apr_pool_t *p)
 {
     int revoked = -1;
 
-    if (oa2_store_token_is_revoked(&revoked, st, jti, client, 2000000000, NULL,
-                                   p)
+    if (oa2_store_token_is_revoked(&revoked, st, jti, client, iat, NULL, p)
         != APR_SUCCESS) {
         return -1;
     }
     return revoked;
+}
+
+/* The same for a token issued long after every fixture client. */
+static int token_revoked(oa2_store_t *st, const char *jti, const char *client,
+                         apr_pool_t *p)
+{
+    return token_revoked_at(st, jti, client, 2000000000, p);
 }
 
 /* Withdrawing a grant revokes the access tokens issued to it, and only
@@ -258,25 +265,13 @@ static void test_withdrawal_revokes_access_tokens(apr_pool_t *p)
     UNIT_EQ_INT(token_revoked(st, "cc1", "c1", p), 1);
     UNIT_ASSERT(fixture_client(st, "c1", "t", "authorization_code", NULL, p));
     UNIT_EQ_INT(token_revoked(st, "jb1", "c1", p), 1);
-    {
-        /* a token issued before the client of that id was added is the
-         * removed client's; one issued since is the new client's */
-        int revoked = -1;
-        UNIT_EQ_INT(oa2_store_token_is_revoked(&revoked, st, "cc1", "c1",
-                                               1000000000, NULL, p),
-                    APR_SUCCESS);
-        UNIT_EQ_INT(revoked, 1);
-        UNIT_EQ_INT(token_revoked(st, "cc2", "c1", p), 0);
-        /* the clock of the node that added it may run ahead a little */
-        UNIT_EQ_INT(oa2_store_token_is_revoked(&revoked, st, "cc3", "c1",
-                                               1700000000 - 60, NULL, p),
-                    APR_SUCCESS);
-        UNIT_EQ_INT(revoked, 0);
-        UNIT_EQ_INT(oa2_store_token_is_revoked(&revoked, st, "cc3", "c1",
-                                               1700000000 - 61, NULL, p),
-                    APR_SUCCESS);
-        UNIT_EQ_INT(revoked, 1);
-    }
+    /* a token issued before the client of that id was added is the
+     * removed client's; one issued since is the new client's; the clock
+     * of the node that added it may run ahead a little */
+    UNIT_EQ_INT(token_revoked_at(st, "cc1", "c1", 1000000000, p), 1);
+    UNIT_EQ_INT(token_revoked(st, "cc2", "c1", p), 0);
+    UNIT_EQ_INT(token_revoked_at(st, "cc3", "c1", 1700000000 - 60, p), 0);
+    UNIT_EQ_INT(token_revoked_at(st, "cc3", "c1", 1700000000 - 61, p), 1);
     /* the other issuer of the database is not touched */
     {
         oa2_store_t other = *st;
@@ -290,13 +285,24 @@ static void test_withdrawal_revokes_access_tokens(apr_pool_t *p)
     }
 }
 
+/* Whether the purge is due for @a st at @a now (interval 300 s); -1 when
+ * the claim fails. */
+static int claim(oa2_store_t *st, apr_int64_t now, apr_pool_t *p)
+{
+    int due = -1;
+
+    return oa2_store_purge_claim(&due, st, now, 300, NULL, p) == APR_SUCCESS
+        ? due
+        : -1;
+}
+
 /* One purge cleans every issuer of the database, a bounded number of rows
  * per call; one process of those sharing the database claims it. */
 static void test_purge_every_issuer_in_batches(apr_pool_t *p)
 {
     oa2_store_t *a = fixture_store(ISS, p);
     oa2_store_t b;
-    int i, n = 0, due = 0, more = 0;
+    int i, n = 0, more = 0;
 
     UNIT_ASSERT(a);
     b = *a;
@@ -318,33 +324,17 @@ static void test_purge_every_issuer_in_batches(apr_pool_t *p)
     UNIT_EQ_INT(oa2_store_nonce_use(a, "n1", 300, NULL, p), APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_nonce_use(&b, "live", 300, NULL, p), APR_EEXIST);
 
-    UNIT_EQ_INT(oa2_store_purge_claim(&due, a, 1000, 300, NULL, p),
-                APR_SUCCESS);
-    UNIT_EQ_INT(due, 1);
-    UNIT_EQ_INT(oa2_store_purge_claim(&due, &b, 1100, 300, NULL, p),
-                APR_SUCCESS);
-    UNIT_EQ_INT(due, 0);
-    UNIT_EQ_INT(oa2_store_purge_claim(&due, &b, 1300, 300, NULL, p),
-                APR_SUCCESS);
-    UNIT_EQ_INT(due, 1);
-    UNIT_EQ_INT(oa2_store_purge_claim(&due, a, 1300, 300, NULL, p),
-                APR_SUCCESS);
-    UNIT_EQ_INT(due, 0);
+    UNIT_EQ_INT(claim(a, 1000, p), 1);
+    UNIT_EQ_INT(claim(&b, 1100, p), 0);
+    UNIT_EQ_INT(claim(&b, 1300, p), 1);
+    UNIT_EQ_INT(claim(a, 1300, p), 0);
     /* a purge that left rows makes the next asker go on */
     UNIT_EQ_INT(oa2_store_purge_release(a, 1350, NULL, p), APR_SUCCESS);
-    UNIT_EQ_INT(oa2_store_purge_claim(&due, &b, 1350, 300, NULL, p),
-                APR_SUCCESS);
-    UNIT_EQ_INT(due, 1);
+    UNIT_EQ_INT(claim(&b, 1350, p), 1);
     /* a node whose clock ran far ahead does not stop the others */
-    UNIT_EQ_INT(oa2_store_purge_claim(&due, a, 90000, 300, NULL, p),
-                APR_SUCCESS);
-    UNIT_EQ_INT(due, 1);
-    UNIT_EQ_INT(oa2_store_purge_claim(&due, &b, 1700, 300, NULL, p),
-                APR_SUCCESS);
-    UNIT_EQ_INT(due, 1);
-    UNIT_EQ_INT(oa2_store_purge_claim(&due, &b, 1800, 300, NULL, p),
-                APR_SUCCESS);
-    UNIT_EQ_INT(due, 0);
+    UNIT_EQ_INT(claim(a, 90000, p), 1);
+    UNIT_EQ_INT(claim(&b, 1700, p), 1);
+    UNIT_EQ_INT(claim(&b, 1800, p), 0);
 }
 
 /* Two requests inserting the same row at once: the later one inserts
