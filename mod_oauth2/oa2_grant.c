@@ -435,6 +435,7 @@ apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
     const char *grant_type;
     oa2_client_t *client;
     apr_status_t rv;
+    int attempt;
 
     if (oa2_form_repeated(form)) {
         /* The name is the request's: only the log hears it. */
@@ -459,11 +460,19 @@ apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    if (!strcmp(grant_type, "authorization_code")) {
-        return grant_code(json, as, st, client, form, now, err, p);
+    if (!strcmp(grant_type, "client_credentials")) {
+        return grant_client(json, as, client, form, now, err, p);
     }
-    if (!strcmp(grant_type, "refresh_token")) {
-        return grant_refresh(json, as, st, client, form, now, err, p);
+    /* A redemption or rotation racing a withdrawal may be the one MySQL
+     * rolls back to end their lock cycle (APR_EAGAIN): run it again, when
+     * it sees what the withdrawal left. */
+    for (attempt = 0; attempt < OA2_STORE_ATTEMPTS; attempt++) {
+        rv = !strcmp(grant_type, "authorization_code")
+            ? grant_code(json, as, st, client, form, now, err, p)
+            : grant_refresh(json, as, st, client, form, now, err, p);
+        if (rv != APR_EAGAIN) {
+            break;
+        }
     }
-    return grant_client(json, as, client, form, now, err, p);
+    return rv;
 }

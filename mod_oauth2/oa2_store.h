@@ -125,6 +125,14 @@ apr_status_t oa2_store_init_process(apr_pool_t *p);
 apr_status_t oa2_store_setup(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p);
 
 /**
+ * How often a transaction is run that the database server broke off to
+ * end a lock cycle. Any store call in a transaction may return APR_EAGAIN
+ * for that (MySQL's deadlock victim): the server has rolled back the whole
+ * transaction, and running it again from its begin is what it asks for.
+ */
+#define OA2_STORE_ATTEMPTS 3
+
+/**
  * Begin a transaction; end it with oa2_store_end(). Nests: an inner
  * begin/end pair joins the outer transaction, and an inner rollback makes
  * the outer end roll back too.

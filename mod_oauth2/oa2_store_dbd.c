@@ -49,6 +49,11 @@ static void writer_unlock(const oa2_db_t *db)
     }
 }
 
+/* MySQL's number for a transaction it chose to break a lock cycle with
+ * (mysqld_error.h), which apr_dbd's mysql driver returns as it is. InnoDB
+ * has rolled the whole transaction back and asks for it to be run again. */
+#define MYSQL_ER_LOCK_DEADLOCK 1213
+
 static apr_status_t unavailable(oa2_err_t *err, oa2_db_t *db, int rc,
                                 const char *what, apr_pool_t *p)
 {
@@ -59,8 +64,10 @@ static apr_status_t unavailable(oa2_err_t *err, oa2_db_t *db, int rc,
     oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00210",
                 "the authorization server's database is unavailable");
     /* mysql: the connection's message, empty for a statement's error */
-    return oa2_err_detail(err, p, "%s: %s", what,
-                          msg && *msg ? msg : apr_psprintf(p, "error %d", rc));
+    oa2_err_detail(err, p, "%s: %s", what,
+                   msg && *msg ? msg : apr_psprintf(p, "error %d", rc));
+    return db && db->mysql && rc == MYSQL_ER_LOCK_DEADLOCK ? APR_EAGAIN
+                                                           : APR_EGENERAL;
 }
 
 static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p);
@@ -758,22 +765,32 @@ apr_status_t oa2_store_dbd_withdraw(int *last_rows, int last_required,
     /* Deleting the codes first waits for a redemption in flight
      * (PostgreSQL: its row lock), and the user's or client's lock for the
      * rotations in flight, so the revocations that follow see the tokens
-     * they made. */
-    apr_status_t rv = oa2_store_begin(st, err, p);
-    int i, n = 0;
+     * they made. MySQL may instead break the lock cycle with a rotation by
+     * rolling this back (APR_EAGAIN): run it again. */
+    apr_status_t rv = APR_EAGAIN;
+    int i, n = 0, attempt;
 
-    for (i = 0; rv == APR_SUCCESS && i < nsteps; i++) {
-        n = 0;
-        rv = locks_families(steps[i])
-            ? family_lock(st, steps[i], nargs, args, err, p)
-            : oa2_store_dbd_run(&n, st, steps[i], nargs, args, err, p);
+    for (attempt = 0; rv == APR_EAGAIN && attempt < OA2_STORE_ATTEMPTS;
+         attempt++) {
+        rv = oa2_store_begin(st, err, p);
+        for (i = 0; rv == APR_SUCCESS && i < nsteps; i++) {
+            n = 0;
+            rv = locks_families(steps[i])
+                ? family_lock(st, steps[i], nargs, args, err, p)
+                : oa2_store_dbd_run(&n, st, steps[i], nargs, args, err, p);
+        }
+        if (rv == APR_SUCCESS && !(last_required && n == 0)) {
+            rv = oa2_store_end(st, 0, err, p);
+        }
+        else {
+            oa2_store_end(st, 1, NULL, p);
+            rv = rv == APR_SUCCESS ? APR_NOTFOUND : rv;
+        }
     }
-    if (rv != APR_SUCCESS || (last_required && n == 0)) {
-        oa2_store_end(st, 1, NULL, p);
-        return rv == APR_SUCCESS ? APR_NOTFOUND : rv;
+    if (rv == APR_SUCCESS) {
+        *last_rows = n;
     }
-    *last_rows = n;
-    return oa2_store_end(st, 0, err, p);
+    return rv;
 }
 
 /* ---- revoked access tokens and one-time values ---------------------------- */

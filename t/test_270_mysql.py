@@ -16,6 +16,7 @@ The row-count tests run with the default flags and with CLIENT_FOUND_ROWS.
 """
 
 import subprocess
+import time
 import threading
 
 import pytest
@@ -24,7 +25,8 @@ import stores
 import tokens
 from authserver import (ALICE, USERS, Client, Flow, add_client,
                         admin_bin, api, assert_token_error, assert_token_ok,
-                        client_credentials, every_grant_works, introspect,
+                        client_credentials, code_tokens, every_grant_works,
+                        introspect,
                         parallel_post, refresh, sole_winner, start_as,
                         token_request,
                         verify_access_token, write_htpasswd)
@@ -288,3 +290,67 @@ class TestLostConnections:
         assert_ok(api(h, body["access_token"]))
         f = Flow(h, c, prompt="consent")
         assert_token_ok(f.token(f.code()))
+
+
+@mysql_only
+class TestDeadlockVictim:
+    """A rotation that InnoDB rolls back to end a lock cycle (error 1213,
+    "Deadlock found") is run again, not answered 503: the cycle here is
+    made on purpose by a session of the test, which holds the access
+    token table, waits for the rotation to queue behind it, then asks for
+    the refresh token row the rotation holds. The session has written
+    more rows, so InnoDB picks the rotation as the victim."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys, my_server):
+        return start_as(httpd_factory, keys, "as-deadlock",
+                        store=my_server.new_store())
+
+    def deadlocks(self, h):
+        return int(h.store.server.execute(
+            "SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'")[0][1])
+
+    def rotation_waits(self, h):
+        """Whether httpd's session is inside its access token insert (its
+        rotation then holds the refresh token row)."""
+        return h.store.server.execute(
+            "SELECT COUNT(*) FROM information_schema.processlist "
+            "WHERE user = %s AND info LIKE 'INSERT INTO oa2_access_tokens%%'",
+            (h.store.name,))[0][0]
+
+    def test_rotation_run_again(self, h):
+        client = add_client(h)
+        body = code_tokens(h, client)[1]
+        (token_hash,) = h.store.rows(
+            "SELECT token_hash FROM oa2_refresh WHERE client_id = ? "
+            "AND state = 0", (client.client_id,))[0]
+        h.new_log()
+        deadlocks = self.deadlocks(h)
+        conn = h.store.connect()
+        result = {}
+        try:
+            cur = conn.cursor()
+            cur.execute("BEGIN")
+            # weight: InnoDB rolls back the transaction that wrote less
+            cur.executemany(
+                "INSERT INTO oa2_nonces VALUES ('deadlock-test', %s, 0)",
+                [("n%d" % i,) for i in range(200)])
+            cur.execute("SELECT jti FROM oa2_access_tokens "
+                        "WHERE issuer = %s FOR UPDATE", (h.issuer,))
+            worker = threading.Thread(target=lambda: result.update(
+                r=refresh(h, client, body["refresh_token"])))
+            worker.start()
+            deadline = time.time() + 10
+            while not self.rotation_waits(h):
+                assert time.time() < deadline, "the rotation never waited"
+                time.sleep(0.02)
+            # the rotation holds this row and waits for us: a cycle
+            cur.execute("UPDATE oa2_refresh SET expires_at = expires_at "
+                        "WHERE issuer = %s AND token_hash = %s",
+                        (h.issuer, token_hash))
+            cur.execute("ROLLBACK")
+        finally:
+            conn.close()
+        worker.join(30)
+        assert_token_ok(result["r"])
+        assert self.deadlocks(h) == deadlocks + 1
