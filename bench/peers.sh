@@ -4,7 +4,9 @@
 #                               AuthType oauth20, resource server only
 #   OpenIDC's mod_oauth2 3.3.1  (Debian: libapache2-mod-oauth2, on
 #                               liboauth2 1.4.5.4), AuthType oauth2
-#   node-oidc-provider 9.13.3   (npm: oidc-provider), token endpoint only
+#   node-oidc-provider 9.13.3   (npm: oidc-provider), token endpoint only:
+#                               client_credentials, and codes made in
+#                               process redeemed with openid (oidc.sh)
 #
 # Each Apache peer runs in an httpd of its own, built like ours by
 # bench_conf_head, with the same small file (bench_htdocs) at the same
@@ -66,7 +68,12 @@ peers_install() {
         [ -f "$BENCH_MODULES/$_so" ] || {
             echo "peers: $BENCH_MODULES/$_so is missing"; return 1; }
     done
+    nodeoidc_install
+}
 
+# nodeoidc_install: oidc-provider alone (npm), only when missing. Sets
+# PEERS_NODE as peers_install does.
+nodeoidc_install() {
     PEERS_NODE=
     _peers_node_prefix
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -260,10 +267,11 @@ CONF
     bench_htdocs "$_d" plain es es-scope rs rs-scope
 }
 
-# nodeoidc_start DIR PORT [SCOPE]: node-oidc-provider on 127.0.0.1:PORT
-# (pid DIR/node.pid, log DIR/node.log, program DIR/nodeoidc.mjs), with
-# one confidential client (client_credentials, client_secret_basic) and
-# three resource indicators, each a format of access token:
+# nodeoidc_start DIR PORT [SCOPE [CODES]]: node-oidc-provider on
+# 127.0.0.1:PORT (pid DIR/node.pid, log DIR/node.log, program
+# DIR/nodeoidc.mjs), with one confidential client "bench"
+# (client_credentials, client_secret_basic) and three resource
+# indicators, each a format of access token:
 #   urn:bench:es      JWT signed ES256 (aud urn:bench:es)
 #   urn:bench:rs      JWT signed RS256 (aud urn:bench:rs)
 #   urn:bench:opaque  opaque
@@ -273,8 +281,29 @@ CONF
 # Waits until it answers, then sets NODE_TOKEN_URL, NODE_BASIC (the
 # base64 of client_id:client_secret) and the form bodies NODE_BODY_ES,
 # NODE_BODY_RS, NODE_BODY_OPAQUE.
+#
+# With CODES (a number > 0), also the authorization code grant with
+# openid: a second confidential client "web" (authorization_code and
+# refresh_token, client_secret_basic, ID tokens ES256, redirect URI
+# NODE_REDIRECT_URI), and a route of the bench's own beside the
+# provider's, POST NODE_CODES_URL?n=N, that answers N new codes, one per
+# line. Each code is made in process through the provider's models, as
+# its authorization endpoint makes one after a login and consent: a
+# Grant of its own (openid and offline_access, SCOPE on urn:bench:es),
+# saved, and an AuthorizationCode for it (user "bench", a nonce, PKCE
+# S256 with bench/tokens.py's verifier, resource urn:bench:es), saved.
+# The token endpoint that redeems them is the provider's, unmodified;
+# with useGrantedResource the access token is the urn:bench:es JWT
+# (ES256) without a resource parameter, and offline_access brings the
+# refresh token (the provider's default rule), so a response carries an
+# access token, an ID token and a refresh token, as ours does. The
+# in-memory adapter's store is the provider's own class (lib/helpers/
+# lru.js) with room for 8 entries per code instead of its 1000 entries
+# in all: with 1000, codes minted ahead of the run would be evicted
+# before they are used. Codes live an hour (ttl.AuthorizationCode).
+# NODE_WEB_BASIC is the base64 of web:client_secret.
 nodeoidc_start() {
-    _d=$1 _port=$2 _scope=${3:-read}
+    _d=$1 _port=$2 _scope=${3:-read} _codes=${4:-0}
     _peers_node_prefix
     [ -f "$PEERS_NODE_PREFIX/node_modules/oidc-provider/lib/index.js" ] || {
         echo "peers: no oidc-provider in $PEERS_NODE_PREFIX (peers_install)"
@@ -282,14 +311,22 @@ nodeoidc_start() {
     mkdir -p "$_d"
     _secret=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
     cat > "$_d/nodeoidc.mjs" <<'JSEOF'
-// node-oidc-provider for the benchmark: client_credentials only.
-// argv: PORT PREFIX CLIENT_SECRET SCOPE
-import { generateKeyPairSync } from 'node:crypto';
+// node-oidc-provider for the benchmark: client_credentials, and with
+// CODES > 0 the authorization code grant with openid (see peers.sh).
+// argv: PORT PREFIX CLIENT_SECRET SCOPE CODES
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 
-const [port, prefix, secret, scope] = process.argv.slice(2);
-const { default: Provider, errors } = await import(
-  pathToFileURL(`${prefix}/node_modules/oidc-provider/lib/index.js`).href);
+const [port, prefix, secret, scope, codesArg] = process.argv.slice(2);
+const codes = Number(codesArg || 0);
+const load = (path) => import(
+  pathToFileURL(`${prefix}/node_modules/oidc-provider/lib/${path}`).href);
+const { default: Provider, errors } = await load('index.js');
+
+const issuer = `http://127.0.0.1:${port}`;
+const redirectUri = `${issuer}/cb`;
+const codeResource = 'urn:bench:es';
 
 const privateJwk = (type, options, alg) => ({
   ...generateKeyPairSync(type, options).privateKey.export({ format: 'jwk' }),
@@ -303,25 +340,54 @@ const resourceServers = {
   'urn:bench:opaque': { accessTokenFormat: 'opaque' },
 };
 
-const provider = new Provider(`http://127.0.0.1:${port}`, {
-  clients: [{
-    client_id: 'bench',
+const clients = [{
+  client_id: 'bench',
+  client_secret: secret,
+  grant_types: ['client_credentials'],
+  response_types: [],
+  redirect_uris: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+}];
+let adapter;
+if (codes > 0) {
+  clients.push({
+    client_id: 'web',
     client_secret: secret,
-    grant_types: ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [redirectUri],
     token_endpoint_auth_method: 'client_secret_basic',
-  }],
+    id_token_signed_response_alg: 'ES256',
+  });
+  // The provider's in-memory adapter and store, with room for the codes.
+  const { default: MemoryAdapter } = await load('adapters/memory_adapter.js');
+  const { default: LRU } = await load('helpers/lru.js');
+  const store = new LRU({ maxSize: codes * 8 + 10000 });
+  adapter = (model) => new MemoryAdapter(model, store);
+}
+
+const provider = new Provider(issuer, {
+  ...(adapter ? { adapter } : {}),
+  clients,
   jwks: {
     keys: [
       privateJwk('ec', { namedCurve: 'P-256' }, 'ES256'),
       privateJwk('rsa', { modulusLength: 2048 }, 'RS256'),
     ],
   },
-  // What the default does (the resource server's TTL, else 10 min),
-  // without its notice.
+  // What the default does (no claims beyond sub), without its notice.
+  async findAccount(ctx, sub) {
+    return { accountId: sub, async claims() { return { sub }; } };
+  },
+  // The defaults where they exist (without their notices), else ours:
+  // access token 900 s, ID token 300 s, refresh token 14 days.
   ttl: {
+    AccessToken: (ctx, token) => token.resourceServer?.accessTokenTTL || 900,
+    AuthorizationCode: 3600,
     ClientCredentials: (ctx, token) => token.resourceServer?.accessTokenTTL || 600,
+    Grant: 14 * 24 * 3600,
+    IdToken: 300,
+    RefreshToken: 14 * 24 * 3600,
   },
   features: {
     clientCredentials: { enabled: true },
@@ -333,18 +399,62 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
         if (!rs) throw new errors.InvalidTarget();
         return { scope, audience: indicator, ...rs };
       },
+      // A code's access token is for the resource it was granted for.
+      async useGrantedResource() { return true; },
     },
   },
 });
 
-const server = provider.listen(Number(port), '127.0.0.1');
+// N codes, each with a grant of its own, as the authorization endpoint
+// leaves them (lib/helpers/process_response_types.js, codeHandler).
+const challenge = createHash('sha256').update('v'.repeat(64)).digest('base64url');
+async function mint(n) {
+  const client = await provider.Client.find('web');
+  const out = [];
+  for (let i = 0; i < n; i += 1) {
+    const grant = new provider.Grant({ accountId: 'bench', clientId: 'web' });
+    grant.addOIDCScope('openid offline_access');
+    grant.addResourceScope(codeResource, scope);
+    const code = new provider.AuthorizationCode({
+      accountId: 'bench',
+      authTime: Math.floor(Date.now() / 1000),
+      client,
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+      grantId: await grant.save(),
+      nonce: randomBytes(16).toString('base64url'),
+      redirectUri,
+      resource: codeResource,
+      scope: `openid offline_access ${scope}`,
+    });
+    out.push(await code.save());
+  }
+  return out;
+}
+
+const handle = provider.callback();
+const server = createServer((req, res) => {
+  const m = /^\/bench\/codes\?n=([0-9]+)$/.exec(req.url);
+  if (codes > 0 && m && req.method === 'POST') {
+    mint(Number(m[1])).then((out) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(out.length ? `${out.join('\n')}\n` : '');
+    }, (err) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`${err.stack}\n`);
+    });
+    return;
+  }
+  handle(req, res);
+});
+server.listen(Number(port), '127.0.0.1');
 server.on('listening', () => console.log(`listening on 127.0.0.1:${port}`));
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 JSEOF
     node "$_d/nodeoidc.mjs" "$_port" "$PEERS_NODE_PREFIX" "$_secret" \
-        "$_scope" < /dev/null > "$_d/node.log" 2>&1 &
+        "$_scope" "$_codes" < /dev/null > "$_d/node.log" 2>&1 &
     echo $! > "$_d/node.pid"
     _disc=
     for _i in $(seq 100); do
@@ -367,6 +477,9 @@ JSEOF
     NODE_BODY_ES=${_body}es
     NODE_BODY_RS=${_body}rs
     NODE_BODY_OPAQUE=${_body}opaque
+    NODE_WEB_BASIC=$(printf 'web:%s' "$_secret" | base64 -w0)
+    NODE_REDIRECT_URI=http://127.0.0.1:$_port/cb
+    NODE_CODES_URL=http://127.0.0.1:$_port/bench/codes
 }
 
 nodeoidc_stop() {

@@ -1,4 +1,4 @@
-"""Tables and a plot from a bench/run.sh run.
+"""Tables and a plot from a bench/run.sh or bench/oidc.sh run.
 
   report.py OUT
 reads OUT/results.txt ("ROUND CASE REQ_PER_S NON_2XX"), OUT/memory.txt
@@ -76,25 +76,36 @@ for case, v in rows.items():
     say(f"| {case} | {m:.0f} | {min(v):.0f} – {max(v):.0f} | {ratio} "
         f"| {spread} | {bad[case]} |")
 
-# The token endpoint against node-oidc-provider, round by round (both ran
-# in the same round, minutes apart at most).
-node_case = "node:client_credentials:es"
+# Cases over a base case, round by round (both ran in the same round,
+# minutes apart at most): (title, cases, base case).
+PER_ROUND = (
+    ("client_credentials (ES256) over node-oidc-provider",
+     ("as-es:client_credentials", "as-es-cached:client_credentials"),
+     "node:client_credentials:es"),
+    ("The code grant with openid over the same without",
+     ("as-es:authorization_code:openid",), "as-es:authorization_code"),
+    ("The code grant with openid over node-oidc-provider's",
+     ("as-es:authorization_code:openid",), "node:authorization_code:openid"),
+)
 per_round = collections.defaultdict(dict)
 for r, case, rps, _bad in read("results.txt"):
     per_round[r][case] = float(rps)
-ours_cc = [c for c in ("as-es:client_credentials",
-                       "as-es-cached:client_credentials") if c in rows]
-if node_case in rows and ours_cc:
-    say("\n## client_credentials (ES256) over node-oidc-provider, per round\n")
+for title, cases, base_case in PER_ROUND:
+    cases = [c for c in cases if c in rows]
+    if base_case not in rows or not cases:
+        continue
+    say(f"\n## {title}, per round\n")
     say("| case | " + " | ".join("round %s" % r for r in sorted(per_round))
         + " | median |")
     say("|---|" + "---:|" * (len(per_round) + 1))
-    for c in ours_cc:
-        q = [per_round[r][c] / per_round[r][node_case]
-             for r in sorted(per_round)
-             if c in per_round[r] and per_round[r].get(node_case)]
-        say(f"| {c} | " + " | ".join(f"{x:.2f}" for x in q)
-            + f" | {statistics.median(q):.2f} |")
+    for c in cases:
+        q = [per_round[r][c] / per_round[r][base_case]
+             if c in per_round[r] and per_round[r].get(base_case) else None
+             for r in sorted(per_round)]
+        got = [x for x in q if x is not None]
+        say(f"| {c} | " + " | ".join("–" if x is None else f"{x:.2f}"
+                                      for x in q)
+            + (f" | {statistics.median(got):.2f} |" if got else " | – |"))
 
 mem = read("memory.txt")
 if mem:

@@ -5,10 +5,11 @@ is not our own code).
       DIR/{ec,rsa}.pem -> DIR/{ec,rsa}.token (one token, repeated) and
       DIR/{ec,rsa}.tokens (N distinct tokens, one per line, rotated);
       access tokens as RFC 9068 wants them: typ at+jwt, kid ec / rsa.
-  tokens.py grants AS_URL CLIENT_ID SECRET NCODES NREFRESH DIR
+  tokens.py grants AS_URL CLIENT_ID SECRET NCODES NREFRESH DIR [SCOPE]
       through the real authorize endpoint (user bench/bench, consent given
       once): NCODES codes -> DIR/codes, and NREFRESH refresh tokens (each
-      from its own code) -> DIR/refresh.
+      from its own code) -> DIR/refresh. SCOPE defaults to "read"; with
+      openid in it each request also carries a nonce of its own.
 """
 
 import base64
@@ -16,6 +17,7 @@ import concurrent.futures as cf
 import hashlib
 import html
 import re
+import secrets
 import sys
 import time
 
@@ -42,12 +44,12 @@ def mint(d, iss, aud, n):
             f.write("\n".join(one(i) for i in range(n)) + "\n")
 
 
-def grants(base, client, secret, ncodes, nrefresh, d):
+def grants(base, client, secret, ncodes, nrefresh, d, scope="read"):
     import requests
     challenge = base64.urlsafe_b64encode(
         hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
     params = {"response_type": "code", "client_id": client,
-              "redirect_uri": base + "/cb", "scope": "read",
+              "redirect_uri": base + "/cb", "scope": scope,
               "code_challenge": challenge, "code_challenge_method": "S256"}
     s = requests.Session()
     s.auth = ("bench", "bench")
@@ -59,10 +61,17 @@ def grants(base, client, secret, ncodes, nrefresh, d):
     form["decision"] = "approve"
     s.post(base + "/oauth2/authorize", data=form, allow_redirects=False)
 
+    oidc = "openid" in scope.split()
+
     def code(_):
-        r = s.get(base + "/oauth2/authorize", params=params,
+        q = dict(params, nonce=secrets.token_urlsafe(16)) if oidc else params
+        r = s.get(base + "/oauth2/authorize", params=q,
                   allow_redirects=False)
-        return re.search(r"code=([^&]+)", r.headers["Location"]).group(1)
+        m = re.search(r"[?&]code=([^&]+)", r.headers.get("Location", ""))
+        if not m:
+            sys.exit(f"tokens.py: authorize answered {r.status_code} "
+                     f"{r.headers.get('Location', '')}")
+        return m.group(1)
 
     def refresh(_):
         r = requests.post(base + "/oauth2/token", auth=(client, secret), data={
@@ -85,4 +94,4 @@ if __name__ == "__main__":
         mint(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:
         grants(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
-               int(sys.argv[6]), sys.argv[7])
+               int(sys.argv[6]), sys.argv[7], *sys.argv[8:9])
