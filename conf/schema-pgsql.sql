@@ -9,7 +9,7 @@ CREATE INDEX IF NOT EXISTS oa2_codes_grant ON oa2_codes (issuer, user_id, client
 CREATE TABLE IF NOT EXISTS oa2_consents ( issuer VARCHAR(255) NOT NULL, user_id VARCHAR(255) NOT NULL, client_id VARCHAR(128) NOT NULL, scope TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (issuer, user_id, client_id));
 CREATE TABLE IF NOT EXISTS oa2_revoked ( issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti));
 CREATE TABLE IF NOT EXISTS oa2_nonces ( issuer VARCHAR(255) NOT NULL, nonce_hash VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, nonce_hash));
-CREATE TABLE IF NOT EXISTS oa2_access_tokens ( issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL, family VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, user_id VARCHAR(255) NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, jti));
+CREATE TABLE IF NOT EXISTS oa2_access_tokens ( issuer VARCHAR(255) NOT NULL, jti VARCHAR(128) NOT NULL, family VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, user_id VARCHAR(255) NOT NULL, expires_at BIGINT NOT NULL, claims TEXT NOT NULL DEFAULT '', PRIMARY KEY (issuer, jti));
 CREATE INDEX IF NOT EXISTS oa2_access_tokens_family ON oa2_access_tokens (issuer, family);
 CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON oa2_access_tokens (issuer, user_id, client_id);
 CREATE TABLE IF NOT EXISTS oa2_purge ( name VARCHAR(32) NOT NULL, next_at BIGINT NOT NULL, PRIMARY KEY (name));
@@ -18,3 +18,4 @@ ALTER TABLE oa2_codes ADD COLUMN IF NOT EXISTS auth_time BIGINT NOT NULL DEFAULT
 ALTER TABLE oa2_codes ADD COLUMN IF NOT EXISTS claims TEXT NOT NULL DEFAULT '';
 ALTER TABLE oa2_refresh ADD COLUMN IF NOT EXISTS auth_time BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE oa2_refresh ADD COLUMN IF NOT EXISTS claims TEXT NOT NULL DEFAULT '';
+ALTER TABLE oa2_access_tokens ADD COLUMN IF NOT EXISTS claims TEXT NOT NULL DEFAULT '';

@@ -43,9 +43,15 @@ typedef struct oa2_server_conf_t {
     int client_cache_ttl;           /* OAuth2ClientCacheTTL s; -1: unset */
     const char *template_dir;       /* OAuth2TemplateDir; NULL: installed */
     apr_array_header_t *protected_resources; /* OAuth2ProtectedResource */
+    int openid;                              /* OAuth2OpenID; -1: unset (on) */
+    int id_token_ttl;                        /* OAuth2IDTokenTTL; -1: unset */
+    apr_array_header_t *user_claims; /* OAuth2UserClaim, oa2_idtoken_claim_t */
+    apr_array_header_t *user_claim_exprs; /* their ap_expr_info_t *, same
+                                           * order */
     const char *jwks_json;     /* the public JWKS, rendered at startup */
     oa2_as_t *as;              /* the AS in core terms, built at startup */
     const char *metadata_json; /* RFC 8414 document, built at startup */
+    const char *openid_json;   /* OpenID discovery document, or NULL */
     oa2_tmpl_t *consent_tmpl;  /* consent.html, parsed at startup */
     oa2_tmpl_t *error_tmpl;    /* error.html, parsed at startup */
 } oa2_server_conf_t;
@@ -79,6 +85,21 @@ void *oa2_config_merge_dir(apr_pool_t *p, void *basev, void *addv);
 const char *oa2_config_audience(const oa2_dir_conf_t *d,
                                 const oa2_server_conf_t *s);
 
+/**
+ * A number of seconds from @a min to @a max into @a field, once; the
+ * directive's error message otherwise.
+ */
+const char *oa2_config_seconds_arg(int *field, cmd_parms *cmd, const char *arg,
+                                   long min, long max);
+
+/* mod_oauth2_config_openid.c: the OpenID Provider's directives */
+const char *oa2_config_set_openid(cmd_parms *cmd, void *dc, int on);
+const char *oa2_config_set_id_token_ttl(cmd_parms *cmd, void *dc,
+                                        const char *arg);
+const char *oa2_config_add_user_claim(cmd_parms *cmd, void *dc,
+                                      const char *scope, const char *name,
+                                      const char *expr);
+
 /** The AS base path (OAuth2BasePath, else /oauth2). */
 const char *oa2_config_base_path(const oa2_server_conf_t *s);
 
@@ -101,6 +122,8 @@ void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
 
 /* mod_oauth2_challenge.c */
 void oa2_challenge_register_hooks(apr_pool_t *p);
+/** The realm of RFC 6750 challenges here: AuthName, else ServerName. */
+const char *oa2_challenge_realm(request_rec *r);
 
 /* mod_oauth2_authz.c */
 void oa2_authz_register_hooks(apr_pool_t *p);
@@ -112,6 +135,7 @@ void oa2_endpoints_register_hooks(apr_pool_t *p);
 #define OA2_DEFAULT_ACCESS_TTL 900
 #define OA2_DEFAULT_REFRESH_TTL 1209600
 #define OA2_DEFAULT_CODE_TTL 60
+#define OA2_DEFAULT_ID_TOKEN_TTL 300
 
 /* Endpoint handlers, one file each (mod_oauth2_<name>.c). */
 int oa2_jwks_handle(request_rec *r, const oa2_server_conf_t *conf);
@@ -121,11 +145,17 @@ int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
                                  const char *resource);
 
-/** Build the RFC 8414 metadata document of @a conf (at start-up). */
-const char *oa2_metadata_build(const oa2_server_conf_t *conf, apr_pool_t *p);
+/**
+ * Build the metadata document of @a conf (at start-up): RFC 8414's, or
+ * with @a openid the OpenID Provider's (Discovery 1.0 §3), which adds the
+ * OpenID fields.
+ */
+const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
+                               apr_pool_t *p);
 
 /* mod_oauth2_dbd.c */
 /**

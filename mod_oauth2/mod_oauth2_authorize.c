@@ -6,12 +6,14 @@
 #include "httpd.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "ap_expr.h"
 
 #include <apr_strings.h>
 
 #include "mod_oauth2.h"
 #include "oa2_authorize.h"
 #include "oa2_csrf.h"
+#include "oa2_idtoken.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
 #include "oa2_text.h"
@@ -70,6 +72,7 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
     oa2_tmpl_set(vars, "code_challenge_method", "S256");
     oa2_tmpl_set(vars, "resource", req->resource);
     oa2_tmpl_set(vars, "prompt", req->prompt);
+    oa2_tmpl_set(vars, "nonce", req->nonce);
     oa2_tmpl_set(vars, "csrf_token",
                  oa2_csrf_make(conf->as, r->user, req,
                                apr_time_sec(r->request_time), r->pool));
@@ -83,6 +86,53 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
     }
     return oa2_io_send_html(r, HTTP_OK,
                             oa2_tmpl_render(conf->consent_tmpl, vars, r->pool));
+}
+
+/*
+ * The user an OpenID request is approved for: auth_time is this request's,
+ * on which httpd authenticated them (see the README on sessions), and each
+ * OAuth2UserClaim's expression evaluated on it. A claim whose expression
+ * fails is left out, with a line for the admin.
+ */
+static oa2_authz_user_t *approved_user(request_rec *r,
+                                       const oa2_server_conf_t *conf,
+                                       const oa2_authz_request_t *req)
+{
+    oa2_authz_user_t *who = apr_pcalloc(r->pool, sizeof(*who));
+    apr_table_t *claims;
+    int i;
+
+    who->name = r->user;
+    who->auth_time = apr_time_sec(r->request_time);
+    if (!oa2_authorize_is_openid(conf->as, req) || !conf->user_claims) {
+        return who;
+    }
+    claims = apr_table_make(r->pool, conf->user_claims->nelts);
+    for (i = 0; i < conf->user_claims->nelts; i++) {
+        const oa2_idtoken_claim_t *c =
+            &APR_ARRAY_IDX(conf->user_claims, i, oa2_idtoken_claim_t);
+        ap_expr_info_t *expr =
+            APR_ARRAY_IDX(conf->user_claim_exprs, i, ap_expr_info_t *);
+        const char *why = NULL;
+        const char *value;
+
+        if (!oa2_scope_contains(req->scope, c->scope)) {
+            continue;
+        }
+        value = ap_expr_str_exec(r, expr, &why);
+        if (why) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "OA2-00897: OAuth2UserClaim %s %s: the expression "
+                          "failed, the claim is left out: %s",
+                          c->scope, c->name, why);
+            continue;
+        }
+        if (value && *value && !apr_table_get(claims, c->name)) {
+            apr_table_setn(claims, c->name, value);
+        }
+    }
+    who->claims = claims;
+    return who;
 }
 
 /* The consent form came back: check it is this user's, then obey. */
@@ -127,8 +177,9 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
                     "the user denied the request");
         return refuse(r, conf, req, 1, &err);
     }
-    rv = oa2_authorize_approve(&location, conf->as, st, req, r->user, now, 1,
-                               &err, r->pool);
+    rv = oa2_authorize_approve(&location, conf->as, st, req,
+                               approved_user(r, conf, req), now, 1, &err,
+                               r->pool);
     if (rv != APR_SUCCESS) {
         return oa2_io_send_error_page(r, conf, &err);
     }
@@ -203,9 +254,9 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
         return oa2_io_send_error_page(r, conf, &err);
     }
     if (!needed) {
-        if (oa2_authorize_approve(&location, conf->as, st, req, r->user,
-                                  apr_time_sec(r->request_time), 0, &err,
-                                  r->pool)
+        if (oa2_authorize_approve(
+                &location, conf->as, st, req, approved_user(r, conf, req),
+                apr_time_sec(r->request_time), 0, &err, r->pool)
             != APR_SUCCESS) {
             return oa2_io_send_error_page(r, conf, &err);
         }

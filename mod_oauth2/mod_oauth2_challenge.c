@@ -37,7 +37,7 @@
  * Basic's quoted-string open, stays a backslash and is escaped there.
  * (AuthName is an expression: one may yield control characters, which
  * quoted-strings cannot carry; they are dropped there too.) */
-static const char *realm_of(request_rec *r)
+const char *oa2_challenge_realm(request_rec *r)
 {
     const char *name = ap_auth_name(r);
     char *plain, *o;
@@ -111,7 +111,7 @@ static void set_challenge(request_rec *r, oa2_request_t *rq)
         scope = oa2_scope_join(rq->need_scope, r->pool);
     }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   oa2_bearer_challenge(realm_of(r), err, scope,
+                   oa2_bearer_challenge(oa2_challenge_realm(r), err, scope,
                                         resource_metadata_of(r), r->pool));
 }
 

@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 
 #include "mod_oauth2.h"
+#include "oa2_idtoken.h"
 
 APLOG_USE_MODULE(oauth2);
 
@@ -166,6 +167,36 @@ static apr_status_t load_template(oa2_tmpl_t **tmpl, const char *dir,
     return APR_SUCCESS;
 }
 
+/* Every OAuth2UserClaim can be released: its scope is known, and the
+ * provider is on. */
+static apr_status_t check_user_claims(const oa2_as_t *as, server_rec *s,
+                                      const char *name)
+{
+    int i;
+
+    for (i = 0; as->user_claims && i < as->user_claims->nelts; i++) {
+        const oa2_idtoken_claim_t *c =
+            &APR_ARRAY_IDX(as->user_claims, i, oa2_idtoken_claim_t);
+        if (!as->openid) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         "OA2-00894: OAuth2UserClaim %s %s in %s is never "
+                         "released: OAuth2OpenID is off there (remove the "
+                         "claims or turn it on)",
+                         c->scope, c->name, name);
+            return APR_EGENERAL;
+        }
+        if (!oa2_as_scope(as, c->scope)) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         "OA2-00895: OAuth2UserClaim %s %s in %s names a "
+                         "scope this server does not know: add "
+                         "OAuth2Scope %s \"what the consent page says\"",
+                         c->scope, c->name, name, c->scope);
+            return APR_EGENERAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
 /* The authorization server of one virtual host, in core terms. */
 static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
                              const char *name, apr_pool_t *pconf)
@@ -203,6 +234,16 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
     as->refresh_ttl =
         sc->refresh_ttl > 0 ? sc->refresh_ttl : OA2_DEFAULT_REFRESH_TTL;
     as->code_ttl = sc->code_ttl > 0 ? sc->code_ttl : OA2_DEFAULT_CODE_TTL;
+    as->openid = sc->openid != 0;
+    as->id_token_ttl =
+        sc->id_token_ttl > 0 ? sc->id_token_ttl : OA2_DEFAULT_ID_TOKEN_TTL;
+    as->user_claims = sc->user_claims;
+    if (as->openid) {
+        oa2_as_add_openid_scopes(as, pconf);
+    }
+    if (check_user_claims(as, s, name) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
     if (oa2_as_derive_keys(as, pconf) != APR_SUCCESS) {
         ap_log_error(
             APLOG_MARK, APLOG_EMERG, 0, s,
@@ -218,7 +259,8 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
         return APR_EGENERAL;
     }
     sc->as = as;
-    sc->metadata_json = oa2_metadata_build(sc, pconf);
+    sc->metadata_json = oa2_metadata_build(sc, 0, pconf);
+    sc->openid_json = as->openid ? oa2_metadata_build(sc, 1, pconf) : NULL;
     return APR_SUCCESS;
 }
 

@@ -36,9 +36,14 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->client_cache_ttl = -1;
     c->template_dir = NULL;
     c->protected_resources = NULL;
+    c->openid = -1;
+    c->id_token_ttl = -1;
+    c->user_claims = NULL;
+    c->user_claim_exprs = NULL;
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;
+    c->openid_json = NULL;
     c->consent_tmpl = NULL;
     c->error_tmpl = NULL;
     return c;
@@ -75,10 +80,18 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->protected_resources = add->protected_resources
         ? add->protected_resources
         : base->protected_resources;
+    c->openid = add->openid != -1 ? add->openid : base->openid;
+    c->id_token_ttl =
+        add->id_token_ttl != -1 ? add->id_token_ttl : base->id_token_ttl;
+    /* The claims and their expressions go together, from one side. */
+    c->user_claims = add->user_claims ? add->user_claims : base->user_claims;
+    c->user_claim_exprs =
+        add->user_claims ? add->user_claim_exprs : base->user_claim_exprs;
     /* Derived per server at start-up (mod_oauth2_check.c). */
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;
+    c->openid_json = NULL;
     c->consent_tmpl = NULL;
     c->error_tmpl = NULL;
     return c;
@@ -390,9 +403,8 @@ static const char *add_resource(cmd_parms *cmd, void *dc, const char *uri)
     return NULL;
 }
 
-/* A number of seconds from @a min to @a max into @a field, once. */
-static const char *seconds_arg(int *field, cmd_parms *cmd, const char *arg,
-                               long min, long max)
+const char *oa2_config_seconds_arg(int *field, cmd_parms *cmd, const char *arg,
+                                   long min, long max)
 {
     char *end;
     long v = strtol(arg, &end, 10);
@@ -416,9 +428,10 @@ static const char *set_ttl(cmd_parms *cmd, void *dc, const char *arg)
     const char *err = server_only(&c, cmd);
 
     (void)dc;
-    return err ? err
-               : seconds_arg((int *)((char *)c + (apr_size_t)cmd->info), cmd,
-                             arg, 1, 31536000);
+    return err
+        ? err
+        : oa2_config_seconds_arg((int *)((char *)c + (apr_size_t)cmd->info),
+                                 cmd, arg, 1, 31536000);
 }
 
 /* Longest OAuth2ClientCacheTTL and OAuth2RevocationCacheTTL: a removed
@@ -434,7 +447,8 @@ static const char *set_client_cache_ttl(cmd_parms *cmd, void *dc,
 
     (void)dc;
     return err ? err
-               : seconds_arg(&c->client_cache_ttl, cmd, arg, 0, CACHE_TTL_MAX);
+               : oa2_config_seconds_arg(&c->client_cache_ttl, cmd, arg, 0,
+                                        CACHE_TTL_MAX);
 }
 
 static const char *set_registration(cmd_parms *cmd, void *dc, const char *arg)
@@ -501,7 +515,8 @@ static const char *set_revocation_cache_ttl(cmd_parms *cmd, void *dc,
 {
     oa2_dir_conf_t *d = dc;
 
-    return seconds_arg(&d->revocation_cache_ttl, cmd, arg, 0, CACHE_TTL_MAX);
+    return oa2_config_seconds_arg(&d->revocation_cache_ttl, cmd, arg, 0,
+                                  CACHE_TTL_MAX);
 }
 
 const command_rec oa2_config_cmds[] = {
@@ -558,6 +573,15 @@ const command_rec oa2_config_cmds[] = {
                   RSRC_CONF,
                   "a resource served here: publishes its RFC 9728 "
                   "metadata; repeatable"),
+    AP_INIT_FLAG("OAuth2OpenID", oa2_config_set_openid, NULL, RSRC_CONF,
+                 "also an OpenID Provider: the openid scope, ID tokens, "
+                 "userinfo, discovery and logout (default on)"),
+    AP_INIT_TAKE1("OAuth2IDTokenTTL", oa2_config_set_id_token_ttl, NULL,
+                  RSRC_CONF, "ID token lifetime in seconds (300)"),
+    AP_INIT_TAKE3("OAuth2UserClaim", oa2_config_add_user_claim, NULL, RSRC_CONF,
+                  "SCOPE CLAIM EXPR: a claim about the user, released when "
+                  "SCOPE is granted, its value the ap_expr string EXPR on "
+                  "the authorize request; repeatable"),
     AP_INIT_TAKE1("OAuth2ClientCacheTTL", set_client_cache_ttl, NULL, RSRC_CONF,
                   "seconds a client's record is reused from the token cache "
                   "(default 0: read it from the database on every "

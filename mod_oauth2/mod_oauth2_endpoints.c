@@ -30,7 +30,9 @@ typedef enum endpoint_t {
     ENDPOINT_INTROSPECT,
     ENDPOINT_REVOKE,
     ENDPOINT_REGISTER,
-    ENDPOINT_RESOURCE_METADATA
+    ENDPOINT_RESOURCE_METADATA,
+    ENDPOINT_USERINFO,
+    ENDPOINT_OPENID_CONFIGURATION
 } endpoint_t;
 
 /* The endpoints under OAuth2BasePath. */
@@ -38,13 +40,14 @@ static const struct {
     const char *name;
     endpoint_t endpoint;
 } endpoints[] = {
-    {"jwks", ENDPOINT_JWKS},     {"authorize", ENDPOINT_AUTHORIZE},
-    {"token", ENDPOINT_TOKEN},   {"introspect", ENDPOINT_INTROSPECT},
-    {"revoke", ENDPOINT_REVOKE}, {"register", ENDPOINT_REGISTER},
-    {NULL, ENDPOINT_NONE}};
+    {"jwks", ENDPOINT_JWKS},         {"authorize", ENDPOINT_AUTHORIZE},
+    {"token", ENDPOINT_TOKEN},       {"introspect", ENDPOINT_INTROSPECT},
+    {"revoke", ENDPOINT_REVOKE},     {"register", ENDPOINT_REGISTER},
+    {"userinfo", ENDPOINT_USERINFO}, {NULL, ENDPOINT_NONE}};
 
 #define AS_WELL_KNOWN "/.well-known/oauth-authorization-server"
 #define RS_WELL_KNOWN "/.well-known/oauth-protected-resource"
+#define OP_WELL_KNOWN "/.well-known/openid-configuration"
 
 /* The path part of a URL ("" when it has none or only "/"). */
 static const char *path_of(const char *url, apr_pool_t *p)
@@ -77,6 +80,20 @@ static int resource_index(request_rec *r, const oa2_server_conf_t *conf)
     return -1;
 }
 
+/* OpenID Discovery 1.0 §4: the well-known path goes after the issuer's
+ * path (unlike RFC 8414's, which goes before it). */
+static int is_openid_configuration(request_rec *r,
+                                   const oa2_server_conf_t *conf)
+{
+    const char *path = path_of(conf->issuer, r->pool);
+    apr_size_t n = strlen(path);
+
+    if (n && path[n - 1] == '/') {
+        n--;
+    }
+    return !strncmp(r->uri, path, n) && !strcmp(r->uri + n, OP_WELL_KNOWN);
+}
+
 static endpoint_t endpoint_of(request_rec *r, const oa2_server_conf_t *conf)
 {
     const char *base = oa2_config_base_path(conf);
@@ -85,6 +102,9 @@ static endpoint_t endpoint_of(request_rec *r, const oa2_server_conf_t *conf)
 
     if (!conf->issuer) {
         return ENDPOINT_NONE;
+    }
+    if (conf->openid_json && is_openid_configuration(r, conf)) {
+        return ENDPOINT_OPENID_CONFIGURATION;
     }
     if (!strncmp(r->uri, "/.well-known/", 13)) {
         /* RFC 8414 §3.1: the issuer's path goes after the well-known. */
@@ -170,6 +190,10 @@ static int handler(request_rec *r)
         return oa2_revoke_handle(r, conf);
     case ENDPOINT_REGISTER:
         return oa2_register_handle(r, conf);
+    case ENDPOINT_USERINFO:
+        return oa2_userinfo_handle(r, conf);
+    case ENDPOINT_OPENID_CONFIGURATION:
+        return oa2_io_send_document(r, NULL, conf->openid_json);
     case ENDPOINT_RESOURCE_METADATA:
         resource = APR_ARRAY_IDX(
             conf->protected_resources,

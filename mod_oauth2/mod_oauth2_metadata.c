@@ -10,6 +10,7 @@
 
 #include "mod_oauth2.h"
 #include "oa2_cleanup.h"
+#include "oa2_idtoken.h"
 
 /* scheme://host[:port] of the issuer, where the endpoints are served. */
 static const char *origin_of(const char *issuer, apr_pool_t *p)
@@ -50,7 +51,54 @@ static json_t *signing_algs(const oa2_server_conf_t *conf, apr_pool_t *p)
     return a;
 }
 
-const char *oa2_metadata_build(const oa2_server_conf_t *conf, apr_pool_t *p)
+/* Discovery 1.0 §3: the claims the provider can release, those it sets
+ * itself and each configured user claim once. */
+static json_t *claims_supported(const oa2_as_t *as)
+{
+    static const char *const protocol[] = {
+        "sub",       "iss",   "aud", "exp",     "iat",
+        "auth_time", "nonce", "azp", "at_hash", NULL};
+    json_t *a = string_array(protocol);
+    int i, j;
+
+    for (i = 0; as->user_claims && i < as->user_claims->nelts; i++) {
+        const char *name =
+            APR_ARRAY_IDX(as->user_claims, i, oa2_idtoken_claim_t).name;
+        for (j = 0; j < i; j++) {
+            if (!strcmp(
+                    APR_ARRAY_IDX(as->user_claims, j, oa2_idtoken_claim_t).name,
+                    name)) {
+                break;
+            }
+        }
+        if (j == i) {
+            json_array_append_new(a, json_string(name));
+        }
+    }
+    return a;
+}
+
+/* The fields an OpenID Provider adds (Discovery 1.0 §3). */
+static void add_openid_fields(json_t *m, const oa2_server_conf_t *conf,
+                              const char *base, apr_pool_t *p)
+{
+    static const char *const subject_types[] = {"public", NULL};
+
+    json_object_set_new(m, "userinfo_endpoint",
+                        json_string(apr_pstrcat(p, base, "/userinfo", NULL)));
+    json_object_set_new(m, "id_token_signing_alg_values_supported",
+                        signing_algs(conf, p));
+    json_object_set_new(m, "subject_types_supported",
+                        string_array(subject_types));
+    json_object_set_new(m, "claims_supported", claims_supported(conf->as));
+    /* Discovery's defaults for these are true: say what is not offered. */
+    json_object_set_new(m, "claims_parameter_supported", json_false());
+    json_object_set_new(m, "request_parameter_supported", json_false());
+    json_object_set_new(m, "request_uri_parameter_supported", json_false());
+}
+
+const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
+                               apr_pool_t *p)
 {
     static const char *const response_types[] = {"code", NULL};
     static const char *const response_modes[] = {"query", NULL};
@@ -70,10 +118,12 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, apr_pool_t *p)
                                    NULL);
     int i;
 
-    for (i = 0; conf->scopes && i < conf->scopes->nelts; i++) {
+    /* The AS's scopes: OAuth2Scope's and the OpenID ones it added. */
+    for (i = 0; i < conf->as->scopes->nelts; i++) {
         json_array_append_new(
             scopes,
-            json_string(APR_ARRAY_IDX(conf->scopes, i, oa2_scope_def_t).name));
+            json_string(
+                APR_ARRAY_IDX(conf->as->scopes, i, oa2_scope_def_t).name));
     }
 #define URL(name) json_string(apr_pstrcat(p, base, name, NULL))
     json_object_set_new(m, "issuer", json_string(conf->issuer));
@@ -107,6 +157,9 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, apr_pool_t *p)
      * which is not offered (RFC 8414 §2). */
     json_object_set_new(m, "access_token_signing_alg_values_supported",
                         signing_algs(conf, p));
+    if (openid) {
+        add_openid_fields(m, conf, base, p);
+    }
     return oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), p);
 }
 

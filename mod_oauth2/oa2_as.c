@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 
 #include "oa2_as.h"
+#include "oa2_idtoken.h"
 #include "oa2_scope.h"
 
 const oa2_scope_def_t *oa2_as_scope(const oa2_as_t *as, const char *name)
@@ -21,6 +22,38 @@ const oa2_scope_def_t *oa2_as_scope(const oa2_as_t *as, const char *name)
         }
     }
     return NULL;
+}
+
+/* Add scope @a name with its built-in text, unless already defined. */
+static void add_builtin_scope(apr_array_header_t *scopes, const oa2_as_t *as,
+                              const char *name)
+{
+    oa2_scope_def_t *def;
+
+    if (oa2_as_scope(as, name)) {
+        return;
+    }
+    def = apr_array_push(scopes);
+    def->name = name;
+    def->description = oa2_idtoken_scope_description(name);
+}
+
+void oa2_as_add_openid_scopes(oa2_as_t *as, apr_pool_t *p)
+{
+    apr_array_header_t *scopes = as->scopes
+        ? apr_array_copy(p, as->scopes)
+        : apr_array_make(p, 4, sizeof(oa2_scope_def_t));
+    int i;
+
+    add_builtin_scope(scopes, as, OA2_IDTOKEN_SCOPE);
+    as->scopes = scopes;
+    for (i = 0; as->user_claims && i < as->user_claims->nelts; i++) {
+        const char *scope =
+            APR_ARRAY_IDX(as->user_claims, i, oa2_idtoken_claim_t).scope;
+        if (oa2_idtoken_scope_description(scope)) {
+            add_builtin_scope(scopes, as, scope);
+        }
+    }
 }
 
 int oa2_as_resource_known(const oa2_as_t *as, const char *resource)
@@ -100,8 +133,11 @@ apr_status_t oa2_as_check_scope(const char **granted, const oa2_as_t *as,
                 err, p, "scope %s",
                 oa2_scope_token_valid(s) ? s : "(not a scope token)");
         }
+        /* openid releases no more than the access token's sub: every
+         * client may ask for it, whatever its list. */
         if (client_scope && *client_scope
-            && !oa2_scope_contains(client_scope, s)) {
+            && !oa2_scope_contains(client_scope, s)
+            && !(as->openid && !strcmp(s, OA2_IDTOKEN_SCOPE))) {
             oa2_err_set(err, 400, "invalid_scope", "OA2-00232",
                         "a requested scope is not allowed for this client");
             return oa2_err_detail(err, p, "scope %s", s);

@@ -20,20 +20,31 @@ typedef struct oa2_scope_def_t {
 
 /** Everything the grant and authorize logic needs about its server. */
 typedef struct oa2_as_t {
-    const char *issuer;                  /* OAuth2Issuer */
-    const oa2_keyset_t *keys;            /* the first private key signs */
-    const apr_array_header_t *scopes;    /* of oa2_scope_def_t */
-    const apr_array_header_t *resources; /* of const char *, RFC 8707 */
-    const char *default_audience;        /* aud without a resource */
-    int access_ttl;                      /* seconds */
-    int refresh_ttl;                     /* seconds */
-    int code_ttl;                        /* seconds */
-    unsigned char csrf_key[32];          /* HMAC key of consent forms */
-    unsigned char record_key[32];        /* HMAC key of cached client rows */
+    const char *issuer;                    /* OAuth2Issuer */
+    const oa2_keyset_t *keys;              /* the first private key signs */
+    const apr_array_header_t *scopes;      /* of oa2_scope_def_t */
+    const apr_array_header_t *resources;   /* of const char *, RFC 8707 */
+    const char *default_audience;          /* aud without a resource */
+    int access_ttl;                        /* seconds */
+    int refresh_ttl;                       /* seconds */
+    int code_ttl;                          /* seconds */
+    int openid;                            /* an OpenID Provider too */
+    int id_token_ttl;                      /* seconds */
+    const apr_array_header_t *user_claims; /* of oa2_idtoken_claim_t */
+    unsigned char csrf_key[32];            /* HMAC key of consent forms */
+    unsigned char record_key[32];          /* HMAC key of cached client rows */
 } oa2_as_t;
 
 /** The definition of scope @a name, or NULL when the AS does not know it. */
 const oa2_scope_def_t *oa2_as_scope(const oa2_as_t *as, const char *name);
+
+/**
+ * Make the OpenID scopes known (as->openid): openid, and each standard
+ * scope (profile, email, address, phone) that a user claim is configured
+ * for, with the built-in consent text unless OAuth2Scope already defines
+ * it. Replaces as->scopes with a copy in @a p.
+ */
+void oa2_as_add_openid_scopes(oa2_as_t *as, apr_pool_t *p);
 
 /** Nonzero when @a resource is one of the AS's OAuth2Resource values. */
 int oa2_as_resource_known(const oa2_as_t *as, const char *resource);

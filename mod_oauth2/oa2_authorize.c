@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "oa2_authorize.h"
+#include "oa2_idtoken.h"
 #include "oa2_pkce.h"
 #include "oa2_redirect.h"
 #include "oa2_scope.h"
@@ -68,6 +69,31 @@ static apr_status_t check_prompt(const char *prompt, oa2_err_t *err)
         return oa2_err_set(err, 400, "invalid_request", "OA2-00304",
                            "prompt=none cannot be combined");
     }
+    return APR_SUCCESS;
+}
+
+/* The nonce an ID token will carry exactly (Core §3.1.2.1): kept only
+ * for an OpenID request. An empty one is none: the consent form sends
+ * its hidden field empty when the request had none. */
+static apr_status_t check_nonce(oa2_authz_request_t *req, const oa2_as_t *as,
+                                const oa2_form_t *params, oa2_err_t *err,
+                                apr_pool_t *p)
+{
+    const char *nonce;
+    apr_status_t rv = oa2_form_single(&nonce, params, "nonce", 0, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (!nonce || !*nonce || !oa2_authorize_is_openid(as, req)) {
+        return APR_SUCCESS;
+    }
+    if (!oa2_idtoken_nonce_valid(nonce)) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-00896",
+                           "nonce must be 1 to 512 printable ASCII "
+                           "characters");
+    }
+    req->nonce = nonce;
     return APR_SUCCESS;
 }
 
@@ -158,7 +184,12 @@ apr_status_t oa2_authorize_parse(oa2_authz_request_t **out, int *redirectable,
             && (rv = check_prompt(req->prompt, err)) != APR_SUCCESS)) {
         return rv;
     }
-    return APR_SUCCESS;
+    return check_nonce(req, as, params, err, p);
+}
+
+int oa2_authorize_is_openid(const oa2_as_t *as, const oa2_authz_request_t *req)
+{
+    return as->openid && oa2_scope_contains(req->scope, OA2_IDTOKEN_SCOPE);
 }
 
 int oa2_authorize_user_ok(const char *user)
@@ -204,16 +235,22 @@ apr_status_t oa2_authorize_needs_consent(int *needed, oa2_store_t *st,
 apr_status_t oa2_authorize_approve(const char **location, const oa2_as_t *as,
                                    oa2_store_t *st,
                                    const oa2_authz_request_t *req,
-                                   const char *user, apr_int64_t now,
+                                   const oa2_authz_user_t *who, apr_int64_t now,
                                    int remember, oa2_err_t *err, apr_pool_t *p)
 {
     apr_array_header_t *all = apr_array_make(p, 4, sizeof(const char *));
-    const char *code, *family, *granted;
+    const char *code, *family, *granted, *user = who->name;
+    const char *claims = "";
     oa2_code_t c;
     apr_status_t rv;
+    int openid = oa2_authorize_is_openid(as, req);
 
     if ((rv = oa2_secret_make(&code, OA2_SECRET_BYTES, err, p)) != APR_SUCCESS
-        || (rv = oa2_secret_make(&family, 16, err, p)) != APR_SUCCESS) {
+        || (rv = oa2_secret_make(&family, 16, err, p)) != APR_SUCCESS
+        || (openid
+            && (rv = oa2_idtoken_claims_for_scope(
+                    &claims, as->user_claims, who->claims, req->scope, err, p))
+                != APR_SUCCESS)) {
         return rv;
     }
     c.client_id = req->client->client_id;
@@ -226,9 +263,9 @@ apr_status_t oa2_authorize_approve(const char **location, const oa2_as_t *as,
     c.used = 0;
     c.family = family;
     c.access_jti = "";
-    c.nonce = "";
-    c.auth_time = 0;
-    c.claims = "";
+    c.nonce = openid && req->nonce ? req->nonce : "";
+    c.auth_time = openid ? who->auth_time : 0;
+    c.claims = claims;
     if ((rv = oa2_store_begin(st, err, p)) != APR_SUCCESS) {
         return rv;
     }

@@ -7,6 +7,7 @@
 #define OA2_AUTHORIZE_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 
 #include "oa2_as.h"
 #include "oa2_err.h"
@@ -22,7 +23,15 @@ typedef struct oa2_authz_request_t {
     const char *code_challenge; /* PKCE S256 challenge */
     const char *resource;       /* RFC 8707 resource, "" for none */
     const char *prompt;         /* "none", "consent" or NULL */
+    const char *nonce;          /* OpenID Connect nonce, or NULL */
 } oa2_authz_request_t;
+
+/** The user an authorization request is approved for. */
+typedef struct oa2_authz_user_t {
+    const char *name;          /* whom httpd authenticated (r->user) */
+    apr_int64_t auth_time;     /* when, seconds since the epoch */
+    const apr_table_t *claims; /* OAuth2UserClaim name -> value, or NULL */
+} oa2_authz_user_t;
 
 /**
  * Validate an authorization request (query of a GET, body of the consent
@@ -61,13 +70,18 @@ apr_status_t oa2_authorize_needs_consent(int *needed, oa2_store_t *st,
 
 /**
  * Remember the consent (adding to what was granted before), issue a code,
- * and build the redirect with code, state and iss.
+ * and build the redirect with code, state and iss. An OpenID request's
+ * code also keeps the nonce, the user's auth_time and the user claims its
+ * scope releases, for the ID token.
  */
 apr_status_t oa2_authorize_approve(const char **location, const oa2_as_t *as,
                                    oa2_store_t *st,
                                    const oa2_authz_request_t *req,
-                                   const char *user, apr_int64_t now,
+                                   const oa2_authz_user_t *who, apr_int64_t now,
                                    int remember, oa2_err_t *err, apr_pool_t *p);
+
+/** Nonzero when @a req asks for an ID token: openid, and OIDC is on. */
+int oa2_authorize_is_openid(const oa2_as_t *as, const oa2_authz_request_t *req);
 
 /** The redirect carrying @a err (error, error_description, state, iss). */
 const char *oa2_authorize_error_location(const oa2_as_t *as,

@@ -28,16 +28,21 @@ static const char *mac_of(const oa2_as_t *as, const char *user,
 {
     const char *fields[] = {
         issued,     user,       req->client->client_id, req->redirect_uri,
-        req->scope, req->state, req->code_challenge,    req->resource};
+        req->scope, req->state, req->code_challenge,    req->resource,
+        req->nonce};
+    /* The nonce only when there is one: the forms of requests without one
+     * keep the MAC they had before nonces were kept, so forms on screen
+     * during an upgrade still work. */
+    apr_size_t n = sizeof(fields) / sizeof(*fields) - (req->nonce ? 0 : 1);
     unsigned char mac[OA2_SHA256_LEN];
     apr_size_t i, total = 0;
     char *buf, *at;
 
-    for (i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+    for (i = 0; i < n; i++) {
         total += 4 + (fields[i] ? strlen(fields[i]) : 0);
     }
     at = buf = apr_palloc(p, total);
-    for (i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+    for (i = 0; i < n; i++) {
         at = put_field(at, fields[i]);
     }
     return oa2_hash_hmac(mac, as->csrf_key, buf, total)

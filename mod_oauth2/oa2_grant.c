@@ -6,6 +6,7 @@
 #include "oa2_cleanup.h"
 #include "oa2_clientauth.h"
 #include "oa2_grant.h"
+#include "oa2_idtoken.h"
 #include "oa2_json.h"
 #include "oa2_jwt.h"
 #include "oa2_pkce.h"
@@ -57,8 +58,8 @@ apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
  * the client would not receive. */
 static apr_status_t token_response(const char **json, const oa2_as_t *as,
                                    const char *access, const char *scope,
-                                   const char *refresh, oa2_err_t *err,
-                                   apr_pool_t *p)
+                                   const char *refresh, const char *id_token,
+                                   oa2_err_t *err, apr_pool_t *p)
 {
     oa2_json_obj_t r;
 
@@ -72,10 +73,31 @@ static apr_status_t token_response(const char **json, const oa2_as_t *as,
     if (refresh) {
         oa2_json_add_string(&r, "refresh_token", refresh, p);
     }
+    if (id_token) {
+        oa2_json_add_string(&r, "id_token", id_token, p);
+    }
     *json = oa2_json_end(&r, NULL, p);
     return *json ? APR_SUCCESS
                  : oa2_err_set(err, 500, "server_error", "OA2-00786",
                                "cannot serialize the token response");
+}
+
+/* Nonzero when a user grant of @a scope gets ID tokens. */
+static int is_openid(const oa2_as_t *as, const char *scope)
+{
+    return as->openid && oa2_scope_contains(scope, OA2_IDTOKEN_SCOPE);
+}
+
+/* The ID token @a in describes, issued with @a access (Core §3.1.3.3,
+ * §12.2): this server's issuer and ID token lifetime. */
+static apr_status_t id_token(const char **jwt, const oa2_as_t *as,
+                             oa2_idtoken_t *in, const char *access,
+                             apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
+{
+    in->issuer = as->issuer;
+    in->ttl = as->id_token_ttl;
+    in->access_token = access;
+    return oa2_idtoken_mint(jwt, as->keys, in, now, err, p);
 }
 
 static int client_may(const oa2_client_t *client, const char *grant)
@@ -181,8 +203,9 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
                                oa2_err_t *err, apr_pool_t *p)
 {
     const char *code, *redirect_uri, *verifier, *resource, *hash;
-    const char *access, *jti, *refresh = NULL;
+    const char *access, *jti, *refresh = NULL, *idt_jwt = NULL;
     oa2_refresh_t grant = {0};
+    oa2_idtoken_t idt = {0};
     oa2_code_t *c;
     apr_status_t rv;
     int first;
@@ -272,20 +295,30 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
     grant.resource = resource;
     grant.auth_time = c->auth_time;
     grant.claims = c->claims;
+    idt.sub = c->user;
+    idt.client_id = client->client_id;
+    idt.auth_time = c->auth_time;
+    idt.nonce = c->nonce;
+    idt.claims = c->claims;
     if ((rv = oa2_grant_mint_access(&access, &jti, as, c->user,
                                     client->client_id, c->scope,
                                     oa2_as_audience(as, resource), now, err, p))
             != APR_SUCCESS
+        || (is_openid(as, c->scope)
+            && (rv = id_token(&idt_jwt, as, &idt, access, now, err, p))
+                != APR_SUCCESS)
         || (client_may(client, "refresh_token")
             && (rv = new_refresh(&refresh, as, st, &grant, now, err, p))
                 != APR_SUCCESS)
         || (rv = oa2_store_access_add(
                 st, jti, c->family, client->client_id, c->user,
+                is_openid(as, c->scope) ? c->claims : "",
                 now + as->access_ttl + OA2_TOKEN_LEEWAY, err, p))
             != APR_SUCCESS
         || (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
             != APR_SUCCESS
-        || (rv = token_response(json, as, access, c->scope, refresh, err, p))
+        || (rv = token_response(json, as, access, c->scope, refresh, idt_jwt,
+                                err, p))
             != APR_SUCCESS
         || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
         return abandon(st, rv, p);
@@ -299,6 +332,8 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
                                   oa2_err_t *err, apr_pool_t *p)
 {
     const char *token, *scope, *access, *jti, *refresh = NULL;
+    const char *idt_jwt = NULL;
+    oa2_idtoken_t idt = {0};
     oa2_refresh_t *rt;
     apr_array_header_t *wanted;
     apr_status_t rv;
@@ -376,17 +411,32 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
         }
     }
     scope = scope ? oa2_scope_join(wanted, p) : rt->scope;
-    if ((rv = oa2_grant_mint_access(
-             &access, &jti, as, rt->user, client->client_id, scope,
-             oa2_as_audience(as, rt->resource), now, err, p))
+    /* Core §12.2: the login's auth_time again, no nonce; only the claims
+     * the (perhaps narrowed) scope still releases. The refresh token keeps
+     * them all, for a later refresh of the whole scope. */
+    idt.sub = rt->user;
+    idt.client_id = client->client_id;
+    idt.auth_time = rt->auth_time;
+    if ((is_openid(as, scope)
+         && (rv = oa2_idtoken_claims_narrow(&idt.claims, rt->claims,
+                                            as->user_claims, scope, err, p))
+             != APR_SUCCESS)
+        || (rv = oa2_grant_mint_access(
+                &access, &jti, as, rt->user, client->client_id, scope,
+                oa2_as_audience(as, rt->resource), now, err, p))
             != APR_SUCCESS
-        || (rv = oa2_store_access_add(
-                st, jti, rt->family, client->client_id, rt->user,
-                now + as->access_ttl + OA2_TOKEN_LEEWAY, err, p))
+        || (is_openid(as, scope)
+            && (rv = id_token(&idt_jwt, as, &idt, access, now, err, p))
+                != APR_SUCCESS)
+        || (rv = oa2_store_access_add(st, jti, rt->family, client->client_id,
+                                      rt->user, idt.claims ? idt.claims : "",
+                                      now + as->access_ttl + OA2_TOKEN_LEEWAY,
+                                      err, p))
             != APR_SUCCESS
         /* rt's client is this one (checked above) */
         || (rv = new_refresh(&refresh, as, st, rt, now, err, p)) != APR_SUCCESS
-        || (rv = token_response(json, as, access, scope, refresh, err, p))
+        || (rv = token_response(json, as, access, scope, refresh, idt_jwt, err,
+                                p))
             != APR_SUCCESS
         || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
         return abandon(st, rv, p);
@@ -414,7 +464,13 @@ static apr_status_t grant_client(const char **json, const oa2_as_t *as,
         return rv;
     }
     if (!scope) {
-        scope = client->scope; /* what the client is registered for */
+        /* What the client is registered for, but openid: no user here. */
+        scope = oa2_scope_without(client->scope, OA2_IDTOKEN_SCOPE, p);
+    }
+    else if (is_openid(as, scope)) {
+        return oa2_err_set(err, 400, "invalid_scope", "OA2-00898",
+                           "openid needs a user: use the authorization code "
+                           "flow");
     }
     if ((rv = oa2_as_check_scope(&scope, as, client->scope, scope, err, p))
             != APR_SUCCESS
@@ -424,7 +480,7 @@ static apr_status_t grant_client(const char **json, const oa2_as_t *as,
             != APR_SUCCESS) {
         return rv;
     }
-    return token_response(json, as, access, scope, NULL, err, p);
+    return token_response(json, as, access, scope, NULL, NULL, err, p);
 }
 
 apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,

@@ -12,17 +12,20 @@
 #include "oa2_jwt.h"
 #include "oa2_scope.h"
 
-/* Core §5.4: the claims each standard scope requests. */
+/* Core §5.4: the claims each standard scope requests, and what the
+ * consent page says of it unless OAuth2Scope says otherwise. */
 static const struct {
     const char *scope;
-    const char *claims; /* space-separated */
+    const char *claims;      /* space-separated */
+    const char *description; /* the consent page's text */
 } standard[] = {
     {"profile",
      "name family_name given_name middle_name nickname preferred_username "
-     "profile picture website gender birthdate zoneinfo locale updated_at"},
-    {"email", "email email_verified"},
-    {"address", "address"},
-    {"phone", "phone_number phone_number_verified"},
+     "profile picture website gender birthdate zoneinfo locale updated_at",
+     "See your profile: your name and other basic details"},
+    {"email", "email email_verified", "See your email address"},
+    {"address", "address", "See your postal address"},
+    {"phone", "phone_number phone_number_verified", "See your phone number"},
 };
 
 /* Set by the protocol (RFC 7519 §4.1, Core §2, RFC 7800, Front-Channel
@@ -58,6 +61,21 @@ const char *oa2_idtoken_standard_claims(const char *scope)
     for (i = 0; i < sizeof(standard) / sizeof(standard[0]); i++) {
         if (!strcmp(scope, standard[i].scope)) {
             return standard[i].claims;
+        }
+    }
+    return NULL;
+}
+
+const char *oa2_idtoken_scope_description(const char *scope)
+{
+    apr_size_t i;
+
+    if (!strcmp(scope, OA2_IDTOKEN_SCOPE)) {
+        return "Sign you in with your account here";
+    }
+    for (i = 0; i < sizeof(standard) / sizeof(standard[0]); i++) {
+        if (!strcmp(scope, standard[i].scope)) {
+            return standard[i].description;
         }
     }
     return NULL;
@@ -208,6 +226,52 @@ apr_status_t oa2_idtoken_claims_for_scope(const char **json,
                  : SERVER_ERR("OA2-00877", "cannot write the user claims");
 }
 
+/* Nonzero when a claim named @a name is released by @a scope: some
+ * configured claim of that name belongs to a granted scope. */
+static int released(const apr_array_header_t *defs, const char *name,
+                    const char *scope)
+{
+    const oa2_idtoken_claim_t *c;
+    int i;
+
+    for (i = 0; defs && i < defs->nelts; i++) {
+        c = &APR_ARRAY_IDX(defs, i, oa2_idtoken_claim_t);
+        if (!strcmp(c->name, name) && oa2_scope_contains(scope, c->scope)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+apr_status_t oa2_idtoken_claims_narrow(const char **json, const char *stored,
+                                       const apr_array_header_t *defs,
+                                       const char *scope, oa2_err_t *err,
+                                       apr_pool_t *p)
+{
+    json_t *obj, *v;
+    const char *name;
+    void *tmp;
+
+    if (!stored || !*stored) {
+        *json = "{}";
+        return APR_SUCCESS;
+    }
+    obj = oa2_cleanup_json(json_loads(stored, JSON_REJECT_DUPLICATES, NULL), p);
+    if (!json_is_object(obj)) {
+        return SERVER_ERR("OA2-00890",
+                          "the stored user claims are not a JSON object");
+    }
+    json_object_foreach_safe(obj, tmp, name, v)
+    {
+        if (!released(defs, name, scope ? scope : "")) {
+            json_object_del(obj, name);
+        }
+    }
+    *json = oa2_cleanup_malloced(json_dumps(obj, JSON_COMPACT), p);
+    return *json ? APR_SUCCESS
+                 : SERVER_ERR("OA2-00891", "cannot write the user claims");
+}
+
 int oa2_idtoken_nonce_valid(const char *nonce)
 {
     apr_size_t i;
@@ -246,6 +310,27 @@ static apr_status_t merge_user_claims(json_t *claims, const char *text,
         }
     }
     return APR_SUCCESS;
+}
+
+apr_status_t oa2_idtoken_userinfo(const char **json, const char *sub,
+                                  const char *claims, oa2_err_t *err,
+                                  apr_pool_t *p)
+{
+    json_t *doc = oa2_cleanup_json(json_object(), p);
+    apr_status_t rv;
+
+    if (!doc || json_object_set_new(doc, "sub", json_string(sub))) {
+        return SERVER_ERR("OA2-00892",
+                          "cannot write the user info: the user name is not "
+                          "valid UTF-8");
+    }
+    if (claims && *claims
+        && (rv = merge_user_claims(doc, claims, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    *json = oa2_cleanup_malloced(json_dumps(doc, JSON_COMPACT), p);
+    return *json ? APR_SUCCESS
+                 : SERVER_ERR("OA2-00893", "cannot write the user info");
 }
 
 apr_status_t oa2_idtoken_mint(const char **jwt, const oa2_keyset_t *keys,

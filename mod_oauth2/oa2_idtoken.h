@@ -18,6 +18,9 @@
 #include "oa2_err.h"
 #include "oa2_keys.h"
 
+/** The scope that makes an authorization request an OpenID one. */
+#define OA2_IDTOKEN_SCOPE "openid"
+
 /** Longest nonce accepted, in bytes (Core §3.1.2.1 sets no limit). */
 #define OA2_IDTOKEN_NONCE_MAX 512
 
@@ -70,6 +73,12 @@ apr_status_t oa2_idtoken_at_hash(const char **out, const char *access_token,
 const char *oa2_idtoken_standard_claims(const char *scope);
 
 /**
+ * What the consent page says of openid and of the standard scopes when
+ * OAuth2Scope gives no text of the admin's own; NULL for other scopes.
+ */
+const char *oa2_idtoken_scope_description(const char *scope);
+
+/**
  * Nonzero when @a name is a JWT or ID token claim the protocol sets (iss,
  * sub, aud, exp, iat, auth_time, nonce, acr, amr, azp, at_hash, c_hash,
  * jti, nbf, cnf, sid): never a user claim.
@@ -110,6 +119,29 @@ apr_status_t oa2_idtoken_claims_for_scope(const char **json,
                                           const apr_table_t *values,
                                           const char *scope, oa2_err_t *err,
                                           apr_pool_t *p);
+
+/**
+ * The claims of @a stored (JSON object text kept with a grant) that
+ * @a scope still releases under the configured claims @a defs: a refresh
+ * that narrowed the scope, or an access token of a narrower scope, gets
+ * no claim of the scopes it left out.
+ * @param json receives compact JSON object text ("{}" for none)
+ * @return APR_SUCCESS, or 500 server_error when @a stored is not an object
+ */
+apr_status_t oa2_idtoken_claims_narrow(const char **json, const char *stored,
+                                       const apr_array_header_t *defs,
+                                       const char *scope, oa2_err_t *err,
+                                       apr_pool_t *p);
+
+/**
+ * The UserInfo response (Core §5.3.2): @a sub and the user claims of
+ * @a claims (JSON object text, or NULL/"" for none).
+ * @return APR_SUCCESS, or 500 server_error (a sub that is not UTF-8,
+ *         stored claims that are not an object or carry a reserved name)
+ */
+apr_status_t oa2_idtoken_userinfo(const char **json, const char *sub,
+                                  const char *claims, oa2_err_t *err,
+                                  apr_pool_t *p);
 
 /**
  * Nonzero when @a nonce may be carried into an ID token: 1 to

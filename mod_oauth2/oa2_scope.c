@@ -64,3 +64,23 @@ const char *oa2_scope_join(const apr_array_header_t *list, apr_pool_t *p)
 {
     return apr_array_pstrcat(p, list, ' ');
 }
+
+const char *oa2_scope_without(const char *scopes, const char *scope,
+                              apr_pool_t *p)
+{
+    apr_array_header_t *list = apr_array_make(p, 4, sizeof(const char *));
+    apr_array_header_t *kept = apr_array_make(p, 4, sizeof(const char *));
+    int i;
+
+    if (!scopes || !oa2_scope_contains(scopes, scope)) {
+        return scopes;
+    }
+    oa2_scope_union(list, scopes, p);
+    for (i = 0; i < list->nelts; i++) {
+        const char *s = APR_ARRAY_IDX(list, i, const char *);
+        if (strcmp(s, scope)) {
+            APR_ARRAY_PUSH(kept, const char *) = s;
+        }
+    }
+    return oa2_scope_join(kept, p);
+}

@@ -27,4 +27,9 @@ void oa2_scope_union(apr_array_header_t *list, const char *scopes,
 /** The tokens of @a list joined by single spaces. */
 const char *oa2_scope_join(const apr_array_header_t *list, apr_pool_t *p);
 
+/** @a scopes without the token @a scope (@a scopes itself when it has
+ * none). */
+const char *oa2_scope_without(const char *scopes, const char *scope,
+                              apr_pool_t *p);
+
 #endif /* OA2_SCOPE_H */

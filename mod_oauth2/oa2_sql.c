@@ -166,8 +166,16 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
      * client or the client revokes them too (RFC 7009 §2.1). */
     [OA2_SQL_ACCESS_INSERT] = {"oa2_access_insert",
                                "INSERT INTO oa2_access_tokens (issuer, jti, "
-                               "family, client_id, user_id, expires_at) "
-                               "VALUES (%s, %s, %s, %s, %s, %lld)"},
+                               "family, client_id, user_id, expires_at, "
+                               "claims) VALUES (%s, %s, %s, %s, %s, %lld, "
+                               "%s)"},
+    /* UserInfo (OpenID Connect Core §5.3): the claims an access token
+     * releases, and whether it was revoked. */
+    [OA2_SQL_ACCESS_USERINFO] = {"oa2_access_userinfo",
+                                 "SELECT a.claims, (SELECT COUNT(*) FROM "
+                                 "oa2_revoked r WHERE r.issuer = a.issuer "
+                                 "AND r.jti = a.jti) FROM oa2_access_tokens "
+                                 "a WHERE a.issuer = %s AND a.jti = %s"},
     [OA2_SQL_ACCESS_REVOKE_FAMILY] = {"oa2_access_revoke_family",
                                       REVOKE_ACCESS("a.family = %s",
                                                     ON_CONFLICT)},
@@ -356,7 +364,7 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
     " issuer " S "(255) NOT NULL, jti " S "(128) NOT NULL,"                    \
     " family " S "(64) NOT NULL, client_id " S "(128) NOT NULL,"               \
     " user_id " S "(255) NOT NULL, expires_at BIGINT NOT NULL,"                \
-    " PRIMARY KEY (issuer, jti)"
+    " claims " TEXT_EMPTY ", PRIMARY KEY (issuer, jti)"
 /* Database-wide, not per issuer: when the next purge is due. */
 #define PURGE_COLS(S)                                                          \
     " name " S "(32) NOT NULL, next_at BIGINT NOT NULL, PRIMARY KEY (name)"
@@ -401,7 +409,8 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
         ADD_COLUMN_IF_MISSING("oa2_codes", "auth_time", BIGINT_ZERO),          \
         ADD_COLUMN_IF_MISSING("oa2_codes", "claims", TEXT_EMPTY),              \
         ADD_COLUMN_IF_MISSING("oa2_refresh", "auth_time", BIGINT_ZERO),        \
-        ADD_COLUMN_IF_MISSING("oa2_refresh", "claims", TEXT_EMPTY)
+        ADD_COLUMN_IF_MISSING("oa2_refresh", "claims", TEXT_EMPTY),            \
+        ADD_COLUMN_IF_MISSING("oa2_access_tokens", "claims", TEXT_EMPTY)
 
 static const char *const schema_sqlite[] = {SCHEMA_GENERIC, NULL};
 
@@ -446,7 +455,8 @@ static const char *const schema_mysql[] = {
  * reads no row. */
 static const char schema_probe[] =
     "SELECT oa2_codes.nonce, oa2_codes.auth_time, oa2_codes.claims, "
-    "oa2_refresh.auth_time, oa2_refresh.claims FROM oa2_clients, oa2_codes, "
+    "oa2_refresh.auth_time, oa2_refresh.claims, oa2_access_tokens.claims "
+    "FROM oa2_clients, oa2_codes, "
     "oa2_refresh, oa2_consents, oa2_revoked, oa2_nonces, oa2_access_tokens, "
     "oa2_purge WHERE 1 = 0";
 
@@ -469,6 +479,7 @@ static const oa2_sql_column_t added_columns[] = {
     ADDED_COLUMN("oa2_codes", "claims", TEXT_EMPTY),
     ADDED_COLUMN("oa2_refresh", "auth_time", BIGINT_ZERO),
     ADDED_COLUMN("oa2_refresh", "claims", TEXT_EMPTY),
+    ADDED_COLUMN("oa2_access_tokens", "claims", TEXT_EMPTY),
     {NULL, NULL, NULL, NULL}};
 
 const char *oa2_sql_schema_probe(void)

@@ -228,8 +228,20 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
  */
 apr_status_t oa2_store_access_add(oa2_store_t *st, const char *jti,
                                   const char *family, const char *client_id,
-                                  const char *user, apr_int64_t expires_at,
-                                  oa2_err_t *err, apr_pool_t *p);
+                                  const char *user, const char *claims,
+                                  apr_int64_t expires_at, oa2_err_t *err,
+                                  apr_pool_t *p);
+
+/**
+ * What UserInfo releases for the access token @a jti: the user claims
+ * recorded with it (JSON object text, "" for none), and whether it was
+ * revoked.
+ * @return APR_NOTFOUND when no access token @a jti of a user's grant was
+ *         recorded (or it expired and was purged)
+ */
+apr_status_t oa2_store_access_userinfo(const char **claims, int *revoked,
+                                       oa2_store_t *st, const char *jti,
+                                       oa2_err_t *err, apr_pool_t *p);
 
 /**
  * Revoke a grant: every refresh token of a family, and every access token

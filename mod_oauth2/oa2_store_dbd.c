@@ -633,12 +633,32 @@ apr_status_t oa2_store_refresh_rotate(oa2_refresh_t **rt, int *first,
 
 apr_status_t oa2_store_access_add(oa2_store_t *st, const char *jti,
                                   const char *family, const char *client_id,
-                                  const char *user, apr_int64_t expires_at,
-                                  oa2_err_t *err, apr_pool_t *p)
+                                  const char *user, const char *claims,
+                                  apr_int64_t expires_at, oa2_err_t *err,
+                                  apr_pool_t *p)
 {
-    const char *args[] = {st->issuer, jti,  family,
-                          client_id,  user, oa2_store_dbd_num(expires_at, p)};
-    return oa2_store_dbd_run(NULL, st, OA2_SQL_ACCESS_INSERT, 6, args, err, p);
+    const char *args[] = {
+        st->issuer,          jti,  family,
+        client_id,           user, oa2_store_dbd_num(expires_at, p),
+        claims ? claims : ""};
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_ACCESS_INSERT, 7, args, err, p);
+}
+
+apr_status_t oa2_store_access_userinfo(const char **claims, int *revoked,
+                                       oa2_store_t *st, const char *jti,
+                                       oa2_err_t *err, apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, jti};
+    const char **c;
+    apr_status_t rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_ACCESS_USERINFO, 2,
+                                            args, 2, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *claims = c[0];
+    *revoked = oa2_store_dbd_to_int(c[1]) != 0;
+    return APR_SUCCESS;
 }
 
 apr_status_t oa2_store_family_revoke(oa2_store_t *st, const char *family,

@@ -20,6 +20,9 @@
 #define CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 #define NOW 1800000000
 
+/* The user every authorization request here is approved for. */
+static const oa2_authz_user_t ALICE = {"alice", NOW, NULL};
+
 static oa2_form_t *form_of(const char *text, apr_pool_t *p)
 {
     oa2_form_t *f = NULL;
@@ -70,7 +73,7 @@ static const char *get_code(const oa2_as_t *as, oa2_store_t *st,
 
     if (oa2_authorize_parse(&req, &redirectable, as, st, q, NULL, p)
             != APR_SUCCESS
-        || oa2_authorize_approve(&location, as, st, req, "alice", NOW, 1, NULL,
+        || oa2_authorize_approve(&location, as, st, req, &ALICE, NOW, 1, NULL,
                                  p)
             != APR_SUCCESS) {
         return NULL;
@@ -452,7 +455,7 @@ static void test_consent_memory_and_csrf(apr_pool_t *p)
     UNIT_REFUSED(oa2_csrf_check(as, NULL, "alice", req, NOW, &err, p), err, 403,
                  "access_denied", "OA2-00320");
     UNIT_EQ_INT(
-        oa2_authorize_approve(&location, as, st, req, "alice", NOW, 1, &err, p),
+        oa2_authorize_approve(&location, as, st, req, &ALICE, NOW, 1, &err, p),
         APR_SUCCESS);
     UNIT_EQ_INT(oa2_authorize_needs_consent(&needed, st, req, "alice", &err, p),
                 APR_SUCCESS);

@@ -229,13 +229,13 @@ static void test_withdrawal_revokes_access_tokens(apr_pool_t *p)
     UNIT_ASSERT(st);
     UNIT_ASSERT(fixture_client(st, "c1", "s", "authorization_code", NULL, p));
     UNIT_ASSERT(fixture_client(st, "c2", "s", "authorization_code", NULL, p));
-    UNIT_EQ_INT(oa2_store_access_add(st, "ja1", "fam1", "c1", "alice",
+    UNIT_EQ_INT(oa2_store_access_add(st, "ja1", "fam1", "c1", "alice", "",
                                      2000000000, NULL, p),
                 APR_SUCCESS);
-    UNIT_EQ_INT(oa2_store_access_add(st, "jb1", "fam2", "c1", "bob", 2000000000,
-                                     NULL, p),
+    UNIT_EQ_INT(oa2_store_access_add(st, "jb1", "fam2", "c1", "bob", "",
+                                     2000000000, NULL, p),
                 APR_SUCCESS);
-    UNIT_EQ_INT(oa2_store_access_add(st, "ja2", "fam3", "c2", "alice",
+    UNIT_EQ_INT(oa2_store_access_add(st, "ja2", "fam3", "c2", "alice", "",
                                      2000000000, NULL, p),
                 APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_code_add(st, "h0", &code, NULL, p), APR_SUCCESS);
@@ -279,7 +279,7 @@ static void test_withdrawal_revokes_access_tokens(apr_pool_t *p)
         UNIT_ASSERT(
             fixture_client(&other, "c2", "s", "authorization_code", NULL, p));
         UNIT_EQ_INT(oa2_store_access_add(&other, "ja2", "fam3", "c2", "alice",
-                                         2000000000, NULL, p),
+                                         "", 2000000000, NULL, p),
                     APR_SUCCESS);
         UNIT_EQ_INT(token_revoked(&other, "ja2", "c2", p), 0);
     }
@@ -634,7 +634,7 @@ static void test_added_columns(apr_pool_t *p)
             UNIT_ASSERT(found);
         }
     }
-    UNIT_EQ_INT(n, 5);
+    UNIT_EQ_INT(n, 6);
 }
 
 static void test_sql_metacharacters_are_data(apr_pool_t *p)

@@ -1,0 +1,115 @@
+/*
+ * {base}/userinfo: the OpenID Connect UserInfo endpoint (Core §5.3), glue
+ * to oa2_userinfo.c. GET or POST with a bearer token, in the Authorization
+ * header or (POST) the form body (RFC 6750 §2.1, §2.2); CORS like the
+ * token endpoint, so that browser-based clients can read it.
+ */
+#include "httpd.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include <apr_strings.h>
+
+#include "mod_oauth2.h"
+#include "oa2_bearer.h"
+#include "oa2_userinfo.h"
+
+APLOG_USE_MODULE(oauth2);
+
+/* The RFC 6750 answer to a failed request: the challenge (no error
+ * attributes when no token was sent, §3.1) and the error as JSON too. */
+static int refuse(request_rec *r, const oa2_err_t *err)
+{
+    if (err->status < HTTP_INTERNAL_SERVER_ERROR) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       oa2_bearer_challenge(
+                           oa2_challenge_realm(r), err,
+                           err->status == HTTP_FORBIDDEN ? "openid" : NULL,
+                           NULL, r->pool));
+        /* for the scripts of browser-based clients */
+        apr_table_setn(r->err_headers_out, "Access-Control-Expose-Headers",
+                       "WWW-Authenticate");
+    }
+    if (!err->error) {
+        r->status = HTTP_UNAUTHORIZED;
+        return oa2_io_send_json(r, HTTP_UNAUTHORIZED, NULL, "{}");
+    }
+    return oa2_io_send_error_json(r, err);
+}
+
+/* The token of the request: the header's, else a POST form's
+ * access_token; never both (RFC 6750 §2: one method per request). */
+static apr_status_t token_of(const char **token, request_rec *r, oa2_err_t *err)
+{
+    const char *header = apr_table_get(r->headers_in, "Authorization");
+    const char *type = apr_table_get(r->headers_in, "Content-Type");
+    const char *in_body = NULL;
+    oa2_form_t *form;
+    apr_status_t rv = oa2_bearer_from_header(token, header, err, r->pool);
+
+    if (rv != APR_SUCCESS && rv != APR_ENOENT) {
+        return rv;
+    }
+    if (r->method_number == M_POST && type
+        && !strncasecmp(type, "application/x-www-form-urlencoded", 33)) {
+        if (oa2_io_read_form(&form, r, err) != APR_SUCCESS
+            || oa2_form_single(&in_body, form, "access_token", 0, err, r->pool)
+                != APR_SUCCESS) {
+            return oa2_err_set(err, HTTP_BAD_REQUEST, "invalid_request",
+                               "OA2-00901",
+                               "the form body is not a single access_token");
+        }
+    }
+    if (rv == APR_SUCCESS && in_body) {
+        return oa2_err_set(err, HTTP_BAD_REQUEST, "invalid_request",
+                           "OA2-00902",
+                           "the access token is sent in more than one way");
+    }
+    if (rv == APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    if (in_body && *in_body) {
+        *token = in_body;
+        return APR_SUCCESS;
+    }
+    /* No token at all: a challenge without an error (RFC 6750 §3.1). */
+    memset(err, 0, sizeof(*err));
+    err->status = HTTP_UNAUTHORIZED;
+    err->log_id = "OA2-00903";
+    err->description = "no access token";
+    return APR_ENOENT;
+}
+
+int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
+{
+    const char *json, *token;
+    oa2_store_t *st;
+    oa2_err_t err;
+
+    if (r->method_number == M_OPTIONS) {
+        return oa2_io_cors_preflight(r);
+    }
+    oa2_io_cors(r);
+    if (r->method_number != M_GET && r->method_number != M_POST) {
+        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST)
+            | (AP_METHOD_BIT << M_OPTIONS);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (!conf->as->openid) {
+        return HTTP_NOT_FOUND;
+    }
+    if (token_of(&token, r, &err) != APR_SUCCESS
+        || oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_userinfo_answer(&json, conf->as, st, token,
+                               apr_time_sec(r->request_time), &err, r->pool)
+            != APR_SUCCESS) {
+        if (!err.error) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "OA2-00904: userinfo request without an access "
+                          "token");
+        }
+        return refuse(r, &err);
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    return oa2_io_send_json(r, HTTP_OK, NULL, json);
+}

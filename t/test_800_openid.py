@@ -1,0 +1,383 @@
+"""The OpenID Provider (SPEC.md "OpenID Connect provider"; OpenID Connect
+Core 1.0 §2, §3.1.2.1, §3.1.3.6, §5.3, §5.4, §12.2; Discovery 1.0 §3-4):
+discovery, ID tokens at the code grant and on refresh, user claims
+captured at authorize time, UserInfo, and the refusals around them."""
+
+import base64
+import hashlib
+import time
+
+import jwt
+import pytest
+import requests
+
+import tokens
+from authserver import (ALICE, Flow, RESOURCE, add_client, assert_token_error,
+                        assert_token_ok, client_credentials, code_tokens,
+                        ep, jwks, refresh, start_as, token_request)
+from checks import assert_ok as _assert_ok
+
+CLAIMS = """
+OAuth2UserClaim email email "%{REMOTE_USER}@example.org"
+OAuth2UserClaim email email_verified "true"
+OAuth2UserClaim profile name "User %{REMOTE_USER}"
+OAuth2UserClaim profile preferred_username "%{REMOTE_USER}"
+OAuth2UserClaim profile updated_at "1700000000"
+OAuth2UserClaim phone phone_number "%{env:NO_SUCH_VARIABLE}"
+OAuth2Scope groups "Know which groups you are in"
+OAuth2UserClaim groups groups "staff"
+"""
+
+
+def assert_ok(resp):
+    """resp is a 200; resp itself."""
+    _assert_ok(resp)
+    return resp
+
+
+def id_token_claims(h, token, client, **options):
+    """The claims of an ID token verified with PyJWT against the JWKS:
+    signature, iss, aud = client_id, exp and iat present."""
+    header = jwt.get_unverified_header(token)
+    assert header["typ"] == "JWT", header
+    keyset = jwt.PyJWKSet.from_dict(jwks(h))
+    key = [k for k in keyset.keys if k.key_id == header["kid"]][0]
+    return jwt.decode(token, key.key, algorithms=[header["alg"]],
+                      audience=client.client_id, issuer=h.issuer,
+                      options=dict({"require": ["exp", "iat", "iss", "sub",
+                                                "aud"]}, **options))
+
+
+def at_hash(access_token):
+    digest = hashlib.sha256(access_token.encode()).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
+def userinfo(h, token=None, method="GET", in_body=False, **kw):
+    headers = {}
+    data = None
+    if token and not in_body:
+        headers["Authorization"] = "Bearer " + token
+    if in_body:
+        data = {"access_token": token}
+    return h.session.request(method, h.url(ep(h, "userinfo")),
+                             headers=headers, data=data, timeout=10, **kw)
+
+
+@pytest.fixture(scope="class")
+def h(httpd_factory, keys):
+    return start_as(httpd_factory, keys, "as-openid", extra=CLAIMS)
+
+
+@pytest.fixture
+def client(h):
+    return add_client(h, scope="read write openid profile email phone groups")
+
+
+class TestDiscovery:
+
+    def test_document(self, h):
+        r = h.session.get(h.url("/.well-known/openid-configuration"),
+                          timeout=10)
+        doc = assert_ok(r).json()
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+        assert doc["issuer"] == h.issuer
+        assert doc["userinfo_endpoint"] == h.url(ep(h, "userinfo"))
+        assert doc["authorization_endpoint"] == h.url(ep(h, "authorize"))
+        assert doc["id_token_signing_alg_values_supported"] == ["ES256"]
+        assert doc["subject_types_supported"] == ["public"]
+        assert doc["response_types_supported"] == ["code"]
+        assert doc["code_challenge_methods_supported"] == ["S256"]
+        for scope in ("openid", "profile", "email", "phone", "groups",
+                      "read"):
+            assert scope in doc["scopes_supported"], scope
+        # address: no claim configured for it
+        assert "address" not in doc["scopes_supported"]
+        for claim in ("sub", "iss", "auth_time", "nonce", "email",
+                      "email_verified", "name", "groups"):
+            assert claim in doc["claims_supported"], claim
+        assert doc["claims_supported"].count("email") == 1
+        assert doc["request_uri_parameter_supported"] is False
+
+    def test_rfc8414_document_knows_openid(self, h):
+        doc = assert_ok(h.session.get(
+            h.url("/.well-known/oauth-authorization-server"),
+            timeout=10)).json()
+        assert "openid" in doc["scopes_supported"]
+
+
+class TestIDToken:
+
+    def test_code_grant(self, h, client):
+        before = int(time.time())
+        f, body = code_tokens(h, client, scope="openid email profile",
+                              nonce="n-0S6_WzA2Mj")
+        claims = id_token_claims(h, body["id_token"], client)
+        assert claims["sub"] == "alice"
+        assert claims["azp"] == client.client_id
+        assert claims["nonce"] == "n-0S6_WzA2Mj"
+        assert before - 1 <= claims["auth_time"] <= int(time.time()) + 1
+        assert claims["exp"] - claims["iat"] == 300
+        assert claims["at_hash"] == at_hash(body["access_token"])
+        assert claims["email"] == "alice@example.org"
+        assert claims["email_verified"] is True
+        assert claims["name"] == "User alice"
+        assert claims["preferred_username"] == "alice"
+        assert claims["updated_at"] == 1700000000
+        # an empty value is omitted; a scope not asked for releases nothing
+        assert "phone_number" not in claims
+        assert "groups" not in claims
+        assert "jti" not in claims
+
+    def test_no_openid_no_id_token(self, h, client):
+        _, body = code_tokens(h, client, scope="read")
+        assert "id_token" not in body
+
+    def test_nonce_is_optional(self, h, client):
+        _, body = code_tokens(h, client, scope="openid")
+        claims = id_token_claims(h, body["id_token"], client)
+        assert "nonce" not in claims
+        assert set(claims) == {"iss", "sub", "aud", "exp", "iat", "auth_time",
+                               "azp", "at_hash"}
+
+    def test_nonce_through_consent_form(self, h):
+        c = add_client(h, scope="openid email")
+        f = Flow(h, c, scope="openid email", nonce="through the form")
+        page = f.consent_page()
+        assert dict(page.data("approve"))["nonce"] == "through the form"
+        r = f.post(page)
+        assert r.status_code == 303, r.text[:300]
+        body = assert_token_ok(f.token(f.redirect_query(r)["code"]))
+        assert id_token_claims(h, body["id_token"],
+                               c)["nonce"] == "through the form"
+
+    def test_nonce_swapped_in_form_is_refused(self, h):
+        c = add_client(h, scope="openid")
+        f = Flow(h, c, scope="openid", nonce="original")
+        page = f.consent_page()
+        r = f.post(page, replace={"nonce": "swapped"})
+        assert r.status_code == 403, r.status_code
+        assert "OA2-00321" in h.new_log()
+
+    def test_refresh_gets_new_id_token(self, h, client):
+        _, body = code_tokens(h, client, scope="openid email",
+                              nonce="first")
+        first = id_token_claims(h, body["id_token"], client)
+        time.sleep(1.1)
+        body2 = assert_token_ok(refresh(h, client, body["refresh_token"]))
+        second = id_token_claims(h, body2["id_token"], client)
+        # Core §12.2: same iss, sub, aud, auth_time; new iat; no nonce
+        assert second["auth_time"] == first["auth_time"]
+        assert second["iat"] > first["iat"]
+        assert "nonce" not in second
+        assert second["email"] == "alice@example.org"
+        assert second["at_hash"] == at_hash(body2["access_token"])
+
+    def test_refresh_narrowed_scope(self, h, client):
+        _, body = code_tokens(h, client, scope="openid email profile")
+        narrow = assert_token_ok(refresh(h, client, body["refresh_token"],
+                                         scope="openid profile"))
+        claims = id_token_claims(h, narrow["id_token"], client)
+        assert "email" not in claims and claims["name"] == "User alice"
+        info = assert_ok(userinfo(h, narrow["access_token"])).json()
+        assert "email" not in info and info["name"] == "User alice"
+        # the refresh token kept the whole grant
+        whole = assert_token_ok(refresh(h, client, narrow["refresh_token"]))
+        assert id_token_claims(h, whole["id_token"],
+                               client)["email"] == "alice@example.org"
+        # without openid: an access token only
+        plain = assert_token_ok(refresh(h, client, whole["refresh_token"],
+                                        scope="email"))
+        assert "id_token" not in plain
+
+    def test_claims_are_the_authorize_requests(self, h, client):
+        """Claims come from the authorize request, never the token
+        request: the token request's user (Basic for the client) and
+        parameters change nothing."""
+        f = Flow(h, client, scope="openid email")
+        code = f.code()
+        r = f.token(code, email="mallory@evil.example",
+                    claims='{"id_token":{"email":null}}')
+        claims = id_token_claims(h, assert_token_ok(r)["id_token"], client)
+        assert claims["email"] == "alice@example.org"
+
+    def test_client_without_openid_in_its_list_may_ask(self, h):
+        c = add_client(h, scope="read")
+        _, body = code_tokens(h, c, scope="openid read")
+        assert id_token_claims(h, body["id_token"], c)["sub"] == "alice"
+
+    def test_standard_scope_needs_the_clients_list(self, h):
+        c = add_client(h, scope="read")
+        f = Flow(h, c, scope="openid email")
+        q = f.redirect_query(f.get())
+        assert q["error"] == "invalid_scope"
+        assert "OA2-00232" in h.new_log()
+
+
+class TestRefusals:
+
+    def test_nonce_too_long(self, h, client):
+        f = Flow(h, client, scope="openid", nonce="n" * 513)
+        q = f.redirect_query(f.get())
+        assert q["error"] == "invalid_request"
+        assert q["state"] == f.state and q["iss"] == h.issuer
+        assert "OA2-00896" in h.new_log()
+
+    def test_nonce_with_control_character(self, h, client):
+        f = Flow(h, client, scope="openid", nonce="a\nb")
+        assert f.redirect_query(f.get())["error"] == "invalid_request"
+        assert "OA2-00896" in h.new_log()
+
+    def test_nonce_ignored_without_openid(self, h, client):
+        f = Flow(h, client, scope="read", nonce="n" * 600)
+        assert "id_token" not in assert_token_ok(f.token(f.code()))
+
+    def test_client_credentials_openid(self, h):
+        c = add_client(h, scope="read openid")
+        r = client_credentials(h, c, scope="openid read")
+        assert_token_error(r, "invalid_scope", 400)
+        assert "OA2-00898" in h.new_log()
+        # its registered list without openid is the default
+        body = assert_token_ok(client_credentials(h, c))
+        assert body["scope"] == "read" and "id_token" not in body
+
+
+class TestUserInfo:
+
+    @pytest.fixture(scope="class")
+    def grant(self, h):
+        c = add_client(h, scope="openid email profile read")
+        return c, code_tokens(h, c, scope="openid email read")[1]
+
+    def test_get_and_post(self, h, grant):
+        _, body = grant
+        want = {"sub": "alice", "email": "alice@example.org",
+                "email_verified": True}
+        r = userinfo(h, body["access_token"])
+        assert assert_ok(r).json() == want
+        assert r.headers["Content-Type"].startswith("application/json")
+        assert r.headers["Cache-Control"] == "no-store"
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+        assert assert_ok(userinfo(h, body["access_token"],
+                                  method="POST")).json() == want
+        assert assert_ok(userinfo(h, body["access_token"], method="POST",
+                                  in_body=True)).json() == want
+
+    def test_preflight(self, h):
+        r = h.session.options(h.url(ep(h, "userinfo")), headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"}, timeout=10)
+        assert r.status_code == 204
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+    def test_no_token(self, h):
+        r = userinfo(h)
+        assert r.status_code == 401
+        challenge = tokens.parse_challenge(r.headers["WWW-Authenticate"])
+        assert "error" not in challenge[1], challenge
+
+    def test_bad_token(self, h):
+        r = userinfo(h, "not.a.token")
+        assert r.status_code == 401
+        assert 'error="invalid_token"' in r.headers["WWW-Authenticate"]
+        h.new_log()
+
+    def test_token_in_query_ignored(self, h, grant):
+        _, body = grant
+        r = h.session.get(h.url(ep(h, "userinfo")),
+                          params={"access_token": body["access_token"]},
+                          timeout=10)
+        assert r.status_code == 401
+        h.new_log()
+
+    def test_two_ways_at_once(self, h, grant):
+        _, body = grant
+        r = h.session.post(h.url(ep(h, "userinfo")),
+                           headers={"Authorization":
+                                    "Bearer " + body["access_token"]},
+                           data={"access_token": body["access_token"]},
+                           timeout=10)
+        assert r.status_code == 400
+        assert 'error="invalid_request"' in r.headers["WWW-Authenticate"]
+        assert "OA2-00902" in h.new_log()
+
+    def test_without_openid_scope(self, h, grant):
+        c, _ = grant
+        _, body = code_tokens(h, c, scope="read")
+        r = userinfo(h, body["access_token"])
+        assert r.status_code == 403
+        assert 'error="insufficient_scope"' in r.headers["WWW-Authenticate"]
+        assert 'scope="openid"' in r.headers["WWW-Authenticate"]
+        assert "OA2-00899" in h.new_log()
+
+    def test_token_for_another_resource(self, h, grant):
+        c, _ = grant
+        _, body = code_tokens(h, c, scope="openid read", resource=RESOURCE)
+        r = userinfo(h, body["access_token"])
+        assert r.status_code == 401
+        h.new_log()
+
+    def test_client_credentials_token(self, h):
+        c = add_client(h, scope="read")
+        body = assert_token_ok(client_credentials(h, c))
+        r = userinfo(h, body["access_token"])
+        assert r.status_code == 403
+        h.new_log()
+
+    def test_revoked(self, h, grant):
+        c, _ = grant
+        _, body = code_tokens(h, c, scope="openid")
+        assert_ok(userinfo(h, body["access_token"]))
+        r = h.session.post(h.url(ep(h, "revoke")),
+                           data={"token": body["access_token"]},
+                           auth=(c.client_id, c.client_secret), timeout=10)
+        assert r.status_code == 200
+        r = userinfo(h, body["access_token"])
+        assert r.status_code == 401
+        assert "OA2-00900" in h.new_log()
+
+    def test_method(self, h):
+        r = h.session.put(h.url(ep(h, "userinfo")), timeout=10)
+        assert r.status_code == 405
+        h.new_log()
+
+
+class TestOpenIDOff:
+
+    @pytest.fixture(scope="class")
+    def off(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, "as-openid-off",
+                        extra="OAuth2OpenID off\n")
+
+    def test_openid_is_unknown(self, off):
+        c = add_client(off)
+        f = Flow(off, c, scope="openid read")
+        q = f.redirect_query(f.get())
+        assert q["error"] == "invalid_scope"
+        assert "OA2-00231" in off.new_log()
+
+    def test_no_discovery_no_userinfo(self, off):
+        assert off.session.get(
+            off.url("/.well-known/openid-configuration"),
+            timeout=10).status_code == 404
+        assert off.session.get(off.url(ep(off, "userinfo")),
+                               timeout=10).status_code == 404
+        off.new_log()
+
+
+class TestIssuerWithPath:
+
+    @pytest.fixture(scope="class")
+    def hp(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, "as-openid-path",
+                        issuer_path="/tenant")
+
+    def test_discovery_after_the_path(self, hp):
+        r = hp.session.get(
+            hp.url("/tenant/.well-known/openid-configuration"), timeout=10)
+        assert assert_ok(r).json()["issuer"] == hp.issuer
+        assert hp.session.get(
+            hp.url("/.well-known/openid-configuration"),
+            timeout=10).status_code == 404
+        hp.new_log()
