@@ -135,7 +135,11 @@ bench/token_cost: bench/token_cost.c $(CORE_SRC) $(HEADERS)
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
 	    bench/token_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
 
-bench: bench/bearer_cost bench/token_cost $(MODULE)
+bench/code_cost: bench/code_cost.c $(CORE_SRC) $(HEADERS)
+	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
+	    bench/code_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
+
+bench: bench/bearer_cost bench/token_cost bench/code_cost $(MODULE)
 	sh bench/run.sh
 
 .PHONY: bench

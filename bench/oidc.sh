@@ -36,11 +36,13 @@
 # with a plain run before the first and after each; a case's ratio to
 # plain is to the mean of its two neighbours. The two ratios issue 13
 # asks for are taken within each round: as-es openid over as-es without
-# openid, and as-es openid over node openid (report.py).
+# openid, and as-es openid over node openid (report.py). Then a redemption
+# alone, in process, with and without openid (bench/code_cost).
 #
 # Environment: BENCH_CODE_RATE (codes per second of run, default 3000);
 # BENCH_KEEP=1 keeps the temp dir; BENCH_OUT (default bench/out/oidc)
-# receives results.txt, machine.txt, table.md and req_per_s.png.
+# receives results.txt, machine.txt, code_cost.txt, table.md and
+# req_per_s.png.
 set -e
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -201,6 +203,13 @@ for r in $(seq "$ROUNDS"); do
     done < "$D/cases.$r"
 done
 
+# A redemption alone, in process, with and without openid (SQLite in
+# $TMPDIR, like the instances' database): three runs.
+make -s -f apxs.mk bench/code_cost > /dev/null 2>&1
+for i in 1 2 3; do
+    ./bench/code_cost "$D/keys/ec.pem" 5000
+done > "$D/code_cost"
+
 # --- report ----------------------------------------------------------------
 {
     echo "machine: $(bench_machine)"
@@ -208,6 +217,7 @@ done
     echo "wrk -t1 -c32 -d${BENCH_SECONDS}s, $ROUNDS rounds; $NCODES codes per code run"
 } > "$OUT/machine.txt"
 cp "$D/results" "$OUT/results.txt"
+cp "$D/code_cost" "$OUT/code_cost.txt"
 rm -f "$OUT/memory.txt" "$OUT/callgrind.txt" "$OUT/bearer_cost.txt" \
     "$OUT/token_cost.txt"
 $BENCH_PY bench/report.py "$OUT"

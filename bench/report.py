@@ -154,6 +154,14 @@ if os.path.exists(cost):
     say(open(cost).read().rstrip())
     say("```")
 
+cost = os.path.join(out, "code_cost.txt")
+if os.path.exists(cost):
+    say("\n## A code redemption alone, with and without openid, in process "
+        "(bench/code_cost)\n")
+    say("```")
+    say(open(cost).read().rstrip())
+    say("```")
+
 text = "\n".join(lines) + "\n"
 open(os.path.join(out, "table.md"), "w").write(text)
 print(text)
