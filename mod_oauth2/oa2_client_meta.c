@@ -76,7 +76,7 @@ apr_status_t oa2_client_meta_parse(oa2_client_t *cl, const oa2_as_t *as,
         json_array_foreach(v, i, item)
         {
             if (!json_is_string(item)) {
-                return BAD_META("OA2-00906",
+                return BAD_META("OA2-00919",
                                 "post_logout_redirect_uris must be an array "
                                 "of URIs");
             }

@@ -42,8 +42,9 @@ static apr_status_t check_hint(oa2_logout_t *lo, const char **aud,
     if (!json_is_string(json_object_get(jwt->claims, "iss"))
         || strcmp(json_string_value(json_object_get(jwt->claims, "iss")),
                   as->issuer)) {
-        return BAD("OA2-00909",
-                   "id_token_hint is not an ID token of this server");
+        return BAD("OA2-00917",
+                   "id_token_hint is not an ID token of this server's "
+                   "issuer");
     }
     if (!json_is_integer(iat) || json_integer_value(iat) > now + 60
         || now - json_integer_value(iat) > as->refresh_ttl) {
@@ -52,8 +53,7 @@ static apr_status_t check_hint(oa2_logout_t *lo, const char **aud,
     *aud = audience_of(jwt->claims);
     lo->sub = json_string_value(json_object_get(jwt->claims, "sub"));
     if (!*aud || !lo->sub) {
-        return BAD("OA2-00909",
-                   "id_token_hint is not an ID token of this server");
+        return BAD("OA2-00918", "id_token_hint names no client or user");
     }
     lo->hinted = 1;
     return APR_SUCCESS;
