@@ -222,21 +222,18 @@ static int before_login(request_rec *r)
     return DECLINED;
 }
 
-/* The login_required redirect that before_login prepared went out: say
- * so once (the error path runs no handler of ours). */
-static void log_login_required(request_rec *r)
+/* The login_required redirect that before_login prepared goes out: drop
+ * the login method's challenge from it, and say so once (the error path
+ * runs no handler of ours). */
+static void insert_error_filter(request_rec *r)
 {
     if (apr_table_get(r->notes, "oauth2-login-required")
         && r->status == HTTP_MOVED_TEMPORARILY) {
+        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "OA2-00922: prompt=none without a signed-in user: "
-                      "redirected with login_required");
+                      "OA2-00922: login_required: prompt=none without a "
+                      "signed-in user");
     }
-}
-
-static void insert_error_filter(request_rec *r)
-{
-    log_login_required(r);
 }
 
 void oa2_endpoints_register_hooks(apr_pool_t *p)

@@ -537,13 +537,10 @@ class TestBadInput:
         # the nonce itself is not logged
         assert "n" * 513 not in log
 
-    @pytest.mark.xfail(strict=True,
-                       reason="login_required not implemented yet")
     def test_prompt_none_without_credentials(self, hb, client):
         """SPEC.md: prompt=none never shows a login prompt; without
         credentials the answer is a redirect with error=login_required,
-        state and iss (Core §3.1.2.6). httpd's authentication answers
-        401 first today."""
+        state and iss (Core §3.1.2.6)."""
         f = Flow(hb, client, scope="openid", prompt="none")
         r = f.get(user=None)
         assert r.status_code == 302, (r.status_code, r.headers)
