@@ -193,6 +193,21 @@ const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
                                                  const unsigned char *seal);
 void oa2_cache_register_hooks(apr_pool_t *p);
 
+/* mod_oauth2_login.c: the user's sign-in at the authorize endpoint */
+/**
+ * When the user of this authenticated request signed in, as this server
+ * tracks it (a signed cookie, set now when missing), seconds since the
+ * epoch.
+ */
+apr_int64_t oa2_login_auth_time(request_rec *r, const oa2_server_conf_t *conf);
+/**
+ * Make the user sign in again: the session ended and the browser sent
+ * back to this URL, or a 401 from the login method. The handler status.
+ */
+int oa2_login_again(request_rec *r, const oa2_server_conf_t *conf);
+/** End the user's mod_session session; nonzero when there was one. */
+int oa2_login_end_session(request_rec *r);
+
 /* mod_oauth2_io.c */
 /**
  * Read an application/x-www-form-urlencoded body (at most

@@ -94,21 +94,22 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
 }
 
 /*
- * The user an OpenID request is approved for: auth_time is this request's,
- * on which httpd authenticated them (see the README on sessions), and each
- * OAuth2UserClaim's expression evaluated on it. A claim whose expression
+ * The user an OpenID request is approved for: when they signed in
+ * (oa2_login_auth_time()), and each OAuth2UserClaim's expression
+ * evaluated on this request. A claim whose expression
  * fails is left out, with a line for the admin.
  */
 static oa2_authz_user_t *approved_user(request_rec *r,
                                        const oa2_server_conf_t *conf,
-                                       const oa2_authz_request_t *req)
+                                       const oa2_authz_request_t *req,
+                                       apr_int64_t auth_time)
 {
     oa2_authz_user_t *who = apr_pcalloc(r->pool, sizeof(*who));
     apr_table_t *claims;
     int i;
 
     who->name = r->user;
-    who->auth_time = apr_time_sec(r->request_time);
+    who->auth_time = auth_time;
     if (!oa2_authorize_is_openid(conf->as, req) || !conf->user_claims) {
         return who;
     }
@@ -182,9 +183,10 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
                     "the user denied the request");
         return refuse(r, conf, req, 1, &err);
     }
-    rv = oa2_authorize_approve(&location, conf->as, st, req,
-                               approved_user(r, conf, req), now, 1, &err,
-                               r->pool);
+    rv = oa2_authorize_approve(
+        &location, conf->as, st, req,
+        approved_user(r, conf, req, oa2_login_auth_time(r, conf)), now, 1, &err,
+        r->pool);
     if (rv != APR_SUCCESS) {
         return oa2_io_send_error_page(r, conf, &err);
     }
@@ -238,6 +240,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_form_t *params;
     oa2_store_t *st;
     oa2_err_t err;
+    apr_int64_t auth_time;
     int redirectable = 0, needed;
 
     if (!r->user) {
@@ -291,14 +294,25 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     if (r->method_number == M_POST) {
         return decide(r, conf, st, req, params);
     }
+    auth_time = oa2_login_auth_time(r, conf);
+    if (oa2_authorize_login_stale(conf->as, req, auth_time,
+                                  apr_time_sec(r->request_time))) {
+        if (req->prompt && !strcmp(req->prompt, "none")) {
+            oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00926",
+                        "the user's sign-in is older than max_age");
+            return refuse(r, conf, req, 1, &err);
+        }
+        return oa2_login_again(r, conf);
+    }
     if (oa2_authorize_needs_consent(&needed, st, req, r->user, &err, r->pool)
         != APR_SUCCESS) {
         return oa2_io_send_error_page(r, conf, &err);
     }
     if (!needed) {
-        if (oa2_authorize_approve(
-                &location, conf->as, st, req, approved_user(r, conf, req),
-                apr_time_sec(r->request_time), 0, &err, r->pool)
+        if (oa2_authorize_approve(&location, conf->as, st, req,
+                                  approved_user(r, conf, req, auth_time),
+                                  apr_time_sec(r->request_time), 0, &err,
+                                  r->pool)
             != APR_SUCCESS) {
             return oa2_io_send_error_page(r, conf, &err);
         }

@@ -9,36 +9,13 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
-#include <apr_optional.h>
 #include <apr_strings.h>
 
 #include "mod_oauth2.h"
-#include "mod_session.h"
 #include "oa2_logout.h"
 #include "oa2_text.h"
 
 APLOG_USE_MODULE(oauth2);
-
-/*
- * End the mod_session session of this request, when mod_session is loaded
- * and enabled here: every entry is removed (mod_auth_form's user and
- * password among them) and the emptied session saved, which makes
- * mod_session_cookie expire its cookie. Returns nonzero when there was a
- * session to end.
- */
-static int end_session(request_rec *r)
-{
-    APR_OPTIONAL_FN_TYPE(ap_session_load) *load =
-        APR_RETRIEVE_OPTIONAL_FN(ap_session_load);
-    session_rec *z = NULL;
-
-    if (!load || load(r, &z) != APR_SUCCESS || !z) {
-        return 0;
-    }
-    apr_table_clear(z->entries);
-    z->dirty = 1;
-    return 1;
-}
 
 static int show_page(request_rec *r, const oa2_server_conf_t *conf,
                      const oa2_logout_t *lo, int confirm)
@@ -111,12 +88,13 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
             return oa2_io_send_error_page(r, conf, &err);
         }
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "OA2-00916: logout%s%s%s (%s)",
-                  lo->sub ? " of " : "", lo->sub ? lo->sub : "",
-                  lo->client ? apr_pstrcat(r->pool, " from client ",
-                                           lo->client->client_id, NULL)
-                             : "",
-                  end_session(r) ? "session ended" : "no session here");
+    ap_log_rerror(
+        APLOG_MARK, APLOG_INFO, 0, r, "OA2-00916: logout%s%s%s (%s)",
+        lo->sub ? " of " : "", lo->sub ? lo->sub : "",
+        lo->client
+            ? apr_pstrcat(r->pool, " from client ", lo->client->client_id, NULL)
+            : "",
+        oa2_login_end_session(r) ? "session ended" : "no session here");
     location = oa2_logout_location(lo, r->pool);
     if (location) {
         oa2_io_page_headers(r);

@@ -52,23 +52,37 @@ const char *oa2_csrf_make_for(const oa2_as_t *as, const char *const *fields,
     return mac ? apr_pstrcat(p, issued, ".", mac, NULL) : "";
 }
 
+int oa2_csrf_verify_for(apr_int64_t *issued_at, const oa2_as_t *as,
+                        const char *token, const char *const *fields,
+                        apr_size_t n, apr_pool_t *p)
+{
+    const char *dot = token ? strchr(token, '.') : NULL;
+    const char *issued, *want;
+
+    if (!dot) {
+        return 0;
+    }
+    issued = apr_pstrmemdup(p, token, (apr_size_t)(dot - token));
+    want = mac_of(as, fields, n, issued, p);
+    if (!want || strlen(want) != strlen(dot + 1)
+        || CRYPTO_memcmp(want, dot + 1, strlen(want))) {
+        return 0;
+    }
+    *issued_at = apr_atoi64(issued);
+    return 1;
+}
+
 apr_status_t oa2_csrf_check_for(const oa2_as_t *as, const char *token,
                                 const char *const *fields, apr_size_t n,
                                 apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
-    const char *dot = token ? strchr(token, '.') : NULL;
-    const char *issued, *want;
     apr_int64_t at;
 
-    if (!dot) {
+    if (!token || !strchr(token, '.')) {
         return oa2_err_set(err, 403, "access_denied", "OA2-00320",
                            "the form carries no valid csrf_token");
     }
-    issued = apr_pstrmemdup(p, token, (apr_size_t)(dot - token));
-    at = apr_atoi64(issued);
-    want = mac_of(as, fields, n, issued, p);
-    if (!want || strlen(want) != strlen(dot + 1)
-        || CRYPTO_memcmp(want, dot + 1, strlen(want))) {
+    if (!oa2_csrf_verify_for(&at, as, token, fields, n, p)) {
         return oa2_err_set(err, 403, "access_denied", "OA2-00321",
                            "the form's csrf_token does not match this user "
                            "and request");

@@ -41,6 +41,15 @@ const char *oa2_csrf_make_for(const oa2_as_t *as, const char *const *fields,
                               apr_size_t n, apr_int64_t now, apr_pool_t *p);
 
 /**
+ * Nonzero when @a token binds the @a fields, whenever it was issued;
+ * @a issued_at receives when (a sign-in time kept in a cookie, which has
+ * no lifetime of the form's).
+ */
+int oa2_csrf_verify_for(apr_int64_t *issued_at, const oa2_as_t *as,
+                        const char *token, const char *const *fields,
+                        apr_size_t n, apr_pool_t *p);
+
+/**
  * Check a posted token against the fields it must bind.
  * @return APR_SUCCESS, or 403 access_denied (missing, forged, expired)
  */
