@@ -158,12 +158,17 @@ OIDCPKCEMethod S256
 OIDCRemoteUserClaim sub
 OIDCPassIDTokenAs claims payload
 OIDCPassUserInfoAs claims json
-ScriptAliasMatch ^/app/?$ "{cgi_bin}/app.py"
-<Location /app>
+ScriptAliasMatch ^/(app/?|fresh)$ "{cgi_bin}/app.py"
+<LocationMatch ^/(app|fresh)>
     AuthType openid-connect
     Require valid-user
     # so that the page would show a password the browser sent here
     CGIPassAuth on
+</LocationMatch>
+# the same page, where the RP refreshes its access token at each visit
+# (ours live 900 s): the refresh token grant, and our new ID token
+<Location /fresh>
+    OIDCRefreshAccessTokenBeforeExpiry 3600
 </Location>
 """.format(op=op.issuer, client_id=client.client_id,
            secret=client.client_secret,
@@ -191,15 +196,19 @@ ScriptAliasMatch ^/app/?$ "{cgi_bin}/app.py"
         alice's password for the OP."""
         b.execute_cdp_cmd("Network.clearBrowserCookies", {})
 
-    def open_app(self, b, rp, consent):
+    def open_app(self, b, rp, consent, path="/app"):
         """Open the RP's /app and follow it through the OP: approve the
-        consent page when consent is true, else there must be none.
-        Returns the environment the RP's application saw."""
-        b.get(self.app_url(rp))
+        consent page when consent is true, else there must be none (None:
+        approve it when shown). Returns the environment the RP's
+        application saw."""
+        url = "http://localhost:%d%s" % (rp.port, path)
+        b.get(url)
         wait_for(b, lambda d: d.find_elements(By.ID, "env") or
                  d.find_elements(By.CSS_SELECTOR, 'button[name="decision"]'),
                  "neither the RP's page nor the OP's consent page")
         buttons = b.find_elements(By.CSS_SELECTOR, 'button[name="decision"]')
+        if consent is None:
+            consent = bool(buttons)
         if consent:
             assert buttons, "no consent page"
             body = b.find_element(By.TAG_NAME, "body").text
@@ -211,7 +220,7 @@ ScriptAliasMatch ^/app/?$ "{cgi_bin}/app.py"
                      "the RP's page did not load after the consent")
         else:
             assert not buttons, "the consent page was shown again"
-        assert b.current_url == self.app_url(rp), b.current_url
+        assert b.current_url == url, b.current_url
         env = {}
         for dd in b.find_elements(By.CSS_SELECTOR, "#env dd"):
             env[dd.get_attribute("id")] = dd.text
@@ -238,7 +247,7 @@ ScriptAliasMatch ^/app/?$ "{cgi_bin}/app.py"
         finally:
             s.close()
 
-    def assert_logged_in(self, op, client, env):
+    def assert_logged_in(self, op, client, env, nonce=True):
         # the RP's REMOTE_USER is our sub (OIDCRemoteUserClaim sub): it
         # took it from an ID token it accepted
         assert env["AUTH_TYPE"] == "openid-connect", env
@@ -247,13 +256,18 @@ ScriptAliasMatch ^/app/?$ "{cgi_bin}/app.py"
         assert env["OIDC_CLAIM_email_verified"] == "1", env
         assert env["OIDC_CLAIM_iss"] == op.issuer, env
         assert env["OIDC_CLAIM_aud"] == client.client_id, env
-        # the ID token as the RP validated it: its nonce came back, the
-        # user claims are in it, not only in UserInfo
+        # the ID token as the RP validated it: its nonce came back (none
+        # after a refresh), the user claims are in it, not only in
+        # UserInfo
         idt = json.loads(env["OIDC_id_token_payload"])
         assert idt["sub"] == "alice" and idt["iss"] == op.issuer, idt
         assert idt["aud"] == client.client_id, idt
         assert idt["azp"] == client.client_id, idt
-        assert idt["nonce"] and idt["nonce"] == env["OIDC_CLAIM_nonce"], idt
+        if nonce:
+            assert idt["nonce"], idt
+            assert idt["nonce"] == env["OIDC_CLAIM_nonce"], idt
+        else:
+            assert "nonce" not in idt, idt
         assert idt["email"] == "alice@example.org", idt
         assert idt["email_verified"] is True, idt
         assert idt["at_hash"], idt
@@ -313,3 +327,21 @@ ScriptAliasMatch ^/app/?$ "{cgi_bin}/app.py"
         assert ("GET", 302) in authorize, seen
         assert not [x for x in authorize if x[0] == "POST"], seen
         assert ("POST", "/oauth2/token", 200) in seen, seen
+
+    def test_refresh_brings_new_id_token(self, op, rp, client, browser):
+        """The RP's refresh token grant (Core §12.2): it accepts the new
+        ID token, for the same user and login, without a nonce."""
+        b = browser
+        self.new_rp_session(b)
+        first = json.loads(self.open_app(b, rp, consent=None)
+                           ["OIDC_id_token_payload"])
+        mark = len(access_lines(op))
+        env = self.open_app(b, rp, consent=False, path="/fresh")
+        seen = access_until(op, mark, [("POST", "/oauth2/token", 200)])
+        # a refresh only: no authorize, no new login
+        assert seen == [("POST", "/oauth2/token", 200)], seen
+        self.assert_logged_in(op, client, env, nonce=False)
+        idt = json.loads(env["OIDC_id_token_payload"])
+        assert idt["auth_time"] == first["auth_time"], (first, idt)
+        assert idt["at_hash"] != first["at_hash"], (first, idt)
+        assert idt["iat"] >= first["iat"], (first, idt)
