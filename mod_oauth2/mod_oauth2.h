@@ -54,6 +54,7 @@ typedef struct oa2_server_conf_t {
     const char *openid_json;   /* OpenID discovery document, or NULL */
     oa2_tmpl_t *consent_tmpl;  /* consent.html, parsed at startup */
     oa2_tmpl_t *error_tmpl;    /* error.html, parsed at startup */
+    oa2_tmpl_t *logout_tmpl;   /* logout.html, parsed at startup */
 } oa2_server_conf_t;
 
 /** Per-directory configuration: resource protection. */
@@ -146,6 +147,7 @@ int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
                                  const char *resource);
 

@@ -32,6 +32,7 @@ typedef enum endpoint_t {
     ENDPOINT_REGISTER,
     ENDPOINT_RESOURCE_METADATA,
     ENDPOINT_USERINFO,
+    ENDPOINT_LOGOUT,
     ENDPOINT_OPENID_CONFIGURATION
 } endpoint_t;
 
@@ -39,11 +40,15 @@ typedef enum endpoint_t {
 static const struct {
     const char *name;
     endpoint_t endpoint;
-} endpoints[] = {
-    {"jwks", ENDPOINT_JWKS},         {"authorize", ENDPOINT_AUTHORIZE},
-    {"token", ENDPOINT_TOKEN},       {"introspect", ENDPOINT_INTROSPECT},
-    {"revoke", ENDPOINT_REVOKE},     {"register", ENDPOINT_REGISTER},
-    {"userinfo", ENDPOINT_USERINFO}, {NULL, ENDPOINT_NONE}};
+} endpoints[] = {{"jwks", ENDPOINT_JWKS},
+                 {"authorize", ENDPOINT_AUTHORIZE},
+                 {"token", ENDPOINT_TOKEN},
+                 {"introspect", ENDPOINT_INTROSPECT},
+                 {"revoke", ENDPOINT_REVOKE},
+                 {"register", ENDPOINT_REGISTER},
+                 {"userinfo", ENDPOINT_USERINFO},
+                 {"logout", ENDPOINT_LOGOUT},
+                 {NULL, ENDPOINT_NONE}};
 
 #define AS_WELL_KNOWN "/.well-known/oauth-authorization-server"
 #define RS_WELL_KNOWN "/.well-known/oauth-protected-resource"
@@ -192,6 +197,8 @@ static int handler(request_rec *r)
         return oa2_register_handle(r, conf);
     case ENDPOINT_USERINFO:
         return oa2_userinfo_handle(r, conf);
+    case ENDPOINT_LOGOUT:
+        return oa2_logout_handle(r, conf);
     case ENDPOINT_OPENID_CONFIGURATION:
         return oa2_io_send_document(r, NULL, conf->openid_json);
     case ENDPOINT_RESOURCE_METADATA:
