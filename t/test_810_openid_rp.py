@@ -20,12 +20,14 @@ import os
 import re
 import secrets
 import time
+import urllib.parse
 
 import pytest
 import requests
 
 import tokens
-from authserver import ALICE, add_client, start_as
+from authserver import (ALICE, add_client, assert_token_error, refresh,
+                        single_query, start_as)
 from browser import MISSING, chromium, wait_for
 from httpd import MODULE_DIR
 
@@ -61,7 +63,7 @@ names = ["REMOTE_USER", "AUTH_TYPE", "OIDC_CLAIM_sub", "OIDC_CLAIM_iss",
          "OIDC_CLAIM_aud", "OIDC_CLAIM_nonce", "OIDC_CLAIM_email",
          "OIDC_CLAIM_email_verified", "OIDC_id_token_payload",
          "OIDC_userinfo_json", "OIDC_id_token", "OIDC_access_token",
-         "HTTP_AUTHORIZATION"]
+         "OIDC_refresh_token", "HTTP_AUTHORIZATION"]
 sys.stdout.write("Content-Type: text/html; charset=utf-8\\r\\n\\r\\n")
 sys.stdout.write('<!DOCTYPE html><html><head><title>app</title>'
                  '<link rel="icon" href="data:,"></head><body><dl id="env">')
@@ -94,13 +96,15 @@ def access_lines(h, since=0):
 
 
 def access_until(h, since, want, timeout=2.0):
-    """access_lines(h, since) once every entry of want is among them (a
-    request's line is written after its response: the RP may be done
-    with it a moment before)."""
+    """access_lines(h, since) once every entry of want is among them, or
+    want(lines) is true (a request's line is written after its response:
+    the RP or the browser may be done with it a moment before)."""
+    done = want if callable(want) else lambda seen: all(w in seen
+                                                         for w in want)
     deadline = time.monotonic() + timeout
     while True:
         seen = access_lines(h, since)
-        if all(w in seen for w in want) or time.monotonic() > deadline:
+        if done(seen) or time.monotonic() > deadline:
             return seen
         time.sleep(0.02)
 
@@ -133,11 +137,17 @@ class TestRelyingParty:
         return add_client(op, "Relying Party",
                           redirect_uris=[self.redirect_uri(rp_httpd)],
                           scope="openid email",
-                          grants=("authorization_code", "refresh_token"))
+                          grants=("authorization_code", "refresh_token"),
+                          post_logout_redirect_uris=[
+                              self.logged_out_uri(rp_httpd)])
 
     @staticmethod
     def redirect_uri(rp):
         return "http://localhost:%d/app/redirect_uri" % rp.port
+
+    @staticmethod
+    def logged_out_uri(rp):
+        return "http://localhost:%d/loggedout.html" % rp.port
 
     @pytest.fixture(scope="class")
     def rp(self, op, rp_httpd, client):
@@ -164,6 +174,7 @@ ScriptAliasMatch ^/(app/?|fresh)$ "{cgi_bin}/app.py"
 <LocationMatch ^/(app|fresh)>
     AuthType openid-connect
     Require valid-user
+    OIDCPassRefreshToken on
     # so that the page would show a password the browser sent here
     CGIPassAuth on
 </LocationMatch>
@@ -228,7 +239,8 @@ ScriptAliasMatch ^/(app/?|fresh)$ "{cgi_bin}/app.py"
             env[dd.get_attribute("id")] = dd.text
         # the tokens the RP holds: the log guard fails a test that finds
         # one in either error log
-        for name in ("OIDC_id_token", "OIDC_access_token"):
+        for name in ("OIDC_id_token", "OIDC_access_token",
+                     "OIDC_refresh_token"):
             assert env.get(name), (name, env)
             tokens.register(env[name])
         return env
@@ -352,3 +364,68 @@ ScriptAliasMatch ^/(app/?|fresh)$ "{cgi_bin}/app.py"
         assert idt["auth_time"] == first["auth_time"], (first, idt)
         assert idt["at_hash"] != first["at_hash"], (first, idt)
         assert idt["iat"] >= first["iat"], (first, idt)
+
+    def test_logout_through_the_op(self, op, rp, client, browser):
+        """RP-Initiated Logout 1.0: the RP's logout URL ends its session
+        and sends the browser through our end_session_endpoint, which
+        sends it back to the registered post-logout page; then /app wants
+        a new login."""
+        b = browser
+        self.new_rp_session(b)
+        before = self.open_app(b, rp, consent=None)
+        assert self.rp_session(rp, b).status_code == 200
+        mark = len(access_lines(op))
+        done = self.logged_out_uri(rp)
+        b.get(self.redirect_uri(rp) + "?logout="
+              + urllib.parse.quote(done, safe=""))
+        wait_for(b, lambda d: d.find_elements(By.ID, "logged-out"),
+                 "the browser did not come back to the RP's logged-out page")
+        landed = urllib.parse.urlsplit(b.current_url)
+        assert landed._replace(query="").geturl() == done, b.current_url
+        # our end_session_endpoint was on the way, with the RP's ID token
+        # and the registered URI, and redirected
+
+        def ends_of(seen):
+            return [(m, p, st) for m, p, st in seen
+                    if p.split("?")[0] == "/oauth2/logout"]
+        seen = access_until(op, mark, ends_of)
+        ends = ends_of(seen)
+        assert len(ends) == 1, seen
+        method, path, status = ends[0]
+        assert method == "GET" and status == 302, ends
+        q = single_query(urllib.parse.urlsplit(path).query)
+        assert q["id_token_hint"] == before["OIDC_id_token"], q
+        assert q["post_logout_redirect_uri"] == done, q
+        # (mod_auth_openidc 2.4.12.3 sends no state; a later one may)
+        if "state" in q:
+            assert single_query(landed.query) == {"state": q["state"]}, \
+                (q, b.current_url)
+        else:
+            assert not landed.query, b.current_url
+        assert "OA2-00916: logout of alice from client %s" \
+            % client.client_id in op.new_log()
+        # on its way out the RP revoked its tokens at our revocation
+        # endpoint (it found it in the discovery document): the access
+        # token no longer opens UserInfo, the refresh token is dead
+        assert seen.count(("POST", "/oauth2/revoke", 200)) == 2, seen
+        r = op.session.get(op.url("/oauth2/userinfo"), timeout=10,
+                           headers={"Authorization": "Bearer "
+                                    + before["OIDC_access_token"]})
+        assert r.status_code == 401, (r.status_code, r.text[:300])
+        assert "OA2-00900" in op.new_log()
+        assert_token_error(refresh(op, client, before["OIDC_refresh_token"]),
+                           "invalid_grant")
+        # the RP's session is gone: /app sends the browser to us again
+        r = self.rp_session(rp, b)
+        assert r.status_code == 302, (r.status_code, r.headers)
+        assert r.headers["Location"].startswith(
+            op.url("/oauth2/authorize?")), r.headers
+        # and a new login goes through (consent remembered, the browser
+        # still answers our Basic challenge)
+        mark = len(access_lines(op))
+        env = self.open_app(b, rp, consent=False)
+        self.assert_logged_in(op, client, env)
+        assert env["OIDC_id_token"] != before["OIDC_id_token"]
+        seen = access_until(op, mark, [("POST", "/oauth2/token", 200)])
+        assert ("GET", 302) in [(m, st) for m, p, st in seen
+                                if p.startswith("/oauth2/authorize?")], seen
