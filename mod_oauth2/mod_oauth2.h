@@ -142,6 +142,9 @@ void oa2_endpoints_register_hooks(apr_pool_t *p);
 int oa2_jwks_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_metadata_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf);
+/** Prepare the login_required answer of a prompt=none request, before
+ * httpd authenticates it (mod_oauth2_authorize.c). */
+void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf);

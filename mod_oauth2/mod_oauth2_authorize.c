@@ -5,6 +5,7 @@
  */
 #include "httpd.h"
 #include "http_log.h"
+#include "http_core.h"
 #include "http_protocol.h"
 #include "ap_expr.h"
 
@@ -20,12 +21,16 @@
 
 APLOG_USE_MODULE(oauth2);
 
-/* Answer with a redirect to the client (302 for GET, 303 after POST). */
+/* Answer with a redirect to the client (302 for GET, 303 after POST):
+ * sent as our response, not through httpd's error path, where the
+ * custom responses of oa2_authorize_before_login() would replace it. */
 static int redirect(request_rec *r, int status, const char *location)
 {
     oa2_io_page_headers(r);
     apr_table_setn(r->headers_out, "Location", location);
-    return status;
+    r->status = status;
+    ap_set_content_length(r, 0);
+    return OK;
 }
 
 static int refuse(request_rec *r, const oa2_server_conf_t *conf,
@@ -187,6 +192,43 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
                   "OA2-00434: %s approved client %s for scope \"%s\"", r->user,
                   req->client->client_id, req->scope);
     return redirect(r, HTTP_SEE_OTHER, location);
+}
+
+/*
+ * Before httpd authenticates an authorization request with prompt=none
+ * (Core §3.1.2.1: no login prompt is ever shown): should the login method
+ * prompt, the request is answered instead with a redirect to the client
+ * carrying error=login_required. httpd's own error path does it, through
+ * custom responses for the statuses a login prompt takes: 401 (Basic,
+ * Digest, a login page as ErrorDocument 401) and 302 (mod_auth_form's
+ * AuthFormLoginRequiredLocation). A request that is not a valid one of a
+ * known client changes nothing; the handler reports it once logged in.
+ */
+void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
+{
+    const char *q = r->args ? r->args : "", *location;
+    oa2_authz_request_t *req;
+    oa2_form_t *params;
+    oa2_store_t *st;
+    oa2_err_t err;
+    int redirectable;
+
+    if (r->method_number != M_GET || !strstr(q, "prompt=")
+        || oa2_form_parse(&params, q, strlen(q), &err, r->pool) != APR_SUCCESS
+        || oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
+                               r->pool)
+            != APR_SUCCESS
+        || !req->prompt || strcmp(req->prompt, "none")) {
+        return;
+    }
+    oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00921",
+                "the user is not signed in");
+    location = oa2_authorize_error_location(conf->as, req, &err, r->pool);
+    ap_custom_response(r, HTTP_UNAUTHORIZED, location);
+    ap_custom_response(r, HTTP_MOVED_TEMPORARILY, location);
+    /* for the log line, should the redirect happen */
+    apr_table_setn(r->notes, "oauth2-login-required", "1");
 }
 
 int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)

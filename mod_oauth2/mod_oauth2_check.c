@@ -258,6 +258,16 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
     if (check_user_claims(as, s, name) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
+    if (as->openid && oa2_keys_signer(as->keys)->alg != OA2_ALG_RS256) {
+        /* Discovery 1.0 §3 wants RS256 listed; ID tokens are signed with
+         * the signing key, like the access tokens (SPEC). */
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "OA2-00920: %s signs ID tokens with %s; OpenID "
+                     "Connect relying parties that accept only RS256 "
+                     "(Discovery 1.0 section 3) need an RSA key as the "
+                     "first OAuth2SigningKey",
+                     name, oa2_keys_alg_name(oa2_keys_signer(as->keys)->alg));
+    }
     if (oa2_as_derive_keys(as, pconf) != APR_SUCCESS) {
         ap_log_error(
             APLOG_MARK, APLOG_EMERG, 0, s,

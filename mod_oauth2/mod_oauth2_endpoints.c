@@ -12,6 +12,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "mod_auth.h"
 
 #include <apr_strings.h>
 #include <apr_uri.h>
@@ -211,6 +212,33 @@ static int handler(request_rec *r)
     }
 }
 
+/* Ahead of authentication (check_access runs before check_authn). */
+static int before_login(request_rec *r)
+{
+    if (routed(r) == ENDPOINT_AUTHORIZE && !r->main && !r->prev) {
+        oa2_authorize_before_login(
+            r, ap_get_module_config(r->server->module_config, &oauth2_module));
+    }
+    return DECLINED;
+}
+
+/* The login_required redirect that before_login prepared went out: say
+ * so once (the error path runs no handler of ours). */
+static void log_login_required(request_rec *r)
+{
+    if (apr_table_get(r->notes, "oauth2-login-required")
+        && r->status == HTTP_MOVED_TEMPORARILY) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "OA2-00922: prompt=none without a signed-in user: "
+                      "redirected with login_required");
+    }
+}
+
+static void insert_error_filter(request_rec *r)
+{
+    log_login_required(r);
+}
+
 void oa2_endpoints_register_hooks(apr_pool_t *p)
 {
     static const char *const before[] = {"mod_proxy.c", "mod_rewrite.c",
@@ -219,4 +247,8 @@ void oa2_endpoints_register_hooks(apr_pool_t *p)
     ap_hook_translate_name(translate_name, NULL, before, APR_HOOK_FIRST);
     ap_hook_map_to_storage(map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_check_access(before_login, NULL, NULL, APR_HOOK_FIRST,
+                         AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_insert_error_filter(insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
 }

@@ -54,10 +54,12 @@ def ep(h, name):
 
 
 def as_config(h, keys, *, registration="open", registration_token=None,
-              protect_authorize=True, base_path=None, extra=""):
+              protect_authorize=True, base_path=None, extra="",
+              signing_key="ec1"):
     """The configuration body of an AS on the main server of h, with a
     protected /api (Require oauth2-scope read, revocation checked); extra
-    is more configuration, or a callable making it from h."""
+    is more configuration, or a callable making it from h; signing_key
+    names the key of keys that signs."""
     htpasswd = write_htpasswd(h)
     body = """
 OAuth2Issuer {iss}
@@ -67,7 +69,7 @@ OAuth2Scope write "Change your data"
 OAuth2Resource {resource}
 OAuth2TemplateDir {templates}
 OAuth2Registration {registration}
-""".format(iss=h.issuer, key=keys["ec1"].path, resource=RESOURCE,
+""".format(iss=h.issuer, key=keys[signing_key].path, resource=RESOURCE,
            templates=TEMPLATES, registration=registration)
     if registration_token:
         body += "OAuth2RegistrationToken %s\n" % registration_token

@@ -614,3 +614,43 @@ class TestRegistrationMetadata:
         assert r.status_code == 400, r.text
         assert r.json()["error"] == "invalid_client_metadata"
         assert log_id in h.new_log()
+
+
+class TestPromptNone:
+    """prompt=none never shows a login prompt (Core §3.1.2.1)."""
+
+    def test_without_credentials(self, h, client):
+        h.allow_log("AH01617")  # mod_auth_basic: the wrong password
+        f = Flow(h, client, scope="openid", prompt="none")
+        for user in (None, ("alice", "wrong password")):
+            r = f.get(user=user)
+            assert r.status_code == 302, (r.status_code, r.text[:200])
+            q = f.redirect_query(r)
+            assert q["error"] == "login_required"
+            assert q["state"] == f.state and q["iss"] == h.issuer
+            assert "code" not in q
+            assert "OA2-00922" in h.new_log()
+
+    def test_signed_in_and_consented(self, h, client):
+        code_tokens(h, client, scope="openid")
+        f = Flow(h, client, scope="openid", prompt="none")
+        assert "code" in f.redirect_query(f.get())
+
+    def test_signed_in_without_consent(self, h):
+        c = add_client(h, scope="openid")
+        f = Flow(h, c, scope="openid", prompt="none")
+        assert f.redirect_query(f.get())["error"] == "consent_required"
+        assert "OA2-00436" in h.new_log()
+
+    def test_invalid_request_still_prompts(self, h):
+        """An unknown client is never redirected to: httpd's login
+        prompt, then the error page."""
+        r = h.session.get(h.url(ep(h, "authorize")), params={
+            "client_id": "nobody", "redirect_uri": "https://evil.example/",
+            "response_type": "code", "prompt": "none"}, timeout=10,
+            allow_redirects=False)
+        assert r.status_code == 401 and "Location" not in r.headers
+
+    def test_other_prompts_untouched(self, h, client):
+        f = Flow(h, client, scope="openid", prompt="consent")
+        assert f.get(user=None).status_code == 401
