@@ -215,7 +215,7 @@ _counter = [0]
 
 def add_client(h, name=None, redirect_uris=("https://client.example/cb",),
                scope="read write", grants=ALL_GRANTS, public=False,
-               auth_method=None):
+               auth_method=None, post_logout_redirect_uris=()):
     """A new client of h's AS (made with the admin CLI)."""
     _counter[0] += 1
     if name is None:
@@ -231,6 +231,8 @@ def add_client(h, name=None, redirect_uris=("https://client.example/cb",),
         args.append("--public")
     if auth_method:
         args += ["--auth-method", auth_method]
+    for uri in post_logout_redirect_uris:
+        args += ["--post-logout-redirect-uri", uri]
     out = admin(h, *args).stdout
     m = re.search(r"^client_id:\s*(\S+)\s*$", out, re.M)
     assert m, "no client_id in the CLI's output:\n" + out

@@ -2,6 +2,8 @@
 # Install what building and testing mod_oauth2 needs on Debian/Ubuntu.
 # Uses sudo unless already root; safe to run again. Arguments name more
 # packages to install with them (the benchmarks add wrk and gnuplot).
+# libapache2-mod-auth-openidc is the relying party of test_810; never add
+# libapache2-mod-oauth2 here: another project's module, of our file name.
 set -e
 SUDO=
 if [ "$(id -u)" != 0 ]; then
@@ -13,6 +15,7 @@ PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
  libssl-dev libjansson-dev openssl curl clang-format
  python3 python3-pytest python3-jwt python3-cryptography python3-requests
  python3-authlib python3-selenium chromium chromium-driver apache2-utils
+ libapache2-mod-auth-openidc
  sqlite3 valgrind clang libclang-rt-14-dev memcached $*"
 missing=
 for pkg in $PACKAGES; do
