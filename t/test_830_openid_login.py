@@ -1,0 +1,304 @@
+"""The user's sign-in as the OpenID Provider sees it (SPEC.md "OpenID
+Connect provider": auth_time, prompt=login, max_age, prompt=none, logout
+ending the session), with the two kinds of httpd login:
+
+- Basic (the browser repeats the password on every request): auth_time
+  is the first authenticated visit of this browser, kept in the module's
+  signed cookie; signing in again is a 401 that makes the browser ask;
+- conf/openid/login-form.conf, run as it is written (mod_auth_form with
+  mod_session_crypto): signing in again ends the session and goes through
+  the login form back to the same request; logout ends the session.
+"""
+
+import base64
+import hashlib
+import hmac
+import re
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+
+import tokens
+from authserver import (ALICE, Flow, add_client, assert_token_ok, ep, jwks,
+                        start_as, write_htpasswd)
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "conf" / "openid"
+COOKIE = "oauth2_auth_time"
+
+
+def id_claims(token):
+    return tokens.decode_part(token.split(".")[1])
+
+
+def field(value):
+    """One length-prefixed field of the module's MAC input."""
+    data = value.encode()
+    return len(data).to_bytes(4, "big") + data
+
+
+def auth_time_cookie(key, issuer, user, issued):
+    """The module's auth_time cookie for user, issued at issued: the MAC
+    of the consent forms' key (SHA-256 of a label, the issuer and the
+    signing key's DER), over the issue time, "auth_time" and the user."""
+    der = key.priv.private_bytes(serialization.Encoding.DER,
+                                 serialization.PrivateFormat.TraditionalOpenSSL,
+                                 serialization.NoEncryption())
+    mac_key = hashlib.sha256(b"mod_oauth2 consent form key\n"
+                             + issuer.encode() + der).digest()
+    mac = hmac.new(mac_key, field(str(issued)) + field("auth_time")
+                   + field(user), hashlib.sha256).digest()
+    return "%d.%s" % (issued, base64.urlsafe_b64encode(mac).rstrip(
+        b"=").decode())
+
+
+def old_cookie(h, keys, issued):
+    """The browser of h's session signed in as alice at issued."""
+    h.session.cookies.clear()
+    h.session.cookies.set(COOKIE, auth_time_cookie(
+        keys["ec1"], h.issuer, "alice", issued), domain="127.0.0.1",
+        path="/oauth2")
+
+
+class TestBasicLogin:
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, "as-login-basic")
+
+    @pytest.fixture(scope="class")
+    def client(self, h):
+        c = add_client(h, scope="openid read")
+        Flow(h, c, scope="openid").code()  # consent remembered
+        return c
+
+    def flow(self, h, client, **kw):
+        return Flow(h, client, scope="openid", **kw)
+
+    def test_cookie_keeps_the_first_sign_in(self, h, client):
+        h.session.cookies.clear()
+        f = self.flow(h, client)
+        r = f.get()
+        assert r.status_code == 302
+        set_cookie = r.headers["Set-Cookie"]
+        assert set_cookie.startswith(COOKIE + "=")
+        for attr in ("Path=/oauth2", "HttpOnly", "SameSite=Lax"):
+            assert attr in set_cookie, set_cookie
+        first = id_claims(assert_token_ok(f.token(
+            f.redirect_query(r)["code"]))["id_token"])["auth_time"]
+        time.sleep(1.5)
+        f2 = self.flow(h, client)
+        body = assert_token_ok(f2.token(f2.code()))
+        assert id_claims(body["id_token"])["auth_time"] == first
+
+    def test_cookie_is_the_issuers(self, h, client, keys):
+        """The cookie is signed with the issuer's key: the test computes
+        it as the module does, and a forged or other user's one is a new
+        sign-in."""
+        h.session.cookies.clear()
+        r = self.flow(h, client).get()
+        value = r.cookies[COOKIE]
+        issued = int(value.split(".")[0])
+        assert value == auth_time_cookie(keys["ec1"], h.issuer, "alice",
+                                         issued)
+        for bad in (auth_time_cookie(keys["ec2"], h.issuer, "alice", 1000),
+                    auth_time_cookie(keys["ec1"], h.issuer, "bob", 1000),
+                    auth_time_cookie(keys["ec1"], "https://other", "alice",
+                                     1000)):
+            h.session.cookies.clear()
+            h.session.cookies.set(COOKIE, bad, domain="127.0.0.1",
+                                  path="/oauth2")
+            f = self.flow(h, client)
+            body = assert_token_ok(f.token(f.code()))
+            assert id_claims(body["id_token"])["auth_time"] >= issued
+
+    def test_max_age_asks_again(self, h, client, keys):
+        old = int(time.time()) - 100
+        old_cookie(h, keys, old)
+        f = self.flow(h, client)
+        body = assert_token_ok(f.token(f.code()))
+        assert id_claims(body["id_token"])["auth_time"] == old
+        f = self.flow(h, client, max_age="50")
+        r = f.get()
+        assert r.status_code == 401
+        assert r.headers["WWW-Authenticate"].startswith("Basic")
+        assert "OA2-00925" in h.new_log()
+        # the cookie is removed: the browser's next try is a new sign-in
+        assert "Max-Age=0" in r.headers["Set-Cookie"], r.headers
+        assert COOKIE not in h.session.cookies.get_dict()
+        body = assert_token_ok(f.token(f.code()))
+        assert id_claims(body["id_token"])["auth_time"] >= old + 100
+
+    def test_prompt_login(self, h, client, keys):
+        old_cookie(h, keys, int(time.time()) - 61)
+        f = self.flow(h, client, prompt="login")
+        assert f.get().status_code == 401
+        assert "OA2-00925" in h.new_log()
+        # just signed in (no cookie): the login counts, no second prompt
+        assert "code" in f.redirect_query(f.get())
+
+    def test_prompt_none_with_old_sign_in(self, h, client, keys):
+        old_cookie(h, keys, int(time.time()) - 100)
+        f = self.flow(h, client, prompt="none", max_age="10")
+        q = f.redirect_query(f.get())
+        assert q["error"] == "login_required" and q["state"] == f.state
+        assert "OA2-00926" in h.new_log()
+
+    def test_max_age_not_a_number(self, h, client):
+        for bad in ("-1", "1e3", "ten", "9999999999"):
+            f = self.flow(h, client, max_age=bad)
+            assert f.redirect_query(f.get())["error"] == "invalid_request"
+            assert "OA2-00923" in h.new_log()
+
+    def test_not_for_plain_oauth(self, h, client, keys):
+        """max_age and prompt=login are OpenID parameters: a plain OAuth
+        request is answered as before."""
+        old_cookie(h, keys, int(time.time()) - 100)
+        f = Flow(h, client, scope="read", max_age="1", prompt="login")
+        assert f.get().status_code in (200, 302)
+
+
+def example_config(h, keys):
+    text = (EXAMPLE / "login-form.conf").read_text()
+    text = re.sub(r"(?m)^LoadModule .*\n", "", text)
+    text = text.replace("Listen 443\n", "")
+    text = text.replace("*:443", "127.0.0.1:%d" % h.port)
+    text = text.replace("https://login.example.com", h.issuer)
+    text = re.sub(r"(?m)^DBDriver .*\n^DBDParams .*\n",
+                  "\n".join(h.store.directives()) + "\n", text)
+    text = text.replace("/etc/apache2/oauth2/signing-rsa.pem",
+                        str(keys["rsa1"].path))
+    text = text.replace("/etc/apache2/oauth2/users.htpasswd",
+                        str(write_htpasswd(h)))
+    text = text.replace("/var/www/login", str(h.htdocs))
+    # no TLS on loopback: the session cookie without Secure
+    text = text.replace(";Secure", "")
+    for page in ("login.shtml", "login-failed.html"):
+        h.write_file("htdocs/" + page, (EXAMPLE / page).read_text())
+    return text
+
+
+class TestFormLoginExample:
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        h = httpd_factory("as-login-form", dbd="vhost", modules=(
+            "authn_file", "request", "session", "session_cookie",
+            "session_crypto", "auth_form", "include"))
+        h.start(example_config(h, keys))
+        return h
+
+    @pytest.fixture(scope="class")
+    def client(self, h):
+        return add_client(h, scope="openid email api.read",
+                          post_logout_redirect_uris=[
+                              "https://client.example/bye"])
+
+    def browser(self):
+        s = requests.Session()
+        s.trust_env = False
+        return s
+
+    def authorize_url(self, h, f):
+        return f.url()
+
+    def sign_in(self, h, ua, url, password="alice-pw"):
+        """GET url; on the login page, post the form; the response of
+        the request the login returns to."""
+        r = ua.get(url, allow_redirects=False, timeout=10)
+        assert r.status_code == 401, (r.status_code, r.text[:300])
+        assert 'name="httpd_password"' in r.text
+        loc = re.search(r'name="httpd_location" value="([^"]*)"',
+                        r.text).group(1)
+        import html
+        loc = html.unescape(loc)
+        assert loc == urllib.parse.urlsplit(url).path + "?" + \
+            urllib.parse.urlsplit(url).query
+        r = ua.post(h.url("/login"), data={
+            "httpd_username": "alice", "httpd_password": password,
+            "httpd_location": loc}, allow_redirects=False, timeout=10)
+        if password != "alice-pw":
+            return r
+        assert r.status_code in (302, 303), (r.status_code, r.text[:300])
+        assert r.headers["Location"].endswith(loc)
+        return ua.get(h.url(loc), allow_redirects=False, timeout=10)
+
+    def consent(self, ua, r, f):
+        from authserver import ConsentPage
+        if r.status_code == 200:
+            page = ConsentPage(r)
+            r = ua.post(page.action_url(), data=page.data("approve"),
+                        allow_redirects=False, timeout=10)
+        assert r.status_code in (302, 303), (r.status_code, r.text[:300])
+        return f.redirect_query(r)
+
+    def test_login_consent_tokens(self, h, client):
+        ua = self.browser()
+        f = Flow(h, client, scope="openid email", nonce="n1")
+        q = self.consent(ua, self.sign_in(h, ua, f.url()), f)
+        body = assert_token_ok(f.token(q["code"]))
+        claims = id_claims(body["id_token"])
+        assert claims["email"] == "alice@example.com"
+        assert claims["nonce"] == "n1"
+        assert "oauth2_login" in ua.cookies.get_dict()
+        # signed in: the next request needs no login
+        f2 = Flow(h, client, scope="openid email")
+        r = ua.get(f2.url(), allow_redirects=False, timeout=10)
+        assert r.status_code == 302 and "code" in f2.redirect_query(r)
+        h.new_log()
+
+    def test_wrong_password(self, h, client):
+        ua = self.browser()
+        f = Flow(h, client, scope="openid")
+        r = self.sign_in(h, ua, f.url(), password="wrong")
+        assert r.status_code == 401
+        assert "Wrong user name or password" in r.text
+        h.allow_log("AH01807", "AH02243", "AH01617")
+
+    def test_prompt_none_without_session(self, h, client):
+        ua = self.browser()
+        f = Flow(h, client, scope="openid", prompt="none")
+        r = ua.get(f.url(), allow_redirects=False, timeout=10)
+        assert r.status_code == 302
+        q = f.redirect_query(r)
+        assert q["error"] == "login_required" and q["state"] == f.state
+        assert "OA2-00922" in h.new_log()
+
+    def test_max_age_through_the_form_again(self, h, client):
+        ua = self.browser()
+        f = Flow(h, client, scope="openid")
+        self.consent(ua, self.sign_in(h, ua, f.url()), f)
+        time.sleep(2.2)
+        f2 = Flow(h, client, scope="openid", max_age="1")
+        r = ua.get(f2.url(), allow_redirects=False, timeout=10)
+        # the session ended, back to the same request
+        assert r.status_code == 302, (r.status_code, r.text[:200])
+        assert r.headers["Location"] == urllib.parse.urlsplit(f2.url()).path \
+            + "?" + urllib.parse.urlsplit(f2.url()).query
+        assert "OA2-00924" in h.new_log()
+        before = int(time.time())
+        r = self.sign_in(h, ua, h.url(r.headers["Location"]))
+        q = f2.redirect_query(r)
+        body = assert_token_ok(f2.token(q["code"]))
+        assert id_claims(body["id_token"])["auth_time"] >= before
+        h.new_log()
+
+    def test_logout_ends_the_session(self, h, client):
+        ua = self.browser()
+        f = Flow(h, client, scope="openid")
+        q = self.consent(ua, self.sign_in(h, ua, f.url()), f)
+        hint = assert_token_ok(f.token(q["code"]))["id_token"]
+        r = ua.get(h.url(ep(h, "logout")), params={
+            "id_token_hint": hint,
+            "post_logout_redirect_uri": "https://client.example/bye",
+            "state": "s"}, allow_redirects=False, timeout=10)
+        assert r.status_code == 302
+        assert r.headers["Location"] == "https://client.example/bye?state=s"
+        assert "session ended" in h.new_log()
+        # the session is empty: the login form again
+        r = ua.get(Flow(h, client, scope="openid").url(),
+                   allow_redirects=False, timeout=10)
+        assert r.status_code == 401 and 'name="httpd_password"' in r.text
