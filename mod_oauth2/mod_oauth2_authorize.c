@@ -141,6 +141,16 @@ static oa2_authz_user_t *approved_user(request_rec *r,
     return who;
 }
 
+/* When the user signed in, for an OpenID request (its auth_time, kept in
+ * a cookie); a plain OAuth request has no use for it, and sets none. */
+static apr_int64_t sign_in_time(request_rec *r, const oa2_server_conf_t *conf,
+                                const oa2_authz_request_t *req)
+{
+    return oa2_authorize_is_openid(conf->as, req)
+        ? oa2_login_auth_time(r, conf)
+        : apr_time_sec(r->request_time);
+}
+
 /* The consent form came back: check it is this user's, then obey. */
 static int decide(request_rec *r, const oa2_server_conf_t *conf,
                   oa2_store_t *st, const oa2_authz_request_t *req,
@@ -185,7 +195,7 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
     }
     rv = oa2_authorize_approve(
         &location, conf->as, st, req,
-        approved_user(r, conf, req, oa2_login_auth_time(r, conf)), now, 1, &err,
+        approved_user(r, conf, req, sign_in_time(r, conf, req)), now, 1, &err,
         r->pool);
     if (rv != APR_SUCCESS) {
         return oa2_io_send_error_page(r, conf, &err);
@@ -294,7 +304,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     if (r->method_number == M_POST) {
         return decide(r, conf, st, req, params);
     }
-    auth_time = oa2_login_auth_time(r, conf);
+    auth_time = sign_in_time(r, conf, req);
     if (oa2_authorize_login_stale(conf->as, req, auth_time,
                                   apr_time_sec(r->request_time))) {
         if (req->prompt && !strcmp(req->prompt, "none")) {
