@@ -245,6 +245,14 @@ int oa2_io_send_client_error(request_rec *r, const oa2_server_conf_t *conf,
  */
 int oa2_io_send_document(request_rec *r, const char *content_type,
                          const char *json);
+/**
+ * The parameters of a page endpoint's request (authorize, logout): a
+ * GET's query or a POST's form body.
+ * @return OK with @a params set; else the handler status already
+ *         answered (the error page) or 405 for another method
+ */
+int oa2_io_read_page_params(oa2_form_t **params, request_rec *r,
+                            const oa2_server_conf_t *conf);
 /** Log @a err once and render error.html with its status. */
 int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
                            const oa2_err_t *err);

@@ -251,7 +251,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_store_t *st;
     oa2_err_t err;
     apr_int64_t auth_time;
-    int redirectable = 0, needed;
+    int redirectable = 0, needed, status;
 
     if (!r->user) {
         oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
@@ -276,21 +276,8 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                        OA2_USER_MAX);
         return oa2_io_send_error_page(r, conf, &err);
     }
-    if (r->method_number == M_POST) {
-        if (oa2_io_read_form(&params, r, &err) != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
-        }
-    }
-    else if (r->method_number == M_GET) {
-        const char *q = r->args ? r->args : "";
-        if (oa2_form_parse(&params, q, strlen(q), &err, r->pool)
-            != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
-        }
-    }
-    else {
-        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
-        return HTTP_METHOD_NOT_ALLOWED;
+    if ((status = oa2_io_read_page_params(&params, r, conf)) != OK) {
+        return status;
     }
     if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
         || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,

@@ -212,3 +212,26 @@ int oa2_io_send_document(request_rec *r, const char *content_type,
     apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=300");
     return oa2_io_send_json(r, HTTP_OK, content_type, json);
 }
+
+int oa2_io_read_page_params(oa2_form_t **params, request_rec *r,
+                            const oa2_server_conf_t *conf)
+{
+    const char *q = r->args ? r->args : "";
+    oa2_err_t err;
+
+    if (r->method_number == M_POST) {
+        if (oa2_io_read_form(params, r, &err) != APR_SUCCESS) {
+            return oa2_io_send_error_page(r, conf, &err);
+        }
+        return OK;
+    }
+    if (r->method_number == M_GET) {
+        if (oa2_form_parse(params, q, strlen(q), &err, r->pool)
+            != APR_SUCCESS) {
+            return oa2_io_send_error_page(r, conf, &err);
+        }
+        return OK;
+    }
+    r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+    return HTTP_METHOD_NOT_ALLOWED;
+}

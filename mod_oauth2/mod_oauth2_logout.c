@@ -52,27 +52,17 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_logout_t *lo;
     oa2_store_t *st;
     oa2_err_t err;
+    int status;
 
     if (!conf->as->openid) {
         return HTTP_NOT_FOUND;
     }
+    if ((status = oa2_io_read_page_params(&params, r, conf)) != OK) {
+        return status;
+    }
     if (r->method_number == M_POST) {
-        if (oa2_io_read_form(&params, r, &err) != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
-        }
         oa2_form_single(&confirm, params, "confirm", 0, &err, r->pool);
         oa2_form_single(&csrf, params, "csrf_token", 0, &err, r->pool);
-    }
-    else if (r->method_number == M_GET) {
-        const char *q = r->args ? r->args : "";
-        if (oa2_form_parse(&params, q, strlen(q), &err, r->pool)
-            != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
-        }
-    }
-    else {
-        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
-        return HTTP_METHOD_NOT_ALLOWED;
     }
     if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
         || oa2_logout_parse(&lo, conf->as, st, params, now, &err, r->pool)
