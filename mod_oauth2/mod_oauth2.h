@@ -248,11 +248,12 @@ int oa2_io_send_document(request_rec *r, const char *content_type,
 /**
  * The parameters of a page endpoint's request (authorize, logout): a
  * GET's query or a POST's form body.
- * @return OK with @a params set; else the handler status already
- *         answered (the error page) or 405 for another method
+ * @return APR_SUCCESS with @a params set; else @a status is what the
+ *         handler returns: the error page was sent, or 405
  */
-int oa2_io_read_page_params(oa2_form_t **params, request_rec *r,
-                            const oa2_server_conf_t *conf);
+apr_status_t oa2_io_read_page_params(oa2_form_t **params, int *status,
+                                     request_rec *r,
+                                     const oa2_server_conf_t *conf);
 /** Log @a err once and render error.html with its status. */
 int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
                            const oa2_err_t *err);

@@ -276,7 +276,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                        OA2_USER_MAX);
         return oa2_io_send_error_page(r, conf, &err);
     }
-    if ((status = oa2_io_read_page_params(&params, r, conf)) != OK) {
+    if (oa2_io_read_page_params(&params, &status, r, conf) != APR_SUCCESS) {
         return status;
     }
     if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS

@@ -213,25 +213,27 @@ int oa2_io_send_document(request_rec *r, const char *content_type,
     return oa2_io_send_json(r, HTTP_OK, content_type, json);
 }
 
-int oa2_io_read_page_params(oa2_form_t **params, request_rec *r,
-                            const oa2_server_conf_t *conf)
+apr_status_t oa2_io_read_page_params(oa2_form_t **params, int *status,
+                                     request_rec *r,
+                                     const oa2_server_conf_t *conf)
 {
     const char *q = r->args ? r->args : "";
+    apr_status_t rv = APR_EGENERAL;
     oa2_err_t err;
 
     if (r->method_number == M_POST) {
-        if (oa2_io_read_form(params, r, &err) != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
-        }
-        return OK;
+        rv = oa2_io_read_form(params, r, &err);
     }
-    if (r->method_number == M_GET) {
-        if (oa2_form_parse(params, q, strlen(q), &err, r->pool)
-            != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
-        }
-        return OK;
+    else if (r->method_number == M_GET) {
+        rv = oa2_form_parse(params, q, strlen(q), &err, r->pool);
     }
-    r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
-    return HTTP_METHOD_NOT_ALLOWED;
+    else {
+        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+        *status = HTTP_METHOD_NOT_ALLOWED;
+        return APR_EGENERAL;
+    }
+    if (rv != APR_SUCCESS) {
+        *status = oa2_io_send_error_page(r, conf, &err);
+    }
+    return rv;
 }

@@ -57,7 +57,7 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
     if (!conf->as->openid) {
         return HTTP_NOT_FOUND;
     }
-    if ((status = oa2_io_read_page_params(&params, r, conf)) != OK) {
+    if (oa2_io_read_page_params(&params, &status, r, conf) != APR_SUCCESS) {
         return status;
     }
     if (r->method_number == M_POST) {

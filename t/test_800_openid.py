@@ -654,3 +654,22 @@ class TestPromptNone:
     def test_other_prompts_untouched(self, h, client):
         f = Flow(h, client, scope="openid", prompt="consent")
         assert f.get(user=None).status_code == 401
+
+
+class TestPageParameters:
+    """The page endpoints' parameters: a POST body that is not a form is
+    the error page, never a crash or a redirect."""
+
+    def test_post_not_a_form(self, h):
+        for path in ("authorize", "logout"):
+            r = h.session.post(h.url(ep(h, path)), data="state=x",
+                               headers={"Content-Type": "text/plain"},
+                               auth=ALICE, allow_redirects=False, timeout=10)
+            assert r.status_code == 400 and "Location" not in r.headers
+            assert "<html" in r.text
+        h.new_log()
+
+    def test_other_method(self, h):
+        r = h.session.put(h.url(ep(h, "logout")), timeout=10)
+        assert r.status_code == 405
+        h.new_log()
