@@ -1,6 +1,6 @@
 """The user's sign-in as the OpenID Provider sees it (SPEC.md "OpenID
 Connect provider": auth_time, prompt=login, max_age, prompt=none, logout
-ending the session), with the kinds of httpd
+ending the session, claims from the login), with the kinds of httpd
 login, the examples of conf/openid/ run as they are written:
 
 - Basic (the browser repeats the password on every request): auth_time
@@ -10,7 +10,11 @@ login, the examples of conf/openid/ run as they are written:
   (conf/openid/login-basic.conf);
 - conf/openid/login-form.conf (mod_auth_form with mod_session_crypto):
   signing in again ends the session and goes through the login form back
-  to the same request; logout ends the session.
+  to the same request; logout ends the session;
+- conf/openid/login-ldap.conf (Basic checked by mod_authnz_ldap): the
+  claims are the attributes of the user's entry in a real directory (a
+  slapd of the test's own, slapd.py), an attribute the entry lacks is no
+  claim.
 """
 
 import base64
@@ -25,6 +29,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 
+import slapd
 import tokens
 from authserver import (ALICE, Flow, add_client, assert_token_ok, ep, jwks,
                         start_as, write_htpasswd)
@@ -429,3 +434,141 @@ class TestFormLoginExample:
                    allow_redirects=False, timeout=10)
         assert r.status_code == 401 and 'name="httpd_password"' in r.text
 
+
+# The directory of TestLdapLoginExample: the example's base, bind DN and
+# attributes. Alice has every attribute the example fetches; Bob has no
+# mail and no telephoneNumber, and a name that is not ASCII.
+LDAP_BASE = "dc=example,dc=org"
+LDAP_BIND_DN = "cn=httpd,ou=services," + LDAP_BASE
+LDAP_BIND_PW = "httpd-search-secret"
+LDAP_USERS = {"alice": "Down the rabbit-hole: 42", "bob": "bob-ldap-pw"}
+ALICE_ENTRY = {"mail": "alice@example.org", "cn": "Alice Liddell",
+               "telephoneNumber": "+1 555 0100"}
+BOB_CN = "Bob \u00c5ngstr\u00f6m"
+
+
+def directory_entries():
+    people = "ou=people," + LDAP_BASE
+    records = [
+        (LDAP_BASE, [("objectClass", "dcObject"),
+                     ("objectClass", "organization"), ("dc", "example"),
+                     ("o", "Example")]),
+        (people, [("objectClass", "organizationalUnit"), ("ou", "people")]),
+        ("ou=services," + LDAP_BASE,
+         [("objectClass", "organizationalUnit"), ("ou", "services")]),
+        (LDAP_BIND_DN, [("objectClass", "organizationalRole"),
+                        ("objectClass", "simpleSecurityObject"),
+                        ("cn", "httpd"),
+                        ("userPassword", slapd.ssha(LDAP_BIND_PW))]),
+        ("uid=alice," + people,
+         [("objectClass", "inetOrgPerson"), ("uid", "alice"),
+          ("sn", "Liddell"), ("userPassword", slapd.ssha(
+              LDAP_USERS["alice"]))]
+         + [(k, v) for k, v in ALICE_ENTRY.items()]),
+        ("uid=bob," + people,
+         [("objectClass", "inetOrgPerson"), ("uid", "bob"), ("cn", BOB_CN),
+          ("sn", "\u00c5ngstr\u00f6m"),
+          ("userPassword", slapd.ssha(LDAP_USERS["bob"]))]),
+    ]
+    return "\n".join(slapd.ldif(dn, attrs) for dn, attrs in records)
+
+
+# As a directory is usually set up: passwords are only for binding, and
+# only the bind DN may search the people (an anonymous search finds
+# nothing, so every sign-in proves the example's bind DN is used).
+LDAP_ACL = [
+    "access to attrs=userPassword by anonymous auth by * none",
+    'access to dn.subtree="ou=people,%s" by dn.exact="%s" read by * none'
+    % (LDAP_BASE, LDAP_BIND_DN),
+    "access to * by * none",
+]
+
+# mod_auth_basic's lines for a sign-in the directory refused: a wrong
+# password, a user without an entry
+LDAP_FAILED_LOG = [r"AH01617: user alice: authentication failure",
+                   r"AH01618: user carol not found"]
+
+
+class TestLdapLoginExample:
+    """conf/openid/login-ldap.conf as it is written, against a slapd of
+    its own: the claims are the attributes of the user's entry."""
+
+    @pytest.fixture(scope="class")
+    def directory(self):
+        why = slapd.available()
+        if why:
+            pytest.skip(why)
+        server = slapd.LdapServer(LDAP_BASE, directory_entries(), LDAP_ACL)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+    @pytest.fixture(scope="class")
+    def h(self, directory, httpd_factory, keys):
+        # directory first: httpd stops before slapd
+        return start_example(httpd_factory, keys, "login-ldap.conf", replace=[
+            ("ldaps://ldap.example.org", directory.url),
+            ("/etc/ssl/certs/ldap-ca.pem", lambda h: str(h.write_file(
+                "ldap-ca.pem", directory.ca_path.read_text()))),
+            ("/etc/apache2/oauth2/ldap-bind.secret",
+             lambda h: str(h.write_file("ldap-bind.secret",
+                                        LDAP_BIND_PW + "\n", 0o600)))])
+
+    @pytest.fixture(scope="class")
+    def client(self, h):
+        return add_client(h, scope="openid email profile phone api.read")
+
+    def sign_in(self, h, client, user, password):
+        """A code flow as user with password; the token response."""
+        f = Flow(h, client, scope="openid email profile phone",
+                 nonce="n-ldap", user=(user, password))
+        body = assert_token_ok(f.token(f.code()))
+        return body, verified_claims(h, body["id_token"], client)
+
+    def test_claims_from_the_directory(self, h, client):
+        body, claims = self.sign_in(h, client, "alice", LDAP_USERS["alice"])
+        want = {"sub": "alice", "email": ALICE_ENTRY["mail"],
+                "name": ALICE_ENTRY["cn"],
+                "phone_number": ALICE_ENTRY["telephoneNumber"],
+                "preferred_username": "alice"}
+        assert {k: claims.get(k) for k in want} == want
+        assert claims["nonce"] == "n-ldap"
+        assert userinfo(h, body["access_token"]) == want
+
+    def test_subject_is_the_directorys_uid(self, h, client):
+        """uid matches case-insensitively: "ALICE" signs in as alice's
+        entry, and AuthLDAPRemoteUserAttribute makes her the subject."""
+        _, claims = self.sign_in(h, client, "ALICE", LDAP_USERS["alice"])
+        assert claims["sub"] == "alice"
+        assert claims["preferred_username"] == "alice"
+
+    def test_wrong_password(self, h, client):
+        for user, password in (("alice", "alice-pw"),
+                               ("alice", LDAP_USERS["bob"]),
+                               ("carol", "carol-pw")):
+            r = Flow(h, client, scope="openid email",
+                     user=(user, password)).get()
+            assert r.status_code == 401, (user, r.status_code)
+            assert r.headers["WWW-Authenticate"] == \
+                'Basic realm="Example login"'
+        # the directory's answers: the bind as alice's entry refused,
+        # no entry for carol
+        log = h.new_log()
+        assert log.count("user alice authentication failed") == 2, log
+        assert log.count("check user credentials failed][Invalid "
+                         "credentials]") == 2, log
+        assert "user carol authentication failed; URI /oauth2/authorize " \
+            "[User not found]" in log, log
+        h.allow_log(*LDAP_FAILED_LOG)
+
+    def test_entry_without_mail(self, h, client):
+        """No mail, no telephoneNumber: no email and no phone_number
+        claim (not empty ones); the name as the directory spells it."""
+        body, claims = self.sign_in(h, client, "bob", LDAP_USERS["bob"])
+        want = {"sub": "bob", "name": BOB_CN, "preferred_username": "bob"}
+        for name in ("email", "phone_number"):
+            assert name not in claims, claims
+        assert {k: claims.get(k) for k in want} == want
+        assert userinfo(h, body["access_token"]) == want
