@@ -1,13 +1,20 @@
 """The user's sign-in as the OpenID Provider sees it (SPEC.md "OpenID
 Connect provider": auth_time, prompt=login, max_age, prompt=none, logout
-ending the session), with the two kinds of httpd login:
+ending the session, claims from the login), with the kinds of httpd
+login, the examples of conf/openid/ run as they are written:
 
 - Basic (the browser repeats the password on every request): auth_time
   is the first authenticated visit of this browser, kept in the module's
   signed cookie; signing in again is a 401 that makes the browser ask;
-- conf/openid/login-form.conf, run as it is written (mod_auth_form with
-  mod_session_crypto): signing in again ends the session and goes through
-  the login form back to the same request; logout ends the session.
+  logout cannot make the browser forget the password
+  (conf/openid/login-basic.conf);
+- conf/openid/login-form.conf (mod_auth_form with mod_session_crypto):
+  signing in again ends the session and goes through the login form back
+  to the same request; logout ends the session;
+- conf/openid/login-ldap.conf (Basic checked by mod_authnz_ldap): the
+  claims are the attributes of the user's entry in a real directory (a
+  slapd of the test's own, slapd.py), an attribute the entry lacks is no
+  claim.
 """
 
 import base64
@@ -22,6 +29,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 
+import slapd
 import tokens
 from authserver import (ALICE, Flow, add_client, assert_token_ok, ep, jwks,
                         start_as, write_htpasswd)
@@ -55,11 +63,12 @@ def auth_time_cookie(key, issuer, user, issued):
         b"=").decode())
 
 
-def old_cookie(h, keys, issued):
-    """The browser of h's session signed in as alice at issued."""
+def old_cookie(h, keys, issued, key="ec1"):
+    """The browser of h's session signed in as alice at issued (h signs
+    with keys[key])."""
     h.session.cookies.clear()
     h.session.cookies.set(COOKIE, auth_time_cookie(
-        keys["ec1"], h.issuer, "alice", issued), domain="127.0.0.1",
+        keys[key], h.issuer, "alice", issued), domain="127.0.0.1",
         path="/oauth2")
 
 
@@ -161,8 +170,22 @@ class TestBasicLogin:
         assert f.get().status_code in (200, 302)
 
 
-def example_config(h, keys):
-    text = (EXAMPLE / "login-form.conf").read_text()
+def example_modules(name):
+    """The modules example name loads, but for those the harness loads
+    itself (mod_dbd, the module under test from the build) and mod_ssl
+    (no TLS on loopback)."""
+    return tuple(m for m in re.findall(r"(?m)^LoadModule (\w+)_module ",
+                                       (EXAMPLE / name).read_text())
+                 if m not in ("dbd", "oauth2", "ssl"))
+
+
+def example_config(h, keys, name, replace=()):
+    """Example name with only what a test must change: no LoadModule
+    lines (the harness loads the modules), a loopback port and issuer, the
+    test's database, signing key and password file, no TLS; and the
+    (example text, test's text) pairs of replace. Every /etc or /var path
+    of the example must have been replaced."""
+    text = (EXAMPLE / name).read_text()
     text = re.sub(r"(?m)^LoadModule .*\n", "", text)
     text = text.replace("Listen 443\n", "")
     text = text.replace("*:443", "127.0.0.1:%d" % h.port)
@@ -173,23 +196,131 @@ def example_config(h, keys):
                         str(keys["rsa1"].path))
     text = text.replace("/etc/apache2/oauth2/users.htpasswd",
                         str(write_htpasswd(h)))
-    text = text.replace("/var/www/login", str(h.htdocs))
-    # no TLS on loopback: the session cookie without Secure
-    text = text.replace(";Secure", "")
-    for page in ("login.shtml", "login-failed.html"):
-        h.write_file("htdocs/" + page, (EXAMPLE / page).read_text())
+    text = re.sub(r"(?m)^\s*SSL.*\n", "", text)
+    for old, new in replace:
+        assert old in text, old
+        text = text.replace(old, new)
+    left = re.findall(r"/(?:etc|var)/\S*", text)
+    assert not left, left
     return text
+
+
+def start_example(httpd_factory, keys, name, replace=(), files=()):
+    """An Httpd running example name (example_config); files: (name in
+    conf/openid/, where under its ServerRoot) to copy there first."""
+    h = httpd_factory("as-" + name.split(".")[0], dbd="vhost",
+                      modules=example_modules(name))
+    for src, dst in files:
+        h.write_file(dst, (EXAMPLE / src).read_text())
+    replace = [(old, new(h) if callable(new) else new)
+               for old, new in replace]
+    h.start(example_config(h, keys, name, replace))
+    return h
+
+
+def verified_claims(h, id_token, client):
+    """The claims of an ID token verified with PyJWT against the JWKS:
+    signature, iss, aud = client_id."""
+    import jwt
+    header = jwt.get_unverified_header(id_token)
+    keyset = jwt.PyJWKSet.from_dict(jwks(h))
+    key = [k for k in keyset.keys if k.key_id == header["kid"]][0]
+    return jwt.decode(id_token, key.key, algorithms=[header["alg"]],
+                      audience=client.client_id, issuer=h.issuer,
+                      options={"require": ["exp", "iat", "iss", "sub",
+                                           "aud", "auth_time"]})
+
+
+def userinfo(h, access_token):
+    r = h.session.get(h.url(ep(h, "userinfo")), headers={
+        "Authorization": "Bearer " + access_token}, timeout=10)
+    assert r.status_code == 200, (r.status_code, r.text[:300])
+    return r.json()
+
+
+class TestBasicLoginExample:
+    """conf/openid/login-basic.conf as it is written: Basic against a
+    password file, claims made from the user name."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_example(httpd_factory, keys, "login-basic.conf")
+
+    @pytest.fixture(scope="class")
+    def client(self, h):
+        return add_client(h, scope="openid email profile api.read",
+                          post_logout_redirect_uris=[
+                              "https://client.example/bye"])
+
+    def test_code_flow_with_claims(self, h, client):
+        before = int(time.time())
+        f = Flow(h, client, scope="openid email profile api.read",
+                 nonce="n-basic")
+        body = assert_token_ok(f.token(f.code()))
+        claims = verified_claims(h, body["id_token"], client)
+        assert claims["sub"] == "alice"
+        assert claims["nonce"] == "n-basic"
+        assert claims["email"] == "alice@example.com"
+        assert claims["preferred_username"] == "alice"
+        assert before - 1 <= claims["auth_time"] <= int(time.time()) + 1
+        assert userinfo(h, body["access_token"]) == {
+            "sub": "alice", "email": "alice@example.com",
+            "preferred_username": "alice"}
+
+    def test_without_credentials(self, h, client):
+        r = Flow(h, client, scope="openid").get(user=None)
+        assert r.status_code == 401
+        assert r.headers["WWW-Authenticate"] == 'Basic realm="Example login"'
+        # prompt=none: never the browser's dialog
+        f = Flow(h, client, scope="openid", prompt="none")
+        r = f.get(user=None)
+        assert "WWW-Authenticate" not in r.headers
+        q = f.redirect_query(r)
+        assert q["error"] == "login_required" and q["state"] == f.state
+        assert "OA2-00922" in h.new_log()
+
+    def test_prompt_login_asks_the_browser_again(self, h, client, keys):
+        # signed in more than a minute ago (a sign-in within the minute
+        # counts as the one prompt=login asks for)
+        old_cookie(h, keys, int(time.time()) - 100, key="rsa1")
+        f = Flow(h, client, scope="openid", prompt="login")
+        r = f.get()
+        assert r.status_code == 401
+        assert r.headers["WWW-Authenticate"] == 'Basic realm="Example login"'
+        assert "OA2-00925" in h.new_log()
+        # the password sent again is the new sign-in
+        before = int(time.time())
+        body = assert_token_ok(f.token(f.redirect_query(f.get())["code"]))
+        assert verified_claims(h, body["id_token"],
+                               client)["auth_time"] >= before
+
+    def test_logout_cannot_forget_the_password(self, h, client):
+        f = Flow(h, client, scope="openid")
+        hint = assert_token_ok(f.token(f.code()))["id_token"]
+        r = h.session.get(h.url(ep(h, "logout")), params={
+            "id_token_hint": hint,
+            "post_logout_redirect_uri": "https://client.example/bye",
+            "state": "s"}, allow_redirects=False, timeout=10)
+        assert r.status_code == 302
+        assert r.headers["Location"] == "https://client.example/bye?state=s"
+        assert "no session here" in h.new_log()
+        # the browser sends the password again: signed in, no dialog
+        f = Flow(h, client, scope="openid")
+        assert "code" in f.redirect_query(f.get())
 
 
 class TestFormLoginExample:
 
     @pytest.fixture(scope="class")
     def h(self, httpd_factory, keys):
-        h = httpd_factory("as-login-form", dbd="vhost", modules=(
-            "authn_file", "request", "session", "session_cookie",
-            "session_crypto", "auth_form", "include"))
-        h.start(example_config(h, keys))
-        return h
+        return start_example(
+            httpd_factory, keys, "login-form.conf",
+            replace=[("/var/www/login", lambda h: str(h.htdocs)),
+                     # no TLS on loopback: the session cookie without
+                     # Secure
+                     (";Secure", "")],
+            files=[(page, "htdocs/" + page)
+                   for page in ("login.shtml", "login-failed.html")])
 
     @pytest.fixture(scope="class")
     def client(self, h):
@@ -302,3 +433,142 @@ class TestFormLoginExample:
         r = ua.get(Flow(h, client, scope="openid").url(),
                    allow_redirects=False, timeout=10)
         assert r.status_code == 401 and 'name="httpd_password"' in r.text
+
+
+# The directory of TestLdapLoginExample: the example's base, bind DN and
+# attributes. Alice has every attribute the example fetches; Bob has no
+# mail and no telephoneNumber, and a name that is not ASCII.
+LDAP_BASE = "dc=example,dc=org"
+LDAP_BIND_DN = "cn=httpd,ou=services," + LDAP_BASE
+LDAP_BIND_PW = "httpd-search-secret"
+LDAP_USERS = {"alice": "Down the rabbit-hole: 42", "bob": "bob-ldap-pw"}
+ALICE_ENTRY = {"mail": "alice@example.org", "cn": "Alice Liddell",
+               "telephoneNumber": "+1 555 0100"}
+BOB_CN = "Bob \u00c5ngstr\u00f6m"
+
+
+def directory_entries():
+    people = "ou=people," + LDAP_BASE
+    records = [
+        (LDAP_BASE, [("objectClass", "dcObject"),
+                     ("objectClass", "organization"), ("dc", "example"),
+                     ("o", "Example")]),
+        (people, [("objectClass", "organizationalUnit"), ("ou", "people")]),
+        ("ou=services," + LDAP_BASE,
+         [("objectClass", "organizationalUnit"), ("ou", "services")]),
+        (LDAP_BIND_DN, [("objectClass", "organizationalRole"),
+                        ("objectClass", "simpleSecurityObject"),
+                        ("cn", "httpd"),
+                        ("userPassword", slapd.ssha(LDAP_BIND_PW))]),
+        ("uid=alice," + people,
+         [("objectClass", "inetOrgPerson"), ("uid", "alice"),
+          ("sn", "Liddell"), ("userPassword", slapd.ssha(
+              LDAP_USERS["alice"]))]
+         + [(k, v) for k, v in ALICE_ENTRY.items()]),
+        ("uid=bob," + people,
+         [("objectClass", "inetOrgPerson"), ("uid", "bob"), ("cn", BOB_CN),
+          ("sn", "\u00c5ngstr\u00f6m"),
+          ("userPassword", slapd.ssha(LDAP_USERS["bob"]))]),
+    ]
+    return "\n".join(slapd.ldif(dn, attrs) for dn, attrs in records)
+
+
+# As a directory is usually set up: passwords are only for binding, and
+# only the bind DN may search the people (an anonymous search finds
+# nothing, so every sign-in proves the example's bind DN is used).
+LDAP_ACL = [
+    "access to attrs=userPassword by anonymous auth by * none",
+    'access to dn.subtree="ou=people,%s" by dn.exact="%s" read by * none'
+    % (LDAP_BASE, LDAP_BIND_DN),
+    "access to * by * none",
+]
+
+# mod_auth_basic's lines for a sign-in the directory refused: a wrong
+# password, a user without an entry
+LDAP_FAILED_LOG = [r"AH01617: user alice: authentication failure",
+                   r"AH01618: user carol not found"]
+
+
+class TestLdapLoginExample:
+    """conf/openid/login-ldap.conf as it is written, against a slapd of
+    its own: the claims are the attributes of the user's entry."""
+
+    @pytest.fixture(scope="class")
+    def directory(self):
+        why = slapd.available()
+        if why:
+            pytest.skip(why)
+        server = slapd.LdapServer(LDAP_BASE, directory_entries(), LDAP_ACL)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+    @pytest.fixture(scope="class")
+    def h(self, directory, httpd_factory, keys):
+        # directory first: httpd stops before slapd
+        return start_example(httpd_factory, keys, "login-ldap.conf", replace=[
+            ("ldaps://ldap.example.org", directory.url),
+            ("/etc/ssl/certs/ldap-ca.pem", lambda h: str(h.write_file(
+                "ldap-ca.pem", directory.ca_path.read_text()))),
+            ("/etc/apache2/oauth2/ldap-bind.secret",
+             lambda h: str(h.write_file("ldap-bind.secret",
+                                        LDAP_BIND_PW + "\n", 0o600)))])
+
+    @pytest.fixture(scope="class")
+    def client(self, h):
+        return add_client(h, scope="openid email profile phone api.read")
+
+    def sign_in(self, h, client, user, password):
+        """A code flow as user with password; the token response."""
+        f = Flow(h, client, scope="openid email profile phone",
+                 nonce="n-ldap", user=(user, password))
+        body = assert_token_ok(f.token(f.code()))
+        return body, verified_claims(h, body["id_token"], client)
+
+    def test_claims_from_the_directory(self, h, client):
+        body, claims = self.sign_in(h, client, "alice", LDAP_USERS["alice"])
+        want = {"sub": "alice", "email": ALICE_ENTRY["mail"],
+                "name": ALICE_ENTRY["cn"],
+                "phone_number": ALICE_ENTRY["telephoneNumber"],
+                "preferred_username": "alice"}
+        assert {k: claims.get(k) for k in want} == want
+        assert claims["nonce"] == "n-ldap"
+        assert userinfo(h, body["access_token"]) == want
+
+    def test_subject_is_the_directorys_uid(self, h, client):
+        """uid matches case-insensitively: "ALICE" signs in as alice's
+        entry, and AuthLDAPRemoteUserAttribute makes her the subject."""
+        _, claims = self.sign_in(h, client, "ALICE", LDAP_USERS["alice"])
+        assert claims["sub"] == "alice"
+        assert claims["preferred_username"] == "alice"
+
+    def test_wrong_password(self, h, client):
+        for user, password in (("alice", "alice-pw"),
+                               ("alice", LDAP_USERS["bob"]),
+                               ("carol", "carol-pw")):
+            r = Flow(h, client, scope="openid email",
+                     user=(user, password)).get()
+            assert r.status_code == 401, (user, r.status_code)
+            assert r.headers["WWW-Authenticate"] == \
+                'Basic realm="Example login"'
+        # the directory's answers: the bind as alice's entry refused,
+        # no entry for carol
+        log = h.new_log()
+        assert log.count("user alice authentication failed") == 2, log
+        assert log.count("check user credentials failed][Invalid "
+                         "credentials]") == 2, log
+        assert "user carol authentication failed; URI /oauth2/authorize " \
+            "[User not found]" in log, log
+        h.allow_log(*LDAP_FAILED_LOG)
+
+    def test_entry_without_mail(self, h, client):
+        """No mail, no telephoneNumber: no email and no phone_number
+        claim (not empty ones); the name as the directory spells it."""
+        body, claims = self.sign_in(h, client, "bob", LDAP_USERS["bob"])
+        want = {"sub": "bob", "name": BOB_CN, "preferred_username": "bob"}
+        for name in ("email", "phone_number"):
+            assert name not in claims, claims
+        assert {k: claims.get(k) for k in want} == want
+        assert userinfo(h, body["access_token"]) == want
