@@ -12,9 +12,10 @@ import pytest
 import requests
 
 import tokens
-from authserver import (ALICE, Flow, RESOURCE, add_client, assert_token_error,
-                        assert_token_ok, client_credentials, code_tokens,
-                        ep, jwks, refresh, start_as, token_request)
+from authserver import (ALICE, Flow, RESOURCE, add_client, as_fixture,
+                        assert_token_error, assert_token_ok,
+                        client_credentials, code_tokens, ep, jwks, refresh,
+                        start_as, token_request)
 from checks import assert_ok as _assert_ok
 
 CLAIMS = """
@@ -48,6 +49,13 @@ def id_token_claims(h, token, client, **options):
                                                 "aud"]}, **options))
 
 
+def discovery(h, path=""):
+    """The GET of h's discovery document, after the issuer's path (Discovery
+    §4)."""
+    return h.session.get(h.url(path + "/.well-known/openid-configuration"),
+                         timeout=10)
+
+
 def at_hash(access_token):
     digest = hashlib.sha256(access_token.encode()).digest()
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
@@ -77,8 +85,7 @@ def client(h):
 class TestDiscovery:
 
     def test_document(self, h):
-        r = h.session.get(h.url("/.well-known/openid-configuration"),
-                          timeout=10)
+        r = discovery(h)
         doc = assert_ok(r).json()
         assert r.headers["Access-Control-Allow-Origin"] == "*"
         assert doc["issuer"] == h.issuer
@@ -345,10 +352,7 @@ class TestUserInfo:
 
 class TestOpenIDOff:
 
-    @pytest.fixture(scope="class")
-    def off(self, httpd_factory, keys):
-        return start_as(httpd_factory, keys, "as-openid-off",
-                        extra="OAuth2OpenID off\n")
+    off = as_fixture("as-openid-off", extra="OAuth2OpenID off\n")
 
     def test_openid_is_unknown(self, off):
         c = add_client(off)
@@ -358,9 +362,7 @@ class TestOpenIDOff:
         assert "OA2-00231" in off.new_log()
 
     def test_no_discovery_no_userinfo(self, off):
-        assert off.session.get(
-            off.url("/.well-known/openid-configuration"),
-            timeout=10).status_code == 404
+        assert discovery(off).status_code == 404
         assert off.session.get(off.url(ep(off, "userinfo")),
                                timeout=10).status_code == 404
         off.new_log()
@@ -368,18 +370,12 @@ class TestOpenIDOff:
 
 class TestIssuerWithPath:
 
-    @pytest.fixture(scope="class")
-    def hp(self, httpd_factory, keys):
-        return start_as(httpd_factory, keys, "as-openid-path",
-                        issuer_path="/tenant")
+    hp = as_fixture("as-openid-path", issuer_path="/tenant")
 
     def test_discovery_after_the_path(self, hp):
-        r = hp.session.get(
-            hp.url("/tenant/.well-known/openid-configuration"), timeout=10)
-        assert assert_ok(r).json()["issuer"] == hp.issuer
-        assert hp.session.get(
-            hp.url("/.well-known/openid-configuration"),
-            timeout=10).status_code == 404
+        doc = assert_ok(discovery(hp, "/tenant")).json()
+        assert doc["issuer"] == hp.issuer
+        assert discovery(hp).status_code == 404
         hp.new_log()
 
 
@@ -390,6 +386,13 @@ def logout(h, method="GET", **params):
                              timeout=10)
     return h.session.post(url, data=params, allow_redirects=False,
                           timeout=10)
+
+
+def assert_not_redirected(h, r, log_id):
+    """A logout request refused here (400), never sent on to a redirect
+    URI, with log_id in the log."""
+    assert r.status_code == 400 and "Location" not in r.headers
+    assert log_id in h.new_log()
 
 
 def form_fields(html_text):
@@ -424,8 +427,7 @@ class TestLogout:
         return code_tokens(h, client, scope="openid")[1]["id_token"]
 
     def test_discovery_names_it(self, h):
-        doc = h.session.get(h.url("/.well-known/openid-configuration"),
-                            timeout=10).json()
+        doc = assert_ok(discovery(h)).json()
         assert doc["end_session_endpoint"] == h.url(ep(h, "logout"))
 
     def test_admin_shows_the_uri(self, h, rp):
@@ -467,21 +469,18 @@ class TestLogout:
                                  (plain, self.RP_DONE)):
             r = logout(h, id_token_hint=self.id_token(h, hint_client),
                        post_logout_redirect_uri=uri, state="x")
-            assert r.status_code == 400 and "Location" not in r.headers
-            assert "OA2-00915" in h.new_log()
+            assert_not_redirected(h, r, "OA2-00915")
 
     def test_uri_without_client(self, h):
         r = logout(h, post_logout_redirect_uri=self.RP_DONE)
-        assert r.status_code == 400 and "Location" not in r.headers
-        assert "OA2-00914" in h.new_log()
+        assert_not_redirected(h, r, "OA2-00914")
 
     def test_client_id_not_the_hints(self, h, rp):
         plain, c = rp
         r = logout(h, id_token_hint=self.id_token(h, c),
                    client_id=plain.client_id,
                    post_logout_redirect_uri=self.RP_DONE)
-        assert r.status_code == 400 and "Location" not in r.headers
-        assert "OA2-00912" in h.new_log()
+        assert_not_redirected(h, r, "OA2-00912")
 
     def test_hint_of_another_issuer(self, h, rp, keys):
         _, c = rp
@@ -497,8 +496,7 @@ class TestLogout:
                              ("not-a-token", "OA2-00909")):
             r = logout(h, id_token_hint=hint,
                        post_logout_redirect_uri=self.RP_DONE)
-            assert r.status_code == 400 and "Location" not in r.headers
-            assert log_id in h.new_log()
+            assert_not_redirected(h, r, log_id)
 
     def test_access_token_is_no_hint(self, h, rp):
         _, c = rp
@@ -554,10 +552,8 @@ class TestLogoutHintAge:
     """An expired hint is accepted while its login may still have grants
     (the refresh token lifetime), then refused."""
 
-    @pytest.fixture(scope="class")
-    def hs(self, httpd_factory, keys):
-        return start_as(httpd_factory, keys, "as-logout-age",
-                        extra="OAuth2IDTokenTTL 1\nOAuth2RefreshTokenTTL 3\n")
+    hs = as_fixture("as-logout-age",
+                    extra="OAuth2IDTokenTTL 1\nOAuth2RefreshTokenTTL 3\n")
 
     def test_expired_then_too_old(self, hs):
         c = add_client(hs, scope="openid")

@@ -26,8 +26,8 @@ import pytest
 import requests
 
 import tokens
-from authserver import (ALICE, add_client, assert_token_error, refresh,
-                        single_query, start_as)
+from authserver import (ALICE, add_client, assert_token_error, basic_login,
+                        refresh, single_query, start_as)
 from browser import MISSING, chromium, wait_for
 from httpd import MODULE_DIR
 
@@ -114,15 +114,7 @@ class TestRelyingParty:
     @pytest.fixture(scope="class")
     def op(self, httpd_factory, keys):
         def extra(h):
-            return CLAIMS + """
-<Location /login>
-    AuthType Basic
-    AuthName "demo"
-    AuthBasicProvider file
-    AuthUserFile {htpasswd}
-    Require valid-user
-</Location>
-""".format(htpasswd=h.path("htpasswd"))
+            return CLAIMS + basic_login("/login", h.path("htpasswd"))
         return start_as(httpd_factory, keys, "op",
                         files={"htdocs/login/index.html": LOGIN_PAGE},
                         extra=extra)

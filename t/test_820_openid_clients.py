@@ -38,9 +38,10 @@ from authlib.oidc.core import CodeIDToken, UserInfo
 from authlib.oidc.discovery import OpenIDProviderMetadata, get_well_known_url
 
 import tokens
-from authserver import (ALICE, ConsentPage, Flow, add_client,
-                        assert_token_error, assert_token_ok,
-                        client_credentials, ep, start_as)
+from authserver import (ALICE, Flow, add_client, assert_token_error,
+                        assert_token_ok, client_credentials, ep, start_as,
+                        user_agent)
+from checks import XFAIL_ES256_ONLY, validate_discovery
 
 CLAIMS = """
 OAuth2UserClaim email email "%{REMOTE_USER}@example.org"
@@ -81,23 +82,6 @@ def jwks_of(meta):
         r = s.get(meta["jwks_uri"], timeout=10)
     assert r.status_code == 200, r.text[:300]
     return r.json()
-
-
-def user_agent(url, user=ALICE):
-    """The browser: GET the authorization URL with Basic credentials,
-    approve the consent page when it is shown; the Location of the
-    answer (the redirect to the client)."""
-    ua = http()
-    r = ua.get(url, auth=user, allow_redirects=False, timeout=10)
-    if r.status_code == 200:
-        page = ConsentPage(r)
-        r = ua.post(page.action_url(), data=page.data("approve"),
-                    auth=user, allow_redirects=False, timeout=10)
-        assert r.status_code == 303, (r.status_code, r.text[:300])
-    else:
-        assert r.status_code == 302, (r.status_code, r.text[:300])
-    ua.close()
-    return r.headers["Location"]
 
 
 def query_of(location):
@@ -212,19 +196,9 @@ class TestAuthlib:
         issuer is http://127.0.0.1 (test_610 validates https issuers
         without it)."""
         if h.alg != "RS256":
-            request.applymarker(pytest.mark.xfail(strict=True, reason=(
-                "Discovery 1.0 §3 / Core §15.1: RS256 MUST be in "
-                "id_token_signing_alg_values_supported; an issuer with "
-                "only an EC key lists [\"ES256\"] and authlib refuses "
-                "the document"), raises=ValueError))
+            request.applymarker(XFAIL_ES256_ONLY)
         monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
-        try:
-            meta.validate()
-        except ValueError as e:
-            # only the reason the xfail names (anything else fails)
-            assert str(e) == ('"RS256" MUST be included in '
-                              '"id_token_signing_alg_values_supported"'), e
-            raise
+        validate_discovery(meta)
 
     def test_code_flow_id_token_and_userinfo(self, h, meta):
         rp = RelyingParty(meta, rp_client(h))

@@ -7,6 +7,7 @@
 
 #include "oa2_grant.h"
 #include "oa2_idtoken.h"
+#include "oa2_secret.h"
 #include "openid_fixture.h"
 #include "store_fixture.h"
 
@@ -18,33 +19,47 @@ oa2_as_t *fixture_op(const char *issuer, apr_pool_t *p)
         {"employee", "department"}, {"employee", "email"},
     };
     oa2_as_t *as = fixture_as(issuer, p);
-    apr_array_header_t *claims, *scopes;
-    oa2_idtoken_claim_t *c;
-    oa2_scope_def_t *d;
-    oa2_err_t err;
-    apr_size_t i;
 
     if (!as) {
         return NULL;
     }
-    claims = apr_array_make(p, 6, sizeof(oa2_idtoken_claim_t));
-    for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+    as->user_claims =
+        fixture_claims(pairs, sizeof(pairs) / sizeof(pairs[0]), p);
+    if (!as->user_claims) {
+        return NULL;
+    }
+    fixture_scope_add(as, "employee", "See your department", p);
+    as->openid = 1;
+    as->id_token_ttl = 300;
+    oa2_as_add_openid_scopes(as, p);
+    return as;
+}
+
+apr_array_header_t *fixture_claims(const char *const (*pairs)[2], apr_size_t n,
+                                   apr_pool_t *p)
+{
+    apr_array_header_t *claims =
+        apr_array_make(p, (int)n, sizeof(oa2_idtoken_claim_t));
+    oa2_idtoken_claim_t *c;
+    oa2_err_t err;
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
         if (oa2_idtoken_claim_make(&c, pairs[i][0], pairs[i][1], &err, p)
             != APR_SUCCESS) {
             return NULL;
         }
         APR_ARRAY_PUSH(claims, oa2_idtoken_claim_t) = *c;
     }
-    scopes = apr_array_copy(p, as->scopes);
-    d = apr_array_push(scopes);
-    d->name = "employee";
-    d->description = "See your department";
-    as->scopes = scopes;
-    as->user_claims = claims;
-    as->openid = 1;
-    as->id_token_ttl = 300;
-    oa2_as_add_openid_scopes(as, p);
-    return as;
+    return claims;
+}
+
+int fixture_op_web(oa2_as_t **as, oa2_store_t **st, const char *issuer,
+                   const char *grants, apr_pool_t *p)
+{
+    *as = fixture_op(issuer, p);
+    *st = fixture_store(issuer, p);
+    return *as && *st && fixture_web_client(*st, grants, p);
 }
 
 apr_table_t *fixture_alice_claims(apr_pool_t *p)
@@ -143,6 +158,44 @@ apr_status_t fixture_redeem(const char **json, const oa2_as_t *as,
                            err, p);
 }
 
+const char *fixture_tokens(const oa2_as_t *as, oa2_store_t *st,
+                           const char *extra, const oa2_authz_user_t *who,
+                           apr_int64_t authorized, apr_int64_t now,
+                           apr_pool_t *p)
+{
+    const char *code = fixture_code(as, st, extra, who, authorized, p);
+    const char *json = NULL;
+    oa2_err_t err;
+
+    if (!code
+        || fixture_redeem(&json, as, st, code, now, &err, p) != APR_SUCCESS) {
+        return NULL;
+    }
+    return json;
+}
+
+int fixture_code_stored(oa2_store_t *st, const char *code, const char *scope,
+                        apr_int64_t auth_time, apr_int64_t expires_at,
+                        apr_pool_t *p)
+{
+    oa2_code_t c = {0};
+
+    c.client_id = "web";
+    c.user = "alice";
+    c.redirect_uri = FIXTURE_CB;
+    c.scope = scope;
+    c.resource = "";
+    c.code_challenge = FIXTURE_CHALLENGE;
+    c.expires_at = expires_at;
+    c.family = "fam";
+    c.access_jti = "";
+    c.nonce = "n-0S6";
+    c.auth_time = auth_time;
+    c.claims = "{\"email\":\"alice@example.org\"}";
+    return oa2_store_code_add(st, oa2_secret_hash(code, p), &c, NULL, p)
+        == APR_SUCCESS;
+}
+
 apr_status_t fixture_refresh(const char **json, const oa2_as_t *as,
                              oa2_store_t *st, const char *refresh,
                              const char *extra, apr_int64_t now, oa2_err_t *err,
@@ -155,5 +208,17 @@ apr_status_t fixture_refresh(const char **json, const oa2_as_t *as,
                                  p);
 
     return oa2_grant_token(json, as, st, f, fixture_basic("web", "pw", p), now,
+                           err, p);
+}
+
+apr_status_t fixture_client_credentials(const char **json, const oa2_as_t *as,
+                                        oa2_store_t *st, const char *id,
+                                        const char *extra, apr_int64_t now,
+                                        oa2_err_t *err, apr_pool_t *p)
+{
+    oa2_form_t *f = fixture_form(
+        apr_pstrcat(p, "grant_type=client_credentials", extra, NULL), p);
+
+    return oa2_grant_token(json, as, st, f, fixture_basic(id, "pw", p), now,
                            err, p);
 }

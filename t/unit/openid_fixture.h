@@ -31,6 +31,21 @@
  */
 oa2_as_t *fixture_op(const char *issuer, apr_pool_t *p);
 
+/**
+ * The user claims of the (scope, name) @a pairs, @a n of them, as
+ * OAuth2UserClaim lines make them; NULL when one is refused.
+ */
+apr_array_header_t *fixture_claims(const char *const (*pairs)[2], apr_size_t n,
+                                   apr_pool_t *p);
+
+/**
+ * fixture_op(@a issuer) in @a as, and in @a st a store of it where client
+ * "web" is registered with @a grants (fixture_web_client); nonzero on
+ * success.
+ */
+int fixture_op_web(oa2_as_t **as, oa2_store_t **st, const char *issuer,
+                   const char *grants, apr_pool_t *p);
+
 /** What the OAuth2UserClaim expressions gave for alice at authorize. */
 apr_table_t *fixture_alice_claims(apr_pool_t *p);
 
@@ -68,11 +83,39 @@ apr_status_t fixture_redeem(const char **json, const oa2_as_t *as,
                             oa2_store_t *st, const char *code, apr_int64_t now,
                             oa2_err_t *err, apr_pool_t *p);
 
+/**
+ * The token response of a code flow: fixture_code() for @a who at
+ * @a authorized, redeemed with fixture_redeem() at @a now; NULL when either
+ * step is refused.
+ */
+const char *fixture_tokens(const oa2_as_t *as, oa2_store_t *st,
+                           const char *extra, const oa2_authz_user_t *who,
+                           apr_int64_t authorized, apr_int64_t now,
+                           apr_pool_t *p);
+
+/**
+ * Store the code @a code as an OpenID request of alice's at client "web"
+ * leaves it (to FIXTURE_CB for FIXTURE_CHALLENGE, family "fam", nonce
+ * "n-0S6", the claim email alice@example.org), of @a scope, authenticated
+ * at @a auth_time and redeemable until @a expires_at; nonzero on success.
+ */
+int fixture_code_stored(oa2_store_t *st, const char *code, const char *scope,
+                        apr_int64_t auth_time, apr_int64_t expires_at,
+                        apr_pool_t *p);
+
 /** Refresh with @a refresh at @a now as client "web", with the form
  * parameters @a extra ("&scope=openid" or ""). */
 apr_status_t fixture_refresh(const char **json, const oa2_as_t *as,
                              oa2_store_t *st, const char *refresh,
                              const char *extra, apr_int64_t now, oa2_err_t *err,
                              apr_pool_t *p);
+
+/** A client_credentials token request at @a now of client @a id (secret
+ * "pw", client_secret_basic), with the form parameters @a extra
+ * ("&scope=read" or ""). */
+apr_status_t fixture_client_credentials(const char **json, const oa2_as_t *as,
+                                        oa2_store_t *st, const char *id,
+                                        const char *extra, apr_int64_t now,
+                                        oa2_err_t *err, apr_pool_t *p);
 
 #endif /* OPENID_FIXTURE_H */

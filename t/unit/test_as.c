@@ -9,30 +9,11 @@
 
 #include "oa2_as.h"
 #include "oa2_idtoken.h"
+#include "openid_fixture.h"
 #include "store_fixture.h"
 #include "unit.h"
 
 #define ISS "https://as.example"
-
-/* The user claims of (scope, name) @a pairs, @a n of them, or NULL. */
-static apr_array_header_t *claims_of(const char *const (*pairs)[2],
-                                     apr_size_t n, apr_pool_t *p)
-{
-    apr_array_header_t *claims =
-        apr_array_make(p, 4, sizeof(oa2_idtoken_claim_t));
-    oa2_idtoken_claim_t *c;
-    oa2_err_t err;
-    apr_size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (oa2_idtoken_claim_make(&c, pairs[i][0], pairs[i][1], &err, p)
-            != APR_SUCCESS) {
-            return NULL;
-        }
-        APR_ARRAY_PUSH(claims, oa2_idtoken_claim_t) = *c;
-    }
-    return claims;
-}
 
 /* How many scope definitions of @a as are named @a name. */
 static int defined(const oa2_as_t *as, const char *name)
@@ -90,7 +71,8 @@ static void test_standard_scopes_of_claims(apr_pool_t *p)
     oa2_as_t *as = fixture_as(ISS, p);
 
     UNIT_ASSERT(as);
-    as->user_claims = claims_of(pairs, sizeof(pairs) / sizeof(pairs[0]), p);
+    as->user_claims =
+        fixture_claims(pairs, sizeof(pairs) / sizeof(pairs[0]), p);
     UNIT_ASSERT(as->user_claims);
     oa2_as_add_openid_scopes(as, p);
     UNIT_EQ_STR(text_of(as, "openid"), oa2_idtoken_scope_description("openid"));
@@ -114,19 +96,13 @@ static void test_admin_text_wins(apr_pool_t *p)
     static const char *const pairs[][2] = {{"email", "email"},
                                            {"phone", "phone_number"}};
     oa2_as_t *as = fixture_as(ISS, p);
-    apr_array_header_t *scopes;
-    oa2_scope_def_t *d;
+    const apr_array_header_t *scopes;
 
     UNIT_ASSERT(as);
-    scopes = apr_array_copy(p, as->scopes);
-    d = apr_array_push(scopes);
-    d->name = "openid";
-    d->description = "Log in to Example Corp";
-    d = apr_array_push(scopes);
-    d->name = "email";
-    d->description = "Your work address";
-    as->scopes = scopes;
-    as->user_claims = claims_of(pairs, 2, p);
+    fixture_scope_add(as, "openid", "Log in to Example Corp", p);
+    fixture_scope_add(as, "email", "Your work address", p);
+    scopes = as->scopes;
+    as->user_claims = fixture_claims(pairs, 2, p);
     UNIT_ASSERT(as->user_claims);
     oa2_as_add_openid_scopes(as, p);
     UNIT_EQ_STR(text_of(as, "openid"), "Log in to Example Corp");
@@ -145,7 +121,7 @@ static void test_no_scopes_before(apr_pool_t *p)
 
     UNIT_ASSERT(as);
     as->scopes = NULL;
-    as->user_claims = claims_of(pairs, 1, p);
+    as->user_claims = fixture_claims(pairs, 1, p);
     UNIT_ASSERT(as->user_claims);
     oa2_as_add_openid_scopes(as, p);
     UNIT_ASSERT(as->scopes);
@@ -185,9 +161,7 @@ static void test_any_client_may_ask_openid(apr_pool_t *p)
 static void test_openid_off(apr_pool_t *p)
 {
     oa2_as_t *as = fixture_as(ISS, p);
-    apr_array_header_t *scopes;
     const char *granted = NULL;
-    oa2_scope_def_t *d;
     oa2_err_t err;
 
     UNIT_ASSERT(as);
@@ -198,11 +172,7 @@ static void test_openid_off(apr_pool_t *p)
     UNIT_HAS_STR(err.detail, "scope openid");
     /* And when the admin defines it as an ordinary scope, a client's list
      * binds it as any other. */
-    scopes = apr_array_copy(p, as->scopes);
-    d = apr_array_push(scopes);
-    d->name = "openid";
-    d->description = "Legacy";
-    as->scopes = scopes;
+    fixture_scope_add(as, "openid", "Legacy", p);
     UNIT_REFUSED(
         oa2_as_check_scope(&granted, as, "read", "openid read", &err, p), err,
         400, "invalid_scope", "OA2-00232");

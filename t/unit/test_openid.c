@@ -12,7 +12,6 @@
 
 #include "oa2_authorize.h"
 #include "oa2_csrf.h"
-#include "oa2_grant.h"
 #include "oa2_idtoken.h"
 #include "oa2_jwt.h"
 #include "oa2_secret.h"
@@ -36,10 +35,12 @@
     "&response_type=code&code_challenge=" FIXTURE_CHALLENGE                    \
     "&code_challenge_method=S256&state=s"
 
-/* The verified ID token @a token of @a as, checked with the public keys
- * of its JWKS document (which must hold no private key), or NULL. */
-static oa2_jwt_t *verified(const oa2_as_t *as, const char *token, apr_pool_t *p)
+/* The ID token of the token response @a json of @a as, verified with the
+ * public keys of its JWKS document (which must hold no private key), or
+ * NULL. */
+static oa2_jwt_t *verified(const oa2_as_t *as, const char *json, apr_pool_t *p)
 {
+    const char *token = fixture_json_string(json, "id_token", p);
     const char *jwks = oa2_keys_jwks_json(as->keys, p);
     oa2_keyset_t *pub = NULL;
     oa2_jwt_t *jwt = NULL;
@@ -78,18 +79,41 @@ static const char *alice_code(const oa2_as_t *as, oa2_store_t *st,
     return fixture_code(as, st, extra, &alice, NOW - 5, p);
 }
 
+/* The token response of alice_code(), redeemed at NOW, or NULL. */
+static const char *alice_tokens(const oa2_as_t *as, oa2_store_t *st,
+                                const char *extra, apr_pool_t *p)
+{
+    oa2_authz_user_t alice = {"alice", AUTH_TIME, fixture_alice_claims(p)};
+
+    return fixture_tokens(as, st, extra, &alice, NOW - 5, NOW, p);
+}
+
+/* Refresh at @a now, with the form parameters @a extra, the refresh token
+ * of the token response *@a json, which becomes the refresh's response. */
+static apr_status_t refresh_again(const char **json, const oa2_as_t *as,
+                                  oa2_store_t *st, const char *extra,
+                                  apr_int64_t now, oa2_err_t *err,
+                                  apr_pool_t *p)
+{
+    const char *refresh = fixture_json_string(*json, "refresh_token", p);
+
+    if (!refresh) {
+        return APR_EGENERAL;
+    }
+    return fixture_refresh(json, as, st, refresh, extra, now, err, p);
+}
+
 static void test_code_grant_id_token(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     const char *code, *json = NULL, *access;
     oa2_token_policy_t policy = {0};
     oa2_token_t *tok;
     oa2_jwt_t *idt;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     code = alice_code(as, st,
                       "&scope=openid+profile+email+read&nonce=" NONCE_QUERY, p);
     UNIT_ASSERT(code);
@@ -105,7 +129,7 @@ static void test_code_grant_id_token(apr_pool_t *p)
                 "openid profile email read");
     UNIT_EQ_STR(fixture_json_string(json, "token_type", p), "Bearer");
     access = fixture_json_string(json, "access_token", p);
-    idt = verified(as, fixture_json_string(json, "id_token", p), p);
+    idt = verified(as, json, p);
     UNIT_ASSERT(access && idt);
     UNIT_EQ_STR(json_string_value(json_object_get(idt->header, "alg")),
                 "ES256");
@@ -141,19 +165,16 @@ static void test_code_grant_id_token(apr_pool_t *p)
 
 static void test_code_grant_without_nonce(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
-    const char *code, *json = NULL;
+    oa2_as_t *as;
+    oa2_store_t *st;
+    const char *json;
     oa2_jwt_t *idt;
-    oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     /* An empty nonce is none; openid alone releases no user claim. */
-    code = alice_code(as, st, "&scope=openid&nonce=", p);
-    UNIT_ASSERT(code);
-    UNIT_EQ_INT(fixture_redeem(&json, as, st, code, NOW, &err, p), APR_SUCCESS);
-    idt = verified(as, fixture_json_string(json, "id_token", p), p);
+    json = alice_tokens(as, st, "&scope=openid&nonce=", p);
+    UNIT_ASSERT(json);
+    idt = verified(as, json, p);
     UNIT_ASSERT(idt);
     UNIT_ASSERT(!CLAIM(idt, "nonce"));
     UNIT_EQ_INT(CLAIM_INT(idt, "auth_time"), AUTH_TIME);
@@ -165,44 +186,36 @@ static void test_code_grant_without_nonce(apr_pool_t *p)
 
 static void test_code_grant_without_openid(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
-    const char *code, *json = NULL;
-    oa2_err_t err = {0};
+    oa2_as_t *as;
+    oa2_store_t *st;
+    const char *json;
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
-    code = alice_code(as, st, "&scope=profile+email&nonce=abc", p);
-    UNIT_ASSERT(code);
-    UNIT_EQ_INT(fixture_redeem(&json, as, st, code, NOW, &err, p), APR_SUCCESS);
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
+    json = alice_tokens(as, st, "&scope=profile+email&nonce=abc", p);
+    UNIT_ASSERT(json);
     UNIT_ASSERT(fixture_json_string(json, "access_token", p));
     UNIT_ASSERT(!fixture_json_string(json, "id_token", p));
 }
 
 static void test_refresh_id_token(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
-    const char *code, *json = NULL, *refresh, *access;
+    oa2_as_t *as;
+    oa2_store_t *st;
+    const char *json, *access;
     oa2_jwt_t *idt;
     oa2_err_t err = {0};
     int i;
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code refresh_token", p));
-    code = alice_code(as, st, "&scope=openid+profile+email&nonce=abc", p);
-    UNIT_ASSERT(code);
-    UNIT_EQ_INT(fixture_redeem(&json, as, st, code, NOW, &err, p), APR_SUCCESS);
-    refresh = fixture_json_string(json, "refresh_token", p);
+    UNIT_ASSERT(
+        fixture_op_web(&as, &st, ISS, "authorization_code refresh_token", p));
+    json = alice_tokens(as, st, "&scope=openid+profile+email&nonce=abc", p);
+    UNIT_ASSERT(json);
     /* Core §12.2, twice: each rotation carries the grant forward. */
     for (i = 1; i <= 2; i++) {
-        UNIT_ASSERT(refresh);
-        UNIT_EQ_INT(
-            fixture_refresh(&json, as, st, refresh, "", NOW + 100 * i, &err, p),
-            APR_SUCCESS);
-        refresh = fixture_json_string(json, "refresh_token", p);
+        UNIT_EQ_INT(refresh_again(&json, as, st, "", NOW + 100 * i, &err, p),
+                    APR_SUCCESS);
         access = fixture_json_string(json, "access_token", p);
-        idt = verified(as, fixture_json_string(json, "id_token", p), p);
+        idt = verified(as, json, p);
         UNIT_ASSERT(access && idt);
         UNIT_EQ_STR(CLAIM_STR(idt, "iss"), ISS);
         UNIT_EQ_STR(CLAIM_STR(idt, "sub"), "alice");
@@ -222,56 +235,50 @@ static void test_refresh_id_token(apr_pool_t *p)
 
 static void test_refresh_narrowed_drops_claims(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
-    const char *code, *json = NULL, *refresh;
+    oa2_as_t *as;
+    oa2_store_t *st;
+    const char *json;
     oa2_jwt_t *idt;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code refresh_token", p));
-    code = alice_code(as, st, "&scope=openid+profile+email+employee", p);
-    UNIT_ASSERT(code);
-    UNIT_EQ_INT(fixture_redeem(&json, as, st, code, NOW, &err, p), APR_SUCCESS);
-    refresh = fixture_json_string(json, "refresh_token", p);
-    UNIT_ASSERT(refresh);
-    UNIT_EQ_INT(fixture_refresh(&json, as, st, refresh, "&scope=openid+profile",
-                                NOW + 10, &err, p),
+    UNIT_ASSERT(
+        fixture_op_web(&as, &st, ISS, "authorization_code refresh_token", p));
+    json = alice_tokens(as, st, "&scope=openid+profile+email+employee", p);
+    UNIT_ASSERT(json);
+    UNIT_EQ_INT(refresh_again(&json, as, st, "&scope=openid+profile", NOW + 10,
+                              &err, p),
                 APR_SUCCESS);
     UNIT_EQ_STR(fixture_json_string(json, "scope", p), "openid profile");
-    idt = verified(as, fixture_json_string(json, "id_token", p), p);
+    idt = verified(as, json, p);
     UNIT_ASSERT(idt);
     UNIT_EQ_STR(CLAIM_STR(idt, "name"), "Alice Liddell");
     UNIT_ASSERT(!CLAIM(idt, "email"));
     UNIT_ASSERT(!CLAIM(idt, "email_verified"));
     UNIT_ASSERT(!CLAIM(idt, "department"));
     /* email is employee's too: granted with it alone, it stays. */
-    refresh = fixture_json_string(json, "refresh_token", p);
-    UNIT_EQ_INT(fixture_refresh(&json, as, st, refresh,
-                                "&scope=employee+openid", NOW + 20, &err, p),
+    UNIT_EQ_INT(refresh_again(&json, as, st, "&scope=employee+openid", NOW + 20,
+                              &err, p),
                 APR_SUCCESS);
-    idt = verified(as, fixture_json_string(json, "id_token", p), p);
+    idt = verified(as, json, p);
     UNIT_ASSERT(idt);
     UNIT_EQ_STR(CLAIM_STR(idt, "email"), "alice@example.org");
     UNIT_EQ_STR(CLAIM_STR(idt, "department"), "Wonderland");
     UNIT_ASSERT(!CLAIM(idt, "email_verified"));
     UNIT_ASSERT(!CLAIM(idt, "name"));
     /* The refresh token keeps the whole grant: all of it again. */
-    refresh = fixture_json_string(json, "refresh_token", p);
-    UNIT_EQ_INT(fixture_refresh(&json, as, st, refresh, "", NOW + 30, &err, p),
+    UNIT_EQ_INT(refresh_again(&json, as, st, "", NOW + 30, &err, p),
                 APR_SUCCESS);
     UNIT_EQ_STR(fixture_json_string(json, "scope", p),
                 "openid profile email employee");
-    idt = verified(as, fixture_json_string(json, "id_token", p), p);
+    idt = verified(as, json, p);
     UNIT_ASSERT(idt);
     UNIT_ASSERT(json_is_true(CLAIM(idt, "email_verified")));
     UNIT_EQ_STR(CLAIM_STR(idt, "name"), "Alice Liddell");
     UNIT_EQ_STR(CLAIM_STR(idt, "department"), "Wonderland");
     /* Without openid, no ID token at all. */
-    refresh = fixture_json_string(json, "refresh_token", p);
-    UNIT_EQ_INT(fixture_refresh(&json, as, st, refresh, "&scope=profile+email",
-                                NOW + 40, &err, p),
-                APR_SUCCESS);
+    UNIT_EQ_INT(
+        refresh_again(&json, as, st, "&scope=profile+email", NOW + 40, &err, p),
+        APR_SUCCESS);
     UNIT_ASSERT(fixture_json_string(json, "access_token", p));
     UNIT_ASSERT(!fixture_json_string(json, "id_token", p));
 }
@@ -302,9 +309,7 @@ static void test_client_credentials_no_openid(apr_pool_t *p)
     oa2_err_t err = {0};
 
 #define CLIENT(id, form)                                                       \
-    oa2_grant_token(&json, as, st,                                             \
-                    fixture_form("grant_type=client_credentials" form, p),     \
-                    fixture_basic((id), "pw", p), NOW, &err, p)
+    fixture_client_credentials(&json, as, st, (id), (form), NOW, &err, p)
     UNIT_ASSERT(as && st);
     UNIT_ASSERT(service_client(st, "svc", "openid read", p));
     UNIT_ASSERT(service_client(st, "bare", "openid", p));
@@ -337,50 +342,29 @@ static void test_client_credentials_no_openid(apr_pool_t *p)
  * openid of the admin's own, say): a scope like any, no ID token. */
 static void test_openid_off_no_id_token(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
-    oa2_code_t kept = {"web",
-                       "alice",
-                       FIXTURE_CB,
-                       "openid email",
-                       "",
-                       FIXTURE_CHALLENGE,
-                       NOW + 60,
-                       0,
-                       "fam",
-                       "",
-                       "n-0S6",
-                       AUTH_TIME,
-                       "{\"email\":\"alice@example.org\"}"};
-    const char *code, *json = NULL, *refresh;
+    oa2_as_t *as;
+    oa2_store_t *st;
+    const char *json;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code refresh_token", p));
+    UNIT_ASSERT(
+        fixture_op_web(&as, &st, ISS, "authorization_code refresh_token", p));
     as->openid = 0;
     UNIT_ASSERT(oa2_as_scope(as, "openid"));
-    code = alice_code(as, st, "&scope=openid+email&nonce=abc", p);
-    UNIT_ASSERT(code);
-    UNIT_EQ_INT(fixture_redeem(&json, as, st, code, NOW, &err, p), APR_SUCCESS);
+    json = alice_tokens(as, st, "&scope=openid+email&nonce=abc", p);
+    UNIT_ASSERT(json);
     UNIT_EQ_STR(fixture_json_string(json, "scope", p), "openid email");
     UNIT_ASSERT(!fixture_json_string(json, "id_token", p));
-    refresh = fixture_json_string(json, "refresh_token", p);
-    UNIT_ASSERT(refresh);
-    UNIT_EQ_INT(fixture_refresh(&json, as, st, refresh, "", NOW, &err, p),
-                APR_SUCCESS);
+    UNIT_EQ_INT(refresh_again(&json, as, st, "", NOW, &err, p), APR_SUCCESS);
     UNIT_ASSERT(!fixture_json_string(json, "id_token", p));
     /* A code of an OpenID request made while it was on. */
-    UNIT_EQ_INT(
-        oa2_store_code_add(st, oa2_secret_hash("the-code", p), &kept, NULL, p),
-        APR_SUCCESS);
+    UNIT_ASSERT(fixture_code_stored(st, "the-code", "openid email", AUTH_TIME,
+                                    NOW + 60, p));
     UNIT_EQ_INT(fixture_redeem(&json, as, st, "the-code", NOW, &err, p),
                 APR_SUCCESS);
     UNIT_ASSERT(fixture_json_string(json, "access_token", p));
     UNIT_ASSERT(!fixture_json_string(json, "id_token", p));
-    refresh = fixture_json_string(json, "refresh_token", p);
-    UNIT_ASSERT(refresh);
-    UNIT_EQ_INT(fixture_refresh(&json, as, st, refresh, "", NOW, &err, p),
-                APR_SUCCESS);
+    UNIT_EQ_INT(refresh_again(&json, as, st, "", NOW, &err, p), APR_SUCCESS);
     UNIT_ASSERT(!fixture_json_string(json, "id_token", p));
 }
 
@@ -390,15 +374,14 @@ static void test_openid_off_no_id_token(apr_pool_t *p)
 
 static void test_authorize_nonce_kept(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     char *longest = apr_palloc(p, OA2_IDTOKEN_NONCE_MAX + 1);
     oa2_authz_request_t *req = NULL;
     oa2_err_t err = {0};
     int redirectable;
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     UNIT_EQ_INT(PARSE(REQUEST "&scope=openid&nonce=" NONCE_QUERY), APR_SUCCESS);
     UNIT_EQ_STR(req->nonce, NONCE);
     memset(longest, 'n', OA2_IDTOKEN_NONCE_MAX);
@@ -426,16 +409,15 @@ static void test_authorize_nonce_refused(apr_pool_t *p)
 {
     static const char *const bad[] = {"a%0Ab", "a%09b", "%7F", "caf%C3%A9",
                                       "a%0D%0AX-Injected:%201"};
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     char *too_long = apr_palloc(p, OA2_IDTOKEN_NONCE_MAX + 2);
     oa2_authz_request_t *req = NULL;
     oa2_err_t err = {0};
     int redirectable = 0;
     apr_size_t i;
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     memset(too_long, 'n', OA2_IDTOKEN_NONCE_MAX + 1);
     too_long[OA2_IDTOKEN_NONCE_MAX + 1] = '\0';
     UNIT_REFUSED(
@@ -463,8 +445,8 @@ static void test_authorize_nonce_refused(apr_pool_t *p)
 
 static void test_csrf_binds_nonce(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     oa2_authz_request_t *none, *a, *b;
     const char *t_none, *t_a;
     oa2_err_t err = {0};
@@ -473,8 +455,7 @@ static void test_csrf_binds_nonce(apr_pool_t *p)
 #define PARSE(req, q)                                                          \
     oa2_authorize_parse(&(req), &redirectable, as, st, fixture_form((q), p),   \
                         &err, p)
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     UNIT_EQ_INT(PARSE(none, REQUEST "&scope=openid"), APR_SUCCESS);
     UNIT_EQ_INT(PARSE(a, REQUEST "&scope=openid&nonce=nonce-a"), APR_SUCCESS);
     UNIT_EQ_INT(PARSE(b, REQUEST "&scope=openid&nonce=nonce-b"), APR_SUCCESS);

@@ -29,15 +29,8 @@ static const char *alice_tokens(const oa2_as_t *as, oa2_store_t *st,
                                 const char *extra, apr_pool_t *p)
 {
     oa2_authz_user_t alice = {"alice", NOW - 30, fixture_alice_claims(p)};
-    const char *code = fixture_code(as, st, extra, &alice, NOW, p);
-    const char *json = NULL;
-    oa2_err_t err;
 
-    if (!code
-        || fixture_redeem(&json, as, st, code, NOW, &err, p) != APR_SUCCESS) {
-        return NULL;
-    }
-    return json;
+    return fixture_tokens(as, st, extra, &alice, NOW, NOW, p);
 }
 
 /* The access token of alice_tokens(), or NULL. */
@@ -46,6 +39,41 @@ static const char *alice_access(const oa2_as_t *as, oa2_store_t *st,
 {
     return fixture_json_string(alice_tokens(as, st, extra, p), "access_token",
                                p);
+}
+
+/* What the refresh tests start from: a code flow of alice's at an OpenID
+ * Provider, and one refresh of its grant. */
+typedef struct {
+    oa2_as_t *as;    /* the provider */
+    oa2_store_t *st; /* its store: client "web" may refresh */
+    const char *a1;  /* the code flow's access token */
+    const char *r1;  /* its refresh token, rotated by the refresh */
+    const char *a2;  /* the refresh's access token */
+} refreshed_t;
+
+/* Fill @a t: the code flow for the authorization request's parameters
+ * @a extra, the refresh at @a now with the form parameters @a again;
+ * nonzero on success. */
+static int alice_refreshed(refreshed_t *t, const char *extra, const char *again,
+                           apr_int64_t now, apr_pool_t *p)
+{
+    const char *tokens, *json = NULL;
+    oa2_err_t err;
+
+    if (!fixture_op_web(&t->as, &t->st, ISS, "authorization_code refresh_token",
+                        p)) {
+        return 0;
+    }
+    tokens = alice_tokens(t->as, t->st, extra, p);
+    t->a1 = fixture_json_string(tokens, "access_token", p);
+    t->r1 = fixture_json_string(tokens, "refresh_token", p);
+    t->a2 = NULL;
+    if (t->a1 && t->r1
+        && fixture_refresh(&json, t->as, t->st, t->r1, again, now, &err, p)
+            == APR_SUCCESS) {
+        t->a2 = fixture_json_string(json, "access_token", p);
+    }
+    return t->a2 != NULL;
 }
 
 /* The jti of access token @a token of @a as, or NULL. */
@@ -68,13 +96,12 @@ static const char *jti_of(const oa2_as_t *as, const char *token, apr_pool_t *p)
 
 static void test_sub_and_claims(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     const char *access, *json = NULL;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     access = alice_access(as, st, "&scope=openid+profile+email&nonce=n", p);
     UNIT_ASSERT(access);
     UNIT_EQ_INT(ANSWER(as, st, access, NOW), APR_SUCCESS);
@@ -99,13 +126,12 @@ static void test_sub_and_claims(apr_pool_t *p)
 
 static void test_needs_openid(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     const char *access, *json = NULL;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     access = alice_access(as, st, "&scope=profile+email+read", p);
     UNIT_ASSERT(access);
     UNIT_REFUSED(ANSWER(as, st, access, NOW), err, 403, "insufficient_scope",
@@ -116,13 +142,12 @@ static void test_needs_openid(apr_pool_t *p)
 
 static void test_revoked(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     const char *access, *jti, *json = NULL;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     access = alice_access(as, st, "&scope=openid+profile+email", p);
     jti = access ? jti_of(as, access, p) : NULL;
     UNIT_ASSERT(jti);
@@ -139,14 +164,13 @@ static void test_revoked(apr_pool_t *p)
 
 static void test_withdrawn(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     const char *a1, *a2, *json = NULL;
     oa2_err_t err = {0};
     int revoked = 0;
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     a1 = alice_access(as, st, "&scope=openid+email", p);
     a2 = alice_access(as, st, "&scope=openid+profile", p);
     UNIT_ASSERT(a1 && a2);
@@ -162,13 +186,12 @@ static void test_withdrawn(apr_pool_t *p)
 
 static void test_client_removed(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     const char *access, *json = NULL;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     access = alice_access(as, st, "&scope=openid+email", p);
     UNIT_ASSERT(access);
     UNIT_EQ_INT(oa2_store_client_remove(st, "web", &err, p), APR_SUCCESS);
@@ -178,31 +201,21 @@ static void test_client_removed(apr_pool_t *p)
 
 static void test_refresh_reuse_revokes(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
-    const char *tokens, *r1, *a1, *a2, *json = NULL;
+    refreshed_t t;
+    const char *json = NULL;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code refresh_token", p));
-    tokens = alice_tokens(as, st, "&scope=openid+email", p);
-    a1 = fixture_json_string(tokens, "access_token", p);
-    r1 = fixture_json_string(tokens, "refresh_token", p);
-    UNIT_ASSERT(a1 && r1);
-    UNIT_EQ_INT(fixture_refresh(&json, as, st, r1, "", NOW, &err, p),
-                APR_SUCCESS);
-    a2 = fixture_json_string(json, "access_token", p);
-    UNIT_ASSERT(a2);
-    UNIT_EQ_INT(ANSWER(as, st, a2, NOW), APR_SUCCESS);
+    UNIT_ASSERT(alice_refreshed(&t, "&scope=openid+email", "", NOW, p));
+    UNIT_EQ_INT(ANSWER(t.as, t.st, t.a2, NOW), APR_SUCCESS);
     UNIT_EQ_STR(json,
                 "{\"sub\":\"alice\",\"email\":\"alice@example.org\","
                 "\"email_verified\":true}");
     /* The rotated token again: the grant may be stolen, all of it ends. */
-    UNIT_REFUSED(fixture_refresh(&json, as, st, r1, "", NOW, &err, p), err, 400,
-                 "invalid_grant", "OA2-00254");
-    UNIT_REFUSED(ANSWER(as, st, a1, NOW), err, 401, "invalid_token",
+    UNIT_REFUSED(fixture_refresh(&json, t.as, t.st, t.r1, "", NOW, &err, p),
+                 err, 400, "invalid_grant", "OA2-00254");
+    UNIT_REFUSED(ANSWER(t.as, t.st, t.a1, NOW), err, 401, "invalid_token",
                  "OA2-00900");
-    UNIT_REFUSED(ANSWER(as, st, a2, NOW), err, 401, "invalid_token",
+    UNIT_REFUSED(ANSWER(t.as, t.st, t.a2, NOW), err, 401, "invalid_token",
                  "OA2-00900");
 }
 
@@ -210,27 +223,17 @@ static void test_refresh_reuse_revokes(apr_pool_t *p)
  * does; the token of the whole scope keeps its own claims. */
 static void test_refresh_narrowed(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
-    const char *tokens, *r1, *a1, *a2, *json = NULL;
+    refreshed_t t;
+    const char *json = NULL;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code refresh_token", p));
-    tokens = alice_tokens(as, st, "&scope=openid+profile+email", p);
-    a1 = fixture_json_string(tokens, "access_token", p);
-    r1 = fixture_json_string(tokens, "refresh_token", p);
-    UNIT_ASSERT(a1 && r1);
-    UNIT_EQ_INT(fixture_refresh(&json, as, st, r1, "&scope=openid+profile",
-                                NOW + 10, &err, p),
-                APR_SUCCESS);
-    a2 = fixture_json_string(json, "access_token", p);
-    UNIT_ASSERT(a2);
-    UNIT_EQ_INT(ANSWER(as, st, a2, NOW + 10), APR_SUCCESS);
+    UNIT_ASSERT(alice_refreshed(&t, "&scope=openid+profile+email",
+                                "&scope=openid+profile", NOW + 10, p));
+    UNIT_EQ_INT(ANSWER(t.as, t.st, t.a2, NOW + 10), APR_SUCCESS);
     UNIT_EQ_STR(json,
                 "{\"sub\":\"alice\",\"name\":\"Alice Liddell\","
                 "\"updated_at\":1311280970}");
-    UNIT_EQ_INT(ANSWER(as, st, a1, NOW + 10), APR_SUCCESS);
+    UNIT_EQ_INT(ANSWER(t.as, t.st, t.a1, NOW + 10), APR_SUCCESS);
     UNIT_EQ_STR(json, ALICE_PROFILE_EMAIL);
 }
 
@@ -245,11 +248,8 @@ static void test_not_a_users_grant(apr_pool_t *p)
 
     UNIT_ASSERT(as && st);
     UNIT_ASSERT(fixture_client(st, "svc", "pw", "client_credentials", NULL, p));
-    UNIT_EQ_INT(oa2_grant_token(&json, as, st,
-                                fixture_form("grant_type=client_credentials"
-                                             "&scope=read",
-                                             p),
-                                fixture_basic("svc", "pw", p), NOW, &err, p),
+    UNIT_EQ_INT(fixture_client_credentials(&json, as, st, "svc", "&scope=read",
+                                           NOW, &err, p),
                 APR_SUCCESS);
     access = fixture_json_string(json, "access_token", p);
     UNIT_ASSERT(access);
@@ -267,13 +267,12 @@ static void test_not_a_users_grant(apr_pool_t *p)
 
 static void test_other_audience(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     const char *access, *jti, *json = NULL;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     /* RFC 8707: the token is the API's, not this server's. */
     access = alice_access(as, st,
                           "&scope=openid+email"
@@ -344,13 +343,12 @@ static void test_other_issuer(apr_pool_t *p)
 
 static void test_not_an_access_token(apr_pool_t *p)
 {
-    oa2_as_t *as = fixture_op(ISS, p);
-    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_as_t *as;
+    oa2_store_t *st;
     const char *tokens, *id_token, *access, *json = NULL;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(as && st);
-    UNIT_ASSERT(fixture_web_client(st, "authorization_code", p));
+    UNIT_ASSERT(fixture_op_web(&as, &st, ISS, "authorization_code", p));
     tokens = alice_tokens(as, st, "&scope=openid+email", p);
     id_token = fixture_json_string(tokens, "id_token", p);
     access = fixture_json_string(tokens, "access_token", p);
