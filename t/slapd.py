@@ -22,11 +22,9 @@ import hashlib
 import ipaddress
 import os
 import secrets
-import shutil
 import socket
 import ssl
 import subprocess
-import time
 
 from httpd import free_port
 from servers import ThrowawayServer
@@ -212,20 +210,8 @@ class LdapServer(ThrowawayServer):
         return b"\x61" in answer and b"\x0a\x01\x00" in answer
 
     def _wait_ready(self, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("slapd exited (rc=%d):\n%s"
-                                   % (self.proc.returncode, self.log_text()))
-            try:
-                if self._bind_ok():
-                    return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("slapd did not start:\n%s"
-                                   % self.log_text())
-            time.sleep(0.02)
+        self.wait_ready("slapd", lambda: True if self._bind_ok() else None,
+                        OSError, timeout, 0.02)
 
     def stop(self):
         """slapd stopped (SIGTERM, SIGKILL after 5 s) and the directory
@@ -239,8 +225,4 @@ class LdapServer(ThrowawayServer):
                     self.proc.kill()
                     self.proc.wait(5)
             self.proc = None
-        if self.dir is None:
-            return
-        if not os.environ.get("OA2_KEEP_TMP"):
-            shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir = None
+        self.remove_dir()

@@ -63,6 +63,17 @@ def auth_time_cookie(key, issuer, user, issued):
         b"=").decode())
 
 
+def logout_back_to_client(h, ua, hint):
+    """Logout of the user agent ua with an ID token as hint: back to the
+    client's registered https://client.example/bye with the state."""
+    r = ua.get(h.url(ep(h, "logout")), params={
+        "id_token_hint": hint,
+        "post_logout_redirect_uri": "https://client.example/bye",
+        "state": "s"}, allow_redirects=False, timeout=10)
+    assert r.status_code == 302
+    assert r.headers["Location"] == "https://client.example/bye?state=s"
+
+
 def old_cookie(h, keys, issued, key="ec1"):
     """The browser of h's session signed in as alice at issued (h signs
     with keys[key])."""
@@ -297,12 +308,7 @@ class TestBasicLoginExample:
     def test_logout_cannot_forget_the_password(self, h, client):
         f = Flow(h, client, scope="openid")
         hint = assert_token_ok(f.token(f.code()))["id_token"]
-        r = h.session.get(h.url(ep(h, "logout")), params={
-            "id_token_hint": hint,
-            "post_logout_redirect_uri": "https://client.example/bye",
-            "state": "s"}, allow_redirects=False, timeout=10)
-        assert r.status_code == 302
-        assert r.headers["Location"] == "https://client.example/bye?state=s"
+        logout_back_to_client(h, h.session, hint)
         assert "no session here" in h.new_log()
         # the browser sends the password again: signed in, no dialog
         f = Flow(h, client, scope="openid")
@@ -422,12 +428,7 @@ class TestFormLoginExample:
         f = Flow(h, client, scope="openid")
         q = self.consent(ua, self.sign_in(h, ua, f.url()), f)
         hint = assert_token_ok(f.token(q["code"]))["id_token"]
-        r = ua.get(h.url(ep(h, "logout")), params={
-            "id_token_hint": hint,
-            "post_logout_redirect_uri": "https://client.example/bye",
-            "state": "s"}, allow_redirects=False, timeout=10)
-        assert r.status_code == 302
-        assert r.headers["Location"] == "https://client.example/bye?state=s"
+        logout_back_to_client(h, ua, hint)
         assert "session ended" in h.new_log()
         # the session is empty: the login form again
         r = ua.get(Flow(h, client, scope="openid").url(),
