@@ -11,6 +11,7 @@
 #include <apr_time.h>
 #include <openssl/crypto.h>
 
+#include "oa2_client_meta.h"
 #include "oa2_redirect.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
@@ -32,6 +33,7 @@ static const char *const grant_types[GRANT_COUNT + 1] = {
 typedef struct add_args_t {
     const char *name;                  /* NAME */
     apr_array_header_t *redirect_uris; /* --redirect-uri, of const char * */
+    apr_array_header_t *logout_uris;   /* --post-logout-redirect-uri */
     const char *scope;                 /* --scope, or NULL */
     int grants[GRANT_COUNT];           /* --grant, by GRANT_... */
     int any_grant;                     /* nonzero when --grant was given */
@@ -78,6 +80,7 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
     int i, g, options = 1;
 
     in->redirect_uris = apr_array_make(p, 2, sizeof(const char *));
+    in->logout_uris = apr_array_make(p, 1, sizeof(const char *));
     for (i = 0; i < argc; i++) {
         const char *opt = argv[i], *value = NULL, *eq;
         if (!options || opt[0] != '-' || !opt[1]) {
@@ -106,7 +109,8 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         }
         if (strcmp(opt, "--redirect-uri") && strcmp(opt, "--scope")
             && strcmp(opt, "--grant") && strcmp(opt, "--auth-method")
-            && strcmp(opt, "--client-id")) {
+            && strcmp(opt, "--client-id")
+            && strcmp(opt, "--post-logout-redirect-uri")) {
             return oa2_admin_usage("client add: unknown option %s",
                                    oa2_admin_printable(opt, p));
         }
@@ -115,6 +119,9 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         }
         if (!strcmp(opt, "--redirect-uri")) {
             APR_ARRAY_PUSH(in->redirect_uris, const char *) = value;
+        }
+        else if (!strcmp(opt, "--post-logout-redirect-uri")) {
+            APR_ARRAY_PUSH(in->logout_uris, const char *) = value;
         }
         else if (!strcmp(opt, "--grant")) {
             if ((g = grant_index(value)) < 0) {
@@ -226,6 +233,13 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, apr_pool_t *p)
         }
         if (j == cl->redirect_uris->nelts) {
             APR_ARRAY_PUSH(cl->redirect_uris, const char *) = uri;
+        }
+    }
+    for (i = 0; i < in->logout_uris->nelts; i++) {
+        const char *uri = APR_ARRAY_IDX(in->logout_uris, i, const char *);
+        if (oa2_client_meta_add_logout_uri(cl, uri, &err, p) != APR_SUCCESS) {
+            return oa2_admin_fail("invalid post-logout redirect URI %s: %s",
+                                  oa2_admin_printable(uri, p), err.detail);
         }
     }
     /* Scope: RFC 6749 scope-tokens, stored once each, single spaces. */
@@ -367,6 +381,14 @@ static int client_show(oa2_admin_t *a, const char *id)
         printf("redirect_uri: %s\n",
                oa2_admin_printable(
                    APR_ARRAY_IDX(cl->redirect_uris, i, const char *), p));
+    }
+    for (i = 0; cl->post_logout_redirect_uris
+         && i < cl->post_logout_redirect_uris->nelts;
+         i++) {
+        printf("post_logout_redirect_uri: %s\n",
+               oa2_admin_printable(APR_ARRAY_IDX(cl->post_logout_redirect_uris,
+                                                 i, const char *),
+                                   p));
     }
     return OA2_ADMIN_OK;
 }

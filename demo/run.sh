@@ -39,7 +39,8 @@ htpasswd -bcB "$RUN/htpasswd" demo demo 2>/dev/null
 
 ADMIN="$ROOT/admin/oauth2-admin -d sqlite3 -p $RUN/data/oauth2.db -i $ISS"
 WEB=$($ADMIN client add "Demo web app" --redirect-uri "$ISS/demo/callback" \
-      --scope "read write" --grant authorization_code --grant refresh_token)
+      --scope "read write openid email" --grant authorization_code \
+      --grant refresh_token --post-logout-redirect-uri "$ISS/demo/callback")
 SVC=$($ADMIN client add "Demo service" --scope read --grant client_credentials)
 PUB=$($ADMIN client add "Demo native app" --public \
       --redirect-uri http://127.0.0.1/callback --scope read \
@@ -111,6 +112,8 @@ OAuth2Issuer $ISS
 OAuth2SigningKey $RUN/signing.pem
 OAuth2Scope read "Read your demo data"
 OAuth2Scope write "Change your demo data"
+# OpenID Connect: what the email scope says about the signed-in user
+OAuth2UserClaim email email "%{REMOTE_USER}@demo.example"
 OAuth2TemplateDir $ROOT/templates
 OAuth2Registration open
 OAuth2ProtectedResource $ISS/api
@@ -174,6 +177,13 @@ Clients:
    curl -s -u '$SVC_ID:$SVC_SECRET' -d token=\$TOKEN $ISS/oauth2/revoke
    curl -s -H "Authorization: Bearer \$TOKEN" $ISS/api/hello.json     # now 401 invalid_token
 
-6. Dynamic registration (open in the demo)
+6. OpenID Connect: discovery, then step 3 with scope "openid email" and a nonce
+   curl -s $ISS/.well-known/openid-configuration
+   Open: $(printf '%s' "$AUTHZ" | sed 's/scope=read%20write/scope=openid%20email%20read/')&nonce=n-demo
+   The token response of step 3 then carries an id_token; with its access token:
+   curl -s -H "Authorization: Bearer ACCESS_TOKEN" $ISS/oauth2/userinfo
+   Sign out: $ISS/oauth2/logout?id_token_hint=ID_TOKEN&post_logout_redirect_uri=$ISS/demo/callback&state=bye
+
+7. Dynamic registration (open in the demo)
    curl -s -H 'Content-Type: application/json' -d '{"client_name":"cli","grant_types":["client_credentials"],"scope":"read"}' $ISS/oauth2/register
 TXT

@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     doc = oa2_cleanup_json(
         json_loads(
             oa2_registration_response(
-                cl, strcmp(cl->auth_method, "none") ? "s3cret" : NULL, p),
+                cl, as, strcmp(cl->auth_method, "none") ? "s3cret" : NULL, p),
             0, NULL),
         p);
     FUZZ_CHECK(json_is_object(doc));

@@ -54,6 +54,7 @@ typedef struct oa2_server_conf_t {
     const char *openid_json;   /* OpenID discovery document, or NULL */
     oa2_tmpl_t *consent_tmpl;  /* consent.html, parsed at startup */
     oa2_tmpl_t *error_tmpl;    /* error.html, parsed at startup */
+    oa2_tmpl_t *logout_tmpl;   /* logout.html, parsed at startup */
 } oa2_server_conf_t;
 
 /** Per-directory configuration: resource protection. */
@@ -141,11 +142,15 @@ void oa2_endpoints_register_hooks(apr_pool_t *p);
 int oa2_jwks_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_metadata_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf);
+/** Prepare the login_required answer of a prompt=none request, before
+ * httpd authenticates it (mod_oauth2_authorize.c). */
+void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
                                  const char *resource);
 
@@ -188,6 +193,21 @@ const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
                                                  const unsigned char *seal);
 void oa2_cache_register_hooks(apr_pool_t *p);
 
+/* mod_oauth2_login.c: the user's sign-in at the authorize endpoint */
+/**
+ * When the user of this authenticated request signed in, as this server
+ * tracks it (a signed cookie, set now when missing), seconds since the
+ * epoch.
+ */
+apr_int64_t oa2_login_auth_time(request_rec *r, const oa2_server_conf_t *conf);
+/**
+ * Make the user sign in again: the session ended and the browser sent
+ * back to this URL, or a 401 from the login method. The handler status.
+ */
+int oa2_login_again(request_rec *r, const oa2_server_conf_t *conf);
+/** End the user's mod_session session; nonzero when there was one. */
+int oa2_login_end_session(request_rec *r);
+
 /* mod_oauth2_io.c */
 /**
  * Read an application/x-www-form-urlencoded body (at most
@@ -225,6 +245,15 @@ int oa2_io_send_client_error(request_rec *r, const oa2_server_conf_t *conf,
  */
 int oa2_io_send_document(request_rec *r, const char *content_type,
                          const char *json);
+/**
+ * The parameters of a page endpoint's request (authorize, logout): a
+ * GET's query or a POST's form body.
+ * @return APR_SUCCESS with @a params set; else @a status is what the
+ *         handler returns: the error page was sent, or 405
+ */
+apr_status_t oa2_io_read_page_params(oa2_form_t **params, int *status,
+                                     request_rec *r,
+                                     const oa2_server_conf_t *conf);
 /** Log @a err once and render error.html with its status. */
 int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
                            const oa2_err_t *err);

@@ -5,6 +5,7 @@
  */
 #include "httpd.h"
 #include "http_log.h"
+#include "http_core.h"
 #include "http_protocol.h"
 #include "ap_expr.h"
 
@@ -20,12 +21,16 @@
 
 APLOG_USE_MODULE(oauth2);
 
-/* Answer with a redirect to the client (302 for GET, 303 after POST). */
+/* Answer with a redirect to the client (302 for GET, 303 after POST):
+ * sent as our response, not through httpd's error path, where the
+ * custom responses of oa2_authorize_before_login() would replace it. */
 static int redirect(request_rec *r, int status, const char *location)
 {
     oa2_io_page_headers(r);
     apr_table_setn(r->headers_out, "Location", location);
-    return status;
+    r->status = status;
+    ap_set_content_length(r, 0);
+    return OK;
 }
 
 static int refuse(request_rec *r, const oa2_server_conf_t *conf,
@@ -89,21 +94,22 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
 }
 
 /*
- * The user an OpenID request is approved for: auth_time is this request's,
- * on which httpd authenticated them (see the README on sessions), and each
- * OAuth2UserClaim's expression evaluated on it. A claim whose expression
+ * The user an OpenID request is approved for: when they signed in
+ * (oa2_login_auth_time()), and each OAuth2UserClaim's expression
+ * evaluated on this request. A claim whose expression
  * fails is left out, with a line for the admin.
  */
 static oa2_authz_user_t *approved_user(request_rec *r,
                                        const oa2_server_conf_t *conf,
-                                       const oa2_authz_request_t *req)
+                                       const oa2_authz_request_t *req,
+                                       apr_int64_t auth_time)
 {
     oa2_authz_user_t *who = apr_pcalloc(r->pool, sizeof(*who));
     apr_table_t *claims;
     int i;
 
     who->name = r->user;
-    who->auth_time = apr_time_sec(r->request_time);
+    who->auth_time = auth_time;
     if (!oa2_authorize_is_openid(conf->as, req) || !conf->user_claims) {
         return who;
     }
@@ -133,6 +139,16 @@ static oa2_authz_user_t *approved_user(request_rec *r,
     }
     who->claims = claims;
     return who;
+}
+
+/* When the user signed in, for an OpenID request (its auth_time, kept in
+ * a cookie); a plain OAuth request has no use for it, and sets none. */
+static apr_int64_t sign_in_time(request_rec *r, const oa2_server_conf_t *conf,
+                                const oa2_authz_request_t *req)
+{
+    return oa2_authorize_is_openid(conf->as, req)
+        ? oa2_login_auth_time(r, conf)
+        : apr_time_sec(r->request_time);
 }
 
 /* The consent form came back: check it is this user's, then obey. */
@@ -177,9 +193,10 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
                     "the user denied the request");
         return refuse(r, conf, req, 1, &err);
     }
-    rv = oa2_authorize_approve(&location, conf->as, st, req,
-                               approved_user(r, conf, req), now, 1, &err,
-                               r->pool);
+    rv = oa2_authorize_approve(
+        &location, conf->as, st, req,
+        approved_user(r, conf, req, sign_in_time(r, conf, req)), now, 1, &err,
+        r->pool);
     if (rv != APR_SUCCESS) {
         return oa2_io_send_error_page(r, conf, &err);
     }
@@ -189,6 +206,43 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
     return redirect(r, HTTP_SEE_OTHER, location);
 }
 
+/*
+ * Before httpd authenticates an authorization request with prompt=none
+ * (Core §3.1.2.1: no login prompt is ever shown): should the login method
+ * prompt, the request is answered instead with a redirect to the client
+ * carrying error=login_required. httpd's own error path does it, through
+ * custom responses for the statuses a login prompt takes: 401 (Basic,
+ * Digest, a login page as ErrorDocument 401) and 302 (mod_auth_form's
+ * AuthFormLoginRequiredLocation). A request that is not a valid one of a
+ * known client changes nothing; the handler reports it once logged in.
+ */
+void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
+{
+    const char *q = r->args ? r->args : "", *location;
+    oa2_authz_request_t *req;
+    oa2_form_t *params;
+    oa2_store_t *st;
+    oa2_err_t err;
+    int redirectable;
+
+    if (r->method_number != M_GET || !strstr(q, "prompt=")
+        || oa2_form_parse(&params, q, strlen(q), &err, r->pool) != APR_SUCCESS
+        || oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
+                               r->pool)
+            != APR_SUCCESS
+        || !req->prompt || strcmp(req->prompt, "none")) {
+        return;
+    }
+    oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00921",
+                "the user is not signed in");
+    location = oa2_authorize_error_location(conf->as, req, &err, r->pool);
+    ap_custom_response(r, HTTP_UNAUTHORIZED, location);
+    ap_custom_response(r, HTTP_MOVED_TEMPORARILY, location);
+    /* for the log line, should the redirect happen */
+    apr_table_setn(r->notes, "oauth2-login-required", "1");
+}
+
 int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     oa2_authz_request_t *req = NULL;
@@ -196,7 +250,8 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_form_t *params;
     oa2_store_t *st;
     oa2_err_t err;
-    int redirectable = 0, needed;
+    apr_int64_t auth_time;
+    int redirectable = 0, needed, status;
 
     if (!r->user) {
         oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
@@ -221,21 +276,8 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                        OA2_USER_MAX);
         return oa2_io_send_error_page(r, conf, &err);
     }
-    if (r->method_number == M_POST) {
-        if (oa2_io_read_form(&params, r, &err) != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
-        }
-    }
-    else if (r->method_number == M_GET) {
-        const char *q = r->args ? r->args : "";
-        if (oa2_form_parse(&params, q, strlen(q), &err, r->pool)
-            != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
-        }
-    }
-    else {
-        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
-        return HTTP_METHOD_NOT_ALLOWED;
+    if (oa2_io_read_page_params(&params, &status, r, conf) != APR_SUCCESS) {
+        return status;
     }
     if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
         || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
@@ -249,14 +291,25 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     if (r->method_number == M_POST) {
         return decide(r, conf, st, req, params);
     }
+    auth_time = sign_in_time(r, conf, req);
+    if (oa2_authorize_login_stale(conf->as, req, auth_time,
+                                  apr_time_sec(r->request_time))) {
+        if (req->prompt && !strcmp(req->prompt, "none")) {
+            oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00926",
+                        "the user's sign-in is older than max_age");
+            return refuse(r, conf, req, 1, &err);
+        }
+        return oa2_login_again(r, conf);
+    }
     if (oa2_authorize_needs_consent(&needed, st, req, r->user, &err, r->pool)
         != APR_SUCCESS) {
         return oa2_io_send_error_page(r, conf, &err);
     }
     if (!needed) {
-        if (oa2_authorize_approve(
-                &location, conf->as, st, req, approved_user(r, conf, req),
-                apr_time_sec(r->request_time), 0, &err, r->pool)
+        if (oa2_authorize_approve(&location, conf->as, st, req,
+                                  approved_user(r, conf, req, auth_time),
+                                  apr_time_sec(r->request_time), 0, &err,
+                                  r->pool)
             != APR_SUCCESS) {
             return oa2_io_send_error_page(r, conf, &err);
         }

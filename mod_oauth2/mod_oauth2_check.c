@@ -167,6 +167,20 @@ static apr_status_t load_template(oa2_tmpl_t **tmpl, const char *dir,
     return APR_SUCCESS;
 }
 
+/* Where logout.html is read: OAuth2TemplateDir, unless a directory made
+ * for a release before logout.html lacks it; then the installed one. */
+static const char *logout_template_dir(const char *dir, apr_pool_t *p)
+{
+    apr_finfo_t fi;
+
+    if (apr_stat(&fi, apr_pstrcat(p, dir, "/logout.html", NULL), APR_FINFO_TYPE,
+                 p)
+        != APR_SUCCESS) {
+        return OA2_TEMPLATE_DIR;
+    }
+    return dir;
+}
+
 /* Every OAuth2UserClaim can be released: its scope is known, and the
  * provider is on. */
 static apr_status_t check_user_claims(const oa2_as_t *as, server_rec *s,
@@ -244,6 +258,16 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
     if (check_user_claims(as, s, name) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
+    if (as->openid && oa2_keys_signer(as->keys)->alg != OA2_ALG_RS256) {
+        /* Discovery 1.0 §3 wants RS256 listed; ID tokens are signed with
+         * the signing key, like the access tokens (SPEC). */
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "OA2-00920: %s signs ID tokens with %s; OpenID "
+                     "Connect relying parties that accept only RS256 "
+                     "(Discovery 1.0 section 3) need an RSA key as the "
+                     "first OAuth2SigningKey",
+                     name, oa2_keys_alg_name(oa2_keys_signer(as->keys)->alg));
+    }
     if (oa2_as_derive_keys(as, pconf) != APR_SUCCESS) {
         ap_log_error(
             APLOG_MARK, APLOG_EMERG, 0, s,
@@ -255,7 +279,11 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
     if (load_template(&sc->consent_tmpl, dir, "consent.html", s, pconf)
             != APR_SUCCESS
         || load_template(&sc->error_tmpl, dir, "error.html", s, pconf)
-            != APR_SUCCESS) {
+            != APR_SUCCESS
+        || (as->openid
+            && load_template(&sc->logout_tmpl, logout_template_dir(dir, pconf),
+                             "logout.html", s, pconf)
+                != APR_SUCCESS)) {
         return APR_EGENERAL;
     }
     sc->as = as;

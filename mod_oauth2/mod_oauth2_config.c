@@ -46,6 +46,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->openid_json = NULL;
     c->consent_tmpl = NULL;
     c->error_tmpl = NULL;
+    c->logout_tmpl = NULL;
     return c;
 }
 
@@ -94,6 +95,7 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->openid_json = NULL;
     c->consent_tmpl = NULL;
     c->error_tmpl = NULL;
+    c->logout_tmpl = NULL;
     return c;
 }
 

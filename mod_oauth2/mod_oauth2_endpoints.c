@@ -12,6 +12,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "mod_auth.h"
 
 #include <apr_strings.h>
 #include <apr_uri.h>
@@ -32,6 +33,7 @@ typedef enum endpoint_t {
     ENDPOINT_REGISTER,
     ENDPOINT_RESOURCE_METADATA,
     ENDPOINT_USERINFO,
+    ENDPOINT_LOGOUT,
     ENDPOINT_OPENID_CONFIGURATION
 } endpoint_t;
 
@@ -39,11 +41,15 @@ typedef enum endpoint_t {
 static const struct {
     const char *name;
     endpoint_t endpoint;
-} endpoints[] = {
-    {"jwks", ENDPOINT_JWKS},         {"authorize", ENDPOINT_AUTHORIZE},
-    {"token", ENDPOINT_TOKEN},       {"introspect", ENDPOINT_INTROSPECT},
-    {"revoke", ENDPOINT_REVOKE},     {"register", ENDPOINT_REGISTER},
-    {"userinfo", ENDPOINT_USERINFO}, {NULL, ENDPOINT_NONE}};
+} endpoints[] = {{"jwks", ENDPOINT_JWKS},
+                 {"authorize", ENDPOINT_AUTHORIZE},
+                 {"token", ENDPOINT_TOKEN},
+                 {"introspect", ENDPOINT_INTROSPECT},
+                 {"revoke", ENDPOINT_REVOKE},
+                 {"register", ENDPOINT_REGISTER},
+                 {"userinfo", ENDPOINT_USERINFO},
+                 {"logout", ENDPOINT_LOGOUT},
+                 {NULL, ENDPOINT_NONE}};
 
 #define AS_WELL_KNOWN "/.well-known/oauth-authorization-server"
 #define RS_WELL_KNOWN "/.well-known/oauth-protected-resource"
@@ -192,6 +198,8 @@ static int handler(request_rec *r)
         return oa2_register_handle(r, conf);
     case ENDPOINT_USERINFO:
         return oa2_userinfo_handle(r, conf);
+    case ENDPOINT_LOGOUT:
+        return oa2_logout_handle(r, conf);
     case ENDPOINT_OPENID_CONFIGURATION:
         return oa2_io_send_document(r, NULL, conf->openid_json);
     case ENDPOINT_RESOURCE_METADATA:
@@ -204,6 +212,30 @@ static int handler(request_rec *r)
     }
 }
 
+/* Ahead of authentication (check_access runs before check_authn). */
+static int before_login(request_rec *r)
+{
+    if (routed(r) == ENDPOINT_AUTHORIZE && !r->main && !r->prev) {
+        oa2_authorize_before_login(
+            r, ap_get_module_config(r->server->module_config, &oauth2_module));
+    }
+    return DECLINED;
+}
+
+/* The login_required redirect that before_login prepared goes out: drop
+ * the login method's challenge from it, and say so once (the error path
+ * runs no handler of ours). */
+static void insert_error_filter(request_rec *r)
+{
+    if (apr_table_get(r->notes, "oauth2-login-required")
+        && r->status == HTTP_MOVED_TEMPORARILY) {
+        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "OA2-00922: login_required: prompt=none without a "
+                      "signed-in user");
+    }
+}
+
 void oa2_endpoints_register_hooks(apr_pool_t *p)
 {
     static const char *const before[] = {"mod_proxy.c", "mod_rewrite.c",
@@ -212,4 +244,8 @@ void oa2_endpoints_register_hooks(apr_pool_t *p)
     ap_hook_translate_name(translate_name, NULL, before, APR_HOOK_FIRST);
     ap_hook_map_to_storage(map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_check_access(before_login, NULL, NULL, APR_HOOK_FIRST,
+                         AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_insert_error_filter(insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
 }

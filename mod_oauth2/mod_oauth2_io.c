@@ -212,3 +212,28 @@ int oa2_io_send_document(request_rec *r, const char *content_type,
     apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=300");
     return oa2_io_send_json(r, HTTP_OK, content_type, json);
 }
+
+apr_status_t oa2_io_read_page_params(oa2_form_t **params, int *status,
+                                     request_rec *r,
+                                     const oa2_server_conf_t *conf)
+{
+    const char *q = r->args ? r->args : "";
+    apr_status_t rv = APR_EGENERAL;
+    oa2_err_t err;
+
+    if (r->method_number == M_POST) {
+        rv = oa2_io_read_form(params, r, &err);
+    }
+    else if (r->method_number == M_GET) {
+        rv = oa2_form_parse(params, q, strlen(q), &err, r->pool);
+    }
+    else {
+        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+        *status = HTTP_METHOD_NOT_ALLOWED;
+        return APR_EGENERAL;
+    }
+    if (rv != APR_SUCCESS) {
+        *status = oa2_io_send_error_page(r, conf, &err);
+    }
+    return rv;
+}

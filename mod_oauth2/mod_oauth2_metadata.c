@@ -86,6 +86,8 @@ static void add_openid_fields(json_t *m, const oa2_server_conf_t *conf,
 
     json_object_set_new(m, "userinfo_endpoint",
                         json_string(apr_pstrcat(p, base, "/userinfo", NULL)));
+    json_object_set_new(m, "end_session_endpoint",
+                        json_string(apr_pstrcat(p, base, "/logout", NULL)));
     json_object_set_new(m, "id_token_signing_alg_values_supported",
                         signing_algs(conf, p));
     json_object_set_new(m, "subject_types_supported",

@@ -97,6 +97,26 @@ static apr_status_t check_nonce(oa2_authz_request_t *req, const oa2_as_t *as,
     return APR_SUCCESS;
 }
 
+/* max_age (Core §3.1.2.1): seconds, plain digits. */
+static apr_status_t check_max_age(oa2_authz_request_t *req,
+                                  const oa2_form_t *params, oa2_err_t *err,
+                                  apr_pool_t *p)
+{
+    const char *v;
+    apr_status_t rv = oa2_form_single(&v, params, "max_age", 0, err, p);
+
+    req->max_age = -1;
+    if (rv != APR_SUCCESS || !v || !*v) {
+        return rv;
+    }
+    if (strlen(v) > 9 || strspn(v, "0123456789") != strlen(v)) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-00923",
+                           "max_age must be a number of seconds");
+    }
+    req->max_age = apr_atoi64(v);
+    return APR_SUCCESS;
+}
+
 apr_status_t oa2_authorize_parse(oa2_authz_request_t **out, int *redirectable,
                                  const oa2_as_t *as, oa2_store_t *st,
                                  const oa2_form_t *params, oa2_err_t *err,
@@ -184,7 +204,29 @@ apr_status_t oa2_authorize_parse(oa2_authz_request_t **out, int *redirectable,
             && (rv = check_prompt(req->prompt, err)) != APR_SUCCESS)) {
         return rv;
     }
-    return check_nonce(req, as, params, err, p);
+    if ((rv = check_nonce(req, as, params, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    return check_max_age(req, params, err, p);
+}
+
+int oa2_authorize_login_stale(const oa2_as_t *as,
+                              const oa2_authz_request_t *req,
+                              apr_int64_t auth_time, apr_int64_t now)
+{
+    apr_int64_t max_age = req->max_age;
+
+    if (!oa2_authorize_is_openid(as, req)) {
+        return 0;
+    }
+    if (max_age < 0 && req->client->default_max_age > 0) {
+        max_age = req->client->default_max_age;
+    }
+    if (req->prompt && oa2_scope_contains(req->prompt, "login")
+        && now - auth_time > OA2_LOGIN_FRESH) {
+        return 1;
+    }
+    return max_age >= 0 && now - auth_time > max_age;
 }
 
 int oa2_authorize_is_openid(const oa2_as_t *as, const oa2_authz_request_t *req)

@@ -24,7 +24,13 @@ typedef struct oa2_authz_request_t {
     const char *resource;       /* RFC 8707 resource, "" for none */
     const char *prompt;         /* "none", "consent" or NULL */
     const char *nonce;          /* OpenID Connect nonce, or NULL */
+    apr_int64_t max_age;        /* OpenID Connect max_age; -1: none */
 } oa2_authz_request_t;
+
+/** How long a sign-in counts as just made, for prompt=login: the
+ * seconds between the login and the authorization request it returns
+ * to. */
+#define OA2_LOGIN_FRESH 60
 
 /** The user an authorization request is approved for. */
 typedef struct oa2_authz_user_t {
@@ -79,6 +85,16 @@ apr_status_t oa2_authorize_approve(const char **location, const oa2_as_t *as,
                                    const oa2_authz_request_t *req,
                                    const oa2_authz_user_t *who, apr_int64_t now,
                                    int remember, oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Nonzero when the user must sign in again before @a req is answered
+ * (Core §3.1.2.1): prompt=login and their sign-in at @a auth_time is older
+ * than OA2_LOGIN_FRESH, or it is older than max_age (the request's, else
+ * the client's default_max_age). Only for OpenID requests.
+ */
+int oa2_authorize_login_stale(const oa2_as_t *as,
+                              const oa2_authz_request_t *req,
+                              apr_int64_t auth_time, apr_int64_t now);
 
 /** Nonzero when @a req asks for an ID token: openid, and OIDC is on. */
 int oa2_authorize_is_openid(const oa2_as_t *as, const oa2_authz_request_t *req);

@@ -6,6 +6,7 @@
 
 #include "oa2_bearer.h"
 #include "oa2_cleanup.h"
+#include "oa2_client_meta.h"
 #include "oa2_redirect.h"
 #include "oa2_registration.h"
 #include "oa2_scope.h"
@@ -328,7 +329,8 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
         || (rv = parse_name(&cl->name, member(doc, "client_name"), err, p))
             != APR_SUCCESS
         || (rv = parse_scope(&cl->scope, as, member(doc, "scope"), err, p))
-            != APR_SUCCESS) {
+            != APR_SUCCESS
+        || (rv = oa2_client_meta_parse(cl, as, doc, err, p)) != APR_SUCCESS) {
         return rv;
     }
     cl->grant_types = oa2_scope_join(grants, p);
@@ -337,7 +339,8 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
 }
 
 const char *oa2_registration_response(const oa2_client_t *client,
-                                      const char *secret, apr_pool_t *p)
+                                      const oa2_as_t *as, const char *secret,
+                                      apr_pool_t *p)
 {
     json_t *r = oa2_cleanup_json(json_object(), p);
     json_t *uris = json_array(), *grants = json_array();
@@ -378,6 +381,7 @@ const char *oa2_registration_response(const oa2_client_t *client,
     if (client->scope && *client->scope) {
         json_object_set_new(r, "scope", json_string(client->scope));
     }
+    oa2_client_meta_respond(r, client, as);
     return oa2_cleanup_malloced(json_dumps(r, JSON_COMPACT), p);
 }
 
@@ -428,7 +432,7 @@ apr_status_t oa2_registration_register(const char **json, oa2_client_t **client,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    *json = oa2_registration_response(cl, secret, p);
+    *json = oa2_registration_response(cl, as, secret, p);
     *client = cl;
     return APR_SUCCESS;
 }

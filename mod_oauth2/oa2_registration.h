@@ -50,11 +50,14 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
                                     oa2_err_t *err, apr_pool_t *p);
 
 /**
- * The 201 response (RFC 7591 §3.2.1) for a registered client.
+ * The 201 response (RFC 7591 §3.2.1) for a registered client, with its
+ * OpenID metadata when @a as is an OpenID Provider.
+ * @param as the AS it registered at, or NULL
  * @param secret the client secret in clear, or NULL for a public client
  */
 const char *oa2_registration_response(const oa2_client_t *client,
-                                      const char *secret, apr_pool_t *p);
+                                      const oa2_as_t *as, const char *secret,
+                                      apr_pool_t *p);
 
 /**
  * Register a client: parse the request, make a client_id and (unless the

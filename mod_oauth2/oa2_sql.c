@@ -5,7 +5,7 @@
 
 #define CLIENT_COLS                                                            \
     "client_id, secret_hash, name, redirect_uris, grant_types, scope, "        \
-    "auth_method, created_at"
+    "auth_method, created_at, metadata"
 
 /* Record as revoked the access tokens of oa2_access_tokens matching
  * COND (after the issuer), unless recorded already. */
@@ -60,7 +60,7 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_CLIENT_INSERT] = {"oa2_client_insert",
                                "INSERT INTO oa2_clients (issuer, " CLIENT_COLS
                                ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
-                               "%lld)"},
+                               "%lld, %s)"},
     [OA2_SQL_CLIENT_DELETE] = {"oa2_client_delete",
                                "DELETE FROM oa2_clients "
                                "WHERE issuer = %s AND client_id = %s"},
@@ -332,7 +332,8 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
     " secret_hash " S "(64) NOT NULL, name VARCHAR(255) NOT NULL,"             \
     " redirect_uris TEXT NOT NULL, grant_types " S "(255) NOT NULL,"           \
     " scope TEXT NOT NULL, auth_method " S "(32) NOT NULL,"                    \
-    " created_at BIGINT NOT NULL, PRIMARY KEY (issuer, client_id)"
+    " created_at BIGINT NOT NULL, metadata " TEXT_EMPTY ","                    \
+    " PRIMARY KEY (issuer, client_id)"
 #define CODES_COLS(S)                                                          \
     " issuer " S "(255) NOT NULL, code_hash " S "(64) NOT NULL,"               \
     " client_id " S "(128) NOT NULL, user_id " S "(255) NOT NULL,"             \
@@ -410,7 +411,8 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
         ADD_COLUMN_IF_MISSING("oa2_codes", "claims", TEXT_EMPTY),              \
         ADD_COLUMN_IF_MISSING("oa2_refresh", "auth_time", BIGINT_ZERO),        \
         ADD_COLUMN_IF_MISSING("oa2_refresh", "claims", TEXT_EMPTY),            \
-        ADD_COLUMN_IF_MISSING("oa2_access_tokens", "claims", TEXT_EMPTY)
+        ADD_COLUMN_IF_MISSING("oa2_access_tokens", "claims", TEXT_EMPTY),      \
+        ADD_COLUMN_IF_MISSING("oa2_clients", "metadata", TEXT_EMPTY)
 
 static const char *const schema_sqlite[] = {SCHEMA_GENERIC, NULL};
 
@@ -455,7 +457,8 @@ static const char *const schema_mysql[] = {
  * reads no row. */
 static const char schema_probe[] =
     "SELECT oa2_codes.nonce, oa2_codes.auth_time, oa2_codes.claims, "
-    "oa2_refresh.auth_time, oa2_refresh.claims, oa2_access_tokens.claims "
+    "oa2_refresh.auth_time, oa2_refresh.claims, oa2_access_tokens.claims, "
+    "oa2_clients.metadata "
     "FROM oa2_clients, oa2_codes, "
     "oa2_refresh, oa2_consents, oa2_revoked, oa2_nonces, oa2_access_tokens, "
     "oa2_purge WHERE 1 = 0";
@@ -480,6 +483,7 @@ static const oa2_sql_column_t added_columns[] = {
     ADDED_COLUMN("oa2_refresh", "auth_time", BIGINT_ZERO),
     ADDED_COLUMN("oa2_refresh", "claims", TEXT_EMPTY),
     ADDED_COLUMN("oa2_access_tokens", "claims", TEXT_EMPTY),
+    ADDED_COLUMN("oa2_clients", "metadata", TEXT_EMPTY),
     {NULL, NULL, NULL, NULL}};
 
 const char *oa2_sql_schema_probe(void)

@@ -62,6 +62,9 @@ typedef struct oa2_client_t {
     const char *auth_method; /* client_secret_basic|client_secret_post|none */
     apr_int64_t created_at;  /* seconds since the epoch */
     int from_cache;          /* read from the client cache, not the DB */
+    apr_array_header_t *post_logout_redirect_uris; /* of const char *, or
+                                                    * NULL (oa2_client_meta) */
+    int default_max_age; /* seconds; 0: none (oa2_client_meta) */
 } oa2_client_t;
 
 /** An authorization code, as stored. */

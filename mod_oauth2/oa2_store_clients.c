@@ -11,6 +11,7 @@
 
 #include "oa2_cached_row.h"
 #include "oa2_cleanup.h"
+#include "oa2_client_meta.h"
 #include "oa2_hash.h"
 #include "oa2_store_dbd.h"
 
@@ -40,11 +41,12 @@ static oa2_client_t *client_of_row(const char **c, apr_pool_t *p)
     cl->scope = c[5];
     cl->auth_method = c[6];
     cl->created_at = oa2_store_dbd_to_int(c[7]);
+    oa2_client_meta_decode(cl, c[8], p);
     return cl;
 }
 
 /* Columns of a client row, as OA2_SQL_CLIENT_GET reads them. */
-#define CLIENT_COLUMNS 8
+#define CLIENT_COLUMNS 9
 
 /* The key of @a client_id's record in the client cache. */
 static const unsigned char *
@@ -167,8 +169,9 @@ apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
                               cl->grant_types,
                               cl->scope ? cl->scope : "",
                               cl->auth_method,
-                              oa2_store_dbd_num(cl->created_at, p)};
-        return oa2_store_dbd_run(NULL, st, OA2_SQL_CLIENT_INSERT, 9, args, err,
+                              oa2_store_dbd_num(cl->created_at, p),
+                              oa2_client_meta_encode(cl, p)};
+        return oa2_store_dbd_run(NULL, st, OA2_SQL_CLIENT_INSERT, 10, args, err,
                                  p);
     }
 }
@@ -199,8 +202,8 @@ apr_status_t oa2_store_client_list(apr_array_header_t **clients,
 {
     const char *args[] = {st->issuer};
     apr_array_header_t *rows;
-    apr_status_t rv =
-        oa2_store_dbd_rows(&rows, st, OA2_SQL_CLIENT_LIST, 1, args, 8, err, p);
+    apr_status_t rv = oa2_store_dbd_rows(&rows, st, OA2_SQL_CLIENT_LIST, 1,
+                                         args, CLIENT_COLUMNS, err, p);
     int i;
 
     if (rv != APR_SUCCESS) {

@@ -15,6 +15,7 @@ import subprocess
 import threading
 import urllib.parse
 
+import pytest
 import requests
 
 import tokens
@@ -53,11 +54,27 @@ def ep(h, name):
     return base + "/" + name
 
 
+def basic_login(path, htpasswd):
+    """A <Location> of path that httpd's Basic login guards: the users of
+    the htpasswd file (write_htpasswd)."""
+    return """
+<Location {path}>
+    AuthType Basic
+    AuthName "demo"
+    AuthBasicProvider file
+    AuthUserFile {htpasswd}
+    Require valid-user
+</Location>
+""".format(path=path, htpasswd=htpasswd)
+
+
 def as_config(h, keys, *, registration="open", registration_token=None,
-              protect_authorize=True, base_path=None, extra=""):
+              protect_authorize=True, base_path=None, extra="",
+              signing_key="ec1"):
     """The configuration body of an AS on the main server of h, with a
     protected /api (Require oauth2-scope read, revocation checked); extra
-    is more configuration, or a callable making it from h."""
+    is more configuration, or a callable making it from h; signing_key
+    names the key of keys that signs."""
     htpasswd = write_htpasswd(h)
     body = """
 OAuth2Issuer {iss}
@@ -67,7 +84,7 @@ OAuth2Scope write "Change your data"
 OAuth2Resource {resource}
 OAuth2TemplateDir {templates}
 OAuth2Registration {registration}
-""".format(iss=h.issuer, key=keys["ec1"].path, resource=RESOURCE,
+""".format(iss=h.issuer, key=keys[signing_key].path, resource=RESOURCE,
            templates=TEMPLATES, registration=registration)
     if registration_token:
         body += "OAuth2RegistrationToken %s\n" % registration_token
@@ -75,15 +92,7 @@ OAuth2Registration {registration}
         body += "OAuth2BasePath %s\n" % base_path
         h.as_base = base_path
     if protect_authorize:
-        body += """
-<Location {authorize}>
-    AuthType Basic
-    AuthName "demo"
-    AuthBasicProvider file
-    AuthUserFile {htpasswd}
-    Require valid-user
-</Location>
-""".format(htpasswd=htpasswd, authorize=ep(h, "authorize"))
+        body += basic_login(ep(h, "authorize"), htpasswd)
     body += """
 <Location /api>
     AuthType OAuth2
@@ -130,6 +139,16 @@ def start_as(httpd_factory, keys, name, **kw):
         h.write_file(rel, text)
     h.start(as_config(h, keys, **kw))
     return h
+
+
+def as_fixture(name, **kw):
+    """The class-scoped fixture of a test class whose AS is its own:
+    start_as(httpd_factory, keys, name, **kw). In the class body:
+    `off = as_fixture("as-off", extra="OAuth2OpenID off\\n")`."""
+    @pytest.fixture(scope="class")
+    def fixture(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, name, **kw)
+    return fixture
 
 
 # ---- the database -------------------------------------------------------
@@ -213,7 +232,7 @@ _counter = [0]
 
 def add_client(h, name=None, redirect_uris=("https://client.example/cb",),
                scope="read write", grants=ALL_GRANTS, public=False,
-               auth_method=None):
+               auth_method=None, post_logout_redirect_uris=()):
     """A new client of h's AS (made with the admin CLI)."""
     _counter[0] += 1
     if name is None:
@@ -229,6 +248,8 @@ def add_client(h, name=None, redirect_uris=("https://client.example/cb",),
         args.append("--public")
     if auth_method:
         args += ["--auth-method", auth_method]
+    for uri in post_logout_redirect_uris:
+        args += ["--post-logout-redirect-uri", uri]
     out = admin(h, *args).stdout
     m = re.search(r"^client_id:\s*(\S+)\s*$", out, re.M)
     assert m, "no client_id in the CLI's output:\n" + out
@@ -406,6 +427,24 @@ class Flow:
         data.update(over)
         data = {k: v for k, v in data.items() if v is not None}
         return token_request(self.h, self.client, data)
+
+
+def user_agent(url, user=ALICE):
+    """The browser's part of a code flow a client library started: GET the
+    authorization URL with Basic credentials, approve the consent page
+    when it is shown; the Location of the answer (the redirect to the
+    client)."""
+    with requests.Session() as ua:
+        ua.trust_env = False  # no proxy settings, no .netrc
+        r = ua.get(url, auth=user, allow_redirects=False, timeout=10)
+        if r.status_code == 200:
+            page = ConsentPage(r)
+            r = ua.post(page.action_url(), data=page.data("approve"),
+                        auth=user, allow_redirects=False, timeout=10)
+            assert r.status_code == 303, (r.status_code, r.text[:300])
+        else:
+            assert r.status_code == 302, (r.status_code, r.text[:300])
+    return r.headers["Location"]
 
 
 def code_tokens(h, client, **kw):

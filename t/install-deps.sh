@@ -2,6 +2,12 @@
 # Install what building and testing mod_oauth2 needs on Debian/Ubuntu.
 # Uses sudo unless already root; safe to run again. Arguments name more
 # packages to install with them (the benchmarks add wrk and gnuplot).
+# libapache2-mod-auth-openidc is the relying party of test_810; never add
+# libapache2-mod-oauth2 here: another project's module, of our file name.
+# slapd is the directory of test_830's LDAP login (t/slapd.py starts one
+# of its own): it is preseeded to make no directory of the system's, so
+# that its postinst starts no system slapd the tests could be confused
+# with.
 set -e
 SUDO=
 if [ "$(id -u)" != 0 ]; then
@@ -13,6 +19,7 @@ PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
  libssl-dev libjansson-dev openssl curl clang-format
  python3 python3-pytest python3-jwt python3-cryptography python3-requests
  python3-authlib python3-selenium chromium chromium-driver apache2-utils
+ libapache2-mod-auth-openidc slapd ldap-utils
  sqlite3 valgrind clang libclang-rt-14-dev memcached $*"
 missing=
 for pkg in $PACKAGES; do
@@ -22,6 +29,11 @@ done
 if [ -n "$missing" ]; then
     echo "installing:$missing"
     $SUDO apt-get update -q
+    case " $missing " in
+    *" slapd "*)
+        echo "slapd slapd/no_configuration boolean true" \
+            | $SUDO debconf-set-selections ;;
+    esac
     $SUDO env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -q --no-install-recommends $missing
 fi

@@ -28,9 +28,7 @@ import atexit
 import glob
 import os
 import secrets
-import shutil
 import subprocess
-import time
 
 from httpd import free_port
 from servers import ThrowawayServer
@@ -147,21 +145,12 @@ class MyServer(ThrowawayServer):
 
     def _wait_ready(self, timeout):
         import pymysql
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("mariadbd exited (rc=%d):\n%s"
-                                   % (self.proc.returncode, self.log_text()))
-            try:
-                conn = pymysql.connect(unix_socket=str(self.socket),
-                                       user="root", password="",
-                                       autocommit=True, connect_timeout=5)
-                return conn
-            except pymysql.err.OperationalError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("mariadbd did not start:\n%s"
-                                       % self.log_text())
-                time.sleep(0.1)
+        return self.wait_ready(
+            "mariadbd",
+            lambda: pymysql.connect(unix_socket=str(self.socket), user="root",
+                                    password="", autocommit=True,
+                                    connect_timeout=5),
+            pymysql.err.OperationalError, timeout, 0.1)
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
@@ -183,11 +172,7 @@ class MyServer(ThrowawayServer):
             except subprocess.TimeoutExpired:
                 pass
             self.proc = None
-        if self.dir is None:
-            return
-        if not os.environ.get("OA2_KEEP_TMP"):
-            shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir = None
+        self.remove_dir()
 
     # ---- SQL as the server's root -----------------------------------------
 

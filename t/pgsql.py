@@ -25,7 +25,6 @@ import atexit
 import glob
 import os
 import secrets
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -153,9 +152,7 @@ class PgCluster(ThrowawayServer):
                            "-w", "stop"])
         except RuntimeError:
             pass
-        if not os.environ.get("OA2_KEEP_TMP"):
-            shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir = None
+        self.remove_dir()
 
     # ---- SQL as the cluster's superuser -----------------------------------
 

@@ -5,7 +5,9 @@ tests run as root, an unprivileged user to run the server binaries as
 
 import os
 import pwd
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from httpd import IS_ROOT
@@ -72,3 +74,34 @@ class ThrowawayServer:
             return self.log_path.read_text(errors="replace")[-4000:]
         except (FileNotFoundError, TypeError):
             return ""
+
+    def wait_ready(self, name, probe, errors, timeout, pause):
+        """probe()'s first result that is not None, tried every pause
+        seconds while self.proc runs; errors: the exceptions that mean
+        "not yet". A server that exits or is not ready within timeout
+        seconds fails, with its log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited (rc=%d):\n%s"
+                                   % (name, self.proc.returncode,
+                                      self.log_text()))
+            try:
+                result = probe()
+                if result is not None:
+                    return result
+            except errors:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("%s did not start:\n%s"
+                                   % (name, self.log_text()))
+            time.sleep(pause)
+
+    def remove_dir(self):
+        """The temporary directory removed, unless OA2_KEEP_TMP is set
+        (for a look at a failed server's files)."""
+        if self.dir is None:
+            return
+        if not os.environ.get("OA2_KEEP_TMP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = None

@@ -112,7 +112,8 @@ class TestMetadata:
                                       "client_secret_post", "none"}, md[k]
         assert "none" not in md.get(
             "introspection_endpoint_auth_methods_supported", [])
-        assert sorted(md["scopes_supported"]) == ["read", "write"]
+        # OAuth2Scope's, and openid: an OpenID Provider unless turned off
+        assert sorted(md["scopes_supported"]) == ["openid", "read", "write"]
         # nothing this server does not do
         for k in ("userinfo_endpoint", "device_authorization_endpoint",
                   "pushed_authorization_request_endpoint",
@@ -464,8 +465,8 @@ class TestAuthorizeRequests:
         f = Flow(h, client, response_type=None)
         assert_error_redirect(f, f.get(), "invalid_request")
 
-    @pytest.mark.parametrize("scope", ["admin", "read admin", "openid",
-                                       "READ"])
+    @pytest.mark.parametrize("scope", ["admin", "read admin", "OPENID",
+                                       "READ", "email"])
     def test_unknown_scope(self, h, client, scope):
         f = Flow(h, client, scope=scope)
         assert_error_redirect(f, f.get(), "invalid_scope")

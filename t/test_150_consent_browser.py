@@ -8,9 +8,6 @@ origin, as a real client is, so the browser's rules for leaving the consent
 page (CSP form-action on the redirect after the POST) are exercised."""
 
 import base64
-import os
-import shutil
-import tempfile
 import urllib.parse
 
 import pytest
@@ -18,47 +15,19 @@ import pytest
 import tokens
 from authserver import (ALICE, Flow, add_client, api, assert_token_ok,
                         single_query, start_as)
+from browser import MISSING, chromium, wait_for
 from checks import assert_ok
 
-CHROMIUM = os.environ.get("OA2_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("OA2_CHROMEDRIVER", "/usr/bin/chromedriver")
-
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.chrome.service import Service
+if not MISSING:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-    HAVE_SELENIUM = True
-except ImportError:  # pragma: no cover
-    HAVE_SELENIUM = False
 
-pytestmark = pytest.mark.skipif(
-    not (HAVE_SELENIUM and os.access(CHROMIUM, os.X_OK)
-         and os.access(CHROMEDRIVER, os.X_OK)),
-    reason="chromium, chromedriver or python3-selenium not installed")
+pytestmark = pytest.mark.skipif(bool(MISSING), reason=str(MISSING))
 
 
 @pytest.fixture(scope="module")
 def browser():
-    profile = tempfile.mkdtemp(prefix="oa2t-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-              "--user-data-dir=" + profile):
-        opts.add_argument(a)
-    service = Service(CHROMEDRIVER, log_output=os.devnull) \
-        if "log_output" in Service.__init__.__code__.co_varnames \
-        else Service(CHROMEDRIVER, log_path=os.devnull)
-    driver = webdriver.Chrome(service=service, options=opts)
-    driver.set_page_load_timeout(20)
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def login(driver, user):
@@ -89,12 +58,7 @@ class TestConsentInBrowser:
         return add_client(h, redirect_uris=["http://localhost/cb/"])
 
     def wait_for(self, b, pred, what, timeout=10):
-        try:
-            WebDriverWait(b, timeout).until(lambda d: pred(d))
-        except TimeoutException:
-            raise AssertionError("%s; browser at %s:\n%s"
-                                 % (what, b.current_url,
-                                    b.page_source[:1500]))
+        wait_for(b, pred, what, timeout)
 
     def landed(self, b, cb):
         """Wait for the browser to reach the client's page; its query."""

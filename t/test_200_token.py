@@ -7,16 +7,15 @@ import urllib.parse
 
 import jwt
 import pytest
-import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.integrations.base_client.errors import OAuthError
 
 import tokens
-from authserver import (ALICE, ConsentPage, Flow, RESOURCE, add_client, api,
+from authserver import (Flow, RESOURCE, add_client, api,
                         code_tokens,
                         assert_token_error, assert_token_ok,
                         client_credentials, parallel_post, refresh,
-                        sole_winner, start_as, token_request,
+                        sole_winner, start_as, token_request, user_agent,
                         verify_access_token)
 from checks import assert_invalid_token, assert_ok
 
@@ -47,20 +46,6 @@ class TestAuthlibClient:
         s.trust_env = False
         return s
 
-    def authorize(self, h, url):
-        """The user agent's part: Basic login, the consent form."""
-        ua = requests.Session()
-        ua.trust_env = False
-        r = ua.get(url, auth=ALICE, allow_redirects=False, timeout=10)
-        if r.status_code == 200:
-            page = ConsentPage(r)
-            r = ua.post(page.action_url(), data=page.data("approve"),
-                        auth=ALICE, allow_redirects=False, timeout=10)
-            assert r.status_code == 303, (r.status_code, r.text[:300])
-        else:
-            assert r.status_code == 302, (r.status_code, r.text[:300])
-        return r.headers["Location"]
-
     @pytest.mark.parametrize("method", ["client_secret_basic",
                                         "client_secret_post"])
     def test_code_refresh_client_credentials(self, h, client, post_client,
@@ -72,7 +57,7 @@ class TestAuthlibClient:
         verifier = tokens.b64u(__import__("os").urandom(40))
         url, state = s.create_authorization_url(
             h.url("/oauth2/authorize"), code_verifier=verifier)
-        location = self.authorize(h, url)
+        location = user_agent(url)
         q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(
             location).query))
         assert q["state"] == state and q["iss"] == h.issuer

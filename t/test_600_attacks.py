@@ -477,13 +477,23 @@ class TestRedirects:
 
     def test_unauthenticated_user_is_never_redirected(self, h, client):
         """The user is authenticated before any redirect (RFC 9700
-        §4.11.2): without credentials even a silent or broken request is
-        httpd's 401."""
-        for over in ({}, {"prompt": "none"}, {"scope": "admin"},
-                     {"response_type": "token"}):
+        §4.11.2): without credentials even a broken request is httpd's
+        401. The one exception is a valid prompt=none request, which
+        OpenID Connect Core §3.1.2.1 answers with login_required at the
+        client's registered redirect_uri, never with a login prompt; a
+        broken one is httpd's 401 too."""
+        for over in ({}, {"scope": "admin"}, {"response_type": "token"},
+                     {"prompt": "none", "scope": "admin"},
+                     {"prompt": "none", "response_type": "token"}):
             r = Flow(h, client, **over).get(user=None)
             assert r.status_code == 401, (over, r.status_code)
             assert "Location" not in r.headers
+        f = Flow(h, client, prompt="none")
+        r = f.get(user=None)
+        assert r.status_code == 302
+        assert r.headers["Location"].startswith(client.redirect_uri + "?")
+        assert f.redirect_query(r)["error"] == "login_required"
+        assert "OA2-00922" in h.new_log()
 
     # ---- header injection ------------------------------------------------
 

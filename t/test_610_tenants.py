@@ -23,9 +23,14 @@ per-directory resource-server directives work.
 """
 
 import os
+import urllib.parse
 
 import pytest
 import requests
+from authlib.jose import JsonWebKey, JsonWebToken
+from authlib.jose.errors import BadSignatureError, InvalidClaimError
+from authlib.oidc.core import CodeIDToken
+from authlib.oidc.discovery import OpenIDProviderMetadata
 
 import stores
 
@@ -35,8 +40,9 @@ from authserver import (ALICE, AS_MODULES, TEMPLATES, Flow, add_client,
                         client_credentials, introspect, refresh,
                         revoke, token_request, verify_access_token,
                         write_htpasswd)
-from checks import (assert_insufficient_scope, assert_invalid_token,
-                    assert_no_token, assert_ok)
+from checks import (XFAIL_ES256_ONLY, assert_insufficient_scope,
+                    assert_invalid_token, assert_no_token, assert_ok,
+                    validate_discovery)
 from httpd import IS_ROOT
 
 RESOURCE_A = "https://api.tenant-a.example/"
@@ -212,6 +218,20 @@ def twin(src, dst, client):
                       "(?, ?, ?, ?, ?, ?, ?, ?, ?)" % cols,
                       (dst.issuer,) + tuple(rows[0]))
     return client
+
+
+def fetch(t, url):
+    """GET an https URL of t's (a discovery document names them) through
+    the loopback port with t's Host."""
+    u = urllib.parse.urlsplit(url)
+    assert (u.scheme, u.netloc) == ("https", t.host), (t, url)
+    r = t.get(u.path + ("?" + u.query if u.query else ""))
+    assert r.status_code == 200, (url, r.status_code, r.text[:300])
+    return r
+
+
+def discovery(t):
+    return fetch(t, t.issuer + "/.well-known/openid-configuration").json()
 
 
 def issuers_in(t):
@@ -400,6 +420,90 @@ class TestTenants:
             assert r.status_code == 200, r.text
         assert_ok(api(a, body["access_token"]))
         assert_token_ok(refresh(a, c, body["refresh_token"]))
+
+    # ---- OpenID Connect ----------------------------------------------------
+
+    def test_openid_discovery_names_only_its_own_endpoints(self, tenants):
+        _, a, b = tenants
+        for t, other in ((a, b), (b, a)):
+            r = t.get("/.well-known/openid-configuration")
+            assert r.status_code == 200, r.text[:300]
+            doc = r.json()
+            assert doc["issuer"] == t.issuer
+            urls = {k: v for k, v in doc.items()
+                    if k.endswith("_endpoint") or k == "jwks_uri"}
+            assert {"authorization_endpoint", "token_endpoint",
+                    "userinfo_endpoint", "jwks_uri", "registration_endpoint",
+                    "introspection_endpoint",
+                    "revocation_endpoint"} <= set(urls), urls
+            for k, v in urls.items():
+                assert v.startswith(t.issuer + "/oauth2/"), (k, v)
+            assert other.host not in r.text
+            jwks = fetch(t, doc["jwks_uri"]).json()
+            assert [k["kid"] for k in jwks["keys"]] == [t.key.thumbprint]
+
+    @XFAIL_ES256_ONLY
+    def test_openid_discovery_validates(self, tenants):
+        """The tenants' https issuers pass authlib's metadata checks with
+        no switch for http (test_820 needs AUTHLIB_INSECURE_TRANSPORT);
+        they have only an EC key."""
+        _, a, b = tenants
+        for t in (a, b):
+            validate_discovery(OpenIDProviderMetadata(discovery(t)))
+
+    def test_openid_client_of_a_unknown_at_b(self, tenants):
+        h, a, b = tenants
+        ca = add_client(a)
+        r = Flow(b, ca, scope="openid", nonce="n-1").get()
+        assert r.status_code == 400, (r.status_code, r.text[:300])
+        assert "Location" not in r.headers
+        assert "OA2-00301: invalid_request: the client is unknown" \
+            in h.new_log()
+        assert Flow(a, ca, scope="openid").get().status_code == 200
+
+    def test_userinfo_of_b_refuses_a_token(self, tenants):
+        h, a, b = tenants
+        c = twin(a, b, add_client(a))
+        _, body = code_tokens(a, c, scope="openid")
+        r = a.get("/oauth2/userinfo", token=body["access_token"])
+        assert_ok(r)
+        assert r.json() == {"sub": "alice"}
+        mark = len(h.new_log())
+        assert_invalid_token(b.get("/oauth2/userinfo",
+                                   token=body["access_token"]), b.host)
+        # B does not have A's key
+        assert "OA2-00029: invalid_token: the token's key id is unknown" \
+            in h.new_log()[mark:]
+
+    def test_id_token_of_a_fails_with_b_keys(self, tenants):
+        """An ID token of A checked by a relying party of B (authlib, the
+        JWKS of B's discovery document), for a client_id both know."""
+        _, a, b = tenants
+        c = twin(a, b, add_client(a))
+        _, body = code_tokens(a, c, scope="openid", nonce="n-a")
+        jwt = JsonWebToken(["ES256"])
+        meta_a, meta_b = discovery(a), discovery(b)
+        jwks_a = fetch(a, meta_a["jwks_uri"]).json()
+        jwks_b = fetch(b, meta_b["jwks_uri"]).json()
+        params = {"nonce": "n-a", "client_id": c.client_id,
+                  "access_token": body["access_token"]}
+        claims = jwt.decode(body["id_token"], jwks_a, claims_cls=CodeIDToken,
+                            claims_params=params, claims_options={
+                                "iss": {"essential": True,
+                                        "value": meta_a["issuer"]}})
+        claims.validate()
+        # B's key set has no key of that kid ...
+        with pytest.raises(ValueError, match="Invalid JSON Web Key Set"):
+            jwt.decode(body["id_token"], jwks_b, claims_cls=CodeIDToken)
+        # ... and B's key, whatever the kid, does not verify it
+        key_b = JsonWebKey.import_key(jwks_b["keys"][0])
+        with pytest.raises(BadSignatureError):
+            jwt.decode(body["id_token"], key_b, claims_cls=CodeIDToken)
+        # nor is A's issuer B's
+        claims.options = {"iss": {"essential": True,
+                                  "value": meta_b["issuer"]}}
+        with pytest.raises(InvalidClaimError):
+            claims.validate()
 
     # ---- .htaccess ----------------------------------------------------------
 

@@ -12,9 +12,10 @@ import pytest
 import requests
 
 import tokens
-from authserver import (ALICE, Flow, RESOURCE, add_client, assert_token_error,
-                        assert_token_ok, client_credentials, code_tokens,
-                        ep, jwks, refresh, start_as, token_request)
+from authserver import (ALICE, Flow, RESOURCE, add_client, as_fixture,
+                        assert_token_error, assert_token_ok,
+                        client_credentials, code_tokens, ep, jwks, refresh,
+                        start_as, token_request)
 from checks import assert_ok as _assert_ok
 
 CLAIMS = """
@@ -48,6 +49,13 @@ def id_token_claims(h, token, client, **options):
                                                 "aud"]}, **options))
 
 
+def discovery(h, path=""):
+    """The GET of h's discovery document, after the issuer's path (Discovery
+    §4)."""
+    return h.session.get(h.url(path + "/.well-known/openid-configuration"),
+                         timeout=10)
+
+
 def at_hash(access_token):
     digest = hashlib.sha256(access_token.encode()).digest()
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
@@ -77,8 +85,7 @@ def client(h):
 class TestDiscovery:
 
     def test_document(self, h):
-        r = h.session.get(h.url("/.well-known/openid-configuration"),
-                          timeout=10)
+        r = discovery(h)
         doc = assert_ok(r).json()
         assert r.headers["Access-Control-Allow-Origin"] == "*"
         assert doc["issuer"] == h.issuer
@@ -345,10 +352,7 @@ class TestUserInfo:
 
 class TestOpenIDOff:
 
-    @pytest.fixture(scope="class")
-    def off(self, httpd_factory, keys):
-        return start_as(httpd_factory, keys, "as-openid-off",
-                        extra="OAuth2OpenID off\n")
+    off = as_fixture("as-openid-off", extra="OAuth2OpenID off\n")
 
     def test_openid_is_unknown(self, off):
         c = add_client(off)
@@ -358,9 +362,7 @@ class TestOpenIDOff:
         assert "OA2-00231" in off.new_log()
 
     def test_no_discovery_no_userinfo(self, off):
-        assert off.session.get(
-            off.url("/.well-known/openid-configuration"),
-            timeout=10).status_code == 404
+        assert discovery(off).status_code == 404
         assert off.session.get(off.url(ep(off, "userinfo")),
                                timeout=10).status_code == 404
         off.new_log()
@@ -368,16 +370,302 @@ class TestOpenIDOff:
 
 class TestIssuerWithPath:
 
-    @pytest.fixture(scope="class")
-    def hp(self, httpd_factory, keys):
-        return start_as(httpd_factory, keys, "as-openid-path",
-                        issuer_path="/tenant")
+    hp = as_fixture("as-openid-path", issuer_path="/tenant")
 
     def test_discovery_after_the_path(self, hp):
-        r = hp.session.get(
-            hp.url("/tenant/.well-known/openid-configuration"), timeout=10)
-        assert assert_ok(r).json()["issuer"] == hp.issuer
-        assert hp.session.get(
-            hp.url("/.well-known/openid-configuration"),
-            timeout=10).status_code == 404
+        doc = assert_ok(discovery(hp, "/tenant")).json()
+        assert doc["issuer"] == hp.issuer
+        assert discovery(hp).status_code == 404
         hp.new_log()
+
+
+def logout(h, method="GET", **params):
+    url = h.url(ep(h, "logout"))
+    if method == "GET":
+        return h.session.get(url, params=params, allow_redirects=False,
+                             timeout=10)
+    return h.session.post(url, data=params, allow_redirects=False,
+                          timeout=10)
+
+
+def assert_not_redirected(h, r, log_id):
+    """A logout request refused here (400), never sent on to a redirect
+    URI, with log_id in the log."""
+    assert r.status_code == 400 and "Location" not in r.headers
+    assert log_id in h.new_log()
+
+
+def form_fields(html_text):
+    """name -> value of the inputs and the button of the page's form."""
+    import re
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" '
+                             r'value="([^"]*)"', html_text))
+    import html
+    return {k: html.unescape(v) for k, v in fields.items()}
+
+
+class TestLogout:
+    RP_DONE = "https://client.example/signed-out"
+
+    @pytest.fixture(scope="class")
+    def rp(self, h):
+        c = add_client(h, scope="openid email")
+        from authserver import admin
+        # a second client of its own with a post-logout URI
+        out = admin(h, "client", "add", "RP With Logout", "--redirect-uri",
+                    "https://client.example/cb", "--scope", "openid",
+                    "--post-logout-redirect-uri", self.RP_DONE).stdout
+        import re
+        cid = re.search(r"^client_id:\s*(\S+)", out, re.M).group(1)
+        secret = re.search(r"^client_secret:\s*(\S+)", out, re.M).group(1)
+        from authserver import Client
+        return c, Client(cid, secret, ["https://client.example/cb"],
+                         "RP With Logout", "openid",
+                         ("authorization_code", "refresh_token"), False, None)
+
+    def id_token(self, h, client):
+        return code_tokens(h, client, scope="openid")[1]["id_token"]
+
+    def test_discovery_names_it(self, h):
+        doc = assert_ok(discovery(h)).json()
+        assert doc["end_session_endpoint"] == h.url(ep(h, "logout"))
+
+    def test_admin_shows_the_uri(self, h, rp):
+        from authserver import admin
+        out = admin(h, "client", "show", rp[1].client_id).stdout
+        assert "post_logout_redirect_uri: %s" % self.RP_DONE in out
+
+    def test_hint_and_registered_uri_redirect(self, h, rp):
+        _, c = rp
+        hint = self.id_token(h, c)
+        for method in ("GET", "POST"):
+            r = logout(h, method, id_token_hint=hint,
+                       post_logout_redirect_uri=self.RP_DONE, state="s 1")
+            assert r.status_code == (302 if method == "GET" else 303)
+            assert r.headers["Location"] == self.RP_DONE + "?state=s%201"
+            assert "OA2-00916" in h.new_log()
+
+    def test_hint_with_matching_client_id(self, h, rp):
+        _, c = rp
+        r = logout(h, id_token_hint=self.id_token(h, c),
+                   client_id=c.client_id,
+                   post_logout_redirect_uri=self.RP_DONE)
+        assert r.headers["Location"] == self.RP_DONE
+        h.new_log()
+
+    def test_hint_without_uri_shows_page(self, h, rp):
+        _, c = rp
+        r = logout(h, id_token_hint=self.id_token(h, c))
+        assert r.status_code == 200 and "Location" not in r.headers
+        assert "You are signed out" in r.text
+        assert r.headers["Cache-Control"] == "no-store"
+        assert r.headers["X-Frame-Options"] == "DENY"
+        h.new_log()
+
+    def test_unregistered_uri_never_redirected(self, h, rp):
+        plain, c = rp
+        for hint_client, uri in ((c, "https://evil.example/"),
+                                 (c, self.RP_DONE + "/x"),
+                                 (plain, self.RP_DONE)):
+            r = logout(h, id_token_hint=self.id_token(h, hint_client),
+                       post_logout_redirect_uri=uri, state="x")
+            assert_not_redirected(h, r, "OA2-00915")
+
+    def test_uri_without_client(self, h):
+        r = logout(h, post_logout_redirect_uri=self.RP_DONE)
+        assert_not_redirected(h, r, "OA2-00914")
+
+    def test_client_id_not_the_hints(self, h, rp):
+        plain, c = rp
+        r = logout(h, id_token_hint=self.id_token(h, c),
+                   client_id=plain.client_id,
+                   post_logout_redirect_uri=self.RP_DONE)
+        assert_not_redirected(h, r, "OA2-00912")
+
+    def test_hint_of_another_issuer(self, h, rp, keys):
+        _, c = rp
+        now = int(time.time())
+        forged = tokens.mint(keys["ec2"], {
+            "iss": h.issuer, "sub": "alice", "aud": c.client_id,
+            "iat": now, "exp": now + 300}, typ="JWT")
+        other_iss = tokens.mint(keys["ec1"], {
+            "iss": "https://other.example", "sub": "alice",
+            "aud": c.client_id, "iat": now, "exp": now + 300}, typ="JWT")
+        for hint, log_id in ((forged, "OA2-00909"),
+                             (other_iss, "OA2-00917"),
+                             ("not-a-token", "OA2-00909")):
+            r = logout(h, id_token_hint=hint,
+                       post_logout_redirect_uri=self.RP_DONE)
+            assert_not_redirected(h, r, log_id)
+
+    def test_access_token_is_no_hint(self, h, rp):
+        _, c = rp
+        access = code_tokens(h, c, scope="openid")[1]["access_token"]
+        r = logout(h, id_token_hint=access,
+                   post_logout_redirect_uri=self.RP_DONE)
+        assert r.status_code == 400
+        assert "OA2-00909" in h.new_log()
+
+    def test_unknown_client(self, h):
+        r = logout(h, client_id="no-such-client")
+        assert r.status_code == 400
+        assert "OA2-00913" in h.new_log()
+
+    def test_without_hint_confirm_first(self, h, rp):
+        _, c = rp
+        r = logout(h, client_id=c.client_id,
+                   post_logout_redirect_uri=self.RP_DONE, state="st")
+        assert r.status_code == 200 and "Sign out?" in r.text
+        assert "RP With Logout" in r.text
+        fields = form_fields(r.text)
+        assert fields["post_logout_redirect_uri"] == self.RP_DONE
+        # the form as posted: signs out and goes back with state
+        r2 = logout(h, "POST", confirm="yes", **fields)
+        assert r2.status_code == 303
+        assert r2.headers["Location"] == self.RP_DONE + "?state=st"
+        assert "OA2-00916" in h.new_log()
+        # the same form with another destination: refused
+        bad = dict(fields, state="other")
+        r3 = logout(h, "POST", confirm="yes", **bad)
+        assert r3.status_code == 403 and "Location" not in r3.headers
+        assert "OA2-00321" in h.new_log()
+        # a forged post without the form's token
+        r4 = logout(h, "POST", confirm="yes", client_id=c.client_id)
+        assert r4.status_code == 403
+        assert "OA2-00320" in h.new_log()
+
+    def test_confirm_without_client(self, h):
+        r = logout(h)
+        assert r.status_code == 200 and "Sign out?" in r.text
+        r2 = logout(h, "POST", confirm="yes", **form_fields(r.text))
+        assert r2.status_code == 200 and "You are signed out" in r2.text
+        h.new_log()
+
+    def test_repeated_parameter(self, h):
+        r = h.session.get(h.url(ep(h, "logout")) + "?state=a&state=b",
+                          timeout=10)
+        assert r.status_code == 400
+        assert "OA2-00911" in h.new_log()
+
+
+class TestLogoutHintAge:
+    """An expired hint is accepted while its login may still have grants
+    (the refresh token lifetime), then refused."""
+
+    hs = as_fixture("as-logout-age",
+                    extra="OAuth2IDTokenTTL 1\nOAuth2RefreshTokenTTL 3\n")
+
+    def test_expired_then_too_old(self, hs):
+        c = add_client(hs, scope="openid")
+        hint = code_tokens(hs, c, scope="openid")[1]["id_token"]
+        time.sleep(2)
+        r = logout(hs, id_token_hint=hint)
+        assert r.status_code == 200 and "You are signed out" in r.text
+        hs.new_log()
+        time.sleep(2.5)
+        r = logout(hs, id_token_hint=hint)
+        assert r.status_code == 400
+        assert "OA2-00910" in hs.new_log()
+
+
+class TestRegistrationMetadata:
+
+    def register(self, h, **meta):
+        body = {"client_name": "OIDC RP",
+                "redirect_uris": ["https://rp.example/cb"]}
+        body.update(meta)
+        return h.session.post(h.url(ep(h, "register")), json=body,
+                              timeout=10)
+
+    def test_accepted_and_echoed(self, h):
+        r = self.register(h, post_logout_redirect_uris=[
+            "https://rp.example/bye", "http://127.0.0.1:9/bye"],
+            default_max_age=3600, id_token_signed_response_alg="ES256")
+        assert r.status_code == 201, r.text
+        doc = r.json()
+        assert doc["post_logout_redirect_uris"] == [
+            "https://rp.example/bye", "http://127.0.0.1:9/bye"]
+        assert doc["default_max_age"] == 3600
+        assert doc["id_token_signed_response_alg"] == "ES256"
+        from authserver import admin
+        out = admin(h, "client", "show", doc["client_id"]).stdout
+        assert "post_logout_redirect_uri: https://rp.example/bye" in out
+
+    @pytest.mark.parametrize("meta,log_id", [
+        ({"post_logout_redirect_uris": "https://rp.example/bye"},
+         "OA2-00906"),
+        ({"post_logout_redirect_uris": [7]}, "OA2-00919"),
+        ({"post_logout_redirect_uris": ["javascript:alert(1)"]}, "OA2-00905"),
+        ({"post_logout_redirect_uris": ["http://rp.example/bye"]},
+         "OA2-00905"),
+        ({"post_logout_redirect_uris": ["https://rp.example/#f"]},
+         "OA2-00905"),
+        ({"default_max_age": -1}, "OA2-00907"),
+        ({"default_max_age": "60"}, "OA2-00907"),
+        ({"id_token_signed_response_alg": "RS256"}, "OA2-00908"),
+        ({"id_token_signed_response_alg": "none"}, "OA2-00908"),
+    ])
+    def test_refused(self, h, meta, log_id):
+        r = self.register(h, **meta)
+        assert r.status_code == 400, r.text
+        assert r.json()["error"] == "invalid_client_metadata"
+        assert log_id in h.new_log()
+
+
+class TestPromptNone:
+    """prompt=none never shows a login prompt (Core §3.1.2.1)."""
+
+    def test_without_credentials(self, h, client):
+        h.allow_log("AH01617")  # mod_auth_basic: the wrong password
+        f = Flow(h, client, scope="openid", prompt="none")
+        for user in (None, ("alice", "wrong password")):
+            r = f.get(user=user)
+            assert r.status_code == 302, (r.status_code, r.text[:200])
+            q = f.redirect_query(r)
+            assert q["error"] == "login_required"
+            assert q["state"] == f.state and q["iss"] == h.issuer
+            assert "code" not in q
+            assert "OA2-00922" in h.new_log()
+
+    def test_signed_in_and_consented(self, h, client):
+        code_tokens(h, client, scope="openid")
+        f = Flow(h, client, scope="openid", prompt="none")
+        assert "code" in f.redirect_query(f.get())
+
+    def test_signed_in_without_consent(self, h):
+        c = add_client(h, scope="openid")
+        f = Flow(h, c, scope="openid", prompt="none")
+        assert f.redirect_query(f.get())["error"] == "consent_required"
+        assert "OA2-00436" in h.new_log()
+
+    def test_invalid_request_still_prompts(self, h):
+        """An unknown client is never redirected to: httpd's login
+        prompt, then the error page."""
+        r = h.session.get(h.url(ep(h, "authorize")), params={
+            "client_id": "nobody", "redirect_uri": "https://evil.example/",
+            "response_type": "code", "prompt": "none"}, timeout=10,
+            allow_redirects=False)
+        assert r.status_code == 401 and "Location" not in r.headers
+
+    def test_other_prompts_untouched(self, h, client):
+        f = Flow(h, client, scope="openid", prompt="consent")
+        assert f.get(user=None).status_code == 401
+
+
+class TestPageParameters:
+    """The page endpoints' parameters: a POST body that is not a form is
+    the error page, never a crash or a redirect."""
+
+    def test_post_not_a_form(self, h):
+        for path in ("authorize", "logout"):
+            r = h.session.post(h.url(ep(h, path)), data="state=x",
+                               headers={"Content-Type": "text/plain"},
+                               auth=ALICE, allow_redirects=False, timeout=10)
+            assert r.status_code == 400 and "Location" not in r.headers
+            assert "<html" in r.text
+        h.new_log()
+
+    def test_other_method(self, h):
+        r = h.session.put(h.url(ep(h, "logout")), timeout=10)
+        assert r.status_code == 405
+        h.new_log()

@@ -80,6 +80,7 @@ int main(void)
         fprintf(stderr, "cannot initialize APR\n");
         return 2;
     }
+    unit_suite_as();
     unit_suite_b64();
     unit_suite_client_cache();
     unit_suite_clientauth();
@@ -97,10 +98,12 @@ int main(void)
     unit_suite_scope();
     unit_suite_store();
     unit_suite_grant();
+    unit_suite_openid();
     unit_suite_text();
     unit_suite_tmpl();
     unit_suite_token();
     unit_suite_url();
+    unit_suite_userinfo();
     apr_terminate();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -50,9 +50,7 @@ oa2_as_t *fixture_as_keyed(const char *issuer, const char *key_file,
                            apr_pool_t *p)
 {
     oa2_as_t *as = apr_pcalloc(p, sizeof(*as));
-    apr_array_header_t *scopes = apr_array_make(p, 2, sizeof(oa2_scope_def_t));
     apr_array_header_t *resources = apr_array_make(p, 1, sizeof(const char *));
-    oa2_scope_def_t *d;
     oa2_keyset_t *keys = oa2_keys_set_make(p);
     oa2_key_t *key;
 
@@ -61,16 +59,12 @@ oa2_as_t *fixture_as_keyed(const char *issuer, const char *key_file,
         return NULL;
     }
     oa2_keys_set_add(keys, key);
-    d = apr_array_push(scopes);
-    d->name = "read";
-    d->description = "Read your data";
-    d = apr_array_push(scopes);
-    d->name = "write";
-    d->description = "Change your data";
+    as->scopes = apr_array_make(p, 2, sizeof(oa2_scope_def_t));
+    fixture_scope_add(as, "read", "Read your data", p);
+    fixture_scope_add(as, "write", "Change your data", p);
     APR_ARRAY_PUSH(resources, const char *) = "https://api.example.test/";
     as->issuer = issuer;
     as->keys = keys;
-    as->scopes = scopes;
     as->resources = resources;
     as->default_audience = issuer;
     as->access_ttl = 900;
@@ -78,6 +72,17 @@ oa2_as_t *fixture_as_keyed(const char *issuer, const char *key_file,
     as->code_ttl = 60;
     oa2_as_derive_keys(as, p);
     return as;
+}
+
+void fixture_scope_add(oa2_as_t *as, const char *name, const char *description,
+                       apr_pool_t *p)
+{
+    apr_array_header_t *scopes = apr_array_copy(p, as->scopes);
+    oa2_scope_def_t *d = apr_array_push(scopes);
+
+    d->name = name;
+    d->description = description;
+    as->scopes = scopes;
 }
 
 oa2_client_t *fixture_client(oa2_store_t *st, const char *id,

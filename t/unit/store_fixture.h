@@ -25,6 +25,14 @@ oa2_as_t *fixture_as_keyed(const char *issuer, const char *key_file,
                            apr_pool_t *p);
 
 /**
+ * Define scope @a name with the consent text @a description, as an
+ * OAuth2Scope line does: in a copy of the scopes of @a as, so that the
+ * array it had (perhaps shared with another AS) stays as it was.
+ */
+void fixture_scope_add(oa2_as_t *as, const char *name, const char *description,
+                       apr_pool_t *p);
+
+/**
  * Register a client; @a secret NULL makes it public (auth method none),
  * else it is client_secret_basic, the RFC 7591 and oauth2-admin default.
  */

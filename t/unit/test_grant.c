@@ -10,14 +10,16 @@
 #include "oa2_grant.h"
 #include "oa2_secret.h"
 #include "oa2_token.h"
+#include "openid_fixture.h"
 #include "store_fixture.h"
 #include "unit.h"
 
 #define ISS "https://as.example"
-#define CB "https://app.example/cb"
+/* The fixture client's, as fixture_code_stored() stores them too. */
+#define CB FIXTURE_CB
 /* RFC 7636 Appendix B */
-#define VERIFIER "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-#define CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+#define VERIFIER FIXTURE_VERIFIER
+#define CHALLENGE FIXTURE_CHALLENGE
 #define NOW 1800000000
 
 /* The user every authorization request here is approved for. */
@@ -224,19 +226,6 @@ static void test_oidc_fields_carried_forward(apr_pool_t *p)
 {
     oa2_as_t *as = fixture_as(ISS, p);
     oa2_store_t *st = fixture_store(ISS, p);
-    oa2_code_t code = {"web",
-                       "alice",
-                       CB,
-                       "read",
-                       "",
-                       CHALLENGE,
-                       NOW + 60,
-                       0,
-                       "fam",
-                       "",
-                       "n-0S6",
-                       NOW - 30,
-                       "{\"email\":\"alice@example.org\"}"};
     const char *json = NULL, *r1, *r2;
     oa2_refresh_t *rt;
     oa2_err_t err = {0};
@@ -244,9 +233,8 @@ static void test_oidc_fields_carried_forward(apr_pool_t *p)
     UNIT_ASSERT(as && st);
     UNIT_ASSERT(fixture_client(st, "web", "pw",
                                "authorization_code refresh_token", CB, p));
-    UNIT_EQ_INT(
-        oa2_store_code_add(st, oa2_secret_hash("the-code", p), &code, NULL, p),
-        APR_SUCCESS);
+    UNIT_ASSERT(
+        fixture_code_stored(st, "the-code", "read", NOW - 30, NOW + 60, p));
     UNIT_EQ_INT(redeem(&json, &err, as, st, "the-code", VERIFIER, p),
                 APR_SUCCESS);
     r1 = json_field(json, "refresh_token", p);

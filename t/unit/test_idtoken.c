@@ -330,6 +330,200 @@ static void test_claims_refuse_bad_utf8(apr_pool_t *p)
     CLAIMS_ARE("profile", "{}");
 }
 
+static void test_scope_description(apr_pool_t *p)
+{
+    static const char *const standard[] = {"profile", "email", "address",
+                                           "phone"};
+    const char *openid = oa2_idtoken_scope_description("openid");
+    apr_size_t i, j;
+
+    UNIT_EQ_STR(openid, "Sign you in with your account here");
+    UNIT_EQ_STR(oa2_idtoken_scope_description("email"),
+                "See your email address");
+    /* Each standard scope has a text of its own for the consent page. */
+    for (i = 0; i < sizeof(standard) / sizeof(standard[0]); i++) {
+        const char *d = oa2_idtoken_scope_description(standard[i]);
+
+        UNIT_ASSERT(d && *d);
+        UNIT_ASSERT(strcmp(d, openid));
+        for (j = 0; j < i; j++) {
+            UNIT_ASSERT(strcmp(d, oa2_idtoken_scope_description(standard[j])));
+        }
+    }
+    /* Anything else is the admin's to describe (OAuth2Scope). */
+    UNIT_ASSERT(oa2_idtoken_scope_description("read") == NULL);
+    UNIT_ASSERT(oa2_idtoken_scope_description("employee") == NULL);
+    UNIT_ASSERT(oa2_idtoken_scope_description("OpenID") == NULL);
+    UNIT_ASSERT(oa2_idtoken_scope_description("profile ") == NULL);
+    UNIT_ASSERT(oa2_idtoken_scope_description("") == NULL);
+}
+
+/* User claims as the code of an OpenID grant of every scope keeps them. */
+#define STORED                                                                 \
+    "{\"name\":\"Jane Doe\",\"updated_at\":1311280970,"                        \
+    "\"email\":\"janedoe@example.com\",\"email_verified\":true,"               \
+    "\"phone_number\":\"+1 (310) 123-4567\","                                  \
+    "\"address\":{\"formatted\":\"Here\"},\"department\":\"R&D\"}"
+
+#define NARROWED(stored, scope, want)                                          \
+    do {                                                                       \
+        const char *json_ = NULL;                                              \
+        UNIT_EQ_INT(oa2_idtoken_claims_narrow(&json_, (stored), defs, (scope), \
+                                              &err, p),                        \
+                    APR_SUCCESS);                                              \
+        UNIT_EQ_STR(json_, (want));                                            \
+    } while (0)
+
+static void test_claims_narrow(apr_pool_t *p)
+{
+    apr_array_header_t *defs = defs_of(p);
+    oa2_err_t err;
+
+    UNIT_ASSERT(defs != NULL);
+    /* The whole scope keeps all, in their order. */
+    NARROWED(STORED, "openid profile email phone address employee", STORED);
+    NARROWED(STORED, "openid profile",
+             "{\"name\":\"Jane Doe\",\"updated_at\":1311280970}");
+    NARROWED(STORED, "openid address",
+             "{\"address\":{\"formatted\":\"Here\"}}");
+    NARROWED(STORED, "phone openid",
+             "{\"phone_number\":\"+1 (310) 123-4567\"}");
+    /* None of the scopes that release them. */
+    NARROWED(STORED, "openid", "{}");
+    NARROWED(STORED, "openid read", "{}");
+    NARROWED(STORED, "", "{}");
+    NARROWED(STORED, NULL, "{}");
+    /* Scope tokens match whole: "profiles" is not profile. */
+    NARROWED(STORED, "openid profiles emails", "{}");
+}
+
+static void test_claims_narrow_two_scopes(apr_pool_t *p)
+{
+    apr_array_header_t *defs = defs_of(p);
+    oa2_err_t err;
+
+    UNIT_ASSERT(defs != NULL);
+    /* email is released by email and by employee alike. */
+    NARROWED(STORED, "openid email",
+             "{\"email\":\"janedoe@example.com\",\"email_verified\":true}");
+    NARROWED(STORED, "openid employee",
+             "{\"email\":\"janedoe@example.com\",\"department\":\"R&D\"}");
+    NARROWED(STORED, "openid employee email",
+             "{\"email\":\"janedoe@example.com\",\"email_verified\":true,"
+             "\"department\":\"R&D\"}");
+    NARROWED(STORED, "openid profile",
+             "{\"name\":\"Jane Doe\",\"updated_at\":1311280970}");
+}
+
+static void test_claims_narrow_unconfigured(apr_pool_t *p)
+{
+    apr_array_header_t *defs = defs_of(p);
+    oa2_err_t err;
+
+    UNIT_ASSERT(defs != NULL);
+    /* A claim no OAuth2UserClaim defines any more is released by no
+     * scope; and without definitions nothing is. */
+    NARROWED("{\"locale\":\"en\",\"name\":\"Jane\"}", "openid profile",
+             "{\"name\":\"Jane\"}");
+    defs = NULL;
+    NARROWED(STORED, "openid profile email phone address employee", "{}");
+}
+
+static void test_claims_narrow_stored_forms(apr_pool_t *p)
+{
+    apr_array_header_t *defs = defs_of(p);
+    const char *json = NULL;
+    oa2_err_t err;
+
+    UNIT_ASSERT(defs != NULL);
+    /* Nothing kept (a grant of before claims were, or none captured). */
+    NARROWED("", "openid profile", "{}");
+    NARROWED(NULL, "openid profile", "{}");
+    NARROWED("{}", "openid profile", "{}");
+#define NARROW_REFUSED(stored)                                                 \
+    UNIT_REFUSED(oa2_idtoken_claims_narrow(&json, (stored), defs,              \
+                                           "openid profile", &err, p),         \
+                 err, 500, "server_error", "OA2-00890")
+    NARROW_REFUSED("[\"name\"]");
+    NARROW_REFUSED("\"name\"");
+    NARROW_REFUSED("42");
+    NARROW_REFUSED("null");
+    NARROW_REFUSED("{\"name\":");
+    NARROW_REFUSED("{\"name\":\"a\",\"name\":\"b\"}");
+    NARROW_REFUSED("not json");
+    NARROW_REFUSED(" ");
+#undef NARROW_REFUSED
+    UNIT_DESCRIPTION_FIXED(err, NULL);
+    UNIT_ASSERT(json == NULL);
+}
+
+#undef NARROWED
+#undef STORED
+
+static void test_userinfo(apr_pool_t *p)
+{
+    const char *json = NULL;
+    oa2_err_t err;
+
+    UNIT_EQ_INT(oa2_idtoken_userinfo(&json, "248289761001",
+                                     "{\"name\":\"Jane Doe\",\"email_verified\""
+                                     ":true,\"address\":{\"formatted\":"
+                                     "\"Here\"}}",
+                                     &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(json,
+                "{\"sub\":\"248289761001\",\"name\":\"Jane Doe\","
+                "\"email_verified\":true,"
+                "\"address\":{\"formatted\":\"Here\"}}");
+    /* No claims: sub alone (Core 5.3.2: sub is always returned). */
+    json = NULL;
+    UNIT_EQ_INT(oa2_idtoken_userinfo(&json, "alice", NULL, &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(json, "{\"sub\":\"alice\"}");
+    json = NULL;
+    UNIT_EQ_INT(oa2_idtoken_userinfo(&json, "alice", "", &err, p), APR_SUCCESS);
+    UNIT_EQ_STR(json, "{\"sub\":\"alice\"}");
+    json = NULL;
+    UNIT_EQ_INT(oa2_idtoken_userinfo(&json, "alice", "{}", &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(json, "{\"sub\":\"alice\"}");
+    /* A user name of any UTF-8, escaped as JSON wants. */
+    json = NULL;
+    UNIT_EQ_INT(oa2_idtoken_userinfo(&json, "Zo\xc3\xab \"Z\"", NULL, &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(json, "{\"sub\":\"Zo\xc3\xab \\\"Z\\\"\"}");
+}
+
+static void test_userinfo_refuses(apr_pool_t *p)
+{
+    const char *json = NULL;
+    oa2_err_t err;
+
+#define USERINFO_REFUSED(sub, claims, id)                                      \
+    UNIT_REFUSED(oa2_idtoken_userinfo(&json, (sub), (claims), &err, p), err,   \
+                 500, "server_error", id)
+    /* Stored claims never replace or add a protocol claim. */
+    USERINFO_REFUSED("alice", "{\"name\":\"x\",\"sub\":\"admin\"}",
+                     "OA2-00879");
+    UNIT_HAS_STR(err.detail, "sub");
+    USERINFO_REFUSED("alice", "{\"iss\":\"https://evil.example\"}",
+                     "OA2-00879");
+    UNIT_HAS_STR(err.detail, "iss");
+    USERINFO_REFUSED("alice", "{\"aud\":\"x\"}", "OA2-00879");
+    USERINFO_REFUSED("alice", "{\"nonce\":\"x\"}", "OA2-00879");
+    /* Stored claims that are not one object. */
+    USERINFO_REFUSED("alice", "[\"name\"]", "OA2-00878");
+    USERINFO_REFUSED("alice", "{\"name\":", "OA2-00878");
+    USERINFO_REFUSED("alice", "{\"name\":\"a\",\"name\":\"b\"}", "OA2-00878");
+    /* A user name that is not UTF-8 (an authn provider's bytes). */
+    USERINFO_REFUSED("j\xf6rg", NULL, "OA2-00892");
+    USERINFO_REFUSED("j\xf6rg", "{\"name\":\"J\"}", "OA2-00892");
+    USERINFO_REFUSED(NULL, NULL, "OA2-00892");
+#undef USERINFO_REFUSED
+    UNIT_DESCRIPTION_FIXED(err, NULL);
+    UNIT_ASSERT(json == NULL);
+}
+
 static void test_nonce_valid(apr_pool_t *p)
 {
     char *nonce = apr_palloc(p, OA2_IDTOKEN_NONCE_MAX + 2);
@@ -512,6 +706,13 @@ void unit_suite_idtoken(void)
     UNIT_RUN(test_claims_for_scope);
     UNIT_RUN(test_claims_kinds);
     UNIT_RUN(test_claims_refuse_bad_utf8);
+    UNIT_RUN(test_scope_description);
+    UNIT_RUN(test_claims_narrow);
+    UNIT_RUN(test_claims_narrow_two_scopes);
+    UNIT_RUN(test_claims_narrow_unconfigured);
+    UNIT_RUN(test_claims_narrow_stored_forms);
+    UNIT_RUN(test_userinfo);
+    UNIT_RUN(test_userinfo_refuses);
     UNIT_RUN(test_nonce_valid);
     UNIT_RUN(test_mint_es256);
     UNIT_RUN(test_mint_rs256);

@@ -393,7 +393,7 @@ static void test_response(apr_pool_t *p)
                 APR_SUCCESS);
     cl->client_id = "id-1";
     cl->created_at = NOW;
-    doc = json_of(oa2_registration_response(cl, "s3cret", p), p);
+    doc = json_of(oa2_registration_response(cl, NULL, "s3cret", p), p);
     UNIT_ASSERT(doc);
     UNIT_EQ_STR(str_of(doc, "client_id"), "id-1");
     UNIT_EQ_STR(str_of(doc, "client_secret"), "s3cret");
@@ -432,7 +432,7 @@ static void test_response_public_machine(apr_pool_t *p)
         PARSE(cl, as, "{\"grant_types\":[\"client_credentials\"]}", err),
         APR_SUCCESS);
     cl->client_id = "m2m";
-    doc = json_of(oa2_registration_response(cl, NULL, p), p);
+    doc = json_of(oa2_registration_response(cl, NULL, NULL, p), p);
     UNIT_ASSERT(doc);
     UNIT_ASSERT(!json_object_get(doc, "client_secret"));
     UNIT_ASSERT(!json_object_get(doc, "client_secret_expires_at"));

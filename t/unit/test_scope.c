@@ -86,6 +86,40 @@ static void test_union_copies_its_input(apr_pool_t *p)
     UNIT_EQ_STR(oa2_scope_join(list, p), "read write");
 }
 
+static void test_without_removes_the_token(apr_pool_t *p)
+{
+    UNIT_EQ_STR(oa2_scope_without("openid read", "openid", p), "read");
+    UNIT_EQ_STR(oa2_scope_without("read openid write", "openid", p),
+                "read write");
+    UNIT_EQ_STR(oa2_scope_without("read write openid", "openid", p),
+                "read write");
+    UNIT_EQ_STR(oa2_scope_without("openid", "openid", p), "");
+    /* every occurrence, and the spacing of what is kept made single */
+    UNIT_EQ_STR(oa2_scope_without("openid read  openid   write ", "openid", p),
+                "read write");
+}
+
+static void test_without_leaves_other_scopes(apr_pool_t *p)
+{
+    const char *scopes = "read openidx xopenid open";
+
+    /* no token equal to it: the very string comes back */
+    UNIT_ASSERT(oa2_scope_without(scopes, "openid", p) == scopes);
+    UNIT_EQ_STR(oa2_scope_without(scopes, "openid", p),
+                "read openidx xopenid open");
+    UNIT_EQ_STR(oa2_scope_without("", "openid", p), "");
+    UNIT_ASSERT(oa2_scope_without(NULL, "openid", p) == NULL);
+}
+
+static void test_without_copies_its_input(apr_pool_t *p)
+{
+    char scopes[] = "read openid write";
+    const char *kept = oa2_scope_without(scopes, "openid", p);
+
+    scopes[0] = 'X';
+    UNIT_EQ_STR(kept, "read write");
+}
+
 void unit_suite_scope(void)
 {
     unit_suite("scope");
@@ -97,4 +131,7 @@ void unit_suite_scope(void)
     UNIT_RUN(test_union_keeps_first_seen_order);
     UNIT_RUN(test_union_of_nothing);
     UNIT_RUN(test_union_copies_its_input);
+    UNIT_RUN(test_without_removes_the_token);
+    UNIT_RUN(test_without_leaves_other_scopes);
+    UNIT_RUN(test_without_copies_its_input);
 }

@@ -634,7 +634,7 @@ static void test_added_columns(apr_pool_t *p)
             UNIT_ASSERT(found);
         }
     }
-    UNIT_EQ_INT(n, 6);
+    UNIT_EQ_INT(n, 7);
 }
 
 static void test_sql_metacharacters_are_data(apr_pool_t *p)

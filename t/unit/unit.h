@@ -107,6 +107,7 @@ int unit_description_fixed(const char *description, const char *sent);
     } while (0)
 
 /* The suites, one per core file, called by main.c. */
+void unit_suite_as(void);
 void unit_suite_b64(void);
 void unit_suite_client_cache(void);
 void unit_suite_clientauth(void);
@@ -118,6 +119,7 @@ void unit_suite_json(void);
 void unit_suite_jwt(void);
 void unit_suite_keys(void);
 void unit_suite_lock(void);
+void unit_suite_openid(void);
 void unit_suite_pkce(void);
 void unit_suite_redirect(void);
 void unit_suite_registration(void);
@@ -128,5 +130,6 @@ void unit_suite_text(void);
 void unit_suite_tmpl(void);
 void unit_suite_token(void);
 void unit_suite_url(void);
+void unit_suite_userinfo(void);
 
 #endif /* UNIT_H */
