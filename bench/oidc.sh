@@ -25,12 +25,14 @@
 # Our codes come from the real authorize endpoint (bench/tokens.py, user
 # bench logged in with Basic, consent once); node's from a route of the
 # bench's program that makes them through the provider's own models (see
-# nodeoidc_start in peers.sh). Codes are single use: each run gets
-# SECONDS x BENCH_CODE_RATE (default 3000) codes of its own, made before
-# the round; a run that spends them all would count 400s, so any non-2xx
-# makes the figures void, and a run that used more than 80 % of its codes
-# is reported. Codes live an hour on both servers (OAuth2CodeTTL 3600,
-# node's ttl.AuthorizationCode): a round must end within it.
+# nodeoidc_start in peers.sh). Codes are single use: each run of ours
+# gets SECONDS x BENCH_CODE_RATE (default 3000) codes of its own, made
+# before the round, and node's twice as many (they cost it nothing to
+# make, and it redeemed up to 2,000 a second here); a run that spends them
+# all would count 400s, so any non-2xx makes the figures void, and a run
+# that used more than 80 % of its codes is reported. Codes live an hour on
+# both servers (OAuth2CodeTTL 3600, node's ttl.AuthorizationCode): a
+# round must end within it.
 #
 # Rounds as in run.sh: every case once per round, in a shuffled order,
 # with a plain run before the first and after each; a case's ratio to
@@ -52,12 +54,13 @@ ROUNDS=${2:-3}
 OUT=${BENCH_OUT:-bench/out/oidc}
 RATE=${BENCH_CODE_RATE:-3000}
 NCODES=$((BENCH_SECONDS * RATE))
+NODE_NCODES=$((2 * NCODES))
 CODE_TTL=3600
 SCOPE=read
 
-# A round mints 3 x NCODES codes (ours at a few hundred per second) and
+# A round mints 2 x NCODES codes of ours (a few hundred per second) and
 # then runs 7 runs; the oldest code must still be alive at the end.
-[ $((BENCH_SECONDS * 7 + 3 * NCODES / 200)) -lt $CODE_TTL ] || {
+[ $((BENCH_SECONDS * 7 + 2 * NCODES / 200)) -lt $CODE_TTL ] || {
     echo "oidc: a round would outlive the codes' $CODE_TTL s"; exit 1; }
 
 sh t/install-deps.sh wrk gnuplot-nox
@@ -114,19 +117,20 @@ WEB_SECRET=$(sed -n 's/^client_secret: //p' "$D/as-es/web.client")
 WEB_BASIC=$(printf '%s:%s' "$WEB_ID" "$WEB_SECRET" | base64 -w0)
 
 for i in plain as-es; do bench_start "$D/$i"; done
-nodeoidc_start "$D/node" "$(port node)" "$SCOPE" $((NCODES * (ROUNDS + 1)))
+nodeoidc_start "$D/node" "$(port node)" "$SCOPE" \
+    $((NODE_NCODES * ROUNDS + 1))
 
 # --- codes -----------------------------------------------------------------
-# mint N: N codes for each case into $D/as-es/read/codes,
-# $D/as-es/openid/codes and $D/node/codes.
+# mint N M: N codes for each of our cases into $D/as-es/read/codes and
+# $D/as-es/openid/codes, M of node's into $D/node/codes.
 mint() {
     $BENCH_PY bench/tokens.py grants "$(url as-es)" "$WEB_ID" "$WEB_SECRET" \
         "$1" 0 "$D/as-es/read" "$SCOPE"
     $BENCH_PY bench/tokens.py grants "$(url as-es)" "$WEB_ID" "$WEB_SECRET" \
         "$1" 0 "$D/as-es/openid" "openid $SCOPE"
-    curl -sf -X POST "$NODE_CODES_URL?n=$1" > "$D/node/codes"
-    [ "$(wc -l < "$D/node/codes")" = "$1" ] || {
-        echo "oidc: node made $(wc -l < "$D/node/codes") codes, not $1"
+    curl -sf -X POST "$NODE_CODES_URL?n=$2" > "$D/node/codes"
+    [ "$(wc -l < "$D/node/codes")" = "$2" ] || {
+        echo "oidc: node made $(wc -l < "$D/node/codes") codes, not $2"
         return 1; }
 }
 
@@ -167,7 +171,7 @@ PYEOF
         echo "oidc: $1: a spent code answered $_code, not 400"; return 1; }
 }
 bench_expect 200 "$(url plain /plain/data.json)"
-mint 1
+mint 1 1
 check as-es:authorization_code "$(url as-es /oauth2/token)" "$WEB_BASIC" \
     "$(url as-es /cb)" "$(cat "$D/as-es/read/codes")" 0
 check as-es:authorization_code:openid "$(url as-es /oauth2/token)" \
@@ -181,9 +185,10 @@ check node:authorization_code:openid "$NODE_TOKEN_URL" "$NODE_WEB_BASIC" \
 codes_run() {
     BENCH_CODES=$6 BENCH_REDIRECT_URI=$5 BENCH_BASIC=$4 \
         bench_wrk "$1" "$2" "$3" -s bench/lua/code.lua
-    tail -n 1 "$D/results" | awk -v n="$NCODES" -v s="$BENCH_SECONDS" '
-        $3 * s > 0.8 * n { printf "oidc: %s used %d of its %d codes: " \
-            "raise BENCH_CODE_RATE\n", $2, $3 * s, n }'
+    awk -v c="$2" -v n="$(wc -l < "$6")" '
+        / requests in / && $1 > 0.8 * n { printf "oidc: %s used %d of " \
+            "its %d codes: raise BENCH_CODE_RATE\n", c, $1, n }' \
+        "$D/wrk.out"
 }
 cases() {
     echo 'codes_run "$r" as-es:authorization_code "$(url as-es /oauth2/token)" "$WEB_BASIC" "$(url as-es /cb)" "$D/as-es/read/codes"'
@@ -193,8 +198,9 @@ cases() {
 export BENCH_CODES BENCH_REDIRECT_URI BENCH_BASIC
 plain_run() { bench_wrk "$r" plain "$(url plain /plain/data.json)"; }
 for r in $(seq "$ROUNDS"); do
-    echo "oidc: round $r of $ROUNDS: minting $NCODES codes per case"
-    mint "$NCODES"
+    echo "oidc: round $r of $ROUNDS: minting $NCODES codes per case of" \
+        "ours, $NODE_NCODES of node's"
+    mint "$NCODES" "$NODE_NCODES"
     cases | shuf > "$D/cases.$r"
     plain_run
     while read -r line; do
@@ -214,7 +220,7 @@ done > "$D/code_cost"
 {
     echo "machine: $(bench_machine)"
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD); load average before: $LOAD_BEFORE, after: $(uptime | sed 's/.*load average: //')"
-    echo "wrk -t1 -c32 -d${BENCH_SECONDS}s, $ROUNDS rounds; $NCODES codes per code run"
+    echo "wrk -t1 -c32 -d${BENCH_SECONDS}s, $ROUNDS rounds; $NCODES codes per run of ours, $NODE_NCODES per run of node's"
 } > "$OUT/machine.txt"
 cp "$D/results" "$OUT/results.txt"
 cp "$D/code_cost" "$OUT/code_cost.txt"
