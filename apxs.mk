@@ -131,13 +131,13 @@ bench/bearer_cost: bench/bearer_cost.c $(CORE_SRC) $(HEADERS)
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
 	    bench/bearer_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
 
-bench/token_cost: bench/token_cost.c $(CORE_SRC) $(HEADERS)
+bench/token_cost: bench/token_cost.c bench/cost_fixture.c bench/cost_fixture.h $(CORE_SRC) $(HEADERS)
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
-	    bench/token_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
+	    bench/token_cost.c bench/cost_fixture.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
 
-bench/code_cost: bench/code_cost.c $(CORE_SRC) $(HEADERS)
+bench/code_cost: bench/code_cost.c bench/cost_fixture.c bench/cost_fixture.h $(CORE_SRC) $(HEADERS)
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
-	    bench/code_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
+	    bench/code_cost.c bench/cost_fixture.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
 
 bench: bench/bearer_cost bench/token_cost bench/code_cost $(MODULE)
 	sh bench/run.sh

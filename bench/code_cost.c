@@ -35,97 +35,13 @@
 #include "oa2_secret.h"
 #include "oa2_store.h"
 
-#define ISSUER "https://as.bench.test"
+#include "cost_fixture.h"
+
 #define REDIRECT "https://client.bench.test/cb"
 /* PKCE: bench/tokens.py's verifier and its S256 challenge. */
 #define VERIFIER                                                               \
     "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"
 #define CHALLENGE "w1TpKUdYE9hUAcNSeeSRFioHDxfUxuHho_JHAfZ_vDM"
-
-static void die(const char *what, const oa2_err_t *err)
-{
-    fprintf(stderr, "code_cost: %s: %s\n", what,
-            err && err->description ? err->description : "failed");
-    exit(1);
-}
-
-/* The store on a fresh SQLite file under @a dir. */
-static oa2_store_t *open_store(const char *dir, apr_pool_t *p)
-{
-    oa2_store_t *st = apr_pcalloc(p, sizeof(*st));
-    oa2_db_t *db = apr_pcalloc(p, sizeof(*db));
-    const char *error = NULL;
-    oa2_err_t err = {0};
-
-    apr_dbd_init(p);
-    if (apr_dbd_get_driver(p, "sqlite3", &db->driver) != APR_SUCCESS
-        || apr_dbd_open_ex(db->driver, p,
-                           apr_pstrcat(p, dir, "/oauth2.db", NULL), &db->handle,
-                           &error)
-            != APR_SUCCESS) {
-        fprintf(stderr, "code_cost: cannot open SQLite: %s\n",
-                error ? error : "no sqlite3 driver");
-        exit(1);
-    }
-    db->prepared = apr_hash_make(p);
-    db->conn_pool = p;
-    st->db = db;
-    st->issuer = ISSUER;
-    if (oa2_store_setup(db, &err, p) != APR_SUCCESS) {
-        die("store set-up", &err);
-    }
-    return st;
-}
-
-static void add_client(oa2_store_t *st, const char *id, const char *secret,
-                       apr_pool_t *p)
-{
-    oa2_client_t *c = apr_pcalloc(p, sizeof(*c));
-    oa2_err_t err = {0};
-
-    c->client_id = id;
-    c->secret_hash = oa2_secret_hash(secret, p);
-    c->name = "bench";
-    c->redirect_uris = apr_array_make(p, 1, sizeof(const char *));
-    APR_ARRAY_PUSH(c->redirect_uris, const char *) = REDIRECT;
-    c->grant_types = "authorization_code refresh_token";
-    c->scope = "openid read";
-    c->auth_method = "client_secret_basic";
-    c->created_at = apr_time_sec(apr_time_now());
-    if (oa2_store_client_add(st, c, &err, p) != APR_SUCCESS) {
-        die("client", &err);
-    }
-}
-
-static oa2_as_t *make_as(const char *key_file, apr_pool_t *p)
-{
-    oa2_as_t *as = apr_pcalloc(p, sizeof(*as));
-    apr_array_header_t *scopes = apr_array_make(p, 1, sizeof(oa2_scope_def_t));
-    oa2_scope_def_t *d = apr_array_push(scopes);
-    oa2_keyset_t *keys = oa2_keys_set_make(p);
-    oa2_key_t *key;
-    oa2_err_t err = {0};
-
-    if (oa2_keys_load_private_pem(&key, key_file, NULL, &err, p)
-        != APR_SUCCESS) {
-        die(key_file, &err);
-    }
-    oa2_keys_set_add(keys, key);
-    d->name = "read";
-    d->description = "Read";
-    as->issuer = ISSUER;
-    as->keys = keys;
-    as->scopes = scopes;
-    as->resources = apr_array_make(p, 1, sizeof(const char *));
-    as->default_audience = ISSUER;
-    as->access_ttl = 900;
-    as->refresh_ttl = 1209600;
-    as->code_ttl = 3600;
-    as->openid = 1;
-    as->id_token_ttl = 300;
-    oa2_as_add_openid_scopes(as, p);
-    return as;
-}
 
 /* The code value of redemption @a i of kind @a oidc. */
 static const char *code_value(int oidc, long i, apr_pool_t *p)
@@ -145,7 +61,7 @@ static void add_codes(oa2_store_t *st, long n, apr_pool_t *p)
 
     apr_pool_create(&iter, p);
     if (oa2_store_begin(st, &err, p) != APR_SUCCESS) {
-        die("begin", &err);
+        cost_die("begin", &err);
     }
     for (i = 0; i < n; i++) {
         for (oidc = 0; oidc < 2; oidc++) {
@@ -164,13 +80,13 @@ static void add_codes(oa2_store_t *st, long n, apr_pool_t *p)
                     st, oa2_secret_hash(code_value(oidc, i, iter), iter), &c,
                     &err, iter)
                 != APR_SUCCESS) {
-                die("code", &err);
+                cost_die("code", &err);
             }
             apr_pool_clear(iter);
         }
     }
     if (oa2_store_end(st, 0, &err, p) != APR_SUCCESS) {
-        die("commit", &err);
+        cost_die("commit", &err);
     }
     apr_pool_destroy(iter);
 }
@@ -193,7 +109,7 @@ static apr_size_t one_redemption(const oa2_as_t *as, oa2_store_t *st,
         || oa2_grant_token(&json, as, st, form, authz,
                            apr_time_sec(apr_time_now()), &err, p)
             != APR_SUCCESS) {
-        die("redemption", &err);
+        cost_die("redemption", &err);
     }
     if (oidc != (strstr(json, "\"id_token\"") != NULL)) {
         fprintf(stderr, "code_cost: %s an ID token: %s\n",
@@ -218,6 +134,7 @@ int main(int argc, char **argv)
     int oidc;
     char *b64;
 
+    cost_program = "code_cost";
     if (argc < 2 || n < 2) {
         fprintf(stderr, "usage: %s KEY.pem [N >= 2]\n", argv[0]);
         return 2;
@@ -233,10 +150,17 @@ int main(int argc, char **argv)
         perror("code_cost: mkdtemp");
         return 1;
     }
-    as = make_as(argv[1], p);
+    as = cost_make_as(argv[1], p);
+    as->refresh_ttl = 1209600;
+    as->code_ttl = 3600;
+    as->openid = 1;
+    as->id_token_ttl = 300;
+    oa2_as_add_openid_scopes(as, p);
     key = oa2_keys_signer(as->keys);
-    st = open_store(dir, p);
-    add_client(st, "web", "bench-secret", p);
+    st = cost_open_store(dir, p);
+    cost_add_client(st, "web", "bench-secret",
+                    "authorization_code refresh_token", "openid read", REDIRECT,
+                    p);
     add_codes(st, n, p);
     creds = "web:bench-secret";
     b64 = apr_palloc(p, apr_base64_encode_len((int)strlen(creds)));

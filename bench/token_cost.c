@@ -32,89 +32,9 @@
 #include "oa2_secret.h"
 #include "oa2_store.h"
 
-#define ISSUER "https://as.bench.test"
+#include "cost_fixture.h"
+
 #define BODY "grant_type=client_credentials&scope=read"
-
-static void die(const char *what, const oa2_err_t *err)
-{
-    fprintf(stderr, "token_cost: %s: %s\n", what,
-            err && err->description ? err->description : "failed");
-    exit(1);
-}
-
-/* The store on a fresh SQLite file under @a dir. */
-static oa2_store_t *open_store(const char *dir, apr_pool_t *p)
-{
-    oa2_store_t *st = apr_pcalloc(p, sizeof(*st));
-    oa2_db_t *db = apr_pcalloc(p, sizeof(*db));
-    const char *error = NULL;
-    oa2_err_t err = {0};
-
-    apr_dbd_init(p);
-    if (apr_dbd_get_driver(p, "sqlite3", &db->driver) != APR_SUCCESS
-        || apr_dbd_open_ex(db->driver, p,
-                           apr_pstrcat(p, dir, "/oauth2.db", NULL), &db->handle,
-                           &error)
-            != APR_SUCCESS) {
-        fprintf(stderr, "token_cost: cannot open SQLite: %s\n",
-                error ? error : "no sqlite3 driver");
-        exit(1);
-    }
-    db->prepared = apr_hash_make(p);
-    db->conn_pool = p;
-    st->db = db;
-    st->issuer = ISSUER;
-    if (oa2_store_setup(db, &err, p) != APR_SUCCESS) {
-        die("store set-up", &err);
-    }
-    return st;
-}
-
-static void add_client(oa2_store_t *st, const char *id, const char *secret,
-                       apr_pool_t *p)
-{
-    oa2_client_t *c = apr_pcalloc(p, sizeof(*c));
-    oa2_err_t err = {0};
-
-    c->client_id = id;
-    c->secret_hash = oa2_secret_hash(secret, p);
-    c->name = "bench";
-    c->redirect_uris = apr_array_make(p, 1, sizeof(const char *));
-    c->grant_types = "client_credentials";
-    c->scope = "read";
-    c->auth_method = "client_secret_basic";
-    c->created_at = apr_time_sec(apr_time_now());
-    if (oa2_store_client_add(st, c, &err, p) != APR_SUCCESS) {
-        die("client", &err);
-    }
-}
-
-static oa2_as_t *make_as(const char *key_file, apr_pool_t *p)
-{
-    oa2_as_t *as = apr_pcalloc(p, sizeof(*as));
-    apr_array_header_t *scopes = apr_array_make(p, 1, sizeof(oa2_scope_def_t));
-    oa2_scope_def_t *d = apr_array_push(scopes);
-    oa2_keyset_t *keys = oa2_keys_set_make(p);
-    oa2_key_t *key;
-    oa2_err_t err = {0};
-
-    if (oa2_keys_load_private_pem(&key, key_file, NULL, &err, p)
-        != APR_SUCCESS) {
-        die(key_file, &err);
-    }
-    oa2_keys_set_add(keys, key);
-    d->name = "read";
-    d->description = "Read";
-    as->issuer = ISSUER;
-    as->keys = keys;
-    as->scopes = scopes;
-    as->resources = apr_array_make(p, 1, sizeof(const char *));
-    as->default_audience = ISSUER;
-    as->access_ttl = 900;
-    as->refresh_ttl = 3600;
-    as->code_ttl = 60;
-    return as;
-}
 
 /* One token request as the endpoint handles it; the token's length. */
 static apr_size_t one_grant(const oa2_as_t *as, oa2_store_t *st,
@@ -128,7 +48,7 @@ static apr_size_t one_grant(const oa2_as_t *as, oa2_store_t *st,
         || oa2_grant_token(&json, as, st, form, authz,
                            apr_time_sec(apr_time_now()), &err, p)
             != APR_SUCCESS) {
-        die("grant", &err);
+        cost_die("grant", &err);
     }
     return strlen(json);
 }
@@ -147,6 +67,7 @@ int main(int argc, char **argv)
     apr_time_t t0, t1, t2;
     char *b64;
 
+    cost_program = "token_cost";
     if (argc < 2) {
         fprintf(stderr, "usage: %s KEY.pem [N]\n", argv[0]);
         return 2;
@@ -162,10 +83,11 @@ int main(int argc, char **argv)
         perror("token_cost: mkdtemp");
         return 1;
     }
-    as = make_as(argv[1], p);
+    as = cost_make_as(argv[1], p);
     key = oa2_keys_signer(as->keys);
-    st = open_store(dir, p);
-    add_client(st, "svc", "bench-secret", p);
+    st = cost_open_store(dir, p);
+    cost_add_client(st, "svc", "bench-secret", "client_credentials", "read",
+                    NULL, p);
     creds = "svc:bench-secret";
     b64 = apr_palloc(p, apr_base64_encode_len((int)strlen(creds)));
     apr_base64_encode(b64, creds, (int)strlen(creds));

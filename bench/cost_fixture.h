@@ -1,0 +1,36 @@
+/*
+ * What the in-process cost benches (bench/token_cost.c, bench/code_cost.c)
+ * set up alike: a store on a fresh SQLite file, a client in it, and an
+ * authorization server signing with one key.
+ */
+#ifndef COST_FIXTURE_H
+#define COST_FIXTURE_H
+
+#include <apr_pools.h>
+
+#include "oa2_as.h"
+#include "oa2_err.h"
+#include "oa2_store.h"
+
+#define COST_ISSUER "https://as.bench.test"
+
+/* The program's name, for the messages of cost_die(). */
+extern const char *cost_program;
+
+/* Print what failed and why, and exit 1. */
+void cost_die(const char *what, const oa2_err_t *err);
+
+/* The store of COST_ISSUER on a fresh SQLite file under @a dir. */
+oa2_store_t *cost_open_store(const char *dir, apr_pool_t *p);
+
+/* Register client @a id (secret @a secret, client_secret_basic) with
+ * @a grants and @a scope, and @a redirect_uri unless NULL. */
+void cost_add_client(oa2_store_t *st, const char *id, const char *secret,
+                     const char *grants, const char *scope,
+                     const char *redirect_uri, apr_pool_t *p);
+
+/* An AS of COST_ISSUER signing with the PEM key @a key_file, knowing the
+ * scope "read", tokens for the issuer, access tokens for 900 s. */
+oa2_as_t *cost_make_as(const char *key_file, apr_pool_t *p);
+
+#endif
