@@ -56,6 +56,11 @@ void oa2_as_add_openid_scopes(oa2_as_t *as, apr_pool_t *p)
     }
 }
 
+int oa2_as_is_openid(const oa2_as_t *as, const char *scope)
+{
+    return as->openid && scope && oa2_scope_contains(scope, OA2_IDTOKEN_SCOPE);
+}
+
 int oa2_as_resource_known(const oa2_as_t *as, const char *resource)
 {
     int i;

@@ -46,6 +46,10 @@ const oa2_scope_def_t *oa2_as_scope(const oa2_as_t *as, const char *name);
  */
 void oa2_as_add_openid_scopes(oa2_as_t *as, apr_pool_t *p);
 
+/** Nonzero when a user grant of @a scope gets ID tokens: the AS is an
+ * OpenID Provider and the scope has openid. */
+int oa2_as_is_openid(const oa2_as_t *as, const char *scope);
+
 /** Nonzero when @a resource is one of the AS's OAuth2Resource values. */
 int oa2_as_resource_known(const oa2_as_t *as, const char *resource);
 

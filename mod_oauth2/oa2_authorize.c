@@ -231,7 +231,7 @@ int oa2_authorize_login_stale(const oa2_as_t *as,
 
 int oa2_authorize_is_openid(const oa2_as_t *as, const oa2_authz_request_t *req)
 {
-    return as->openid && oa2_scope_contains(req->scope, OA2_IDTOKEN_SCOPE);
+    return oa2_as_is_openid(as, req->scope);
 }
 
 int oa2_authorize_user_ok(const char *user)

@@ -51,9 +51,7 @@ int oa2_client_meta_logout_uri_registered(const oa2_client_t *cl,
     return 0;
 }
 
-/* A registration member, where JSON null means absent: many client
- * libraries send every metadata field and null the unset ones. */
-static json_t *member(json_t *doc, const char *name)
+json_t *oa2_client_meta_field(json_t *doc, const char *name)
 {
     json_t *v = json_object_get(doc, name);
     return json_is_null(v) ? NULL : v;
@@ -67,7 +65,7 @@ apr_status_t oa2_client_meta_parse(oa2_client_t *cl, const oa2_as_t *as,
     apr_status_t rv;
     size_t i;
 
-    if ((v = member(doc, "post_logout_redirect_uris"))) {
+    if ((v = oa2_client_meta_field(doc, "post_logout_redirect_uris"))) {
         if (!json_is_array(v)) {
             return BAD_META("OA2-00906",
                             "post_logout_redirect_uris must be an array of "
@@ -87,7 +85,7 @@ apr_status_t oa2_client_meta_parse(oa2_client_t *cl, const oa2_as_t *as,
             }
         }
     }
-    if ((v = member(doc, "default_max_age"))) {
+    if ((v = oa2_client_meta_field(doc, "default_max_age"))) {
         if (!json_is_integer(v) || json_integer_value(v) < 1
             || json_integer_value(v) > OA2_CLIENT_META_MAX_AGE_MAX) {
             return BAD_META("OA2-00907",
@@ -96,7 +94,7 @@ apr_status_t oa2_client_meta_parse(oa2_client_t *cl, const oa2_as_t *as,
         }
         cl->default_max_age = (int)json_integer_value(v);
     }
-    if ((v = member(doc, "id_token_signed_response_alg"))) {
+    if ((v = oa2_client_meta_field(doc, "id_token_signed_response_alg"))) {
         alg = oa2_keys_alg_name(oa2_keys_signer(as->keys)->alg);
         if (!json_is_string(v) || strcmp(json_string_value(v), alg)) {
             oa2_err_set(err, 400, "invalid_client_metadata", "OA2-00908",

@@ -29,6 +29,13 @@ apr_status_t oa2_client_meta_add_logout_uri(oa2_client_t *cl, const char *uri,
                                             oa2_err_t *err, apr_pool_t *p);
 
 /**
+ * Member @a name of a registration request @a doc; NULL when absent or
+ * null, as many client libraries send every metadata field and null the
+ * unset ones.
+ */
+json_t *oa2_client_meta_field(json_t *doc, const char *name);
+
+/**
  * Read the OpenID metadata of a registration request @a doc into @a cl.
  * id_token_signed_response_alg must name the algorithm of the AS's
  * signing key: it is the only one ID tokens are signed with.

@@ -82,12 +82,6 @@ static apr_status_t token_response(const char **json, const oa2_as_t *as,
                                "cannot serialize the token response");
 }
 
-/* Nonzero when a user grant of @a scope gets ID tokens. */
-static int is_openid(const oa2_as_t *as, const char *scope)
-{
-    return as->openid && oa2_scope_contains(scope, OA2_IDTOKEN_SCOPE);
-}
-
 /* The ID token @a in describes, issued with @a access (Core §3.1.3.3,
  * §12.2): this server's issuer and ID token lifetime. */
 static apr_status_t id_token(const char **jwt, const oa2_as_t *as,
@@ -304,7 +298,7 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
                                     client->client_id, c->scope,
                                     oa2_as_audience(as, resource), now, err, p))
             != APR_SUCCESS
-        || (is_openid(as, c->scope)
+        || (oa2_as_is_openid(as, c->scope)
             && (rv = id_token(&idt_jwt, as, &idt, access, now, err, p))
                 != APR_SUCCESS)
         || (client_may(client, "refresh_token")
@@ -312,7 +306,7 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
                 != APR_SUCCESS)
         || (rv = oa2_store_access_add(
                 st, jti, c->family, client->client_id, c->user,
-                is_openid(as, c->scope) ? c->claims : "",
+                oa2_as_is_openid(as, c->scope) ? c->claims : "",
                 now + as->access_ttl + OA2_TOKEN_LEEWAY, err, p))
             != APR_SUCCESS
         || (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
@@ -417,7 +411,7 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
     idt.sub = rt->user;
     idt.client_id = client->client_id;
     idt.auth_time = rt->auth_time;
-    if ((is_openid(as, scope)
+    if ((oa2_as_is_openid(as, scope)
          && (rv = oa2_idtoken_claims_narrow(&idt.claims, rt->claims,
                                             as->user_claims, scope, err, p))
              != APR_SUCCESS)
@@ -425,7 +419,7 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
                 &access, &jti, as, rt->user, client->client_id, scope,
                 oa2_as_audience(as, rt->resource), now, err, p))
             != APR_SUCCESS
-        || (is_openid(as, scope)
+        || (oa2_as_is_openid(as, scope)
             && (rv = id_token(&idt_jwt, as, &idt, access, now, err, p))
                 != APR_SUCCESS)
         || (rv = oa2_store_access_add(st, jti, rt->family, client->client_id,
@@ -467,7 +461,7 @@ static apr_status_t grant_client(const char **json, const oa2_as_t *as,
         /* What the client is registered for, but openid: no user here. */
         scope = oa2_scope_without(client->scope, OA2_IDTOKEN_SCOPE, p);
     }
-    else if (is_openid(as, scope)) {
+    else if (oa2_as_is_openid(as, scope)) {
         return oa2_err_set(err, 400, "invalid_scope", "OA2-00898",
                            "openid needs a user: use the authorization code "
                            "flow");

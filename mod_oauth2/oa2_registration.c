@@ -267,14 +267,6 @@ static apr_status_t parse_scope(const char **scope, const oa2_as_t *as,
     return APR_SUCCESS;
 }
 
-/* Member @a name of @a doc; NULL when absent or null, as some client
- * libraries send every metadata field and null the unset ones. */
-static json_t *member(json_t *doc, const char *name)
-{
-    json_t *v = json_object_get(doc, name);
-    return json_is_null(v) ? NULL : v;
-}
-
 apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
                                     const char *body, apr_size_t len,
                                     oa2_err_t *err, apr_pool_t *p)
@@ -296,14 +288,15 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
                                     jerr.line, jerr.column);
     }
     cl = apr_pcalloc(p, sizeof(*cl));
-    if ((rv = parse_grants(&grants, member(doc, "grant_types"), err, p))
+    if ((rv = parse_grants(&grants, oa2_client_meta_field(doc, "grant_types"),
+                           err, p))
             != APR_SUCCESS
-        || (rv = check_response_types(member(doc, "response_types"), grants,
-                                      err))
+        || (rv = check_response_types(
+                oa2_client_meta_field(doc, "response_types"), grants, err))
             != APR_SUCCESS) {
         return rv;
     }
-    v = member(doc, "token_endpoint_auth_method");
+    v = oa2_client_meta_field(doc, "token_endpoint_auth_method");
     cl->auth_method = v ? json_string_value(v) : "client_secret_basic";
     if (!cl->auth_method || !is_one_of(cl->auth_method, known_methods)) {
         return BAD_META("OA2-00757",
@@ -323,12 +316,14 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
     needs_redirect =
         !(grants->nelts == 1 && contains(grants, "client_credentials"));
     if ((rv = parse_redirect_uris(&cl->redirect_uris,
-                                  member(doc, "redirect_uris"), needs_redirect,
-                                  err, p))
+                                  oa2_client_meta_field(doc, "redirect_uris"),
+                                  needs_redirect, err, p))
             != APR_SUCCESS
-        || (rv = parse_name(&cl->name, member(doc, "client_name"), err, p))
+        || (rv = parse_name(&cl->name,
+                            oa2_client_meta_field(doc, "client_name"), err, p))
             != APR_SUCCESS
-        || (rv = parse_scope(&cl->scope, as, member(doc, "scope"), err, p))
+        || (rv = parse_scope(&cl->scope, as,
+                             oa2_client_meta_field(doc, "scope"), err, p))
             != APR_SUCCESS
         || (rv = oa2_client_meta_parse(cl, as, doc, err, p)) != APR_SUCCESS) {
         return rv;
