@@ -32,7 +32,7 @@ HEADERS   := $(wildcard $(SRC)/*.h)
 
 WARN      := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wformat=2
-LIBS      := -lssl -lcrypto -ljansson
+LIBS      := -lssl -lcrypto -ljansson -lcurl
 APR_INC   = $(shell apr-1-config --includes) $(shell apu-1-config --includes)
 APR_LIBS  = $(shell apr-1-config --link-ld --libs) $(shell apu-1-config --link-ld --libs)
 

@@ -16,7 +16,7 @@ fi
 PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
  libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql postgresql python3-psycopg2
  libaprutil1-dbd-mysql mariadb-server python3-pymysql
- libssl-dev libjansson-dev openssl curl clang-format
+ libssl-dev libjansson-dev libcurl4-openssl-dev openssl curl clang-format
  python3 python3-pytest python3-jwt python3-cryptography python3-requests
  python3-authlib python3-selenium chromium chromium-driver apache2-utils
  libapache2-mod-auth-openidc slapd ldap-utils
