@@ -11,6 +11,7 @@
 
 #include "oa2_as.h"
 #include "oa2_err.h"
+#include "oa2_fetch.h"
 #include "oa2_form.h"
 #include "oa2_keys.h"
 #include "oa2_store.h"
@@ -48,6 +49,7 @@ typedef struct oa2_server_conf_t {
     apr_array_header_t *user_claims; /* OAuth2UserClaim, oa2_idtoken_claim_t */
     apr_array_header_t *user_claim_exprs; /* their ap_expr_info_t *, same
                                            * order */
+    const char *fetch_ca_file; /* OAuth2FetchCAFile; NULL: system CAs */
     const char *jwks_json;     /* the public JWKS, rendered at startup */
     oa2_as_t *as;              /* the AS in core terms, built at startup */
     const char *metadata_json; /* RFC 8414 document, built at startup */
@@ -192,6 +194,14 @@ void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
 const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
                                                  const unsigned char *seal);
 void oa2_cache_register_hooks(apr_pool_t *p);
+
+/* mod_oauth2_fetch.c: the fetch room's settings */
+/** The OAuth2FetchCAFile directive. */
+const char *oa2_ap_fetch_set_ca_file(cmd_parms *cmd, void *dc, const char *arg);
+/** The options of a fetch made for server @a s that may reach @a reach. */
+void oa2_ap_fetch_opts(oa2_fetch_opts_t *opts, server_rec *s,
+                       oa2_fetch_reach_t reach);
+void oa2_ap_fetch_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_login.c: the user's sign-in at the authorize endpoint */
 /**

@@ -40,6 +40,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->id_token_ttl = -1;
     c->user_claims = NULL;
     c->user_claim_exprs = NULL;
+    c->fetch_ca_file = NULL;
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;
@@ -88,6 +89,8 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->user_claims = add->user_claims ? add->user_claims : base->user_claims;
     c->user_claim_exprs =
         add->user_claims ? add->user_claim_exprs : base->user_claim_exprs;
+    c->fetch_ca_file =
+        add->fetch_ca_file ? add->fetch_ca_file : base->fetch_ca_file;
     /* Derived per server at start-up (mod_oauth2_check.c). */
     c->jwks_json = NULL;
     c->as = NULL;
@@ -591,6 +594,10 @@ const command_rec oa2_config_cmds[] = {
     AP_INIT_TAKE1("OAuth2TokenCache", oa2_cache_set_spec, NULL, RSRC_CONF,
                   "socache provider[:args] for validated tokens, or none "
                   "(default: shmcb when mod_socache_shmcb is loaded)"),
+    AP_INIT_TAKE1("OAuth2FetchCAFile", oa2_ap_fetch_set_ca_file, NULL,
+                  RSRC_CONF,
+                  "PEM file of the CAs trusted for fetches from other "
+                  "servers (default: the system's)"),
     AP_INIT_FLAG("OAuth2CheckRevocation", set_check_revocation, NULL,
                  OR_AUTHCFG,
                  "also refuse access tokens revoked at the revocation "
