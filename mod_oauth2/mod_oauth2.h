@@ -14,6 +14,8 @@
 #include "oa2_fetch.h"
 #include "oa2_form.h"
 #include "oa2_keys.h"
+#include "oa2_remote.h"
+#include "oa2_remote_introspection.h"
 #include "oa2_store.h"
 #include "oa2_tmpl.h"
 #include "oa2_token.h"
@@ -61,12 +63,18 @@ typedef struct oa2_server_conf_t {
 
 /** Per-directory configuration: resource protection. */
 typedef struct oa2_dir_conf_t {
-    const char *audience;      /* OAuth2Audience; NULL: server default */
-    const char *verify_issuer; /* OAuth2VerifyIssuer; NULL: local issuer */
-    const char *jwks_file;     /* OAuth2VerifyJWKSFile path, for messages */
-    oa2_keyset_t *jwks;        /* its keys, parsed at startup */
-    int check_revocation;      /* OAuth2CheckRevocation; -1: unset */
-    int revocation_cache_ttl;  /* OAuth2RevocationCacheTTL s; -1: unset */
+    const char *audience;          /* OAuth2Audience; NULL: server default */
+    const char *verify_issuer;     /* OAuth2VerifyIssuer; NULL: local issuer */
+    const char *jwks_file;         /* OAuth2VerifyJWKSFile path, for messages */
+    oa2_keyset_t *jwks;            /* its keys, parsed at startup */
+    oa2_remote_t *jwks_remote;     /* OAuth2VerifyJWKSURL, or the
+                                           * jwks_uri of the metadata */
+    oa2_remote_t *metadata_remote; /* OAuth2VerifyMetadataURL */
+    oa2_remote_introspection_t *introspection; /* OAuth2Introspection
+                                                       */
+    int introspection_cache_ttl; /* OAuth2IntrospectionCacheTTL; -1: unset */
+    int check_revocation;        /* OAuth2CheckRevocation; -1: unset */
+    int revocation_cache_ttl;    /* OAuth2RevocationCacheTTL s; -1: unset */
 } oa2_dir_conf_t;
 
 /** What the request learned about its bearer token, for later hooks. */
@@ -193,6 +201,9 @@ void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
  * @a ttl is 0. */
 const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
                                                  const unsigned char *seal);
+/** The cache as a plain shared record cache (no TTL, no seal): where the
+ * keys and metadata of other issuers are shared; NULL without a cache. */
+const oa2_record_cache_t *oa2_cache_shared(request_rec *r);
 void oa2_cache_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_fetch.c: the fetch room's settings */
@@ -202,6 +213,46 @@ const char *oa2_ap_fetch_set_ca_file(cmd_parms *cmd, void *dc, const char *arg);
 void oa2_ap_fetch_opts(oa2_fetch_opts_t *opts, server_rec *s,
                        oa2_fetch_reach_t reach);
 void oa2_ap_fetch_register_hooks(apr_pool_t *p);
+
+/* mod_oauth2_remote.c: tokens from other issuers */
+const char *oa2_ap_remote_set_jwks_url(cmd_parms *cmd, void *dc,
+                                       const char *url);
+const char *oa2_ap_remote_set_metadata_url(cmd_parms *cmd, void *dc,
+                                           const char *url);
+const char *oa2_ap_remote_set_introspection(cmd_parms *cmd, void *dc,
+                                            const char *url,
+                                            const char *client_id,
+                                            const char *secret_file);
+const char *oa2_ap_remote_set_introspection_ttl(cmd_parms *cmd, void *dc,
+                                                const char *arg);
+/**
+ * What this location verifies tokens with: its keys (a JWKS file's, the
+ * local authorization server's, or another issuer's, fetched when due),
+ * and the issuer and audience it demands.
+ * @param keys_doc receives the document of another issuer's keys (held
+ *        by the request), or NULL for keys of this configuration
+ * @param lacks_kid NULL, or the document whose keys lacked a token's kid:
+ *        fetch the keys again when allowed
+ * @return APR_SUCCESS, or a 503 (logged by the caller) when another
+ *         issuer's keys or metadata were never had
+ */
+apr_status_t oa2_ap_remote_policy(oa2_token_policy_t *policy,
+                                  const oa2_remote_doc_t **keys_doc,
+                                  request_rec *r, const oa2_dir_conf_t *d,
+                                  const oa2_server_conf_t *s,
+                                  const oa2_remote_doc_t *lacks_kid,
+                                  oa2_err_t *err);
+/**
+ * The verdict of OAuth2Introspection's endpoint on @a token, through the
+ * token cache (an active verdict only, up to its exp and
+ * OAuth2IntrospectionCacheTTL).
+ */
+apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
+                                      const oa2_dir_conf_t *d,
+                                      const char *token,
+                                      const oa2_token_policy_t *policy,
+                                      oa2_err_t *err);
+void oa2_ap_remote_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_login.c: the user's sign-in at the authorize endpoint */
 /**

@@ -16,6 +16,7 @@
 #include "oa2_bearer.h"
 #include "oa2_cached_row.h"
 #include "oa2_hash.h"
+#include "oa2_jwt.h"
 #include "oa2_token.h"
 
 APLOG_USE_MODULE(oauth2);
@@ -63,8 +64,9 @@ static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
 {
     oa2_authn_fail(r, err);
     if (err->status >= HTTP_INTERNAL_SERVER_ERROR) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s", err->log_id,
-                      err->description);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s%s%s", err->log_id,
+                      err->description, err->detail ? ": " : "",
+                      err->detail ? err->detail : "");
         return err->status;
     }
     if (!err->error) {
@@ -240,6 +242,59 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
     return rv;
 }
 
+/*
+ * Verify @a token as this location demands: a JWT of its keys (asking
+ * for another issuer's keys again when the token names a kid they lack),
+ * else, when OAuth2Introspection is set and the token is no JWT of those
+ * keys, the introspection endpoint's verdict.
+ */
+static apr_status_t verify(oa2_token_t **tok, request_rec *r,
+                           const oa2_dir_conf_t *d, const oa2_server_conf_t *s,
+                           const char *token, oa2_token_policy_t *policy,
+                           oa2_err_t *err)
+{
+    const oa2_remote_doc_t *doc, *newer;
+    oa2_err_t refetch;
+    apr_status_t rv;
+
+    rv = oa2_ap_remote_policy(policy, &doc, r, d, s, NULL, err);
+    if (rv != APR_SUCCESS) {
+        return d->introspection
+            ? oa2_ap_remote_introspect(tok, r, d, token, policy, err)
+            : rv;
+    }
+    if (!policy->keys && d->introspection) {
+        return oa2_ap_remote_introspect(tok, r, d, token, policy, err);
+    }
+    if (!policy->keys || !policy->issuer || !policy->audience) {
+        return oa2_err_setf(err, HTTP_INTERNAL_SERVER_ERROR, NULL, "OA2-00120",
+                            r->pool,
+                            "AuthType OAuth2 for %s has no %s: set "
+                            "OAuth2Issuer and OAuth2SigningKey in this "
+                            "virtual host, or a key source "
+                            "(OAuth2VerifyJWKSFile, OAuth2VerifyJWKSURL, "
+                            "OAuth2VerifyMetadataURL), OAuth2VerifyIssuer and "
+                            "OAuth2Audience for this location",
+                            r->uri,
+                            !policy->keys         ? "key source"
+                                : !policy->issuer ? "issuer"
+                                                  : "audience");
+    }
+    rv = validate(tok, r, token, policy, err);
+    if (rv != APR_SUCCESS && doc && oa2_jwt_failed_on_kid(err)
+        && oa2_ap_remote_policy(policy, &newer, r, d, s, doc, &refetch)
+            == APR_SUCCESS
+        && newer != doc) {
+        /* The other issuer may have rotated its keys. */
+        rv = validate(tok, r, token, policy, err);
+    }
+    if (rv != APR_SUCCESS && d->introspection
+        && (oa2_jwt_failed_on_kid(err) || oa2_jwt_failed_as_jws(err))) {
+        return oa2_ap_remote_introspect(tok, r, d, token, policy, err);
+    }
+    return rv;
+}
+
 static int check_authn(request_rec *r)
 {
     const oa2_dir_conf_t *d;
@@ -255,22 +310,6 @@ static int check_authn(request_rec *r)
     }
     d = ap_get_module_config(r->per_dir_config, &oauth2_module);
     s = ap_get_module_config(r->server->module_config, &oauth2_module);
-    policy.keys = d->jwks ? d->jwks : s->keys;
-    policy.issuer = d->verify_issuer ? d->verify_issuer : s->issuer;
-    policy.audience = oa2_config_audience(d, s);
-    if (!policy.keys || !policy.issuer || !policy.audience) {
-        oa2_err_setf(&err, HTTP_INTERNAL_SERVER_ERROR, NULL, "OA2-00120",
-                     r->pool,
-                     "AuthType OAuth2 for %s has no %s: set "
-                     "OAuth2Issuer and OAuth2SigningKey in this virtual "
-                     "host, or OAuth2VerifyJWKSFile, OAuth2VerifyIssuer and "
-                     "OAuth2Audience for this location",
-                     r->uri,
-                     !policy.keys         ? "key source"
-                         : !policy.issuer ? "issuer"
-                                          : "audience");
-        return refuse(r, &err, NULL);
-    }
     rv = oa2_bearer_from_header(
         &token, apr_table_get(r->headers_in, "Authorization"), &err, r->pool);
     if (rv == APR_ENOENT) {
@@ -278,12 +317,14 @@ static int check_authn(request_rec *r)
         return refuse(r, &err, NULL);
     }
     if (rv == APR_SUCCESS) {
-        rv = validate(&tok, r, token, &policy, &err);
+        rv = verify(&tok, r, d, s, token, &policy, &err);
     }
     if (rv != APR_SUCCESS) {
         return refuse(r, &err, token);
     }
-    if (d->check_revocation == 1) {
+    /* An introspected token was just judged by its issuer (or within
+     * OAuth2IntrospectionCacheTTL): revocation is its issuer's to say. */
+    if (d->check_revocation == 1 && !tok->introspected) {
         int status = check_revoked(r, d, s, &policy, tok, token);
         if (status != OK) {
             return status;
@@ -293,8 +334,10 @@ static int check_authn(request_rec *r)
     export_identity(r, tok);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00104: bearer token accepted: sub=%s client_id=%s "
-                  "scope=\"%s\" kid=%s",
-                  tok->sub, tok->client_id, tok->scope, tok->kid);
+                  "scope=\"%s\" %s%s",
+                  tok->sub, tok->client_id, tok->scope,
+                  tok->introspected ? "by introspection" : "kid=",
+                  tok->introspected ? "" : tok->kid);
     return OK;
 }
 

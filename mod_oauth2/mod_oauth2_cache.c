@@ -250,6 +250,43 @@ static void record_remove(void *ctx, const unsigned char *key)
     }
 }
 
+/* Under one hold of the lock where the provider needs one (shmcb), so
+ * that of two processes adding at once one wins; best effort elsewhere
+ * (memcache, redis: their providers have no add). */
+static int record_add(void *ctx, const unsigned char *key, const char *rec,
+                      apr_size_t len, apr_int64_t expiry)
+{
+    request_rec *r = ctx;
+    unsigned char buf[VALUE_MAX];
+    unsigned int n = sizeof(buf);
+    apr_status_t rv;
+
+    if (!instance || len > VALUE_MAX || !cache_lock(r)) {
+        return 1; /* no cache: nobody else to race with */
+    }
+    rv = provider->retrieve(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
+                            buf, &n, r->pool);
+    if (rv != APR_SUCCESS) {
+        provider->store(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
+                        apr_time_from_sec(expiry), (unsigned char *)rec,
+                        (unsigned int)len, r->pool);
+    }
+    cache_unlock();
+    return rv != APR_SUCCESS;
+}
+
+static oa2_record_cache_t *record_hooks(request_rec *r)
+{
+    oa2_record_cache_t *c = apr_pcalloc(r->pool, sizeof(*c));
+
+    c->get = record_get;
+    c->put = record_put;
+    c->remove = record_remove;
+    c->add = record_add;
+    c->ctx = r;
+    return c;
+}
+
 const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
                                                  const unsigned char *seal)
 {
@@ -258,14 +295,15 @@ const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
     if (!instance || ttl <= 0 || !seal) {
         return NULL;
     }
-    c = apr_palloc(r->pool, sizeof(*c));
-    c->get = record_get;
-    c->put = record_put;
-    c->remove = record_remove;
-    c->ctx = r;
+    c = record_hooks(r);
     c->ttl = ttl;
     c->seal = seal;
     return c;
+}
+
+const oa2_record_cache_t *oa2_cache_shared(request_rec *r)
+{
+    return instance ? record_hooks(r) : NULL;
 }
 
 void oa2_cache_register_hooks(apr_pool_t *p)

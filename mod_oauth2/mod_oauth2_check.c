@@ -120,17 +120,26 @@ static int check_protected(const ap_directive_t *node, server_rec *main_s,
                               NULL)
                 : "server config";
             const char *missing = NULL;
+            int local = sc->issuer && sc->keys;
+            int metadata = visible_in(sec, "OAuth2VerifyMetadataURL", p);
+            int keys = local || metadata
+                || visible_in(sec, "OAuth2VerifyJWKSFile", p)
+                || visible_in(sec, "OAuth2VerifyJWKSURL", p);
+            /* An introspection endpoint judges a token by itself: iss and
+             * aud are checked when demanded and answered, not required. */
+            int introspection = visible_in(sec, "OAuth2Introspection", p);
 
-            if (!(sc->issuer && sc->keys)
-                && !visible_in(sec, "OAuth2VerifyJWKSFile", p)) {
+            if (!keys && !introspection) {
                 missing = "no key source: set OAuth2Issuer and "
                           "OAuth2SigningKey in this virtual host, or "
-                          "OAuth2VerifyJWKSFile";
+                          "OAuth2VerifyJWKSFile, OAuth2VerifyJWKSURL, "
+                          "OAuth2VerifyMetadataURL or OAuth2Introspection";
             }
-            else if (!sc->issuer && !visible_in(sec, "OAuth2VerifyIssuer", p)) {
+            else if (keys && !sc->issuer && !metadata
+                     && !visible_in(sec, "OAuth2VerifyIssuer", p)) {
                 missing = "no issuer to demand: set OAuth2VerifyIssuer";
             }
-            else if (!sc->issuer && !sc->default_audience
+            else if (keys && !sc->issuer && !sc->default_audience
                      && !visible_in(sec, "OAuth2Audience", p)) {
                 missing = "no audience to demand: set OAuth2Audience";
             }

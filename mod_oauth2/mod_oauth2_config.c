@@ -110,6 +110,10 @@ void *oa2_config_create_dir(apr_pool_t *p, char *dir)
     c->verify_issuer = NULL;
     c->jwks_file = NULL;
     c->jwks = NULL;
+    c->jwks_remote = NULL;
+    c->metadata_remote = NULL;
+    c->introspection = NULL;
+    c->introspection_cache_ttl = -1;
     c->check_revocation = -1;
     c->revocation_cache_ttl = -1;
     return c;
@@ -119,12 +123,23 @@ void *oa2_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
 {
     oa2_dir_conf_t *base = basev, *add = addv;
     oa2_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
+    /* A section's key source replaces the one it inherits, whatever kind
+     * each is: a JWKS file and a URL are never both in force. */
+    int own_keys = add->jwks || add->jwks_remote || add->metadata_remote;
 
     c->audience = add->audience ? add->audience : base->audience;
     c->verify_issuer =
         add->verify_issuer ? add->verify_issuer : base->verify_issuer;
-    c->jwks_file = add->jwks_file ? add->jwks_file : base->jwks_file;
-    c->jwks = add->jwks ? add->jwks : base->jwks;
+    c->jwks_file = own_keys ? add->jwks_file : base->jwks_file;
+    c->jwks = own_keys ? add->jwks : base->jwks;
+    c->jwks_remote = own_keys ? add->jwks_remote : base->jwks_remote;
+    c->metadata_remote =
+        own_keys ? add->metadata_remote : base->metadata_remote;
+    c->introspection =
+        add->introspection ? add->introspection : base->introspection;
+    c->introspection_cache_ttl = add->introspection_cache_ttl != -1
+        ? add->introspection_cache_ttl
+        : base->introspection_cache_ttl;
     c->check_revocation = add->check_revocation != -1 ? add->check_revocation
                                                       : base->check_revocation;
     c->revocation_cache_ttl = add->revocation_cache_ttl != -1
@@ -338,6 +353,11 @@ static const char *set_verify_jwks_file(cmd_parms *cmd, void *dc,
     const char *path = ap_server_root_relative(cmd->pool, file);
     oa2_err_t e;
 
+    if (d->jwks || d->jwks_remote || d->metadata_remote) {
+        return "OAuth2VerifyJWKSFile: this section already has a key source "
+               "(OAuth2VerifyJWKSFile, OAuth2VerifyJWKSURL or "
+               "OAuth2VerifyMetadataURL): keep one";
+    }
     if (!path) {
         return apr_pstrcat(cmd->pool, "OAuth2VerifyJWKSFile: invalid path ",
                            file, NULL);
@@ -549,6 +569,25 @@ const command_rec oa2_config_cmds[] = {
     AP_INIT_TAKE1("OAuth2VerifyJWKSFile", set_verify_jwks_file, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "JWKS file whose public keys verify bearer tokens here"),
+    AP_INIT_TAKE1("OAuth2VerifyJWKSURL", oa2_ap_remote_set_jwks_url, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "URL of a JWK set whose keys verify bearer tokens here "
+                  "(another issuer's)"),
+    AP_INIT_TAKE1("OAuth2VerifyMetadataURL", oa2_ap_remote_set_metadata_url,
+                  NULL, RSRC_CONF | ACCESS_CONF,
+                  "URL of another issuer's RFC 8414 or OpenID discovery "
+                  "document: its issuer is demanded, its jwks_uri verifies"),
+    /* Not in .htaccess: it names a secret file of the server admin's. */
+    AP_INIT_TAKE3("OAuth2Introspection", oa2_ap_remote_set_introspection, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "URL CLIENT_ID SECRET_FILE: an RFC 7662 endpoint asked "
+                  "about tokens that are not JWTs of a configured key"),
+    AP_INIT_TAKE1("OAuth2IntrospectionCacheTTL",
+                  oa2_ap_remote_set_introspection_ttl, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "seconds an active introspection verdict is reused, "
+                  "never beyond the token's exp (default 60; 0: ask every "
+                  "time)"),
     AP_INIT_TAKE2("OAuth2Scope", add_scope, NULL, RSRC_CONF,
                   "a scope this authorization server knows, and the text "
                   "the consent page shows for it; repeatable"),

@@ -177,6 +177,22 @@ static int typ_matches(const char *have, const char *want)
     return !strcasecmp(have, want);
 }
 
+/* The failures a caller tells apart (oa2_jwt_failed_on_kid(),
+ * oa2_jwt_failed_as_jws()), by their log ids. */
+static const char NOT_A_JWS[] = "OA2-00021";
+static const char BAD_HEADER[] = "OA2-00023";
+static const char UNKNOWN_KID[] = "OA2-00029";
+
+int oa2_jwt_failed_on_kid(const oa2_err_t *err)
+{
+    return err->log_id == UNKNOWN_KID;
+}
+
+int oa2_jwt_failed_as_jws(const oa2_err_t *err)
+{
+    return err->log_id == NOT_A_JWS || err->log_id == BAD_HEADER;
+}
+
 apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
                             const oa2_keyset_t *keys, const char *typ,
                             oa2_err_t *err, apr_pool_t *p)
@@ -199,14 +215,14 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
     if (!dot1 || !dot2 || dot1 == token || dot2 == dot1 + 1
         || dot2 + 1 == token + len
         || memchr(dot2 + 1, '.', len - (apr_size_t)(dot2 + 1 - token))) {
-        return INVALID("OA2-00021", "the token is not a signed JWT");
+        return INVALID(NOT_A_JWS, "the token is not a signed JWT");
     }
     if (dot1 - token > HEADER_MAX_LEN) {
         return INVALID("OA2-00022", "the token header is too long");
     }
     header = segment_object(token, (apr_size_t)(dot1 - token), NULL, NULL, p);
     if (!header) {
-        return INVALID("OA2-00023", "the token header is not valid");
+        return INVALID(BAD_HEADER, "the token header is not valid");
     }
     alg_name = json_string_value(json_object_get(header, "alg"));
     alg = oa2_keys_alg_from_name(alg_name);
@@ -239,7 +255,7 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
     if (kid) {
         key = oa2_keys_find(keys, kid);
         if (!key) {
-            return INVALID("OA2-00029", "the token's key id is unknown");
+            return INVALID(UNKNOWN_KID, "the token's key id is unknown");
         }
         if (key->alg != alg) {
             return INVALID("OA2-00030",

@@ -43,6 +43,18 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
                             oa2_err_t *err, apr_pool_t *p);
 
 /**
+ * Nonzero when oa2_jwt_verify() failed with @a err because the token's
+ * kid is not one of the keys: newer keys might know it.
+ */
+int oa2_jwt_failed_on_kid(const oa2_err_t *err);
+
+/**
+ * Nonzero when oa2_jwt_verify() failed with @a err because the token is
+ * no JWS at all (an opaque token, for one).
+ */
+int oa2_jwt_failed_as_jws(const oa2_err_t *err);
+
+/**
  * Sign @a claims with @a key as a compact JWS.
  * @param token receives the compact serialization
  * @param key a key with has_private set

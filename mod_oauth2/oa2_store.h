@@ -17,29 +17,7 @@
 
 #include "oa2_db.h"
 #include "oa2_err.h"
-
-/** Bytes of a key of oa2_record_cache_t (a SHA-256). */
-#define OA2_RECORD_CACHE_KEY_LEN 32
-
-/**
- * A cache of records shared by the processes (and perhaps nodes) of a
- * server, supplied by the caller: httpd's socache in the module, none in
- * the admin CLI. The store keeps client records there for @a ttl seconds
- * (OAuth2ClientCacheTTL).
- */
-typedef struct oa2_record_cache_t {
-    /** The record under @a key (a NUL follows it), or APR_NOTFOUND. */
-    apr_status_t (*get)(const char **rec, apr_size_t *len, void *ctx,
-                        const unsigned char *key);
-    /** Keep @a rec under @a key until @a expiry (seconds since the epoch). */
-    void (*put)(void *ctx, const unsigned char *key, const char *rec,
-                apr_size_t len, apr_int64_t expiry);
-    /** Forget what is under @a key. */
-    void (*remove)(void *ctx, const unsigned char *key);
-    void *ctx; /* passed to all three: the request, in the module */
-    int ttl;   /* seconds a record read from the database may be reused */
-    const unsigned char *seal; /* HMAC key of the records (32 bytes) */
-} oa2_record_cache_t;
+#include "oa2_record_cache.h"
 
 /** A store: a connection and the issuer whose rows it sees. */
 typedef struct oa2_store_t {

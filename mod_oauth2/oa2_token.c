@@ -13,9 +13,7 @@
 
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
 
-/* Nonzero when @a s has no control character: such text never reaches
- * r->user, the environment, a header or a log line. */
-static int printable(const char *s)
+int oa2_token_printable(const char *s)
 {
     const unsigned char *c;
 
@@ -32,7 +30,7 @@ static const char *printable_claim(json_t *claims, const char *name)
 {
     const char *s = json_string_value(json_object_get(claims, name));
 
-    return s && *s && printable(s) ? s : NULL;
+    return s && *s && oa2_token_printable(s) ? s : NULL;
 }
 
 static int audience_matches(json_t *aud, const char *want)
@@ -106,7 +104,7 @@ static apr_status_t check_claims(oa2_token_t **tok, json_t *claims,
                        "client_id or jti");
     }
     t->scope = scope ? json_string_value(scope) : "";
-    if (!printable(t->scope)) {
+    if (!oa2_token_printable(t->scope)) {
         return INVALID("OA2-00048", "the token's scope has control characters");
     }
     t->exp = (apr_int64_t)json_number_value(exp);
@@ -192,8 +190,7 @@ apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
      * (and would overflow the leeway arithmetic below). */
     if (!nul || *stop || stop == f[REC_EXP] || t->exp < 0
         || t->exp > (apr_int64_t)OA2_TOKEN_MAX_TIME || !*f[REC_SUB]
-        || !*f[REC_CLIENT_ID] || !*f[REC_JTI]
-        || memchr(at, '\0', (apr_size_t)(end - at))) {
+        || !*f[REC_JTI] || memchr(at, '\0', (apr_size_t)(end - at))) {
         INVALID("OA2-00049", "the cached token is damaged");
         return APR_EINVAL;
     }

@@ -32,8 +32,12 @@ typedef struct oa2_token_t {
     const char *sub;        /* subject: becomes r->user */
     const char *client_id;  /* the client it was issued to */
     const char *scope;      /* space-separated scopes, "" when none */
-    const char *jti;        /* the token's id */
+    const char *jti;        /* the token's id; "" when an introspection
+                             * response named none */
     apr_int64_t exp;        /* expiry, seconds since the epoch */
+    int introspected;       /* nonzero: the verdict of another issuer's
+                             * introspection endpoint, not a JWT checked
+                             * here */
 } oa2_token_t;
 
 /**
@@ -89,6 +93,12 @@ const char *oa2_token_cache_record(apr_size_t *len, const oa2_token_t *tok,
 apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
                                          apr_size_t len, apr_int64_t now,
                                          oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Nonzero when @a s has no control character: such text never reaches
+ * r->user, the environment, a header or a log line.
+ */
+int oa2_token_printable(const char *s);
 
 /** The claims object, parsed from the payload on first use; or NULL. */
 json_t *oa2_token_claims(oa2_token_t *tok, apr_pool_t *p);

@@ -1,0 +1,162 @@
+/* The resource server as an RFC 7662 client (oa2_remote_introspection.h). */
+#include <string.h>
+#include <strings.h>
+
+#include <apr_strings.h>
+
+#include "oa2_cleanup.h"
+#include "oa2_form.h"
+#include "oa2_hash.h"
+#include "oa2_remote_introspection.h"
+
+#define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
+
+const char *oa2_remote_introspection_form(const char *token, apr_pool_t *p)
+{
+    return apr_pstrcat(p, "token=", oa2_form_escape(token, p),
+                       "&token_type_hint=access_token", NULL);
+}
+
+static int audience_has(json_t *aud, const char *want)
+{
+    size_t i;
+    json_t *v;
+
+    if (json_is_string(aud)) {
+        return !strcmp(json_string_value(aud), want);
+    }
+    json_array_foreach(aud, i, v)
+    {
+        if (json_is_string(v) && !strcmp(json_string_value(v), want)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A string member, NULL when absent; @a bad is set when present but not a
+ * printable string. */
+static const char *member(json_t *obj, const char *name, int *bad)
+{
+    json_t *v = json_object_get(obj, name);
+    const char *s = json_string_value(v);
+
+    if (v && (!s || !oa2_token_printable(s))) {
+        *bad = 1;
+    }
+    return s;
+}
+
+/* The checks of an active answer, in the order of RFC 7662 §2.2. */
+static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
+                                 apr_int64_t now, oa2_err_t *err)
+{
+    json_t *exp = json_object_get(obj, "exp"),
+           *nbf = json_object_get(obj, "nbf");
+    json_t *aud = json_object_get(obj, "aud");
+    const char *iss = json_string_value(json_object_get(obj, "iss"));
+    const char *type = json_string_value(json_object_get(obj, "token_type"));
+
+    if (!json_is_true(json_object_get(obj, "active"))) {
+        return INVALID("OA2-00950", "the token is not active");
+    }
+    if (type
+        && (!strcasecmp(type, "refresh_token")
+            || !strcasecmp(type,
+                           "urn:ietf:params:oauth:token-type:"
+                           "refresh_token"))) {
+        return INVALID("OA2-00951", "the token is not an access token");
+    }
+    if (exp
+        && (!json_is_number(exp)
+            || (double)now >= json_number_value(exp) + OA2_TOKEN_LEEWAY)) {
+        return INVALID("OA2-00952", "the token has expired");
+    }
+    if (nbf
+        && (!json_is_number(nbf)
+            || (double)now + OA2_TOKEN_LEEWAY < json_number_value(nbf))) {
+        return INVALID("OA2-00953", "the token is not valid yet");
+    }
+    if (policy->issuer && iss && strcmp(iss, policy->issuer)) {
+        return INVALID("OA2-00954", "the token is from another issuer");
+    }
+    if (policy->audience && aud && !audience_has(aud, policy->audience)) {
+        return INVALID("OA2-00955", "the token is for another audience");
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
+                                              const oa2_fetch_result_t *res,
+                                              const char *token,
+                                              const oa2_token_policy_t *policy,
+                                              apr_int64_t now, oa2_err_t *err,
+                                              apr_pool_t *p)
+{
+    json_t *obj, *exp;
+    oa2_token_t *t;
+    apr_status_t rv;
+    int bad = 0;
+
+    if (res->status != 200) {
+        oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00956",
+                    "the introspection endpoint refused the request");
+        return oa2_err_detail(err, p, "it answered %ld%s", res->status,
+                              res->status == 401
+                                  ? " (check OAuth2Introspection's client "
+                                    "id and secret file)"
+                                  : "");
+    }
+    obj = oa2_cleanup_json(json_loadb(res->body, res->len, 0, NULL), p);
+    if (!json_is_object(obj)
+        || !json_is_boolean(json_object_get(obj, "active"))) {
+        return oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00957",
+                           "the introspection endpoint's answer is not an "
+                           "RFC 7662 response");
+    }
+    if ((rv = check_answer(obj, policy, now, err)) != APR_SUCCESS) {
+        return rv;
+    }
+    t = apr_pcalloc(p, sizeof(*t));
+    t->introspected = 1;
+    t->claims = obj;
+    t->sub = member(obj, "sub", &bad);
+    t->client_id = member(obj, "client_id", &bad);
+    t->scope = member(obj, "scope", &bad);
+    t->jti = member(obj, "jti", &bad);
+    if (!t->sub || !*t->sub) {
+        t->sub = t->client_id;
+    }
+    if (bad || !t->sub || !*t->sub) {
+        return INVALID("OA2-00958",
+                       "the introspection response names no printable sub "
+                       "or client_id");
+    }
+    t->client_id = t->client_id ? t->client_id : "";
+    t->scope = t->scope ? t->scope : "";
+    /* A name for the cache record and the log, never the token itself. */
+    t->jti = t->jti ? t->jti : oa2_hash_tag(token, p);
+    t->kid = "";
+    exp = json_object_get(obj, "exp");
+    t->exp = exp ? (apr_int64_t)json_number_value(exp) : -1;
+    t->payload = oa2_cleanup_malloced(json_dumps(obj, JSON_COMPACT), p);
+    t->payload_len = strlen(t->payload);
+    *tok = t;
+    return APR_SUCCESS;
+}
+
+const unsigned char *
+oa2_remote_introspection_key(const char *token,
+                             const oa2_remote_introspection_t *ri,
+                             const oa2_token_policy_t *policy, apr_pool_t *p)
+{
+    unsigned char *key = apr_palloc(p, OA2_TOKEN_CACHE_KEY_LEN);
+    /* The label keeps these keys apart from validated-token keys, whose
+     * first field is a token and so never this string. */
+    const char *fields[] = {"introspection", token,          ri->url,
+                            ri->client_id,   policy->issuer, policy->audience};
+
+    return oa2_hash_fields(key, fields, sizeof(fields) / sizeof(*fields), p)
+        ? key
+        : NULL;
+}
