@@ -39,13 +39,12 @@ def env(**extra):
     return e
 
 
-def find_node(what):
-    """(node, npm) paths, node being 20 or later; else unavailable()
-    with what (the package that needs them) in the reason."""
+def _find_node(what):
+    """(node, npm, None), node being 20 or later, or (.., .., why not)."""
     node = os.environ.get("OA2_NODE") or shutil.which("node")
     npm = shutil.which("npm")
     if not node or not npm:
-        unavailable("%s: no node or npm on PATH" % what)
+        return node, npm, "%s: no node or npm on PATH" % what
     try:
         v = subprocess.run([node, "--version"], capture_output=True,
                            text=True, timeout=30).stdout.strip()[:40]
@@ -53,17 +52,16 @@ def find_node(what):
         v = repr(e)
     m = re.match(r"v(\d+)\.", v)
     if not m or int(m.group(1)) < MIN_VERSION:
-        unavailable("%s needs Node.js %d or later; %s --version: %r"
-                    % (what, MIN_VERSION, node, v))
-    return node, npm
+        return node, npm, ("%s needs Node.js %d or later; %s --version: %r"
+                           % (what, MIN_VERSION, node, v))
+    return node, npm, None
 
 
-def npm_ci(what, src_dir, cache_dir, package):
-    """node_modules of cache_dir holding src_dir's package-lock.json,
-    installed by npm ci unless the same lock is there already (package:
-    the dependency whose package.json proves the install)."""
-    node, npm = find_node(what)
-    src_dir, cache_dir = Path(src_dir), Path(cache_dir)
+def _install(what, src_dir, cache_dir, package):
+    """(node, node_modules) or a string saying why not."""
+    node, npm, why = _find_node(what)
+    if why:
+        return why
     lock = (src_dir / "package-lock.json").read_text()
     installed = cache_dir / "package-lock.json"
     module = cache_dir / "node_modules" / package / "package.json"
@@ -77,8 +75,29 @@ def npm_ci(what, src_dir, cache_dir, package):
                                 "--loglevel=error"], cwd=cache_dir,
                                capture_output=True, text=True, timeout=300)
         except subprocess.TimeoutExpired:
-            unavailable("%s: npm ci timed out" % what)
+            return "%s: npm ci timed out" % what
         if p.returncode != 0 or not module.exists():
-            unavailable("%s: npm ci failed: %s"
-                        % (what, (p.stdout + p.stderr)[-500:]))
+            return "%s: npm ci failed: %s" % (what,
+                                              (p.stdout + p.stderr)[-500:])
     return node, cache_dir / "node_modules"
+
+
+# cache_dir: what _install answered, so that a failed npm ci is not
+# tried again by every test that needs the package
+_installed = {}
+
+
+def npm_ci(what, src_dir, cache_dir, package):
+    """(node, node_modules of cache_dir) holding src_dir's
+    package-lock.json, installed by npm ci unless the same lock is there
+    already (package: the dependency whose package.json proves the
+    install); else unavailable(), with what (the package that needs
+    node) in the reason."""
+    key = str(cache_dir)
+    if key not in _installed:
+        _installed[key] = _install(what, Path(src_dir), Path(cache_dir),
+                                   package)
+    result = _installed[key]
+    if isinstance(result, str):
+        unavailable(result)
+    return result
