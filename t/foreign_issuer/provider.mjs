@@ -8,7 +8,9 @@
 // private keys and secrets that ps would show):
 //   port        listen on 127.0.0.1:port; 0 picks a free one. The issuer
 //               is http://127.0.0.1:PORT
-//   keys        private JWKs (EC P-256 or RSA), each with kid and alg;
+//   keys        private JWKs (EC P-256 or RSA), each with kid and alg, at
+//               least one (with none every client is refused, as its ID
+//               token alg has no key; an empty JWKS is hostile.py's job);
 //               keys[0] signs the JWT access tokens unless a resource
 //               names an alg (then the first key of that alg) or a kid
 //   clients     [{client_id, client_secret, grant_types?, scope?,
@@ -98,6 +100,9 @@ const issuer = `http://127.0.0.1:${port}`;
 
 const provider = new Provider(issuer, {
   clients,
+  // the clients' ID token alg is checked against the keys even though no
+  // ID token is ever issued: RS256 (the default) fails an EC-only set
+  clientDefaults: { id_token_signed_response_alg: keys[0]?.alg || 'RS256' },
   jwks: { keys },
   scopes: config.scopes || [...allScopes],
   // client_credentials has no end-user; this only silences the notice
