@@ -10,7 +10,9 @@ What it hands out (oidc-provider's own formats, not ours):
   alg or a kid;
 - with a resource of format "opaque", or no resource at all: a 43
   character opaque token, known to introspection until it expires, is
-  revoked, or the provider restarts (its store is in memory).
+  revoked, or the provider restarts (its store is in memory, an LRU of
+  1000 entries: the oldest of more opaque tokens are forgotten). JWTs
+  are not stored at all.
 Introspection (RFC 7662, client_secret_basic) answers for opaque tokens
 only: a JWT is refused with 400 unsupported_token_type, as is its
 revocation. The clients in `introspectors` (default RS) may introspect
