@@ -18,6 +18,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import foreign  # noqa: E402
+import hostile  # noqa: E402
 import mysql  # noqa: E402
 import pgsql  # noqa: E402
 import stores  # noqa: E402
@@ -124,6 +126,41 @@ def httpd_factory():
         h.cleanup()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="class")
+def foreign_factory():
+    """Start foreign issuers (foreign.py, node-oidc-provider) for one
+    test class: make(name, **ForeignIssuer.start keywords) returns one
+    started; all are stopped when the class is done. Skips without
+    Node.js 20+ and npm (fails under OA2_NODE_CLIENT=required)."""
+    made = []
+
+    def make(name="foreign", **kw):
+        f = foreign.ForeignIssuer(name)
+        made.append(f)
+        return f.start(**kw)
+
+    yield make
+    for f in made:
+        f.cleanup()
+
+
+@pytest.fixture(scope="class")
+def hostile_factory():
+    """Start hostile servers (hostile.py) for one test class:
+    make(tls=False) returns one started; all are stopped when the class
+    is done."""
+    made = []
+
+    def make(**kw):
+        s = hostile.HostileServer(**kw)
+        made.append(s)
+        return s.start()
+
+    yield make
+    for s in made:
+        s.stop()
 
 
 @pytest.fixture(autouse=True)

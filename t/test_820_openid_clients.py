@@ -22,7 +22,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import time
 import urllib.parse
@@ -37,6 +36,7 @@ from authlib.jose.errors import (BadSignatureError, ExpiredTokenError,
 from authlib.oidc.core import CodeIDToken, UserInfo
 from authlib.oidc.discovery import OpenIDProviderMetadata, get_well_known_url
 
+import nodejs
 import tokens
 from authserver import (ALICE, Flow, add_client, assert_token_error,
                         assert_token_ok, client_credentials, ep, start_as,
@@ -302,61 +302,17 @@ class TestAuthlib:
 # ---- oauth4webapi ----------------------------------------------------------
 
 NODE_DIR = Path(__file__).resolve().parent / "oauth4webapi"
-NODE_CACHE = Path(os.environ.get(
-    "OA2_TEST_CACHE", Path.home() / ".cache" / "mod_oauth2-tests")) / "node"
-# OA2_NODE_CLIENT=required (.ci/run): no Node.js, or no oauth4webapi,
-# is a failure instead of a skip
-NODE_REQUIRED = os.environ.get("OA2_NODE_CLIENT") == "required"
-
-
-def _node_unavailable(why):
-    if NODE_REQUIRED:
-        pytest.fail("OA2_NODE_CLIENT=required: " + why, pytrace=False)
-    pytest.skip(why)
-
-
-def _node_env():
-    env = {k: v for k, v in os.environ.items()
-           if not k.lower().endswith("_proxy")}
-    env["NODE_NO_WARNINGS"] = "1"
-    return env
+NODE_CACHE = nodejs.CACHE_ROOT / "node"
 
 
 @pytest.fixture(scope="session")
 def node_client():
     """[node, client.mjs] with oauth4webapi installed (npm ci of
     t/oauth4webapi's lock file) into NODE_CACHE; skipped when Node.js
-    20 or later, npm or the npm registry is not there."""
-    node = os.environ.get("OA2_NODE") or shutil.which("node")
-    npm = shutil.which("npm")
-    if not node or not npm:
-        _node_unavailable("oauth4webapi: no node or npm on PATH")
-    try:
-        v = subprocess.run([node, "--version"], capture_output=True,
-                           text=True, timeout=30).stdout.strip()[:40]
-    except (OSError, subprocess.TimeoutExpired) as e:
-        v = repr(e)
-    m = re.match(r"v(\d+)\.", v)
-    if not m or int(m.group(1)) < 20:
-        _node_unavailable("oauth4webapi needs Node.js 20 or later; %s "
-                          "--version: %r" % (node, v))
-    lock = (NODE_DIR / "package-lock.json").read_text()
-    installed = NODE_CACHE / "package-lock.json"
-    module = NODE_CACHE / "node_modules" / "oauth4webapi" / "package.json"
-    if not module.exists() or not installed.exists() \
-            or installed.read_text() != lock:
-        NODE_CACHE.mkdir(parents=True, exist_ok=True)
-        for name in ("package.json", "package-lock.json"):
-            shutil.copy(NODE_DIR / name, NODE_CACHE / name)
-        try:
-            p = subprocess.run([npm, "ci", "--no-audit", "--no-fund",
-                                "--loglevel=error"], cwd=NODE_CACHE,
-                               capture_output=True, text=True, timeout=300)
-        except subprocess.TimeoutExpired:
-            _node_unavailable("oauth4webapi: npm ci timed out")
-        if p.returncode != 0 or not module.exists():
-            _node_unavailable("oauth4webapi: npm ci failed: %s"
-                              % (p.stdout + p.stderr)[-500:])
+    20 or later, npm or the npm registry is not there (failed under
+    OA2_NODE_CLIENT=required, see nodejs.py)."""
+    node, _ = nodejs.npm_ci("oauth4webapi", NODE_DIR, NODE_CACHE,
+                            "oauth4webapi")
     return [node, str(NODE_DIR / "client.mjs")]
 
 
@@ -367,13 +323,12 @@ def run_node_client(node_client, h, client, *, nonce="fresh",
     approves it; the script gets the callback URL on stdin and finishes
     the flow. Returns its JSON result (the claims, userinfo, tokens, or
     the error it met)."""
-    env = _node_env()
-    env.update(OA2_NODE_MODULES=str(NODE_CACHE / "node_modules"),
-               ISSUER=h.issuer, CLIENT_ID=client.client_id,
-               CLIENT_SECRET=client.client_secret,
-               REDIRECT_URI=REDIRECT_URI, NONCE=nonce or "",
-               EXPECT_NONCE=expect_nonce or "",
-               EXPECT_CLIENT_ID=expect_client_id or "")
+    env = nodejs.env(OA2_NODE_MODULES=str(NODE_CACHE / "node_modules"),
+                     ISSUER=h.issuer, CLIENT_ID=client.client_id,
+                     CLIENT_SECRET=client.client_secret,
+                     REDIRECT_URI=REDIRECT_URI, NONCE=nonce or "",
+                     EXPECT_NONCE=expect_nonce or "",
+                     EXPECT_CLIENT_ID=expect_client_id or "")
     p = subprocess.Popen(node_client, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, env=env, cwd=NODE_DIR)
