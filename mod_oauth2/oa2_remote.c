@@ -422,6 +422,9 @@ static apr_status_t refresh(oa2_remote_t *rm, want_t want,
     oa2_remote_doc_t *newer;
     const unsigned char *kid_key;
 
+    apr_thread_mutex_lock(rm->lock);
+    rm->synced_at = now;
+    apr_thread_mutex_unlock(rm->lock);
     newer = from_shared(rm, shared, had ? had->fetched_at : 0, rp);
     if (newer && (want == WANT_KID || now < newer->expires_at)) {
         return APR_SUCCESS;
@@ -454,13 +457,17 @@ apr_status_t oa2_remote_get(const oa2_remote_doc_t **doc, oa2_remote_t *rm,
 {
     oa2_remote_doc_t *cur;
     apr_status_t rv = APR_SUCCESS;
-    int fresh, tried = 0;
+    int fresh, synced, tried = 0;
 
     memset(err, 0, sizeof(*err));
     apr_thread_mutex_lock(rm->lock);
     cur = rm->doc;
     fresh = cur && now < cur->expires_at;
-    if (cur && (lacks_kid ? cur != lacks_kid : fresh)) {
+    /* Once a second a process looks whether another fetched a newer
+     * document (a kid it lacked, say): keys another process dropped stop
+     * working here within that second, not at this document's expiry. */
+    synced = !shared || rm->synced_at == now;
+    if (cur && (lacks_kid ? cur != lacks_kid : fresh && synced)) {
         /* The fast path: current, or newer than the one lacking a kid. */
         hold(rm, cur, rp);
         apr_thread_mutex_unlock(rm->lock);
@@ -477,7 +484,14 @@ apr_status_t oa2_remote_get(const oa2_remote_doc_t **doc, oa2_remote_t *rm,
         cur = rm->doc;
         fresh = cur && now < cur->expires_at;
         apr_thread_mutex_unlock(rm->lock);
-        if (!cur || (lacks_kid && cur == lacks_kid) || (!lacks_kid && !fresh)) {
+        if (!lacks_kid && fresh) {
+            /* Only the look at the shared cache was due. */
+            apr_thread_mutex_lock(rm->lock);
+            rm->synced_at = now;
+            apr_thread_mutex_unlock(rm->lock);
+            from_shared(rm, shared, cur->fetched_at, rp);
+        }
+        else if (!cur || (lacks_kid && cur == lacks_kid) || !lacks_kid) {
             tried = 1;
             rv = refresh(rm,
                          !cur            ? WANT_FIRST
@@ -510,16 +524,6 @@ apr_status_t oa2_remote_get(const oa2_remote_doc_t **doc, oa2_remote_t *rm,
      * good document stays in use: the caller warns. */
     *doc = cur;
     return APR_SUCCESS;
-}
-
-int oa2_remote_is_current(oa2_remote_t *rm, const oa2_remote_doc_t *doc)
-{
-    int same;
-
-    apr_thread_mutex_lock(rm->lock);
-    same = rm->doc == doc;
-    apr_thread_mutex_unlock(rm->lock);
-    return same;
 }
 
 void oa2_remote_set_url(oa2_remote_t *rm, const char *url)

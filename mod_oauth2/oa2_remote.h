@@ -86,6 +86,7 @@ typedef struct oa2_remote_t {
     oa2_remote_doc_t *doc;           /* the current document, or NULL */
     apr_int64_t failed_at;           /* the last failed fetch, or 0 */
     apr_int64_t kid_fetch_at;        /* the last fetch for an unknown kid */
+    apr_int64_t synced_at;           /* the last look at the shared cache */
     char why[200];                   /* why the last fetch failed */
 } oa2_remote_t;
 
@@ -106,9 +107,6 @@ apr_status_t oa2_remote_create(oa2_remote_t **rm, oa2_remote_kind_t kind,
  * oauth-authorization-server infix; NULL for a URL of another shape.
  */
 const char *oa2_remote_issuer_of(const char *url, apr_pool_t *p);
-
-/** Nonzero when the current document of @a rm is @a doc. */
-int oa2_remote_is_current(oa2_remote_t *rm, const oa2_remote_doc_t *doc);
 
 /**
  * The document of @a rm, fetched first when it is due.
