@@ -291,28 +291,59 @@ static const unsigned char *shared_key(const oa2_remote_t *rm,
                                        const char *label, apr_pool_t *p)
 {
     unsigned char *md = apr_palloc(p, OA2_SHA256_LEN);
-    const char *fields[] = {label, kind_name(rm->kind), rm->url};
+    /* The CAs trusted are part of it: a virtual host that trusts another
+     * CA for the same URL may have been served other keys. */
+    const char *fields[] = {label, kind_name(rm->kind), rm->url,
+                            rm->opts.ca_file};
 
-    return oa2_hash_fields(md, fields, 3, p) ? md : NULL;
+    return oa2_hash_fields(md, fields, 4, p) ? md : NULL;
 }
 
-/* A newer document from the shared cache than @a than (fetched_at), made
- * current; NULL when there is none. */
-static oa2_remote_doc_t *from_shared(oa2_remote_t *rm,
+/*
+ * The shared cache's document, when it is at least as new as the current
+ * one: another document is parsed and made current (@a changed set); the
+ * same one lends the current one its times (a fetch elsewhere found it
+ * unchanged). Times are whole seconds, so "as new" includes the same
+ * second: two fetches a moment apart must not hide the second.
+ * @return the current document after that, or NULL when the cache had
+ *         nothing to give
+ */
+static oa2_remote_doc_t *from_shared(int *changed, oa2_remote_t *rm,
                                      const oa2_record_cache_t *shared,
-                                     apr_int64_t than, apr_pool_t *rp)
+                                     apr_pool_t *rp)
 {
     const unsigned char *key = shared_key(rm, "oa2-remote", rp);
     const char *rec, *cols[2];
     apr_int64_t fetched_at;
-    oa2_remote_doc_t *doc;
+    oa2_remote_doc_t *doc, *cur;
     apr_size_t len;
     apr_pool_t *p;
     oa2_err_t err;
 
+    *changed = 0;
     if (!shared || !key || shared->get(&rec, &len, shared->ctx, key)
-        || !oa2_cached_row_decode(cols, &fetched_at, 2, rec, len, NULL)
-        || fetched_at <= than || !(p = doc_pool())) {
+        || !oa2_cached_row_decode(cols, &fetched_at, 2, rec, len, NULL)) {
+        return NULL;
+    }
+    apr_thread_mutex_lock(rm->lock);
+    cur = rm->doc;
+    if (cur && fetched_at < cur->fetched_at) {
+        cur = NULL;
+    }
+    else if (cur && !strcmp(cur->text, cols[1])) {
+        cur->fetched_at = fetched_at;
+        cur->expires_at = apr_atoi64(cols[0]);
+    }
+    else {
+        cur = NULL;
+        *changed = 1;
+    }
+    apr_thread_mutex_unlock(rm->lock);
+    if (!*changed) {
+        return cur;
+    }
+    *changed = 0;
+    if (!(p = doc_pool())) {
         return NULL;
     }
     if (oa2_remote_parse(&doc, rm->kind, rm->url, rm->issuer, cols[1],
@@ -324,6 +355,7 @@ static oa2_remote_doc_t *from_shared(oa2_remote_t *rm,
     doc->fetched_at = fetched_at;
     doc->expires_at = apr_atoi64(cols[0]);
     install(rm, doc);
+    *changed = 1;
     return doc;
 }
 
@@ -412,21 +444,22 @@ static apr_status_t fetch_now(oa2_remote_t *rm,
     return APR_SUCCESS;
 }
 
-/* With rm->fetching held: bring the document up to date for @a want.
- * @a had is the current document as the caller saw it. */
+/* With rm->fetching held: bring the document up to date for @a want. */
 static apr_status_t refresh(oa2_remote_t *rm, want_t want,
-                            const oa2_remote_doc_t *had,
                             const oa2_record_cache_t *shared, apr_int64_t now,
                             oa2_err_t *err, apr_pool_t *rp)
 {
     oa2_remote_doc_t *newer;
     const unsigned char *kid_key;
+    int changed;
 
     apr_thread_mutex_lock(rm->lock);
     rm->synced_at = now;
     apr_thread_mutex_unlock(rm->lock);
-    newer = from_shared(rm, shared, had ? had->fetched_at : 0, rp);
-    if (newer && (want == WANT_KID || now < newer->expires_at)) {
+    newer = from_shared(&changed, rm, shared, rp);
+    /* Another document answers an unknown kid (the caller tries it); a
+     * fresh one, the same or not, answers the rest. */
+    if (want == WANT_KID ? changed : newer && now < newer->expires_at) {
         return APR_SUCCESS;
     }
     if (want == WANT_KID) {
@@ -457,7 +490,7 @@ apr_status_t oa2_remote_get(const oa2_remote_doc_t **doc, oa2_remote_t *rm,
 {
     oa2_remote_doc_t *cur;
     apr_status_t rv = APR_SUCCESS;
-    int fresh, synced, tried = 0;
+    int fresh, synced, changed, tried = 0;
 
     memset(err, 0, sizeof(*err));
     apr_thread_mutex_lock(rm->lock);
@@ -489,7 +522,7 @@ apr_status_t oa2_remote_get(const oa2_remote_doc_t **doc, oa2_remote_t *rm,
             apr_thread_mutex_lock(rm->lock);
             rm->synced_at = now;
             apr_thread_mutex_unlock(rm->lock);
-            from_shared(rm, shared, cur->fetched_at, rp);
+            from_shared(&changed, rm, shared, rp);
         }
         else if (!cur || (lacks_kid && cur == lacks_kid) || !lacks_kid) {
             tried = 1;
@@ -497,7 +530,7 @@ apr_status_t oa2_remote_get(const oa2_remote_doc_t **doc, oa2_remote_t *rm,
                          !cur            ? WANT_FIRST
                              : lacks_kid ? WANT_KID
                                          : WANT_STALE,
-                         cur, shared, now, err, rp);
+                         shared, now, err, rp);
         }
         if (tried && !rm->doc && rv == APR_SUCCESS) {
             /* Not tried again yet: the last failure still stands. */
