@@ -112,8 +112,6 @@ static apr_status_t parse_metadata(oa2_remote_doc_t *doc, const char *url,
     }
     md->issuer = json_string_value(json_object_get(obj, "issuer"));
     md->jwks_uri = json_string_value(json_object_get(obj, "jwks_uri"));
-    md->introspection_endpoint =
-        json_string_value(json_object_get(obj, "introspection_endpoint"));
     if ((rv = check_issuer(md->issuer, url, issuer, err, p)) != APR_SUCCESS) {
         return rv;
     }
@@ -127,25 +125,12 @@ static apr_status_t parse_metadata(oa2_remote_doc_t *doc, const char *url,
                               md->jwks_uri ? oa2_text_printable(md->jwks_uri, p)
                                            : "is missing");
     }
-    if (md->introspection_endpoint
-        && oa2_fetch_check_url(md->introspection_endpoint,
-                               OA2_FETCH_REACH_ADMIN, err, p)
-            != APR_SUCCESS) {
-        md->introspection_endpoint = NULL;
-    }
     /* Only what is used is kept and shared. */
     json_object_set_new(out, "issuer", json_string(md->issuer));
     json_object_set_new(out, "jwks_uri", json_string(md->jwks_uri));
-    if (md->introspection_endpoint) {
-        json_object_set_new(out, "introspection_endpoint",
-                            json_string(md->introspection_endpoint));
-    }
     doc->text = oa2_cleanup_malloced(json_dumps(out, JSON_COMPACT), p);
     md->issuer = apr_pstrdup(p, md->issuer);
     md->jwks_uri = apr_pstrdup(p, md->jwks_uri);
-    md->introspection_endpoint = md->introspection_endpoint
-        ? apr_pstrdup(p, md->introspection_endpoint)
-        : NULL;
     doc->metadata = md;
     return APR_SUCCESS;
 }

@@ -51,9 +51,8 @@ typedef enum oa2_remote_kind_t {
 
 /** The part of an issuer's metadata a resource server uses. */
 typedef struct oa2_remote_metadata_t {
-    const char *issuer;                 /* the issuer identifier */
-    const char *jwks_uri;               /* where its keys are */
-    const char *introspection_endpoint; /* RFC 7662 endpoint, or NULL */
+    const char *issuer;   /* the issuer identifier */
+    const char *jwks_uri; /* where its keys are */
 } oa2_remote_metadata_t;
 
 /** One version of a source's document, parsed. */
