@@ -17,6 +17,9 @@ from checks import (assert_insufficient_scope, assert_invalid_token,
 from test_730_shared_cache import memcached  # noqa: F401 (fixture)
 from tokens import claims, mint
 
+# No store is involved: run once, in the SQLite run (CI time).
+pytestmark = pytest.mark.sqlite_only("the resource server alone, no store")
+
 REALM = "rs.test"
 API = foreign.RESOURCE
 # warnings of a refetch that failed while the last good keys stay in use
