@@ -94,6 +94,7 @@ int main(void)
     unit_suite_lock();
     unit_suite_pkce();
     unit_suite_redirect();
+    unit_suite_remote_introspection();
     unit_suite_registration();
     unit_suite_scope();
     unit_suite_store();

@@ -131,5 +131,6 @@ void unit_suite_tmpl(void);
 void unit_suite_token(void);
 void unit_suite_url(void);
 void unit_suite_userinfo(void);
+void unit_suite_remote_introspection(void);
 
 #endif /* UNIT_H */

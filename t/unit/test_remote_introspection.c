@@ -1,0 +1,161 @@
+/* The resource server as an RFC 7662 client: answers turned into tokens
+ * (oa2_remote_introspection.c). */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "oa2_remote_introspection.h"
+#include "unit.h"
+
+#define NOW 1700000000
+#define ISSUER "https://as.example.com"
+#define AUDIENCE "https://rs.example.com"
+
+static const oa2_token_policy_t policy = {NULL, ISSUER, AUDIENCE};
+
+/* The verdict on a 200 answer of @a body. */
+static apr_status_t verdict(oa2_token_t **tok, oa2_err_t *err, const char *body,
+                            apr_pool_t *p)
+{
+    oa2_fetch_result_t res;
+
+    memset(&res, 0, sizeof(res));
+    res.status = 200;
+    res.body = body;
+    res.len = strlen(body);
+    return oa2_remote_introspection_verdict(tok, &res, "opaque-token", &policy,
+                                            NOW, err, p);
+}
+
+static void test_active(apr_pool_t *p)
+{
+    oa2_token_t *tok = NULL;
+    oa2_err_t err;
+
+    UNIT_EQ_INT(verdict(&tok, &err,
+                        "{\"active\":true,\"sub\":\"alice\",\"client_id\":"
+                        "\"app\",\"scope\":\"read write\",\"exp\":1700000600,"
+                        "\"iss\":\"" ISSUER "\",\"aud\":[\"x\",\"" AUDIENCE
+                        "\"],\"jti\":\"j1\"}",
+                        p),
+                APR_SUCCESS);
+    UNIT_ASSERT(tok->introspected);
+    UNIT_EQ_STR(tok->sub, "alice");
+    UNIT_EQ_STR(tok->client_id, "app");
+    UNIT_EQ_STR(tok->scope, "read write");
+    UNIT_EQ_STR(tok->jti, "j1");
+    UNIT_EQ_INT(tok->exp, 1700000600);
+    UNIT_ASSERT(strstr(tok->payload, "\"sub\":\"alice\"") != NULL);
+}
+
+static void test_client_token(apr_pool_t *p)
+{
+    oa2_token_t *tok = NULL;
+    oa2_err_t err;
+
+    /* node-oidc-provider's client_credentials answer: no sub, no jti, no
+     * exp limit here */
+    UNIT_EQ_INT(verdict(&tok, &err,
+                        "{\"active\":true,\"client_id\":\"app\","
+                        "\"token_type\":\"Bearer\"}",
+                        p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(tok->sub, "app");
+    UNIT_EQ_STR(tok->scope, "");
+    UNIT_EQ_INT(tok->exp, -1);
+    /* a name for the log, never the token */
+    UNIT_EQ_INT(strlen(tok->jti), 8);
+    UNIT_ASSERT(!strstr(tok->jti, "opaque"));
+}
+
+static void test_refused(apr_pool_t *p)
+{
+    static const struct {
+        const char *body, *log_id;
+    } cases[] = {
+        {"{\"active\":false}", "OA2-00950"},
+        {"{\"active\":true,\"sub\":\"a\",\"token_type\":\"refresh_token\"}",
+         "OA2-00951"},
+        {"{\"active\":true,\"sub\":\"a\",\"exp\":1699999900}", "OA2-00952"},
+        {"{\"active\":true,\"sub\":\"a\",\"exp\":\"soon\"}", "OA2-00952"},
+        {"{\"active\":true,\"sub\":\"a\",\"nbf\":1700000100}", "OA2-00953"},
+        {"{\"active\":true,\"sub\":\"a\",\"iss\":\"https://other\"}",
+         "OA2-00954"},
+        {"{\"active\":true,\"sub\":\"a\",\"aud\":\"https://other\"}",
+         "OA2-00955"},
+        {"{\"active\":true,\"sub\":\"a\",\"aud\":[]}", "OA2-00955"},
+        {"{\"active\":true}", "OA2-00958"},
+        {"{\"active\":true,\"sub\":\"a\\nb\"}", "OA2-00958"},
+        {"{\"active\":true,\"sub\":\"a\",\"scope\":7}", "OA2-00958"},
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        oa2_token_t *tok = NULL;
+        oa2_err_t err = {0};
+        UNIT_EQ_INT(verdict(&tok, &err, cases[i].body, p), APR_EGENERAL);
+        UNIT_EQ_INT(err.status, 401);
+        UNIT_EQ_STR(err.error, "invalid_token");
+        UNIT_EQ_STR(err.log_id, cases[i].log_id);
+    }
+}
+
+static void test_not_an_answer(apr_pool_t *p)
+{
+    static const char *const bodies[] = {
+        "<html>", "[]", "{\"active\":\"true\"}", "{\"sub\":\"a\"}", "",
+    };
+    oa2_fetch_result_t res;
+    oa2_token_t *tok;
+    oa2_err_t err;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
+        UNIT_EQ_INT(verdict(&tok, &err, bodies[i], p), APR_EGENERAL);
+        UNIT_EQ_INT(err.status, 503);
+        UNIT_EQ_STR(err.log_id, "OA2-00957");
+    }
+    memset(&res, 0, sizeof(res));
+    res.status = 401;
+    res.body = "{}";
+    res.len = 2;
+    UNIT_EQ_INT(oa2_remote_introspection_verdict(&tok, &res, "t", &policy, NOW,
+                                                 &err, p),
+                APR_EGENERAL);
+    UNIT_EQ_INT(err.status, 503);
+    UNIT_ASSERT(strstr(err.detail, "secret file") != NULL);
+}
+
+static void test_form_and_key(apr_pool_t *p)
+{
+    oa2_remote_introspection_t a = {"https://as/introspect", "rs", "s"};
+    oa2_remote_introspection_t b = {"https://as/introspect", "rs2", "s"};
+    oa2_token_policy_t other = policy;
+    const unsigned char *ka;
+
+    UNIT_EQ_STR(oa2_remote_introspection_form("a+b/c=", p),
+                "token=a%2Bb%2Fc%3D&token_type_hint=access_token");
+    ka = oa2_remote_introspection_key("tok", &a, &policy, p);
+    UNIT_ASSERT(ka != NULL);
+    /* the same question, the same key */
+    UNIT_ASSERT(!memcmp(ka, oa2_remote_introspection_key("tok", &a, &policy, p),
+                        OA2_TOKEN_CACHE_KEY_LEN));
+    /* another asker, audience or token: another key */
+    UNIT_ASSERT(memcmp(ka, oa2_remote_introspection_key("tok", &b, &policy, p),
+                       OA2_TOKEN_CACHE_KEY_LEN));
+    other.audience = "https://other.example";
+    UNIT_ASSERT(memcmp(ka, oa2_remote_introspection_key("tok", &a, &other, p),
+                       OA2_TOKEN_CACHE_KEY_LEN));
+    UNIT_ASSERT(memcmp(ka, oa2_remote_introspection_key("tok2", &a, &policy, p),
+                       OA2_TOKEN_CACHE_KEY_LEN));
+}
+
+void unit_suite_remote_introspection(void)
+{
+    unit_suite("remote_introspection");
+    UNIT_RUN(test_active);
+    UNIT_RUN(test_client_token);
+    UNIT_RUN(test_refused);
+    UNIT_RUN(test_not_an_answer);
+    UNIT_RUN(test_form_and_key);
+}
