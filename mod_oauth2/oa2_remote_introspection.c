@@ -145,16 +145,19 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
     return APR_SUCCESS;
 }
 
-const unsigned char *
-oa2_remote_introspection_key(const char *token,
-                             const oa2_remote_introspection_t *ri,
-                             const oa2_token_policy_t *policy, apr_pool_t *p)
+const unsigned char *oa2_remote_introspection_key(
+    const char *token, const oa2_remote_introspection_t *ri,
+    const oa2_token_policy_t *policy, int ttl, apr_pool_t *p)
 {
     unsigned char *key = apr_palloc(p, OA2_TOKEN_CACHE_KEY_LEN);
     /* The label keeps these keys apart from validated-token keys, whose
-     * first field is a token and so never this string. */
+     * first field is a token and so never this string. The TTL is in the
+     * key because a record says when it expires, not when it was asked:
+     * a location with OAuth2IntrospectionCacheTTL 1 must not reuse what
+     * one with 60 kept (a revocation would reach it a minute late). */
     const char *fields[] = {"introspection", token,          ri->url,
-                            ri->client_id,   policy->issuer, policy->audience};
+                            ri->client_id,   policy->issuer, policy->audience,
+                            apr_itoa(p, ttl)};
 
     return oa2_hash_fields(key, fields, sizeof(fields) / sizeof(*fields), p)
         ? key

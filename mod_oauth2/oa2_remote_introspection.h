@@ -49,13 +49,13 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
 
 /**
  * The token cache key of a verdict on @a token from @a ri under
- * @a policy: the endpoint, the client asking, the issuer and audience
- * demanded are all in it, so a verdict given for one location never
- * answers for another that asks elsewhere or demands more.
+ * @a policy, kept for at most @a ttl seconds: the endpoint, the client
+ * asking, the issuer and audience demanded and the TTL are all in it, so
+ * a verdict given for one location never answers for another that asks
+ * elsewhere, demands more, or wants fresher verdicts.
  */
-const unsigned char *
-oa2_remote_introspection_key(const char *token,
-                             const oa2_remote_introspection_t *ri,
-                             const oa2_token_policy_t *policy, apr_pool_t *p);
+const unsigned char *oa2_remote_introspection_key(
+    const char *token, const oa2_remote_introspection_t *ri,
+    const oa2_token_policy_t *policy, int ttl, apr_pool_t *p);
 
 #endif /* OA2_REMOTE_INTROSPECTION_H */
