@@ -11,6 +11,10 @@
 
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
 
+/* The latest exp taken (9999-12-31T23:59:59Z, as for a JWT): beyond it a
+ * number would not even fit the 64-bit time it becomes. */
+#define EXP_MAX 253402300799.0
+
 const char *oa2_remote_introspection_form(const char *token, apr_pool_t *p)
 {
     return apr_pstrcat(p, "token=", oa2_form_escape(token, p),
@@ -53,8 +57,8 @@ static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
 {
     json_t *exp = json_object_get(obj, "exp"),
            *nbf = json_object_get(obj, "nbf");
-    json_t *aud = json_object_get(obj, "aud");
-    const char *iss = json_string_value(json_object_get(obj, "iss"));
+    json_t *aud = json_object_get(obj, "aud"),
+           *iss = json_object_get(obj, "iss");
     const char *type = json_string_value(json_object_get(obj, "token_type"));
 
     if (!json_is_true(json_object_get(obj, "active"))) {
@@ -72,12 +76,18 @@ static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
             || (double)now >= json_number_value(exp) + OA2_TOKEN_LEEWAY)) {
         return INVALID("OA2-00952", "the token has expired");
     }
+    if (exp && json_number_value(exp) > EXP_MAX) {
+        return INVALID("OA2-01101", "the token's expiry is out of range");
+    }
     if (nbf
         && (!json_is_number(nbf)
             || (double)now + OA2_TOKEN_LEEWAY < json_number_value(nbf))) {
         return INVALID("OA2-00953", "the token is not valid yet");
     }
-    if (policy->issuer && iss && strcmp(iss, policy->issuer)) {
+    /* Present but no string (a number, an array, null) is no match. */
+    if (policy->issuer && iss
+        && (!json_is_string(iss)
+            || strcmp(json_string_value(iss), policy->issuer))) {
         return INVALID("OA2-00954", "the token is from another issuer");
     }
     if (policy->audience && aud && !audience_has(aud, policy->audience)) {
