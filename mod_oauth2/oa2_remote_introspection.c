@@ -51,6 +51,16 @@ static const char *member(json_t *obj, const char *name, int *bad)
     return s;
 }
 
+/* Whether @a res is an error response (RFC 6749 §5.2) saying
+ * unsupported_token_type. */
+static int refuses_token_type(const oa2_fetch_result_t *res, apr_pool_t *p)
+{
+    json_t *obj = oa2_cleanup_json(json_loadb(res->body, res->len, 0, NULL), p);
+    const char *error = json_string_value(json_object_get(obj, "error"));
+
+    return error && !strcmp(error, "unsupported_token_type");
+}
+
 /* The checks of an active answer, in the order of RFC 7662 §2.2. */
 static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
                                  apr_int64_t now, oa2_err_t *err)
@@ -108,6 +118,14 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
     apr_status_t rv;
     int bad = 0;
 
+    if (res->status == 400 && refuses_token_type(res, p)) {
+        /* RFC 7662 §2.2 wants active:false for a token the endpoint will
+         * not describe; some (node-oidc-provider for its JWTs) answer
+         * RFC 7009's unsupported_token_type instead. The same verdict: not
+         * a token this server may accept, and no outage to retry. */
+        return INVALID("OA2-01100",
+                       "the issuer does not introspect this kind of token");
+    }
     if (res->status != 200) {
         oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00956",
                     "the introspection endpoint refused the request");

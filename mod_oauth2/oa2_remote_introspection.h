@@ -37,8 +37,10 @@ const char *oa2_remote_introspection_form(const char *token, apr_pool_t *p);
  * @param token the token asked about (for a jti when the response has
  *        none)
  * @return APR_SUCCESS; a 401 invalid_token error for a token that is not
- *         active or fails a check; a 503 temporarily_unavailable error
- *         when the response is not an answer (status, JSON)
+ *         active or fails a check, or that the endpoint refuses to
+ *         describe (400 unsupported_token_type); a 503
+ *         temporarily_unavailable error when the response is not an
+ *         answer (status, JSON)
  */
 apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
                                               const oa2_fetch_result_t *res,
