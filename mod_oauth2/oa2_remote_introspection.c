@@ -113,7 +113,7 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
                                               apr_int64_t now, oa2_err_t *err,
                                               apr_pool_t *p)
 {
-    json_t *obj, *exp;
+    json_t *obj, *exp, *active;
     oa2_token_t *t;
     apr_status_t rv;
     int bad = 0;
@@ -136,11 +136,18 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
                                   : "");
     }
     obj = oa2_cleanup_json(json_loadb(res->body, res->len, 0, NULL), p);
-    if (!json_is_object(obj)
-        || !json_is_boolean(json_object_get(obj, "active"))) {
-        return oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00957",
-                           "the introspection endpoint's answer is not an "
-                           "RFC 7662 response");
+    active = json_object_get(obj, "active");
+    if (!json_is_boolean(active)) {
+        oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00957",
+                    "the introspection endpoint's answer is not an RFC 7662 "
+                    "response");
+        /* What is wrong with it, never what it says (it is not ours). */
+        return oa2_err_detail(
+            err, p, "%s",
+            !obj                       ? "it is not JSON"
+                : !json_is_object(obj) ? "it is not a JSON object"
+                : active               ? "its \"active\" is not true or false"
+                                       : "it has no \"active\"");
     }
     if ((rv = check_answer(obj, policy, now, err)) != APR_SUCCESS) {
         return rv;
