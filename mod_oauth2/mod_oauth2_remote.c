@@ -328,7 +328,7 @@ apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
     apr_status_t rv;
 
     if (ttl > 0 && oa2_cache_enabled()) {
-        key = oa2_remote_introspection_key(token, ri, policy, r->pool);
+        key = oa2_remote_introspection_key(token, ri, policy, ttl, r->pool);
         if (key && oa2_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
             rv = oa2_token_from_cache_record(tok, rec, len, now, err, r->pool);
             if (rv != APR_EINVAL) {

@@ -11,6 +11,10 @@
 
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
 
+/* The latest exp taken (9999-12-31T23:59:59Z, as for a JWT): beyond it a
+ * number would not even fit the 64-bit time it becomes. */
+#define EXP_MAX 253402300799.0
+
 const char *oa2_remote_introspection_form(const char *token, apr_pool_t *p)
 {
     return apr_pstrcat(p, "token=", oa2_form_escape(token, p),
@@ -47,14 +51,24 @@ static const char *member(json_t *obj, const char *name, int *bad)
     return s;
 }
 
+/* Whether @a res is an error response (RFC 6749 §5.2) saying
+ * unsupported_token_type. */
+static int refuses_token_type(const oa2_fetch_result_t *res, apr_pool_t *p)
+{
+    json_t *obj = oa2_cleanup_json(json_loadb(res->body, res->len, 0, NULL), p);
+    const char *error = json_string_value(json_object_get(obj, "error"));
+
+    return error && !strcmp(error, "unsupported_token_type");
+}
+
 /* The checks of an active answer, in the order of RFC 7662 §2.2. */
 static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
                                  apr_int64_t now, oa2_err_t *err)
 {
     json_t *exp = json_object_get(obj, "exp"),
            *nbf = json_object_get(obj, "nbf");
-    json_t *aud = json_object_get(obj, "aud");
-    const char *iss = json_string_value(json_object_get(obj, "iss"));
+    json_t *aud = json_object_get(obj, "aud"),
+           *iss = json_object_get(obj, "iss");
     const char *type = json_string_value(json_object_get(obj, "token_type"));
 
     if (!json_is_true(json_object_get(obj, "active"))) {
@@ -72,12 +86,18 @@ static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
             || (double)now >= json_number_value(exp) + OA2_TOKEN_LEEWAY)) {
         return INVALID("OA2-00952", "the token has expired");
     }
+    if (exp && json_number_value(exp) > EXP_MAX) {
+        return INVALID("OA2-01101", "the token's expiry is out of range");
+    }
     if (nbf
         && (!json_is_number(nbf)
             || (double)now + OA2_TOKEN_LEEWAY < json_number_value(nbf))) {
         return INVALID("OA2-00953", "the token is not valid yet");
     }
-    if (policy->issuer && iss && strcmp(iss, policy->issuer)) {
+    /* Present but no string (a number, an array, null) is no match. */
+    if (policy->issuer && iss
+        && (!json_is_string(iss)
+            || strcmp(json_string_value(iss), policy->issuer))) {
         return INVALID("OA2-00954", "the token is from another issuer");
     }
     if (policy->audience && aud && !audience_has(aud, policy->audience)) {
@@ -93,11 +113,19 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
                                               apr_int64_t now, oa2_err_t *err,
                                               apr_pool_t *p)
 {
-    json_t *obj, *exp;
+    json_t *obj, *exp, *active;
     oa2_token_t *t;
     apr_status_t rv;
     int bad = 0;
 
+    if (res->status == 400 && refuses_token_type(res, p)) {
+        /* RFC 7662 §2.2 wants active:false for a token the endpoint will
+         * not describe; some (node-oidc-provider for its JWTs) answer
+         * RFC 7009's unsupported_token_type instead. The same verdict: not
+         * a token this server may accept, and no outage to retry. */
+        return INVALID("OA2-01100",
+                       "the issuer does not introspect this kind of token");
+    }
     if (res->status != 200) {
         oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00956",
                     "the introspection endpoint refused the request");
@@ -108,11 +136,18 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
                                   : "");
     }
     obj = oa2_cleanup_json(json_loadb(res->body, res->len, 0, NULL), p);
-    if (!json_is_object(obj)
-        || !json_is_boolean(json_object_get(obj, "active"))) {
-        return oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00957",
-                           "the introspection endpoint's answer is not an "
-                           "RFC 7662 response");
+    active = json_object_get(obj, "active");
+    if (!json_is_boolean(active)) {
+        oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00957",
+                    "the introspection endpoint's answer is not an RFC 7662 "
+                    "response");
+        /* What is wrong with it, never what it says (it is not ours). */
+        return oa2_err_detail(
+            err, p, "%s",
+            !obj                       ? "it is not JSON"
+                : !json_is_object(obj) ? "it is not a JSON object"
+                : active               ? "its \"active\" is not true or false"
+                                       : "it has no \"active\"");
     }
     if ((rv = check_answer(obj, policy, now, err)) != APR_SUCCESS) {
         return rv;
@@ -145,16 +180,19 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
     return APR_SUCCESS;
 }
 
-const unsigned char *
-oa2_remote_introspection_key(const char *token,
-                             const oa2_remote_introspection_t *ri,
-                             const oa2_token_policy_t *policy, apr_pool_t *p)
+const unsigned char *oa2_remote_introspection_key(
+    const char *token, const oa2_remote_introspection_t *ri,
+    const oa2_token_policy_t *policy, int ttl, apr_pool_t *p)
 {
     unsigned char *key = apr_palloc(p, OA2_TOKEN_CACHE_KEY_LEN);
     /* The label keeps these keys apart from validated-token keys, whose
-     * first field is a token and so never this string. */
+     * first field is a token and so never this string. The TTL is in the
+     * key because a record says when it expires, not when it was asked:
+     * a location with OAuth2IntrospectionCacheTTL 1 must not reuse what
+     * one with 60 kept (a revocation would reach it a minute late). */
     const char *fields[] = {"introspection", token,          ri->url,
-                            ri->client_id,   policy->issuer, policy->audience};
+                            ri->client_id,   policy->issuer, policy->audience,
+                            apr_itoa(p, ttl)};
 
     return oa2_hash_fields(key, fields, sizeof(fields) / sizeof(*fields), p)
         ? key

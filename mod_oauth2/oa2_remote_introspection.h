@@ -37,8 +37,10 @@ const char *oa2_remote_introspection_form(const char *token, apr_pool_t *p);
  * @param token the token asked about (for a jti when the response has
  *        none)
  * @return APR_SUCCESS; a 401 invalid_token error for a token that is not
- *         active or fails a check; a 503 temporarily_unavailable error
- *         when the response is not an answer (status, JSON)
+ *         active or fails a check, or that the endpoint refuses to
+ *         describe (400 unsupported_token_type); a 503
+ *         temporarily_unavailable error when the response is not an
+ *         answer (status, JSON)
  */
 apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
                                               const oa2_fetch_result_t *res,
@@ -49,13 +51,13 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
 
 /**
  * The token cache key of a verdict on @a token from @a ri under
- * @a policy: the endpoint, the client asking, the issuer and audience
- * demanded are all in it, so a verdict given for one location never
- * answers for another that asks elsewhere or demands more.
+ * @a policy, kept for at most @a ttl seconds: the endpoint, the client
+ * asking, the issuer and audience demanded and the TTL are all in it, so
+ * a verdict given for one location never answers for another that asks
+ * elsewhere, demands more, or wants fresher verdicts.
  */
-const unsigned char *
-oa2_remote_introspection_key(const char *token,
-                             const oa2_remote_introspection_t *ri,
-                             const oa2_token_policy_t *policy, apr_pool_t *p);
+const unsigned char *oa2_remote_introspection_key(
+    const char *token, const oa2_remote_introspection_t *ri,
+    const oa2_token_policy_t *policy, int ttl, apr_pool_t *p);
 
 #endif /* OA2_REMOTE_INTROSPECTION_H */
