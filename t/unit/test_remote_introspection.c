@@ -135,18 +135,26 @@ static void test_form_and_key(apr_pool_t *p)
 
     UNIT_EQ_STR(oa2_remote_introspection_form("a+b/c=", p),
                 "token=a%2Bb%2Fc%3D&token_type_hint=access_token");
-    ka = oa2_remote_introspection_key("tok", &a, &policy, p);
+    ka = oa2_remote_introspection_key("tok", &a, &policy, 60, p);
     UNIT_ASSERT(ka != NULL);
     /* the same question, the same key */
-    UNIT_ASSERT(!memcmp(ka, oa2_remote_introspection_key("tok", &a, &policy, p),
+    UNIT_ASSERT(!memcmp(ka,
+                        oa2_remote_introspection_key("tok", &a, &policy, 60, p),
                         OA2_TOKEN_CACHE_KEY_LEN));
     /* another asker, audience or token: another key */
-    UNIT_ASSERT(memcmp(ka, oa2_remote_introspection_key("tok", &b, &policy, p),
+    UNIT_ASSERT(memcmp(ka,
+                       oa2_remote_introspection_key("tok", &b, &policy, 60, p),
                        OA2_TOKEN_CACHE_KEY_LEN));
     other.audience = "https://other.example";
-    UNIT_ASSERT(memcmp(ka, oa2_remote_introspection_key("tok", &a, &other, p),
+    UNIT_ASSERT(memcmp(ka,
+                       oa2_remote_introspection_key("tok", &a, &other, 60, p),
                        OA2_TOKEN_CACHE_KEY_LEN));
-    UNIT_ASSERT(memcmp(ka, oa2_remote_introspection_key("tok2", &a, &policy, p),
+    UNIT_ASSERT(memcmp(ka,
+                       oa2_remote_introspection_key("tok2", &a, &policy, 60, p),
+                       OA2_TOKEN_CACHE_KEY_LEN));
+    /* another location's TTL: another key (each keeps its own bound) */
+    UNIT_ASSERT(memcmp(ka,
+                       oa2_remote_introspection_key("tok", &a, &policy, 1, p),
                        OA2_TOKEN_CACHE_KEY_LEN));
 }
 
