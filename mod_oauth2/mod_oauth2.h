@@ -50,6 +50,7 @@ typedef struct oa2_server_conf_t {
     apr_array_header_t *user_claim_exprs; /* their ap_expr_info_t *, same
                                            * order */
     const char *fetch_ca_file; /* OAuth2FetchCAFile; NULL: system CAs */
+    int cimd;                  /* OAuth2ClientMetadataDocuments; -1: off */
     const char *jwks_json;     /* the public JWKS, rendered at startup */
     oa2_as_t *as;              /* the AS in core terms, built at startup */
     const char *metadata_json; /* RFC 8414 document, built at startup */
@@ -202,6 +203,24 @@ const char *oa2_ap_fetch_set_ca_file(cmd_parms *cmd, void *dc, const char *arg);
 void oa2_ap_fetch_opts(oa2_fetch_opts_t *opts, server_rec *s,
                        oa2_fetch_reach_t reach);
 void oa2_ap_fetch_register_hooks(apr_pool_t *p);
+
+/* mod_oauth2_cimd.c: client ID metadata documents */
+/** The OAuth2ClientMetadataDocuments directive. */
+const char *oa2_ap_cimd_set(cmd_parms *cmd, void *dc, int on);
+/**
+ * Before the authorize endpoint's core reads @a params: with
+ * OAuth2ClientMetadataDocuments on and a client_id that is a URL, make
+ * the client's row present and fresh. A client registered otherwise under
+ * that id, or one read from its document within the document's lifetime,
+ * is left as it is; else the document is fetched, checked and stored.
+ * @return APR_SUCCESS (the core goes on, and reports what is wrong with
+ *         the request); else @a err, to be shown on the error page, never
+ *         redirected: 400 for a URL or document that will not do (nothing
+ *         is stored then), 503 when the database fails
+ */
+apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
+                                 oa2_store_t *st, const oa2_form_t *params,
+                                 oa2_err_t *err);
 
 /* mod_oauth2_login.c: the user's sign-in at the authorize endpoint */
 /**
