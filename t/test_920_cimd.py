@@ -393,7 +393,7 @@ class TestClientMetadataDocuments:
         ("https://client.example", "OA2-01005"),
         ("https://client.example/a/../client.json", "OA2-01007"),
         ("https://user@client.example/client.json", "OA2-01004"),
-        ("https://client.example/" + "x" * 120, "OA2-01000"),
+        ("https://client.example/" + "segment/" * 15, "OA2-01000"),
         ("http://client.example/client.json", "OA2-01008"),
     ])
     def test_refused_urls(self, h, docs, client_id, log_id):
