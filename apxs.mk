@@ -185,6 +185,7 @@ FUZZ_OBJ     := $(patsubst $(SRC)/%.c,fuzz/out/obj/%.o,$(CORE_SRC))
 # The longest input libFuzzer makes, per target (default 4096): enough for
 # every limit the code checks that is not a mere length cap.
 FUZZ_MAX_LEN_bearer     := 1024
+FUZZ_MAX_LEN_cimd       := 6000
 FUZZ_MAX_LEN_clientauth := 5000
 FUZZ_MAX_LEN_form       := 2048
 FUZZ_MAX_LEN_jwks       := 8192

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "oa2_client_meta.h"
+#include "oa2_cimd.h"
 #include "oa2_redirect.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
@@ -177,9 +178,26 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
     return OA2_ADMIN_OK;
 }
 
-/* Check the values of "client add" and build the client; @return an exit
- * status. */
-static int add_build(oa2_client_t *cl, const add_args_t *in, apr_pool_t *p)
+/* Nonzero when @a id may be given with --client-id: a plain id, or the
+ * URL of a client ID metadata document (oa2_cimd.h), which pre-registers
+ * that client: the module never fetches for an id registered so. */
+static int client_id_ok(const char *id, const char *issuer, apr_pool_t *p)
+{
+    if (oa2_cimd_is_url(id)) {
+        return oa2_cimd_check_url(id, oa2_cimd_reach(issuer, p), NULL, p)
+            == APR_SUCCESS;
+    }
+    return *id && strlen(id) <= CLIENT_ID_MAX
+        && strspn(id,
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                  "0123456789-._~")
+        == strlen(id);
+}
+
+/* Check the values of "client add" for the clients of @a issuer and build
+ * the client; @return an exit status. */
+static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
+                     apr_pool_t *p)
 {
     apr_array_header_t *scopes = apr_array_make(p, 4, sizeof(const char *));
     const char *grants = NULL;
@@ -207,15 +225,12 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, apr_pool_t *p)
                               "characters (U+0000 to U+001F, U+007F to "
                               "U+009F, U+2028, U+2029)");
     }
-    if (in->client_id
-        && (!*in->client_id || strlen(in->client_id) > CLIENT_ID_MAX
-            || strspn(in->client_id,
-                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                      "0123456789-._~")
-                != strlen(in->client_id))) {
+    if (in->client_id && !client_id_ok(in->client_id, issuer, p)) {
         return oa2_admin_fail("--client-id must be 1 to %d characters of "
-                              "A-Z a-z 0-9 - . _ ~",
-                              CLIENT_ID_MAX);
+                              "A-Z a-z 0-9 - . _ ~, or a client ID metadata "
+                              "document URL (https://host/path, at most %d "
+                              "characters)",
+                              CLIENT_ID_MAX, OA2_CIMD_URL_MAX);
     }
     cl->redirect_uris =
         apr_array_make(p, in->redirect_uris->nelts, sizeof(const char *));
@@ -281,7 +296,7 @@ static int client_add(oa2_admin_t *a, int argc, const char *const *argv)
 
     memset(&in, 0, sizeof(in));
     if ((status = add_parse(&in, argc, argv, a->pool)) != OA2_ADMIN_OK
-        || (status = add_build(cl, &in, a->pool)) != OA2_ADMIN_OK) {
+        || (status = add_build(cl, &in, a->issuer, a->pool)) != OA2_ADMIN_OK) {
         return status;
     }
     if ((status = oa2_admin_open(a)) != OA2_ADMIN_OK) {
@@ -377,6 +392,13 @@ static int client_show(oa2_admin_t *a, const char *id)
     printf("grant_types: %s\n", oa2_admin_printable(cl->grant_types, p));
     printf("scope: %s\n", oa2_admin_printable(cl->scope, p));
     printf("created_at: %s\n", oa2_admin_iso8601(cl->created_at, p));
+    if (cl->document_fetched_at > 0) {
+        /* read from its client ID metadata document */
+        printf("document_fetched_at: %s\n",
+               oa2_admin_iso8601(cl->document_fetched_at, p));
+        printf("document_expires_at: %s\n",
+               oa2_admin_iso8601(cl->document_expires_at, p));
+    }
     for (i = 0; i < cl->redirect_uris->nelts; i++) {
         printf("redirect_uri: %s\n",
                oa2_admin_printable(

@@ -52,6 +52,7 @@ typedef struct oa2_server_conf_t {
     apr_array_header_t *user_claim_exprs; /* their ap_expr_info_t *, same
                                            * order */
     const char *fetch_ca_file; /* OAuth2FetchCAFile; NULL: system CAs */
+    int cimd;                  /* OAuth2ClientMetadataDocuments; -1: off */
     const char *jwks_json;     /* the public JWKS, rendered at startup */
     oa2_as_t *as;              /* the AS in core terms, built at startup */
     const char *metadata_json; /* RFC 8414 document, built at startup */
@@ -253,6 +254,24 @@ apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
                                       const oa2_token_policy_t *policy,
                                       oa2_err_t *err);
 void oa2_ap_remote_register_hooks(apr_pool_t *p);
+
+/* mod_oauth2_cimd.c: client ID metadata documents */
+/** The OAuth2ClientMetadataDocuments directive. */
+const char *oa2_ap_cimd_set(cmd_parms *cmd, void *dc, int on);
+/**
+ * Before the authorize endpoint's core reads @a params: with
+ * OAuth2ClientMetadataDocuments on and a client_id that is a URL, make
+ * the client's row present and fresh. A client registered otherwise under
+ * that id, or one read from its document within the document's lifetime,
+ * is left as it is; else the document is fetched, checked and stored.
+ * @return APR_SUCCESS (the core goes on, and reports what is wrong with
+ *         the request); else @a err, to be shown on the error page, never
+ *         redirected: 400 for a URL or document that will not do (nothing
+ *         is stored then), 503 when the database fails
+ */
+apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
+                                 oa2_store_t *st, const oa2_form_t *params,
+                                 oa2_err_t *err);
 
 /* mod_oauth2_login.c: the user's sign-in at the authorize endpoint */
 /**

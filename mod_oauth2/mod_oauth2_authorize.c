@@ -13,6 +13,7 @@
 
 #include "mod_oauth2.h"
 #include "oa2_authorize.h"
+#include "oa2_cimd.h"
 #include "oa2_csrf.h"
 #include "oa2_idtoken.h"
 #include "oa2_scope.h"
@@ -66,6 +67,13 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
      * and a template of the admin's own may not isolate at all. */
     oa2_tmpl_set(vars, "client_name",
                  oa2_text_printable(req->client->name, r->pool));
+    /* A client that named itself by its document's URL: its name is its
+     * own word, the host is what vouches for it (escaped and isolated as
+     * the name is; a checked URL is ASCII). */
+    if (req->client->document_fetched_at > 0) {
+        oa2_tmpl_set(vars, "client_host",
+                     oa2_cimd_host(req->client->client_id, r->pool));
+    }
     oa2_tmpl_set(vars, "user", r->user);
     oa2_tmpl_set(vars, "action", r->uri);
     oa2_tmpl_set(vars, "client_id", req->client->client_id);
@@ -280,6 +288,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
         return status;
     }
     if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_ap_cimd_prepare(r, conf, st, params, &err) != APR_SUCCESS
         || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
                                r->pool)
             != APR_SUCCESS) {

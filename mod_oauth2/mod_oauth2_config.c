@@ -41,6 +41,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->user_claims = NULL;
     c->user_claim_exprs = NULL;
     c->fetch_ca_file = NULL;
+    c->cimd = -1;
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;
@@ -91,6 +92,7 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
         add->user_claims ? add->user_claim_exprs : base->user_claim_exprs;
     c->fetch_ca_file =
         add->fetch_ca_file ? add->fetch_ca_file : base->fetch_ca_file;
+    c->cimd = add->cimd != -1 ? add->cimd : base->cimd;
     /* Derived per server at start-up (mod_oauth2_check.c). */
     c->jwks_json = NULL;
     c->as = NULL;
@@ -637,6 +639,10 @@ const command_rec oa2_config_cmds[] = {
                   RSRC_CONF,
                   "PEM file of the CAs trusted for fetches from other "
                   "servers (default: the system's)"),
+    AP_INIT_FLAG("OAuth2ClientMetadataDocuments", oa2_ap_cimd_set, NULL,
+                 RSRC_CONF,
+                 "accept an https URL as client_id: the client's metadata "
+                 "document is fetched from it (default off)"),
     AP_INIT_FLAG("OAuth2CheckRevocation", set_check_revocation, NULL,
                  OR_AUTHCFG,
                  "also refuse access tokens revoked at the revocation "

@@ -159,6 +159,10 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
      * which is not offered (RFC 8414 §2). */
     json_object_set_new(m, "access_token_signing_alg_values_supported",
                         signing_algs(conf, p));
+    if (conf->cimd == 1) {
+        json_object_set_new(m, "client_id_metadata_document_supported",
+                            json_true());
+    }
     if (openid) {
         add_openid_fields(m, conf, base, p);
     }

@@ -130,6 +130,13 @@ static void add_fields(json_t *m, const oa2_client_t *cl)
     }
 }
 
+/* The member of the stored form that marks a client read from its client
+ * ID metadata document (oa2_cimd.h): when, and until when it is reused.
+ * Only stored, never sent: registration responses go through
+ * add_fields() alone, and nothing a registration or oauth2-admin reads
+ * sets it. */
+#define DOCUMENT_MEMBER "client_id_metadata_document"
+
 const char *oa2_client_meta_encode(const oa2_client_t *cl, apr_pool_t *p)
 {
     json_t *m = oa2_cleanup_json(json_object(), p);
@@ -139,6 +146,13 @@ const char *oa2_client_meta_encode(const oa2_client_t *cl, apr_pool_t *p)
         return "";
     }
     add_fields(m, cl);
+    if (cl->document_fetched_at > 0) {
+        json_object_set_new(m, DOCUMENT_MEMBER,
+                            json_pack("{s:I,s:I}", "fetched_at",
+                                      (json_int_t)cl->document_fetched_at,
+                                      "expires_at",
+                                      (json_int_t)cl->document_expires_at));
+    }
     if (!json_object_size(m)) {
         return "";
     }
@@ -154,10 +168,20 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
 
     cl->default_max_age = 0;
     cl->post_logout_redirect_uris = NULL;
+    cl->document_fetched_at = 0;
+    cl->document_expires_at = 0;
     if (!text || !*text) {
         return;
     }
     m = oa2_cleanup_json(json_loads(text, 0, NULL), p);
+    v = json_object_get(m, DOCUMENT_MEMBER);
+    if (json_is_integer(json_object_get(v, "fetched_at"))
+        && json_is_integer(json_object_get(v, "expires_at"))) {
+        cl->document_fetched_at =
+            json_integer_value(json_object_get(v, "fetched_at"));
+        cl->document_expires_at =
+            json_integer_value(json_object_get(v, "expires_at"));
+    }
     v = json_object_get(m, "post_logout_redirect_uris");
     json_array_foreach(v, i, item)
     {

@@ -5,7 +5,9 @@
  * default_max_age and id_token_signed_response_alg. Parsed from a
  * registration request or given by oauth2-admin, and stored as one JSON
  * object in the client's metadata column, which later client metadata
- * joins without another column.
+ * joins without another column: so does the mark of a client read from
+ * its client ID metadata document (oa2_cimd.h), with when it was read and
+ * until when that read is reused.
  */
 #ifndef OA2_CLIENT_META_H
 #define OA2_CLIENT_META_H

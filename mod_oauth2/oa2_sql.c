@@ -71,6 +71,27 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_CLIENT_SET_SECRET] = {"oa2_client_set_secret",
                                    "UPDATE oa2_clients SET secret_hash = %s "
                                    "WHERE issuer = %s AND client_id = %s"},
+    /* A client read from its metadata document (oa2_store_clients.c):
+     * added unless a client of its id is there already, perhaps stored by
+     * another request a moment ago, or registered otherwise. */
+    [OA2_SQL_CLIENT_INSERT_DOCUMENT] =
+        {"oa2_client_insert_document",
+         "INSERT INTO oa2_clients (issuer, " CLIENT_COLS
+         ") VALUES (%s, %s, %s, "
+         "%s, %s, %s, %s, %s, %lld, %s) "
+         "ON CONFLICT DO NOTHING"},
+    /* Its document read again: only over the row as it was read (its
+     * metadata, with the fetch time, is the version), so a client
+     * registered otherwise in the meantime stays as it is; created_at is
+     * kept, and the tokens issued since with it. */
+    [OA2_SQL_CLIENT_UPDATE_DOCUMENT] = {"oa2_client_update_document",
+                                        "UPDATE oa2_clients SET "
+                                        "secret_hash = %s, name = %s, "
+                                        "redirect_uris = %s, grant_types = "
+                                        "%s, scope = %s, auth_method = %s, "
+                                        "metadata = %s WHERE issuer = %s "
+                                        "AND client_id = %s AND metadata = "
+                                        "%s"},
     [OA2_SQL_CODE_INSERT] = {"oa2_code_insert",
                              "INSERT INTO oa2_codes (issuer, code_hash, "
                              "client_id, user_id, redirect_uri, scope, "
@@ -260,6 +281,13 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
  * row as affected: the consent updates its row itself, and a used nonce
  * is the plain INSERT's duplicate-key error (oa2_store_dbd.c). */
 static const oa2_sql_t statements_mysql[OA2_SQL_COUNT] = {
+    [OA2_SQL_CLIENT_INSERT_DOCUMENT] =
+        {"oa2_client_insert_document",
+         "INSERT INTO oa2_clients (issuer, " CLIENT_COLS
+         ") VALUES (%s, %s, %s, "
+         "%s, %s, %s, %s, %s, %lld, %s) "
+         "ON DUPLICATE KEY UPDATE "
+         "client_id = client_id"},
     [OA2_SQL_CONSENT_INSERT] = {"oa2_consent_insert",
                                 "INSERT INTO oa2_consents (scope, "
                                 "updated_at, issuer, user_id, client_id) "

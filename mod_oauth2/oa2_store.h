@@ -42,7 +42,11 @@ typedef struct oa2_client_t {
     int from_cache;          /* read from the client cache, not the DB */
     apr_array_header_t *post_logout_redirect_uris; /* of const char *, or
                                                     * NULL (oa2_client_meta) */
-    int default_max_age; /* seconds; 0: none (oa2_client_meta) */
+    int default_max_age;             /* seconds; 0: none (oa2_client_meta) */
+    apr_int64_t document_fetched_at; /* when its client ID metadata
+                                      * document was read (oa2_cimd); 0:
+                                      * a client registered otherwise */
+    apr_int64_t document_expires_at; /* until when that read is reused */
 } oa2_client_t;
 
 /** An authorization code, as stored. */
@@ -157,6 +161,18 @@ apr_status_t oa2_store_client_remove(oa2_store_t *st, const char *client_id,
 apr_status_t oa2_store_client_list(apr_array_header_t **clients,
                                    oa2_store_t *st, oa2_err_t *err,
                                    apr_pool_t *p);
+
+/**
+ * Store @a client, read from its client ID metadata document
+ * (oa2_cimd_parse()): added when no client of its id exists, or replacing
+ * one that was itself read from a document, keeping its created_at. A
+ * client registered otherwise (oauth2-admin, dynamic registration) is
+ * never replaced: APR_EEXIST. Another request storing the same client at
+ * the same time is no error; read the client again to see which won.
+ */
+apr_status_t oa2_store_client_put_document(oa2_store_t *st,
+                                           const oa2_client_t *client,
+                                           oa2_err_t *err, apr_pool_t *p);
 
 /** Replace a client's secret hash; APR_NOTFOUND when unknown. */
 apr_status_t oa2_store_client_set_secret(oa2_store_t *st, const char *client_id,

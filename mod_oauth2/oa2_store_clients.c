@@ -138,14 +138,45 @@ apr_status_t oa2_store_client_reload(oa2_client_t **client, oa2_store_t *st,
     return client_get(client, st, client_id, 0, err, p);
 }
 
+/* The redirect_uris column of @a cl: a JSON array. */
+static const char *uris_column(const oa2_client_t *cl, apr_pool_t *p)
+{
+    json_t *uris = oa2_cleanup_json(json_array(), p);
+    const char *text;
+    int i;
+
+    for (i = 0; cl->redirect_uris && i < cl->redirect_uris->nelts; i++) {
+        json_array_append_new(
+            uris, json_string(APR_ARRAY_IDX(cl->redirect_uris, i, char *)));
+    }
+    text = oa2_cleanup_malloced(json_dumps(uris, JSON_COMPACT), p);
+    return text ? text : "[]";
+}
+
+/* Insert @a cl with statement @a id (a plain or a racing INSERT). */
+static apr_status_t client_insert(int *nrows, oa2_store_t *st, oa2_sql_id_t id,
+                                  const oa2_client_t *cl, oa2_err_t *err,
+                                  apr_pool_t *p)
+{
+    const char *args[] = {st->issuer,
+                          cl->client_id,
+                          cl->secret_hash ? cl->secret_hash : "",
+                          cl->name,
+                          uris_column(cl, p),
+                          cl->grant_types,
+                          cl->scope ? cl->scope : "",
+                          cl->auth_method,
+                          oa2_store_dbd_num(cl->created_at, p),
+                          oa2_client_meta_encode(cl, p)};
+
+    return oa2_store_dbd_run(nrows, st, id, 10, args, err, p);
+}
+
 apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
                                   oa2_err_t *err, apr_pool_t *p)
 {
-    json_t *uris;
-    const char *uris_json;
     const char **existing;
     apr_status_t rv;
-    int i;
 
     rv = client_read(&existing, st, cl->client_id, err, p);
     if (rv == APR_SUCCESS) {
@@ -154,25 +185,43 @@ apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
     if (rv != APR_NOTFOUND) {
         return rv;
     }
-    uris = oa2_cleanup_json(json_array(), p);
-    for (i = 0; i < cl->redirect_uris->nelts; i++) {
-        json_array_append_new(
-            uris, json_string(APR_ARRAY_IDX(cl->redirect_uris, i, char *)));
+    return client_insert(NULL, st, OA2_SQL_CLIENT_INSERT, cl, err, p);
+}
+
+apr_status_t oa2_store_client_put_document(oa2_store_t *st,
+                                           const oa2_client_t *cl,
+                                           oa2_err_t *err, apr_pool_t *p)
+{
+    const char **c;
+    oa2_client_t *old;
+    apr_status_t rv = client_read(&c, st, cl->client_id, err, p);
+
+    if (rv == APR_NOTFOUND) {
+        return client_insert(NULL, st, OA2_SQL_CLIENT_INSERT_DOCUMENT, cl, err,
+                             p);
     }
-    uris_json = oa2_cleanup_malloced(json_dumps(uris, JSON_COMPACT), p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    old = client_of_row(c, p);
+    if (!old->document_fetched_at) {
+        return APR_EEXIST;
+    }
     {
-        const char *args[] = {st->issuer,
-                              cl->client_id,
-                              cl->secret_hash ? cl->secret_hash : "",
+        /* Over the row as read: its metadata column, with the time of
+         * the fetch it records, is the version compared. */
+        const char *args[] = {cl->secret_hash ? cl->secret_hash : "",
                               cl->name,
-                              uris_json ? uris_json : "[]",
+                              uris_column(cl, p),
                               cl->grant_types,
                               cl->scope ? cl->scope : "",
                               cl->auth_method,
-                              oa2_store_dbd_num(cl->created_at, p),
-                              oa2_client_meta_encode(cl, p)};
-        return oa2_store_dbd_run(NULL, st, OA2_SQL_CLIENT_INSERT, 10, args, err,
-                                 p);
+                              oa2_client_meta_encode(cl, p),
+                              st->issuer,
+                              cl->client_id,
+                              c[8]};
+        return oa2_store_dbd_run(NULL, st, OA2_SQL_CLIENT_UPDATE_DOCUMENT, 10,
+                                 args, err, p);
     }
 }
 

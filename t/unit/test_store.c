@@ -548,9 +548,10 @@ static void test_old_schema_upgraded_in_place(apr_pool_t *p)
 static void test_sql_dialects(apr_pool_t *p)
 {
     static const oa2_sql_id_t racing[] = {
-        OA2_SQL_CONSENT_INSERT,       OA2_SQL_JTI_INSERT,
-        OA2_SQL_ACCESS_REVOKE_FAMILY, OA2_SQL_ACCESS_REVOKE_GRANT,
-        OA2_SQL_ACCESS_REVOKE_USER,   OA2_SQL_ACCESS_REVOKE_CLIENT};
+        OA2_SQL_CONSENT_INSERT,        OA2_SQL_JTI_INSERT,
+        OA2_SQL_ACCESS_REVOKE_FAMILY,  OA2_SQL_ACCESS_REVOKE_GRANT,
+        OA2_SQL_ACCESS_REVOKE_USER,    OA2_SQL_ACCESS_REVOKE_CLIENT,
+        OA2_SQL_CLIENT_INSERT_DOCUMENT};
     const char *const *sql;
     apr_size_t i;
     int id;
