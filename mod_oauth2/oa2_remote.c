@@ -65,6 +65,17 @@ const char *oa2_remote_issuer_of(const char *url, apr_pool_t *p)
     return NULL;
 }
 
+/* Nonzero when @a iss is the issuer @a want a well-known URL implies.
+ * Discovery §4.1 drops an issuer's terminating '/' before appending the
+ * well-known path, so "https://x/" (Auth0's form) implies "https://x"
+ * as much as "https://x" does. */
+static int same_issuer(const char *iss, const char *want)
+{
+    apr_size_t n = strlen(want);
+
+    return !strncmp(iss, want, n) && (!iss[n] || !strcmp(iss + n, "/"));
+}
+
 /* The issuer a metadata document names, checked: equal to @a want, or
  * with no @a want, of the same origin as the document's @a url. */
 static apr_status_t check_issuer(const char *iss, const char *url,
@@ -78,7 +89,7 @@ static apr_status_t check_issuer(const char *iss, const char *url,
         return oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00940",
                            "the metadata document names no issuer");
     }
-    if (want ? strcmp(iss, want)
+    if (want ? !same_issuer(iss, want)
              : (!origin || strncmp(iss, origin, n)
                 || (iss[n] && iss[n] != '/'))) {
         oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00941",
