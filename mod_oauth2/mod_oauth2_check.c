@@ -45,6 +45,16 @@ static int has_child(const ap_directive_t *first, const char *name)
     return 0;
 }
 
+/* Nonzero when a section of path @a outer applies to @a inner as httpd
+ * merges them: <Location /api> covers /api and /api/v1, not /api7. */
+static int covers(const char *outer, const char *inner)
+{
+    apr_size_t n = strlen(outer);
+
+    return !strncmp(inner, outer, n)
+        && (!inner[n] || inner[n] == '/' || (n && outer[n - 1] == '/'));
+}
+
 /*
  * Nonzero when directive @a name applies to section @a sec: set in it, in
  * an enclosing scope, or in an earlier-merged section of the same kind
@@ -66,7 +76,7 @@ static int visible_in(const ap_directive_t *sec, const char *name,
         }
         for (c = first; sec && c; c = c->next) {
             if (c != sec && !strcasecmp(c->directive, sec->directive)
-                && !strncmp(path, section_arg(c, p), strlen(section_arg(c, p)))
+                && covers(section_arg(c, p), path)
                 && has_child(c->first_child, name)) {
                 return 1;
             }

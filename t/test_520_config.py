@@ -108,6 +108,28 @@ class TestStartup:
 """ % path)
         assert rc == 0, out
 
+    def test_sibling_section_is_not_a_parent(self, h, keys):
+        """<Location /api> covers /api/v1, not /api7 (httpd matches whole
+        path segments): /api7 has no audience of its own."""
+        path = write_jwks(h.path("jwks.json"), [keys["ec3"].jwk()])
+        section = """
+<Location %s>
+    AuthType OAuth2
+    OAuth2VerifyJWKSFile {jwks}
+    OAuth2VerifyIssuer https://idp.example
+    %s
+    Require valid-user
+</Location>
+"""
+        parent = section % ("/api", "OAuth2Audience https://api.example")
+        rc, out = h.config_test(
+            (parent + section % ("/api/v1", "")).format(jwks=path))
+        assert rc == 0, out
+        rc, out = h.config_test(
+            (parent + section % ("/api7", "")).format(jwks=path))
+        assert_refused(rc, out, "/api7")
+        assert "OAuth2Audience" in out, out
+
     @pytest.mark.parametrize("content", [None, "{not json", '{"keys": 5}',
                                          '{"keys": [{"kty": "EC"}]}'])
     def test_bad_jwks_file(self, h, content):
