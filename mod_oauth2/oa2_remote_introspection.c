@@ -21,23 +21,6 @@ const char *oa2_remote_introspection_form(const char *token, apr_pool_t *p)
                        "&token_type_hint=access_token", NULL);
 }
 
-static int audience_has(json_t *aud, const char *want)
-{
-    size_t i;
-    json_t *v;
-
-    if (json_is_string(aud)) {
-        return !strcmp(json_string_value(aud), want);
-    }
-    json_array_foreach(aud, i, v)
-    {
-        if (json_is_string(v) && !strcmp(json_string_value(v), want)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* A string member, NULL when absent; @a bad is set when present but not a
  * printable string. */
 static const char *member(json_t *obj, const char *name, int *bad)
@@ -100,7 +83,8 @@ static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
             || strcmp(json_string_value(iss), policy->issuer))) {
         return INVALID("OA2-00954", "the token is from another issuer");
     }
-    if (policy->audience && aud && !audience_has(aud, policy->audience)) {
+    if (policy->audience && aud
+        && !oa2_token_audience_has(aud, policy->audience)) {
         return INVALID("OA2-00955", "the token is for another audience");
     }
     return APR_SUCCESS;

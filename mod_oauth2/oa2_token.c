@@ -33,7 +33,7 @@ static const char *printable_claim(json_t *claims, const char *name)
     return s && *s && oa2_token_printable(s) ? s : NULL;
 }
 
-static int audience_matches(json_t *aud, const char *want)
+int oa2_token_audience_has(json_t *aud, const char *want)
 {
     size_t i;
     json_t *v;
@@ -63,7 +63,8 @@ static apr_status_t check_claims(oa2_token_t **tok, json_t *claims,
     if (!iss || strcmp(iss, policy->issuer)) {
         return INVALID("OA2-00051", "the token is from another issuer");
     }
-    if (!audience_matches(json_object_get(claims, "aud"), policy->audience)) {
+    if (!oa2_token_audience_has(json_object_get(claims, "aud"),
+                                policy->audience)) {
         return INVALID("OA2-00052", "the token is for another audience");
     }
     exp = json_object_get(claims, "exp");

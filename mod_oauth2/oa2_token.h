@@ -100,6 +100,12 @@ apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
  */
 int oa2_token_printable(const char *s);
 
+/**
+ * Nonzero when the aud value @a aud (a string, or an array of them) names
+ * @a want.
+ */
+int oa2_token_audience_has(json_t *aud, const char *want);
+
 /** The claims object, parsed from the payload on first use; or NULL. */
 json_t *oa2_token_claims(oa2_token_t *tok, apr_pool_t *p);
 
