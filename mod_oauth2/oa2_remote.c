@@ -355,7 +355,9 @@ static apr_status_t failed(oa2_remote_t *rm, apr_int64_t now,
                  why->detail ? ": " : "", why->detail ? why->detail : "");
     oa2_err_set(err, 503, "temporarily_unavailable", why->log_id,
                 why->description);
-    return oa2_err_detail(err, p, "%s", rm->why);
+    /* The log line has the description already: only the detail here. */
+    return why->detail ? oa2_err_detail(err, p, "%s", why->detail)
+                       : APR_EGENERAL;
 }
 
 /* Fetch the URL and make what it serves current. */
