@@ -209,7 +209,7 @@ class TestHostileIssuer:
     """One httpd (with the shared token cache, so that a good document is
     shared between its children) and one hostile server for every case."""
 
-    failed_at = {}  # case -> time.time() its failing request was sent
+    failed_at = {}  # case -> time.time() its failing request was over
 
     @pytest.fixture(scope="class")
     def hs(self, hostile_factory):
@@ -241,10 +241,10 @@ class TestHostileIssuer:
         kind, log, bound, harm = CASES[c.name]
         harm(c, keys)
         before = c.hs.hits(c.jwks_path), c.hs.hits(c.md_path)
-        self.failed_at[c.name] = time.time()
         t0 = time.monotonic()
         r = h.get(c.path + "/data.txt", token=token(keys, c.issuer))
         took = time.monotonic() - t0
+        self.failed_at[c.name] = time.time()
         assert r.status_code == 503, (r.status_code, r.text[:200])
         assert "WWW-Authenticate" not in r.headers
         assert took < bound, "answered in %.1f s" % took
@@ -295,7 +295,7 @@ class TestHostileIssuer:
             self.fail(h, c, keys)
             h.allow_log(r"OA2-00948:")
         c.serve_good(keys)
-        # the failure's request time, in whole seconds, plus RETRY
+        # the end of the failed fetch, in whole seconds, plus RETRY
         due = math.floor(self.failed_at[name]) + RETRY + 0.05
         time.sleep(max(0.0, due - time.time()))
         r = h.get(c.path + "/data.txt", token=token(keys, c.issuer))
@@ -343,6 +343,41 @@ class TestHostileIssuer:
         assert "OA2-00932: OAuth2VerifyJWKSURL %s: no keys could be had" \
                % url in log, log
         assert "%s resolved to %s" % (url, addr) in log, log
+
+
+class TestRetryAfterSlowFailure:
+    """OA2_REMOTE_RETRY counts from the end of a failed fetch: a fetch
+    that took the whole timeout is not made again at once. (One child,
+    so that both requests meet the same state.)"""
+
+    @pytest.fixture(scope="class")
+    def hs(self, hostile_factory):
+        hs = hostile_factory()
+        hs.slow("/jwks", interval=1.0, duration=TOTAL + 3,
+                doc=b'{"keys":[' + b" " * 64 + b"]}")
+        return hs
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, hs):
+        h = httpd_factory("fetch-retry", dbd=False)
+        return h.start("StartServers 1\nServerLimit 1\nMaxRequestWorkers 8\n"
+                       "MinSpareThreads 1\nMaxSpareThreads 16\n"
+                       + location("/slow", "OAuth2VerifyJWKSURL "
+                                  + hs.url("/jwks"), JWKS_ISS)
+                       .replace("{htdocs}", str(h.htdocs)))
+
+    def test_no_second_fetch_right_after_a_timeout(self, h, hs, keys):
+        h.allow_log(r"OA2-00934:", r"OA2-00948:")
+        t = token(keys, JWKS_ISS)
+        assert h.get("/slow/data.txt", token=t).status_code == 503
+        assert hs.hits("/jwks") == 1
+        t0 = time.monotonic()
+        r = h.get("/slow/data.txt", token=t)
+        took = time.monotonic() - t0
+        assert r.status_code == 503
+        assert hs.hits("/jwks") == 1, "fetched again right after the timeout"
+        assert took < 1.0, took
+        assert "OA2-00948:" in h.new_log()
 
 
 class TestTrust:
