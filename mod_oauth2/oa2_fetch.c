@@ -107,6 +107,7 @@ static oa2_fetch_addr_class_t class_ipv6(const unsigned char *b)
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
                                              0, 0, 0, 0, 0xff, 0xff};
     static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b};
+    static const unsigned char nat64_local[6] = {0, 0x64, 0xff, 0x9b, 0, 1};
 
     if (!memcmp(b, zero, 15)) {
         return b[15] == 1 ? OA2_FETCH_ADDR_LOOPBACK : OA2_FETCH_ADDR_OTHER;
@@ -115,6 +116,12 @@ static oa2_fetch_addr_class_t class_ipv6(const unsigned char *b)
      * by it, so ::ffff:169.254.169.254 is as link-local as the original. */
     if (!memcmp(b, mapped, 12) || !memcmp(b, nat64, 12)) {
         return class_ipv4(ipv4_at(b + 12));
+    }
+    /* The local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215) is not
+     * globally reachable, and where it carries the IPv4 address is the
+     * operator's choice: it may reach 169.254.169.254 as well as any. */
+    if (!memcmp(b, nat64_local, 6)) {
+        return OA2_FETCH_ADDR_OTHER;
     }
     if (b[0] == 0x20 && b[1] == 0x02) { /* 6to4: 2002:a.b.c.d::/48 */
         return class_ipv4(ipv4_at(b + 2));

@@ -72,7 +72,8 @@ typedef enum oa2_fetch_addr_class_t {
                                 * fc00::/7 */
     OA2_FETCH_ADDR_LINK_LOCAL, /* 169.254/16, fe80::/10 */
     OA2_FETCH_ADDR_OTHER       /* unspecified, multicast, reserved,
-                                * documentation, benchmarking */
+                                * documentation, benchmarking, local-use
+                                * NAT64 */
 } oa2_fetch_addr_class_t;
 
 /**

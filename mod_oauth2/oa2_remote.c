@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <apr_time.h>
 #include <apr_uri.h>
 
 #include "oa2_cached_row.h"
@@ -383,7 +384,9 @@ static apr_status_t failed(oa2_remote_t *rm, apr_int64_t now,
                  why->detail ? ": " : "", why->detail ? why->detail : "");
     oa2_err_set(err, 503, "temporarily_unavailable", why->log_id,
                 why->description);
-    return oa2_err_detail(err, p, "%s", rm->why);
+    /* The log line has the description already: only the detail here. */
+    return why->detail ? oa2_err_detail(err, p, "%s", why->detail)
+                       : APR_EGENERAL;
 }
 
 /* Fetch the URL and make what it serves current. */
@@ -391,23 +394,31 @@ static apr_status_t fetch_now(oa2_remote_t *rm,
                               const oa2_record_cache_t *shared, apr_int64_t now,
                               oa2_err_t *err, apr_pool_t *rp)
 {
+    apr_time_t start = apr_time_now();
     oa2_remote_doc_t *doc, *cur;
     oa2_fetch_result_t res;
+    apr_int64_t ended;
     oa2_err_t why;
     apr_pool_t *p;
+    apr_status_t rv;
 
-    if (rm->fetch(&res, rm->url, &rm->opts, &why, rp) != APR_SUCCESS) {
-        return failed(rm, now, &why, err, rp);
+    rv = rm->fetch(&res, rm->url, &rm->opts, &why, rp);
+    /* A failure counts from the end of the fetch, on the caller's clock:
+     * one that took the whole timeout is not made again at once by the
+     * next request in line (OA2_REMOTE_RETRY). */
+    ended = now + apr_time_sec(apr_time_now() - start);
+    if (rv != APR_SUCCESS) {
+        return failed(rm, ended, &why, err, rp);
     }
     if (res.status != 200) {
         oa2_err_set(&why, 503, NULL, "OA2-00946",
                     "the server did not answer 200");
         oa2_err_detail(&why, rp, "%s answered %ld", rm->url, res.status);
-        return failed(rm, now, &why, err, rp);
+        return failed(rm, ended, &why, err, rp);
     }
     if (!(p = doc_pool())) {
         oa2_err_set(&why, 503, NULL, "OA2-00947", "out of memory");
-        return failed(rm, now, &why, err, rp);
+        return failed(rm, ended, &why, err, rp);
     }
     if (oa2_remote_parse(&doc, rm->kind, rm->url, rm->issuer, res.body, res.len,
                          &why, p)
@@ -415,7 +426,7 @@ static apr_status_t fetch_now(oa2_remote_t *rm,
         why.description = apr_pstrdup(rp, why.description);
         why.detail = why.detail ? apr_pstrdup(rp, why.detail) : NULL;
         apr_pool_destroy(p);
-        return failed(rm, now, &why, err, rp);
+        return failed(rm, ended, &why, err, rp);
     }
     rm->failed_at = 0;
     doc->fetched_at = now;

@@ -86,6 +86,7 @@ int main(void)
     unit_suite_client_cache();
     unit_suite_clientauth();
     unit_suite_bearer();
+    unit_suite_fetch();
     unit_suite_form();
     unit_suite_hash();
     unit_suite_idtoken();
@@ -97,6 +98,7 @@ int main(void)
     unit_suite_redirect();
     unit_suite_remote_introspection();
     unit_suite_registration();
+    unit_suite_remote();
     unit_suite_scope();
     unit_suite_store();
     unit_suite_grant();
