@@ -23,6 +23,9 @@ import requests
 from httpd import HttpdError
 from tokens import claims, mint
 
+# No store is involved: run once, in the SQLite run (CI time).
+pytestmark = pytest.mark.sqlite_only("the resource server alone, no store")
+
 API = "https://api.example"
 JWKS_ISS = "https://remote.example"
 KID = "remote-ec"
