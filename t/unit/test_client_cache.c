@@ -11,80 +11,22 @@
 #include "oa2_clientauth.h"
 #include "oa2_secret.h"
 #include "oa2_store.h"
+#include "cache_fixture.h"
 #include "store_fixture.h"
 #include "unit.h"
 
 #define ISS "https://as.example"
 
-/* A cache in a pool: what socache does, counted. */
-typedef struct fake_cache_t {
-    apr_hash_t *entries; /* key -> record (length-prefixed) */
-    apr_pool_t *p;
-    int gets, hits, puts, removes;
-    apr_int64_t last_expiry;
-} fake_cache_t;
-
-typedef struct entry_t {
-    const char *rec;
-    apr_size_t len;
-} entry_t;
-
-static apr_status_t fake_get(const char **rec, apr_size_t *len, void *ctx,
-                             const unsigned char *key)
-{
-    fake_cache_t *fc = ctx;
-    entry_t *e = apr_hash_get(fc->entries, key, OA2_RECORD_CACHE_KEY_LEN);
-
-    fc->gets++;
-    if (!e) {
-        return APR_NOTFOUND;
-    }
-    fc->hits++;
-    *rec = e->rec;
-    *len = e->len;
-    return APR_SUCCESS;
-}
-
-static void fake_put(void *ctx, const unsigned char *key, const char *rec,
-                     apr_size_t len, apr_int64_t expiry)
-{
-    fake_cache_t *fc = ctx;
-    entry_t *e = apr_palloc(fc->p, sizeof(*e));
-    char *copy = apr_palloc(fc->p, len + 1);
-
-    memcpy(copy, rec, len);
-    copy[len] = '\0';
-    e->rec = copy;
-    e->len = len;
-    fc->puts++;
-    fc->last_expiry = expiry;
-    apr_hash_set(fc->entries, apr_pmemdup(fc->p, key, OA2_RECORD_CACHE_KEY_LEN),
-                 OA2_RECORD_CACHE_KEY_LEN, e);
-}
-
-static void fake_remove(void *ctx, const unsigned char *key)
-{
-    fake_cache_t *fc = ctx;
-
-    fc->removes++;
-    apr_hash_set(fc->entries, key, OA2_RECORD_CACHE_KEY_LEN, NULL);
-}
-
 static const unsigned char seal[32] = "0123456789abcdef0123456789abcde";
 
 /* A store on a fresh database with a cache of @a ttl seconds. */
-static oa2_store_t *cached_store(fake_cache_t **fc_out, int ttl, apr_pool_t *p)
+static oa2_store_t *cached_store(fixture_cache_t **fc_out, int ttl,
+                                 apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
-    fake_cache_t *fc = apr_pcalloc(p, sizeof(*fc));
-    oa2_record_cache_t *c = apr_pcalloc(p, sizeof(*c));
+    fixture_cache_t *fc;
+    oa2_record_cache_t *c = fixture_cache(&fc, p);
 
-    fc->entries = apr_hash_make(p);
-    fc->p = p;
-    c->get = fake_get;
-    c->put = fake_put;
-    c->remove = fake_remove;
-    c->ctx = fc;
     c->ttl = ttl;
     c->seal = seal;
     if (st) {
@@ -95,12 +37,12 @@ static oa2_store_t *cached_store(fake_cache_t **fc_out, int ttl, apr_pool_t *p)
 }
 
 /* Replace every cached record by @a rec. */
-static void overwrite_all(fake_cache_t *fc, const char *rec, apr_size_t len)
+static void overwrite_all(fixture_cache_t *fc, const char *rec, apr_size_t len)
 {
     apr_hash_index_t *hi;
 
     for (hi = apr_hash_first(fc->p, fc->entries); hi; hi = apr_hash_next(hi)) {
-        entry_t *e = apr_hash_this_val(hi);
+        fixture_cache_entry_t *e = apr_hash_this_val(hi);
         e->rec = rec;
         e->len = len;
     }
@@ -188,7 +130,7 @@ static void test_row_freshness(apr_pool_t *p)
 
 static void test_removed_client_served_within_ttl_only(apr_pool_t *p)
 {
-    fake_cache_t *fc;
+    fixture_cache_t *fc;
     oa2_store_t *st = cached_store(&fc, 30, p);
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *cols[8] = {
@@ -226,7 +168,7 @@ static void test_removed_client_served_within_ttl_only(apr_pool_t *p)
 
 static void test_unknown_client_not_cached(apr_pool_t *p)
 {
-    fake_cache_t *fc;
+    fixture_cache_t *fc;
     oa2_store_t *st = cached_store(&fc, 30, p);
     oa2_client_t *c;
 
@@ -240,7 +182,7 @@ static void test_unknown_client_not_cached(apr_pool_t *p)
 
 static void test_add_asks_the_database(apr_pool_t *p)
 {
-    fake_cache_t *fc;
+    fixture_cache_t *fc;
     oa2_store_t *st = cached_store(&fc, 30, p);
     oa2_client_t *c;
 
@@ -255,7 +197,7 @@ static void test_add_asks_the_database(apr_pool_t *p)
 
 static void test_cache_keys_per_issuer(apr_pool_t *p)
 {
-    fake_cache_t *fc;
+    fixture_cache_t *fc;
     oa2_store_t *a = cached_store(&fc, 30, p);
     oa2_store_t b;
     oa2_client_t *c;
@@ -271,7 +213,7 @@ static void test_cache_keys_per_issuer(apr_pool_t *p)
 
 static void test_ttl_zero_never_caches(apr_pool_t *p)
 {
-    fake_cache_t *fc;
+    fixture_cache_t *fc;
     oa2_store_t *st = cached_store(&fc, 0, p);
     oa2_client_t *c;
 
@@ -300,7 +242,7 @@ static apr_status_t authenticate(oa2_store_t *st, const char *secret,
 
 static void test_new_secret_works_at_once(apr_pool_t *p)
 {
-    fake_cache_t *fc;
+    fixture_cache_t *fc;
     oa2_store_t *st = cached_store(&fc, 30, p);
 
     UNIT_ASSERT(st);
@@ -325,7 +267,7 @@ static void test_new_secret_works_at_once(apr_pool_t *p)
  * copied under another client's key, is ignored. */
 static void test_forged_or_moved_record_ignored(apr_pool_t *p)
 {
-    fake_cache_t *fc;
+    fixture_cache_t *fc;
     oa2_store_t *st = cached_store(&fc, 30, p);
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *cols[8] = {"svc",
@@ -359,7 +301,7 @@ static void test_forged_or_moved_record_ignored(apr_pool_t *p)
 
 static void test_reload_that_finds_nothing_forgets(apr_pool_t *p)
 {
-    fake_cache_t *fc;
+    fixture_cache_t *fc;
     oa2_store_t *st = cached_store(&fc, 30, p);
     oa2_client_t *c;
 

@@ -9,6 +9,7 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 
+#include "cache_fixture.h"
 #include "oa2_cached_row.h"
 #include "oa2_remote.h"
 #include "unit.h"
@@ -75,89 +76,6 @@ static apr_status_t fake_fetch(oa2_fetch_result_t *res, const char *url,
     res->len = strlen(fake.body);
     res->max_age = fake.max_age;
     return APR_SUCCESS;
-}
-
-/* A cache in a pool, what socache does (expiry included), counted. */
-typedef struct fake_cache_t {
-    apr_hash_t *entries; /* key -> entry_t */
-    apr_pool_t *p;
-    apr_int64_t now; /* the time entries expire against */
-    int gets, puts, adds, added;
-} fake_cache_t;
-
-typedef struct entry_t {
-    const char *rec;
-    apr_size_t len;
-    apr_int64_t expiry;
-} entry_t;
-
-static entry_t *live(fake_cache_t *fc, const unsigned char *key)
-{
-    entry_t *e = apr_hash_get(fc->entries, key, OA2_RECORD_CACHE_KEY_LEN);
-
-    return e && e->expiry > fc->now ? e : NULL;
-}
-
-static apr_status_t fake_get(const char **rec, apr_size_t *len, void *ctx,
-                             const unsigned char *key)
-{
-    fake_cache_t *fc = ctx;
-    entry_t *e = live(fc, key);
-
-    fc->gets++;
-    if (!e) {
-        return APR_NOTFOUND;
-    }
-    *rec = e->rec;
-    *len = e->len;
-    return APR_SUCCESS;
-}
-
-static void fake_put(void *ctx, const unsigned char *key, const char *rec,
-                     apr_size_t len, apr_int64_t expiry)
-{
-    fake_cache_t *fc = ctx;
-    entry_t *e = apr_palloc(fc->p, sizeof(*e));
-    char *copy = apr_palloc(fc->p, len + 1);
-
-    memcpy(copy, rec, len);
-    copy[len] = '\0';
-    e->rec = copy;
-    e->len = len;
-    e->expiry = expiry;
-    fc->puts++;
-    apr_hash_set(fc->entries, apr_pmemdup(fc->p, key, OA2_RECORD_CACHE_KEY_LEN),
-                 OA2_RECORD_CACHE_KEY_LEN, e);
-}
-
-static int fake_add(void *ctx, const unsigned char *key, const char *rec,
-                    apr_size_t len, apr_int64_t expiry)
-{
-    fake_cache_t *fc = ctx;
-
-    fc->adds++;
-    if (live(fc, key)) {
-        return 0;
-    }
-    fc->added++;
-    fc->puts--; /* an add is not counted as a put */
-    fake_put(ctx, key, rec, len, expiry);
-    return 1;
-}
-
-static oa2_record_cache_t *fake_cache(fake_cache_t **fc_out, apr_pool_t *p)
-{
-    fake_cache_t *fc = apr_pcalloc(p, sizeof(*fc));
-    oa2_record_cache_t *c = apr_pcalloc(p, sizeof(*c));
-
-    fc->entries = apr_hash_make(p);
-    fc->p = p;
-    c->get = fake_get;
-    c->put = fake_put;
-    c->add = fake_add;
-    c->ctx = fc;
-    *fc_out = fc;
-    return c;
 }
 
 /* A source of @a kind at @a url that fetches with fake_fetch. */
@@ -757,8 +675,8 @@ static void test_shared_first_and_newer(apr_pool_t *p)
     oa2_remote_t *b = source(OA2_REMOTE_JWKS, JWKS_URL, p);
     const oa2_remote_doc_t *da = NULL, *db = NULL, *db2 = NULL;
     apr_int64_t stale = T0 + OA2_REMOTE_DEFAULT_LIFETIME;
-    fake_cache_t *fc;
-    oa2_record_cache_t *shared = fake_cache(&fc, p);
+    fixture_cache_t *fc;
+    oa2_record_cache_t *shared = fixture_cache(&fc, p);
     oa2_err_t err;
 
     UNIT_ASSERT(a && b);
@@ -795,8 +713,8 @@ static void test_shared_newer_for_unknown_kid(apr_pool_t *p)
     oa2_remote_t *a = source(OA2_REMOTE_JWKS, JWKS_URL, p);
     oa2_remote_t *b = source(OA2_REMOTE_JWKS, JWKS_URL, p);
     const oa2_remote_doc_t *da = NULL, *db = NULL, *doc = NULL;
-    fake_cache_t *fc;
-    oa2_record_cache_t *shared = fake_cache(&fc, p);
+    fixture_cache_t *fc;
+    oa2_record_cache_t *shared = fixture_cache(&fc, p);
     oa2_err_t err;
 
     UNIT_ASSERT(a && b);
@@ -823,8 +741,8 @@ static void test_shared_kid_fetch_once_for_all(apr_pool_t *p)
     oa2_remote_t *a = source(OA2_REMOTE_JWKS, JWKS_URL, p);
     oa2_remote_t *b = source(OA2_REMOTE_JWKS, JWKS_URL, p);
     const oa2_remote_doc_t *da = NULL, *db = NULL, *doc = NULL;
-    fake_cache_t *fc;
-    oa2_record_cache_t *shared = fake_cache(&fc, p);
+    fixture_cache_t *fc;
+    oa2_record_cache_t *shared = fixture_cache(&fc, p);
     oa2_err_t err;
 
     UNIT_ASSERT(a && b);
@@ -856,8 +774,8 @@ static void test_shared_damaged_record_ignored(apr_pool_t *p)
     oa2_remote_t *a = source(OA2_REMOTE_JWKS, JWKS_URL, p);
     oa2_remote_t *b = source(OA2_REMOTE_JWKS, JWKS_URL, p);
     const oa2_remote_doc_t *da = NULL, *db = NULL;
-    fake_cache_t *fc;
-    oa2_record_cache_t *shared = fake_cache(&fc, p);
+    fixture_cache_t *fc;
+    oa2_record_cache_t *shared = fixture_cache(&fc, p);
     apr_hash_index_t *hi;
     oa2_err_t err;
 
@@ -867,7 +785,7 @@ static void test_shared_damaged_record_ignored(apr_pool_t *p)
     UNIT_EQ_INT(GET(da, a, NULL, shared, T0, err, p), APR_SUCCESS);
     /* whatever is under the key now: not a row, or a row of no keys */
     for (hi = apr_hash_first(p, fc->entries); hi; hi = apr_hash_next(hi)) {
-        entry_t *e = apr_hash_this_val(hi);
+        fixture_cache_entry_t *e = apr_hash_this_val(hi);
         const char *cols[2] = {"1800000000", "{\"keys\":[]}"};
         e->rec = oa2_cached_row_encode(&e->len, cols, 2, T0 + 5, NULL, p);
     }
@@ -875,7 +793,7 @@ static void test_shared_damaged_record_ignored(apr_pool_t *p)
     UNIT_EQ_INT(fake.calls, 2);
     UNIT_EQ_INT(nkeys(db), 1);
     for (hi = apr_hash_first(p, fc->entries); hi; hi = apr_hash_next(hi)) {
-        entry_t *e = apr_hash_this_val(hi);
+        fixture_cache_entry_t *e = apr_hash_this_val(hi);
         e->rec = "garbage";
         e->len = 7;
     }
