@@ -194,6 +194,7 @@ FUZZ_MAX_LEN_scope      := 1024
 FUZZ_MAX_LEN_tmpl       := 4096
 FUZZ_MAX_LEN_token      := 4096
 FUZZ_MAX_LEN_registration := 4096
+FUZZ_MAX_LEN_remote     := 8192
 
 fuzz/out/obj/%.o: $(SRC)/%.c $(HEADERS) apxs.mk
 	@mkdir -p fuzz/out/obj

@@ -124,6 +124,9 @@ static apr_status_t parse_metadata(oa2_remote_doc_t *doc, const char *url,
     }
     md->issuer = json_string_value(json_object_get(obj, "issuer"));
     md->jwks_uri = json_string_value(json_object_get(obj, "jwks_uri"));
+    if (!issuer) {
+        issuer = oa2_remote_issuer_of(url, p);
+    }
     if ((rv = check_issuer(md->issuer, url, issuer, err, p)) != APR_SUCCESS) {
         return rv;
     }
@@ -202,9 +205,7 @@ apr_status_t oa2_remote_create(oa2_remote_t **rm, oa2_remote_kind_t kind,
     }
     r->kind = kind;
     apr_cpystrn(r->url, url, sizeof(r->url));
-    r->issuer = kind == OA2_REMOTE_METADATA
-        ? (issuer ? issuer : oa2_remote_issuer_of(url, pconf))
-        : NULL;
+    r->issuer = kind == OA2_REMOTE_METADATA ? issuer : NULL;
     if (opts) {
         r->opts = *opts;
     }

@@ -134,7 +134,9 @@ void oa2_remote_set_url(oa2_remote_t *rm, const char *url);
 
 /**
  * Parse a document of @a kind. @a issuer is the issuer a metadata
- * document must name (NULL: the same origin as @a url).
+ * document must name; NULL: the one @a url implies
+ * (oa2_remote_issuer_of()), or for a URL of another shape, one of the
+ * same origin as @a url.
  */
 apr_status_t oa2_remote_parse(oa2_remote_doc_t **doc, oa2_remote_kind_t kind,
                               const char *url, const char *issuer,
