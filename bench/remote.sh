@@ -38,10 +38,13 @@
 # Before the rounds every case is checked by hand (401 without a token,
 # 200 with it), then warmed up by a wrk run of its own, unmeasured: the
 # first requests fetch keys and introspect. Rounds as in run.sh
-# (bench_round): every case once per round, shuffled, with a plain run
-# before the first and after each. The three ratios issue 14 asks for are
-# taken within each round (report.py): url over file with the cache off,
-# the same with it on, and introspection over cachehit. Afterwards, from
+# (bench_round): every case once per round, with a plain run before the
+# first and after each; here the order is shuffled by pairs, the two cases
+# of a ratio one after the other (in a random order, a plain run between
+# them), since on this busy machine runs a minute apart differ more than
+# the cases do. The three ratios issue 14 asks for are taken within each
+# round (report.py): url over file with the cache off, the same with it
+# on, and introspection over cachehit. Afterwards, from
 # the access logs of keys and as, how often the JWKS files and the
 # introspection endpoint were requested (after the checks, after the
 # warm-up, at the end), and how many children each resource server had:
@@ -221,10 +224,28 @@ done
 counts > "$D/counts.warm"
 
 # --- rounds ----------------------------------------------------------------
-cases() {
+# run_case CASE: one measured run of CASE.
+run_case() {
     case_list | while read -r c inst path tok; do
-        echo "bench_wrk \"\$r\" $c \"\$(url $inst $path)\" -H \"Authorization: Bearer $tok\""
+        if [ "$c" = "$1" ]; then
+            bench_wrk "$r" "$c" "$(url "$inst" "$path")" \
+                -H "Authorization: Bearer $tok"
+        fi
     done
+}
+# pair CASE CASE: the two cases of a ratio in a random order, with a plain
+# run between them: seconds apart, not minutes.
+pair() {
+    # shellcheck disable=SC2046 # two case names, without spaces
+    set -- $(printf '%s\n' "$1" "$2" | shuf)
+    run_case "$1"
+    bench_wrk "$r" plain "$(url plain /plain/data.json)"
+    run_case "$2"
+}
+cases() {
+    echo 'pair url:cache-off file:cache-off'
+    echo 'pair url:cache-on file:cache-on'
+    echo 'pair introspection cachehit'
 }
 for r in $(seq "$ROUNDS"); do
     echo "remote: round $r of $ROUNDS"
