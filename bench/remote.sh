@@ -50,9 +50,14 @@
 # warm-up, at the end), and how many children each resource server had:
 # in the steady state nothing is fetched.
 #
-# Environment: BENCH_KEEP=1 keeps the temp dir; BENCH_OUT (default
-# bench/out/remote) receives results.txt, machine.txt, fetches.txt,
-# table.md and req_per_s.png. Exits 1 when any measured run had a non-2xx.
+# Then instructions per request of each case under callgrind
+# (bench/callgrind.sh remote: after warm-up requests, which are not
+# counted).
+#
+# Environment: BENCH_CALLGRIND=0 skips callgrind; BENCH_KEEP=1 keeps the
+# temp dir; BENCH_OUT (default bench/out/remote) receives results.txt,
+# machine.txt, fetches.txt, callgrind.txt, table.md and req_per_s.png.
+# Exits 1 when any measured run had a non-2xx.
 set -e
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -167,7 +172,7 @@ for rs in rs-off rs-on; do
                 "OAuth2VerifyIssuer $AS_ISS" "OAuth2Audience $AUD"
         fi
     } > "$D/$rs/httpd.conf"
-    bench_htdocs "$D/$rs" file url cachehit introspection
+    bench_htdocs "$D/$rs" plain file url cachehit introspection
     bench_start "$D/$rs"
 done
 
@@ -254,6 +259,10 @@ done
 counts > "$D/counts.end"
 kill "$(cat "$D/sampler.pid")"
 rm "$D/sampler.pid"
+# Instructions per request, where wall time cannot tell 2 % apart.
+if [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
+    sh bench/callgrind.sh "$D" remote > "$D/callgrind" || echo "callgrind failed"
+fi
 
 # --- report ----------------------------------------------------------------
 {
@@ -278,5 +287,6 @@ rm "$D/sampler.pid"
 cp "$D/results" "$OUT/results.txt"
 rm -f "$OUT/memory.txt" "$OUT/callgrind.txt" "$OUT/bearer_cost.txt" \
     "$OUT/token_cost.txt" "$OUT/code_cost.txt"
+[ -f "$D/callgrind" ] && cp "$D/callgrind" "$OUT/callgrind.txt"
 $BENCH_PY bench/report.py "$OUT"
 bench_non2xx remote

@@ -31,6 +31,7 @@ def read(name):
 
 rows = collections.OrderedDict()
 ratios = collections.defaultdict(list)
+to_plain = collections.defaultdict(dict)  # case -> round -> ratio
 bad = collections.Counter()
 runs = read("results.txt")
 for i, (r, case, rps, non2xx) in enumerate(runs):
@@ -44,6 +45,7 @@ for i, (r, case, rps, non2xx) in enumerate(runs):
     base = before + after
     if base and statistics.mean(base) > 0:
         ratios[case].append(float(rps) / statistics.mean(base))
+        to_plain[case][r] = ratios[case][-1]
 ratios["plain"] = [1.0]
 
 # Cases in a fixed order (they ran shuffled): the base, this module, the
@@ -80,7 +82,9 @@ for case, v in rows.items():
         f"| {spread} | {bad[case]} |")
 
 # Cases over a base case, round by round (both ran in the same round,
-# minutes apart at most): (title, ((case, base case), ...)).
+# minutes apart at most): (title, ((case, base case), ...)). Each pair has
+# a second row: the quotient of the two cases' ratios to their own plain
+# neighbours, which takes out a drift of the machine between the two.
 PER_ROUND = (
     ("client_credentials (ES256) over node-oidc-provider",
      (("as-es:client_credentials", "node:client_credentials:es"),
@@ -96,24 +100,35 @@ PER_ROUND = (
 per_round = collections.defaultdict(dict)
 for r, case, rps, _bad in read("results.txt"):
     per_round[r][case] = float(rps)
+
+
+def per_round_row(label, q):
+    """A row of ratios by round (None: not measured), median and range."""
+    got = [x for x in q if x is not None]
+    return (f"| {label} | " + " | ".join("–" if x is None else f"{x:.2f}"
+                                         for x in q)
+            + (f" | {statistics.median(got):.2f} | {min(got):.2f} – "
+               f"{max(got):.2f} |" if got else " | – | – |"))
+
+
 for title, pairs in PER_ROUND:
     pairs = [(c, b) for c, b in pairs if c in rows and b in rows]
     if not pairs:
         continue
+    rounds = sorted(per_round)
     say(f"\n## {title}, per round\n")
-    say("| case / base | " + " | ".join("round %s" % r
-                                        for r in sorted(per_round))
+    say("| case / base | " + " | ".join("round %s" % r for r in rounds)
         + " | median | min – max |")
-    say("|---|" + "---:|" * (len(per_round) + 2))
+    say("|---|" + "---:|" * (len(rounds) + 2))
     for c, b in pairs:
-        q = [per_round[r][c] / per_round[r][b]
-             if c in per_round[r] and per_round[r].get(b) else None
-             for r in sorted(per_round)]
-        got = [x for x in q if x is not None]
-        say(f"| {c} / {b} | " + " | ".join("–" if x is None else f"{x:.2f}"
-                                            for x in q)
-            + (f" | {statistics.median(got):.2f} | {min(got):.2f} – "
-               f"{max(got):.2f} |" if got else " | – | – |"))
+        say(per_round_row(f"{c} / {b}", [
+            per_round[r][c] / per_round[r][b]
+            if c in per_round[r] and per_round[r].get(b) else None
+            for r in rounds]))
+        say(per_round_row("(each over its plain neighbours)", [
+            to_plain[c][r] / to_plain[b][r]
+            if to_plain[c].get(r) and to_plain[b].get(r) else None
+            for r in rounds]))
 
 mem = read("memory.txt")
 if mem:
