@@ -26,11 +26,16 @@ bench_setup() {
 # directory OUT, $BENCH_DIR/keys and an empty results file; the load
 # average now in LOAD_BEFORE.
 bench_begin() {
-    trap 'bench_stop_all; [ -n "$BENCH_KEEP" ] || rm -rf "$BENCH_DIR"' EXIT
+    trap bench_end EXIT
     trap 'exit 1' INT TERM
     mkdir -p "$1" "$BENCH_DIR/keys"
     : > "$BENCH_DIR/results"
     LOAD_BEFORE=$(bench_load)
+}
+
+bench_end() {
+    bench_stop_all || true # (under set -e a failing last test would end it)
+    [ -n "$BENCH_KEEP" ] || rm -rf "$BENCH_DIR"
 }
 
 # A free TCP port on 127.0.0.1.
