@@ -11,6 +11,33 @@ BENCH_PY=/usr/bin/python3
 BENCH_HTTPD=/usr/sbin/apache2
 BENCH_MODULES=/usr/lib/apache2/modules
 
+# bench_setup NAME: build the module and oauth2-admin, and make the run's
+# directory, $BENCH_DIR (exported), /tmp/oa2-NAME.XXXXXX.
+bench_setup() {
+    make -s -f apxs.mk all > /tmp/oa2-bench-build.log 2>&1 || {
+        cat /tmp/oa2-bench-build.log; return 1; }
+    BENCH_DIR=$(mktemp -d "/tmp/oa2-$1.XXXXXX")
+    export BENCH_DIR
+    chmod 755 "$BENCH_DIR" # httpd's children (User nobody when root) read in it
+}
+
+# bench_begin OUT: the run's traps (at exit, the caller's bench_stop_all
+# stops its servers, then $BENCH_DIR goes unless BENCH_KEEP is set), the
+# directory OUT, $BENCH_DIR/keys and an empty results file; the load
+# average now in LOAD_BEFORE.
+bench_begin() {
+    trap bench_end EXIT
+    trap 'exit 1' INT TERM
+    mkdir -p "$1" "$BENCH_DIR/keys"
+    : > "$BENCH_DIR/results"
+    LOAD_BEFORE=$(bench_load)
+}
+
+bench_end() {
+    bench_stop_all || true # (under set -e a failing last test would end it)
+    [ -n "$BENCH_KEEP" ] || rm -rf "$BENCH_DIR"
+}
+
 # A free TCP port on 127.0.0.1.
 bench_port() {
     $BENCH_PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -125,6 +152,44 @@ bench_wrk() {
         /Non-2xx or 3xx responses/ { bad = $NF }
         END { printf "%s %s %s %d\n", r, c, rps ? rps : 0, bad }' \
         "$BENCH_DIR/wrk.out" >> "$BENCH_DIR/results"
+}
+
+# bench_round ROUND PLAIN_URL: one round. Every case the caller's `cases`
+# prints (one bench_wrk command a line, to eval with $r the round) runs
+# once, in an order shuffled per round, with a plain run at PLAIN_URL
+# before the first and after each: a case's ratio to plain is to the mean
+# of its two neighbours (report.py). This machine's speed drifts by tens
+# of percent within minutes, so only a neighbour measured seconds apart
+# is a fair base; the shuffle keeps a case's place from favouring it.
+bench_round() {
+    r=$1
+    cases | shuf > "$BENCH_DIR/cases.$r"
+    bench_wrk "$r" plain "$2"
+    while read -r _line; do
+        eval "$_line" < /dev/null
+        bench_wrk "$r" plain "$2"
+    done < "$BENCH_DIR/cases.$r"
+}
+
+# bench_non2xx NAME: say which runs of $BENCH_DIR/results had non-2xx
+# answers; fails when any had.
+bench_non2xx() {
+    awk -v n="$1" '
+        $4 > 0 { bad = 1; print n ": " $2 " in round " $1 ": " $4 " non-2xx" }
+        END { if (bad) print n ": non-2xx answers: these figures are void"
+              exit bad }' "$BENCH_DIR/results"
+}
+
+# bench_access_log DIR: config lines for an access log of one line per
+# request, "METHOD PATH PROTOCOL STATUS", in DIR/access.log: for an
+# instance whose requests are counted, never for a measured one
+# (mod_log_config is built into Debian's apache2).
+bench_access_log() {
+    echo "CustomLog $1/access.log \"%r %>s\""
+}
+
+bench_load() {
+    uptime | sed 's/.*load average: //'
 }
 
 # bench_children DIR: pids of the instance's child processes.

@@ -66,23 +66,13 @@ SCOPE=read
 sh t/install-deps.sh wrk gnuplot-nox
 nodeoidc_install
 [ -n "$PEERS_NODE" ] || { echo "oidc: needs node-oidc-provider"; exit 1; }
-make -s -f apxs.mk all > /tmp/oa2-bench-build.log 2>&1 || {
-    cat /tmp/oa2-bench-build.log; exit 1; }
-
-BENCH_DIR=$(mktemp -d /tmp/oa2-oidc.XXXXXX)
-export BENCH_DIR
-chmod 755 "$BENCH_DIR" # httpd's children (User nobody when root) read in it
+bench_setup oidc
 D=$BENCH_DIR
-cleanup() {
+bench_stop_all() {
     for i in plain as-es; do bench_stop "$D/$i"; done
     nodeoidc_stop "$D/node"
-    [ -n "$BENCH_KEEP" ] || rm -rf "$D"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-mkdir -p "$OUT" "$D/keys"
-: > "$D/results"
-LOAD_BEFORE=$(uptime | sed 's/.*load average: //')
+bench_begin "$OUT"
 
 # --- instances -------------------------------------------------------------
 port() { bench_port > "$D/$1.port"; cat "$D/$1.port"; }
@@ -196,17 +186,11 @@ cases() {
     echo 'codes_run "$r" node:authorization_code:openid "$NODE_TOKEN_URL" "$NODE_WEB_BASIC" "$NODE_REDIRECT_URI" "$D/node/codes"'
 }
 export BENCH_CODES BENCH_REDIRECT_URI BENCH_BASIC
-plain_run() { bench_wrk "$r" plain "$(url plain /plain/data.json)"; }
 for r in $(seq "$ROUNDS"); do
     echo "oidc: round $r of $ROUNDS: minting $NCODES codes per case of" \
         "ours, $NODE_NCODES of node's"
     mint "$NCODES" "$NODE_NCODES"
-    cases | shuf > "$D/cases.$r"
-    plain_run
-    while read -r line; do
-        eval "$line" < /dev/null
-        plain_run
-    done < "$D/cases.$r"
+    bench_round "$r" "$(url plain /plain/data.json)"
 done
 
 # A redemption alone, in process, with and without openid (SQLite in
@@ -219,7 +203,7 @@ done > "$D/code_cost"
 # --- report ----------------------------------------------------------------
 {
     echo "machine: $(bench_machine)"
-    echo "date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD); load average before: $LOAD_BEFORE, after: $(uptime | sed 's/.*load average: //')"
+    echo "date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD); load average before: $LOAD_BEFORE, after: $(bench_load)"
     echo "wrk -t1 -c32 -d${BENCH_SECONDS}s, $ROUNDS rounds; $NCODES codes per run of ours, $NODE_NCODES per run of node's"
 } > "$OUT/machine.txt"
 cp "$D/results" "$OUT/results.txt"
@@ -227,6 +211,4 @@ cp "$D/code_cost" "$OUT/code_cost.txt"
 rm -f "$OUT/memory.txt" "$OUT/callgrind.txt" "$OUT/bearer_cost.txt" \
     "$OUT/token_cost.txt"
 $BENCH_PY bench/report.py "$OUT"
-awk '$4 > 0 { bad = 1; print "oidc: " $2 " in round " $1 ": " $4 " non-2xx" }
-     END { if (bad) print "oidc: non-2xx answers: these figures are void" }' \
-    "$D/results"
+bench_non2xx oidc || true

@@ -1,10 +1,13 @@
-"""Tables and a plot from a bench/run.sh or bench/oidc.sh run.
+"""Tables and a plot from a bench/run.sh, bench/oidc.sh or bench/remote.sh
+run.
 
   report.py OUT
 reads OUT/results.txt ("ROUND CASE REQ_PER_S NON_2XX"), OUT/memory.txt
 ("INSTANCE PHASE PID PRIVATE_KB RSS_KB"), OUT/callgrind.txt ("CASE
-REQUEST_INSTRUCTIONS CHECK_INSTRUCTIONS REQUESTS") and OUT/machine.txt; writes OUT/table.md and
-OUT/req_per_s.png (gnuplot), and prints the table.
+REQUEST_INSTRUCTIONS CHECK_INSTRUCTIONS REQUESTS") and OUT/machine.txt, and
+shows the text of OUT/bearer_cost.txt, token_cost.txt, code_cost.txt and
+fetches.txt where they exist; writes OUT/table.md and OUT/req_per_s.png
+(gnuplot), and prints the table.
 
 Ratios are to the plain httpd measured next to the case: run.sh runs
 plain before the first case of a round and after every case, so each
@@ -28,6 +31,7 @@ def read(name):
 
 rows = collections.OrderedDict()
 ratios = collections.defaultdict(list)
+to_plain = collections.defaultdict(dict)  # case -> round -> ratio
 bad = collections.Counter()
 runs = read("results.txt")
 for i, (r, case, rps, non2xx) in enumerate(runs):
@@ -41,12 +45,13 @@ for i, (r, case, rps, non2xx) in enumerate(runs):
     base = before + after
     if base and statistics.mean(base) > 0:
         ratios[case].append(float(rps) / statistics.mean(base))
+        to_plain[case][r] = ratios[case][-1]
 ratios["plain"] = [1.0]
 
 # Cases in a fixed order (they ran shuffled): the base, this module, the
 # peer modules, then the token endpoints.
 GROUPS = ("plain", "ours", "openidc", "liboauth2", "as-es", "as-es-cached",
-          "as-rs", "node")
+          "as-rs", "node", "file", "url", "cachehit", "introspection")
 
 
 def case_order(case):
@@ -77,35 +82,53 @@ for case, v in rows.items():
         f"| {spread} | {bad[case]} |")
 
 # Cases over a base case, round by round (both ran in the same round,
-# minutes apart at most): (title, cases, base case).
+# minutes apart at most): (title, ((case, base case), ...)). Each pair has
+# a second row: the quotient of the two cases' ratios to their own plain
+# neighbours, which takes out a drift of the machine between the two.
 PER_ROUND = (
     ("client_credentials (ES256) over node-oidc-provider",
-     ("as-es:client_credentials", "as-es-cached:client_credentials"),
-     "node:client_credentials:es"),
+     (("as-es:client_credentials", "node:client_credentials:es"),
+      ("as-es-cached:client_credentials", "node:client_credentials:es"))),
     ("The code grant with openid over the same without",
-     ("as-es:authorization_code:openid",), "as-es:authorization_code"),
+     (("as-es:authorization_code:openid", "as-es:authorization_code"),)),
     ("The code grant with openid over node-oidc-provider's",
-     ("as-es:authorization_code:openid",), "node:authorization_code:openid"),
+     (("as-es:authorization_code:openid", "node:authorization_code:openid"),)),
+    ("Keys and verdicts of other issuers over local ones",
+     (("url:cache-off", "file:cache-off"), ("url:cache-on", "file:cache-on"),
+      ("introspection", "cachehit"))),
 )
 per_round = collections.defaultdict(dict)
 for r, case, rps, _bad in read("results.txt"):
     per_round[r][case] = float(rps)
-for title, cases, base_case in PER_ROUND:
-    cases = [c for c in cases if c in rows]
-    if base_case not in rows or not cases:
+
+
+def per_round_row(label, q):
+    """A row of ratios by round (None: not measured), median and range."""
+    got = [x for x in q if x is not None]
+    return (f"| {label} | " + " | ".join("–" if x is None else f"{x:.2f}"
+                                         for x in q)
+            + (f" | {statistics.median(got):.2f} | {min(got):.2f} – "
+               f"{max(got):.2f} |" if got else " | – | – |"))
+
+
+for title, pairs in PER_ROUND:
+    pairs = [(c, b) for c, b in pairs if c in rows and b in rows]
+    if not pairs:
         continue
+    rounds = sorted(per_round)
     say(f"\n## {title}, per round\n")
-    say("| case | " + " | ".join("round %s" % r for r in sorted(per_round))
-        + " | median |")
-    say("|---|" + "---:|" * (len(per_round) + 1))
-    for c in cases:
-        q = [per_round[r][c] / per_round[r][base_case]
-             if c in per_round[r] and per_round[r].get(base_case) else None
-             for r in sorted(per_round)]
-        got = [x for x in q if x is not None]
-        say(f"| {c} | " + " | ".join("–" if x is None else f"{x:.2f}"
-                                      for x in q)
-            + (f" | {statistics.median(got):.2f} |" if got else " | – |"))
+    say("| case / base | " + " | ".join("round %s" % r for r in rounds)
+        + " | median | min – max |")
+    say("|---|" + "---:|" * (len(rounds) + 2))
+    for c, b in pairs:
+        say(per_round_row(f"{c} / {b}", [
+            per_round[r][c] / per_round[r][b]
+            if c in per_round[r] and per_round[r].get(b) else None
+            for r in rounds]))
+        say(per_round_row("(each over its plain neighbours)", [
+            to_plain[c][r] / to_plain[b][r]
+            if to_plain[c].get(r) and to_plain[b].get(r) else None
+            for r in rounds]))
 
 mem = read("memory.txt")
 if mem:
@@ -139,28 +162,21 @@ if cg:
         over = f"{int(req) - base:+,}" if base is not None else "–"
         say(f"| {case} | {int(req):,} | {over} | {int(chk):,} | {n} |")
 
-cost = os.path.join(out, "bearer_cost.txt")
-if os.path.exists(cost):
-    say("\n## The check alone, in process (bench/bearer_cost)\n")
-    say("```")
-    say(open(cost).read().rstrip())
-    say("```")
-
-cost = os.path.join(out, "token_cost.txt")
-if os.path.exists(cost):
-    say("\n## A client_credentials grant alone, in process "
-        "(bench/token_cost)\n")
-    say("```")
-    say(open(cost).read().rstrip())
-    say("```")
-
-cost = os.path.join(out, "code_cost.txt")
-if os.path.exists(cost):
-    say("\n## A code redemption alone, with and without openid, in process "
-        "(bench/code_cost)\n")
-    say("```")
-    say(open(cost).read().rstrip())
-    say("```")
+# Text the scripts wrote, shown as it is: (file, title).
+for name, title in (
+        ("bearer_cost.txt", "The check alone, in process (bench/bearer_cost)"),
+        ("token_cost.txt", "A client_credentials grant alone, in process "
+         "(bench/token_cost)"),
+        ("code_cost.txt", "A code redemption alone, with and without openid, "
+         "in process (bench/code_cost)"),
+        ("fetches.txt", "What the other issuers were asked (their access "
+         "logs)")):
+    path = os.path.join(out, name)
+    if os.path.exists(path):
+        say(f"\n## {title}\n")
+        say("```")
+        say(open(path).read().rstrip())
+        say("```")
 
 text = "\n".join(lines) + "\n"
 open(os.path.join(out, "table.md"), "w").write(text)

@@ -42,24 +42,15 @@ AUD=urn:bench:api
 
 sh t/install-deps.sh wrk gnuplot-nox
 [ "$PEERS" = 1 ] && peers_install
-make -s -f apxs.mk all > /tmp/oa2-bench-build.log 2>&1 || {
-    cat /tmp/oa2-bench-build.log; exit 1; }
-
-BENCH_DIR=$(mktemp -d /tmp/oa2-bench.XXXXXX)
-export BENCH_DIR
-chmod 755 "$BENCH_DIR" # httpd's children (User nobody when root) read in it
+bench_setup bench
 INSTANCES="plain ours as-es as-rs as-es-cached"
 [ "$PEERS" = 1 ] && INSTANCES="$INSTANCES openidc liboauth2"
-cleanup() {
+bench_stop_all() {
     for i in $INSTANCES; do bench_stop "$BENCH_DIR/$i"; done
     [ -f "$BENCH_DIR/node/node.pid" ] && nodeoidc_stop "$BENCH_DIR/node"
-    [ -n "$BENCH_KEEP" ] || rm -rf "$BENCH_DIR"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+bench_begin "$OUT"
 D=$BENCH_DIR
-mkdir -p "$OUT" "$D/keys"
-: > "$D/results"
 : > "$D/memory"
 
 # --- keys and tokens -------------------------------------------------------
@@ -69,16 +60,7 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
     -out "$D/keys/rsa.pem" 2>/dev/null
 echo "bench: minting 1 + $NTOKENS tokens per algorithm"
 $BENCH_PY bench/tokens.py mint "$D/keys" "$ISS" "$AUD" $NTOKENS
-$BENCH_PY - "$D/keys" <<'PYEOF'
-import json, sys, jwt
-from cryptography.hazmat.primitives import serialization
-d = sys.argv[1]
-for name, alg in (("ec", "ES256"), ("rsa", "RS256")):
-    key = serialization.load_pem_private_key(open(f"{d}/{name}.pem", "rb").read(), None)
-    jwk = json.loads(jwt.algorithms.get_default_algorithms()[alg].to_jwk(key.public_key()))
-    jwk.update(kid=name, alg=alg, use="sig")
-    open(f"{d}/{name}.jwks", "w").write(json.dumps({"keys": [jwk]}))
-PYEOF
+$BENCH_PY bench/tokens.py jwks "$D/keys"
 
 # --- instances -------------------------------------------------------------
 port() { bench_port > "$D/$1.port"; cat "$D/$1.port"; }
@@ -191,13 +173,9 @@ $BENCH_PY bench/tokens.py grants "$(url as-es)" "$WEB_ID" "$WEB_SECRET" \
     $NCODES $((ROUNDS * 256)) "$D/as-es"
 
 # --- rounds ----------------------------------------------------------------
-# Each round runs every case once, in an order shuffled per round, with a
-# plain run before the first case and after each one: a case's ratio is to
-# the mean of the two plain runs next to it. This machine's speed drifts
-# by tens of percent within minutes (other tenants, paravirtual interrupt
-# cost), so only a neighbour measured seconds apart is a fair base; the
-# shuffle keeps a case's place in the round from favouring it.
-# cases: one line per case, a bench_wrk command to eval (with $r set).
+# Each round runs every case once, shuffled, between plain runs
+# (bench_round in lib.sh: why). cases: one line per case, a bench_wrk
+# command to eval (with $r set).
 cases() {
     echo 'BENCH_TOKENS=$D/keys/ec.tokens bench_wrk "$r" plain:rotate.lua "$(url plain /plain/data.json)" -s bench/lua/rotate.lua'
     echo 'bench_wrk "$r" ours:unprotected "$(url ours /plain/data.json)"'
@@ -225,12 +203,7 @@ for r in $(seq "$ROUNDS"); do
     echo "bench: round $r of $ROUNDS"
     sed -n "$(( (r - 1) * 256 + 1 )),$(( r * 256 ))p" "$D/as-es/refresh" \
         > "$D/as-es/refresh.$r"
-    cases | shuf > "$D/cases.$r"
-    plain_run
-    while read -r line; do
-        eval "$line" < /dev/null
-        plain_run
-    done < "$D/cases.$r"
+    bench_round "$r" "$(url plain /plain/data.json)"
 done
 # Codes are single use: one run over the pre-issued ones, between plain
 # runs like every case.

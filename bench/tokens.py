@@ -5,6 +5,10 @@ is not our own code).
       DIR/{ec,rsa}.pem -> DIR/{ec,rsa}.token (one token, repeated) and
       DIR/{ec,rsa}.tokens (N distinct tokens, one per line, rotated);
       access tokens as RFC 9068 wants them: typ at+jwt, kid ec / rsa.
+      A key whose .pem is not in DIR is passed over (here and in jwks).
+  tokens.py jwks DIR
+      DIR/{ec,rsa}.pem -> DIR/{ec,rsa}.jwks: the public key as a JWKS (kid
+      ec / rsa), for OAuth2VerifyJWKSFile or to serve as a JWKS URL.
   tokens.py grants AS_URL CLIENT_ID SECRET NCODES NREFRESH DIR [SCOPE]
       through the real authorize endpoint (user bench/bench, consent given
       once): NCODES codes -> DIR/codes, and NREFRESH refresh tokens (each
@@ -16,6 +20,8 @@ import base64
 import concurrent.futures as cf
 import hashlib
 import html
+import json
+import os
 import re
 import secrets
 import sys
@@ -24,13 +30,30 @@ import time
 VERIFIER = "v" * 64
 
 
+def keys(d):
+    """(name, alg, private key) of each key in d."""
+    from cryptography.hazmat.primitives import serialization
+    for name, alg in (("ec", "ES256"), ("rsa", "RS256")):
+        if os.path.exists(f"{d}/{name}.pem"):
+            with open(f"{d}/{name}.pem", "rb") as f:
+                yield name, alg, serialization.load_pem_private_key(f.read(),
+                                                                   None)
+
+
+def jwks(d):
+    import jwt
+    for name, alg, key in keys(d):
+        jwk = json.loads(jwt.algorithms.get_default_algorithms()[alg].to_jwk(
+            key.public_key()))
+        jwk.update(kid=name, alg=alg, use="sig")
+        with open(f"{d}/{name}.jwks", "w") as f:
+            f.write(json.dumps({"keys": [jwk]}))
+
+
 def mint(d, iss, aud, n):
     import jwt
-    from cryptography.hazmat.primitives import serialization
     now = int(time.time())
-    for name, alg in (("ec", "ES256"), ("rsa", "RS256")):
-        with open(f"{d}/{name}.pem", "rb") as f:
-            key = serialization.load_pem_private_key(f.read(), None)
+    for name, alg, key in keys(d):
         hdr = {"typ": "at+jwt", "kid": name}
 
         def one(i):
@@ -92,6 +115,8 @@ def grants(base, client, secret, ncodes, nrefresh, d, scope="read"):
 if __name__ == "__main__":
     if sys.argv[1] == "mint":
         mint(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    elif sys.argv[1] == "jwks":
+        jwks(sys.argv[2])
     else:
         grants(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
                int(sys.argv[6]), sys.argv[7], *sys.argv[8:9])
