@@ -12,6 +12,13 @@
 
 static void register_hooks(apr_pool_t *p)
 {
+    /* Before any other use of OpenSSL in the process: no cleanup at exit.
+     * mpm_event ends a child from its signal handler with exit(), even in
+     * the middle of a malloc() (a child stopped while it starts); OpenSSL's
+     * atexit handler then frees into a heap caught half-way and glibc
+     * aborts the child ("free(): corrupted unsorted chunks", seen in the
+     * tests). The process is going away: its memory needs no freeing. */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
     oa2_check_register_hooks(p);
     oa2_authn_register_hooks(p);
     oa2_authz_register_hooks(p);

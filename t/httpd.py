@@ -209,9 +209,9 @@ class Httpd:
         if self.module:
             lines.append("LoadModule oauth2_module %s" % MODULE)
         lines += [
-            "StartServers 2",
+            "StartServers %d" % self.START_SERVERS,
             "ServerLimit 4",
-            "ThreadsPerChild 8",
+            "ThreadsPerChild %d" % self.THREADS_PER_CHILD,
             "ThreadLimit 8",
             "MinSpareThreads 8",
             "MaxSpareThreads 32",
@@ -288,6 +288,7 @@ class Httpd:
             # cleaning up (stale pid file, orphaned cgid daemon)
             if "AH00489" in self._log_from(log_start):
                 self._wait_cgid(deadline)
+                self._wait_children(deadline)
                 try:
                     with socket.create_connection(("127.0.0.1", self.port),
                                                   timeout=1):
@@ -302,6 +303,36 @@ class Httpd:
                 return -1, "timeout\n" + self._stderr_text() \
                     + self._log_from(log_start)
             time.sleep(0.01)
+
+    # StartServers and ThreadsPerChild above
+    START_SERVERS = 2
+    THREADS_PER_CHILD = 8
+
+    def _wait_children(self, deadline):
+        """Wait until StartServers children have started their threads.
+        mpm_event ends a child from its SIGTERM handler with exit(), even
+        in the middle of a malloc() of its own start-up; library exit
+        handlers (OpenSSL's, GnuTLS's via libcurl) then free into that
+        half-updated heap and glibc aborts the child ("free(): corrupted
+        unsorted chunks", core dumps show mpm_event's handler under
+        exit()). httpd's race, not the module's: tests do not stop a
+        server whose children are still starting."""
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            started = 0
+            for pid in self.group_pids():
+                try:
+                    with open("/proc/%d/status" % pid) as f:
+                        threads = int(next(line for line in f
+                                           if line.startswith("Threads:"))
+                                      .split()[1])
+                except (OSError, StopIteration, ValueError):
+                    continue
+                # the workers, the listener and the main thread
+                if threads > self.THREADS_PER_CHILD:
+                    started += 1
+            if started >= self.START_SERVERS:
+                return
+            time.sleep(0.005)
 
     def _wait_cgid(self, deadline):
         """mod_cgid's daemon binds its socket and, as root, chowns it to
