@@ -197,6 +197,8 @@ static apr_status_t add_tables(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
         if (!rc || schema_exists(db, t->probe, p)) {
             continue;
         }
+        /* The probe's message says why: missing, or not this role's to
+         * use (a DBA made it without a GRANT to it). */
         msg = apr_dbd_error(db->driver, db->handle, rc);
         msg = apr_pstrndup(p, msg ? msg : "", msg ? strcspn(msg, "\n") : 0);
         if (apr_dbd_check_conn(db->driver, p, db->handle)) {
@@ -204,12 +206,13 @@ static apr_status_t add_tables(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
         }
         oa2_err_set(err, 503, "temporarily_unavailable", "OA2-01300",
                     "the authorization server's database is unavailable");
-        return oa2_err_detail(
-            err, p,
-            "table %s is missing and this connection "
-            "cannot create it (%s): as the tables' "
-            "owner, run conf/schema-%s.sql",
-            t->name, *msg ? msg : apr_psprintf(p, "error %d", rc), name);
+        return oa2_err_detail(err, p,
+                              "table %s cannot be used, and this connection "
+                              "cannot create it (%s): as the tables' owner, "
+                              "run conf/schema-%s.sql and grant this "
+                              "connection SELECT, INSERT, UPDATE and DELETE "
+                              "on it",
+                              t->name, *msg ? msg : "no message", name);
     }
     return APR_SUCCESS;
 }

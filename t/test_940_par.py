@@ -587,9 +587,9 @@ class TestUpgrade:
 
 
 MISSING_TABLE_LOG = (r"\[oauth2:error\] .*OA2-01300: temporarily_unavailable"
-                     r".*table oa2_pushed_requests is missing")
+                     r".*table oa2_pushed_requests cannot be used")
 PURGE_LOG = (r"\[oauth2:warn\] .*OA2-00401: purging expired rows failed: .*"
-             r"table oa2_pushed_requests is missing")
+             r"table oa2_pushed_requests cannot be used")
 
 
 class TestLeastPrivilegeWithoutTable:
@@ -628,6 +628,10 @@ class TestLeastPrivilegeWithoutTable:
     def test_works_once_the_dba_upgraded(self, h, owner):
         load(owner, [s for s in current_schema().split(";\n")
                      if s.strip() and not s.startswith("--")])
+        if owner.driver == "pgsql":
+            # a table made since the role's grant is not covered by it
+            owner.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON "
+                          "oa2_pushed_requests TO %s" % h.store.name)
         c = add_client(h)
         f, uri = pushed(h, c)
         page = f.consent_page(query=by_reference(c, uri))
