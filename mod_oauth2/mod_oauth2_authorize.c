@@ -274,7 +274,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_store_t *st;
     oa2_err_t err;
     apr_int64_t auth_time, now = apr_time_sec(r->request_time);
-    int redirectable = 0, needed, status;
+    int redirectable = 0, needed, status, stale;
 
     if (!r->user) {
         oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
@@ -333,17 +333,13 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
         return refuse(r, conf, req, 1, &err);
     }
     auth_time = sign_in_time(r, conf, req);
-    if (oa2_authorize_login_stale(conf->as, req, auth_time, now)) {
-        if (req->prompt && !strcmp(req->prompt, "none")) {
-            oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00926",
-                        "the user's sign-in is older than max_age");
-            return refuse(r, conf, req, 1, &err);
-        }
+    stale = oa2_authorize_login_stale(conf->as, req, auth_time, now);
+    if (stale && !(req->prompt && !strcmp(req->prompt, "none"))) {
         /* A pushed request stays: the browser returns to this URL. */
         return oa2_login_again(r, conf);
     }
     /* Taken now, once, by whichever request gets here first: what follows
-     * answers it (a code, the consent page, consent_required), and a
+     * answers it (a code, the consent page, an error redirect), and a
      * second use (a reload, another browser) finds it used. */
     if (uri_hash) {
         if (oa2_par_consume(st, uri_hash, req->client->client_id, now, &err,
@@ -355,6 +351,11 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                       "OA2-01318: pushed authorization request %.8s of "
                       "client %s taken",
                       uri_hash, req->client->client_id);
+    }
+    if (stale) {
+        oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00926",
+                    "the user's sign-in is older than max_age");
+        return refuse(r, conf, req, 1, &err);
     }
     if (oa2_authorize_needs_consent(&needed, st, req, r->user, &err, r->pool)
         != APR_SUCCESS) {

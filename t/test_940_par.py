@@ -13,7 +13,7 @@ runs the whole flow as the client; expiry is tested in the unit tests
 (t/unit/test_par.c), which can set the clock.
 """
 
-import secrets
+import time
 import urllib.parse
 
 import pytest
@@ -299,6 +299,46 @@ class TestPushedFlow:
             query=by_reference(client, uri))))
         assert_token_error(f.token(code, code_verifier="x" * 43),
                            "invalid_grant")
+
+
+class TestSigningInAgain:
+    """prompt=login and max_age in a pushed request (OpenID Connect Core
+    §3.1.2.1): the browser goes to sign in again and comes back to the same
+    URL, which still works; prompt=none with too old a sign-in is an error
+    redirect, which answers the request and takes it."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, "as-par-login")
+
+    @pytest.fixture(scope="class")
+    def client(self, h):
+        c = add_client(h, scope="openid read")
+        Flow(h, c, scope="openid").code()  # consent remembered
+        return c
+
+    def test_max_age_asks_again(self, h, client, keys):
+        from test_830_openid_login import old_cookie
+        old_cookie(h, keys, int(time.time()) - 100)
+        f, uri = pushed(h, client, scope="openid", max_age="50")
+        r = f.get(query=by_reference(client, uri))
+        assert r.status_code == 401, (r.status_code, r.text[:300])
+        assert "OA2-00925" in h.new_log()
+        # signed in again (no cookie now): the same URL gives the code
+        r = f.get(query=by_reference(client, uri))
+        assert_token_ok(f.token(code_of(f, r)))
+        assert_refused(h, f.get(query=by_reference(client, uri)),
+                       "OA2-01312")
+
+    def test_prompt_none_with_old_sign_in(self, h, client, keys):
+        from test_830_openid_login import old_cookie
+        old_cookie(h, keys, int(time.time()) - 100)
+        f, uri = pushed(h, client, scope="openid", prompt="none",
+                        max_age="10")
+        assert_error_redirect(f, f.get(query=by_reference(client, uri)),
+                              "login_required", "OA2-00926")
+        assert_refused(h, f.get(query=by_reference(client, uri)),
+                       "OA2-01312")
 
 
 class TestPushRefused:
