@@ -73,15 +73,16 @@ apr_status_t oa2_par_push(const char **json, oa2_client_t **client,
     apr_status_t rv;
 
     *client = NULL;
-    if ((rv = oa2_clientauth_authenticate(client, st, form, authz_header, 1,
-                                          err, p))
-            != APR_SUCCESS
-        || (rv = check_not_indirect(form, err)) != APR_SUCCESS
-        || (rv = oa2_authorize_parse_client(
-                &req, as, *client, as_request(form, *client, p), err, p))
-            != APR_SUCCESS) {
-        return rv;
-    }
+    if (APR_SUCCESS
+        != (rv = oa2_clientauth_authenticate(client, st, form, authz_header, 1,
+                                             err, p)))
+        goto leave;
+    if (APR_SUCCESS != (rv = check_not_indirect(form, err)))
+        goto leave;
+    if (APR_SUCCESS
+        != (rv = oa2_authorize_parse_client(
+                &req, as, *client, as_request(form, *client, p), err, p)))
+        goto leave;
     pushed.client_id = (*client)->client_id;
     pushed.params = oa2_authorize_encode(req, p);
     pushed.expires_at = now + OA2_PAR_TTL;
@@ -89,24 +90,24 @@ apr_status_t oa2_par_push(const char **json, oa2_client_t **client,
     if (strlen(pushed.params) > OA2_PAR_PARAMS_MAX) {
         oa2_err_set(err, 400, "invalid_request", "OA2-01304",
                     "the pushed authorization request is too large");
-        return oa2_err_detail(err, p, "%" APR_SIZE_T_FMT " bytes, at most %d",
-                              strlen(pushed.params), OA2_PAR_PARAMS_MAX);
+        rv = oa2_err_detail(err, p, "%" APR_SIZE_T_FMT " bytes, at most %d",
+                            strlen(pushed.params), OA2_PAR_PARAMS_MAX);
+        goto leave;
     }
-    if ((rv = oa2_secret_make(&random, OA2_PAR_URI_BYTES, err, p))
-        != APR_SUCCESS) {
-        return rv;
-    }
+    if (APR_SUCCESS
+        != (rv = oa2_secret_make(&random, OA2_PAR_URI_BYTES, err, p)))
+        goto leave;
     request_uri = apr_pstrcat(p, OA2_PAR_URI_PREFIX, random, NULL);
     *uri_hash = oa2_secret_hash(request_uri, p);
-    if ((rv = oa2_store_pushed_add(st, *uri_hash, &pushed, err, p))
-        != APR_SUCCESS) {
-        return rv;
-    }
+    if (APR_SUCCESS
+        != (rv = oa2_store_pushed_add(st, *uri_hash, &pushed, err, p)))
+        goto leave;
     if (!(*json = response_of(request_uri, p))) {
-        return oa2_err_set(err, 500, "server_error", "OA2-01305",
-                           "the response cannot be made");
+        rv = oa2_err_set(err, 500, "server_error", "OA2-01305",
+                         "the response cannot be made");
     }
-    return APR_SUCCESS;
+leave:
+    return rv;
 }
 
 apr_status_t oa2_par_resolve(const oa2_form_t **params, const char **uri_hash,
