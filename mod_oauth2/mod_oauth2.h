@@ -53,6 +53,7 @@ typedef struct oa2_server_conf_t {
                                            * order */
     const char *fetch_ca_file; /* OAuth2FetchCAFile; NULL: system CAs */
     int cimd;                  /* OAuth2ClientMetadataDocuments; -1: off */
+    int require_par;           /* OAuth2RequirePAR; -1: unset (off) */
     const char *jwks_json;     /* the public JWKS, rendered at startup */
     oa2_as_t *as;              /* the AS in core terms, built at startup */
     const char *metadata_json; /* RFC 8414 document, built at startup */
@@ -170,6 +171,7 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
                                  const char *resource);
 
@@ -280,6 +282,10 @@ const char *oa2_ap_cimd_set(cmd_parms *cmd, void *dc, int on);
 apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
                                  oa2_store_t *st, const oa2_form_t *params,
                                  oa2_err_t *err);
+
+/* mod_oauth2_par.c: pushed authorization requests */
+/** The OAuth2RequirePAR directive. */
+const char *oa2_ap_par_set_require(cmd_parms *cmd, void *dc, int on);
 
 /* mod_oauth2_login.c: the user's sign-in at the authorize endpoint */
 /**

@@ -85,6 +85,9 @@ static void add_openid_fields(json_t *m, const oa2_server_conf_t *conf,
     /* Discovery's defaults for these are true: say what is not offered. */
     json_object_set_new(m, "claims_parameter_supported", json_false());
     json_object_set_new(m, "request_parameter_supported", json_false());
+    /* Request objects by reference (RFC 9101): not fetched. The
+     * request_uri of a pushed request (RFC 9126) is offered through
+     * pushed_authorization_request_endpoint instead. */
     json_object_set_new(m, "request_uri_parameter_supported", json_false());
 }
 
@@ -126,6 +129,8 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
     }
     json_object_set_new(m, "introspection_endpoint", URL("/introspect"));
     json_object_set_new(m, "revocation_endpoint", URL("/revoke"));
+    json_object_set_new(m, "pushed_authorization_request_endpoint",
+                        URL("/par"));
 #undef URL
     json_object_set_new(m, "scopes_supported", scopes);
     json_object_set_new(m, "response_types_supported",
@@ -148,6 +153,11 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
      * which is not offered (RFC 8414 §2). */
     json_object_set_new(m, "access_token_signing_alg_values_supported",
                         signing_algs(conf, p));
+    /* RFC 9126 §5: absent means false. */
+    if (conf->require_par == 1) {
+        json_object_set_new(m, "require_pushed_authorization_requests",
+                            json_true());
+    }
     if (conf->cimd == 1) {
         json_object_set_new(m, "client_id_metadata_document_supported",
                             json_true());
