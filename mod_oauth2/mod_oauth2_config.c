@@ -689,3 +689,12 @@ const char *oa2_config_base_path(const oa2_server_conf_t *s)
 {
     return s->base_path ? s->base_path : DEFAULT_BASE_PATH;
 }
+
+const char *oa2_config_endpoint_url(const oa2_server_conf_t *s,
+                                    const char *path, apr_pool_t *p)
+{
+    const char *base = oa2_config_base_path(s);
+
+    return apr_pstrcat(p, oa2_url_origin(s->issuer, p),
+                       strcmp(base, "/") ? base : "", path, NULL);
+}

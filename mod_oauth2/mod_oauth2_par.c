@@ -33,7 +33,7 @@ int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     const char *json = NULL, *uri_hash = NULL;
     oa2_client_t *client = NULL;
-    oa2_form_t *form;
+    oa2_backchannel_t in;
     oa2_store_t *st;
     oa2_err_t err;
     apr_status_t rv;
@@ -44,10 +44,9 @@ int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf)
         return oa2_io_cors_preflight(r);
     }
     oa2_io_cors(r);
-    rv = oa2_io_backchannel_begin(&form, &st, r, conf, "OA2-01316", &err);
+    rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/par", "OA2-01316", &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_par_push(&json, &client, &uri_hash, conf->as, st, form,
-                          apr_table_get(r->headers_in, "Authorization"),
+        rv = oa2_par_push(&json, &client, &uri_hash, conf->as, st, &in,
                           apr_time_sec(r->request_time), &err, r->pool);
     }
     if (rv != APR_SUCCESS) {

@@ -63,9 +63,8 @@ static const char *response_of(const char *request_uri, apr_pool_t *p)
 
 apr_status_t oa2_par_push(const char **json, oa2_client_t **client,
                           const char **uri_hash, const oa2_as_t *as,
-                          oa2_store_t *st, const oa2_form_t *form,
-                          const char *authz_header, apr_int64_t now,
-                          oa2_err_t *err, apr_pool_t *p)
+                          oa2_store_t *st, const oa2_backchannel_t *in,
+                          apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
     oa2_authz_request_t *req;
     oa2_pushed_t pushed;
@@ -74,14 +73,13 @@ apr_status_t oa2_par_push(const char **json, oa2_client_t **client,
 
     *client = NULL;
     if (APR_SUCCESS
-        != (rv = oa2_clientauth_authenticate(client, st, form, authz_header, 1,
-                                             err, p)))
+        != (rv = oa2_clientauth_authenticate(client, st, in, 1, err, p)))
         goto leave;
-    if (APR_SUCCESS != (rv = check_not_indirect(form, err)))
+    if (APR_SUCCESS != (rv = check_not_indirect(in->form, err)))
         goto leave;
     if (APR_SUCCESS
         != (rv = oa2_authorize_parse_client(
-                &req, as, *client, as_request(form, *client, p), err, p)))
+                &req, as, *client, as_request(in->form, *client, p), err, p)))
         goto leave;
     pushed.client_id = (*client)->client_id;
     pushed.params = oa2_authorize_encode(req, p);

@@ -17,6 +17,7 @@
 #include <apr_pools.h>
 
 #include "oa2_as.h"
+#include "oa2_clientauth.h"
 #include "oa2_authorize.h"
 #include "oa2_err.h"
 #include "oa2_form.h"
@@ -43,8 +44,7 @@
  * @param json receives the 201 response body: request_uri, expires_in
  * @param client receives the authenticated client (for the log), or NULL
  * @param uri_hash receives the hash of the new request_uri (its key)
- * @param form the request body
- * @param authz_header the Authorization header, or NULL
+ * @param in the request: its body, Authorization header and the rest
  * @return APR_SUCCESS; 401 invalid_client when the client does not
  *         authenticate; 400 (invalid_request, invalid_scope, ...) for a
  *         request the authorize endpoint would refuse, a request_uri
@@ -53,9 +53,8 @@
  */
 apr_status_t oa2_par_push(const char **json, oa2_client_t **client,
                           const char **uri_hash, const oa2_as_t *as,
-                          oa2_store_t *st, const oa2_form_t *form,
-                          const char *authz_header, apr_int64_t now,
-                          oa2_err_t *err, apr_pool_t *p);
+                          oa2_store_t *st, const oa2_backchannel_t *in,
+                          apr_int64_t now, oa2_err_t *err, apr_pool_t *p);
 
 /**
  * The parameters an authorization request stands for (RFC 9126 §4): with

@@ -66,8 +66,9 @@ static const char *push_c1(const oa2_as_t *as, oa2_store_t *st,
     oa2_client_t *client;
     json_t *doc;
 
-    if (oa2_par_push(&json, &client, &uri_hash, as, st, form_of(body, p),
-                     basic("c1", "s1", p), now, NULL, p)
+    if (oa2_par_push(&json, &client, &uri_hash, as, st,
+                     fixture_bc(form_of(body, p), basic("c1", "s1", p), p), now,
+                     NULL, p)
         != APR_SUCCESS) {
         return NULL;
     }
@@ -242,8 +243,8 @@ static void test_push_refused(apr_pool_t *p)
     oa2_err_t err;
 
 #define PUSH(body, header)                                                     \
-    oa2_par_push(&json, &client, &hash, as, st, form_of((body), p), (header),  \
-                 NOW, &err, p)
+    oa2_par_push(&json, &client, &hash, as, st,                                \
+                 fixture_bc(form_of((body), p), (header), p), NOW, &err, p)
 
     UNIT_ASSERT(as && st);
     UNIT_REFUSED(PUSH(REQUEST("c1"), basic("c1", "wrong", p)), err, 401,
