@@ -110,7 +110,6 @@ const char *oa2_config_seconds_arg(int *field, cmd_parms *cmd, const char *arg,
                                    long min, long max);
 
 /* mod_oauth2_config_openid.c: the OpenID Provider's directives */
-const char *oa2_config_set_openid(cmd_parms *cmd, void *dc, int on);
 const char *oa2_config_set_id_token_ttl(cmd_parms *cmd, void *dc,
                                         const char *arg);
 const char *oa2_config_add_user_claim(cmd_parms *cmd, void *dc,
@@ -284,8 +283,6 @@ const char *oa2_ap_tls_client_cert(int *verified, request_rec *r);
 void oa2_ap_tls_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_cimd.c: client ID metadata documents */
-/** The OAuth2ClientMetadataDocuments directive. */
-const char *oa2_ap_cimd_set(cmd_parms *cmd, void *dc, int on);
 /**
  * Before the authorize endpoint's core reads @a params: with
  * OAuth2ClientMetadataDocuments on and a client_id that is a URL, make
@@ -300,10 +297,6 @@ const char *oa2_ap_cimd_set(cmd_parms *cmd, void *dc, int on);
 apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
                                  oa2_store_t *st, const oa2_form_t *params,
                                  oa2_err_t *err);
-
-/* mod_oauth2_par.c: pushed authorization requests */
-/** The OAuth2RequirePAR directive. */
-const char *oa2_ap_par_set_require(cmd_parms *cmd, void *dc, int on);
 
 /* mod_oauth2_login.c: the user's sign-in at the authorize endpoint */
 /**

@@ -17,20 +17,6 @@
 
 APLOG_USE_MODULE(oauth2);
 
-const char *oa2_ap_cimd_set(cmd_parms *cmd, void *dc, int on)
-{
-    oa2_server_conf_t *c =
-        ap_get_module_config(cmd->server->module_config, &oauth2_module);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    c->cimd = on;
-    return NULL;
-}
-
 /* @a url as the admin's log may show it: what a client sent, so at most
  * 160 characters, and '?' for anything but printable ASCII. */
 static const char *loggable(const char *url, apr_pool_t *p)

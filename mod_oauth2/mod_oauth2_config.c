@@ -176,6 +176,24 @@ static const char *server_only(oa2_server_conf_t **c, cmd_parms *cmd)
 }
 
 /*
+ * The on/off server directives (OAuth2OpenID, OAuth2ClientMetadataDocuments,
+ * OAuth2RequirePAR): cmd->info is the offset of their int field, -1 until
+ * set, merged as the others.
+ */
+static const char *set_server_flag(cmd_parms *cmd, void *dc, int on)
+{
+    oa2_server_conf_t *c;
+    const char *err = server_only(&c, cmd);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    *(int *)((char *)c + (apr_size_t)cmd->info) = on;
+    return NULL;
+}
+
+/*
  * The string-valued server directives share set_server_string(); what
  * differs per directive is in the server_string_t its cmd->info points to:
  * where the value goes, whether a repeat is an error, and the check that
@@ -647,7 +665,8 @@ const command_rec oa2_config_cmds[] = {
                   RSRC_CONF,
                   "a resource served here: publishes its RFC 9728 "
                   "metadata; repeatable"),
-    AP_INIT_FLAG("OAuth2OpenID", oa2_config_set_openid, NULL, RSRC_CONF,
+    AP_INIT_FLAG("OAuth2OpenID", set_server_flag,
+                 (void *)APR_OFFSETOF(oa2_server_conf_t, openid), RSRC_CONF,
                  "also an OpenID Provider: the openid scope, ID tokens, "
                  "userinfo, discovery and logout (default on)"),
     AP_INIT_TAKE1("OAuth2IDTokenTTL", oa2_config_set_id_token_ttl, NULL,
@@ -667,11 +686,13 @@ const command_rec oa2_config_cmds[] = {
                   (void *)&fetch_ca_file_slot, RSRC_CONF,
                   "PEM file of the CAs trusted for fetches from other "
                   "servers (default: the system's)"),
-    AP_INIT_FLAG("OAuth2ClientMetadataDocuments", oa2_ap_cimd_set, NULL,
-                 RSRC_CONF,
+    AP_INIT_FLAG("OAuth2ClientMetadataDocuments", set_server_flag,
+                 (void *)APR_OFFSETOF(oa2_server_conf_t, cimd), RSRC_CONF,
                  "accept an https URL as client_id: the client's metadata "
                  "document is fetched from it (default off)"),
-    AP_INIT_FLAG("OAuth2RequirePAR", oa2_ap_par_set_require, NULL, RSRC_CONF,
+    AP_INIT_FLAG("OAuth2RequirePAR", set_server_flag,
+                 (void *)APR_OFFSETOF(oa2_server_conf_t, require_par),
+                 RSRC_CONF,
                  "accept authorization requests only as pushed "
                  "authorization requests (RFC 9126; default off)"),
     AP_INIT_FLAG("OAuth2CheckRevocation", set_check_revocation, NULL,

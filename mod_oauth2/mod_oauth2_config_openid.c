@@ -20,18 +20,6 @@ static oa2_server_conf_t *server_conf(cmd_parms *cmd)
     return ap_get_module_config(cmd->server->module_config, &oauth2_module);
 }
 
-const char *oa2_config_set_openid(cmd_parms *cmd, void *dc, int on)
-{
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    server_conf(cmd)->openid = on;
-    return NULL;
-}
-
 const char *oa2_config_set_id_token_ttl(cmd_parms *cmd, void *dc,
                                         const char *arg)
 {

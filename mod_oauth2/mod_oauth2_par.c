@@ -15,20 +15,6 @@
 
 APLOG_USE_MODULE(oauth2);
 
-const char *oa2_ap_par_set_require(cmd_parms *cmd, void *dc, int on)
-{
-    oa2_server_conf_t *c =
-        ap_get_module_config(cmd->server->module_config, &oauth2_module);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    c->require_par = on;
-    return NULL;
-}
-
 int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     const char *json = NULL, *uri_hash = NULL;
