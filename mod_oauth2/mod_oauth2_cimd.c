@@ -122,12 +122,13 @@ apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
         return APR_SUCCESS;
     }
     rv = oa2_store_client_get(&cl, st, url, err, r->pool);
-    if (rv == APR_SUCCESS && cl->from_cache && !oa2_cimd_fresh(cl, now)) {
-        /* Perhaps read again since by another process or node. */
+    if (rv == APR_SUCCESS && cl->from_cache && oa2_cimd_stale(cl, now)) {
+        /* Perhaps read again since by another process or node. A client
+         * registered otherwise is never stale: its cached record is used
+         * as any client's. */
         rv = oa2_store_client_reload(&cl, st, url, err, r->pool);
     }
-    if (rv == APR_SUCCESS
-        && (!cl->document_fetched_at || oa2_cimd_fresh(cl, now))) {
+    if (rv == APR_SUCCESS && !oa2_cimd_stale(cl, now)) {
         /* Registered otherwise (never fetched for), or read lately. */
         return APR_SUCCESS;
     }

@@ -447,7 +447,8 @@ apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
     return APR_SUCCESS;
 }
 
-int oa2_cimd_fresh(const oa2_client_t *client, apr_int64_t now)
+int oa2_cimd_stale(const oa2_client_t *client, apr_int64_t now)
 {
-    return client->document_fetched_at > 0 && now < client->document_expires_at;
+    return client->document_fetched_at > 0
+        && now >= client->document_expires_at;
 }

@@ -95,10 +95,11 @@ apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
                             apr_int64_t now, oa2_err_t *err, apr_pool_t *p);
 
 /**
- * Nonzero when @a client was read from its metadata document and its
- * lifetime has not ended at @a now; zero for an expired one and for every
- * client registered otherwise.
+ * Nonzero when @a client was read from its metadata document and that
+ * read's lifetime has ended at @a now: the document is to be read again.
+ * Zero within the lifetime, and for every client registered otherwise
+ * (oauth2-admin, dynamic registration), which no lifetime ends.
  */
-int oa2_cimd_fresh(const oa2_client_t *client, apr_int64_t now);
+int oa2_cimd_stale(const oa2_client_t *client, apr_int64_t now);
 
 #endif /* OA2_CIMD_H */

@@ -513,21 +513,25 @@ static void test_document_openid_metadata(apr_pool_t *p)
     UNIT_EQ_INT(cl->default_max_age, 600);
 }
 
-static void test_fresh(apr_pool_t *p)
+static void test_stale(apr_pool_t *p)
 {
     oa2_client_t cl;
 
     (void)p;
     memset(&cl, 0, sizeof(cl));
-    UNIT_ASSERT(!oa2_cimd_fresh(&cl, NOW));
+    /* a registered client is never stale: no document lifetime ends, so
+     * neither a fetch nor a reload past the client cache is due */
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW));
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW + 100000));
+    cl.document_expires_at = NOW - 1;
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW));
     cl.document_fetched_at = NOW - 10;
     cl.document_expires_at = NOW + 50;
-    UNIT_ASSERT(oa2_cimd_fresh(&cl, NOW));
-    UNIT_ASSERT(oa2_cimd_fresh(&cl, NOW + 49));
-    UNIT_ASSERT(!oa2_cimd_fresh(&cl, NOW + 50));
-    /* a registered client is never "fresh": it is never fetched at all */
-    cl.document_fetched_at = 0;
-    UNIT_ASSERT(!oa2_cimd_fresh(&cl, NOW));
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW - 10));
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW));
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW + 49));
+    UNIT_ASSERT(oa2_cimd_stale(&cl, NOW + 50));
+    UNIT_ASSERT(oa2_cimd_stale(&cl, NOW + 100000));
 }
 
 /* ---- the stored form and the rows ----------------------------------------- */
@@ -654,7 +658,7 @@ void unit_suite_cimd(void)
     UNIT_RUN(test_document_redirect_uris);
     UNIT_RUN(test_document_client_name);
     UNIT_RUN(test_document_openid_metadata);
-    UNIT_RUN(test_fresh);
+    UNIT_RUN(test_stale);
     UNIT_RUN(test_meta_round_trip);
     UNIT_RUN(test_store_put_document);
     UNIT_RUN(test_store_never_replaces_registered);
