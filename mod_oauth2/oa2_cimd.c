@@ -49,27 +49,6 @@ oa2_fetch_reach_t oa2_cimd_reach(const char *issuer, apr_pool_t *p)
     return OA2_FETCH_REACH_PUBLIC;
 }
 
-/* Nonzero when every byte is one RFC 3986 allows in a URI and every '%'
- * starts a %XX escape: no spaces, controls, non-ASCII or quotes, so the
- * URL is also safe to log and to show. */
-static int chars_valid(const char *url)
-{
-    const char *c;
-
-    for (c = url; *c; c++) {
-        if (*c == '%') {
-            if (!apr_isxdigit(c[1]) || !apr_isxdigit(c[2])) {
-                return 0;
-            }
-            c += 2;
-        }
-        else if (!apr_isalnum(*c) && !strchr("-._~:/?#[]@!$&'()*+,;=", *c)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Nonzero when the segment of @a len bytes at @a s is "." or "..",
  * spelled with or without percent-encoding (RFC 3986 §6.2.2.2: %2E is
  * the same unreserved '.'). */
@@ -152,7 +131,7 @@ apr_status_t oa2_cimd_check_url(const char *url, oa2_fetch_reach_t reach,
         return BAD_URL("OA2-01000",
                        "a client_id URL must be at most 128 characters");
     }
-    if (!chars_valid(url)) {
+    if (!oa2_url_chars_valid(url)) {
         return BAD_URL("OA2-01001",
                        "the client_id URL has characters a URL cannot have");
     }
@@ -163,13 +142,13 @@ apr_status_t oa2_cimd_check_url(const char *url, oa2_fetch_reach_t reach,
     if (strchr(url, '#')) {
         return BAD_URL("OA2-01003", "a client_id URL must not have a fragment");
     }
-    rest = url + (http ? 7 : 8);
-    authority = strcspn(rest, "/?");
-    if (memchr(rest, '@', authority)) {
+    if (oa2_url_has_userinfo(url + (http ? 5 : 6))) {
         return BAD_URL("OA2-01004",
                        "a client_id URL must not have a user name or "
                        "password");
     }
+    rest = url + (http ? 7 : 8);
+    authority = strcspn(rest, "/?");
     if (rest[authority] != '/') {
         return BAD_URL("OA2-01005", "a client_id URL must have a path");
     }

@@ -106,6 +106,7 @@ static void test_url_good(apr_pool_t *p)
         "https://client.example/c.json?version=2",
         "https://client.example/a...b/.../c",
         "https://client.example/~app/%41",
+        "https://client.example/@app/c.json?by=u@x",
         "https://93.184.216.34/client.json",
         NULL};
     const char *const *u;
@@ -151,6 +152,9 @@ static void test_url_bad(apr_pool_t *p)
     URL_REFUSED("https://client.example/\xc3\xa9", PUBLIC, "OA2-01001");
     URL_REFUSED("https://client.example/%zz", PUBLIC, "OA2-01001");
     URL_REFUSED("https://client.example/\"", PUBLIC, "OA2-01001");
+    URL_REFUSED("https://client.example/a\\b", PUBLIC, "OA2-01001");
+    URL_REFUSED("https://client.example/<x>", PUBLIC, "OA2-01001");
+    URL_REFUSED("https://client.example/%4", PUBLIC, "OA2-01001");
     URL_REFUSED("HTTPS://client.example/c.json", PUBLIC, "OA2-01002");
     URL_REFUSED("ftp://client.example/c.json", PUBLIC, "OA2-01002");
     URL_REFUSED("https:client.example/c.json", PUBLIC, "OA2-01002");
