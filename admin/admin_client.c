@@ -13,7 +13,7 @@
 
 #include "oa2_client_meta.h"
 #include "oa2_cimd.h"
-#include "oa2_redirect.h"
+#include "oa2_registration.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
 #include "oa2_text.h"
@@ -202,7 +202,7 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
     apr_array_header_t *scopes = apr_array_make(p, 4, sizeof(const char *));
     const char *grants = NULL;
     oa2_err_t err = {0};
-    int i, j;
+    int i;
 
     if (!*in->name || strlen(in->name) > CLIENT_NAME_MAX) {
         return oa2_admin_fail("the client name must be 1 to %d bytes",
@@ -236,18 +236,10 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
         apr_array_make(p, in->redirect_uris->nelts, sizeof(const char *));
     for (i = 0; i < in->redirect_uris->nelts; i++) {
         const char *uri = APR_ARRAY_IDX(in->redirect_uris, i, const char *);
-        if (oa2_redirect_check(uri, &err, p) != APR_SUCCESS) {
+        if (oa2_registration_add_redirect_uri(cl->redirect_uris, uri, &err, p)
+            != APR_SUCCESS) {
             return oa2_admin_fail("invalid redirect URI %s: %s",
                                   oa2_admin_printable(uri, p), err.description);
-        }
-        for (j = 0; j < cl->redirect_uris->nelts; j++) {
-            if (!strcmp(APR_ARRAY_IDX(cl->redirect_uris, j, const char *),
-                        uri)) {
-                break;
-            }
-        }
-        if (j == cl->redirect_uris->nelts) {
-            APR_ARRAY_PUSH(cl->redirect_uris, const char *) = uri;
         }
     }
     for (i = 0; i < in->logout_uris->nelts; i++) {

@@ -318,7 +318,7 @@ class TestClientMetadataDocuments:
          "OA2-00"),
         ("client_credentials", {"grant_types": ["client_credentials"]},
          "OA2-01018"),
-        ("bidi name", {"client_name": "App \u202eelpmaxe"}, "OA2-01024"),
+        ("bidi name", {"client_name": "App \u202eelpmaxe"}, "OA2-00800"),
     ])
     def test_refused_documents(self, h, docs, kind, over, log_id):
         path = new_path()

@@ -59,6 +59,18 @@ static apr_status_t parse(oa2_client_t **cl, const char *body, oa2_err_t *err,
         UNIT_DESCRIPTION_FIXED(err_, NULL);                                    \
     } while (0)
 
+/* DOC_REFUSED, and the description is exactly @a says: the answer a
+ * refusal worded from registration's rules gives. */
+#define DOC_REFUSED_SAYS(body, id, says)                                       \
+    do {                                                                       \
+        oa2_client_t *cl_ = NULL;                                              \
+        oa2_err_t err_ = {0};                                                  \
+        UNIT_REFUSED(parse(&cl_, (body), &err_, p), err_, 400,                 \
+                     "invalid_client", (id));                                  \
+        UNIT_ASSERT(cl_ == NULL);                                              \
+        UNIT_EQ_STR(err_.description, (says));                                 \
+    } while (0)
+
 /* Check that client_id URL @a url is refused under @a reach with @a id. */
 #define URL_REFUSED(url, reach, id)                                            \
     do {                                                                       \
@@ -409,24 +421,61 @@ static void test_document_credentials(apr_pool_t *p)
                 "OA2-01016");
 }
 
+/* What registration's readers refuse (their log ids), worded as the
+ * document's rules always were; and the document's own rule on top. */
+#define GRANTS_ONLY                                                            \
+    "the client's metadata document's grant_types must be "                    \
+    "authorization_code and refresh_token only"
+#define RESPONSE_CODE_ONLY                                                     \
+    "the client's metadata document's response_types must be code only"
+
 static void test_document_grants(apr_pool_t *p)
 {
-    DOC_REFUSED(DOC_START ",\"grant_types\":[]}", "OA2-01017");
-    DOC_REFUSED(DOC_START ",\"grant_types\":\"authorization_code\"}",
-                "OA2-01017");
-    DOC_REFUSED(DOC_START ",\"grant_types\":[\"client_credentials\"]}",
-                "OA2-01018");
-    DOC_REFUSED(DOC_START ",\"grant_types\":[\"authorization_code\","
-                          "\"implicit\"]}",
-                "OA2-01018");
-    DOC_REFUSED(DOC_START ",\"grant_types\":[\"urn:ietf:params:oauth:"
-                          "grant-type:device_code\"]}",
-                "OA2-01018");
-    DOC_REFUSED(DOC_START ",\"grant_types\":[1]}", "OA2-01018");
-    DOC_REFUSED(DOC_START ",\"response_types\":\"code\"}", "OA2-01019");
-    DOC_REFUSED(DOC_START ",\"response_types\":[\"token\"]}", "OA2-01020");
-    DOC_REFUSED(DOC_START ",\"response_types\":[\"code id_token\"]}",
-                "OA2-01020");
+    oa2_client_t *cl = NULL;
+    oa2_err_t err = {0};
+
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[]}", "OA2-00743",
+                     GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":\"authorization_code\"}",
+                     "OA2-00743", GRANTS_ONLY);
+    /* known to registration, not for a client without a secret */
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"client_credentials\"]}",
+                     "OA2-01018", GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"authorization_code\","
+                               "\"client_credentials\"]}",
+                     "OA2-01018", GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"authorization_code\","
+                               "\"implicit\"]}",
+                     "OA2-00744", GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"urn:ietf:params:oauth:"
+                               "grant-type:device_code\"]}",
+                     "OA2-00744", GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[1]}", "OA2-00744",
+                     GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"response_types\":\"code\"}", "OA2-00745",
+                     RESPONSE_CODE_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"response_types\":[\"token\"]}", "OA2-00746",
+                     RESPONSE_CODE_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"response_types\":[\"code id_token\"]}",
+                     "OA2-00746", RESPONSE_CODE_ONLY);
+    /* the grants are told first, as before */
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"implicit\"],"
+                               "\"response_types\":[\"token\"]}",
+                     "OA2-00744", GRANTS_ONLY);
+    /* the reader's own words reach the log's detail */
+    UNIT_EQ_INT(
+        parse(&cl, DOC_START ",\"grant_types\":[\"implicit\"]}", &err, p),
+        APR_EGENERAL);
+    UNIT_HAS_STR(err.detail, "unsupported grant type");
+    /* repeats dropped, the order kept; registration's pairing of code
+     * and authorization_code is not a document's rule */
+    UNIT_EQ_INT(parse(&cl,
+                      DOC_START ",\"grant_types\":[\"refresh_token\","
+                                "\"authorization_code\",\"refresh_token\"],"
+                                "\"response_types\":[]}",
+                      &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(cl->grant_types, "refresh_token authorization_code");
 }
 
 static void test_document_redirect_uris(apr_pool_t *p)
@@ -447,6 +496,15 @@ static void test_document_redirect_uris(apr_pool_t *p)
                 "OA2-01021");
     DOC_REFUSED("{\"client_id\":\"" URL "\",\"redirect_uris\":[7]}",
                 "OA2-01022");
+    /* item by item: the first flaw is the one told */
+    DOC_REFUSED("{\"client_id\":\"" URL "\",\"redirect_uris\":[\"" CB
+                "\",7,\"javascript:x\"]}",
+                "OA2-01022");
+    DOC_REFUSED_SAYS("{\"client_id\":\"" URL "\",\"redirect_uris\":["
+                     "\"javascript:x\",7]}",
+                     "OA2-00143",
+                     "the client's metadata document is not valid: this "
+                     "scheme is not allowed for a redirect URI");
     for (u = bad; *u; u++) {
         oa2_client_t *cl = NULL;
         oa2_err_t err = {0};
@@ -463,30 +521,44 @@ static void test_document_redirect_uris(apr_pool_t *p)
     }
 }
 
+#define NAME_NOT_TEXT                                                          \
+    "the client's metadata document's client_name must be a string"
+#define NAME_UNFIT                                                             \
+    "the client's metadata document's client_name has control or "             \
+    "bidirectional formatting characters"
+
 static void test_document_client_name(apr_pool_t *p)
 {
     oa2_client_t *cl = NULL;
     oa2_err_t err = {0};
     char name[OA2_REGISTRATION_NAME_MAX + 2];
 
-    DOC_REFUSED(DOC_START ",\"client_name\":7}", "OA2-01023");
-    DOC_REFUSED(DOC_START ",\"client_name\":[\"App\"]}", "OA2-01023");
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":7}", "OA2-00751",
+                     NAME_NOT_TEXT);
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":[\"App\"]}", "OA2-00751",
+                     NAME_NOT_TEXT);
     /* U+202E RIGHT-TO-LEFT OVERRIDE: "elpmaxe.tneilc" read backwards */
-    DOC_REFUSED(DOC_START ",\"client_name\":\"App \\u202eelpmaxe\"}",
-                "OA2-01024");
-    DOC_REFUSED(DOC_START ",\"client_name\":\"App\\u2066x\\u2069\"}",
-                "OA2-01024");
-    DOC_REFUSED(DOC_START ",\"client_name\":\"App\\nLine\"}", "OA2-01024");
-    DOC_REFUSED(DOC_START ",\"client_name\":\"App\\u0085\"}", "OA2-01024");
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":\"App \\u202eelpmaxe\"}",
+                     "OA2-00800", NAME_UNFIT);
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":\"App\\u2066x\\u2069\"}",
+                     "OA2-00800", NAME_UNFIT);
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":\"App\\nLine\"}", "OA2-00752",
+                     NAME_UNFIT);
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":\"App\\u0085\"}", "OA2-00752",
+                     NAME_UNFIT);
     memset(name, 'n', OA2_REGISTRATION_NAME_MAX + 1);
     name[OA2_REGISTRATION_NAME_MAX + 1] = '\0';
-    DOC_REFUSED(apr_psprintf(p, DOC_START ",\"client_name\":\"%s\"}", name),
-                "OA2-01025");
+    DOC_REFUSED_SAYS(
+        apr_psprintf(p, DOC_START ",\"client_name\":\"%s\"}", name),
+        "OA2-00753",
+        "the client's metadata document's client_name is longer than 200 "
+        "characters");
     name[OA2_REGISTRATION_NAME_MAX] = '\0';
     UNIT_EQ_INT(
         parse(&cl, apr_psprintf(p, DOC_START ",\"client_name\":\"%s\"}", name),
               &err, p),
         APR_SUCCESS);
+    UNIT_EQ_STR(cl->name, name);
     /* any script is a name */
     UNIT_EQ_INT(parse(&cl,
                       DOC_START ",\"client_name\":\"\\u05d0\\u05e4\\u05dc"
