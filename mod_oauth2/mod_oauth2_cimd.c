@@ -31,35 +31,6 @@ const char *oa2_ap_cimd_set(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
-/* @a url as the admin's log may show it: what a client sent, so at most
- * 160 characters, and '?' for anything but printable ASCII. */
-static const char *loggable(const char *url, apr_pool_t *p)
-{
-    apr_size_t len = strlen(url), i;
-    char *out = apr_pstrndup(p, url, len > 160 ? 160 : len);
-
-    for (i = 0; out[i]; i++) {
-        if (out[i] < 0x21 || out[i] > 0x7e) {
-            out[i] = '?';
-        }
-    }
-    return len > 160 ? apr_pstrcat(p, out, "...", NULL) : out;
-}
-
-/* Name the document in @a err's log detail, before what it said, unless
- * that names it already. */
-static apr_status_t about(oa2_err_t *err, const char *url, apr_pool_t *p)
-{
-    const char *before = err->detail;
-
-    if (before && strstr(before, url)) {
-        return APR_EGENERAL;
-    }
-    return oa2_err_detail(err, p, "client ID metadata document %s%s%s",
-                          loggable(url, p), before ? ": " : "",
-                          before ? before : "");
-}
-
 /* Fetch and check the document of @a url, and store the client it makes.
  * Nothing is stored unless all of it succeeds: a failure is not cached,
  * and the next request fetches again. */
@@ -75,7 +46,7 @@ static apr_status_t read_document(request_rec *r, const oa2_server_conf_t *conf,
     apr_status_t rv;
 
     if ((rv = oa2_cimd_check_url(url, reach, err, r->pool)) != APR_SUCCESS) {
-        return about(err, url, r->pool);
+        return rv;
     }
     oa2_ap_fetch_opts(&opts, r->server, reach);
     opts.max_size = OA2_CIMD_DOC_MAX;
@@ -91,7 +62,7 @@ static apr_status_t read_document(request_rec *r, const oa2_server_conf_t *conf,
     }
     if ((rv = oa2_cimd_parse(&cl, conf->as, url, &res, now, err, r->pool))
         != APR_SUCCESS) {
-        return about(err, url, r->pool);
+        return rv;
     }
     rv = oa2_store_client_put_document(st, cl, err, r->pool);
     if (rv != APR_SUCCESS && rv != APR_EEXIST) {

@@ -24,6 +24,10 @@
 #define BAD_URL(id, text) oa2_err_set(err, 400, "invalid_request", id, text)
 #define BAD_DOC(id, text) oa2_err_set(err, 400, "invalid_client", id, text)
 
+/* Longest part of a client_id URL that a log line shows: what a client
+ * sent, before the URL check bounds it (OA2_CIMD_URL_MAX). */
+#define LOGGED_URL_MAX 160
+
 int oa2_cimd_is_url(const char *client_id)
 {
     return client_id
@@ -113,6 +117,22 @@ static int host_allowed(const char *host, oa2_fetch_reach_t reach, int http)
     return oa2_fetch_reach_allows(reach, c, http);
 }
 
+/* Name the document of @a url in @a err's detail, before what the detail
+ * said: the URL as a client sent it, so cut to LOGGED_URL_MAX characters
+ * and printable (oa2_text_printable()). */
+static void name_document(oa2_err_t *err, const char *url, apr_pool_t *p)
+{
+    int cut = strlen(url) > LOGGED_URL_MAX;
+
+    if (!err) {
+        return;
+    }
+    oa2_err_detail(err, p, "client ID metadata document %s%s%s%s",
+                   oa2_text_printable(apr_pstrndup(p, url, LOGGED_URL_MAX), p),
+                   cut ? "..." : "", err->detail ? ": " : "",
+                   err->detail ? err->detail : "");
+}
+
 apr_status_t oa2_cimd_check_url(const char *url, oa2_fetch_reach_t reach,
                                 oa2_err_t *err, apr_pool_t *p)
 {
@@ -120,52 +140,65 @@ apr_status_t oa2_cimd_check_url(const char *url, oa2_fetch_reach_t reach,
     apr_size_t authority;
     apr_uri_t uri;
     int http = !strncmp(url, "http://", 7);
+    apr_status_t rv = APR_EGENERAL;
 
     if (strlen(url) > OA2_CIMD_URL_MAX) {
-        return BAD_URL("OA2-01000",
-                       "a client_id URL must be at most 128 characters");
+        BAD_URL("OA2-01000", "a client_id URL must be at most 128 characters");
+        goto leave;
     }
     if (!oa2_url_chars_valid(url)) {
-        return BAD_URL("OA2-01001",
-                       "the client_id URL has characters a URL cannot have");
+        BAD_URL("OA2-01001",
+                "the client_id URL has characters a URL cannot have");
+        goto leave;
     }
     if ((!http && strncmp(url, "https://", 8))
         || (http && reach != OA2_FETCH_REACH_PUBLIC_OR_LOOPBACK)) {
-        return BAD_URL("OA2-01002", "a client_id URL must be an https URL");
+        BAD_URL("OA2-01002", "a client_id URL must be an https URL");
+        goto leave;
     }
     if (strchr(url, '#')) {
-        return BAD_URL("OA2-01003", "a client_id URL must not have a fragment");
+        BAD_URL("OA2-01003", "a client_id URL must not have a fragment");
+        goto leave;
     }
     if (oa2_url_has_userinfo(url + (http ? 5 : 6))) {
-        return BAD_URL("OA2-01004",
-                       "a client_id URL must not have a user name or "
-                       "password");
+        BAD_URL("OA2-01004",
+                "a client_id URL must not have a user name or password");
+        goto leave;
     }
     rest = url + (http ? 7 : 8);
     authority = strcspn(rest, "/?");
     if (rest[authority] != '/') {
-        return BAD_URL("OA2-01005", "a client_id URL must have a path");
+        BAD_URL("OA2-01005", "a client_id URL must have a path");
+        goto leave;
     }
     if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.hostname
         || !*uri.hostname) {
-        return BAD_URL("OA2-01006", "the client_id URL has no host");
+        BAD_URL("OA2-01006", "the client_id URL has no host");
+        goto leave;
     }
     if (has_dot_segment(rest + authority)) {
-        return BAD_URL("OA2-01007",
-                       "a client_id URL must not have . or .. path "
-                       "segments");
+        BAD_URL("OA2-01007",
+                "a client_id URL must not have . or .. path segments");
+        goto leave;
     }
     if (http && !oa2_url_is_loopback_host(uri.hostname)) {
-        return BAD_URL("OA2-01008",
-                       "a client_id URL must be an https URL (http only "
-                       "on a loopback host)");
+        BAD_URL("OA2-01008",
+                "a client_id URL must be an https URL (http only "
+                "on a loopback host)");
+        goto leave;
     }
     if (!host_allowed(uri.hostname, reach, http)) {
-        return BAD_URL("OA2-01009",
-                       "the client_id URL's host is an address this "
-                       "server does not fetch from");
+        BAD_URL("OA2-01009",
+                "the client_id URL's host is an address this "
+                "server does not fetch from");
+        goto leave;
     }
-    return APR_SUCCESS;
+    rv = APR_SUCCESS;
+leave:
+    if (rv != APR_SUCCESS) {
+        name_document(err, url, p);
+    }
+    return rv;
 }
 
 const char *oa2_cimd_host(const char *url, apr_pool_t *p)
@@ -361,32 +394,41 @@ apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
         BAD_DOC("OA2-01010",
                 "the client's metadata document cannot be fetched: its "
                 "server did not answer 200");
-        return oa2_err_detail(err, p, "%s answered %ld", url, res->status);
+        rv = oa2_err_detail(err, p, "answered %ld", res->status);
+        goto leave;
     }
     doc = oa2_cleanup_json(
         json_loadb(res->body, res->len, JSON_REJECT_DUPLICATES, &jerr), p);
     if (!json_is_object(doc)) {
         BAD_DOC("OA2-01011",
                 "the client's metadata document is not a JSON object");
-        return doc
-            ? oa2_err_detail(err, p, "%s: not an object", url)
-            : oa2_err_detail(err, p, "%s: not JSON at line %d, column %d", url,
-                             jerr.line, jerr.column);
+        rv = doc ? oa2_err_detail(err, p, "not an object")
+                 : oa2_err_detail(err, p, "not JSON at line %d, column %d",
+                                  jerr.line, jerr.column);
+        goto leave;
     }
     id = json_object_get(doc, "client_id");
     if (!json_is_string(id) || strcmp(json_string_value(id), url)) {
-        return BAD_DOC("OA2-01012",
-                       "the client's metadata document's client_id is not "
-                       "the URL it was fetched from");
+        rv = BAD_DOC("OA2-01012",
+                     "the client's metadata document's client_id is not "
+                     "the URL it was fetched from");
+        goto leave;
     }
-    if ((rv = check_credentials(doc, err)) != APR_SUCCESS
-        || (rv = parse_grants(cl, doc, err, p)) != APR_SUCCESS
-        || (rv = parse_redirect_uris(cl, doc, err, p)) != APR_SUCCESS
-        || (rv = parse_name(cl, doc, url, err, p)) != APR_SUCCESS) {
-        return rv;
+    if (APR_SUCCESS != (rv = check_credentials(doc, err))) {
+        goto leave;
     }
-    if (oa2_client_meta_parse(cl, as, doc, err, p) != APR_SUCCESS) {
-        return as_document_error(err, NULL, p);
+    if (APR_SUCCESS != (rv = parse_grants(cl, doc, err, p))) {
+        goto leave;
+    }
+    if (APR_SUCCESS != (rv = parse_redirect_uris(cl, doc, err, p))) {
+        goto leave;
+    }
+    if (APR_SUCCESS != (rv = parse_name(cl, doc, url, err, p))) {
+        goto leave;
+    }
+    if (APR_SUCCESS != (rv = oa2_client_meta_parse(cl, as, doc, err, p))) {
+        rv = as_document_error(err, NULL, p);
+        goto leave;
     }
     cl->client_id = apr_pstrdup(p, url);
     cl->secret_hash = "";
@@ -398,7 +440,11 @@ apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
         + oa2_fetch_lifetime(res, OA2_CIMD_TTL_MIN, OA2_CIMD_TTL_MAX,
                              OA2_CIMD_TTL_DEFAULT);
     *client = cl;
-    return APR_SUCCESS;
+leave:
+    if (rv != APR_SUCCESS) {
+        name_document(err, url, p);
+    }
+    return rv;
 }
 
 int oa2_cimd_stale(const oa2_client_t *client, apr_int64_t now)

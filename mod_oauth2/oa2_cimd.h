@@ -60,6 +60,7 @@ oa2_fetch_reach_t oa2_cimd_reach(const char *issuer, apr_pool_t *p);
  * SHOULD NOT). A host that is an address literal, or "localhost", must
  * be one @a reach allows: refused here, before any connection.
  * @return APR_SUCCESS, or 400 invalid_request with a fixed description
+ *         and a detail that names the URL (see oa2_cimd_parse())
  */
 apr_status_t oa2_cimd_check_url(const char *url, oa2_fetch_reach_t reach,
                                 oa2_err_t *err, apr_pool_t *p);
@@ -88,7 +89,11 @@ const char *oa2_cimd_host(const char *url, apr_pool_t *p);
  * @a now, fetched at @a now and reusable until @a now plus the response's
  * Cache-Control lifetime, bounded to [OA2_CIMD_TTL_MIN, OA2_CIMD_TTL_MAX].
  * @return APR_SUCCESS, or 400 invalid_client whose fixed description says
- *         what is wrong with the document (never a part of it)
+ *         what is wrong with the document (never a part of it), and whose
+ *         detail, for the log, names the document: "client ID metadata
+ *         document URL", then what the rule found; the URL is what a
+ *         client sent, so cut to 160 characters and made printable
+ *         (oa2_text_printable())
  */
 apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
                             const char *url, const oa2_fetch_result_t *res,

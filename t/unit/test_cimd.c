@@ -57,6 +57,10 @@ static apr_status_t parse(oa2_client_t **cl, const char *body, oa2_err_t *err,
                      "invalid_client", (id));                                  \
         UNIT_ASSERT(cl_ == NULL);                                              \
         UNIT_DESCRIPTION_FIXED(err_, NULL);                                    \
+        UNIT_ASSERT(err_.detail                                                \
+                    && !strncmp(err_.detail,                                   \
+                                "client ID metadata document " URL,            \
+                                strlen("client ID metadata document " URL)));  \
     } while (0)
 
 /* DOC_REFUSED, and the description is exactly @a says: the answer a
@@ -78,6 +82,9 @@ static apr_status_t parse(oa2_client_t **cl, const char *body, oa2_err_t *err,
         UNIT_REFUSED(oa2_cimd_check_url((url), (reach), &err_, p), err_, 400,  \
                      "invalid_request", (id));                                 \
         UNIT_DESCRIPTION_FIXED(err_, (url));                                   \
+        UNIT_ASSERT(                                                           \
+            err_.detail                                                        \
+            && !strncmp(err_.detail, "client ID metadata document ", 28));     \
     } while (0)
 
 #define PUBLIC OA2_FETCH_REACH_PUBLIC
@@ -225,6 +232,42 @@ static void test_url_addresses(apr_pool_t *p)
         APR_SUCCESS);
 }
 
+/* The log's detail names the URL a client sent: as it is when short and
+ * printable, else cut to 160 characters, each unprintable one a '?'. */
+static void test_url_in_detail(apr_pool_t *p)
+{
+    oa2_err_t err = {0};
+    char *url = apr_palloc(p, 301);
+
+    URL_REFUSED("https://client.example/a/../c.json", PUBLIC, "OA2-01007");
+    UNIT_EQ_INT(oa2_cimd_check_url("https://client.example/a/../c.json", PUBLIC,
+                                   &err, p),
+                APR_EGENERAL);
+    UNIT_EQ_STR(err.detail,
+                "client ID metadata document "
+                "https://client.example/a/../c.json");
+    UNIT_EQ_INT(oa2_cimd_check_url("https://client.example/a\x1b[31m\nb",
+                                   PUBLIC, &err, p),
+                APR_EGENERAL);
+    UNIT_EQ_STR(err.log_id, "OA2-01001");
+    UNIT_EQ_STR(err.detail,
+                "client ID metadata document "
+                "https://client.example/a?[31m?b");
+    memcpy(url, "https://client.example/", 23);
+    memset(url + 23, 'a', 300 - 23);
+    url[300] = '\0';
+    url[100] = '\r';
+    UNIT_EQ_INT(oa2_cimd_check_url(url, PUBLIC, &err, p), APR_EGENERAL);
+    UNIT_EQ_STR(err.log_id, "OA2-01000");
+    UNIT_EQ_INT(strlen(err.detail),
+                strlen("client ID metadata document ") + 160 + strlen("..."));
+    UNIT_ASSERT(!strchr(err.detail, '\r'));
+    UNIT_ASSERT(err.detail[strlen("client ID metadata document ") + 100]
+                == '?');
+    /* without an error to fill, nothing is named (oauth2-admin's test) */
+    UNIT_EQ_INT(oa2_cimd_check_url(url, PUBLIC, NULL, p), APR_EGENERAL);
+}
+
 static void test_host(apr_pool_t *p)
 {
     UNIT_EQ_STR(oa2_cimd_host(URL, p), "client.example");
@@ -331,7 +374,10 @@ static void test_document_not_found(apr_pool_t *p)
         UNIT_REFUSED(
             oa2_cimd_parse(&cl, fixture_as(ISS, p), URL, &res, NOW, &err, p),
             err, 400, "invalid_client", "OA2-01010");
-        UNIT_HAS_STR(err.detail, URL);
+        UNIT_EQ_STR(
+            err.detail,
+            apr_psprintf(p, "client ID metadata document " URL ": answered %ld",
+                         statuses[i]));
     }
 }
 
@@ -721,6 +767,7 @@ void unit_suite_cimd(void)
     UNIT_RUN(test_url_length);
     UNIT_RUN(test_url_bad);
     UNIT_RUN(test_url_addresses);
+    UNIT_RUN(test_url_in_detail);
     UNIT_RUN(test_host);
     UNIT_RUN(test_document_full);
     UNIT_RUN(test_document_minimal);
