@@ -106,11 +106,8 @@ apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
     if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
         return rv;
     }
-    if ((rv = read_document(r, conf, st, url, err)) != APR_SUCCESS) {
-        return rv;
-    }
-    /* What the core reads next, also into the client cache: the row as
-     * stored, ours or that of whoever stored it first. */
-    rv = oa2_store_client_reload(&cl, st, url, err, r->pool);
-    return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
+    /* What the core reads next, also into the client cache, is the row
+     * as stored, ours or that of whoever stored it first: the store took
+     * any older record out of the cache. */
+    return read_document(r, conf, st, url, err);
 }

@@ -8,6 +8,7 @@
 #include <apr_strings.h>
 #include <jansson.h>
 
+#include "cache_fixture.h"
 #include "oa2_cimd.h"
 #include "oa2_cleanup.h"
 #include "oa2_client_meta.h"
@@ -729,9 +730,63 @@ static void test_store_never_replaces_registered(apr_pool_t *p)
     UNIT_EQ_INT(got->document_fetched_at, 0);
 }
 
+/* With a client cache, what put_document stores (or finds there) is what
+ * the next read returns: the record read before leaves the cache. */
+static void test_store_put_document_cached(apr_pool_t *p)
+{
+    static const unsigned char seal[32] = "0123456789abcdef0123456789abcde";
+    oa2_store_t *st = fixture_store(ISS, p);
+    fixture_cache_t *fc = NULL;
+    oa2_record_cache_t *cache = fixture_cache(&fc, p);
+    oa2_client_t *cl = NULL, *got = NULL;
+    oa2_fetch_result_t res =
+        response(DOC_START ",\"client_name\":\"Later\"}", 200, 120);
+    const char *admin_url = "https://client.example/admin.json";
+
+    UNIT_ASSERT(st);
+    cache->ttl = 60;
+    cache->seal = seal;
+    st->client_cache = cache;
+    UNIT_EQ_INT(parse(&cl, DOC, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_put_document(st, cl, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, URL, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, URL, NULL, p), APR_SUCCESS);
+    UNIT_ASSERT(got->from_cache);
+    UNIT_EQ_STR(got->name, "client.example");
+    /* read again later: the next read is the new row, from the database */
+    UNIT_EQ_INT(
+        oa2_cimd_parse(&cl, fixture_as(ISS, p), URL, &res, NOW + 5000, NULL, p),
+        APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_put_document(st, cl, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, URL, NULL, p), APR_SUCCESS);
+    UNIT_ASSERT(!got->from_cache);
+    UNIT_EQ_STR(got->name, "Later");
+    UNIT_EQ_INT(got->document_fetched_at, NOW + 5000);
+    /* a document for a client registered otherwise: not stored, and its
+     * cached record is left to the database */
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, URL, NULL, p), APR_SUCCESS);
+    UNIT_ASSERT(got->from_cache);
+    UNIT_ASSERT(fixture_client(st, admin_url, "admin-secret",
+                               "authorization_code", CB, p)
+                != NULL);
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, admin_url, NULL, p),
+                APR_SUCCESS);
+    cl->client_id = admin_url;
+    UNIT_EQ_INT(oa2_store_client_put_document(st, cl, NULL, p), APR_EEXIST);
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, admin_url, NULL, p),
+                APR_SUCCESS);
+    UNIT_ASSERT(!got->from_cache);
+    UNIT_EQ_STR(got->auth_method, "client_secret_basic");
+    UNIT_EQ_INT(got->document_fetched_at, 0);
+    /* without a cache nothing is removed, and nothing fails */
+    st->client_cache = NULL;
+    UNIT_EQ_INT(oa2_store_client_put_document(st, cl, NULL, p), APR_EEXIST);
+}
+
 /* Two requests storing the same new client at once: the second INSERT
  * changes nothing and fails nothing; an UPDATE over a row changed since
- * it was read changes nothing either. */
+ * it was read changes nothing either. put_document() answers APR_EEXIST
+ * for both: the row there is another's, and is what the next read finds. */
 static void test_store_races(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
@@ -746,8 +801,8 @@ static void test_store_races(apr_pool_t *p)
     UNIT_ASSERT(st);
     UNIT_EQ_INT(parse(&cl, DOC, NULL, p), APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_client_put_document(st, cl, NULL, p), APR_SUCCESS);
-    UNIT_EQ_INT(oa2_store_dbd_run(&n, st, OA2_SQL_CLIENT_INSERT_DOCUMENT, 10,
-                                  args, NULL, p),
+    UNIT_EQ_INT(oa2_store_dbd_insert_new(&n, st, OA2_SQL_CLIENT_INSERT_DOCUMENT,
+                                         10, args, NULL, p),
                 APR_SUCCESS);
     UNIT_EQ_INT(n, 0);
     UNIT_EQ_INT(oa2_store_dbd_run(&n, st, OA2_SQL_CLIENT_UPDATE_DOCUMENT, 10,
@@ -785,5 +840,6 @@ void unit_suite_cimd(void)
     UNIT_RUN(test_meta_round_trip);
     UNIT_RUN(test_store_put_document);
     UNIT_RUN(test_store_never_replaces_registered);
+    UNIT_RUN(test_store_put_document_cached);
     UNIT_RUN(test_store_races);
 }
