@@ -38,17 +38,17 @@ static apr_status_t read_document(request_rec *r, const oa2_server_conf_t *conf,
                                   oa2_store_t *st, const char *url,
                                   oa2_err_t *err)
 {
-    oa2_fetch_reach_t reach = oa2_cimd_reach(conf->issuer, r->pool);
     apr_int64_t now = apr_time_sec(r->request_time);
     oa2_fetch_opts_t opts;
     oa2_fetch_result_t res;
     oa2_client_t *cl;
     apr_status_t rv;
 
-    if ((rv = oa2_cimd_check_url(url, reach, err, r->pool)) != APR_SUCCESS) {
+    if ((rv = oa2_cimd_check_url(url, conf->cimd_reach, err, r->pool))
+        != APR_SUCCESS) {
         return rv;
     }
-    oa2_ap_fetch_opts(&opts, r->server, reach);
+    oa2_ap_fetch_opts(&opts, r->server, conf->cimd_reach);
     opts.max_size = OA2_CIMD_DOC_MAX;
     if ((rv = oa2_fetch(&res, url, &opts, err, r->pool)) != APR_SUCCESS) {
         /* The fetch's 503 is this request's fault: the client named a

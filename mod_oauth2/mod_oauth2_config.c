@@ -42,6 +42,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->user_claim_exprs = NULL;
     c->fetch_ca_file = NULL;
     c->cimd = -1;
+    c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;
@@ -94,6 +95,7 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
         add->fetch_ca_file ? add->fetch_ca_file : base->fetch_ca_file;
     c->cimd = add->cimd != -1 ? add->cimd : base->cimd;
     /* Derived per server at start-up (mod_oauth2_check.c). */
+    c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;
