@@ -72,7 +72,7 @@ static int url_ok(const char *url, oa2_fetch_reach_t reach, apr_pool_t *p)
         FUZZ_CHECK(!strcmp(err.error, "invalid_request"));
         return 0;
     }
-    FUZZ_CHECK(strlen(url) <= OA2_CIMD_URL_MAX);
+    FUZZ_CHECK(strlen(url) <= OA2_CLIENT_ID_MAX);
     FUZZ_CHECK(!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7));
     FUZZ_CHECK(!strchr(url, '#') && *oa2_cimd_host(url, p));
     for (c = url; *c; c++) {

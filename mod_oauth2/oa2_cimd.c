@@ -25,8 +25,11 @@
 #define BAD_DOC(id, text) oa2_err_set(err, 400, "invalid_client", id, text)
 
 /* Longest part of a client_id URL that a log line shows: what a client
- * sent, before the URL check bounds it (OA2_CIMD_URL_MAX). */
+ * sent, before the URL check bounds it (OA2_CLIENT_ID_MAX). */
 #define LOGGED_URL_MAX 160
+
+/* OA2_CLIENT_ID_MAX in a fixed description. */
+#define CLIENT_ID_MAX_TEXT APR_STRINGIFY(OA2_CLIENT_ID_MAX)
 
 int oa2_cimd_is_url(const char *client_id)
 {
@@ -142,8 +145,10 @@ apr_status_t oa2_cimd_check_url(const char *url, oa2_fetch_reach_t reach,
     int http = !strncmp(url, "http://", 7);
     apr_status_t rv = APR_EGENERAL;
 
-    if (strlen(url) > OA2_CIMD_URL_MAX) {
-        BAD_URL("OA2-01000", "a client_id URL must be at most 128 characters");
+    if (strlen(url) > OA2_CLIENT_ID_MAX) {
+        BAD_URL("OA2-01000",
+                "a client_id URL must be at most " CLIENT_ID_MAX_TEXT
+                " characters");
         goto leave;
     }
     if (!oa2_url_chars_valid(url)) {

@@ -21,10 +21,6 @@
 #include "oa2_fetch.h"
 #include "oa2_store.h"
 
-/** Longest client_id URL: the width of the client_id column of every
- * table (oa2_sql.c). */
-#define OA2_CIMD_URL_MAX 128
-
 /** Largest document read, in bytes: the draft recommends 5 kilobytes. */
 #define OA2_CIMD_DOC_MAX 5120
 
@@ -53,7 +49,7 @@ oa2_fetch_reach_t oa2_cimd_reach(const char *issuer, apr_pool_t *p);
 
 /**
  * Check a client_id URL before anything is fetched: at most
- * OA2_CIMD_URL_MAX characters of RFC 3986; the https scheme (http only
+ * OA2_CLIENT_ID_MAX characters of RFC 3986; the https scheme (http only
  * with @a reach OA2_FETCH_REACH_PUBLIC_OR_LOOPBACK and a loopback host);
  * a host without user information; a path, without "." or ".." segments
  * (also percent-encoded); no fragment. A query is allowed (the draft's

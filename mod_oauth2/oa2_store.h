@@ -19,6 +19,10 @@
 #include "oa2_err.h"
 #include "oa2_record_cache.h"
 
+/** Longest client_id: the width of the client_id column of every table
+ * (oa2_sql.c), for a generated id, an admin's and a document's URL. */
+#define OA2_CLIENT_ID_MAX 128
+
 /** A store: a connection and the issuer whose rows it sees. */
 typedef struct oa2_store_t {
     oa2_db_t *db;                 /* the connection */

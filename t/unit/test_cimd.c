@@ -153,15 +153,15 @@ static void test_url_good(apr_pool_t *p)
 
 static void test_url_length(apr_pool_t *p)
 {
-    char url[OA2_CIMD_URL_MAX + 2];
+    char url[OA2_CLIENT_ID_MAX + 2];
     apr_size_t prefix = strlen("https://client.example/");
 
     memcpy(url, "https://client.example/", prefix);
-    memset(url + prefix, 'a', OA2_CIMD_URL_MAX - prefix);
-    url[OA2_CIMD_URL_MAX] = '\0';
+    memset(url + prefix, 'a', OA2_CLIENT_ID_MAX - prefix);
+    url[OA2_CLIENT_ID_MAX] = '\0';
     UNIT_EQ_INT(oa2_cimd_check_url(url, PUBLIC, NULL, p), APR_SUCCESS);
-    url[OA2_CIMD_URL_MAX] = 'a';
-    url[OA2_CIMD_URL_MAX + 1] = '\0';
+    url[OA2_CLIENT_ID_MAX] = 'a';
+    url[OA2_CLIENT_ID_MAX + 1] = '\0';
     URL_REFUSED(url, PUBLIC, "OA2-01000");
 }
 
@@ -260,12 +260,14 @@ static void test_url_in_detail(apr_pool_t *p)
     url[100] = '\r';
     UNIT_EQ_INT(oa2_cimd_check_url(url, PUBLIC, &err, p), APR_EGENERAL);
     UNIT_EQ_STR(err.log_id, "OA2-01000");
+    UNIT_EQ_STR(err.description,
+                "a client_id URL must be at most 128 characters");
     UNIT_EQ_INT(strlen(err.detail),
                 strlen("client ID metadata document ") + 160 + strlen("..."));
     UNIT_ASSERT(!strchr(err.detail, '\r'));
     UNIT_ASSERT(err.detail[strlen("client ID metadata document ") + 100]
                 == '?');
-    /* without an error to fill, nothing is named (oauth2-admin's test) */
+    /* without an error to fill, nothing is named */
     UNIT_EQ_INT(oa2_cimd_check_url(url, PUBLIC, NULL, p), APR_EGENERAL);
 }
 

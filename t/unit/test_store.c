@@ -602,6 +602,30 @@ static void test_sql_dialects(apr_pool_t *p)
     }
 }
 
+/* Every client_id column is OA2_CLIENT_ID_MAX wide, on every driver: the
+ * bound the module and oauth2-admin check ids against. */
+static void test_client_id_width(apr_pool_t *p)
+{
+    static const char *const drivers[] = {"sqlite3", "pgsql", "mysql"};
+    const char *width = apr_psprintf(p, "(%d) NOT NULL", OA2_CLIENT_ID_MAX);
+    const char *const *sql;
+    apr_size_t d;
+    int n = 0;
+
+    for (d = 0; d < sizeof(drivers) / sizeof(*drivers); d++) {
+        for (sql = oa2_sql_schema(drivers[d]); *sql; sql++) {
+            const char *col = *sql;
+
+            while ((col = strstr(col, " client_id "))) {
+                col += strcspn(col + 11, "(") + 11;
+                UNIT_ASSERT(!strncmp(col, width, strlen(width)));
+                n++;
+            }
+        }
+    }
+    UNIT_ASSERT(n >= 3 * 5);
+}
+
 /* Every added column is in its table's CREATE, probed by the schema probe,
  * and added by the ALTERs of PostgreSQL's and MySQL's schema files. */
 static void test_added_columns(apr_pool_t *p)
@@ -689,6 +713,7 @@ void unit_suite_store(void)
     UNIT_RUN(test_purge_every_issuer_in_batches);
     UNIT_RUN(test_insert_races_are_no_errors);
     UNIT_RUN(test_sql_dialects);
+    UNIT_RUN(test_client_id_width);
     UNIT_RUN(test_added_columns);
     UNIT_RUN(test_sql_metacharacters_are_data);
     UNIT_RUN(test_broken_database_is_503);
