@@ -51,8 +51,14 @@ static apr_status_t read_document(request_rec *r, const oa2_server_conf_t *conf,
     oa2_ap_fetch_opts(&opts, r->server, conf->cimd_reach);
     opts.max_size = OA2_CIMD_DOC_MAX;
     if ((rv = oa2_fetch(&res, url, &opts, err, r->pool)) != APR_SUCCESS) {
-        /* The fetch's 503 is this request's fault: the client named a
-         * document that cannot be had. The detail already names the URL. */
+        if (rv == APR_ENOMEM) {
+            /* No request could be made: this server's fault, a 503
+             * logged at error, as a database failure is. */
+            return rv;
+        }
+        /* Any other failure is this request's fault: the client named a
+         * document that cannot be had (a 400, logged at info). The detail
+         * already names the URL. */
         err->status = HTTP_BAD_REQUEST;
         err->error = "invalid_client";
         err->description = apr_pstrcat(
@@ -65,8 +71,17 @@ static apr_status_t read_document(request_rec *r, const oa2_server_conf_t *conf,
         return rv;
     }
     rv = oa2_store_client_put_document(st, cl, err, r->pool);
-    if (rv != APR_SUCCESS && rv != APR_EEXIST) {
-        return rv;
+    if (rv == APR_EEXIST) {
+        /* Stored first by another request, or registered otherwise
+         * meanwhile: the row there is the client, and no error. */
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "OA2-01102: client ID metadata document %s read, but "
+                      "the client stored meanwhile is kept",
+                      url);
+        return APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS) {
+        return rv; /* the database's 503, logged at error */
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "OA2-01026: client ID metadata document %s read: client "
