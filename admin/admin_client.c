@@ -38,6 +38,7 @@ typedef struct add_args_t {
     int grants[GRANT_COUNT];           /* --grant, by GRANT_... */
     int any_grant;                     /* nonzero when --grant was given */
     int is_public;                     /* --public */
+    int require_par;                   /* --require-par */
     const char *auth_method;           /* --auth-method, or NULL */
     const char *client_id;             /* --client-id, or NULL */
 } add_args_t;
@@ -97,6 +98,10 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         }
         if (!strcmp(opt, "--public")) {
             in->is_public = 1;
+            continue;
+        }
+        if (!strcmp(opt, "--require-par")) {
+            in->require_par = 1;
             continue;
         }
         /* Every other option takes a value: "--opt VALUE" or "--opt=VALUE". */
@@ -284,6 +289,7 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
     }
     cl->secret_hash = "";
     cl->created_at = apr_time_sec(apr_time_now());
+    cl->require_par = in->require_par;
     return OA2_ADMIN_OK;
 }
 
@@ -394,6 +400,8 @@ static int client_show(oa2_admin_t *a, const char *id)
     printf("grant_types: %s\n", oa2_admin_printable(cl->grant_types, p));
     printf("scope: %s\n", oa2_admin_printable(cl->scope, p));
     printf("created_at: %s\n", oa2_admin_iso8601(cl->created_at, p));
+    printf("require_pushed_authorization_requests: %s\n",
+           cl->require_par ? "true" : "false");
     if (cl->document_fetched_at > 0) {
         /* read from its client ID metadata document */
         printf("document_fetched_at: %s\n",

@@ -13,3 +13,4 @@ CREATE TABLE IF NOT EXISTS oa2_access_tokens ( issuer VARCHAR(255) NOT NULL, jti
 CREATE INDEX IF NOT EXISTS oa2_access_tokens_family ON oa2_access_tokens (issuer, family);
 CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON oa2_access_tokens (issuer, user_id, client_id);
 CREATE TABLE IF NOT EXISTS oa2_purge ( name VARCHAR(32) NOT NULL, next_at BIGINT NOT NULL, PRIMARY KEY (name));
+CREATE TABLE IF NOT EXISTS oa2_pushed_requests ( issuer VARCHAR(255) NOT NULL, uri_hash VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, params TEXT NOT NULL, expires_at BIGINT NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (issuer, uri_hash));

@@ -73,6 +73,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* The request of @a form and @a header alone. */
+static const oa2_backchannel_t *backchannel(const oa2_form_t *form,
+                                            const char *header, apr_pool_t *p)
+{
+    oa2_backchannel_t *in = apr_pcalloc(p, sizeof(*in));
+
+    in->form = form;
+    in->authorization = header;
+    return in;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     apr_pool_t *p = fuzz_pool();
@@ -88,8 +99,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         apr_pool_destroy(p);
         return 0;
     }
-    rv = oa2_clientauth_authenticate(&client, store, form,
-                                     *header ? header : NULL, 1, &err, p);
+    rv = oa2_clientauth_authenticate(
+        &client, store, backchannel(form, *header ? header : NULL, p), 1, &err,
+        p);
     if (rv == APR_SUCCESS) {
         FUZZ_CHECK(client && client->client_id);
         /* Only by the registered method: a Basic header for a basic
@@ -109,9 +121,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (oa2_clientauth_is_public(client)) {
             /* ... and never where public clients are not allowed. */
             oa2_err_t again = {0};
-            FUZZ_CHECK(oa2_clientauth_authenticate(&client, store, form,
-                                                   *header ? header : NULL, 0,
-                                                   &again, p)
+            FUZZ_CHECK(oa2_clientauth_authenticate(
+                           &client, store,
+                           backchannel(form, *header ? header : NULL, p), 0,
+                           &again, p)
                            != APR_SUCCESS
                        && again.status == 401);
         }
@@ -121,8 +134,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(err.error && err.log_id);
     }
     /* The front of introspection and revocation: the same, then token. */
-    trv = oa2_clientauth_token_request(&token, &client, store, form,
-                                       *header ? header : NULL, 1, &terr, p);
+    trv = oa2_clientauth_token_request(
+        &token, &client, store, backchannel(form, *header ? header : NULL, p),
+        1, &terr, p);
     FUZZ_CHECK(trv != APR_SUCCESS || (rv == APR_SUCCESS && token && *token));
     FUZZ_CHECK(rv == APR_SUCCESS || trv != APR_SUCCESS);
     apr_pool_destroy(p);

@@ -10,6 +10,7 @@
 #include "http_config.h"
 
 #include "oa2_as.h"
+#include "oa2_clientauth.h"
 #include "oa2_err.h"
 #include "oa2_fetch.h"
 #include "oa2_form.h"
@@ -53,6 +54,7 @@ typedef struct oa2_server_conf_t {
                                            * order */
     const char *fetch_ca_file;    /* OAuth2FetchCAFile; NULL: system CAs */
     int cimd;                     /* OAuth2ClientMetadataDocuments; -1: off */
+    int require_par;              /* OAuth2RequirePAR; -1: unset (off) */
     oa2_fetch_reach_t cimd_reach; /* what a document's fetch may reach,
                                    * from the issuer at startup */
     const char *jwks_json;        /* the public JWKS, rendered at startup */
@@ -119,6 +121,13 @@ const char *oa2_config_add_user_claim(cmd_parms *cmd, void *dc,
 
 /** The AS base path (OAuth2BasePath, else /oauth2). */
 const char *oa2_config_base_path(const oa2_server_conf_t *s);
+/**
+ * The absolute URL of the endpoint @a path ("/token") of @a s's
+ * authorization server, as its metadata publishes it: the issuer's
+ * origin and OAuth2BasePath.
+ */
+const char *oa2_config_endpoint_url(const oa2_server_conf_t *s,
+                                    const char *path, apr_pool_t *p);
 
 /* mod_oauth2_authn.c */
 void oa2_authn_register_hooks(apr_pool_t *p);
@@ -172,6 +181,7 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
                                  const char *resource);
 
@@ -265,6 +275,16 @@ apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
                                       oa2_err_t *err);
 void oa2_ap_remote_register_hooks(apr_pool_t *p);
 
+/* mod_oauth2_tls.c: the TLS client certificate mod_ssl saw */
+/**
+ * The PEM of the connection's TLS client certificate, or NULL when there
+ * is none (or no mod_ssl); @a verified says whether mod_ssl verified it
+ * up to a trusted CA.
+ */
+const char *oa2_ap_tls_client_cert(int *verified, request_rec *r);
+/** Find mod_ssl's variable lookup. */
+void oa2_ap_tls_register_hooks(apr_pool_t *p);
+
 /* mod_oauth2_cimd.c: client ID metadata documents */
 /** The OAuth2ClientMetadataDocuments directive. */
 const char *oa2_ap_cimd_set(cmd_parms *cmd, void *dc, int on);
@@ -282,6 +302,10 @@ const char *oa2_ap_cimd_set(cmd_parms *cmd, void *dc, int on);
 apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
                                  oa2_store_t *st, const oa2_form_t *params,
                                  oa2_err_t *err);
+
+/* mod_oauth2_par.c: pushed authorization requests */
+/** The OAuth2RequirePAR directive. */
+const char *oa2_ap_par_set_require(cmd_parms *cmd, void *dc, int on);
 
 /* mod_oauth2_login.c: the user's sign-in at the authorize endpoint */
 /**
@@ -316,12 +340,15 @@ apr_status_t oa2_io_read_body(const char **body, apr_size_t *len,
 int oa2_io_send_error_json(request_rec *r, const oa2_err_t *err);
 /**
  * The common front of the client-authenticated POST endpoints (token,
- * introspection, revocation): POST only (else 405 with @a log_id_405),
- * the form body, and the store.
+ * introspection, revocation, pushed authorization): POST only (else 405
+ * with @a log_id_405), the form body, the headers and the TLS client
+ * certificate the core reads (@a in), and the store.
+ * @param endpoint the endpoint's path below the base path ("/token")
  */
-apr_status_t oa2_io_backchannel_begin(oa2_form_t **form, oa2_store_t **st,
+apr_status_t oa2_io_backchannel_begin(oa2_backchannel_t *in, oa2_store_t **st,
                                       request_rec *r,
                                       const oa2_server_conf_t *conf,
+                                      const char *endpoint,
                                       const char *log_id_405, oa2_err_t *err);
 /**
  * Answer a back-channel failure: RFC 6749 §5.2 JSON, and for

@@ -16,6 +16,7 @@
 #include "oa2_cimd.h"
 #include "oa2_csrf.h"
 #include "oa2_idtoken.h"
+#include "oa2_par.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
 #include "oa2_text.h"
@@ -221,45 +222,59 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
  * carrying error=login_required. httpd's own error path does it, through
  * custom responses for the statuses a login prompt takes: 401 (Basic,
  * Digest, a login page as ErrorDocument 401) and 302 (mod_auth_form's
- * AuthFormLoginRequiredLocation). A request that is not a valid one of a
- * known client changes nothing; the handler reports it once logged in.
+ * AuthFormLoginRequiredLocation). The prompt may be in the query or in the
+ * pushed request its request_uri names (read here, not taken). A request
+ * that is not a valid one of a known client changes nothing; the handler
+ * reports it once logged in. One that must have been pushed and was not
+ * is refused whoever signs in: its refusal goes out instead.
  */
 void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
 {
-    const char *q = r->args ? r->args : "", *location;
+    const char *q = r->args ? r->args : "", *location, *uri_hash;
+    const oa2_form_t *params;
     oa2_authz_request_t *req;
-    oa2_form_t *params;
+    oa2_form_t *query;
     oa2_store_t *st;
     oa2_err_t err;
     int redirectable;
 
-    if (r->method_number != M_GET || !strstr(q, "prompt=")
-        || oa2_form_parse(&params, q, strlen(q), &err, r->pool) != APR_SUCCESS
+    if (r->method_number != M_GET
+        || (!strstr(q, "prompt=") && !strstr(q, "request_uri="))
+        || oa2_form_parse(&query, q, strlen(q), &err, r->pool) != APR_SUCCESS
         || oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_par_resolve(&params, &uri_hash, st, query,
+                           apr_time_sec(r->request_time), &err, r->pool)
+            != APR_SUCCESS
         || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
                                r->pool)
             != APR_SUCCESS
         || !req->prompt || strcmp(req->prompt, "none")) {
         return;
     }
-    oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00921",
-                "the user is not signed in");
+    if (uri_hash
+        || oa2_par_check_required(conf->as, req, &err) == APR_SUCCESS) {
+        oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00921",
+                    "the user is not signed in");
+    }
     location = oa2_authorize_error_location(conf->as, req, &err, r->pool);
     ap_custom_response(r, HTTP_UNAUTHORIZED, location);
     ap_custom_response(r, HTTP_MOVED_TEMPORARILY, location);
     /* for the log line, should the redirect happen */
-    apr_table_setn(r->notes, "oauth2-login-required", "1");
+    apr_table_setn(r->notes, "oauth2-login-required",
+                   strcmp(err.error, "login_required") ? err.log_id
+                                                       : err.error);
 }
 
 int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     oa2_authz_request_t *req = NULL;
-    const char *location;
-    oa2_form_t *params;
+    const char *location, *uri_hash = NULL;
+    const oa2_form_t *params;
+    oa2_form_t *query;
     oa2_store_t *st;
     oa2_err_t err;
-    apr_int64_t auth_time;
-    int redirectable = 0, needed, status;
+    apr_int64_t auth_time, now = apr_time_sec(r->request_time);
+    int redirectable = 0, needed, status, stale;
 
     if (!r->user) {
         oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
@@ -284,11 +299,24 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                        OA2_USER_MAX);
         return oa2_io_send_error_page(r, conf, &err);
     }
-    if (oa2_io_read_page_params(&params, &status, r, conf) != APR_SUCCESS) {
+    if (oa2_io_read_page_params(&query, &status, r, conf) != APR_SUCCESS) {
         return status;
     }
-    if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
-        || oa2_ap_cimd_prepare(r, conf, st, params, &err) != APR_SUCCESS
+    if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS) {
+        return oa2_io_send_error_page(r, conf, &err);
+    }
+    /* A GET may name a pushed request by its request_uri (RFC 9126 §4):
+     * its parameters replace the query's. Nothing of an unusable one is
+     * trusted, its redirect_uri neither: the error page. The consent
+     * form's POST carries the parameters themselves, bound by its
+     * csrf_token to this user and to what the GET validated. */
+    params = query;
+    if (r->method_number == M_GET
+        && oa2_par_resolve(&params, &uri_hash, st, query, now, &err, r->pool)
+            != APR_SUCCESS) {
+        return oa2_io_send_error_page(r, conf, &err);
+    }
+    if (oa2_ap_cimd_prepare(r, conf, st, params, &err) != APR_SUCCESS
         || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
                                r->pool)
             != APR_SUCCESS) {
@@ -298,17 +326,36 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                       &err);
     }
     if (r->method_number == M_POST) {
-        return decide(r, conf, st, req, params);
+        return decide(r, conf, st, req, query);
+    }
+    if (!uri_hash
+        && oa2_par_check_required(conf->as, req, &err) != APR_SUCCESS) {
+        return refuse(r, conf, req, 1, &err);
     }
     auth_time = sign_in_time(r, conf, req);
-    if (oa2_authorize_login_stale(conf->as, req, auth_time,
-                                  apr_time_sec(r->request_time))) {
-        if (req->prompt && !strcmp(req->prompt, "none")) {
-            oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00926",
-                        "the user's sign-in is older than max_age");
-            return refuse(r, conf, req, 1, &err);
-        }
+    stale = oa2_authorize_login_stale(conf->as, req, auth_time, now);
+    if (stale && !(req->prompt && !strcmp(req->prompt, "none"))) {
+        /* A pushed request stays: the browser returns to this URL. */
         return oa2_login_again(r, conf);
+    }
+    /* Taken now, once, by whichever request gets here first: what follows
+     * answers it (a code, the consent page, an error redirect), and a
+     * second use (a reload, another browser) finds it used. */
+    if (uri_hash) {
+        if (oa2_par_consume(st, uri_hash, req->client->client_id, now, &err,
+                            r->pool)
+            != APR_SUCCESS) {
+            return oa2_io_send_error_page(r, conf, &err);
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "OA2-01318: pushed authorization request %.8s of "
+                      "client %s taken",
+                      uri_hash, req->client->client_id);
+    }
+    if (stale) {
+        oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00926",
+                    "the user's sign-in is older than max_age");
+        return refuse(r, conf, req, 1, &err);
     }
     if (oa2_authorize_needs_consent(&needed, st, req, r->user, &err, r->pool)
         != APR_SUCCESS) {
@@ -316,9 +363,8 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     }
     if (!needed) {
         if (oa2_authorize_approve(&location, conf->as, st, req,
-                                  approved_user(r, conf, req, auth_time),
-                                  apr_time_sec(r->request_time), 0, &err,
-                                  r->pool)
+                                  approved_user(r, conf, req, auth_time), now,
+                                  0, &err, r->pool)
             != APR_SUCCESS) {
             return oa2_io_send_error_page(r, conf, &err);
         }

@@ -42,6 +42,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->user_claim_exprs = NULL;
     c->fetch_ca_file = NULL;
     c->cimd = -1;
+    c->require_par = -1;
     c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
     c->jwks_json = NULL;
     c->as = NULL;
@@ -94,6 +95,8 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->fetch_ca_file =
         add->fetch_ca_file ? add->fetch_ca_file : base->fetch_ca_file;
     c->cimd = add->cimd != -1 ? add->cimd : base->cimd;
+    c->require_par =
+        add->require_par != -1 ? add->require_par : base->require_par;
     /* Derived per server at start-up (mod_oauth2_check.c). */
     c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
     c->jwks_json = NULL;
@@ -670,6 +673,9 @@ const command_rec oa2_config_cmds[] = {
                  RSRC_CONF,
                  "accept an https URL as client_id: the client's metadata "
                  "document is fetched from it (default off)"),
+    AP_INIT_FLAG("OAuth2RequirePAR", oa2_ap_par_set_require, NULL, RSRC_CONF,
+                 "accept authorization requests only as pushed "
+                 "authorization requests (RFC 9126; default off)"),
     AP_INIT_FLAG("OAuth2CheckRevocation", set_check_revocation, NULL,
                  OR_AUTHCFG,
                  "also refuse access tokens revoked at the revocation "
@@ -684,4 +690,13 @@ const command_rec oa2_config_cmds[] = {
 const char *oa2_config_base_path(const oa2_server_conf_t *s)
 {
     return s->base_path ? s->base_path : DEFAULT_BASE_PATH;
+}
+
+const char *oa2_config_endpoint_url(const oa2_server_conf_t *s,
+                                    const char *path, apr_pool_t *p)
+{
+    const char *base = oa2_config_base_path(s);
+
+    return apr_pstrcat(p, oa2_url_origin(s->issuer, p),
+                       strcmp(base, "/") ? base : "", path, NULL);
 }

@@ -34,22 +34,20 @@ typedef enum endpoint_t {
     ENDPOINT_RESOURCE_METADATA,
     ENDPOINT_USERINFO,
     ENDPOINT_LOGOUT,
-    ENDPOINT_OPENID_CONFIGURATION
+    ENDPOINT_OPENID_CONFIGURATION,
+    ENDPOINT_PAR
 } endpoint_t;
 
 /* The endpoints under OAuth2BasePath. */
 static const struct {
     const char *name;
     endpoint_t endpoint;
-} endpoints[] = {{"jwks", ENDPOINT_JWKS},
-                 {"authorize", ENDPOINT_AUTHORIZE},
-                 {"token", ENDPOINT_TOKEN},
-                 {"introspect", ENDPOINT_INTROSPECT},
-                 {"revoke", ENDPOINT_REVOKE},
-                 {"register", ENDPOINT_REGISTER},
-                 {"userinfo", ENDPOINT_USERINFO},
-                 {"logout", ENDPOINT_LOGOUT},
-                 {NULL, ENDPOINT_NONE}};
+} endpoints[] = {
+    {"jwks", ENDPOINT_JWKS},         {"authorize", ENDPOINT_AUTHORIZE},
+    {"token", ENDPOINT_TOKEN},       {"introspect", ENDPOINT_INTROSPECT},
+    {"revoke", ENDPOINT_REVOKE},     {"register", ENDPOINT_REGISTER},
+    {"userinfo", ENDPOINT_USERINFO}, {"logout", ENDPOINT_LOGOUT},
+    {"par", ENDPOINT_PAR},           {NULL, ENDPOINT_NONE}};
 
 #define AS_WELL_KNOWN "/.well-known/oauth-authorization-server"
 #define RS_WELL_KNOWN "/.well-known/oauth-protected-resource"
@@ -200,6 +198,8 @@ static int handler(request_rec *r)
         return oa2_userinfo_handle(r, conf);
     case ENDPOINT_LOGOUT:
         return oa2_logout_handle(r, conf);
+    case ENDPOINT_PAR:
+        return oa2_par_handle(r, conf);
     case ENDPOINT_OPENID_CONFIGURATION:
         return oa2_io_send_document(r, NULL, conf->openid_json);
     case ENDPOINT_RESOURCE_METADATA:
@@ -222,17 +222,29 @@ static int before_login(request_rec *r)
     return DECLINED;
 }
 
-/* The login_required redirect that before_login prepared goes out: drop
- * the login method's challenge from it, and say so once (the error path
- * runs no handler of ours). */
+/* The redirect that before_login prepared goes out: drop the login
+ * method's challenge from it, and say so once (the error path runs no
+ * handler of ours). The note says which error it carries:
+ * login_required, or the log id of the refusal of a request that had to
+ * be pushed. */
 static void insert_error_filter(request_rec *r)
 {
-    if (apr_table_get(r->notes, "oauth2-login-required")
-        && r->status == HTTP_MOVED_TEMPORARILY) {
+    const char *id = apr_table_get(r->notes, "oauth2-login-required");
+
+    if (id && r->status == HTTP_MOVED_TEMPORARILY) {
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "OA2-00922: login_required: prompt=none without a "
-                      "signed-in user");
+        if (!strcmp(id, "login_required")) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "OA2-00922: login_required: prompt=none without a "
+                          "signed-in user");
+        }
+        else {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "OA2-01319: invalid_request: prompt=none without a "
+                          "signed-in user, and a request that had to be "
+                          "pushed (%s)",
+                          id);
+        }
     }
 }
 

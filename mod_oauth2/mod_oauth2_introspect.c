@@ -17,27 +17,27 @@ int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     const char *json = NULL;
     oa2_client_t *caller = NULL;
-    oa2_form_t *form;
+    oa2_backchannel_t in;
     oa2_store_t *st;
     oa2_err_t err;
     apr_status_t rv;
 
-    rv = oa2_io_backchannel_begin(&form, &st, r, conf, "OA2-00720", &err);
+    rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/introspect", "OA2-00720",
+                                  &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_introspect_request(
-            &json, &caller, conf->as, st, form,
-            apr_table_get(r->headers_in, "Authorization"),
-            apr_time_sec(r->request_time), &err, r->pool);
+        rv = oa2_introspect_request(&json, &caller, conf->as, st, &in,
+                                    apr_time_sec(r->request_time), &err,
+                                    r->pool);
     }
     if (rv != APR_SUCCESS) {
         return oa2_io_send_client_error(r, conf, &err);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  "OA2-00721: introspection by client %s: token %s is %s",
-                  caller->client_id,
-                  oa2_hash_tag(apr_table_get(form->params, "token"), r->pool),
-                  strcmp(json, OA2_INTROSPECT_INACTIVE) ? "active"
-                                                        : "not active");
+    ap_log_rerror(
+        APLOG_MARK, APLOG_DEBUG, 0, r,
+        "OA2-00721: introspection by client %s: token %s is %s",
+        caller->client_id,
+        oa2_hash_tag(apr_table_get(in.form->params, "token"), r->pool),
+        strcmp(json, OA2_INTROSPECT_INACTIVE) ? "active" : "not active");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "Pragma", "no-cache");
     return oa2_io_send_json(r, HTTP_OK, NULL, json);

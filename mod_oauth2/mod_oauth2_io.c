@@ -167,12 +167,16 @@ int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
                             oa2_tmpl_render(conf->error_tmpl, vars, r->pool));
 }
 
-apr_status_t oa2_io_backchannel_begin(oa2_form_t **form, oa2_store_t **st,
+apr_status_t oa2_io_backchannel_begin(oa2_backchannel_t *in, oa2_store_t **st,
                                       request_rec *r,
                                       const oa2_server_conf_t *conf,
+                                      const char *endpoint,
                                       const char *log_id_405, oa2_err_t *err)
 {
+    oa2_form_t *form;
     apr_status_t rv;
+
+    memset(in, 0, sizeof(*in));
 
     if (r->method_number != M_POST) {
         apr_table_setn(r->err_headers_out, "Allow", "POST, OPTIONS");
@@ -180,9 +184,15 @@ apr_status_t oa2_io_backchannel_begin(oa2_form_t **form, oa2_store_t **st,
         return oa2_err_set(err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
                            log_id_405, "this endpoint takes POST");
     }
-    if ((rv = oa2_io_read_form(form, r, err)) != APR_SUCCESS) {
+    if ((rv = oa2_io_read_form(&form, r, err)) != APR_SUCCESS) {
         return rv;
     }
+    in->form = form;
+    in->authorization = apr_table_get(r->headers_in, "Authorization");
+    in->client_cert = oa2_ap_tls_client_cert(&in->client_cert_verified, r);
+    in->method = r->method;
+    in->endpoint = oa2_config_endpoint_url(conf, endpoint, r->pool);
+    in->dpop = apr_table_get(r->headers_in, "DPoP");
     return oa2_dbd_store(st, r, conf, err);
 }
 

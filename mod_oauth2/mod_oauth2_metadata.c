@@ -69,14 +69,16 @@ static json_t *claims_supported(const oa2_as_t *as)
 
 /* The fields an OpenID Provider adds (Discovery 1.0 §3). */
 static void add_openid_fields(json_t *m, const oa2_server_conf_t *conf,
-                              const char *base, apr_pool_t *p)
+                              apr_pool_t *p)
 {
     static const char *const subject_types[] = {"public", NULL};
 
-    json_object_set_new(m, "userinfo_endpoint",
-                        json_string(apr_pstrcat(p, base, "/userinfo", NULL)));
-    json_object_set_new(m, "end_session_endpoint",
-                        json_string(apr_pstrcat(p, base, "/logout", NULL)));
+    json_object_set_new(
+        m, "userinfo_endpoint",
+        json_string(oa2_config_endpoint_url(conf, "/userinfo", p)));
+    json_object_set_new(
+        m, "end_session_endpoint",
+        json_string(oa2_config_endpoint_url(conf, "/logout", p)));
     json_object_set_new(m, "id_token_signing_alg_values_supported",
                         signing_algs(conf, p));
     json_object_set_new(m, "subject_types_supported",
@@ -85,6 +87,9 @@ static void add_openid_fields(json_t *m, const oa2_server_conf_t *conf,
     /* Discovery's defaults for these are true: say what is not offered. */
     json_object_set_new(m, "claims_parameter_supported", json_false());
     json_object_set_new(m, "request_parameter_supported", json_false());
+    /* Request objects by reference (RFC 9101): not fetched. The
+     * request_uri of a pushed request (RFC 9126) is offered through
+     * pushed_authorization_request_endpoint instead. */
     json_object_set_new(m, "request_uri_parameter_supported", json_false());
 }
 
@@ -102,11 +107,6 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
     static const char *const pkce[] = {"S256", NULL};
     json_t *m = oa2_cleanup_json(json_object(), p);
     json_t *scopes = json_array();
-    const char *base = apr_pstrcat(p, oa2_url_origin(conf->issuer, p),
-                                   strcmp(oa2_config_base_path(conf), "/")
-                                       ? oa2_config_base_path(conf)
-                                       : "",
-                                   NULL);
     int i;
 
     /* The AS's scopes: OAuth2Scope's and the OpenID ones it added. */
@@ -116,7 +116,7 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
             json_string(
                 APR_ARRAY_IDX(conf->as->scopes, i, oa2_scope_def_t).name));
     }
-#define URL(name) json_string(apr_pstrcat(p, base, name, NULL))
+#define URL(name) json_string(oa2_config_endpoint_url(conf, name, p))
     json_object_set_new(m, "issuer", json_string(conf->issuer));
     json_object_set_new(m, "authorization_endpoint", URL("/authorize"));
     json_object_set_new(m, "token_endpoint", URL("/token"));
@@ -126,6 +126,8 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
     }
     json_object_set_new(m, "introspection_endpoint", URL("/introspect"));
     json_object_set_new(m, "revocation_endpoint", URL("/revoke"));
+    json_object_set_new(m, "pushed_authorization_request_endpoint",
+                        URL("/par"));
 #undef URL
     json_object_set_new(m, "scopes_supported", scopes);
     json_object_set_new(m, "response_types_supported",
@@ -148,12 +150,17 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
      * which is not offered (RFC 8414 §2). */
     json_object_set_new(m, "access_token_signing_alg_values_supported",
                         signing_algs(conf, p));
+    /* RFC 9126 §5: absent means false. */
+    if (conf->require_par == 1) {
+        json_object_set_new(m, "require_pushed_authorization_requests",
+                            json_true());
+    }
     if (conf->cimd == 1) {
         json_object_set_new(m, "client_id_metadata_document_supported",
                             json_true());
     }
     if (openid) {
-        add_openid_fields(m, conf, base, p);
+        add_openid_fields(m, conf, p);
     }
     return oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), p);
 }

@@ -16,7 +16,7 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     oa2_revocation_t done = {OA2_REVOKE_NOTHING, NULL, 0};
     oa2_client_t *caller = NULL;
-    oa2_form_t *form;
+    oa2_backchannel_t in;
     oa2_store_t *st;
     oa2_err_t err;
     apr_status_t rv;
@@ -25,20 +25,20 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
         return oa2_io_cors_preflight(r);
     }
     oa2_io_cors(r);
-    rv = oa2_io_backchannel_begin(&form, &st, r, conf, "OA2-00730", &err);
+    rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/revoke", "OA2-00730",
+                                  &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_revoke_request(&done, &caller, conf->as, st, form,
-                                apr_table_get(r->headers_in, "Authorization"),
+        rv = oa2_revoke_request(&done, &caller, conf->as, st, &in,
                                 apr_time_sec(r->request_time), &err, r->pool);
     }
     if (rv != APR_SUCCESS) {
         return oa2_io_send_client_error(r, conf, &err);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  "OA2-00731: revocation by client %s, token %s: %s",
-                  caller->client_id,
-                  oa2_hash_tag(apr_table_get(form->params, "token"), r->pool),
-                  oa2_revoke_result_name(done.result));
+    ap_log_rerror(
+        APLOG_MARK, APLOG_DEBUG, 0, r,
+        "OA2-00731: revocation by client %s, token %s: %s", caller->client_id,
+        oa2_hash_tag(apr_table_get(in.form->params, "token"), r->pool),
+        oa2_revoke_result_name(done.result));
     /* A "not revoked" this node's OAuth2CheckRevocation cached for the
      * token is stale now: replace it (other nodes of a shared cache see
      * it too; with shmcb they trust theirs for OAuth2RevocationCacheTTL). */

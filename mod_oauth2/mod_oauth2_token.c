@@ -13,7 +13,7 @@ APLOG_USE_MODULE(oauth2);
 int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     const char *json = NULL;
-    oa2_form_t *form;
+    oa2_backchannel_t in;
     oa2_store_t *st;
     oa2_err_t err;
     apr_status_t rv;
@@ -22,10 +22,10 @@ int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
         return oa2_io_cors_preflight(r);
     }
     oa2_io_cors(r);
-    rv = oa2_io_backchannel_begin(&form, &st, r, conf, "OA2-00420", &err);
+    rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/token", "OA2-00420",
+                                  &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_grant_token(&json, conf->as, st, form,
-                             apr_table_get(r->headers_in, "Authorization"),
+        rv = oa2_grant_token(&json, conf->as, st, &in,
                              apr_time_sec(r->request_time), &err, r->pool);
     }
     if (rv != APR_SUCCESS) {
@@ -33,9 +33,9 @@ int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00421: token issued (grant_type %s, client %s)",
-                  apr_table_get(form->params, "grant_type"),
-                  apr_table_get(form->params, "client_id")
-                      ? apr_table_get(form->params, "client_id")
+                  apr_table_get(in.form->params, "grant_type"),
+                  apr_table_get(in.form->params, "client_id")
+                      ? apr_table_get(in.form->params, "client_id")
                       : "from Basic credentials");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "Pragma", "no-cache");

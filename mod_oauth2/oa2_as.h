@@ -31,6 +31,8 @@ typedef struct oa2_as_t {
     int openid;                            /* an OpenID Provider too */
     int id_token_ttl;                      /* seconds */
     const apr_array_header_t *user_claims; /* of oa2_idtoken_claim_t */
+    int require_par;                       /* OAuth2RequirePAR: every
+                                            * authorization request pushed */
     unsigned char csrf_key[32];            /* HMAC key of consent forms */
     unsigned char record_key[32];          /* HMAC key of cached client rows */
 } oa2_as_t;

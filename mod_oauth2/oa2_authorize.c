@@ -27,27 +27,34 @@ static int registered(const oa2_client_t *client, const char *uri,
     return 0;
 }
 
-/* Steps that may fail before anything can be redirected. */
-static apr_status_t client_and_redirect(oa2_authz_request_t *req,
-                                        oa2_store_t *st,
-                                        const oa2_form_t *params,
-                                        oa2_err_t *err, apr_pool_t *p)
+/* The client a request names: before anything can be redirected. */
+static apr_status_t client_of(oa2_client_t **client, oa2_store_t *st,
+                              const oa2_form_t *params, oa2_err_t *err,
+                              apr_pool_t *p)
 {
-    const char *client_id, *redirect_uri;
-    oa2_client_t *client;
+    const char *client_id;
     apr_status_t rv;
 
     if (oa2_form_single(&client_id, params, "client_id", 1, err, p)
         != APR_SUCCESS) {
         return PAGE_ERROR("OA2-00300", "client_id is missing or repeated");
     }
-    rv = oa2_store_client_get(&client, st, client_id, err, p);
+    rv = oa2_store_client_get(client, st, client_id, err, p);
     if (rv == APR_NOTFOUND) {
         return PAGE_ERROR("OA2-00301", "the client is unknown");
     }
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
+    return rv;
+}
+
+/* The redirect_uri, registered for @a client: before anything can be
+ * redirected. */
+static apr_status_t redirect_of(oa2_authz_request_t *req,
+                                const oa2_client_t *client,
+                                const oa2_form_t *params, oa2_err_t *err,
+                                apr_pool_t *p)
+{
+    const char *redirect_uri;
+
     if (oa2_form_single(&redirect_uri, params, "redirect_uri", 1, err, p)
         != APR_SUCCESS) {
         return PAGE_ERROR("OA2-00302", "redirect_uri is missing or repeated");
@@ -117,18 +124,52 @@ static apr_status_t check_max_age(oa2_authz_request_t *req,
     return APR_SUCCESS;
 }
 
+static apr_status_t validate(oa2_authz_request_t *req, int *redirectable,
+                             const oa2_as_t *as, const oa2_client_t *client,
+                             const oa2_form_t *params, oa2_err_t *err,
+                             apr_pool_t *p);
+
 apr_status_t oa2_authorize_parse(oa2_authz_request_t **out, int *redirectable,
                                  const oa2_as_t *as, oa2_store_t *st,
                                  const oa2_form_t *params, oa2_err_t *err,
                                  apr_pool_t *p)
 {
     oa2_authz_request_t *req = apr_pcalloc(p, sizeof(*req));
-    const char *response_type, *method, *scope, *resource;
+    oa2_client_t *client;
     apr_status_t rv;
 
     *out = req;
     *redirectable = 0;
-    if ((rv = client_and_redirect(req, st, params, err, p)) != APR_SUCCESS) {
+    if ((rv = client_of(&client, st, params, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    return validate(req, redirectable, as, client, params, err, p);
+}
+
+apr_status_t oa2_authorize_parse_client(oa2_authz_request_t **out,
+                                        const oa2_as_t *as,
+                                        const oa2_client_t *client,
+                                        const oa2_form_t *params,
+                                        oa2_err_t *err, apr_pool_t *p)
+{
+    oa2_authz_request_t *req = apr_pcalloc(p, sizeof(*req));
+    int redirectable = 0;
+
+    *out = req;
+    return validate(req, &redirectable, as, client, params, err, p);
+}
+
+/* Every rule of an authorization request, for its known @a client. */
+static apr_status_t validate(oa2_authz_request_t *req, int *redirectable,
+                             const oa2_as_t *as, const oa2_client_t *client,
+                             const oa2_form_t *params, oa2_err_t *err,
+                             apr_pool_t *p)
+{
+    const char *response_type, *method, *scope, *resource;
+    apr_status_t rv;
+
+    *redirectable = 0;
+    if ((rv = redirect_of(req, client, params, err, p)) != APR_SUCCESS) {
         return rv;
     }
     if (oa2_form_single(&req->state, params, "state", 0, err, p)
@@ -342,4 +383,21 @@ const char *oa2_authorize_error_location(const oa2_as_t *as,
     return oa2_form_append(p, req->redirect_uri, "error", err->error,
                            "error_description", err->description, "state",
                            req->state, "iss", as->issuer, NULL);
+}
+
+const char *oa2_authorize_encode(const oa2_authz_request_t *req, apr_pool_t *p)
+{
+    /* Appended to "?", which then goes: the form's text alone. */
+    const char *text = oa2_form_append(
+        p, "?", "response_type", "code", "client_id", req->client->client_id,
+        "redirect_uri", req->redirect_uri, "scope", req->scope, "state",
+        req->state, "code_challenge", req->code_challenge,
+        "code_challenge_method", "S256", "resource",
+        req->resource && *req->resource ? req->resource : NULL, "prompt",
+        req->prompt, "nonce", req->nonce, "max_age",
+        req->max_age >= 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT, req->max_age)
+                          : NULL,
+        NULL);
+
+    return text + 1;
 }

@@ -53,6 +53,25 @@ apr_status_t oa2_authorize_parse(oa2_authz_request_t **req, int *redirectable,
                                  const oa2_form_t *params, oa2_err_t *err,
                                  apr_pool_t *p);
 
+/**
+ * Validate an authorization request of @a client, authenticated already:
+ * what the pushed authorization request endpoint checks (RFC 9126 §2.1),
+ * with the rules of oa2_authorize_parse(). The client_id of @a params is
+ * not read: the caller made sure it names @a client.
+ * @return APR_SUCCESS, or the error oa2_authorize_parse() would give
+ */
+apr_status_t oa2_authorize_parse_client(oa2_authz_request_t **req,
+                                        const oa2_as_t *as,
+                                        const oa2_client_t *client,
+                                        const oa2_form_t *params,
+                                        oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * @a req's parameters, form-encoded: oa2_authorize_parse() reads them
+ * back into the same request (what a pushed request keeps).
+ */
+const char *oa2_authorize_encode(const oa2_authz_request_t *req, apr_pool_t *p);
+
 /** The longest user name: the width of the user_id columns. */
 #define OA2_USER_MAX 255
 

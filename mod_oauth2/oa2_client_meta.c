@@ -94,6 +94,16 @@ apr_status_t oa2_client_meta_parse(oa2_client_t *cl, const oa2_as_t *as,
         }
         cl->default_max_age = (int)json_integer_value(v);
     }
+    /* RFC 9126 §6: this client's authorization requests must be pushed. */
+    if ((v = oa2_client_meta_field(doc,
+                                   "require_pushed_authorization_requests"))) {
+        if (!json_is_boolean(v)) {
+            return BAD_META("OA2-01301",
+                            "require_pushed_authorization_requests must be "
+                            "true or false");
+        }
+        cl->require_par = json_is_true(v);
+    }
     if ((v = oa2_client_meta_field(doc, "id_token_signed_response_alg"))) {
         alg = oa2_keys_alg_name(oa2_keys_signer(as->keys)->alg);
         if (!json_is_string(v) || strcmp(json_string_value(v), alg)) {
@@ -127,6 +137,10 @@ static void add_fields(json_t *m, const oa2_client_t *cl)
     if (cl->default_max_age > 0) {
         json_object_set_new(m, "default_max_age",
                             json_integer(cl->default_max_age));
+    }
+    if (cl->require_par) {
+        json_object_set_new(m, "require_pushed_authorization_requests",
+                            json_true());
     }
 }
 
@@ -170,6 +184,7 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
     cl->post_logout_redirect_uris = NULL;
     cl->document_fetched_at = 0;
     cl->document_expires_at = 0;
+    cl->require_par = 0;
     if (!text || !*text) {
         return;
     }
@@ -195,6 +210,8 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
         && json_integer_value(v) <= OA2_CLIENT_META_MAX_AGE_MAX) {
         cl->default_max_age = (int)json_integer_value(v);
     }
+    cl->require_par = json_is_true(
+        json_object_get(m, "require_pushed_authorization_requests"));
 }
 
 void oa2_client_meta_respond(json_t *r, const oa2_client_t *cl,

@@ -2,7 +2,8 @@
  * @file oa2_client_meta.h
  * @brief A client's OpenID Connect metadata (Dynamic Client Registration
  * 1.0 §2, RP-Initiated Logout 1.0 §3.1): post_logout_redirect_uris,
- * default_max_age and id_token_signed_response_alg. Parsed from a
+ * default_max_age and id_token_signed_response_alg; and RFC 9126's
+ * require_pushed_authorization_requests. Parsed from a
  * registration request or given by oauth2-admin, and stored as one JSON
  * object in the client's metadata column, which later client metadata
  * joins without another column: so does the mark of a client read from
@@ -38,7 +39,8 @@ apr_status_t oa2_client_meta_add_logout_uri(oa2_client_t *cl, const char *uri,
 json_t *oa2_client_meta_field(json_t *doc, const char *name);
 
 /**
- * Read the OpenID metadata of a registration request @a doc into @a cl.
+ * Read the OpenID metadata (and require_pushed_authorization_requests) of
+ * a registration request @a doc into @a cl.
  * id_token_signed_response_alg must name the algorithm of the AS's
  * signing key: it is the only one ID tokens are signed with.
  * @return APR_SUCCESS, or 400 invalid_client_metadata naming the field

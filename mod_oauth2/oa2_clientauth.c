@@ -117,11 +117,12 @@ static int credentials_fit(const oa2_client_t *cl, const char *used,
 }
 
 apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
-                                         const oa2_form_t *form,
-                                         const char *authz_header,
+                                         const oa2_backchannel_t *in,
                                          int allow_public, oa2_err_t *err,
                                          apr_pool_t *p)
 {
+    const oa2_form_t *form = in->form;
+    const char *authz_header = in->authorization;
     const char *form_id, *form_secret, *id = NULL, *secret = NULL, *used;
     oa2_client_t *cl;
     apr_status_t rv;
@@ -201,20 +202,18 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
 
 apr_status_t
 oa2_clientauth_token_request(const char **token, oa2_client_t **client,
-                             oa2_store_t *st, const oa2_form_t *form,
-                             const char *authz_header, int allow_public,
-                             oa2_err_t *err, apr_pool_t *p)
+                             oa2_store_t *st, const oa2_backchannel_t *in,
+                             int allow_public, oa2_err_t *err, apr_pool_t *p)
 {
     const char *hint;
     apr_status_t rv;
 
     *client = NULL;
-    if ((rv = oa2_clientauth_authenticate(client, st, form, authz_header,
-                                          allow_public, err, p))
+    if ((rv = oa2_clientauth_authenticate(client, st, in, allow_public, err, p))
             != APR_SUCCESS
-        || (rv = oa2_form_single(token, form, "token", 1, err, p))
+        || (rv = oa2_form_single(token, in->form, "token", 1, err, p))
             != APR_SUCCESS) {
         return rv;
     }
-    return oa2_form_single(&hint, form, "token_type_hint", 0, err, p);
+    return oa2_form_single(&hint, in->form, "token_type_hint", 0, err, p);
 }

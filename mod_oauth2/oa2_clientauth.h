@@ -12,6 +12,25 @@
 #include "oa2_form.h"
 #include "oa2_store.h"
 
+/**
+ * What a client's back-channel request (token, introspection, revocation,
+ * pushed authorization) carries beyond its body that authenticates the
+ * client or binds what it gets to it: made by the glue from the
+ * request_rec, read by the core.
+ */
+typedef struct oa2_backchannel_t {
+    const oa2_form_t *form;    /* the request body */
+    const char *authorization; /* the Authorization header, or NULL */
+    const char *client_cert;   /* PEM of the TLS client certificate
+                                * (mod_ssl's SSL_CLIENT_CERT), or NULL */
+    int client_cert_verified;  /* nonzero when mod_ssl verified it up to
+                                * a trusted CA (SSL_CLIENT_VERIFY SUCCESS) */
+    const char *method;        /* the HTTP method (DPoP htm) */
+    const char *endpoint;      /* this endpoint's URL as the metadata
+                                * publishes it (DPoP htu, assertion aud) */
+    const char *dpop;          /* the DPoP header (RFC 9449), or NULL */
+} oa2_backchannel_t;
+
 /** The client authentication methods (RFC 7591 §2 names). */
 #define OA2_AUTH_BASIC "client_secret_basic"
 #define OA2_AUTH_POST "client_secret_post"
@@ -23,8 +42,7 @@
  * Authorization header), client_secret_post (client_id and client_secret
  * in the body) or none (client_id alone, public clients).
  * @param client receives the authenticated client
- * @param form the request body
- * @param authz_header the Authorization header, or NULL
+ * @param in the request (its form and Authorization header)
  * @param allow_public nonzero when a public client may identify itself by
  *        client_id alone (token and revocation endpoints)
  * @return APR_SUCCESS; 401 invalid_client for an unknown client, a
@@ -35,8 +53,7 @@
  *         credentials; 503 when the store fails
  */
 apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
-                                         const oa2_form_t *form,
-                                         const char *authz_header,
+                                         const oa2_backchannel_t *in,
                                          int allow_public, oa2_err_t *err,
                                          apr_pool_t *p);
 
@@ -48,9 +65,8 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
  */
 apr_status_t
 oa2_clientauth_token_request(const char **token, oa2_client_t **client,
-                             oa2_store_t *st, const oa2_form_t *form,
-                             const char *authz_header, int allow_public,
-                             oa2_err_t *err, apr_pool_t *p);
+                             oa2_store_t *st, const oa2_backchannel_t *in,
+                             int allow_public, oa2_err_t *err, apr_pool_t *p);
 
 /** Nonzero when the client is public (no secret, auth method none). */
 int oa2_clientauth_is_public(const oa2_client_t *client);

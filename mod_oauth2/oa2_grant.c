@@ -20,8 +20,9 @@
 apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
                                    const oa2_as_t *as, const char *sub,
                                    const char *client_id, const char *scope,
-                                   const char *aud, apr_int64_t now,
-                                   oa2_err_t *err, apr_pool_t *p)
+                                   const char *aud, const oa2_cnf_t *cnf,
+                                   apr_int64_t now, oa2_err_t *err,
+                                   apr_pool_t *p)
 {
     oa2_json_obj_t claims;
     const char *text;
@@ -42,6 +43,9 @@ apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
     if (scope && *scope) {
         oa2_json_add_string(&claims, "scope", scope, p);
     }
+    if (oa2_token_cnf_binds(cnf)) {
+        oa2_json_add_object(&claims, "cnf", oa2_token_cnf_json(cnf, p), p);
+    }
     text = oa2_json_end(&claims, &len, p);
     if (!text) {
         /* sub is httpd's r->user: any bytes an authn provider accepted. */
@@ -57,15 +61,19 @@ apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
  * before the grant's transaction commits, so that nothing is stored that
  * the client would not receive. */
 static apr_status_t token_response(const char **json, const oa2_as_t *as,
-                                   const char *access, const char *scope,
-                                   const char *refresh, const char *id_token,
-                                   oa2_err_t *err, apr_pool_t *p)
+                                   const char *access, const oa2_cnf_t *cnf,
+                                   const char *scope, const char *refresh,
+                                   const char *id_token, oa2_err_t *err,
+                                   apr_pool_t *p)
 {
     oa2_json_obj_t r;
 
     oa2_json_begin(&r, p);
     oa2_json_add_string(&r, "access_token", access, p);
-    oa2_json_add_string(&r, "token_type", "Bearer", p);
+    /* RFC 9449 §5: a DPoP-bound token is of type DPoP; one bound to a
+     * certificate is still used as a Bearer token (RFC 8705 §3). */
+    oa2_json_add_string(&r, "token_type", cnf && cnf->jkt ? "DPoP" : "Bearer",
+                        p);
     oa2_json_add_int(&r, "expires_in", as->access_ttl, p);
     if (scope && *scope) {
         oa2_json_add_string(&r, "scope", scope, p);
@@ -193,8 +201,8 @@ static apr_status_t abandon(oa2_store_t *st, apr_status_t rv, apr_pool_t *p)
 
 static apr_status_t grant_code(const char **json, const oa2_as_t *as,
                                oa2_store_t *st, const oa2_client_t *client,
-                               const oa2_form_t *form, apr_int64_t now,
-                               oa2_err_t *err, apr_pool_t *p)
+                               const oa2_cnf_t *cnf, const oa2_form_t *form,
+                               apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
     const char *code, *redirect_uri, *verifier, *resource, *hash;
     const char *access, *jti, *refresh = NULL, *idt_jwt = NULL;
@@ -294,9 +302,9 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
     idt.auth_time = c->auth_time;
     idt.nonce = c->nonce;
     idt.claims = c->claims;
-    if ((rv = oa2_grant_mint_access(&access, &jti, as, c->user,
-                                    client->client_id, c->scope,
-                                    oa2_as_audience(as, resource), now, err, p))
+    if ((rv = oa2_grant_mint_access(
+             &access, &jti, as, c->user, client->client_id, c->scope,
+             oa2_as_audience(as, resource), cnf, now, err, p))
             != APR_SUCCESS
         || (oa2_as_is_openid(as, c->scope)
             && (rv = id_token(&idt_jwt, as, &idt, access, now, err, p))
@@ -311,8 +319,8 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
             != APR_SUCCESS
         || (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
             != APR_SUCCESS
-        || (rv = token_response(json, as, access, c->scope, refresh, idt_jwt,
-                                err, p))
+        || (rv = token_response(json, as, access, cnf, c->scope, refresh,
+                                idt_jwt, err, p))
             != APR_SUCCESS
         || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
         return abandon(st, rv, p);
@@ -322,8 +330,9 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
 
 static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
                                   oa2_store_t *st, const oa2_client_t *client,
-                                  const oa2_form_t *form, apr_int64_t now,
-                                  oa2_err_t *err, apr_pool_t *p)
+                                  const oa2_cnf_t *cnf, const oa2_form_t *form,
+                                  apr_int64_t now, oa2_err_t *err,
+                                  apr_pool_t *p)
 {
     const char *token, *scope, *access, *jti, *refresh = NULL;
     const char *idt_jwt = NULL;
@@ -417,7 +426,7 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
              != APR_SUCCESS)
         || (rv = oa2_grant_mint_access(
                 &access, &jti, as, rt->user, client->client_id, scope,
-                oa2_as_audience(as, rt->resource), now, err, p))
+                oa2_as_audience(as, rt->resource), cnf, now, err, p))
             != APR_SUCCESS
         || (oa2_as_is_openid(as, scope)
             && (rv = id_token(&idt_jwt, as, &idt, access, now, err, p))
@@ -429,8 +438,8 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
             != APR_SUCCESS
         /* rt's client is this one (checked above) */
         || (rv = new_refresh(&refresh, as, st, rt, now, err, p)) != APR_SUCCESS
-        || (rv = token_response(json, as, access, scope, refresh, idt_jwt, err,
-                                p))
+        || (rv = token_response(json, as, access, cnf, scope, refresh, idt_jwt,
+                                err, p))
             != APR_SUCCESS
         || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
         return abandon(st, rv, p);
@@ -440,8 +449,8 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
 
 static apr_status_t grant_client(const char **json, const oa2_as_t *as,
                                  const oa2_client_t *client,
-                                 const oa2_form_t *form, apr_int64_t now,
-                                 oa2_err_t *err, apr_pool_t *p)
+                                 const oa2_cnf_t *cnf, const oa2_form_t *form,
+                                 apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
     const char *scope, *resource, *access, *jti;
     apr_status_t rv;
@@ -470,20 +479,36 @@ static apr_status_t grant_client(const char **json, const oa2_as_t *as,
             != APR_SUCCESS
         || (rv = oa2_grant_mint_access(
                 &access, &jti, as, client->client_id, client->client_id, scope,
-                oa2_as_audience(as, resource), now, err, p))
+                oa2_as_audience(as, resource), cnf, now, err, p))
             != APR_SUCCESS) {
         return rv;
     }
-    return token_response(json, as, access, scope, NULL, NULL, err, p);
+    return token_response(json, as, access, cnf, scope, NULL, NULL, err, p);
+}
+
+/*
+ * What the tokens of this request are bound to (@a cnf): the key of its
+ * DPoP proof (RFC 9449 §5), the certificate of an mTLS-authenticated
+ * client (RFC 8705 §3). Nothing yet: sender binding is being built
+ * (issue 15), and until then every token is a bearer token.
+ */
+static apr_status_t bind_sender(oa2_cnf_t *cnf, const oa2_as_t *as,
+                                const oa2_client_t *client,
+                                const oa2_backchannel_t *in, apr_int64_t now,
+                                oa2_err_t *err, apr_pool_t *p)
+{
+    cnf->jkt = cnf->x5t = NULL;
+    return APR_SUCCESS;
 }
 
 apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
-                             oa2_store_t *st, const oa2_form_t *form,
-                             const char *authz_header, apr_int64_t now,
-                             oa2_err_t *err, apr_pool_t *p)
+                             oa2_store_t *st, const oa2_backchannel_t *in,
+                             apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
+    const oa2_form_t *form = in->form;
     const char *grant_type;
     oa2_client_t *client;
+    oa2_cnf_t cnf = {NULL, NULL};
     apr_status_t rv;
     int attempt;
 
@@ -505,21 +530,22 @@ apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
                            "supported grant types: authorization_code, "
                            "refresh_token, client_credentials");
     }
-    rv =
-        oa2_clientauth_authenticate(&client, st, form, authz_header, 1, err, p);
-    if (rv != APR_SUCCESS) {
+    if ((rv = oa2_clientauth_authenticate(&client, st, in, 1, err, p))
+            != APR_SUCCESS
+        || (rv = bind_sender(&cnf, as, client, in, now, err, p))
+            != APR_SUCCESS) {
         return rv;
     }
     if (!strcmp(grant_type, "client_credentials")) {
-        return grant_client(json, as, client, form, now, err, p);
+        return grant_client(json, as, client, &cnf, form, now, err, p);
     }
     /* A redemption or rotation racing a withdrawal may be the one MySQL
      * rolls back to end their lock cycle (APR_EAGAIN): run it again, when
      * it sees what the withdrawal left. */
     for (attempt = 0; attempt < OA2_STORE_ATTEMPTS; attempt++) {
         rv = !strcmp(grant_type, "authorization_code")
-            ? grant_code(json, as, st, client, form, now, err, p)
-            : grant_refresh(json, as, st, client, form, now, err, p);
+            ? grant_code(json, as, st, client, &cnf, form, now, err, p)
+            : grant_refresh(json, as, st, client, &cnf, form, now, err, p);
         if (rv != APR_EAGAIN) {
             break;
         }

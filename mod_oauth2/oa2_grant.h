@@ -10,30 +10,34 @@
 #include <apr_pools.h>
 
 #include "oa2_as.h"
+#include "oa2_clientauth.h"
 #include "oa2_err.h"
 #include "oa2_form.h"
 #include "oa2_store.h"
+#include "oa2_token.h"
 
 /**
  * Answer a token request (RFC 6749 §4.1.3, §4.4, §6).
  * @param json receives the 200 response body
- * @param authz_header the Authorization header, or NULL
+ * @param in the request: body, headers, client certificate
  * @return APR_SUCCESS, or an RFC 6749 §5.2 error in @a err
  */
 apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
-                             oa2_store_t *st, const oa2_form_t *form,
-                             const char *authz_header, apr_int64_t now,
-                             oa2_err_t *err, apr_pool_t *p);
+                             oa2_store_t *st, const oa2_backchannel_t *in,
+                             apr_int64_t now, oa2_err_t *err, apr_pool_t *p);
 
 /**
  * Sign an access token (typ at+jwt) with the AS's signing key.
  * @param token receives the JWT
  * @param jti receives its id
+ * @param cnf the key or certificate it is bound to, or NULL: a bearer
+ *        token
  */
 apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
                                    const oa2_as_t *as, const char *sub,
                                    const char *client_id, const char *scope,
-                                   const char *aud, apr_int64_t now,
-                                   oa2_err_t *err, apr_pool_t *p);
+                                   const char *aud, const oa2_cnf_t *cnf,
+                                   apr_int64_t now, oa2_err_t *err,
+                                   apr_pool_t *p);
 
 #endif /* OA2_GRANT_H */

@@ -150,15 +150,14 @@ static apr_status_t active_refresh(const char **json, oa2_store_t *st,
 
 apr_status_t oa2_introspect_request(const char **json, oa2_client_t **caller,
                                     const oa2_as_t *as, oa2_store_t *st,
-                                    const oa2_form_t *form,
-                                    const char *authz_header, apr_int64_t now,
-                                    oa2_err_t *err, apr_pool_t *p)
+                                    const oa2_backchannel_t *in,
+                                    apr_int64_t now, oa2_err_t *err,
+                                    apr_pool_t *p)
 {
     const char *token;
     apr_status_t rv;
 
-    rv = oa2_clientauth_token_request(&token, caller, st, form, authz_header, 0,
-                                      err, p);
+    rv = oa2_clientauth_token_request(&token, caller, st, in, 0, err, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }

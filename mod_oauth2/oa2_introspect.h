@@ -13,6 +13,7 @@
 #include <apr_pools.h>
 
 #include "oa2_as.h"
+#include "oa2_clientauth.h"
 #include "oa2_err.h"
 #include "oa2_form.h"
 #include "oa2_jwt.h"
@@ -55,15 +56,15 @@ const char *oa2_introspect_refresh_json(const oa2_refresh_t *rt, apr_pool_t *p);
  * @param json receives the 200 response body (OA2_INTROSPECT_INACTIVE for
  *        a token that is unknown, invalid, expired or revoked)
  * @param caller receives the authenticated client, or NULL
- * @param form the request body (token, token_type_hint, credentials)
- * @param authz_header the Authorization header, or NULL
+ * @param in the request: body (token, token_type_hint, credentials),
+ *        Authorization header
  * @return APR_SUCCESS; a 401 invalid_client or 400 invalid_request error;
  *         503 when the store fails
  */
 apr_status_t oa2_introspect_request(const char **json, oa2_client_t **caller,
                                     const oa2_as_t *as, oa2_store_t *st,
-                                    const oa2_form_t *form,
-                                    const char *authz_header, apr_int64_t now,
-                                    oa2_err_t *err, apr_pool_t *p);
+                                    const oa2_backchannel_t *in,
+                                    apr_int64_t now, oa2_err_t *err,
+                                    apr_pool_t *p);
 
 #endif /* OA2_INTROSPECT_H */

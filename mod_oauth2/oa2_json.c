@@ -87,6 +87,17 @@ void oa2_json_add_int(oa2_json_obj_t *obj, const char *name, apr_int64_t value,
         apr_psprintf(p, "%" APR_INT64_T_FMT, value);
 }
 
+void oa2_json_add_object(oa2_json_obj_t *obj, const char *name,
+                         const char *member, apr_pool_t *p)
+{
+    add_name(obj, name, p);
+    if (!member) {
+        obj->bad = 1;
+        return;
+    }
+    APR_ARRAY_PUSH(obj->parts, const char *) = member;
+}
+
 const char *oa2_json_end(oa2_json_obj_t *obj, apr_size_t *len, apr_pool_t *p)
 {
     const char *body;

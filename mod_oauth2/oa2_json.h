@@ -37,6 +37,14 @@ void oa2_json_add_int(oa2_json_obj_t *obj, const char *name, apr_int64_t value,
                       apr_pool_t *p);
 
 /**
+ * Add the member @a name whose value is the object @a member, as
+ * oa2_json_end() finished it; NULL (a value that was not valid UTF-8)
+ * makes @a obj fail the same way.
+ */
+void oa2_json_add_object(oa2_json_obj_t *obj, const char *name,
+                         const char *member, apr_pool_t *p);
+
+/**
  * Close the object.
  * @param len receives the text's length, when not NULL
  * @return the compact JSON text, or NULL when a name or value was not

@@ -78,16 +78,14 @@ static apr_status_t revoke_refresh(oa2_revocation_t *done,
 
 apr_status_t oa2_revoke_request(oa2_revocation_t *done, oa2_client_t **caller,
                                 const oa2_as_t *as, oa2_store_t *st,
-                                const oa2_form_t *form,
-                                const char *authz_header, apr_int64_t now,
+                                const oa2_backchannel_t *in, apr_int64_t now,
                                 oa2_err_t *err, apr_pool_t *p)
 {
     const char *token;
     apr_status_t rv;
 
     memset(done, 0, sizeof(*done)); /* OA2_REVOKE_NOTHING */
-    rv = oa2_clientauth_token_request(&token, caller, st, form, authz_header, 1,
-                                      err, p);
+    rv = oa2_clientauth_token_request(&token, caller, st, in, 1, err, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }

@@ -10,6 +10,7 @@
 #include <apr_pools.h>
 
 #include "oa2_as.h"
+#include "oa2_clientauth.h"
 #include "oa2_err.h"
 #include "oa2_form.h"
 #include "oa2_store.h"
@@ -36,15 +37,14 @@ typedef struct oa2_revocation_t {
  * reveals nothing about a token.
  * @param done receives what was done (and to which access token)
  * @param caller receives the authenticated client, or NULL
- * @param form the request body (token, token_type_hint, credentials)
- * @param authz_header the Authorization header, or NULL
+ * @param in the request: body (token, token_type_hint, credentials),
+ *        Authorization header
  * @return APR_SUCCESS; a 401 invalid_client or 400 invalid_request error;
  *         503 when the store fails
  */
 apr_status_t oa2_revoke_request(oa2_revocation_t *done, oa2_client_t **caller,
                                 const oa2_as_t *as, oa2_store_t *st,
-                                const oa2_form_t *form,
-                                const char *authz_header, apr_int64_t now,
+                                const oa2_backchannel_t *in, apr_int64_t now,
                                 oa2_err_t *err, apr_pool_t *p);
 
 /** A word for @a result, for the log. */

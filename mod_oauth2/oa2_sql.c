@@ -270,6 +270,25 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                               PURGE_BATCH("oa2_access_tokens", "jti")},
     [OA2_SQL_PURGE_NONCES] = {"oa2_purge_nonces",
                               PURGE_BATCH("oa2_nonces", "nonce_hash")},
+    /* Pushed authorization requests (RFC 9126), under the hash of their
+     * request_uri. */
+    [OA2_SQL_PUSHED_INSERT] = {"oa2_pushed_insert",
+                               "INSERT INTO oa2_pushed_requests (issuer, "
+                               "uri_hash, client_id, params, expires_at, "
+                               "used) VALUES (%s, %s, %s, %s, %lld, 0)"},
+    [OA2_SQL_PUSHED_GET] = {"oa2_pushed_get",
+                            "SELECT client_id, params, expires_at, used "
+                            "FROM oa2_pushed_requests WHERE issuer = %s "
+                            "AND uri_hash = %s"},
+    /* Single use: the affected-row count of this UPDATE decides; only a
+     * request of its client, not used and not expired, is taken. */
+    [OA2_SQL_PUSHED_CONSUME] = {"oa2_pushed_consume",
+                                "UPDATE oa2_pushed_requests SET used = 1 "
+                                "WHERE issuer = %s AND uri_hash = %s AND "
+                                "client_id = %s AND used = 0 AND "
+                                "expires_at >= %lld"},
+    [OA2_SQL_PURGE_PUSHED] = {"oa2_purge_pushed",
+                              PURGE_BATCH("oa2_pushed_requests", "uri_hash")},
 };
 
 /* MySQL/MariaDB have no ON CONFLICT. INSERT IGNORE would also turn a
@@ -320,6 +339,8 @@ static const oa2_sql_t statements_mysql[OA2_SQL_COUNT] = {
                               PURGE_BATCH_MYSQL("oa2_access_tokens")},
     [OA2_SQL_PURGE_NONCES] = {"oa2_purge_nonces",
                               PURGE_BATCH_MYSQL("oa2_nonces")},
+    [OA2_SQL_PURGE_PUSHED] = {"oa2_purge_pushed",
+                              PURGE_BATCH_MYSQL("oa2_pushed_requests")},
     [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
                             "INSERT INTO oa2_revoked (issuer, jti, "
                             "expires_at) VALUES (%s, %s, %lld) "
@@ -399,6 +420,17 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
 #define NONCES_COLS(S)                                                         \
     " issuer " S "(255) NOT NULL, nonce_hash " S "(64) NOT NULL,"              \
     " expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, nonce_hash)"
+/* A pushed authorization request (RFC 9126): its validated parameters,
+ * form-encoded, under the hash of its request_uri. Added after the first
+ * release (added_tables). */
+#define PUSHED_COLS(S)                                                         \
+    " issuer " S "(255) NOT NULL, uri_hash " S "(64) NOT NULL,"                \
+    " client_id " S "(128) NOT NULL, params TEXT NOT NULL,"                    \
+    " expires_at BIGINT NOT NULL, used INTEGER NOT NULL,"                      \
+    " PRIMARY KEY (issuer, uri_hash)"
+#define CREATE_PUSHED                                                          \
+    "CREATE TABLE IF NOT EXISTS oa2_pushed_requests (" PUSHED_COLS(            \
+        "VARCHAR") ")"
 
 /* The tables of SQLite and PostgreSQL. */
 #define SCHEMA_GENERIC                                                         \
@@ -423,7 +455,8 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
         "oa2_access_tokens (issuer, family)",                                  \
         "CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON "               \
         "oa2_access_tokens (issuer, user_id, client_id)",                      \
-        "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS("VARCHAR") ")"
+        "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS("VARCHAR") ")",    \
+        CREATE_PUSHED
 
 /* The columns added since their table's first release (also listed one by
  * one in added_columns). SQLite has no ADD COLUMN IF NOT EXISTS: the store
@@ -454,6 +487,9 @@ static const char *const schema_pgsql[] = {SCHEMA_GENERIC,
 /* A withdrawal's rows by user (and client): without it InnoDB would
  * lock every row it scans, and stall the other users' rotations. */
 #define GRANT_INDEX(NAME) "INDEX " NAME " (issuer, user_id, client_id)"
+#define CREATE_PUSHED_MYSQL                                                    \
+    "CREATE TABLE IF NOT EXISTS oa2_pushed_requests (" PUSHED_COLS(            \
+        "VARBINARY") ")" MYSQL_TABLE
 
 static const char *const schema_mysql[] = {
     "CREATE TABLE IF NOT EXISTS oa2_clients (" CLIENTS_COLS(
@@ -476,6 +512,7 @@ static const char *const schema_mysql[] = {
                      "client_id))" MYSQL_TABLE,
     "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS(
         "VARBINARY") ")" MYSQL_TABLE,
+    CREATE_PUSHED_MYSQL,
     ADD_COLUMNS_IF_MISSING,
     NULL};
 
@@ -488,9 +525,9 @@ static const char schema_probe[] =
     "oa2_clients.metadata "
     "FROM oa2_clients, oa2_codes, "
     "oa2_refresh, oa2_consents, oa2_revoked, oa2_nonces, oa2_access_tokens, "
-    "oa2_purge WHERE 1 = 0";
+    "oa2_purge, oa2_pushed_requests WHERE 1 = 0";
 
-/* Names every table only. */
+/* Names every table of the first release only. */
 static const char tables_probe[] =
     "SELECT 1 FROM oa2_clients, oa2_codes, oa2_refresh, oa2_consents, "
     "oa2_revoked, oa2_nonces, oa2_access_tokens, oa2_purge WHERE 1 = 0";
@@ -512,6 +549,19 @@ static const oa2_sql_column_t added_columns[] = {
     ADDED_COLUMN("oa2_access_tokens", "claims", TEXT_EMPTY),
     ADDED_COLUMN("oa2_clients", "metadata", TEXT_EMPTY),
     {NULL, NULL, NULL, NULL}};
+
+/* The tables added since the first release, each with its probe: a role
+ * that may not create tables goes on past the CREATEs of the schema
+ * (oa2_store_dbd.c, make_schema) and learns which one a DBA must make. */
+static const oa2_sql_table_t added_tables[] = {
+    {"oa2_pushed_requests", "SELECT 1 FROM oa2_pushed_requests WHERE 1 = 0",
+     CREATE_PUSHED, CREATE_PUSHED_MYSQL},
+    {NULL, NULL, NULL, NULL}};
+
+const oa2_sql_table_t *oa2_sql_added_tables(void)
+{
+    return added_tables;
+}
 
 const char *oa2_sql_schema_probe(void)
 {

@@ -74,6 +74,10 @@ typedef enum oa2_sql_id_t {
     OA2_SQL_PURGE_JTI,
     OA2_SQL_PURGE_ACCESS,
     OA2_SQL_PURGE_NONCES,
+    OA2_SQL_PUSHED_INSERT,
+    OA2_SQL_PUSHED_GET,
+    OA2_SQL_PUSHED_CONSUME,
+    OA2_SQL_PURGE_PUSHED,
     OA2_SQL_COUNT /* number of statements */
 } oa2_sql_id_t;
 
@@ -110,10 +114,27 @@ const char *const *oa2_sql_schema(const char *driver_name);
 const char *oa2_sql_schema_probe(void);
 
 /**
- * A query that succeeds, with no row, when every table exists, whatever
- * columns they have.
+ * A query that succeeds, with no row, when every table of the first
+ * release exists, whatever columns they have (the tables added since are
+ * oa2_sql_added_tables()).
  */
 const char *oa2_sql_tables_probe(void);
+
+/** A table added to the schema after its first release. */
+typedef struct oa2_sql_table_t {
+    const char *name;         /* the table */
+    const char *probe;        /* a query that fails while it is missing */
+    const char *create;       /* its CREATE TABLE IF NOT EXISTS (SQLite,
+                               * PostgreSQL) */
+    const char *create_mysql; /* the same on MySQL/MariaDB */
+} oa2_sql_table_t;
+
+/**
+ * The tables added since the first release, ended by an entry whose name
+ * is NULL: a database made by an earlier release gains them on first use
+ * (oa2_store_setup()), or a DBA creates them from conf/schema-*.sql.
+ */
+const oa2_sql_table_t *oa2_sql_added_tables(void);
 
 /** A column added to a table after the table's first release. */
 typedef struct oa2_sql_column_t {

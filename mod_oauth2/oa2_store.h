@@ -51,6 +51,8 @@ typedef struct oa2_client_t {
                                       * document was read (oa2_cimd); 0:
                                       * a client registered otherwise */
     apr_int64_t document_expires_at; /* until when that read is reused */
+    int require_par; /* require_pushed_authorization_requests (RFC 9126
+                      * §6, oa2_client_meta) */
 } oa2_client_t;
 
 /** An authorization code, as stored. */
@@ -69,6 +71,14 @@ typedef struct oa2_code_t {
     apr_int64_t auth_time;      /* when the user authenticated, 0: unknown */
     const char *claims;         /* user claims (JSON object), "" (NULL): none */
 } oa2_code_t;
+
+/** A pushed authorization request (RFC 9126), as stored. */
+typedef struct oa2_pushed_t {
+    const char *client_id;  /* the client that pushed it */
+    const char *params;     /* its validated parameters, form-encoded */
+    apr_int64_t expires_at; /* seconds since the epoch */
+    int used;               /* nonzero once an authorization request took it */
+} oa2_pushed_t;
 
 /** Refresh token states. */
 #define OA2_REFRESH_LIVE 0
@@ -308,6 +318,30 @@ apr_status_t oa2_store_token_is_revoked(int *revoked, oa2_store_t *st,
 apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
                                  apr_int64_t expires_at, oa2_err_t *err,
                                  apr_pool_t *p);
+
+/** Store a pushed authorization request under @a uri_hash, the hash of
+ * its request_uri. */
+apr_status_t oa2_store_pushed_add(oa2_store_t *st, const char *uri_hash,
+                                  const oa2_pushed_t *pushed, oa2_err_t *err,
+                                  apr_pool_t *p);
+
+/** Read a pushed authorization request without changing it;
+ * APR_NOTFOUND (err unset) when none is stored under @a uri_hash. */
+apr_status_t oa2_store_pushed_get(oa2_pushed_t **pushed, oa2_store_t *st,
+                                  const char *uri_hash, oa2_err_t *err,
+                                  apr_pool_t *p);
+
+/**
+ * Take a pushed authorization request, atomically: only one of
+ * @a client_id that is not used and not expired at @a now.
+ * @param first set nonzero when this call took it; zero when there is no
+ *        such request (used by another request already, expired, or
+ *        another client's)
+ */
+apr_status_t oa2_store_pushed_consume(int *first, oa2_store_t *st,
+                                      const char *uri_hash,
+                                      const char *client_id, apr_int64_t now,
+                                      oa2_err_t *err, apr_pool_t *p);
 
 /**
  * Claim the purge of expired rows for this database: @a due is set

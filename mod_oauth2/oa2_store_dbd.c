@@ -174,12 +174,56 @@ static apr_status_t add_columns(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
     return APR_SUCCESS;
 }
 
-/* Create the tables, and add the columns the tables of an earlier release
- * lack. */
+/*
+ * Make the tables added since the first release that a database of an
+ * earlier release lacks, where make_schema's CREATEs stopped at a role
+ * that may not create tables (PostgreSQL and MySQL check the privilege
+ * before IF NOT EXISTS): each is probed, tried once, and else named for
+ * the DBA.
+ */
+static apr_status_t add_tables(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
+{
+    const char *name = apr_dbd_name(db->driver);
+    const oa2_sql_table_t *t;
+    const char *msg;
+    int rc, nrows;
+
+    for (t = oa2_sql_added_tables(); t->name; t++) {
+        if (schema_exists(db, t->probe, p)) {
+            continue;
+        }
+        rc = apr_dbd_query(db->driver, db->handle, &nrows,
+                           db->mysql ? t->create_mysql : t->create);
+        if (!rc || schema_exists(db, t->probe, p)) {
+            continue;
+        }
+        /* The probe's message says why: missing, or not this role's to
+         * use (a DBA made it without a GRANT to it). */
+        msg = apr_dbd_error(db->driver, db->handle, rc);
+        msg = apr_pstrndup(p, msg ? msg : "", msg ? strcspn(msg, "\n") : 0);
+        if (apr_dbd_check_conn(db->driver, p, db->handle)) {
+            return unavailable(err, db, rc, t->name, p); /* gone */
+        }
+        oa2_err_set(err, 503, "temporarily_unavailable", "OA2-01300",
+                    "the authorization server's database is unavailable");
+        return oa2_err_detail(err, p,
+                              "table %s cannot be used, and this connection "
+                              "cannot create it (%s): as the tables' owner, "
+                              "run conf/schema-%s.sql and grant this "
+                              "connection SELECT, INSERT, UPDATE and DELETE "
+                              "on it",
+                              t->name, *msg ? msg : "no message", name);
+    }
+    return APR_SUCCESS;
+}
+
+/* Create the tables, and add the columns and tables that a database of
+ * an earlier release lacks. */
 static apr_status_t make_schema(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
 {
     const char *name = apr_dbd_name(db->driver);
     const char *const *sql;
+    apr_status_t rv;
     int rc, nrows;
 
     for (sql = oa2_sql_schema(name); *sql; sql++) {
@@ -198,7 +242,10 @@ static apr_status_t make_schema(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
     if (schema_exists(db, oa2_sql_schema_probe(), p)) {
         return APR_SUCCESS;
     }
-    return add_columns(db, err, p);
+    if ((rv = add_columns(db, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    return add_tables(db, err, p);
 }
 
 static apr_status_t setup_locked(oa2_db_t *db, oa2_err_t *err, apr_pool_t *p)
@@ -930,8 +977,8 @@ apr_status_t oa2_store_purge(int *deleted, int *more, oa2_store_t *st,
                              apr_pool_t *p)
 {
     static const oa2_sql_id_t tables[] = {
-        OA2_SQL_PURGE_CODES, OA2_SQL_PURGE_REFRESH, OA2_SQL_PURGE_JTI,
-        OA2_SQL_PURGE_ACCESS, OA2_SQL_PURGE_NONCES};
+        OA2_SQL_PURGE_CODES,  OA2_SQL_PURGE_REFRESH, OA2_SQL_PURGE_JTI,
+        OA2_SQL_PURGE_ACCESS, OA2_SQL_PURGE_NONCES,  OA2_SQL_PURGE_PUSHED};
     /* Used codes stay a day, so a late replay still revokes its tokens. */
     const char *day_ago[] = {oa2_store_dbd_num(now - 86400, p)};
     const char *at_now[] = {oa2_store_dbd_num(now, p)};

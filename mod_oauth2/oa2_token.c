@@ -1,10 +1,12 @@
 /* Access tokens as a resource server sees them: RFC 9068 validation. */
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "oa2_cleanup.h"
 #include "oa2_hash.h"
+#include "oa2_json.h"
 #include "oa2_token.h"
 
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
@@ -44,6 +46,76 @@ int oa2_token_audience_has(json_t *aud, const char *want)
         }
     }
     return 0;
+}
+
+int oa2_token_cnf_binds(const oa2_cnf_t *cnf)
+{
+    return cnf && (cnf->jkt || cnf->x5t);
+}
+
+const char *oa2_token_cnf_json(const oa2_cnf_t *cnf, apr_pool_t *p)
+{
+    oa2_json_obj_t o;
+
+    if (!oa2_token_cnf_binds(cnf)) {
+        return NULL;
+    }
+    oa2_json_begin(&o, p);
+    if (cnf->jkt) {
+        oa2_json_add_string(&o, "jkt", cnf->jkt, p);
+    }
+    if (cnf->x5t) {
+        oa2_json_add_string(&o, "x5t#S256", cnf->x5t, p);
+    }
+    return oa2_json_end(&o, NULL, p);
+}
+
+/* A thumbprint member of a cnf object: absent (NULL), or a base64url
+ * string no longer than any SHA-256 one (APR_EINVAL otherwise). */
+static apr_status_t cnf_member(const char **out, json_t *cnf, const char *name)
+{
+    json_t *v = json_object_get(cnf, name);
+    const char *s, *c;
+
+    *out = NULL;
+    if (!v) {
+        return APR_SUCCESS;
+    }
+    s = json_string_value(v);
+    if (!s || !*s || strlen(s) > OA2_CNF_THUMBPRINT_MAX) {
+        return APR_EINVAL;
+    }
+    for (c = s; *c; c++) {
+        if (!apr_isalnum(*c) && *c != '-' && *c != '_') {
+            return APR_EINVAL;
+        }
+    }
+    *out = s;
+    return APR_SUCCESS;
+}
+
+/* The sender binding of @a claims (RFC 7800 §3.1): a `cnf` object whose
+ * jkt (RFC 9449 §6.1) and x5t#S256 (RFC 8705 §3.1) are what this server
+ * checks; a cnf it cannot read refuses the token rather than letting it
+ * pass as a bearer token. */
+static apr_status_t read_cnf(oa2_cnf_t *out, json_t *claims, oa2_err_t *err)
+{
+    json_t *cnf = json_object_get(claims, "cnf");
+
+    out->jkt = out->x5t = NULL;
+    if (!cnf) {
+        return APR_SUCCESS;
+    }
+    if (!json_is_object(cnf) || cnf_member(&out->jkt, cnf, "jkt")
+        || cnf_member(&out->x5t, cnf, "x5t#S256")) {
+        return INVALID("OA2-01400", "the token's cnf claim is malformed");
+    }
+    if (!oa2_token_cnf_binds(out)) {
+        return INVALID("OA2-01401",
+                       "the token's cnf claim names no key or certificate "
+                       "this server can check");
+    }
+    return APR_SUCCESS;
 }
 
 /* The claim checks of RFC 9068 §4 under @a policy. */
@@ -105,6 +177,9 @@ static apr_status_t check_claims(oa2_token_t **tok, json_t *claims,
         return INVALID("OA2-00048", "the token's scope has control characters");
     }
     t->exp = (apr_int64_t)json_number_value(exp);
+    if (read_cnf(&t->cnf, claims, err) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
     *tok = t;
     return APR_SUCCESS;
 }
@@ -135,7 +210,17 @@ apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
 }
 
 /* Fields of a cache record before the payload, each NUL-terminated. */
-enum { REC_EXP, REC_KID, REC_SUB, REC_CLIENT_ID, REC_JTI, REC_SCOPE, REC_N };
+enum {
+    REC_EXP,
+    REC_KID,
+    REC_SUB,
+    REC_CLIENT_ID,
+    REC_JTI,
+    REC_SCOPE,
+    REC_JKT, /* cnf.jkt, "" for none */
+    REC_X5T, /* cnf.x5t#S256, "" for none */
+    REC_N
+};
 
 const char *oa2_token_cache_record(apr_size_t *len, const oa2_token_t *tok,
                                    apr_pool_t *p)
@@ -151,6 +236,8 @@ const char *oa2_token_cache_record(apr_size_t *len, const oa2_token_t *tok,
     f[REC_CLIENT_ID] = tok->client_id;
     f[REC_JTI] = tok->jti;
     f[REC_SCOPE] = tok->scope;
+    f[REC_JKT] = tok->cnf.jkt ? tok->cnf.jkt : "";
+    f[REC_X5T] = tok->cnf.x5t ? tok->cnf.x5t : "";
     for (i = 0; i < REC_N; i++) {
         flen[i] = strlen(f[i]) + 1;
         total += flen[i];
@@ -204,6 +291,8 @@ apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
     t->client_id = f[REC_CLIENT_ID];
     t->jti = f[REC_JTI];
     t->scope = f[REC_SCOPE];
+    t->cnf.jkt = *f[REC_JKT] ? f[REC_JKT] : NULL;
+    t->cnf.x5t = *f[REC_X5T] ? f[REC_X5T] : NULL;
     t->payload = at;
     t->payload_len = (apr_size_t)(end - at);
     *tok = t;

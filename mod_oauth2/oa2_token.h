@@ -20,6 +20,29 @@
 #define OA2_TOKEN_LEEWAY 60
 
 /** What a location demands of a token. */
+/**
+ * The confirmation of a sender-constrained access token (RFC 7800 `cnf`):
+ * the key or certificate whose holder alone may present it.
+ */
+typedef struct oa2_cnf_t {
+    const char *jkt; /* RFC 9449: SHA-256 thumbprint of the DPoP key
+                      * (RFC 7638, base64url), or NULL */
+    const char *x5t; /* RFC 8705: SHA-256 thumbprint of the client's TLS
+                      * certificate (x5t#S256, base64url), or NULL */
+} oa2_cnf_t;
+
+/** Largest thumbprint accepted in a `cnf` (SHA-256 is 43 characters). */
+#define OA2_CNF_THUMBPRINT_MAX 64
+
+/** Nonzero when @a cnf binds a token to a key or certificate. */
+int oa2_token_cnf_binds(const oa2_cnf_t *cnf);
+
+/**
+ * The `cnf` member value (a JSON object text) of @a cnf, or NULL when
+ * it binds nothing.
+ */
+const char *oa2_token_cnf_json(const oa2_cnf_t *cnf, apr_pool_t *p);
+
 typedef struct oa2_token_policy_t {
     const oa2_keyset_t *keys; /* keys that may have signed it */
     const char *issuer;       /* the iss demanded */
@@ -39,6 +62,8 @@ typedef struct oa2_token_t {
     const char *jti;        /* the token's id; for an introspection
                              * answer without one, the token's hash tag */
     apr_int64_t exp;        /* expiry, seconds since the epoch */
+    oa2_cnf_t cnf;          /* its sender binding; both NULL: a plain
+                             * bearer token */
     int introspected;       /* nonzero: the verdict of another issuer's
                              * introspection endpoint, not a JWT checked
                              * here */

@@ -232,8 +232,10 @@ _counter = [0]
 
 def add_client(h, name=None, redirect_uris=("https://client.example/cb",),
                scope="read write", grants=ALL_GRANTS, public=False,
-               auth_method=None, post_logout_redirect_uris=()):
-    """A new client of h's AS (made with the admin CLI)."""
+               auth_method=None, post_logout_redirect_uris=(),
+               require_par=False):
+    """A new client of h's AS (made with the admin CLI); require_par: its
+    authorization requests must be pushed (RFC 9126 §6)."""
     _counter[0] += 1
     if name is None:
         name = "Test Client %d" % _counter[0]
@@ -250,6 +252,8 @@ def add_client(h, name=None, redirect_uris=("https://client.example/cb",),
         args += ["--auth-method", auth_method]
     for uri in post_logout_redirect_uris:
         args += ["--post-logout-redirect-uri", uri]
+    if require_par:
+        args.append("--require-par")
     out = admin(h, *args).stdout
     m = re.search(r"^client_id:\s*(\S+)\s*$", out, re.M)
     assert m, "no client_id in the CLI's output:\n" + out
@@ -474,10 +478,12 @@ def secret_method(client):
     return "post" if method == "client_secret_post" else "basic"
 
 
-def token_request(h, client, data, method=None, auth=None, headers=None):
-    """POST the token endpoint.  method: basic, post (client_secret_post),
-    none (client_id only) or raw (data as given); by default the client's
-    registered one."""
+def token_request(h, client, data, method=None, auth=None, headers=None,
+                  endpoint="token"):
+    """POST the token endpoint (or another client-authenticated one of the
+    AS: endpoint, its name under the base path).  method: basic, post
+    (client_secret_post), none (client_id only) or raw (data as given); by
+    default the client's registered one."""
     if method is None:
         method = secret_method(client)
     data = list(data.items()) if isinstance(data, dict) else list(data)
@@ -494,7 +500,7 @@ def token_request(h, client, data, method=None, auth=None, headers=None):
         elif method == "post":
             data += [("client_id", client.client_id),
                      ("client_secret", client.client_secret)]
-    r = h.session.post(h.url(ep(h, "token")), data=data, timeout=10,
+    r = h.session.post(h.url(ep(h, endpoint)), data=data, timeout=10,
                        headers=headers, allow_redirects=False, **kw)
     if r.headers.get("Content-Type", "").startswith("application/json"):
         try:

@@ -116,7 +116,6 @@ class TestMetadata:
         assert sorted(md["scopes_supported"]) == ["openid", "read", "write"]
         # nothing this server does not do
         for k in ("userinfo_endpoint", "device_authorization_endpoint",
-                  "pushed_authorization_request_endpoint",
                   "end_session_endpoint", "request_uri_parameter_supported",
                   "dpop_signing_alg_values_supported"):
             assert not md.get(k), (k, md[k])

@@ -317,18 +317,21 @@ def node_client():
 
 
 def run_node_client(node_client, h, client, *, nonce="fresh",
-                    expect_nonce=None, expect_client_id=None, user=ALICE):
+                    expect_nonce=None, expect_client_id=None, user=ALICE,
+                    par=False):
     """t/oauth4webapi/client.mjs against h for client: it discovers the
-    provider and prints the authorization URL; the browser part here
-    approves it; the script gets the callback URL on stdin and finishes
-    the flow. Returns its JSON result (the claims, userinfo, tokens, or
-    the error it met)."""
+    provider and prints the authorization URL (par: of a request it
+    pushed first, RFC 9126); the browser part here approves it; the
+    script gets the callback URL on stdin and finishes the flow. A public
+    client authenticates by its client_id alone. Returns its JSON result
+    (the claims, userinfo, tokens, or the error it met)."""
     env = nodejs.env(OA2_NODE_MODULES=str(NODE_CACHE / "node_modules"),
                      ISSUER=h.issuer, CLIENT_ID=client.client_id,
-                     CLIENT_SECRET=client.client_secret,
+                     CLIENT_SECRET=client.client_secret or "",
                      REDIRECT_URI=REDIRECT_URI, NONCE=nonce or "",
                      EXPECT_NONCE=expect_nonce or "",
-                     EXPECT_CLIENT_ID=expect_client_id or "")
+                     EXPECT_CLIENT_ID=expect_client_id or "",
+                     PAR="1" if par else "")
     p = subprocess.Popen(node_client, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, env=env, cwd=NODE_DIR)

@@ -3,12 +3,14 @@
 // PKCE and a nonce against the provider at ISSUER.
 //
 // Environment: OA2_NODE_MODULES (where npm ci put oauth4webapi), ISSUER,
-// CLIENT_ID, CLIENT_SECRET (client_secret_basic), REDIRECT_URI, NONCE
-// (sent when not empty), EXPECT_NONCE (the nonce to demand instead of
-// the one sent), EXPECT_CLIENT_ID (validate the token response as this
-// client instead: an ID token of another client).
+// CLIENT_ID, CLIENT_SECRET (client_secret_basic; empty: a public client,
+// its client_id alone), REDIRECT_URI, NONCE (sent when not empty),
+// EXPECT_NONCE (the nonce to demand instead of the one sent),
+// EXPECT_CLIENT_ID (validate the token response as this client instead:
+// an ID token of another client), PAR (not empty: push the authorization
+// request first, RFC 9126, and send only client_id and request_uri).
 //
-// Prints one JSON line {issuer, authorization_url}, reads the callback
+// Prints one JSON line {issuer, authorization_url, par}, reads the callback
 // URL (the redirect the browser got) from stdin, then prints one JSON
 // object: {claims, userinfo, tokens} or {error: {name, code, claim,
 // message}} when oauth4webapi refused something.
@@ -29,7 +31,8 @@ async function main() {
         issuer, await oauth.discoveryRequest(issuer, {
             algorithm: 'oidc', ...insecure }));
     const client = { client_id: env.CLIENT_ID };
-    const auth = oauth.ClientSecretBasic(env.CLIENT_SECRET);
+    const auth = env.CLIENT_SECRET
+        ? oauth.ClientSecretBasic(env.CLIENT_SECRET) : oauth.None();
 
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
@@ -47,8 +50,19 @@ async function main() {
             ? oauth.generateRandomNonce() : env.NONCE);
     }
     const sent = url.searchParams.get('nonce');
+    let par = null;
+    if (env.PAR) {
+        // the parameters go to the pushed authorization request endpoint;
+        // the browser gets client_id and request_uri alone
+        par = await oauth.processPushedAuthorizationResponse(
+            as, client, await oauth.pushedAuthorizationRequest(
+                as, client, auth, url.searchParams, insecure));
+        url.search = '';
+        url.searchParams.set('client_id', client.client_id);
+        url.searchParams.set('request_uri', par.request_uri);
+    }
     process.stdout.write(JSON.stringify({
-        issuer: as.issuer, authorization_url: url.href }) + '\n');
+        issuer: as.issuer, authorization_url: url.href, par }) + '\n');
 
     const lines = createInterface({ input: process.stdin });
     const callback = await new Promise((resolve) => {

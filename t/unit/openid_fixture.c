@@ -154,7 +154,8 @@ apr_status_t fixture_redeem(const char **json, const oa2_as_t *as,
                                  NULL),
                      p);
 
-    return oa2_grant_token(json, as, st, f, fixture_basic("web", "pw", p), now,
+    return oa2_grant_token(json, as, st,
+                           fixture_bc(f, fixture_basic("web", "pw", p), p), now,
                            err, p);
 }
 
@@ -207,7 +208,8 @@ apr_status_t fixture_refresh(const char **json, const oa2_as_t *as,
                                              refresh, extra, NULL),
                                  p);
 
-    return oa2_grant_token(json, as, st, f, fixture_basic("web", "pw", p), now,
+    return oa2_grant_token(json, as, st,
+                           fixture_bc(f, fixture_basic("web", "pw", p), p), now,
                            err, p);
 }
 
@@ -219,6 +221,7 @@ apr_status_t fixture_client_credentials(const char **json, const oa2_as_t *as,
     oa2_form_t *f = fixture_form(
         apr_pstrcat(p, "grant_type=client_credentials", extra, NULL), p);
 
-    return oa2_grant_token(json, as, st, f, fixture_basic(id, "pw", p), now,
+    return oa2_grant_token(json, as, st,
+                           fixture_bc(f, fixture_basic(id, "pw", p), p), now,
                            err, p);
 }

@@ -114,3 +114,15 @@ oa2_client_t *fixture_client_method(oa2_store_t *st, const char *id,
     c->created_at = 1700000000;
     return oa2_store_client_add(st, c, NULL, p) == APR_SUCCESS ? c : NULL;
 }
+
+const oa2_backchannel_t *fixture_bc(const oa2_form_t *form,
+                                    const char *authorization, apr_pool_t *p)
+{
+    oa2_backchannel_t *in = apr_pcalloc(p, sizeof(*in));
+
+    in->form = form;
+    in->authorization = authorization;
+    in->method = "POST";
+    in->endpoint = "https://as.example/oauth2/token";
+    return in;
+}

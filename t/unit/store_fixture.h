@@ -9,6 +9,7 @@
 #include <apr_pools.h>
 
 #include "oa2_as.h"
+#include "oa2_clientauth.h"
 #include "oa2_store.h"
 
 /** A store on a fresh in-memory SQLite database, closed with @a p. */
@@ -45,5 +46,10 @@ oa2_client_t *fixture_client_method(oa2_store_t *st, const char *id,
                                     const char *secret, const char *method,
                                     const char *grants,
                                     const char *redirect_uri, apr_pool_t *p);
+
+/** A back-channel request of @a form and the Authorization header
+ * @a authorization alone (no certificate, no DPoP proof). */
+const oa2_backchannel_t *fixture_bc(const oa2_form_t *form,
+                                    const char *authorization, apr_pool_t *p);
 
 #endif /* STORE_FIXTURE_H */

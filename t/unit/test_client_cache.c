@@ -237,7 +237,8 @@ static apr_status_t authenticate(oa2_store_t *st, const char *secret,
     if (oa2_form_parse(&form, body, strlen(body), &err, p) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
-    return oa2_clientauth_authenticate(&cl, st, form, NULL, 0, &err, p);
+    return oa2_clientauth_authenticate(&cl, st, fixture_bc(form, NULL, p), 0,
+                                       &err, p);
 }
 
 static void test_new_secret_works_at_once(apr_pool_t *p)

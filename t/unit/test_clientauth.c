@@ -69,8 +69,8 @@ static apr_status_t auth(oa2_client_t **cl, oa2_err_t *err, oa2_store_t *st,
     else {
         body = apr_pstrcat(p, body, "&client_id=", id, NULL);
     }
-    return oa2_clientauth_authenticate(cl, st, form_of(body, p), header, 1, err,
-                                       p);
+    return oa2_clientauth_authenticate(
+        cl, st, fixture_bc(form_of(body, p), header, p), 1, err, p);
 }
 
 static void test_registered_method_works(apr_pool_t *p)
@@ -163,9 +163,10 @@ static void test_public_where_not_allowed(apr_pool_t *p)
     UNIT_ASSERT(st);
     /* introspection: the public client by its method is still refused,
      * as OA2-00228 */
-    UNIT_REFUSED(oa2_clientauth_authenticate(&cl, st,
-                                             form_of("client_id=n&token=x", p),
-                                             NULL, 0, &err, p),
+    UNIT_REFUSED(oa2_clientauth_authenticate(
+                     &cl, st,
+                     fixture_bc(form_of("client_id=n&token=x", p), NULL, p), 0,
+                     &err, p),
                  err, 401, "invalid_client", "OA2-00228");
 }
 

@@ -98,7 +98,8 @@ static apr_status_t redeem(const char **json, oa2_err_t *err,
                             "&code_verifier=",
                             verifier, NULL),
                 p);
-    return oa2_grant_token(json, as, st, f, basic("web", "pw", p), NOW, err, p);
+    return oa2_grant_token(
+        json, as, st, fixture_bc(f, basic("web", "pw", p), p), NOW, err, p);
 }
 
 static void test_code_flow_and_token(apr_pool_t *p)
@@ -145,14 +146,16 @@ static void test_code_replay_revokes(apr_pool_t *p)
     UNIT_REFUSED(redeem(&json, &err, as, st, code, VERIFIER, p), err, 400,
                  "invalid_grant", "OA2-00243");
     /* What the code produced is revoked. */
-    UNIT_REFUSED(oa2_grant_token(&json, as, st,
-                                 form_of(apr_pstrcat(p,
-                                                     "grant_type=refresh_"
-                                                     "token&refresh_token=",
-                                                     refresh, NULL),
-                                         p),
-                                 basic("web", "pw", p), NOW, &err, p),
-                 err, 400, "invalid_grant", "OA2-00253");
+    UNIT_REFUSED(
+        oa2_grant_token(&json, as, st,
+                        fixture_bc(form_of(apr_pstrcat(p,
+                                                       "grant_type=refresh_"
+                                                       "token&refresh_token=",
+                                                       refresh, NULL),
+                                           p),
+                                   basic("web", "pw", p), p),
+                        NOW, &err, p),
+        err, 400, "invalid_grant", "OA2-00253");
 }
 
 static void test_wrong_verifier_burns_code(apr_pool_t *p)
@@ -185,12 +188,13 @@ static void test_refresh_rotation_and_reuse(apr_pool_t *p)
 
 #define REFRESH(tok, extra)                                                    \
     oa2_grant_token(&json, as, st,                                             \
-                    form_of(apr_pstrcat(p,                                     \
-                                        "grant_type=refresh_token"             \
-                                        "&refresh_token=",                     \
-                                        tok, extra, NULL),                     \
-                            p),                                                \
-                    basic("web", "pw", p), NOW, &err, p)
+                    fixture_bc(form_of(apr_pstrcat(p,                          \
+                                                   "grant_type=refresh_token"  \
+                                                   "&refresh_token=",          \
+                                                   tok, extra, NULL),          \
+                                       p),                                     \
+                               basic("web", "pw", p), p),                      \
+                    NOW, &err, p)
     UNIT_ASSERT(as && st);
     UNIT_ASSERT(fixture_client(st, "web", "pw",
                                "authorization_code refresh_token", CB, p));
@@ -243,13 +247,15 @@ static void test_oidc_fields_carried_forward(apr_pool_t *p)
                 APR_SUCCESS);
     UNIT_EQ_INT(rt->auth_time, NOW - 30);
     UNIT_EQ_STR(rt->claims, "{\"email\":\"alice@example.org\"}");
-    UNIT_EQ_INT(oa2_grant_token(&json, as, st,
-                                form_of(apr_pstrcat(p,
-                                                    "grant_type=refresh_token"
-                                                    "&refresh_token=",
-                                                    r1, NULL),
-                                        p),
-                                basic("web", "pw", p), NOW + 10, &err, p),
+    UNIT_EQ_INT(oa2_grant_token(
+                    &json, as, st,
+                    fixture_bc(form_of(apr_pstrcat(p,
+                                                   "grant_type=refresh_token"
+                                                   "&refresh_token=",
+                                                   r1, NULL),
+                                       p),
+                               basic("web", "pw", p), p),
+                    NOW + 10, &err, p),
                 APR_SUCCESS);
     r2 = json_field(json, "refresh_token", p);
     UNIT_ASSERT(r2 && strcmp(r1, r2));
@@ -271,28 +277,35 @@ static void test_client_credentials(apr_pool_t *p)
     UNIT_ASSERT(as && st);
     UNIT_ASSERT(fixture_client(st, "svc", "pw", "client_credentials", NULL, p));
     UNIT_ASSERT(fixture_client(st, "pub", NULL, "client_credentials", NULL, p));
-    UNIT_EQ_INT(
-        oa2_grant_token(&json, as, st, f, basic("svc", "pw", p), NOW, &err, p),
-        APR_SUCCESS);
+    UNIT_EQ_INT(oa2_grant_token(&json, as, st,
+                                fixture_bc(f, basic("svc", "pw", p), p), NOW,
+                                &err, p),
+                APR_SUCCESS);
     UNIT_EQ_STR(json_field(json, "scope", p), "read");
+    UNIT_REFUSED(oa2_grant_token(&json, as, st,
+                                 fixture_bc(f, basic("svc", "bad", p), p), NOW,
+                                 &err, p),
+                 err, 401, "invalid_client", "OA2-00229");
     UNIT_REFUSED(
-        oa2_grant_token(&json, as, st, f, basic("svc", "bad", p), NOW, &err, p),
-        err, 401, "invalid_client", "OA2-00229");
+        oa2_grant_token(&json, as, st,
+                        fixture_bc(form_of("grant_type=client_credentials"
+                                           "&client_id=pub",
+                                           p),
+                                   NULL, p),
+                        NOW, &err, p),
+        err, 400, "unauthorized_client", "OA2-00260");
+    UNIT_REFUSED(
+        oa2_grant_token(&json, as, st,
+                        fixture_bc(form_of("grant_type=client_credentials"
+                                           "&scope=admin",
+                                           p),
+                                   basic("svc", "pw", p), p),
+                        NOW, &err, p),
+        err, 400, "invalid_scope", "OA2-00231");
     UNIT_REFUSED(oa2_grant_token(&json, as, st,
-                                 form_of("grant_type=client_credentials"
-                                         "&client_id=pub",
-                                         p),
-                                 NULL, NOW, &err, p),
-                 err, 400, "unauthorized_client", "OA2-00260");
-    UNIT_REFUSED(oa2_grant_token(&json, as, st,
-                                 form_of("grant_type=client_credentials"
-                                         "&scope=admin",
-                                         p),
-                                 basic("svc", "pw", p), NOW, &err, p),
-                 err, 400, "invalid_scope", "OA2-00231");
-    UNIT_REFUSED(oa2_grant_token(&json, as, st,
-                                 form_of("grant_type=password", p),
-                                 basic("svc", "pw", p), NOW, &err, p),
+                                 fixture_bc(form_of("grant_type=password", p),
+                                            basic("svc", "pw", p), p),
+                                 NOW, &err, p),
                  err, 400, "unsupported_grant_type", "OA2-00261");
 }
 
@@ -354,20 +367,24 @@ static void test_errors_reflect_no_request_text(apr_pool_t *p)
     UNIT_ASSERT(fixture_client(st, "svc", "pw", "client_credentials", NULL, p));
     UNIT_ASSERT(fixture_client(st, "web", "pw", "authorization_code", CB, p));
     /* token endpoint: an unknown scope, a repeated parameter */
-    UNIT_REFUSED(oa2_grant_token(&json, as, st,
-                                 form_of("grant_type=client_credentials"
-                                         "&scope=%3Cimg%2Fsrc%3Dx%3E",
-                                         p),
-                                 basic("svc", "pw", p), NOW, &err, p),
-                 err, 400, "invalid_scope", "OA2-00231");
+    UNIT_REFUSED(
+        oa2_grant_token(&json, as, st,
+                        fixture_bc(form_of("grant_type=client_credentials"
+                                           "&scope=%3Cimg%2Fsrc%3Dx%3E",
+                                           p),
+                                   basic("svc", "pw", p), p),
+                        NOW, &err, p),
+        err, 400, "invalid_scope", "OA2-00231");
     UNIT_DESCRIPTION_FIXED(err, "<img/src=x>");
     UNIT_HAS_STR(err.detail, "scope <img/src=x>");
-    UNIT_REFUSED(oa2_grant_token(&json, as, st,
-                                 form_of("grant_type=client_credentials"
-                                         "&img.src=1&img.src=2",
-                                         p),
-                                 basic("svc", "pw", p), NOW, &err, p),
-                 err, 400, "invalid_request", "OA2-00262");
+    UNIT_REFUSED(
+        oa2_grant_token(&json, as, st,
+                        fixture_bc(form_of("grant_type=client_credentials"
+                                           "&img.src=1&img.src=2",
+                                           p),
+                                   basic("svc", "pw", p), p),
+                        NOW, &err, p),
+        err, 400, "invalid_request", "OA2-00262");
     UNIT_DESCRIPTION_FIXED(err, "img.src");
     UNIT_EQ_STR(err.description, "a parameter is repeated");
     UNIT_HAS_STR(err.detail, "img.src");
@@ -483,11 +500,11 @@ static void test_mint_refuses_claims_not_utf8(apr_pool_t *p)
 
     UNIT_ASSERT(as);
     UNIT_REFUSED(oa2_grant_mint_access(&token, &jti, as, "caf\xe9", "web",
-                                       "read", ISS, NOW, &err, p),
+                                       "read", ISS, NULL, NOW, &err, p),
                  err, 500, "server_error", "OA2-00787");
     UNIT_ASSERT(!token);
     UNIT_EQ_INT(oa2_grant_mint_access(&token, &jti, as, "Zo\xc3\xab", "web",
-                                      "read", ISS, NOW, &err, p),
+                                      "read", ISS, NULL, NOW, &err, p),
                 APR_SUCCESS);
     UNIT_ASSERT(token && jti);
 }

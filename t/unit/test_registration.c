@@ -668,7 +668,7 @@ static const char *access_token(const oa2_as_t *as, const char *client_id,
     const char *token = NULL;
 
     if (oa2_grant_mint_access(&token, jti, as, "alice", client_id, "read",
-                              "https://api.example.test/", iat, NULL, p)
+                              "https://api.example.test/", NULL, iat, NULL, p)
         != APR_SUCCESS) {
         return NULL;
     }
@@ -715,8 +715,8 @@ static json_t *introspect(const env_t *env, const char *token, apr_int64_t now,
                             oa2_form_escape(token, p), NULL),
                 p);
 
-    if (oa2_introspect_request(&json, &caller, env->as, env->st, f, NULL, now,
-                               &err, p)
+    if (oa2_introspect_request(&json, &caller, env->as, env->st,
+                               fixture_bc(f, NULL, p), now, &err, p)
         != APR_SUCCESS) {
         return NULL;
     }
@@ -822,33 +822,40 @@ static void test_introspect_needs_confidential_client(apr_pool_t *p)
     oa2_err_t err;
 
     UNIT_ASSERT(setup(&env, p));
-    UNIT_REFUSED(oa2_introspect_request(&json, &caller, env.as, env.st,
-                                        form_of("client_id=spa&token=x", p),
-                                        NULL, NOW, &err, p),
-                 err, 401, "invalid_client", "OA2-00228");
-    UNIT_REFUSED(oa2_introspect_request(&json, &caller, env.as, env.st,
-                                        form_of("token=x", p), NULL, NOW, &err,
-                                        p),
-                 err, 401, "invalid_client", "OA2-00225");
     UNIT_REFUSED(oa2_introspect_request(
                      &json, &caller, env.as, env.st,
-                     form_of("client_id=rs&client_secret=no&token=x", p), NULL,
+                     fixture_bc(form_of("client_id=spa&token=x", p), NULL, p),
                      NOW, &err, p),
-                 err, 401, "invalid_client", "OA2-00229");
-    UNIT_EQ_INT(oa2_introspect_request(
-                    &json, &caller, env.as, env.st,
-                    form_of("client_id=rs&client_secret=rs-secret", p), NULL,
-                    NOW, &err, p),
-                APR_EGENERAL);
+                 err, 401, "invalid_client", "OA2-00228");
+    UNIT_REFUSED(oa2_introspect_request(
+                     &json, &caller, env.as, env.st,
+                     fixture_bc(form_of("token=x", p), NULL, p), NOW, &err, p),
+                 err, 401, "invalid_client", "OA2-00225");
+    UNIT_REFUSED(
+        oa2_introspect_request(
+            &json, &caller, env.as, env.st,
+            fixture_bc(form_of("client_id=rs&client_secret=no&token=x", p),
+                       NULL, p),
+            NOW, &err, p),
+        err, 401, "invalid_client", "OA2-00229");
+    UNIT_EQ_INT(
+        oa2_introspect_request(
+            &json, &caller, env.as, env.st,
+            fixture_bc(form_of("client_id=rs&client_secret=rs-secret", p), NULL,
+                       p),
+            NOW, &err, p),
+        APR_EGENERAL);
     UNIT_EQ_INT(err.status, 400);
     UNIT_EQ_STR(err.error, "invalid_request");
-    UNIT_EQ_INT(oa2_introspect_request(
-                    &json, &caller, env.as, env.st,
-                    form_of("client_id=rs&client_secret=rs-secret&token=a"
-                            "&token=b",
-                            p),
-                    NULL, NOW, &err, p),
-                APR_EGENERAL);
+    UNIT_EQ_INT(
+        oa2_introspect_request(
+            &json, &caller, env.as, env.st,
+            fixture_bc(form_of("client_id=rs&client_secret=rs-secret&token=a"
+                               "&token=b",
+                               p),
+                       NULL, p),
+            NOW, &err, p),
+        APR_EGENERAL);
     UNIT_EQ_STR(err.error, "invalid_request");
 }
 
@@ -869,8 +876,8 @@ static oa2_revoke_result_t revoke(const env_t *env, const char *client,
             NULL),
         p);
 
-    if (oa2_revoke_request(&done, &caller, env->as, env->st, f, NULL, now, &err,
-                           p)
+    if (oa2_revoke_request(&done, &caller, env->as, env->st,
+                           fixture_bc(f, NULL, p), now, &err, p)
         != APR_SUCCESS) {
         return (oa2_revoke_result_t)-1;
     }
@@ -966,14 +973,16 @@ static void test_revoke_unknown(apr_pool_t *p)
     UNIT_EQ_INT(revoke(&env, "app", 0, "no-such-token", NOW, p),
                 OA2_REVOKE_NOTHING);
     UNIT_EQ_INT(revoke(&env, "app", 0, "a.b.c", NOW, p), OA2_REVOKE_NOTHING);
-    UNIT_REFUSED(oa2_revoke_request(&result, &caller, env.as, env.st,
-                                    form_of("client_id=app&token=x", p), NULL,
-                                    NOW, &err, p),
+    UNIT_REFUSED(oa2_revoke_request(
+                     &result, &caller, env.as, env.st,
+                     fixture_bc(form_of("client_id=app&token=x", p), NULL, p),
+                     NOW, &err, p),
                  err, 401, "invalid_client", "OA2-00820"); /* no secret */
-    UNIT_EQ_INT(oa2_revoke_request(&result, &caller, env.as, env.st,
-                                   form_of("client_id=spa", p), NULL, NOW, &err,
-                                   p),
-                APR_EGENERAL);
+    UNIT_EQ_INT(
+        oa2_revoke_request(&result, &caller, env.as, env.st,
+                           fixture_bc(form_of("client_id=spa", p), NULL, p),
+                           NOW, &err, p),
+        APR_EGENERAL);
     UNIT_EQ_INT(err.status, 400);
     UNIT_EQ_STR(err.error, "invalid_request");
 }

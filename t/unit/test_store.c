@@ -545,6 +545,129 @@ static void test_old_schema_upgraded_in_place(apr_pool_t *p)
                 0);
 }
 
+/* A pushed authorization request: taken once, by its client, before it
+ * expires (RFC 9126 §4); the clock is the caller's. */
+static void test_pushed_single_use(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_store_t other;
+    oa2_pushed_t in = {"c1", "response_type=code&client_id=c1", 1000, 0};
+    oa2_pushed_t live = {"c1", "x=y", 5000, 0};
+    oa2_pushed_t *out;
+    int first = 1, n = 0, more = 0;
+
+    UNIT_ASSERT(st);
+    UNIT_EQ_INT(oa2_store_pushed_add(st, "u1", &in, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_pushed_add(st, "u2", &live, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_pushed_get(&out, st, "u1", NULL, p), APR_SUCCESS);
+    UNIT_EQ_STR(out->client_id, "c1");
+    UNIT_EQ_STR(out->params, "response_type=code&client_id=c1");
+    UNIT_EQ_INT(out->expires_at, 1000);
+    UNIT_EQ_INT(out->used, 0);
+    UNIT_EQ_INT(oa2_store_pushed_get(&out, st, "nope", NULL, p), APR_NOTFOUND);
+    /* another issuer's rows are not there */
+    other = *st;
+    other.issuer = "https://b.example";
+    UNIT_EQ_INT(oa2_store_pushed_get(&out, &other, "u1", NULL, p),
+                APR_NOTFOUND);
+    UNIT_EQ_INT(
+        oa2_store_pushed_consume(&first, &other, "u1", "c1", 900, NULL, p),
+        APR_SUCCESS);
+    UNIT_EQ_INT(first, 0);
+    /* another client's */
+    UNIT_EQ_INT(oa2_store_pushed_consume(&first, st, "u1", "c2", 900, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 0);
+    /* expired: a second after its last one */
+    UNIT_EQ_INT(oa2_store_pushed_consume(&first, st, "u1", "c1", 1001, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 0);
+    /* none of these took it; its last second does, once */
+    UNIT_EQ_INT(oa2_store_pushed_consume(&first, st, "u1", "c1", 1000, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 1);
+    UNIT_EQ_INT(oa2_store_pushed_consume(&first, st, "u1", "c1", 1000, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 0);
+    UNIT_EQ_INT(oa2_store_pushed_get(&out, st, "u1", NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(out->used, 1);
+    UNIT_EQ_INT(
+        oa2_store_pushed_consume(&first, st, "nope", "c1", 900, NULL, p),
+        APR_SUCCESS);
+    UNIT_EQ_INT(first, 0);
+    /* the purge takes the expired one, keeps the live one */
+    UNIT_EQ_INT(oa2_store_purge(&n, &more, st, 1001, 1, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(n, 1);
+    UNIT_EQ_INT(oa2_store_pushed_get(&out, st, "u1", NULL, p), APR_NOTFOUND);
+    UNIT_EQ_INT(oa2_store_pushed_get(&out, st, "u2", NULL, p), APR_SUCCESS);
+}
+
+/* A single use decided in a transaction that rolls back is undone. */
+static void test_pushed_consume_rolls_back(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_pushed_t in = {"c1", "a=b", 1000, 0};
+    int first = 0;
+
+    UNIT_ASSERT(st);
+    UNIT_EQ_INT(oa2_store_pushed_add(st, "u1", &in, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_begin(st, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_pushed_consume(&first, st, "u1", "c1", 10, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 1);
+    UNIT_EQ_INT(oa2_store_end(st, 1, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_pushed_consume(&first, st, "u1", "c1", 10, NULL, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(first, 1);
+}
+
+/* A database of the release before pushed requests (its tables as
+ * schema-v1 made them) gains their table on first use. */
+static void test_added_table_on_old_schema(apr_pool_t *p)
+{
+    oa2_store_t *st = fixture_store(ISS, p);
+    oa2_pushed_t in = {"c1", "a=b", 1000, 0}, *out;
+    int rows;
+
+    UNIT_ASSERT(st);
+    UNIT_ASSERT(run_sql_file(st, "../data/schema-v1-sqlite3.sql", p) > 0);
+    UNIT_ASSERT(apr_dbd_query(st->db->driver, st->db->handle, &rows,
+                              "SELECT 1 FROM oa2_pushed_requests")
+                != 0);
+    UNIT_EQ_INT(oa2_store_setup(st->db, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_pushed_add(st, "u1", &in, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_pushed_get(&out, st, "u1", NULL, p), APR_SUCCESS);
+}
+
+/* Each added table: created by every driver's schema as its entry says,
+ * named by the full probe, and not by the probe of the first release's
+ * tables (a role without CREATE gets past that one to be told). */
+static void test_added_tables(apr_pool_t *p)
+{
+    static const char *const drivers[] = {"sqlite3", "pgsql", "mysql"};
+    const oa2_sql_table_t *t;
+    const char *const *sql;
+    apr_size_t d;
+    int n = 0, found;
+
+    for (t = oa2_sql_added_tables(); t->name; t++, n++) {
+        UNIT_ASSERT(strstr(oa2_sql_schema_probe(), t->name));
+        UNIT_ASSERT(!strstr(oa2_sql_tables_probe(), t->name));
+        UNIT_ASSERT(strstr(t->probe, t->name));
+        for (d = 0; d < sizeof(drivers) / sizeof(*drivers); d++) {
+            const char *want =
+                strcmp(drivers[d], "mysql") ? t->create : t->create_mysql;
+            found = 0;
+            for (sql = oa2_sql_schema(drivers[d]); *sql; sql++) {
+                found |= !strcmp(*sql, want);
+            }
+            UNIT_ASSERT(found);
+        }
+    }
+    UNIT_EQ_INT(n, 1);
+    (void)p;
+}
+
 static void test_sql_dialects(apr_pool_t *p)
 {
     static const oa2_sql_id_t racing[] = {
@@ -583,8 +706,9 @@ static void test_sql_dialects(apr_pool_t *p)
      * unterminated */
     for (sql = oa2_sql_schema("mysql"); *sql; sql++) {
         static const char *const keys[] = {
-            " issuer ",     " client_id ", " user_id ", " code_hash ",
-            " token_hash ", " family ",    " jti ",     " nonce_hash "};
+            " issuer ",    " client_id ",  " user_id ",
+            " code_hash ", " token_hash ", " family ",
+            " jti ",       " nonce_hash ", " uri_hash "};
 
         if (!strncmp(*sql, "ALTER TABLE ", 12)) {
             continue; /* the added columns: see test_added_columns */
@@ -715,6 +839,10 @@ void unit_suite_store(void)
     UNIT_RUN(test_sql_dialects);
     UNIT_RUN(test_client_id_width);
     UNIT_RUN(test_added_columns);
+    UNIT_RUN(test_pushed_single_use);
+    UNIT_RUN(test_pushed_consume_rolls_back);
+    UNIT_RUN(test_added_table_on_old_schema);
+    UNIT_RUN(test_added_tables);
     UNIT_RUN(test_sql_metacharacters_are_data);
     UNIT_RUN(test_broken_database_is_503);
 }

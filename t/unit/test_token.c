@@ -507,6 +507,63 @@ static void test_cache_keys(apr_pool_t *p)
     UNIT_ASSERT(memcmp(rev, key, OA2_TOKEN_CACHE_KEY_LEN));
 }
 
+/* A sender-bound token's cnf (RFC 7800): its thumbprints read, kept in
+ * a cache record, and a cnf this server cannot read refused. */
+static void test_cnf(apr_pool_t *p)
+{
+    static const char jkt[] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    static const char x5t[] = "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2";
+    env_t env;
+    oa2_token_t *tok = NULL, *back = NULL;
+    oa2_err_t err = {0};
+    const char *rec;
+    apr_size_t len;
+
+    UNIT_ASSERT(setup(&env, p));
+    UNIT_EQ_INT(VALIDATE(tok, NOW, err), APR_SUCCESS);
+    UNIT_ASSERT(!oa2_token_cnf_binds(&tok->cnf));
+    UNIT_ASSERT(oa2_token_cnf_json(&tok->cnf, p) == NULL);
+    SET_CLAIM("cnf", json_pack("{s:s,s:s}", "jkt", jkt, "x5t#S256", x5t));
+    UNIT_EQ_INT(VALIDATE(tok, NOW, err), APR_SUCCESS);
+    UNIT_EQ_STR(tok->cnf.jkt, jkt);
+    UNIT_EQ_STR(tok->cnf.x5t, x5t);
+    UNIT_EQ_STR(
+        oa2_token_cnf_json(&tok->cnf, p),
+        apr_psprintf(p, "{\"jkt\":\"%s\",\"x5t#S256\":\"%s\"}", jkt, x5t));
+    rec = oa2_token_cache_record(&len, tok, p);
+    UNIT_EQ_INT(oa2_token_from_cache_record(&back, rec, len, NOW, &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(back->cnf.jkt, jkt);
+    UNIT_EQ_STR(back->cnf.x5t, x5t);
+    SET_CLAIM("cnf", json_pack("{s:s}", "x5t#S256", x5t));
+    UNIT_EQ_INT(VALIDATE(tok, NOW, err), APR_SUCCESS);
+    UNIT_ASSERT(tok->cnf.jkt == NULL);
+    rec = oa2_token_cache_record(&len, tok, p);
+    UNIT_EQ_INT(oa2_token_from_cache_record(&back, rec, len, NOW, &err, p),
+                APR_SUCCESS);
+    UNIT_ASSERT(back->cnf.jkt == NULL);
+    UNIT_EQ_STR(back->cnf.x5t, x5t);
+    /* what cannot be read is no bearer token either */
+    SET_CLAIM("cnf", json_string(jkt));
+    UNIT_REFUSED(VALIDATE(tok, NOW, err), err, 401, "invalid_token",
+                 "OA2-01400");
+    SET_CLAIM("cnf", json_pack("{s:i}", "jkt", 1));
+    UNIT_REFUSED(VALIDATE(tok, NOW, err), err, 401, "invalid_token",
+                 "OA2-01400");
+    SET_CLAIM("cnf", json_pack("{s:s}", "jkt", "a b"));
+    UNIT_REFUSED(VALIDATE(tok, NOW, err), err, 401, "invalid_token",
+                 "OA2-01400");
+    SET_CLAIM("cnf", json_pack("{s:s}", "jkt", ""));
+    UNIT_REFUSED(VALIDATE(tok, NOW, err), err, 401, "invalid_token",
+                 "OA2-01400");
+    SET_CLAIM("cnf", json_pack("{s:s}", "jkt", apr_pstrcat(p, jkt, jkt, NULL)));
+    UNIT_REFUSED(VALIDATE(tok, NOW, err), err, 401, "invalid_token",
+                 "OA2-01400");
+    SET_CLAIM("cnf", json_pack("{s:s}", "jwk", "{}"));
+    UNIT_REFUSED(VALIDATE(tok, NOW, err), err, 401, "invalid_token",
+                 "OA2-01401");
+}
+
 static void test_cache_record_damaged(apr_pool_t *p)
 {
 #define REC(text)                                                              \
@@ -519,17 +576,19 @@ static void test_cache_record_damaged(apr_pool_t *p)
     } bad[] = {
         REC(""),
         REC("2000000000\0kid\0alice\0app\0j\0read"),
-        REC("x\0kid\0alice\0app\0j\0read\0{}"),
-        REC("\0kid\0alice\0app\0j\0read\0{}"),
-        REC("2000000000\0kid\0\0app\0j\0read\0{}"),
-        REC("2000000000\0kid\0alice\0app\0\0read\0{}"),
-        REC("2000000000\0kid\0alice\0app\0j\0read\0{}\0"),
+        /* a record of the format before cnf (two fields fewer) */
+        REC("2000000000\0kid\0alice\0app\0j\0read\0{}"),
+        REC("x\0kid\0alice\0app\0j\0read\0\0\0{}"),
+        REC("\0kid\0alice\0app\0j\0read\0\0\0{}"),
+        REC("2000000000\0kid\0\0app\0j\0read\0\0\0{}"),
+        REC("2000000000\0kid\0alice\0app\0\0read\0\0\0{}"),
+        REC("2000000000\0kid\0alice\0app\0j\0read\0\0\0{}\0"),
         /* beyond what a token may claim; found by fuzz_token */
-        REC("17170000000000000001\0kid\0alice\0app\0j\0read\0{}"),
-        REC("253402300800\0kid\0alice\0app\0j\0read\0{}"),
-        REC("-1\0kid\0alice\0app\0j\0read\0{}"),
+        REC("17170000000000000001\0kid\0alice\0app\0j\0read\0\0\0{}"),
+        REC("253402300800\0kid\0alice\0app\0j\0read\0\0\0{}"),
+        REC("-1\0kid\0alice\0app\0j\0read\0\0\0{}"),
     };
-    static const char good[] = "2000000000\0kid\0alice\0app\0j\0read\0{}";
+    static const char good[] = "2000000000\0kid\0alice\0app\0j\0read\0\0\0{}";
     oa2_token_t *tok = NULL;
     oa2_err_t err = {0};
     apr_size_t i;
@@ -544,13 +603,14 @@ static void test_cache_record_damaged(apr_pool_t *p)
     }
     /* the same, whole, is fine; and without a client_id, which an
      * introspection answer need not name (RFC 7662 section 2.2) */
-    UNIT_EQ_INT(
-        oa2_token_from_cache_record(
-            &tok,
-            apr_pstrmemdup(p, "2000000000\0\0alice\0\0j\0read\0{}",
-                           sizeof("2000000000\0\0alice\0\0j\0read\0{}") - 1),
-            sizeof("2000000000\0\0alice\0\0j\0read\0{}") - 1, NOW, &err, p),
-        APR_SUCCESS);
+    UNIT_EQ_INT(oa2_token_from_cache_record(
+                    &tok,
+                    apr_pstrmemdup(
+                        p, "2000000000\0\0alice\0\0j\0read\0\0\0{}",
+                        sizeof("2000000000\0\0alice\0\0j\0read\0\0\0{}") - 1),
+                    sizeof("2000000000\0\0alice\0\0j\0read\0\0\0{}") - 1, NOW,
+                    &err, p),
+                APR_SUCCESS);
     UNIT_EQ_INT(oa2_token_from_cache_record(
                     &tok, apr_pstrmemdup(p, good, sizeof(good) - 1),
                     sizeof(good) - 1, NOW, &err, p),
@@ -597,6 +657,7 @@ void unit_suite_token(void)
     UNIT_RUN(test_claims_json);
     UNIT_RUN(test_cache_record_round_trip);
     UNIT_RUN(test_cache_keys);
+    UNIT_RUN(test_cnf);
     UNIT_RUN(test_cache_record_damaged);
     UNIT_RUN(test_claims_json_one_line);
 }

@@ -1,0 +1,64 @@
+/*
+ * {base}/par: the pushed authorization request endpoint (RFC 9126 §2),
+ * glue to oa2_par.c; and OAuth2RequirePAR. The authorize endpoint takes
+ * the pushed requests (mod_oauth2_authorize.c).
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include <apr_strings.h>
+
+#include "mod_oauth2.h"
+#include "oa2_par.h"
+
+APLOG_USE_MODULE(oauth2);
+
+const char *oa2_ap_par_set_require(cmd_parms *cmd, void *dc, int on)
+{
+    oa2_server_conf_t *c =
+        ap_get_module_config(cmd->server->module_config, &oauth2_module);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    c->require_par = on;
+    return NULL;
+}
+
+int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf)
+{
+    const char *json = NULL, *uri_hash = NULL;
+    oa2_client_t *client = NULL;
+    oa2_backchannel_t in;
+    oa2_store_t *st;
+    oa2_err_t err;
+    apr_status_t rv;
+
+    /* CORS as at the token endpoint: a browser-based public client pushes
+     * from its own origin. */
+    if (r->method_number == M_OPTIONS) {
+        return oa2_io_cors_preflight(r);
+    }
+    oa2_io_cors(r);
+    rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/par", "OA2-01316", &err);
+    if (rv == APR_SUCCESS) {
+        rv = oa2_par_push(&json, &client, &uri_hash, conf->as, st, &in,
+                          apr_time_sec(r->request_time), &err, r->pool);
+    }
+    if (rv != APR_SUCCESS) {
+        return oa2_io_send_client_error(r, conf, &err);
+    }
+    /* The request_uri stands for the request: only the first digits of
+     * its hash are logged. */
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "OA2-01317: authorization request pushed by client %s "
+                  "(request_uri %.8s)",
+                  client->client_id, uri_hash);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Pragma", "no-cache");
+    return oa2_io_send_json(r, HTTP_CREATED, NULL, json);
+}
