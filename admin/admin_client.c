@@ -13,7 +13,7 @@
 
 #include "oa2_client_meta.h"
 #include "oa2_cimd.h"
-#include "oa2_redirect.h"
+#include "oa2_registration.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
 #include "oa2_text.h"
@@ -21,8 +21,7 @@
 
 /* Bytes of randomness in a generated client_id (128 bits). */
 #define CLIENT_ID_BYTES 16
-/* Longest client_id and name: the width of their columns (oa2_sql.c). */
-#define CLIENT_ID_MAX 128
+/* Longest name: the width of its column (oa2_sql.c). */
 #define CLIENT_NAME_MAX 255
 
 /* The grant types a client may have, in the order they are stored. */
@@ -183,20 +182,34 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
     return OA2_ADMIN_OK;
 }
 
-/* Nonzero when @a id may be given with --client-id: a plain id, or the
- * URL of a client ID metadata document (oa2_cimd.h), which pre-registers
- * that client: the module never fetches for an id registered so. */
-static int client_id_ok(const char *id, const char *issuer, apr_pool_t *p)
+/* Check that @a id may be given with --client-id: a plain id, or the URL
+ * of a client ID metadata document (oa2_cimd.h), which pre-registers that
+ * client: the module never fetches for an id registered so. A URL refused
+ * is told in the core's words. @return an exit status. */
+static int client_id_check(const char *id, const char *issuer, apr_pool_t *p)
 {
+    oa2_err_t err = {0};
+
     if (oa2_cimd_is_url(id)) {
-        return oa2_cimd_check_url(id, oa2_cimd_reach(issuer, p), NULL, p)
-            == APR_SUCCESS;
+        if (oa2_cimd_check_url(id, oa2_cimd_reach(issuer, p), &err, p)
+            != APR_SUCCESS) {
+            return oa2_admin_fail("--client-id: %s: %s", err.description,
+                                  err.detail);
+        }
+        return OA2_ADMIN_OK;
     }
-    return *id && strlen(id) <= CLIENT_ID_MAX
-        && strspn(id,
+    if (!*id || strlen(id) > OA2_CLIENT_ID_MAX
+        || strspn(id,
                   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                   "0123456789-._~")
-        == strlen(id);
+            != strlen(id)) {
+        return oa2_admin_fail("--client-id must be 1 to %d characters of "
+                              "A-Z a-z 0-9 - . _ ~, or a client ID metadata "
+                              "document URL (https://host/path, at most %d "
+                              "characters)",
+                              OA2_CLIENT_ID_MAX, OA2_CLIENT_ID_MAX);
+    }
+    return OA2_ADMIN_OK;
 }
 
 /* Check the values of "client add" for the clients of @a issuer and build
@@ -207,7 +220,7 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
     apr_array_header_t *scopes = apr_array_make(p, 4, sizeof(const char *));
     const char *grants = NULL;
     oa2_err_t err = {0};
-    int i, j;
+    int i;
 
     if (!*in->name || strlen(in->name) > CLIENT_NAME_MAX) {
         return oa2_admin_fail("the client name must be 1 to %d bytes",
@@ -230,29 +243,18 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
                               "characters (U+0000 to U+001F, U+007F to "
                               "U+009F, U+2028, U+2029)");
     }
-    if (in->client_id && !client_id_ok(in->client_id, issuer, p)) {
-        return oa2_admin_fail("--client-id must be 1 to %d characters of "
-                              "A-Z a-z 0-9 - . _ ~, or a client ID metadata "
-                              "document URL (https://host/path, at most %d "
-                              "characters)",
-                              CLIENT_ID_MAX, OA2_CIMD_URL_MAX);
+    if (in->client_id
+        && client_id_check(in->client_id, issuer, p) != OA2_ADMIN_OK) {
+        return OA2_ADMIN_FAIL;
     }
     cl->redirect_uris =
         apr_array_make(p, in->redirect_uris->nelts, sizeof(const char *));
     for (i = 0; i < in->redirect_uris->nelts; i++) {
         const char *uri = APR_ARRAY_IDX(in->redirect_uris, i, const char *);
-        if (oa2_redirect_check(uri, &err, p) != APR_SUCCESS) {
+        if (oa2_registration_add_redirect_uri(cl->redirect_uris, uri, &err, p)
+            != APR_SUCCESS) {
             return oa2_admin_fail("invalid redirect URI %s: %s",
                                   oa2_admin_printable(uri, p), err.description);
-        }
-        for (j = 0; j < cl->redirect_uris->nelts; j++) {
-            if (!strcmp(APR_ARRAY_IDX(cl->redirect_uris, j, const char *),
-                        uri)) {
-                break;
-            }
-        }
-        if (j == cl->redirect_uris->nelts) {
-            APR_ARRAY_PUSH(cl->redirect_uris, const char *) = uri;
         }
     }
     for (i = 0; i < in->logout_uris->nelts; i++) {

@@ -7,7 +7,8 @@
  * short, ASCII and have a host; an accepted document must make a public
  * client of that very URL whose redirect URIs are registrable, whose name
  * is fit for the consent page and whose lifetime is within its bounds;
- * a refusal's description stays within RFC 6749 §5.2's characters.
+ * a refusal's description stays within RFC 6749 §5.2's characters, and
+ * its detail names the document, cut and printable, whatever was sent.
  */
 #include <string.h>
 
@@ -48,6 +49,17 @@ static void check_description(const oa2_err_t *err)
     }
 }
 
+/* The log's detail of a refusal: "client ID metadata document " and at
+ * most 160 characters of the URL (then "..."), no control characters. */
+static void check_detail(const oa2_err_t *err)
+{
+    static const char prefix[] = "client ID metadata document ";
+
+    FUZZ_CHECK(err->detail
+               && !strncmp(err->detail, prefix, sizeof(prefix) - 1));
+    FUZZ_CHECK(oa2_text_check(err->detail) == OA2_TEXT_OK);
+}
+
 /* Check @a url under @a reach; nonzero when accepted. */
 static int url_ok(const char *url, oa2_fetch_reach_t reach, apr_pool_t *p)
 {
@@ -56,10 +68,11 @@ static int url_ok(const char *url, oa2_fetch_reach_t reach, apr_pool_t *p)
 
     if (oa2_cimd_check_url(url, reach, &err, p) != APR_SUCCESS) {
         check_description(&err);
+        check_detail(&err);
         FUZZ_CHECK(!strcmp(err.error, "invalid_request"));
         return 0;
     }
-    FUZZ_CHECK(strlen(url) <= OA2_CIMD_URL_MAX);
+    FUZZ_CHECK(strlen(url) <= OA2_CLIENT_ID_MAX);
     FUZZ_CHECK(!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7));
     FUZZ_CHECK(!strchr(url, '#') && *oa2_cimd_host(url, p));
     for (c = url; *c; c++) {
@@ -92,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (oa2_cimd_parse(&cl, as, url, &res, NOW, &err, p) != APR_SUCCESS) {
         check_description(&err);
+        check_detail(&err);
         FUZZ_CHECK(!strcmp(err.error, "invalid_client"));
         apr_pool_destroy(p);
         return 0;

@@ -52,16 +52,18 @@ typedef struct oa2_server_conf_t {
     apr_array_header_t *user_claims; /* OAuth2UserClaim, oa2_idtoken_claim_t */
     apr_array_header_t *user_claim_exprs; /* their ap_expr_info_t *, same
                                            * order */
-    const char *fetch_ca_file; /* OAuth2FetchCAFile; NULL: system CAs */
-    int cimd;                  /* OAuth2ClientMetadataDocuments; -1: off */
-    int require_par;           /* OAuth2RequirePAR; -1: unset (off) */
-    const char *jwks_json;     /* the public JWKS, rendered at startup */
-    oa2_as_t *as;              /* the AS in core terms, built at startup */
-    const char *metadata_json; /* RFC 8414 document, built at startup */
-    const char *openid_json;   /* OpenID discovery document, or NULL */
-    oa2_tmpl_t *consent_tmpl;  /* consent.html, parsed at startup */
-    oa2_tmpl_t *error_tmpl;    /* error.html, parsed at startup */
-    oa2_tmpl_t *logout_tmpl;   /* logout.html, parsed at startup */
+    const char *fetch_ca_file;    /* OAuth2FetchCAFile; NULL: system CAs */
+    int cimd;                     /* OAuth2ClientMetadataDocuments; -1: off */
+    int require_par;              /* OAuth2RequirePAR; -1: unset (off) */
+    oa2_fetch_reach_t cimd_reach; /* what a document's fetch may reach,
+                                   * from the issuer at startup */
+    const char *jwks_json;        /* the public JWKS, rendered at startup */
+    oa2_as_t *as;                 /* the AS in core terms, built at startup */
+    const char *metadata_json;    /* RFC 8414 document, built at startup */
+    const char *openid_json;      /* OpenID discovery document, or NULL */
+    oa2_tmpl_t *consent_tmpl;     /* consent.html, parsed at startup */
+    oa2_tmpl_t *error_tmpl;       /* error.html, parsed at startup */
+    oa2_tmpl_t *logout_tmpl;      /* logout.html, parsed at startup */
 } oa2_server_conf_t;
 
 /** Per-directory configuration: resource protection. */

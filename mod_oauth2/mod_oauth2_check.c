@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 
 #include "mod_oauth2.h"
+#include "oa2_cimd.h"
 #include "oa2_idtoken.h"
 
 APLOG_USE_MODULE(oauth2);
@@ -307,6 +308,7 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
         return APR_EGENERAL;
     }
     sc->as = as;
+    sc->cimd_reach = oa2_cimd_reach(sc->issuer, pconf);
     sc->metadata_json = oa2_metadata_build(sc, 0, pconf);
     sc->openid_json = as->openid ? oa2_metadata_build(sc, 1, pconf) : NULL;
     return APR_SUCCESS;

@@ -17,35 +17,6 @@
 
 APLOG_USE_MODULE(oauth2);
 
-/* @a url as the admin's log may show it: what a client sent, so at most
- * 160 characters, and '?' for anything but printable ASCII. */
-static const char *loggable(const char *url, apr_pool_t *p)
-{
-    apr_size_t len = strlen(url), i;
-    char *out = apr_pstrndup(p, url, len > 160 ? 160 : len);
-
-    for (i = 0; out[i]; i++) {
-        if (out[i] < 0x21 || out[i] > 0x7e) {
-            out[i] = '?';
-        }
-    }
-    return len > 160 ? apr_pstrcat(p, out, "...", NULL) : out;
-}
-
-/* Name the document in @a err's log detail, before what it said, unless
- * that names it already. */
-static apr_status_t about(oa2_err_t *err, const char *url, apr_pool_t *p)
-{
-    const char *before = err->detail;
-
-    if (before && strstr(before, url)) {
-        return APR_EGENERAL;
-    }
-    return oa2_err_detail(err, p, "client ID metadata document %s%s%s",
-                          loggable(url, p), before ? ": " : "",
-                          before ? before : "");
-}
-
 /* Fetch and check the document of @a url, and store the client it makes.
  * Nothing is stored unless all of it succeeds: a failure is not cached,
  * and the next request fetches again. */
@@ -53,21 +24,27 @@ static apr_status_t read_document(request_rec *r, const oa2_server_conf_t *conf,
                                   oa2_store_t *st, const char *url,
                                   oa2_err_t *err)
 {
-    oa2_fetch_reach_t reach = oa2_cimd_reach(conf->issuer, r->pool);
     apr_int64_t now = apr_time_sec(r->request_time);
     oa2_fetch_opts_t opts;
     oa2_fetch_result_t res;
     oa2_client_t *cl;
     apr_status_t rv;
 
-    if ((rv = oa2_cimd_check_url(url, reach, err, r->pool)) != APR_SUCCESS) {
-        return about(err, url, r->pool);
+    if ((rv = oa2_cimd_check_url(url, conf->cimd_reach, err, r->pool))
+        != APR_SUCCESS) {
+        return rv;
     }
-    oa2_ap_fetch_opts(&opts, r->server, reach);
+    oa2_ap_fetch_opts(&opts, r->server, conf->cimd_reach);
     opts.max_size = OA2_CIMD_DOC_MAX;
     if ((rv = oa2_fetch(&res, url, &opts, err, r->pool)) != APR_SUCCESS) {
-        /* The fetch's 503 is this request's fault: the client named a
-         * document that cannot be had. The detail already names the URL. */
+        if (rv == APR_ENOMEM) {
+            /* No request could be made: this server's fault, a 503
+             * logged at error, as a database failure is. */
+            return rv;
+        }
+        /* Any other failure is this request's fault: the client named a
+         * document that cannot be had (a 400, logged at info). The detail
+         * already names the URL. */
         err->status = HTTP_BAD_REQUEST;
         err->error = "invalid_client";
         err->description = apr_pstrcat(
@@ -77,11 +54,20 @@ static apr_status_t read_document(request_rec *r, const oa2_server_conf_t *conf,
     }
     if ((rv = oa2_cimd_parse(&cl, conf->as, url, &res, now, err, r->pool))
         != APR_SUCCESS) {
-        return about(err, url, r->pool);
+        return rv;
     }
     rv = oa2_store_client_put_document(st, cl, err, r->pool);
-    if (rv != APR_SUCCESS && rv != APR_EEXIST) {
-        return rv;
+    if (rv == APR_EEXIST) {
+        /* Stored first by another request, or registered otherwise
+         * meanwhile: the row there is the client, and no error. */
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "OA2-01102: client ID metadata document %s read, but "
+                      "the client stored meanwhile is kept",
+                      url);
+        return APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS) {
+        return rv; /* the database's 503, logged at error */
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "OA2-01026: client ID metadata document %s read: client "
@@ -108,23 +94,21 @@ apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
         return APR_SUCCESS;
     }
     rv = oa2_store_client_get(&cl, st, url, err, r->pool);
-    if (rv == APR_SUCCESS && cl->from_cache && !oa2_cimd_fresh(cl, now)) {
-        /* Perhaps read again since by another process or node. */
+    if (rv == APR_SUCCESS && cl->from_cache && oa2_cimd_stale(cl, now)) {
+        /* Perhaps read again since by another process or node. A client
+         * registered otherwise is never stale: its cached record is used
+         * as any client's. */
         rv = oa2_store_client_reload(&cl, st, url, err, r->pool);
     }
-    if (rv == APR_SUCCESS
-        && (!cl->document_fetched_at || oa2_cimd_fresh(cl, now))) {
+    if (rv == APR_SUCCESS && !oa2_cimd_stale(cl, now)) {
         /* Registered otherwise (never fetched for), or read lately. */
         return APR_SUCCESS;
     }
     if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
         return rv;
     }
-    if ((rv = read_document(r, conf, st, url, err)) != APR_SUCCESS) {
-        return rv;
-    }
-    /* What the core reads next, also into the client cache: the row as
-     * stored, ours or that of whoever stored it first. */
-    rv = oa2_store_client_reload(&cl, st, url, err, r->pool);
-    return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
+    /* What the core reads next, also into the client cache, is the row
+     * as stored, ours or that of whoever stored it first: the store took
+     * any older record out of the cache. */
+    return read_document(r, conf, st, url, err);
 }

@@ -43,6 +43,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->fetch_ca_file = NULL;
     c->cimd = -1;
     c->require_par = -1;
+    c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;
@@ -97,6 +98,7 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->require_par =
         add->require_par != -1 ? add->require_par : base->require_par;
     /* Derived per server at start-up (mod_oauth2_check.c). */
+    c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;

@@ -16,7 +16,6 @@
 #include "oa2_cimd.h"
 #include "oa2_cleanup.h"
 #include "oa2_client_meta.h"
-#include "oa2_redirect.h"
 #include "oa2_registration.h"
 #include "oa2_scope.h"
 #include "oa2_text.h"
@@ -25,10 +24,12 @@
 #define BAD_URL(id, text) oa2_err_set(err, 400, "invalid_request", id, text)
 #define BAD_DOC(id, text) oa2_err_set(err, 400, "invalid_client", id, text)
 
-/* OA2_REGISTRATION_NAME_MAX as text, for a fixed description. */
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define NAME_MAX_TEXT STR(OA2_REGISTRATION_NAME_MAX)
+/* Longest part of a client_id URL that a log line shows: what a client
+ * sent, before the URL check bounds it (OA2_CLIENT_ID_MAX). */
+#define LOGGED_URL_MAX 160
+
+/* OA2_CLIENT_ID_MAX in a fixed description. */
+#define CLIENT_ID_MAX_TEXT APR_STRINGIFY(OA2_CLIENT_ID_MAX)
 
 int oa2_cimd_is_url(const char *client_id)
 {
@@ -47,27 +48,6 @@ oa2_fetch_reach_t oa2_cimd_reach(const char *issuer, apr_pool_t *p)
         return OA2_FETCH_REACH_PUBLIC_OR_LOOPBACK;
     }
     return OA2_FETCH_REACH_PUBLIC;
-}
-
-/* Nonzero when every byte is one RFC 3986 allows in a URI and every '%'
- * starts a %XX escape: no spaces, controls, non-ASCII or quotes, so the
- * URL is also safe to log and to show. */
-static int chars_valid(const char *url)
-{
-    const char *c;
-
-    for (c = url; *c; c++) {
-        if (*c == '%') {
-            if (!apr_isxdigit(c[1]) || !apr_isxdigit(c[2])) {
-                return 0;
-            }
-            c += 2;
-        }
-        else if (!apr_isalnum(*c) && !strchr("-._~:/?#[]@!$&'()*+,;=", *c)) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* Nonzero when the segment of @a len bytes at @a s is "." or "..",
@@ -140,6 +120,22 @@ static int host_allowed(const char *host, oa2_fetch_reach_t reach, int http)
     return oa2_fetch_reach_allows(reach, c, http);
 }
 
+/* Name the document of @a url in @a err's detail, before what the detail
+ * said: the URL as a client sent it, so cut to LOGGED_URL_MAX characters
+ * and printable (oa2_text_printable()). */
+static void name_document(oa2_err_t *err, const char *url, apr_pool_t *p)
+{
+    int cut = strlen(url) > LOGGED_URL_MAX;
+
+    if (!err) {
+        return;
+    }
+    oa2_err_detail(err, p, "client ID metadata document %s%s%s%s",
+                   oa2_text_printable(apr_pstrndup(p, url, LOGGED_URL_MAX), p),
+                   cut ? "..." : "", err->detail ? ": " : "",
+                   err->detail ? err->detail : "");
+}
+
 apr_status_t oa2_cimd_check_url(const char *url, oa2_fetch_reach_t reach,
                                 oa2_err_t *err, apr_pool_t *p)
 {
@@ -147,52 +143,67 @@ apr_status_t oa2_cimd_check_url(const char *url, oa2_fetch_reach_t reach,
     apr_size_t authority;
     apr_uri_t uri;
     int http = !strncmp(url, "http://", 7);
+    apr_status_t rv = APR_EGENERAL;
 
-    if (strlen(url) > OA2_CIMD_URL_MAX) {
-        return BAD_URL("OA2-01000",
-                       "a client_id URL must be at most 128 characters");
+    if (strlen(url) > OA2_CLIENT_ID_MAX) {
+        BAD_URL("OA2-01000",
+                "a client_id URL must be at most " CLIENT_ID_MAX_TEXT
+                " characters");
+        goto leave;
     }
-    if (!chars_valid(url)) {
-        return BAD_URL("OA2-01001",
-                       "the client_id URL has characters a URL cannot have");
+    if (!oa2_url_chars_valid(url)) {
+        BAD_URL("OA2-01001",
+                "the client_id URL has characters a URL cannot have");
+        goto leave;
     }
     if ((!http && strncmp(url, "https://", 8))
         || (http && reach != OA2_FETCH_REACH_PUBLIC_OR_LOOPBACK)) {
-        return BAD_URL("OA2-01002", "a client_id URL must be an https URL");
+        BAD_URL("OA2-01002", "a client_id URL must be an https URL");
+        goto leave;
     }
     if (strchr(url, '#')) {
-        return BAD_URL("OA2-01003", "a client_id URL must not have a fragment");
+        BAD_URL("OA2-01003", "a client_id URL must not have a fragment");
+        goto leave;
+    }
+    if (oa2_url_has_userinfo(url + (http ? 5 : 6))) {
+        BAD_URL("OA2-01004",
+                "a client_id URL must not have a user name or password");
+        goto leave;
     }
     rest = url + (http ? 7 : 8);
     authority = strcspn(rest, "/?");
-    if (memchr(rest, '@', authority)) {
-        return BAD_URL("OA2-01004",
-                       "a client_id URL must not have a user name or "
-                       "password");
-    }
     if (rest[authority] != '/') {
-        return BAD_URL("OA2-01005", "a client_id URL must have a path");
+        BAD_URL("OA2-01005", "a client_id URL must have a path");
+        goto leave;
     }
     if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.hostname
         || !*uri.hostname) {
-        return BAD_URL("OA2-01006", "the client_id URL has no host");
+        BAD_URL("OA2-01006", "the client_id URL has no host");
+        goto leave;
     }
     if (has_dot_segment(rest + authority)) {
-        return BAD_URL("OA2-01007",
-                       "a client_id URL must not have . or .. path "
-                       "segments");
+        BAD_URL("OA2-01007",
+                "a client_id URL must not have . or .. path segments");
+        goto leave;
     }
     if (http && !oa2_url_is_loopback_host(uri.hostname)) {
-        return BAD_URL("OA2-01008",
-                       "a client_id URL must be an https URL (http only "
-                       "on a loopback host)");
+        BAD_URL("OA2-01008",
+                "a client_id URL must be an https URL (http only "
+                "on a loopback host)");
+        goto leave;
     }
     if (!host_allowed(uri.hostname, reach, http)) {
-        return BAD_URL("OA2-01009",
-                       "the client_id URL's host is an address this "
-                       "server does not fetch from");
+        BAD_URL("OA2-01009",
+                "the client_id URL's host is an address this "
+                "server does not fetch from");
+        goto leave;
     }
-    return APR_SUCCESS;
+    rv = APR_SUCCESS;
+leave:
+    if (rv != APR_SUCCESS) {
+        name_document(err, url, p);
+    }
+    return rv;
 }
 
 const char *oa2_cimd_host(const char *url, apr_pool_t *p)
@@ -210,17 +221,25 @@ const char *oa2_cimd_host(const char *url, apr_pool_t *p)
     return host;
 }
 
-/* An error of a check shared with registration, told as the document's:
- * invalid_client, the check's own description and log id. */
-static apr_status_t as_document_error(oa2_err_t *err, apr_pool_t *p)
+/* A refusal of a rule shared with registration, told as the document's:
+ * invalid_client with @a description, a fixed text in the document's
+ * words; NULL: "is not valid: " and the rule's own description. The
+ * rule's log id stays, and the log's detail keeps its description. */
+static apr_status_t as_document_error(oa2_err_t *err, const char *description,
+                                      apr_pool_t *p)
 {
-    const char *why = err->description;
+    const char *why =
+        err->description ? err->description : "a field is malformed";
 
     err->status = 400;
     err->error = "invalid_client";
-    err->description =
-        apr_psprintf(p, "the client's metadata document is not valid: %s",
-                     why ? why : "a field is malformed");
+    if (description) {
+        err->description = description;
+        return oa2_err_detail(err, p, "%s%s%s", why, err->detail ? ": " : "",
+                              err->detail ? err->detail : "");
+    }
+    err->description = apr_pstrcat(
+        p, "the client's metadata document is not valid: ", why, NULL);
     return APR_EGENERAL;
 }
 
@@ -268,64 +287,59 @@ static apr_status_t check_credentials(json_t *doc, oa2_err_t *err)
     return APR_SUCCESS;
 }
 
-/* grant_types (absent: the code grant) and response_types: the code
- * flow and refresh tokens, nothing a public client cannot use. */
+/* The descriptions of the refusals of registration's rules, worded as a
+ * document's. */
+#define GRANTS_ONLY                                                            \
+    "the client's metadata document's grant_types must be "                    \
+    "authorization_code and refresh_token only"
+#define RESPONSE_CODE_ONLY                                                     \
+    "the client's metadata document's response_types must be code only"
+#define NAME_NOT_TEXT                                                          \
+    "the client's metadata document's client_name must be a string"
+#define NAME_UNFIT                                                             \
+    "the client's metadata document's client_name has control or "             \
+    "bidirectional formatting characters"
+#define NAME_TOO_LONG                                                          \
+    "the client's metadata document's client_name is longer "                  \
+    "than " OA2_REGISTRATION_NAME_MAX_TEXT " characters"
+
+/* grant_types as registration reads them (absent: the code grant), then
+ * this method's own rule: the code flow and refresh tokens, nothing a
+ * public client cannot use; response_types code only. */
 static apr_status_t parse_grants(oa2_client_t *cl, json_t *doc, oa2_err_t *err,
                                  apr_pool_t *p)
 {
-    apr_array_header_t *list = apr_array_make(p, 2, sizeof(const char *));
-    json_t *v = oa2_client_meta_field(doc, "grant_types"), *item;
-    size_t i;
+    apr_array_header_t *list;
+    int i;
 
-    if (!v) {
-        APR_ARRAY_PUSH(list, const char *) = "authorization_code";
+    if (APR_SUCCESS
+        != oa2_registration_parse_grants(
+            &list, oa2_client_meta_field(doc, "grant_types"), err, p)) {
+        return as_document_error(err, GRANTS_ONLY, p);
     }
-    else if (!json_is_array(v) || !json_array_size(v)) {
-        return BAD_DOC("OA2-01017",
-                       "the client's metadata document's grant_types must "
-                       "be authorization_code and refresh_token only");
-    }
-    json_array_foreach(v, i, item)
-    {
-        const char *g = json_string_value(item);
-        if (!g
-            || (strcmp(g, "authorization_code")
-                && strcmp(g, "refresh_token"))) {
-            return BAD_DOC("OA2-01018",
-                           "the client's metadata document's grant_types "
-                           "must be authorization_code and refresh_token "
-                           "only");
-        }
-        if (!oa2_scope_contains(oa2_scope_join(list, p), g)) {
-            APR_ARRAY_PUSH(list, const char *) = apr_pstrdup(p, g);
+    for (i = 0; i < list->nelts; i++) {
+        const char *g = APR_ARRAY_IDX(list, i, const char *);
+        if (strcmp(g, "authorization_code") && strcmp(g, "refresh_token")) {
+            return BAD_DOC("OA2-01018", GRANTS_ONLY);
         }
     }
-    v = oa2_client_meta_field(doc, "response_types");
-    if (v && !json_is_array(v)) {
-        return BAD_DOC("OA2-01019",
-                       "the client's metadata document's response_types "
-                       "must be code only");
-    }
-    json_array_foreach(v, i, item)
-    {
-        const char *t = json_string_value(item);
-        if (!t || strcmp(t, "code")) {
-            return BAD_DOC("OA2-01020",
-                           "the client's metadata document's "
-                           "response_types must be code only");
-        }
+    if (APR_SUCCESS
+        != oa2_registration_check_response_types(
+            oa2_client_meta_field(doc, "response_types"), NULL, err)) {
+        return as_document_error(err, RESPONSE_CODE_ONLY, p);
     }
     cl->grant_types = oa2_scope_join(list, p);
     return APR_SUCCESS;
 }
 
-/* redirect_uris: required, each one registration would accept. */
+/* redirect_uris: required, each one registration would accept, repeats
+ * dropped. Checked item by item, as before, so that the first flaw is the
+ * one told. */
 static apr_status_t parse_redirect_uris(oa2_client_t *cl, json_t *doc,
                                         oa2_err_t *err, apr_pool_t *p)
 {
     json_t *v = oa2_client_meta_field(doc, "redirect_uris"), *item;
     size_t i;
-    int j;
 
     if (!json_is_array(v) || !json_array_size(v)) {
         return BAD_DOC("OA2-01021",
@@ -335,63 +349,41 @@ static apr_status_t parse_redirect_uris(oa2_client_t *cl, json_t *doc,
     cl->redirect_uris = apr_array_make(p, 2, sizeof(const char *));
     json_array_foreach(v, i, item)
     {
-        const char *uri = json_string_value(item);
-        if (!uri) {
+        if (!json_is_string(item)) {
             return BAD_DOC("OA2-01022",
                            "the client's metadata document's redirect_uris "
                            "must be an array of URIs");
         }
-        if (oa2_redirect_check(uri, err, p) != APR_SUCCESS) {
-            return as_document_error(err, p);
-        }
-        for (j = 0; j < cl->redirect_uris->nelts; j++) {
-            if (!strcmp(APR_ARRAY_IDX(cl->redirect_uris, j, const char *),
-                        uri)) {
-                break;
-            }
-        }
-        if (j == cl->redirect_uris->nelts) {
-            APR_ARRAY_PUSH(cl->redirect_uris, const char *) =
-                apr_pstrdup(p, uri);
+        if (APR_SUCCESS
+            != oa2_registration_add_redirect_uri(
+                cl->redirect_uris, json_string_value(item), err, p)) {
+            return as_document_error(err, NULL, p);
         }
     }
     return APR_SUCCESS;
 }
 
-/* client_name: what the consent page shows, so text a person can read
- * (the rules of registration); the host when there is none. */
+/* client_name as registration reads it, the host when there is none. The
+ * refusal is worded by the rule the value breaks, in the reader's order:
+ * a string, displayable, not too long. */
 static apr_status_t parse_name(oa2_client_t *cl, json_t *doc, const char *url,
                                oa2_err_t *err, apr_pool_t *p)
 {
     json_t *v = oa2_client_meta_field(doc, "client_name");
-    const unsigned char *c;
-    const char *s;
-    apr_size_t chars = 0;
+    const char *s = json_string_value(v);
 
-    if (!v) {
-        cl->name = oa2_cimd_host(url, p);
+    if (APR_SUCCESS
+        == oa2_registration_parse_name(&cl->name, v, oa2_cimd_host(url, p), err,
+                                       p)) {
         return APR_SUCCESS;
     }
-    if (!(s = json_string_value(v))) {
-        return BAD_DOC("OA2-01023",
-                       "the client's metadata document's client_name must "
-                       "be a string");
+    if (!s) {
+        return as_document_error(err, NAME_NOT_TEXT, p);
     }
     if (oa2_text_check(s) != OA2_TEXT_OK) {
-        return BAD_DOC("OA2-01024",
-                       "the client's metadata document's client_name has "
-                       "control or bidirectional formatting characters");
+        return as_document_error(err, NAME_UNFIT, p);
     }
-    for (c = (const unsigned char *)s; *c; c++) {
-        chars += (*c & 0xc0) != 0x80;
-    }
-    if (chars > OA2_REGISTRATION_NAME_MAX) {
-        return BAD_DOC("OA2-01025",
-                       "the client's metadata document's client_name is "
-                       "longer than " NAME_MAX_TEXT " characters");
-    }
-    cl->name = *s ? apr_pstrdup(p, s) : oa2_cimd_host(url, p);
-    return APR_SUCCESS;
+    return as_document_error(err, NAME_TOO_LONG, p);
 }
 
 apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
@@ -407,32 +399,41 @@ apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
         BAD_DOC("OA2-01010",
                 "the client's metadata document cannot be fetched: its "
                 "server did not answer 200");
-        return oa2_err_detail(err, p, "%s answered %ld", url, res->status);
+        rv = oa2_err_detail(err, p, "answered %ld", res->status);
+        goto leave;
     }
     doc = oa2_cleanup_json(
         json_loadb(res->body, res->len, JSON_REJECT_DUPLICATES, &jerr), p);
     if (!json_is_object(doc)) {
         BAD_DOC("OA2-01011",
                 "the client's metadata document is not a JSON object");
-        return doc
-            ? oa2_err_detail(err, p, "%s: not an object", url)
-            : oa2_err_detail(err, p, "%s: not JSON at line %d, column %d", url,
-                             jerr.line, jerr.column);
+        rv = doc ? oa2_err_detail(err, p, "not an object")
+                 : oa2_err_detail(err, p, "not JSON at line %d, column %d",
+                                  jerr.line, jerr.column);
+        goto leave;
     }
     id = json_object_get(doc, "client_id");
     if (!json_is_string(id) || strcmp(json_string_value(id), url)) {
-        return BAD_DOC("OA2-01012",
-                       "the client's metadata document's client_id is not "
-                       "the URL it was fetched from");
+        rv = BAD_DOC("OA2-01012",
+                     "the client's metadata document's client_id is not "
+                     "the URL it was fetched from");
+        goto leave;
     }
-    if ((rv = check_credentials(doc, err)) != APR_SUCCESS
-        || (rv = parse_grants(cl, doc, err, p)) != APR_SUCCESS
-        || (rv = parse_redirect_uris(cl, doc, err, p)) != APR_SUCCESS
-        || (rv = parse_name(cl, doc, url, err, p)) != APR_SUCCESS) {
-        return rv;
+    if (APR_SUCCESS != (rv = check_credentials(doc, err))) {
+        goto leave;
     }
-    if (oa2_client_meta_parse(cl, as, doc, err, p) != APR_SUCCESS) {
-        return as_document_error(err, p);
+    if (APR_SUCCESS != (rv = parse_grants(cl, doc, err, p))) {
+        goto leave;
+    }
+    if (APR_SUCCESS != (rv = parse_redirect_uris(cl, doc, err, p))) {
+        goto leave;
+    }
+    if (APR_SUCCESS != (rv = parse_name(cl, doc, url, err, p))) {
+        goto leave;
+    }
+    if (APR_SUCCESS != (rv = oa2_client_meta_parse(cl, as, doc, err, p))) {
+        rv = as_document_error(err, NULL, p);
+        goto leave;
     }
     cl->client_id = apr_pstrdup(p, url);
     cl->secret_hash = "";
@@ -444,10 +445,15 @@ apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
         + oa2_fetch_lifetime(res, OA2_CIMD_TTL_MIN, OA2_CIMD_TTL_MAX,
                              OA2_CIMD_TTL_DEFAULT);
     *client = cl;
-    return APR_SUCCESS;
+leave:
+    if (rv != APR_SUCCESS) {
+        name_document(err, url, p);
+    }
+    return rv;
 }
 
-int oa2_cimd_fresh(const oa2_client_t *client, apr_int64_t now)
+int oa2_cimd_stale(const oa2_client_t *client, apr_int64_t now)
 {
-    return client->document_fetched_at > 0 && now < client->document_expires_at;
+    return client->document_fetched_at > 0
+        && now >= client->document_expires_at;
 }

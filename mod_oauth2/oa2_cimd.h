@@ -21,10 +21,6 @@
 #include "oa2_fetch.h"
 #include "oa2_store.h"
 
-/** Longest client_id URL: the width of the client_id column of every
- * table (oa2_sql.c). */
-#define OA2_CIMD_URL_MAX 128
-
 /** Largest document read, in bytes: the draft recommends 5 kilobytes. */
 #define OA2_CIMD_DOC_MAX 5120
 
@@ -53,13 +49,14 @@ oa2_fetch_reach_t oa2_cimd_reach(const char *issuer, apr_pool_t *p);
 
 /**
  * Check a client_id URL before anything is fetched: at most
- * OA2_CIMD_URL_MAX characters of RFC 3986; the https scheme (http only
+ * OA2_CLIENT_ID_MAX characters of RFC 3986; the https scheme (http only
  * with @a reach OA2_FETCH_REACH_PUBLIC_OR_LOOPBACK and a loopback host);
  * a host without user information; a path, without "." or ".." segments
  * (also percent-encoded); no fragment. A query is allowed (the draft's
  * SHOULD NOT). A host that is an address literal, or "localhost", must
  * be one @a reach allows: refused here, before any connection.
  * @return APR_SUCCESS, or 400 invalid_request with a fixed description
+ *         and a detail that names the URL (see oa2_cimd_parse())
  */
 apr_status_t oa2_cimd_check_url(const char *url, oa2_fetch_reach_t reach,
                                 oa2_err_t *err, apr_pool_t *p);
@@ -88,17 +85,22 @@ const char *oa2_cimd_host(const char *url, apr_pool_t *p);
  * @a now, fetched at @a now and reusable until @a now plus the response's
  * Cache-Control lifetime, bounded to [OA2_CIMD_TTL_MIN, OA2_CIMD_TTL_MAX].
  * @return APR_SUCCESS, or 400 invalid_client whose fixed description says
- *         what is wrong with the document (never a part of it)
+ *         what is wrong with the document (never a part of it), and whose
+ *         detail, for the log, names the document: "client ID metadata
+ *         document URL", then what the rule found; the URL is what a
+ *         client sent, so cut to 160 characters and made printable
+ *         (oa2_text_printable())
  */
 apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
                             const char *url, const oa2_fetch_result_t *res,
                             apr_int64_t now, oa2_err_t *err, apr_pool_t *p);
 
 /**
- * Nonzero when @a client was read from its metadata document and its
- * lifetime has not ended at @a now; zero for an expired one and for every
- * client registered otherwise.
+ * Nonzero when @a client was read from its metadata document and that
+ * read's lifetime has ended at @a now: the document is to be read again.
+ * Zero within the lifetime, and for every client registered otherwise
+ * (oauth2-admin, dynamic registration), which no lifetime ends.
  */
-int oa2_cimd_fresh(const oa2_client_t *client, apr_int64_t now);
+int oa2_cimd_stale(const oa2_client_t *client, apr_int64_t now);
 
 #endif /* OA2_CIMD_H */

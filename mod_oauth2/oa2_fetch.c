@@ -452,9 +452,11 @@ apr_status_t oa2_fetch(oa2_fetch_result_t *res, const char *url,
     c.max = o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
     c.reach = o->reach;
     c.plain_http = !strncasecmp(url, "http:", 5);
-    if (make_handle(&curl, &list, url, o, &c, errbuf, p) != APR_SUCCESS) {
+    if ((rv = make_handle(&curl, &list, url, o, &c, errbuf, p))
+        != APR_SUCCESS) {
+        /* rv stays APR_ENOMEM: this server's fault, not the other's. */
         UNAVAILABLE("OA2-00937", "cannot set up an outgoing request");
-        rv = oa2_err_detail(err, p, "%s: out of memory", url);
+        oa2_err_detail(err, p, "%s: out of memory", url);
         goto leave;
     }
     if ((rc = curl_easy_perform(curl)) != CURLE_OK) {

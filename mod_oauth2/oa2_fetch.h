@@ -105,7 +105,9 @@ int oa2_fetch_reach_allows(oa2_fetch_reach_t reach, oa2_fetch_addr_class_t c,
  *         not a redirect; otherwise a 503 temporarily_unavailable error
  *         whose description says what went wrong (refused address,
  *         timeout, size bound, redirect, TLS) and whose detail names the
- *         URL and libcurl's reason
+ *         URL and libcurl's reason; APR_ENOMEM (with OA2-00937) when no
+ *         request could be set up here: this server's fault, whatever
+ *         the other server would have said
  */
 apr_status_t oa2_fetch(oa2_fetch_result_t *res, const char *url,
                        const oa2_fetch_opts_t *opts, oa2_err_t *err,

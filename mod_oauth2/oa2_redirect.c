@@ -43,27 +43,6 @@ static int is_hex(char c)
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* Nonzero when every byte is one RFC 3986 allows in a URI and every '%'
- * starts a %XX escape: no spaces, controls, non-ASCII, '\', '<', '"'... */
-static int chars_valid(const char *uri)
-{
-    const char *c;
-
-    for (c = uri; *c; c++) {
-        if (*c == '%') {
-            if (!is_hex(c[1]) || !is_hex(c[2])) {
-                return 0;
-            }
-            c += 2;
-        }
-        else if (!is_alpha(*c) && !is_digit(*c)
-                 && !strchr("-._~:/?#[]@!$&'()*+,;=", *c)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Length of the scheme of @a uri (RFC 3986 §3.1), 0 when it has none. */
 static apr_size_t scheme_len(const char *uri)
 {
@@ -77,18 +56,6 @@ static apr_size_t scheme_len(const char *uri)
          n++) {
     }
     return uri[n] == ':' ? n : 0;
-}
-
-/* Nonzero when the authority that follows "scheme:" holds an '@'. */
-static int has_userinfo(const char *after_scheme)
-{
-    apr_size_t n;
-
-    if (strncmp(after_scheme, "//", 2)) {
-        return 0;
-    }
-    n = strcspn(after_scheme + 2, "/?#");
-    return memchr(after_scheme + 2, '@', n) != NULL;
 }
 
 /* A DNS name or IPv4 address as apr_uri_parse() leaves it, or an IPv6
@@ -148,7 +115,7 @@ apr_status_t oa2_redirect_check(const char *uri, oa2_err_t *err, apr_pool_t *p)
         return oa2_err_set(err, 400, "invalid_redirect_uri", "OA2-00139",
                            "the redirect URI is too long");
     }
-    if (!chars_valid(uri)) {
+    if (!oa2_url_chars_valid(uri)) {
         return oa2_err_set(err, 400, "invalid_redirect_uri", "OA2-00140",
                            "the redirect URI contains characters not "
                            "allowed in a URI");
@@ -181,7 +148,7 @@ apr_status_t oa2_redirect_check(const char *uri, oa2_err_t *err, apr_pool_t *p)
         return oa2_err_set(err, 400, "invalid_redirect_uri", "OA2-00158",
                            "the redirect URI has an invalid port");
     }
-    if (parsed.user || parsed.password || has_userinfo(uri + n + 1)) {
+    if (parsed.user || parsed.password || oa2_url_has_userinfo(uri + n + 1)) {
         return oa2_err_set(err, 400, "invalid_redirect_uri", "OA2-00145",
                            "the redirect URI must not carry user "
                            "information");

@@ -19,12 +19,6 @@
 /* Bytes of randomness in a client_id (128 bits: unguessable, short). */
 #define CLIENT_ID_BYTES 16
 
-/* OA2_REGISTRATION_NAME_MAX as text, for a description that is a
- * constant like every other. */
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define NAME_MAX_TEXT STR(OA2_REGISTRATION_NAME_MAX)
-
 #define BAD_META(id, text)                                                     \
     oa2_err_set(err, 400, "invalid_client_metadata", id, text)
 #define BAD_REDIRECT(id, text)                                                 \
@@ -88,9 +82,9 @@ static int contains(const apr_array_header_t *list, const char *s)
     return 0;
 }
 
-/* grant_types: a non-empty array of known names; duplicates dropped. */
-static apr_status_t parse_grants(apr_array_header_t **grants, json_t *v,
-                                 oa2_err_t *err, apr_pool_t *p)
+apr_status_t oa2_registration_parse_grants(apr_array_header_t **grants,
+                                           json_t *v, oa2_err_t *err,
+                                           apr_pool_t *p)
 {
     apr_array_header_t *list = apr_array_make(p, 3, sizeof(const char *));
     json_t *item;
@@ -124,13 +118,9 @@ static apr_status_t parse_grants(apr_array_header_t **grants, json_t *v,
     return APR_SUCCESS;
 }
 
-/* response_types: only "code", and only with the authorization_code
- * grant, which needs it (RFC 7591 §2.1). */
-static apr_status_t check_response_types(json_t *v,
-                                         const apr_array_header_t *grants,
-                                         oa2_err_t *err)
+apr_status_t oa2_registration_check_response_types(
+    json_t *v, const apr_array_header_t *grants, oa2_err_t *err)
 {
-    int code = contains(grants, "authorization_code");
     json_t *item;
     size_t i;
 
@@ -149,10 +139,26 @@ static apr_status_t check_response_types(json_t *v,
                             "is code");
         }
     }
-    if (code != (json_array_size(v) > 0)) {
+    if (grants
+        && contains(grants, "authorization_code") != (json_array_size(v) > 0)) {
         return BAD_META("OA2-00747",
                         "response_types code and the "
                         "authorization_code grant go together");
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_registration_add_redirect_uri(apr_array_header_t *uris,
+                                               const char *uri, oa2_err_t *err,
+                                               apr_pool_t *p)
+{
+    apr_status_t rv;
+
+    if (APR_SUCCESS != (rv = oa2_redirect_check(uri, err, p))) {
+        return rv;
+    }
+    if (!contains(uris, uri)) {
+        APR_ARRAY_PUSH(uris, const char *) = apr_pstrdup(p, uri);
     }
     return APR_SUCCESS;
 }
@@ -183,31 +189,27 @@ static apr_status_t parse_redirect_uris(apr_array_header_t **uris, json_t *v,
                                 "redirect_uris must be an "
                                 "array of URIs");
         }
-        if ((rv = oa2_redirect_check(uri, err, p)) != APR_SUCCESS) {
+        if (APR_SUCCESS
+            != (rv = oa2_registration_add_redirect_uri(list, uri, err, p))) {
             return rv;
-        }
-        if (!contains(list, uri)) {
-            APR_ARRAY_PUSH(list, const char *) = apr_pstrdup(p, uri);
         }
     }
     *uris = list;
     return APR_SUCCESS;
 }
 
-/* client_name: text a person can read (oa2_text_check()) of at most
- * OA2_REGISTRATION_NAME_MAX characters. The consent page shows it where
- * the user decides whom to trust, so a bidirectional override that makes
- * it read as another name is refused, not stored (the templates isolate
- * it in <bdi> too). The descriptions name the field, never the value. */
-static apr_status_t parse_name(const char **name, json_t *v, oa2_err_t *err,
-                               apr_pool_t *p)
+/* A bidirectional override that makes a name read as another is refused,
+ * not stored (the templates isolate it in <bdi> too). */
+apr_status_t oa2_registration_parse_name(const char **name, json_t *v,
+                                         const char *fallback, oa2_err_t *err,
+                                         apr_pool_t *p)
 {
     const unsigned char *c;
     const char *s;
     apr_size_t chars = 0;
 
     if (!v) {
-        *name = DEFAULT_NAME;
+        *name = fallback;
         return APR_SUCCESS;
     }
     if (!(s = json_string_value(v))) {
@@ -233,11 +235,12 @@ static apr_status_t parse_name(const char **name, json_t *v, oa2_err_t *err,
         }
     }
     if (chars > OA2_REGISTRATION_NAME_MAX) {
-        return BAD_META("OA2-00753",
-                        "client_name is longer than " NAME_MAX_TEXT
-                        " characters");
+        return BAD_META(
+            "OA2-00753",
+            "client_name is longer than " OA2_REGISTRATION_NAME_MAX_TEXT
+            " characters");
     }
-    *name = *s ? apr_pstrdup(p, s) : DEFAULT_NAME;
+    *name = *s ? apr_pstrdup(p, s) : fallback;
     return APR_SUCCESS;
 }
 
@@ -288,10 +291,10 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
                                     jerr.line, jerr.column);
     }
     cl = apr_pcalloc(p, sizeof(*cl));
-    if ((rv = parse_grants(&grants, oa2_client_meta_field(doc, "grant_types"),
-                           err, p))
+    if ((rv = oa2_registration_parse_grants(
+             &grants, oa2_client_meta_field(doc, "grant_types"), err, p))
             != APR_SUCCESS
-        || (rv = check_response_types(
+        || (rv = oa2_registration_check_response_types(
                 oa2_client_meta_field(doc, "response_types"), grants, err))
             != APR_SUCCESS) {
         return rv;
@@ -319,8 +322,9 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
                                   oa2_client_meta_field(doc, "redirect_uris"),
                                   needs_redirect, err, p))
             != APR_SUCCESS
-        || (rv = parse_name(&cl->name,
-                            oa2_client_meta_field(doc, "client_name"), err, p))
+        || (rv = oa2_registration_parse_name(
+                &cl->name, oa2_client_meta_field(doc, "client_name"),
+                DEFAULT_NAME, err, p))
             != APR_SUCCESS
         || (rv = parse_scope(&cl->scope, as,
                              oa2_client_meta_field(doc, "scope"), err, p))

@@ -12,6 +12,8 @@
 #define OA2_REGISTRATION_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
+#include <jansson.h>
 
 #include "oa2_as.h"
 #include "oa2_err.h"
@@ -19,6 +21,13 @@
 
 /** Longest client_name, in characters. */
 #define OA2_REGISTRATION_NAME_MAX 200
+
+/** OA2_REGISTRATION_NAME_MAX as text, for a description that is a
+ * constant like every other. */
+#define OA2_REGISTRATION_NAME_MAX_TEXT                                         \
+    OA2_REGISTRATION_STR_(OA2_REGISTRATION_NAME_MAX)
+#define OA2_REGISTRATION_STR_(x) OA2_REGISTRATION_STR__(x)
+#define OA2_REGISTRATION_STR__(x) #x
 
 /** Longest registration request body, in bytes. */
 #define OA2_REGISTRATION_BODY_MAX (64 * 1024)
@@ -35,6 +44,51 @@
 apr_status_t oa2_registration_check_token(const char *expected,
                                           const char *authz_header,
                                           oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Read grant_types @a v (absent: the code grant): a non-empty array of
+ * the names this server knows (authorization_code, refresh_token,
+ * client_credentials), repeats dropped. Client ID metadata documents
+ * (oa2_cimd.c) read them so too, then allow fewer.
+ * @param grants receives the names, in first-seen order (of const char *)
+ * @return APR_SUCCESS, or 400 invalid_client_metadata
+ */
+apr_status_t oa2_registration_parse_grants(apr_array_header_t **grants,
+                                           json_t *v, oa2_err_t *err,
+                                           apr_pool_t *p);
+
+/**
+ * Check response_types @a v: absent, or an array of "code" only; with
+ * @a grants, empty exactly when they lack authorization_code (RFC 7591
+ * §2.1: the two go together). NULL @a grants skips that pairing (a client
+ * ID metadata document, whose response_types only need to be code).
+ * @return APR_SUCCESS, or 400 invalid_client_metadata
+ */
+apr_status_t oa2_registration_check_response_types(
+    json_t *v, const apr_array_header_t *grants, oa2_err_t *err);
+
+/**
+ * Check one redirect URI a client registers (oa2_redirect_check()) and add
+ * it to @a uris (of const char *, copied into @a p) unless it is there.
+ * Registration, client ID metadata documents and oauth2-admin take them
+ * so.
+ * @return APR_SUCCESS, or oa2_redirect_check()'s 400 invalid_redirect_uri
+ */
+apr_status_t oa2_registration_add_redirect_uri(apr_array_header_t *uris,
+                                               const char *uri, oa2_err_t *err,
+                                               apr_pool_t *p);
+
+/**
+ * Read client_name @a v: text a person can read (oa2_text_check()) of at
+ * most OA2_REGISTRATION_NAME_MAX characters; @a fallback when absent or
+ * empty. The consent page shows it where the user decides whom to trust.
+ * @param name receives the name (copied into @a p) or @a fallback
+ * @return APR_SUCCESS, or 400 invalid_client_metadata naming the field,
+ *         never the value
+ */
+apr_status_t oa2_registration_parse_name(const char **name, json_t *v,
+                                         const char *fallback, oa2_err_t *err,
+                                         apr_pool_t *p);
 
 /**
  * Parse and validate a registration request's JSON into the client it

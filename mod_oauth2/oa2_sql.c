@@ -295,18 +295,17 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
  * value too long for its column into a truncated row, so a request that
  * finds the row there already does nothing through ON DUPLICATE KEY
  * UPDATE, which acts on a duplicate key only. Where the row count decides
- * (the nonce, the consent) it must not depend on the connection's
- * CLIENT_FOUND_ROWS flag (DBDParams flags=), which counts an unchanged
- * row as affected: the consent updates its row itself, and a used nonce
- * is the plain INSERT's duplicate-key error (oa2_store_dbd.c). */
+ * (the nonce, the consent, a client stored from its document) it must not
+ * depend on the connection's CLIENT_FOUND_ROWS flag (DBDParams flags=),
+ * which counts an unchanged row as affected: the consent updates its row
+ * itself, and a used nonce or a document client stored first is the plain
+ * INSERT's duplicate-key error (oa2_store_dbd_insert_new()). */
 static const oa2_sql_t statements_mysql[OA2_SQL_COUNT] = {
     [OA2_SQL_CLIENT_INSERT_DOCUMENT] =
         {"oa2_client_insert_document",
          "INSERT INTO oa2_clients (issuer, " CLIENT_COLS
          ") VALUES (%s, %s, %s, "
-         "%s, %s, %s, %s, %s, %lld, %s) "
-         "ON DUPLICATE KEY UPDATE "
-         "client_id = client_id"},
+         "%s, %s, %s, %s, %s, %lld, %s)"},
     [OA2_SQL_CONSENT_INSERT] = {"oa2_consent_insert",
                                 "INSERT INTO oa2_consents (scope, "
                                 "updated_at, issuer, user_id, client_id) "

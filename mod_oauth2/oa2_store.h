@@ -19,6 +19,10 @@
 #include "oa2_err.h"
 #include "oa2_record_cache.h"
 
+/** Longest client_id: the width of the client_id column of every table
+ * (oa2_sql.c), for a generated id, an admin's and a document's URL. */
+#define OA2_CLIENT_ID_MAX 128
+
 /** A store: a connection and the issuer whose rows it sees. */
 typedef struct oa2_store_t {
     oa2_db_t *db;                 /* the connection */
@@ -177,8 +181,11 @@ apr_status_t oa2_store_client_list(apr_array_header_t **clients,
  * (oa2_cimd_parse()): added when no client of its id exists, or replacing
  * one that was itself read from a document, keeping its created_at. A
  * client registered otherwise (oauth2-admin, dynamic registration) is
- * never replaced: APR_EEXIST. Another request storing the same client at
- * the same time is no error; read the client again to see which won.
+ * never replaced, nor a row another request stored first or changed since
+ * it was read. Either way the client's record leaves the client cache:
+ * the next read finds the row as it is now.
+ * @return APR_SUCCESS when this row was stored; APR_EEXIST when the row
+ *         there is another's (registered otherwise, or stored first)
  */
 apr_status_t oa2_store_client_put_document(oa2_store_t *st,
                                            const oa2_client_t *client,

@@ -153,8 +153,10 @@ static const char *uris_column(const oa2_client_t *cl, apr_pool_t *p)
     return text ? text : "[]";
 }
 
-/* Insert @a cl with statement @a id (a plain or a racing INSERT). */
-static apr_status_t client_insert(int *nrows, oa2_store_t *st, oa2_sql_id_t id,
+/* Insert @a cl with statement @a id: the plain INSERT, or the racing one
+ * (OA2_SQL_CLIENT_INSERT_DOCUMENT) that adds nothing when the id is
+ * taken: APR_EEXIST then. */
+static apr_status_t client_insert(oa2_store_t *st, oa2_sql_id_t id,
                                   const oa2_client_t *cl, oa2_err_t *err,
                                   apr_pool_t *p)
 {
@@ -168,8 +170,12 @@ static apr_status_t client_insert(int *nrows, oa2_store_t *st, oa2_sql_id_t id,
                           cl->auth_method,
                           oa2_store_dbd_num(cl->created_at, p),
                           oa2_client_meta_encode(cl, p)};
+    int n = 0;
+    apr_status_t rv = id == OA2_SQL_CLIENT_INSERT_DOCUMENT
+        ? oa2_store_dbd_insert_new(&n, st, id, 10, args, err, p)
+        : oa2_store_dbd_run(&n, st, id, 10, args, err, p);
 
-    return oa2_store_dbd_run(nrows, st, id, 10, args, err, p);
+    return rv == APR_SUCCESS && n == 0 ? APR_EEXIST : rv;
 }
 
 apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
@@ -185,44 +191,59 @@ apr_status_t oa2_store_client_add(oa2_store_t *st, const oa2_client_t *cl,
     if (rv != APR_NOTFOUND) {
         return rv;
     }
-    return client_insert(NULL, st, OA2_SQL_CLIENT_INSERT, cl, err, p);
+    return client_insert(st, OA2_SQL_CLIENT_INSERT, cl, err, p);
+}
+
+/* Replace the document client @a old, read as row @a c, by @a cl: only
+ * over the row as read (its metadata column, with the time of the fetch
+ * it records, is the version compared); APR_EEXIST when it changed. */
+static apr_status_t client_update_document(oa2_store_t *st,
+                                           const oa2_client_t *cl,
+                                           const char **c, oa2_err_t *err,
+                                           apr_pool_t *p)
+{
+    const char *args[] = {cl->secret_hash ? cl->secret_hash : "",
+                          cl->name,
+                          uris_column(cl, p),
+                          cl->grant_types,
+                          cl->scope ? cl->scope : "",
+                          cl->auth_method,
+                          oa2_client_meta_encode(cl, p),
+                          st->issuer,
+                          cl->client_id,
+                          c[8]};
+    int n = 0;
+    apr_status_t rv = oa2_store_dbd_run(&n, st, OA2_SQL_CLIENT_UPDATE_DOCUMENT,
+                                        10, args, err, p);
+
+    return rv == APR_SUCCESS && n == 0 ? APR_EEXIST : rv;
 }
 
 apr_status_t oa2_store_client_put_document(oa2_store_t *st,
                                            const oa2_client_t *cl,
                                            oa2_err_t *err, apr_pool_t *p)
 {
+    const oa2_record_cache_t *cache =
+        st->client_cache && st->client_cache->ttl > 0 ? st->client_cache : NULL;
+    const unsigned char *key;
     const char **c;
-    oa2_client_t *old;
     apr_status_t rv = client_read(&c, st, cl->client_id, err, p);
 
     if (rv == APR_NOTFOUND) {
-        return client_insert(NULL, st, OA2_SQL_CLIENT_INSERT_DOCUMENT, cl, err,
-                             p);
+        rv = client_insert(st, OA2_SQL_CLIENT_INSERT_DOCUMENT, cl, err, p);
     }
-    if (rv != APR_SUCCESS) {
-        return rv;
+    else if (rv == APR_SUCCESS) {
+        rv = client_of_row(c, p)->document_fetched_at
+            ? client_update_document(st, cl, c, err, p)
+            : APR_EEXIST;
     }
-    old = client_of_row(c, p);
-    if (!old->document_fetched_at) {
-        return APR_EEXIST;
+    /* Whatever the row is now, ours or another's, a record of it read
+     * before must not be what the next read finds. */
+    if ((rv == APR_SUCCESS || rv == APR_EEXIST) && cache
+        && (key = client_cache_key(st, cl->client_id, p))) {
+        cache->remove(cache->ctx, key);
     }
-    {
-        /* Over the row as read: its metadata column, with the time of
-         * the fetch it records, is the version compared. */
-        const char *args[] = {cl->secret_hash ? cl->secret_hash : "",
-                              cl->name,
-                              uris_column(cl, p),
-                              cl->grant_types,
-                              cl->scope ? cl->scope : "",
-                              cl->auth_method,
-                              oa2_client_meta_encode(cl, p),
-                              st->issuer,
-                              cl->client_id,
-                              c[8]};
-        return oa2_store_dbd_run(NULL, st, OA2_SQL_CLIENT_UPDATE_DOCUMENT, 10,
-                                 args, err, p);
-    }
+    return rv;
 }
 
 apr_status_t oa2_store_client_remove(oa2_store_t *st, const char *client_id,

@@ -400,6 +400,14 @@ apr_status_t oa2_store_dbd_run(int *nrows, oa2_store_t *st, oa2_sql_id_t id,
     return run_dup(nrows, 0, st, id, nargs, args, err, p);
 }
 
+apr_status_t oa2_store_dbd_insert_new(int *nrows, oa2_store_t *st,
+                                      oa2_sql_id_t id, int nargs,
+                                      const char **args, oa2_err_t *err,
+                                      apr_pool_t *p)
+{
+    return run_dup(nrows, 1, st, id, nargs, args, err, p);
+}
+
 apr_status_t oa2_store_dbd_rows(apr_array_header_t **rows, oa2_store_t *st,
                                 oa2_sql_id_t id, int nargs, const char **args,
                                 int ncols, oa2_err_t *err, apr_pool_t *p)

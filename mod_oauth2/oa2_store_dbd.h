@@ -19,6 +19,17 @@ apr_status_t oa2_store_dbd_run(int *nrows, oa2_store_t *st, oa2_sql_id_t id,
                                int nargs, const char **args, oa2_err_t *err,
                                apr_pool_t *p);
 
+/**
+ * Run an INSERT that adds nothing when its key is taken: @a nrows then
+ * receives 0, on MySQL too, whose statement is the plain INSERT (its
+ * duplicate-key error is no error here) so that the count never depends
+ * on the connection's CLIENT_FOUND_ROWS flag.
+ */
+apr_status_t oa2_store_dbd_insert_new(int *nrows, oa2_store_t *st,
+                                      oa2_sql_id_t id, int nargs,
+                                      const char **args, oa2_err_t *err,
+                                      apr_pool_t *p);
+
 /** Run a query; @a rows receives each row as an array of @a ncols copied
  * strings ("" for NULL). The result set is always drained. */
 apr_status_t oa2_store_dbd_rows(apr_array_header_t **rows, oa2_store_t *st,

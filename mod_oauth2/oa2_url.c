@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_uri.h>
 
@@ -112,4 +113,40 @@ apr_status_t oa2_url_check_issuer(const char *url, oa2_err_t *err,
 int oa2_url_path_valid(const char *path)
 {
     return path && path[0] == '/' && !strpbrk(path, "?# \t");
+}
+
+/* ASCII letters and digits, whatever the locale. */
+static int is_alnum(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+        || (c >= '0' && c <= '9');
+}
+
+int oa2_url_chars_valid(const char *url)
+{
+    const char *c;
+
+    for (c = url; *c; c++) {
+        if (*c == '%') {
+            if (!apr_isxdigit(c[1]) || !apr_isxdigit(c[2])) {
+                return 0;
+            }
+            c += 2;
+        }
+        else if (!is_alnum(*c) && !strchr("-._~:/?#[]@!$&'()*+,;=", *c)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int oa2_url_has_userinfo(const char *after_scheme)
+{
+    apr_size_t n;
+
+    if (strncmp(after_scheme, "//", 2)) {
+        return 0;
+    }
+    n = strcspn(after_scheme + 2, "/?#");
+    return memchr(after_scheme + 2, '@', n) != NULL;
 }

@@ -51,4 +51,17 @@ apr_status_t oa2_url_check_issuer(const char *url, oa2_err_t *err,
 /** Nonzero when @a path is a clean URL path: starts with '/', no '?#'. */
 int oa2_url_path_valid(const char *path);
 
+/**
+ * Nonzero when every byte of @a url is one RFC 3986 allows in a URI and
+ * every '%' starts a %XX escape: no spaces, controls, non-ASCII bytes,
+ * '\', '<' or '"', so the URL is also safe to log and to show.
+ */
+int oa2_url_chars_valid(const char *url);
+
+/**
+ * Nonzero when the authority that begins @a after_scheme (what follows
+ * "scheme:", "//" first) holds an '@', the mark of user information.
+ */
+int oa2_url_has_userinfo(const char *after_scheme);
+
 #endif /* OA2_URL_H */

@@ -262,6 +262,14 @@ class TestClients:
          "--client-id"),
         (["App", "--grant", "client_credentials", "--client-id", "x" * 129],
          "--client-id"),
+        # a document URL refused is told in the module's own words
+        (["App", "--grant", "client_credentials", "--client-id",
+          "https://client.example/doc#x"],
+         "--client-id: a client_id URL must not have a fragment: client ID "
+         "metadata document https://client.example/doc#x"),
+        (["App", "--grant", "client_credentials", "--client-id",
+          "https://client.example/" + "a" * 106],
+         "--client-id: a client_id URL must be at most 128 characters"),
     ])
     def test_bad_values(self, adm, args, why):
         line = adm.fails(1, "client", "add", *args)

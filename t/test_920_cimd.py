@@ -318,7 +318,7 @@ class TestClientMetadataDocuments:
          "OA2-00"),
         ("client_credentials", {"grant_types": ["client_credentials"]},
          "OA2-01018"),
-        ("bidi name", {"client_name": "App \u202eelpmaxe"}, "OA2-01024"),
+        ("bidi name", {"client_name": "App \u202eelpmaxe"}, "OA2-00800"),
     ])
     def test_refused_documents(self, h, docs, kind, over, log_id):
         path = new_path()
@@ -553,3 +553,115 @@ class TestOffInVhost:
         assert "client_id_metadata_document_supported" not in md
         assert h.get("/.well-known/oauth-authorization-server").json()[
             "client_id_metadata_document_supported"] is True
+
+
+class TestWithClientCache:
+    """OAuth2ClientCacheTTL 60 (a shmcb token cache holds the records): a
+    client registered under a URL is served from the cache like any other
+    client; a document client's record is reused while its document's
+    lifetime lasts, and once it has ended the row is read again (another
+    process or node may have fetched meanwhile) and the document fetched
+    only when the row is stale too."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_as(httpd_factory, keys, "as-cimd-cache",
+                        modules=("socache_shmcb",),
+                        extra="OAuth2ClientMetadataDocuments on\n"
+                        "OAuth2ClientCacheTTL 60\n")
+
+    @staticmethod
+    def put_row(h, url, name, fetched_at, expires_at):
+        """Client url's row as a document read at fetched_at and reusable
+        until expires_at: written in the database alone, as another node
+        would, never in this server's cache."""
+        meta = json.dumps({"client_id_metadata_document": {
+            "fetched_at": fetched_at, "expires_at": expires_at}})
+        if rows_of(h, url) is None:
+            h.store.execute(
+                "INSERT INTO oa2_clients (issuer, client_id, secret_hash, "
+                "name, redirect_uris, grant_types, scope, auth_method, "
+                "created_at, metadata) VALUES (?, ?, '', ?, ?, "
+                "'authorization_code refresh_token', '', 'none', ?, ?)",
+                (h.issuer, url, name, json.dumps([CB]), fetched_at, meta))
+        else:
+            h.store.execute("UPDATE oa2_clients SET name = ?, metadata = ? "
+                            "WHERE issuer = ? AND client_id = ?",
+                            (name, meta, h.issuer, url))
+
+    @staticmethod
+    def consent_text(h, url):
+        return page_text(Flow(h, doc_client(url)).consent_page().resp.text)[0]
+
+    def test_document_client_works(self, h, docs):
+        path = new_path()
+        url = docs.url(path)
+        docs.serve(path, document(url), headers={
+            "Cache-Control": "max-age=600"})
+        client = doc_client(url)
+        for _ in range(3):
+            assert "Allow CIMD Demo App from 127.0.0.1" in \
+                self.consent_text(h, url)
+        f = Flow(h, client)
+        body = assert_token_ok(f.token(f.code()))
+        assert_token_ok(refresh(h, client, body["refresh_token"]))
+        assert docs.hits[path] == 1
+
+    def test_refetched_only_after_its_lifetime(self, h, docs):
+        import time
+        now = int(time.time())
+        path = new_path()
+        url = docs.url(path)
+        docs.serve(path, document(url, client_name="Fetched App"),
+                   headers={"Cache-Control": "max-age=600"})
+        # a row whose lifetime ended: read, cached, stale, fetched again
+        self.put_row(h, url, "Old App", now - 4000, now - 400)
+        assert "Allow Fetched App from" in self.consent_text(h, url)
+        assert docs.hits[path] == 1
+        # then the record is the cache's until the document's lifetime
+        # ends: neither the database nor the document is asked
+        self.put_row(h, url, "Changed In The Database", now, now + 600)
+        for _ in range(3):
+            assert "Allow Fetched App from" in self.consent_text(h, url)
+        assert docs.hits[path] == 1
+
+    def test_stale_record_read_again_before_fetching(self, h, docs):
+        import time
+        now = int(time.time())
+        path = new_path()
+        url = docs.url(path)
+        self.put_row(h, url, "Old App", now - 4000, now - 400)
+        # the document cannot be had: refused; the stale record is cached
+        docs.serve(path, "down", status=500)
+        r = Flow(h, doc_client(url)).get()
+        assert_error_page(r, 400)
+        assert "OA2-01010" in h.new_log()
+        assert docs.hits[path] == 1
+        # another node fetched it meanwhile: the row is fresh, and the
+        # stale record in the cache is not what decides
+        docs.serve(path, document(url))
+        self.put_row(h, url, "Fetched Elsewhere", now, now + 600)
+        assert "Allow Fetched Elsewhere from" in self.consent_text(h, url)
+        assert docs.hits[path] == 1
+
+    def test_admin_url_client_from_the_cache(self, h, docs):
+        """A client registered under a URL has no document lifetime: its
+        record is the cache's for OAuth2ClientCacheTTL, as any client's.
+        A name changed in the database behind the cache's back shows
+        that the database is not read."""
+        path = new_path("admin")
+        url = docs.url(path)
+        docs.serve(path, document(url, client_name="Impostor"))
+        admin(h, "client", "add", "Admin App", "--client-id", url,
+              "--redirect-uri", CB, "--public", "--scope", "read")
+        client = doc_client(url)
+        assert "Allow Admin App to access" in self.consent_text(h, url)
+        h.store.execute("UPDATE oa2_clients SET name = ? WHERE issuer = ? "
+                        "AND client_id = ?",
+                        ("Renamed In The Database", h.issuer, url))
+        for _ in range(3):
+            text = self.consent_text(h, url)
+            assert "Allow Admin App to access" in text, text
+        f = Flow(h, client)
+        assert_token_ok(f.token(f.code()))
+        assert docs.hits[path] == 0

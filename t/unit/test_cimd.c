@@ -8,6 +8,7 @@
 #include <apr_strings.h>
 #include <jansson.h>
 
+#include "cache_fixture.h"
 #include "oa2_cimd.h"
 #include "oa2_cleanup.h"
 #include "oa2_client_meta.h"
@@ -57,6 +58,22 @@ static apr_status_t parse(oa2_client_t **cl, const char *body, oa2_err_t *err,
                      "invalid_client", (id));                                  \
         UNIT_ASSERT(cl_ == NULL);                                              \
         UNIT_DESCRIPTION_FIXED(err_, NULL);                                    \
+        UNIT_ASSERT(err_.detail                                                \
+                    && !strncmp(err_.detail,                                   \
+                                "client ID metadata document " URL,            \
+                                strlen("client ID metadata document " URL)));  \
+    } while (0)
+
+/* DOC_REFUSED, and the description is exactly @a says: the answer a
+ * refusal worded from registration's rules gives. */
+#define DOC_REFUSED_SAYS(body, id, says)                                       \
+    do {                                                                       \
+        oa2_client_t *cl_ = NULL;                                              \
+        oa2_err_t err_ = {0};                                                  \
+        UNIT_REFUSED(parse(&cl_, (body), &err_, p), err_, 400,                 \
+                     "invalid_client", (id));                                  \
+        UNIT_ASSERT(cl_ == NULL);                                              \
+        UNIT_EQ_STR(err_.description, (says));                                 \
     } while (0)
 
 /* Check that client_id URL @a url is refused under @a reach with @a id. */
@@ -66,6 +83,9 @@ static apr_status_t parse(oa2_client_t **cl, const char *body, oa2_err_t *err,
         UNIT_REFUSED(oa2_cimd_check_url((url), (reach), &err_, p), err_, 400,  \
                      "invalid_request", (id));                                 \
         UNIT_DESCRIPTION_FIXED(err_, (url));                                   \
+        UNIT_ASSERT(                                                           \
+            err_.detail                                                        \
+            && !strncmp(err_.detail, "client ID metadata document ", 28));     \
     } while (0)
 
 #define PUBLIC OA2_FETCH_REACH_PUBLIC
@@ -106,6 +126,7 @@ static void test_url_good(apr_pool_t *p)
         "https://client.example/c.json?version=2",
         "https://client.example/a...b/.../c",
         "https://client.example/~app/%41",
+        "https://client.example/@app/c.json?by=u@x",
         "https://93.184.216.34/client.json",
         NULL};
     const char *const *u;
@@ -132,15 +153,15 @@ static void test_url_good(apr_pool_t *p)
 
 static void test_url_length(apr_pool_t *p)
 {
-    char url[OA2_CIMD_URL_MAX + 2];
+    char url[OA2_CLIENT_ID_MAX + 2];
     apr_size_t prefix = strlen("https://client.example/");
 
     memcpy(url, "https://client.example/", prefix);
-    memset(url + prefix, 'a', OA2_CIMD_URL_MAX - prefix);
-    url[OA2_CIMD_URL_MAX] = '\0';
+    memset(url + prefix, 'a', OA2_CLIENT_ID_MAX - prefix);
+    url[OA2_CLIENT_ID_MAX] = '\0';
     UNIT_EQ_INT(oa2_cimd_check_url(url, PUBLIC, NULL, p), APR_SUCCESS);
-    url[OA2_CIMD_URL_MAX] = 'a';
-    url[OA2_CIMD_URL_MAX + 1] = '\0';
+    url[OA2_CLIENT_ID_MAX] = 'a';
+    url[OA2_CLIENT_ID_MAX + 1] = '\0';
     URL_REFUSED(url, PUBLIC, "OA2-01000");
 }
 
@@ -151,6 +172,9 @@ static void test_url_bad(apr_pool_t *p)
     URL_REFUSED("https://client.example/\xc3\xa9", PUBLIC, "OA2-01001");
     URL_REFUSED("https://client.example/%zz", PUBLIC, "OA2-01001");
     URL_REFUSED("https://client.example/\"", PUBLIC, "OA2-01001");
+    URL_REFUSED("https://client.example/a\\b", PUBLIC, "OA2-01001");
+    URL_REFUSED("https://client.example/<x>", PUBLIC, "OA2-01001");
+    URL_REFUSED("https://client.example/%4", PUBLIC, "OA2-01001");
     URL_REFUSED("HTTPS://client.example/c.json", PUBLIC, "OA2-01002");
     URL_REFUSED("ftp://client.example/c.json", PUBLIC, "OA2-01002");
     URL_REFUSED("https:client.example/c.json", PUBLIC, "OA2-01002");
@@ -207,6 +231,44 @@ static void test_url_addresses(apr_pool_t *p)
     UNIT_EQ_INT(
         oa2_cimd_check_url("https://[2001:4860::8888]/c.json", PUBLIC, NULL, p),
         APR_SUCCESS);
+}
+
+/* The log's detail names the URL a client sent: as it is when short and
+ * printable, else cut to 160 characters, each unprintable one a '?'. */
+static void test_url_in_detail(apr_pool_t *p)
+{
+    oa2_err_t err = {0};
+    char *url = apr_palloc(p, 301);
+
+    URL_REFUSED("https://client.example/a/../c.json", PUBLIC, "OA2-01007");
+    UNIT_EQ_INT(oa2_cimd_check_url("https://client.example/a/../c.json", PUBLIC,
+                                   &err, p),
+                APR_EGENERAL);
+    UNIT_EQ_STR(err.detail,
+                "client ID metadata document "
+                "https://client.example/a/../c.json");
+    UNIT_EQ_INT(oa2_cimd_check_url("https://client.example/a\x1b[31m\nb",
+                                   PUBLIC, &err, p),
+                APR_EGENERAL);
+    UNIT_EQ_STR(err.log_id, "OA2-01001");
+    UNIT_EQ_STR(err.detail,
+                "client ID metadata document "
+                "https://client.example/a?[31m?b");
+    memcpy(url, "https://client.example/", 23);
+    memset(url + 23, 'a', 300 - 23);
+    url[300] = '\0';
+    url[100] = '\r';
+    UNIT_EQ_INT(oa2_cimd_check_url(url, PUBLIC, &err, p), APR_EGENERAL);
+    UNIT_EQ_STR(err.log_id, "OA2-01000");
+    UNIT_EQ_STR(err.description,
+                "a client_id URL must be at most 128 characters");
+    UNIT_EQ_INT(strlen(err.detail),
+                strlen("client ID metadata document ") + 160 + strlen("..."));
+    UNIT_ASSERT(!strchr(err.detail, '\r'));
+    UNIT_ASSERT(err.detail[strlen("client ID metadata document ") + 100]
+                == '?');
+    /* without an error to fill, nothing is named */
+    UNIT_EQ_INT(oa2_cimd_check_url(url, PUBLIC, NULL, p), APR_EGENERAL);
 }
 
 static void test_host(apr_pool_t *p)
@@ -315,7 +377,10 @@ static void test_document_not_found(apr_pool_t *p)
         UNIT_REFUSED(
             oa2_cimd_parse(&cl, fixture_as(ISS, p), URL, &res, NOW, &err, p),
             err, 400, "invalid_client", "OA2-01010");
-        UNIT_HAS_STR(err.detail, URL);
+        UNIT_EQ_STR(
+            err.detail,
+            apr_psprintf(p, "client ID metadata document " URL ": answered %ld",
+                         statuses[i]));
     }
 }
 
@@ -405,24 +470,61 @@ static void test_document_credentials(apr_pool_t *p)
                 "OA2-01016");
 }
 
+/* What registration's readers refuse (their log ids), worded as the
+ * document's rules always were; and the document's own rule on top. */
+#define GRANTS_ONLY                                                            \
+    "the client's metadata document's grant_types must be "                    \
+    "authorization_code and refresh_token only"
+#define RESPONSE_CODE_ONLY                                                     \
+    "the client's metadata document's response_types must be code only"
+
 static void test_document_grants(apr_pool_t *p)
 {
-    DOC_REFUSED(DOC_START ",\"grant_types\":[]}", "OA2-01017");
-    DOC_REFUSED(DOC_START ",\"grant_types\":\"authorization_code\"}",
-                "OA2-01017");
-    DOC_REFUSED(DOC_START ",\"grant_types\":[\"client_credentials\"]}",
-                "OA2-01018");
-    DOC_REFUSED(DOC_START ",\"grant_types\":[\"authorization_code\","
-                          "\"implicit\"]}",
-                "OA2-01018");
-    DOC_REFUSED(DOC_START ",\"grant_types\":[\"urn:ietf:params:oauth:"
-                          "grant-type:device_code\"]}",
-                "OA2-01018");
-    DOC_REFUSED(DOC_START ",\"grant_types\":[1]}", "OA2-01018");
-    DOC_REFUSED(DOC_START ",\"response_types\":\"code\"}", "OA2-01019");
-    DOC_REFUSED(DOC_START ",\"response_types\":[\"token\"]}", "OA2-01020");
-    DOC_REFUSED(DOC_START ",\"response_types\":[\"code id_token\"]}",
-                "OA2-01020");
+    oa2_client_t *cl = NULL;
+    oa2_err_t err = {0};
+
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[]}", "OA2-00743",
+                     GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":\"authorization_code\"}",
+                     "OA2-00743", GRANTS_ONLY);
+    /* known to registration, not for a client without a secret */
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"client_credentials\"]}",
+                     "OA2-01018", GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"authorization_code\","
+                               "\"client_credentials\"]}",
+                     "OA2-01018", GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"authorization_code\","
+                               "\"implicit\"]}",
+                     "OA2-00744", GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"urn:ietf:params:oauth:"
+                               "grant-type:device_code\"]}",
+                     "OA2-00744", GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[1]}", "OA2-00744",
+                     GRANTS_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"response_types\":\"code\"}", "OA2-00745",
+                     RESPONSE_CODE_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"response_types\":[\"token\"]}", "OA2-00746",
+                     RESPONSE_CODE_ONLY);
+    DOC_REFUSED_SAYS(DOC_START ",\"response_types\":[\"code id_token\"]}",
+                     "OA2-00746", RESPONSE_CODE_ONLY);
+    /* the grants are told first, as before */
+    DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"implicit\"],"
+                               "\"response_types\":[\"token\"]}",
+                     "OA2-00744", GRANTS_ONLY);
+    /* the reader's own words reach the log's detail */
+    UNIT_EQ_INT(
+        parse(&cl, DOC_START ",\"grant_types\":[\"implicit\"]}", &err, p),
+        APR_EGENERAL);
+    UNIT_HAS_STR(err.detail, "unsupported grant type");
+    /* repeats dropped, the order kept; registration's pairing of code
+     * and authorization_code is not a document's rule */
+    UNIT_EQ_INT(parse(&cl,
+                      DOC_START ",\"grant_types\":[\"refresh_token\","
+                                "\"authorization_code\",\"refresh_token\"],"
+                                "\"response_types\":[]}",
+                      &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(cl->grant_types, "refresh_token authorization_code");
 }
 
 static void test_document_redirect_uris(apr_pool_t *p)
@@ -443,6 +545,15 @@ static void test_document_redirect_uris(apr_pool_t *p)
                 "OA2-01021");
     DOC_REFUSED("{\"client_id\":\"" URL "\",\"redirect_uris\":[7]}",
                 "OA2-01022");
+    /* item by item: the first flaw is the one told */
+    DOC_REFUSED("{\"client_id\":\"" URL "\",\"redirect_uris\":[\"" CB
+                "\",7,\"javascript:x\"]}",
+                "OA2-01022");
+    DOC_REFUSED_SAYS("{\"client_id\":\"" URL "\",\"redirect_uris\":["
+                     "\"javascript:x\",7]}",
+                     "OA2-00143",
+                     "the client's metadata document is not valid: this "
+                     "scheme is not allowed for a redirect URI");
     for (u = bad; *u; u++) {
         oa2_client_t *cl = NULL;
         oa2_err_t err = {0};
@@ -459,30 +570,44 @@ static void test_document_redirect_uris(apr_pool_t *p)
     }
 }
 
+#define NAME_NOT_TEXT                                                          \
+    "the client's metadata document's client_name must be a string"
+#define NAME_UNFIT                                                             \
+    "the client's metadata document's client_name has control or "             \
+    "bidirectional formatting characters"
+
 static void test_document_client_name(apr_pool_t *p)
 {
     oa2_client_t *cl = NULL;
     oa2_err_t err = {0};
     char name[OA2_REGISTRATION_NAME_MAX + 2];
 
-    DOC_REFUSED(DOC_START ",\"client_name\":7}", "OA2-01023");
-    DOC_REFUSED(DOC_START ",\"client_name\":[\"App\"]}", "OA2-01023");
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":7}", "OA2-00751",
+                     NAME_NOT_TEXT);
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":[\"App\"]}", "OA2-00751",
+                     NAME_NOT_TEXT);
     /* U+202E RIGHT-TO-LEFT OVERRIDE: "elpmaxe.tneilc" read backwards */
-    DOC_REFUSED(DOC_START ",\"client_name\":\"App \\u202eelpmaxe\"}",
-                "OA2-01024");
-    DOC_REFUSED(DOC_START ",\"client_name\":\"App\\u2066x\\u2069\"}",
-                "OA2-01024");
-    DOC_REFUSED(DOC_START ",\"client_name\":\"App\\nLine\"}", "OA2-01024");
-    DOC_REFUSED(DOC_START ",\"client_name\":\"App\\u0085\"}", "OA2-01024");
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":\"App \\u202eelpmaxe\"}",
+                     "OA2-00800", NAME_UNFIT);
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":\"App\\u2066x\\u2069\"}",
+                     "OA2-00800", NAME_UNFIT);
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":\"App\\nLine\"}", "OA2-00752",
+                     NAME_UNFIT);
+    DOC_REFUSED_SAYS(DOC_START ",\"client_name\":\"App\\u0085\"}", "OA2-00752",
+                     NAME_UNFIT);
     memset(name, 'n', OA2_REGISTRATION_NAME_MAX + 1);
     name[OA2_REGISTRATION_NAME_MAX + 1] = '\0';
-    DOC_REFUSED(apr_psprintf(p, DOC_START ",\"client_name\":\"%s\"}", name),
-                "OA2-01025");
+    DOC_REFUSED_SAYS(
+        apr_psprintf(p, DOC_START ",\"client_name\":\"%s\"}", name),
+        "OA2-00753",
+        "the client's metadata document's client_name is longer than 200 "
+        "characters");
     name[OA2_REGISTRATION_NAME_MAX] = '\0';
     UNIT_EQ_INT(
         parse(&cl, apr_psprintf(p, DOC_START ",\"client_name\":\"%s\"}", name),
               &err, p),
         APR_SUCCESS);
+    UNIT_EQ_STR(cl->name, name);
     /* any script is a name */
     UNIT_EQ_INT(parse(&cl,
                       DOC_START ",\"client_name\":\"\\u05d0\\u05e4\\u05dc"
@@ -513,21 +638,25 @@ static void test_document_openid_metadata(apr_pool_t *p)
     UNIT_EQ_INT(cl->default_max_age, 600);
 }
 
-static void test_fresh(apr_pool_t *p)
+static void test_stale(apr_pool_t *p)
 {
     oa2_client_t cl;
 
     (void)p;
     memset(&cl, 0, sizeof(cl));
-    UNIT_ASSERT(!oa2_cimd_fresh(&cl, NOW));
+    /* a registered client is never stale: no document lifetime ends, so
+     * neither a fetch nor a reload past the client cache is due */
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW));
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW + 100000));
+    cl.document_expires_at = NOW - 1;
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW));
     cl.document_fetched_at = NOW - 10;
     cl.document_expires_at = NOW + 50;
-    UNIT_ASSERT(oa2_cimd_fresh(&cl, NOW));
-    UNIT_ASSERT(oa2_cimd_fresh(&cl, NOW + 49));
-    UNIT_ASSERT(!oa2_cimd_fresh(&cl, NOW + 50));
-    /* a registered client is never "fresh": it is never fetched at all */
-    cl.document_fetched_at = 0;
-    UNIT_ASSERT(!oa2_cimd_fresh(&cl, NOW));
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW - 10));
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW));
+    UNIT_ASSERT(!oa2_cimd_stale(&cl, NOW + 49));
+    UNIT_ASSERT(oa2_cimd_stale(&cl, NOW + 50));
+    UNIT_ASSERT(oa2_cimd_stale(&cl, NOW + 100000));
 }
 
 /* ---- the stored form and the rows ----------------------------------------- */
@@ -603,9 +732,63 @@ static void test_store_never_replaces_registered(apr_pool_t *p)
     UNIT_EQ_INT(got->document_fetched_at, 0);
 }
 
+/* With a client cache, what put_document stores (or finds there) is what
+ * the next read returns: the record read before leaves the cache. */
+static void test_store_put_document_cached(apr_pool_t *p)
+{
+    static const unsigned char seal[32] = "0123456789abcdef0123456789abcde";
+    oa2_store_t *st = fixture_store(ISS, p);
+    fixture_cache_t *fc = NULL;
+    oa2_record_cache_t *cache = fixture_cache(&fc, p);
+    oa2_client_t *cl = NULL, *got = NULL;
+    oa2_fetch_result_t res =
+        response(DOC_START ",\"client_name\":\"Later\"}", 200, 120);
+    const char *admin_url = "https://client.example/admin.json";
+
+    UNIT_ASSERT(st);
+    cache->ttl = 60;
+    cache->seal = seal;
+    st->client_cache = cache;
+    UNIT_EQ_INT(parse(&cl, DOC, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_put_document(st, cl, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, URL, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, URL, NULL, p), APR_SUCCESS);
+    UNIT_ASSERT(got->from_cache);
+    UNIT_EQ_STR(got->name, "client.example");
+    /* read again later: the next read is the new row, from the database */
+    UNIT_EQ_INT(
+        oa2_cimd_parse(&cl, fixture_as(ISS, p), URL, &res, NOW + 5000, NULL, p),
+        APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_put_document(st, cl, NULL, p), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, URL, NULL, p), APR_SUCCESS);
+    UNIT_ASSERT(!got->from_cache);
+    UNIT_EQ_STR(got->name, "Later");
+    UNIT_EQ_INT(got->document_fetched_at, NOW + 5000);
+    /* a document for a client registered otherwise: not stored, and its
+     * cached record is left to the database */
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, URL, NULL, p), APR_SUCCESS);
+    UNIT_ASSERT(got->from_cache);
+    UNIT_ASSERT(fixture_client(st, admin_url, "admin-secret",
+                               "authorization_code", CB, p)
+                != NULL);
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, admin_url, NULL, p),
+                APR_SUCCESS);
+    cl->client_id = admin_url;
+    UNIT_EQ_INT(oa2_store_client_put_document(st, cl, NULL, p), APR_EEXIST);
+    UNIT_EQ_INT(oa2_store_client_get(&got, st, admin_url, NULL, p),
+                APR_SUCCESS);
+    UNIT_ASSERT(!got->from_cache);
+    UNIT_EQ_STR(got->auth_method, "client_secret_basic");
+    UNIT_EQ_INT(got->document_fetched_at, 0);
+    /* without a cache nothing is removed, and nothing fails */
+    st->client_cache = NULL;
+    UNIT_EQ_INT(oa2_store_client_put_document(st, cl, NULL, p), APR_EEXIST);
+}
+
 /* Two requests storing the same new client at once: the second INSERT
  * changes nothing and fails nothing; an UPDATE over a row changed since
- * it was read changes nothing either. */
+ * it was read changes nothing either. put_document() answers APR_EEXIST
+ * for both: the row there is another's, and is what the next read finds. */
 static void test_store_races(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
@@ -620,8 +803,8 @@ static void test_store_races(apr_pool_t *p)
     UNIT_ASSERT(st);
     UNIT_EQ_INT(parse(&cl, DOC, NULL, p), APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_client_put_document(st, cl, NULL, p), APR_SUCCESS);
-    UNIT_EQ_INT(oa2_store_dbd_run(&n, st, OA2_SQL_CLIENT_INSERT_DOCUMENT, 10,
-                                  args, NULL, p),
+    UNIT_EQ_INT(oa2_store_dbd_insert_new(&n, st, OA2_SQL_CLIENT_INSERT_DOCUMENT,
+                                         10, args, NULL, p),
                 APR_SUCCESS);
     UNIT_EQ_INT(n, 0);
     UNIT_EQ_INT(oa2_store_dbd_run(&n, st, OA2_SQL_CLIENT_UPDATE_DOCUMENT, 10,
@@ -641,6 +824,7 @@ void unit_suite_cimd(void)
     UNIT_RUN(test_url_length);
     UNIT_RUN(test_url_bad);
     UNIT_RUN(test_url_addresses);
+    UNIT_RUN(test_url_in_detail);
     UNIT_RUN(test_host);
     UNIT_RUN(test_document_full);
     UNIT_RUN(test_document_minimal);
@@ -654,9 +838,10 @@ void unit_suite_cimd(void)
     UNIT_RUN(test_document_redirect_uris);
     UNIT_RUN(test_document_client_name);
     UNIT_RUN(test_document_openid_metadata);
-    UNIT_RUN(test_fresh);
+    UNIT_RUN(test_stale);
     UNIT_RUN(test_meta_round_trip);
     UNIT_RUN(test_store_put_document);
     UNIT_RUN(test_store_never_replaces_registered);
+    UNIT_RUN(test_store_put_document_cached);
     UNIT_RUN(test_store_races);
 }

@@ -347,6 +347,82 @@ static void test_client_name_display(apr_pool_t *p)
     }
 }
 
+/* The readers client ID metadata documents (oa2_cimd.c) and oauth2-admin
+ * share, called as they call them. */
+static void test_readers(apr_pool_t *p)
+{
+    apr_array_header_t *list = NULL;
+    const char *name = NULL, *cb = apr_pstrdup(p, CB);
+    oa2_err_t err = {0};
+
+    /* grant_types: absent is the code grant; repeats dropped, order kept */
+    UNIT_EQ_INT(oa2_registration_parse_grants(&list, NULL, &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(list->nelts, 1);
+    UNIT_EQ_STR(APR_ARRAY_IDX(list, 0, const char *), "authorization_code");
+    UNIT_EQ_INT(oa2_registration_parse_grants(
+                    &list,
+                    json_of("[\"refresh_token\",\"client_credentials\","
+                            "\"refresh_token\"]",
+                            p),
+                    &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(list->nelts, 2);
+    UNIT_EQ_STR(APR_ARRAY_IDX(list, 0, const char *), "refresh_token");
+    UNIT_EQ_STR(APR_ARRAY_IDX(list, 1, const char *), "client_credentials");
+    UNIT_REFUSED(
+        oa2_registration_parse_grants(&list, json_of("[\"x\"]", p), &err, p),
+        err, 400, META, "OA2-00744");
+    /* response_types: without grants, code only and nothing paired; with
+     * them (here no authorization_code), paired */
+    UNIT_EQ_INT(oa2_registration_check_response_types(NULL, NULL, &err),
+                APR_SUCCESS);
+    UNIT_EQ_INT(
+        oa2_registration_check_response_types(json_of("[]", p), NULL, &err),
+        APR_SUCCESS);
+    UNIT_EQ_INT(oa2_registration_check_response_types(json_of("[\"code\"]", p),
+                                                      NULL, &err),
+                APR_SUCCESS);
+    UNIT_REFUSED(oa2_registration_check_response_types(
+                     json_of("[\"code\",\"token\"]", p), NULL, &err),
+                 err, 400, META, "OA2-00746");
+    UNIT_REFUSED(oa2_registration_check_response_types(json_of("[\"code\"]", p),
+                                                       list, &err),
+                 err, 400, META, "OA2-00747");
+    /* redirect URIs: checked, copied, repeats dropped */
+    list = apr_array_make(p, 1, sizeof(const char *));
+    UNIT_EQ_INT(oa2_registration_add_redirect_uri(list, cb, &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(oa2_registration_add_redirect_uri(list, CB, &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_INT(list->nelts, 1);
+    UNIT_EQ_STR(APR_ARRAY_IDX(list, 0, const char *), CB);
+    UNIT_ASSERT(APR_ARRAY_IDX(list, 0, const char *) != cb);
+    UNIT_REFUSED(
+        oa2_registration_add_redirect_uri(list, "javascript:x", &err, p), err,
+        400, REDIRECT, "OA2-00143");
+    UNIT_EQ_INT(list->nelts, 1);
+    /* client_name: the caller's fallback when absent or empty */
+    UNIT_EQ_INT(
+        oa2_registration_parse_name(&name, NULL, "host.example", &err, p),
+        APR_SUCCESS);
+    UNIT_EQ_STR(name, "host.example");
+    UNIT_EQ_INT(
+        oa2_registration_parse_name(&name, oa2_cleanup_json(json_string(""), p),
+                                    "host.example", &err, p),
+        APR_SUCCESS);
+    UNIT_EQ_STR(name, "host.example");
+    UNIT_EQ_INT(oa2_registration_parse_name(
+                    &name, oa2_cleanup_json(json_string("App"), p),
+                    "host.example", &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(name, "App");
+    UNIT_REFUSED(oa2_registration_parse_name(
+                     &name, oa2_cleanup_json(json_integer(7), p), "x", &err, p),
+                 err, 400, META, "OA2-00751");
+    UNIT_EQ_STR(OA2_REGISTRATION_NAME_MAX_TEXT, "200");
+}
+
 static void test_scope(apr_pool_t *p)
 {
     oa2_as_t *as = fixture_as(ISS, p);
@@ -925,6 +1001,7 @@ void unit_suite_registration(void)
     UNIT_RUN(test_auth_method);
     UNIT_RUN(test_client_name);
     UNIT_RUN(test_client_name_display);
+    UNIT_RUN(test_readers);
     UNIT_RUN(test_scope);
     UNIT_RUN(test_response);
     UNIT_RUN(test_response_public_machine);

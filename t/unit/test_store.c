@@ -671,10 +671,9 @@ static void test_added_tables(apr_pool_t *p)
 static void test_sql_dialects(apr_pool_t *p)
 {
     static const oa2_sql_id_t racing[] = {
-        OA2_SQL_CONSENT_INSERT,        OA2_SQL_JTI_INSERT,
-        OA2_SQL_ACCESS_REVOKE_FAMILY,  OA2_SQL_ACCESS_REVOKE_GRANT,
-        OA2_SQL_ACCESS_REVOKE_USER,    OA2_SQL_ACCESS_REVOKE_CLIENT,
-        OA2_SQL_CLIENT_INSERT_DOCUMENT};
+        OA2_SQL_CONSENT_INSERT,       OA2_SQL_JTI_INSERT,
+        OA2_SQL_ACCESS_REVOKE_FAMILY, OA2_SQL_ACCESS_REVOKE_GRANT,
+        OA2_SQL_ACCESS_REVOKE_USER,   OA2_SQL_ACCESS_REVOKE_CLIENT};
     const char *const *sql;
     apr_size_t i;
     int id;
@@ -698,6 +697,10 @@ static void test_sql_dialects(apr_pool_t *p)
     UNIT_EQ_STR(oa2_sql_get(OA2_SQL_NONCE_INSERT, "mysql")->text,
                 "INSERT INTO oa2_nonces (issuer, nonce_hash, expires_at) "
                 "VALUES (%s, %s, %lld)");
+    /* a document client stored first: the plain INSERT's duplicate key,
+     * whatever CLIENT_FOUND_ROWS says (oa2_store_dbd_insert_new()) */
+    UNIT_ASSERT(!strstr(
+        oa2_sql_get(OA2_SQL_CLIENT_INSERT_DOCUMENT, "mysql")->text, " ON "));
     /* InnoDB (transactions, row locks); what is looked up compared byte
      * for byte, not by a collation; no BLOB, which the driver returns
      * unterminated */
@@ -721,6 +724,30 @@ static void test_sql_dialects(apr_pool_t *p)
         }
         UNIT_ASSERT(strstr(*sql, "BLOB") == NULL);
     }
+}
+
+/* Every client_id column is OA2_CLIENT_ID_MAX wide, on every driver: the
+ * bound the module and oauth2-admin check ids against. */
+static void test_client_id_width(apr_pool_t *p)
+{
+    static const char *const drivers[] = {"sqlite3", "pgsql", "mysql"};
+    const char *width = apr_psprintf(p, "(%d) NOT NULL", OA2_CLIENT_ID_MAX);
+    const char *const *sql;
+    apr_size_t d;
+    int n = 0;
+
+    for (d = 0; d < sizeof(drivers) / sizeof(*drivers); d++) {
+        for (sql = oa2_sql_schema(drivers[d]); *sql; sql++) {
+            const char *col = *sql;
+
+            while ((col = strstr(col, " client_id "))) {
+                col += strcspn(col + 11, "(") + 11;
+                UNIT_ASSERT(!strncmp(col, width, strlen(width)));
+                n++;
+            }
+        }
+    }
+    UNIT_ASSERT(n >= 3 * 5);
 }
 
 /* Every added column is in its table's CREATE, probed by the schema probe,
@@ -810,6 +837,7 @@ void unit_suite_store(void)
     UNIT_RUN(test_purge_every_issuer_in_batches);
     UNIT_RUN(test_insert_races_are_no_errors);
     UNIT_RUN(test_sql_dialects);
+    UNIT_RUN(test_client_id_width);
     UNIT_RUN(test_added_columns);
     UNIT_RUN(test_pushed_single_use);
     UNIT_RUN(test_pushed_consume_rolls_back);
