@@ -219,7 +219,8 @@ class Httpd:
             'ScriptSock "%s/cgid.sock"' % self.run_dir,
             'ErrorLog "%s"' % self.error_log_path,
             "LogLevel %s" % self.loglevel,
-            'LogFormat "%h %l %u %t \\"%r\\" %>s %b" common',
+            # %P: the child that answered (Httpd.access_pids)
+            'LogFormat "%h %l %u %t \\"%r\\" %>s %b %P" common',
             'CustomLog "%s/access_log" common' % self.logs,
             "TypesConfig /etc/mime.types",
             'DocumentRoot "%s"' % self.htdocs,
@@ -466,6 +467,29 @@ class Httpd:
                 return data.decode("utf-8", "replace")
         except FileNotFoundError:
             return ""
+
+    @property
+    def access_log_path(self):
+        return self.logs / "access_log"
+
+    def access_log_size(self):
+        try:
+            return self.access_log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def access_pids(self, offset=0):
+        """The pids of the children that answered the requests the access
+        log holds from byte offset on (its last field, %P), in order."""
+        try:
+            with open(self.access_log_path, "rb") as f:
+                f.seek(offset)
+                data = f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return []
+        # a line being written has no newline yet
+        return [int(line.rsplit(" ", 1)[1])
+                for line in data.split("\n")[:-1] if line.strip()]
 
     def _stderr_text(self):
         try:

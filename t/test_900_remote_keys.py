@@ -52,12 +52,28 @@ def start(h, conf):
     return h
 
 
-def each_child(h, path, token, n=12):
-    """Send the token n times on fresh connections: with two children,
-    both see it."""
-    return [h.get(path, token=token,
-                  headers={"Connection": "close"}).status_code
-            for _ in range(n)]
+def each_child(h, path, token, n=12, children=2, bound=60):
+    """Send the token on fresh connections, at least n times and until
+    children different children answered (the access log's %P), at most
+    bound times; fails when fewer answered. Returns the statuses."""
+    offset = h.access_log_size()
+    statuses = []
+    pids = set()
+    while len(statuses) < n or (len(pids) < children
+                                and len(statuses) < bound):
+        statuses.append(h.get(path, token=token,
+                              headers={"Connection": "close"}).status_code)
+        pids = set(h.access_pids(offset))
+    # a child writes its access log line after the answer: the last ones
+    # may still come
+    deadline = time.monotonic() + 2
+    while len(set(h.access_pids(offset))) < children \
+            and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pids = h.access_pids(offset)
+    assert len(set(pids)) >= children, \
+        "%d requests, answered by %s only" % (len(statuses), set(pids))
+    return statuses
 
 
 class TestForeignTokens:
