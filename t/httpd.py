@@ -133,6 +133,8 @@ class Httpd:
         self.stderr_path = self.logs / "stderr"
         self.proc = None
         self.session = None
+        # the children of the last start (its StartServers)
+        self.start_servers = self.START_SERVERS
         self._checked = 0      # error log offset already checked
         self._mark = 0         # error log offset at the start of this test
         self._allowed_now = []  # patterns the running test declared
@@ -271,6 +273,7 @@ class Httpd:
         """Start httpd on conf.  Returns (None, "") when it serves, else
         (rc, output) when it exited."""
         log_start = self._log_size()
+        self.start_servers = self.children_started(conf.read_text())
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 [APACHE, "-f", str(conf), "-DFOREGROUND"],
@@ -309,8 +312,17 @@ class Httpd:
     START_SERVERS = 2
     THREADS_PER_CHILD = 8
 
+    @classmethod
+    def children_started(cls, conf_text):
+        """The children httpd starts with conf_text: its last
+        StartServers (the body's, after the harness's own)."""
+        n = re.findall(r"^\s*StartServers\s+(\d+)\s*$", conf_text,
+                       re.M | re.I)
+        return int(n[-1]) if n else cls.START_SERVERS
+
     def _wait_children(self, deadline):
-        """Wait until StartServers children have started their threads.
+        """Wait until the StartServers children (start_servers) have
+        started their threads.
         mpm_event ends a child from its SIGTERM handler with exit(), even
         in the middle of a malloc() of its own start-up; library exit
         handlers (OpenSSL's, GnuTLS's via libcurl) then free into that
@@ -331,7 +343,7 @@ class Httpd:
                 # the workers, the listener and the main thread
                 if threads > self.THREADS_PER_CHILD:
                     started += 1
-            if started >= self.START_SERVERS:
+            if started >= self.start_servers:
                 return
             time.sleep(0.005)
 

@@ -52,10 +52,11 @@ def start(h, conf):
     return h
 
 
-def each_child(h, path, token, n=12, children=2, bound=60):
+def each_child(h, path, token, n=12, bound=60):
     """Send the token on fresh connections, at least n times and until
-    children different children answered (the access log's %P), at most
-    bound times; fails when fewer answered. Returns the statuses."""
+    every child (StartServers of them) answered (the access log's %P), at
+    most bound times; fails when fewer answered. Returns the statuses."""
+    children = h.start_servers
     offset = h.access_log_size()
     statuses = []
     pids = set()
