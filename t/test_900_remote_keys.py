@@ -209,10 +209,17 @@ class TestIssuerDown:
         f.stop()
         h.allow_log(REFETCH_FAILED)
         assert set(each_child(h, "/jw/data.txt", t)) == {200}
+        assert REFETCH_FAILED not in h.new_log()  # known kids: no fetch
         # an unknown kid makes one refetch, which fails: still refused
         forged = mint(keys["ec2"], claims(f.issuer, API, scope="read"),
                       kid="not-there")
         assert set(each_child(h, "/jw/data.txt", forged, 4)) == {401}
+        # one refetch for both children (the shared cache says it was
+        # made), and its failure said so, naming the URL
+        lines = [line for line in h.new_log().splitlines()
+                 if REFETCH_FAILED in line]
+        assert len(lines) == 1, lines
+        assert f.jwks_uri in lines[0], lines[0]
 
     def test_never_had_keys(self, env, httpd_factory):
         h, f = env
