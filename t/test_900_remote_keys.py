@@ -7,8 +7,10 @@ it rotates in is picked up without a restart, one it removes stops
 working; an unknown kid refetches at most once a minute; and when it is
 down the last good keys stay, never an open door."""
 
+import math
 import time
 
+import jwt
 import pytest
 
 import foreign
@@ -22,6 +24,15 @@ pytestmark = pytest.mark.sqlite_only("the resource server alone, no store")
 
 REALM = "rs.test"
 API = foreign.RESOURCE
+# oa2_remote.h: the least time between a failed fetch and the next
+RETRY = 5
+
+
+def sleep_until(due):
+    """Sleep until time.time() is due (no longer than needed)."""
+    time.sleep(max(0.0, due - time.time()))
+
+
 # warnings of a refetch that failed while the last good keys stay in use
 REFETCH_FAILED = "OA2-00959"
 
@@ -145,7 +156,11 @@ class TestForeignTokens:
         """A token of the issuer's claims signed by a key of our own with
         the issuer's kid: the signature decides."""
         h, f, g = env
-        kid = f.kids()[0]
+        # the kid the issuer signs with, read off a token of its own: no
+        # fetch of its JWKS that test_keys_fetched_once_for_all_children
+        # would count
+        kid = jwt.get_unverified_header(f.token(resource=API))["kid"]
+        assert kid == f.config["keys"][0]["kid"]
         t = mint(keys["ec2"], claims(f.issuer, API, scope="read"), kid=kid)
         assert_invalid_token(h.get("/jw/data.txt", token=t), REALM)
 
@@ -173,10 +188,12 @@ class TestRotation:
         f.restart(keys=[foreign.ec_key("rot-b")])
         new = f.token(resource=API, scope="read")
         assert_ok(h.get("/jw/data.txt", token=new))
+        fetched = time.time()  # the new set is in the shared cache
         assert f.count("/jwks") == 1  # counts restart with the provider
-        # every child takes the new set within a second, so the token of
-        # the removed key is refused everywhere
-        time.sleep(1.2)
+        # every child looks at the shared cache once a second: from the
+        # next second on it has the new set, and the token of the removed
+        # key is refused everywhere
+        sleep_until(math.floor(fetched) + 1 + 0.05)
         assert set(each_child(h, "/jw/data.txt", old)) == {401}
         assert set(each_child(h, "/jw/data.txt", new)) == {200}
 
@@ -228,11 +245,13 @@ class TestIssuerDown:
         start(h2, location("/jw", jwks_url(f)))
         h2.allow_log("OA2-00936", "OA2-00948")
         r = h2.get("/jw/data.txt", token="a.b.c")
+        failed = time.time()  # after the failed fetch ended
         assert r.status_code == 503
         assert f.jwks_uri in h2.new_log()
-        # the issuer comes back: served again once a retry is due (5 s)
+        # the issuer comes back: served again once a retry is due (5 s
+        # from the end of the failure, in whole seconds)
         f.restart()
-        time.sleep(5.5)
+        sleep_until(math.floor(failed) + RETRY + 0.05)
         t = f.token(resource=API, scope="read")
         assert set(each_child(h2, "/jw/data.txt", t, 4)) == {200}
 
