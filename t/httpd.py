@@ -78,6 +78,20 @@ sys.stdout.write(json.dumps({n: os.environ.get(n) for n in names}))
 """
 
 
+def rs_location(path, *lines, require="Require valid-user"):
+    """A resource server's <Location path>: AuthType OAuth2, lines (each
+    may hold several, one a line) and require; with an Alias of path to
+    the document tree's api/ ({htdocs}, filled in by Httpd.start) unless
+    path is a directory of its own (ends in /, e.g. a ScriptAlias)."""
+    body = ["AuthType OAuth2"]
+    for line in lines:
+        body += [part.strip() for part in line.splitlines() if part.strip()]
+    body.append(require)
+    alias = "" if path.endswith("/") else "Alias %s {htdocs}/api\n" % path
+    return "%s<Location %s>\n%s</Location>\n" % (
+        alias, path, "".join("    %s\n" % b for b in body))
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -249,13 +263,14 @@ class Httpd:
             lines.append('OAuth2TemplateDir "%s"' % (REPO / "templates"))
         lines.append("")
         lines.append("# ---- test configuration ----")
-        lines.append(body)
+        lines.append(body.replace("{htdocs}", str(self.htdocs)))
         return "\n".join(lines) + "\n"
 
     # ---- start / stop --------------------------------------------------
 
     def start(self, body, timeout=10.0):
-        """Write the config around body and start httpd; raise on failure."""
+        """Write the config around body and start httpd; raise on failure.
+        {htdocs} in body is the document tree's path."""
         if self.proc is not None:
             raise HttpdError("already running")
         self.conf_path.write_text(self.config_text(body))

@@ -15,8 +15,8 @@ import pytest
 
 import foreign
 from checks import (assert_insufficient_scope, assert_invalid_token,
-                    assert_no_token, assert_ok)
-from test_730_shared_cache import memcached  # noqa: F401 (fixture)
+                    assert_log_names, assert_no_token, assert_ok)
+from httpd import rs_location
 from tokens import claims, mint
 
 # No store is involved: run once, in the SQLite run (CI time).
@@ -37,16 +37,9 @@ def sleep_until(due):
 REFETCH_FAILED = "OA2-00959"
 
 
-def location(path, source, extra="Require valid-user", audience=API):
-    return """
-Alias {path} {{htdocs}}/api
-<Location {path}>
-    AuthType OAuth2
-    {source}
-    OAuth2Audience {audience}
-    {extra}
-</Location>
-""".format(path=path, source=source, audience=audience, extra=extra)
+def location(path, source, require="Require valid-user", audience=API):
+    return rs_location(path, source, "OAuth2Audience %s" % audience,
+                       require=require)
 
 
 def jwks_url(f, issuer=None):
@@ -56,11 +49,6 @@ def jwks_url(f, issuer=None):
 
 def metadata_url(f):
     return "OAuth2VerifyMetadataURL %s" % f.metadata_url
-
-
-def start(h, conf):
-    h.start(conf.replace("{htdocs}", str(h.htdocs)))
-    return h
 
 
 def each_child(h, path, token, n=12, bound=60):
@@ -105,7 +93,7 @@ class TestForeignTokens:
                 + location("/md-other", metadata_url(g))
                 + location("/jw-aud", jwks_url(f), audience="https://x.test")
                 + location("/jw-iss", jwks_url(f, "https://idp.example")))
-        return start(h, conf), f, g
+        return h.start(conf), f, g
 
     def test_no_token(self, env):
         h, f, g = env
@@ -176,7 +164,7 @@ class TestRotation:
         f = foreign_factory("rot", keys=[self.a])
         h = httpd_factory("remote-rotation", dbd=False,
                           modules=("socache_shmcb",))
-        return start(h, location("/jw", jwks_url(f))), f
+        return h.start(location("/jw", jwks_url(f))), f
 
     def test_rotation(self, env):
         h, f = env
@@ -217,7 +205,7 @@ class TestIssuerDown:
         f = foreign_factory("down")
         h = httpd_factory("remote-down", dbd=False,
                           modules=("socache_shmcb",))
-        return start(h, location("/jw", jwks_url(f))), f
+        return h.start(location("/jw", jwks_url(f))), f
 
     def test_last_good_keys(self, env, keys):
         h, f = env
@@ -233,16 +221,13 @@ class TestIssuerDown:
         assert set(each_child(h, "/jw/data.txt", forged, 4)) == {401}
         # one refetch for both children (the shared cache says it was
         # made), and its failure said so, naming the URL
-        lines = [line for line in h.new_log().splitlines()
-                 if REFETCH_FAILED in line]
-        assert len(lines) == 1, lines
-        assert f.jwks_uri in lines[0], lines[0]
+        assert_log_names(h.new_log(), REFETCH_FAILED, f.jwks_uri, count=1)
 
     def test_never_had_keys(self, env, httpd_factory):
         h, f = env
         f.stop()
         h2 = httpd_factory("remote-never", dbd=False)
-        start(h2, location("/jw", jwks_url(f)))
+        h2.start(location("/jw", jwks_url(f)))
         h2.allow_log("OA2-00936", "OA2-00948")
         r = h2.get("/jw/data.txt", token="a.b.c")
         failed = time.time()  # after the failed fetch ended
@@ -261,14 +246,14 @@ class TestTwoNodes:
     fetched serve the other, which never asks the issuer."""
 
     @pytest.fixture(scope="class")
-    def env(self, httpd_factory, foreign_factory, memcached):  # noqa: F811
+    def env(self, httpd_factory, foreign_factory, memcached):
         f = foreign_factory("nodes")
         cache = "OAuth2TokenCache memcache:127.0.0.1:%d\n" % memcached.port
         nodes = []
         for name in ("node-a", "node-b"):
             h = httpd_factory(name, dbd=False,
                               modules=("socache_memcache",))
-            nodes.append(start(h, cache + location("/jw", jwks_url(f))))
+            nodes.append(h.start(cache + location("/jw", jwks_url(f))))
         return nodes, f
 
     def test_one_fetch_for_both(self, env):

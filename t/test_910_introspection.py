@@ -16,8 +16,10 @@ import pytest
 
 import tokens
 from checks import (assert_forbidden, assert_insufficient_scope,
-                    assert_invalid_token, assert_no_token, assert_ok)
+                    assert_invalid_token, assert_log_names, assert_no_token,
+                    assert_ok)
 from foreign import APP, OPAQUE_RESOURCE, RESOURCE, RS, Client
+from httpd import rs_location
 
 # no store: the resource server needs no database
 pytestmark = pytest.mark.sqlite_only("no store: introspection needs none")
@@ -44,29 +46,14 @@ def location(path, url, client_id, secret_file, lines=(),
              require="Require valid-user"):
     """An introspection-only location at path (Alias to htdocs/api unless
     path is a CGI directory)."""
-    alias = "" if path.endswith("/") else \
-        "Alias %s {htdocs}/api\n" % path
-    return alias + """<Location {path}>
-    AuthType OAuth2
-    OAuth2Introspection {url} {client_id} {secret}
-    {lines}
-    {require}
-</Location>
-""".format(path=path, url=url, client_id=client_id, secret=secret_file,
-           lines="\n    ".join(lines), require=require)
+    return rs_location(path, "OAuth2Introspection %s %s %s"
+                       % (url, client_id, secret_file), *lines,
+                       require=require)
 
 
 def asked(f):
     """How often the foreign issuer's introspection endpoint was asked."""
     return f.count("/token/introspection")
-
-
-def assert_log_names(log, log_id, *needles):
-    """One of the lines with log_id says each of needles."""
-    lines = [line for line in log.splitlines() if log_id in line]
-    assert lines, "no %s line in:\n%s" % (log_id, log)
-    assert any(all(n in line for n in needles) for line in lines), \
-        (needles, lines)
 
 
 def assert_secrets_not_logged(h, *secret_values):
@@ -118,10 +105,8 @@ class TestIntrospection:
             loc("/rs2", client="rs2", secret=rs2),
             loc("/rs2-wrong", client="rs2", secret=wrong),
         ]
-        conf = ("ScriptAlias /cgi/ {cgi}/\nScriptAlias /ccgi/ {cgi}/\n"
-                + "".join(locations))
-        h.start(conf.replace("{htdocs}", str(h.htdocs))
-                .replace("{cgi}", str(h.cgi_bin)))
+        h.start("ScriptAlias /cgi/ {cgi}/\nScriptAlias /ccgi/ {cgi}/\n"
+                .format(cgi=h.cgi_bin) + "".join(locations))
         return h
 
     @pytest.fixture(autouse=True)
@@ -352,7 +337,7 @@ class TestMisbehavingEndpoint:
             "/policy", srv.url("/introspect"), self.CLIENT_ID, secret,
             ["OAuth2VerifyIssuer %s" % self.ISS,
              "OAuth2Audience %s" % self.AUD])
-        h.start(conf.replace("{htdocs}", str(h.htdocs)))
+        h.start(conf)
         return h
 
     @pytest.fixture(autouse=True)

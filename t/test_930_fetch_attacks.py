@@ -20,7 +20,7 @@ import time
 import pytest
 import requests
 
-from httpd import HttpdError
+from httpd import HttpdError, rs_location
 from tokens import claims, mint
 
 # No store is involved: run once, in the SQLite run (CI time).
@@ -47,15 +47,9 @@ def token(keys, iss):
 
 
 def location(path, source, issuer=None):
-    lines = ["Alias %s {htdocs}/api" % path,
-             "<Location %s>" % path,
-             "    AuthType OAuth2",
-             "    " + source,
-             "    OAuth2Audience %s" % API]
-    if issuer:
-        lines.append("    OAuth2VerifyIssuer %s" % issuer)
-    lines += ["    Require valid-user", "</Location>", ""]
-    return "\n".join(lines)
+    return rs_location(path, source, "OAuth2Audience %s" % API,
+                       *(["OAuth2VerifyIssuer %s" % issuer] if issuer
+                         else []))
 
 
 # ---- the cases: what the remote issuer does wrong, and what it is told ----
@@ -234,7 +228,7 @@ class TestHostileIssuer:
         conf += "".join(location("/f/" + n, "OAuth2VerifyJWKSURL " + url,
                                  JWKS_ISS)
                         for n, (url, _) in FORBIDDEN.items())
-        h.start(conf.replace("{htdocs}", str(h.htdocs)))
+        h.start(conf)
         type(self).failed_at = {}
         return h
 
@@ -366,8 +360,7 @@ class TestRetryAfterSlowFailure:
         return h.start("StartServers 1\nServerLimit 1\nMaxRequestWorkers 8\n"
                        "MinSpareThreads 1\nMaxSpareThreads 16\n"
                        + location("/slow", "OAuth2VerifyJWKSURL "
-                                  + hs.url("/jwks"), JWKS_ISS)
-                       .replace("{htdocs}", str(h.htdocs)))
+                                  + hs.url("/jwks"), JWKS_ISS))
 
     def test_no_second_fetch_right_after_a_timeout(self, h, hs, keys):
         h.allow_log(r"OA2-00934:", r"OA2-00948:")
@@ -395,23 +388,23 @@ class TestTrust:
         hs.json("/jwks", jwks(keys))
         return hs
 
-    def conf(self, h, hs):
+    def conf(self, hs):
         body = (location("/ok", "OAuth2VerifyJWKSURL " + hs.url("/jwks"),
                          JWKS_ISS)
                 + location("/zero", "OAuth2VerifyJWKSURL https://0.0.0.0:%d"
                            "/jwks" % hs.port, JWKS_ISS))
-        return body.replace("{htdocs}", str(h.htdocs))
+        return body
 
     @pytest.fixture(scope="class")
     def untrusted(self, httpd_factory, hs):
         h = httpd_factory("fetch-noca", dbd=False)
-        return h.start(self.conf(h, hs))
+        return h.start(self.conf(hs))
 
     @pytest.fixture(scope="class")
     def trusted(self, httpd_factory, hs):
         h = httpd_factory("fetch-ca", dbd=False)
         return h.start("OAuth2FetchCAFile %s\n" % hs.ca_path
-                       + self.conf(h, hs))
+                       + self.conf(hs))
 
     def test_untrusted_ca_refused(self, untrusted, hs, keys):
         untrusted.allow_log(r"OA2-00935:")
@@ -518,7 +511,6 @@ class TestRefusedAtStart:
         with pytest.raises(HttpdError) as e:
             h.start("OAuth2FetchCAFile %s\n" % path
                     + location("/api", "OAuth2VerifyJWKSURL "
-                               "https://idp.example/jwks", JWKS_ISS)
-                    .replace("{htdocs}", str(h.htdocs)))
+                               "https://idp.example/jwks", JWKS_ISS))
         assert "OAuth2FetchCAFile %s: no such file" % path in str(e.value), \
             str(e.value)[-1500:]
