@@ -34,8 +34,8 @@ static void metadata(const char *url, const char *body, apr_pool_t *p)
     oa2_remote_doc_t *doc = NULL;
     oa2_err_t err = {0};
 
-    if (oa2_remote_parse(&doc, OA2_REMOTE_METADATA, url, NULL, body,
-                         strlen(body), &err, p)
+    if (oa2_remote_parse(&doc, OA2_REMOTE_METADATA, url, body, strlen(body),
+                         &err, p)
         != APR_SUCCESS) {
         FUZZ_CHECK(err.status == 503 && err.log_id && err.description);
         return;
@@ -56,16 +56,16 @@ static void jwks(const char *body, apr_pool_t *p)
     oa2_remote_doc_t *doc = NULL, *again = NULL;
     oa2_err_t err = {0};
 
-    if (oa2_remote_parse(&doc, OA2_REMOTE_JWKS, FIXED_URL, NULL, body,
-                         strlen(body), &err, p)
+    if (oa2_remote_parse(&doc, OA2_REMOTE_JWKS, FIXED_URL, body, strlen(body),
+                         &err, p)
         != APR_SUCCESS) {
         FUZZ_CHECK(err.status == 503 && err.log_id);
         return;
     }
     FUZZ_CHECK(doc->keys && doc->keys->keys->nelts > 0 && doc->text);
     /* what the shared cache holds reads back as the same set */
-    FUZZ_CHECK(oa2_remote_parse(&again, OA2_REMOTE_JWKS, FIXED_URL, NULL,
-                                doc->text, strlen(doc->text), &err, p)
+    FUZZ_CHECK(oa2_remote_parse(&again, OA2_REMOTE_JWKS, FIXED_URL, doc->text,
+                                strlen(doc->text), &err, p)
                == APR_SUCCESS);
     FUZZ_CHECK(!strcmp(again->keys->id, doc->keys->id));
 }

@@ -93,6 +93,9 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s);
 void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv);
 void *oa2_config_create_dir(apr_pool_t *p, char *dir);
 void *oa2_config_merge_dir(apr_pool_t *p, void *basev, void *addv);
+/** "is duplicate"-like refusal when section @a d has a key source
+ * already (OAuth2VerifyJWKSFile, ...JWKSURL, ...MetadataURL), else NULL. */
+const char *oa2_config_one_key_source(cmd_parms *cmd, const oa2_dir_conf_t *d);
 /** The audience a location demands (OAuth2Audience, else the default). */
 const char *oa2_config_audience(const oa2_dir_conf_t *d,
                                 const oa2_server_conf_t *s);
@@ -142,6 +145,11 @@ void oa2_authz_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_endpoints.c */
 void oa2_endpoints_register_hooks(apr_pool_t *p);
+
+/** Longest OAuth2ClientCacheTTL, OAuth2RevocationCacheTTL and
+ * OAuth2IntrospectionCacheTTL: a removed client or a revocation must take
+ * effect within the hour, whatever an admin trades for fewer queries. */
+#define OA2_CACHE_TTL_MAX 3600
 
 /** Defaults of the lifetimes (SPEC). */
 #define OA2_DEFAULT_ACCESS_TTL 900
@@ -208,8 +216,8 @@ const oa2_record_cache_t *oa2_cache_shared(request_rec *r);
 void oa2_cache_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_fetch.c: the fetch room's settings */
-/** The OAuth2FetchCAFile directive. */
-const char *oa2_ap_fetch_set_ca_file(cmd_parms *cmd, void *dc, const char *arg);
+/** OAuth2FetchCAFile of server @a s, or NULL (the system's CAs). */
+const char *oa2_ap_fetch_ca_file(server_rec *s);
 /** The options of a fetch made for server @a s that may reach @a reach. */
 void oa2_ap_fetch_opts(oa2_fetch_opts_t *opts, server_rec *s,
                        oa2_fetch_reach_t reach);

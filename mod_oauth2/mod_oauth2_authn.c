@@ -281,12 +281,14 @@ static apr_status_t verify(oa2_token_t **tok, request_rec *r,
                                                   : "audience");
     }
     rv = validate(tok, r, token, policy, err);
-    if (rv != APR_SUCCESS && doc && oa2_jwt_failed_on_kid(err)
-        && oa2_ap_remote_policy(policy, &newer, r, d, s, doc, &refetch)
-            == APR_SUCCESS
-        && newer != doc) {
-        /* The other issuer may have rotated its keys. */
-        rv = validate(tok, r, token, policy, err);
+    if (rv != APR_SUCCESS && doc && oa2_jwt_failed_on_kid(err)) {
+        /* The other issuer may have rotated its keys: ask for them again
+         * (at most once a minute), and try the newer ones. */
+        if (oa2_ap_remote_policy(policy, &newer, r, d, s, doc, &refetch)
+                == APR_SUCCESS
+            && newer != doc) {
+            rv = validate(tok, r, token, policy, err);
+        }
     }
     if (rv != APR_SUCCESS && d->introspection
         && (oa2_jwt_failed_on_kid(err) || oa2_jwt_failed_as_jws(err))) {

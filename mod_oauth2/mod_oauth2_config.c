@@ -247,6 +247,23 @@ static const char *check_template_dir(const char **value, cmd_parms *cmd,
     return *value ? NULL : "OAuth2TemplateDir: invalid path";
 }
 
+/* A file that exists, relative to ServerRoot. */
+static const char *check_file(const char **value, cmd_parms *cmd,
+                              const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+
+    if (!path
+        || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || fi.filetype != APR_REG) {
+        return apr_psprintf(cmd->pool, "%s %s: no such file", cmd->cmd->name,
+                            arg);
+    }
+    *value = path;
+    return NULL;
+}
+
 static const server_string_t issuer_slot = {
     APR_OFFSETOF(oa2_server_conf_t, issuer), 1, check_issuer};
 static const server_string_t base_path_slot = {
@@ -259,6 +276,8 @@ static const server_string_t registration_token_slot = {
     check_registration_token};
 static const server_string_t template_dir_slot = {
     APR_OFFSETOF(oa2_server_conf_t, template_dir), 0, check_template_dir};
+static const server_string_t fetch_ca_file_slot = {
+    APR_OFFSETOF(oa2_server_conf_t, fetch_ca_file), 1, check_file};
 
 static const char *set_server_string(cmd_parms *cmd, void *dc, const char *arg)
 {
@@ -348,17 +367,28 @@ static const char *set_verify_issuer(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+const char *oa2_config_one_key_source(cmd_parms *cmd, const oa2_dir_conf_t *d)
+{
+    if (d->jwks || d->jwks_remote || d->metadata_remote) {
+        return apr_psprintf(cmd->pool,
+                            "%s: this section already has a key source "
+                            "(OAuth2VerifyJWKSFile, OAuth2VerifyJWKSURL or "
+                            "OAuth2VerifyMetadataURL): keep one",
+                            cmd->cmd->name);
+    }
+    return NULL;
+}
+
 static const char *set_verify_jwks_file(cmd_parms *cmd, void *dc,
                                         const char *file)
 {
     oa2_dir_conf_t *d = dc;
     const char *path = ap_server_root_relative(cmd->pool, file);
+    const char *msg = oa2_config_one_key_source(cmd, d);
     oa2_err_t e;
 
-    if (d->jwks || d->jwks_remote || d->metadata_remote) {
-        return "OAuth2VerifyJWKSFile: this section already has a key source "
-               "(OAuth2VerifyJWKSFile, OAuth2VerifyJWKSURL or "
-               "OAuth2VerifyMetadataURL): keep one";
+    if (msg) {
+        return msg;
     }
     if (!path) {
         return apr_pstrcat(cmd->pool, "OAuth2VerifyJWKSFile: invalid path ",
@@ -461,11 +491,6 @@ static const char *set_ttl(cmd_parms *cmd, void *dc, const char *arg)
                                  cmd, arg, 1, 31536000);
 }
 
-/* Longest OAuth2ClientCacheTTL and OAuth2RevocationCacheTTL: a removed
- * client or a revocation must take effect within the hour, whatever an
- * admin trades for fewer queries. */
-#define CACHE_TTL_MAX 3600
-
 static const char *set_client_cache_ttl(cmd_parms *cmd, void *dc,
                                         const char *arg)
 {
@@ -475,7 +500,7 @@ static const char *set_client_cache_ttl(cmd_parms *cmd, void *dc,
     (void)dc;
     return err ? err
                : oa2_config_seconds_arg(&c->client_cache_ttl, cmd, arg, 0,
-                                        CACHE_TTL_MAX);
+                                        OA2_CACHE_TTL_MAX);
 }
 
 static const char *set_registration(cmd_parms *cmd, void *dc, const char *arg)
@@ -543,7 +568,7 @@ static const char *set_revocation_cache_ttl(cmd_parms *cmd, void *dc,
     oa2_dir_conf_t *d = dc;
 
     return oa2_config_seconds_arg(&d->revocation_cache_ttl, cmd, arg, 0,
-                                  CACHE_TTL_MAX);
+                                  OA2_CACHE_TTL_MAX);
 }
 
 const command_rec oa2_config_cmds[] = {
@@ -635,8 +660,8 @@ const command_rec oa2_config_cmds[] = {
     AP_INIT_TAKE1("OAuth2TokenCache", oa2_cache_set_spec, NULL, RSRC_CONF,
                   "socache provider[:args] for validated tokens, or none "
                   "(default: shmcb when mod_socache_shmcb is loaded)"),
-    AP_INIT_TAKE1("OAuth2FetchCAFile", oa2_ap_fetch_set_ca_file, NULL,
-                  RSRC_CONF,
+    AP_INIT_TAKE1("OAuth2FetchCAFile", set_server_string,
+                  (void *)&fetch_ca_file_slot, RSRC_CONF,
                   "PEM file of the CAs trusted for fetches from other "
                   "servers (default: the system's)"),
     AP_INIT_FLAG("OAuth2ClientMetadataDocuments", oa2_ap_cimd_set, NULL,

@@ -1,7 +1,7 @@
 /*
- * The fetch room's httpd side: OAuth2FetchCAFile, libcurl's set-up before
- * the children start, and the options every fetch of a server is made
- * with (oa2_fetch.h holds the rules themselves).
+ * The fetch room's httpd side: libcurl's set-up before the children
+ * start, and the options every fetch of a server is made with
+ * (OAuth2FetchCAFile; oa2_fetch.h holds the rules themselves).
  */
 #include "httpd.h"
 #include "http_config.h"
@@ -13,38 +13,20 @@
 
 APLOG_USE_MODULE(oauth2);
 
-const char *oa2_ap_fetch_set_ca_file(cmd_parms *cmd, void *dc, const char *arg)
+const char *oa2_ap_fetch_ca_file(server_rec *s)
 {
-    oa2_server_conf_t *c =
-        ap_get_module_config(cmd->server->module_config, &oauth2_module);
-    const char *path = ap_server_root_relative(cmd->pool, arg);
-    apr_finfo_t fi;
+    const oa2_server_conf_t *c =
+        ap_get_module_config(s->module_config, &oauth2_module);
 
-    (void)dc;
-    if (c->fetch_ca_file) {
-        return "OAuth2FetchCAFile is duplicate";
-    }
-    if (!path
-        || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
-        || fi.filetype != APR_REG) {
-        return apr_psprintf(cmd->pool,
-                            "OAuth2FetchCAFile %s: no such file (a PEM file "
-                            "of the CA certificates to trust)",
-                            arg);
-    }
-    c->fetch_ca_file = path;
-    return NULL;
+    return c->fetch_ca_file;
 }
 
 void oa2_ap_fetch_opts(oa2_fetch_opts_t *opts, server_rec *s,
                        oa2_fetch_reach_t reach)
 {
-    const oa2_server_conf_t *c =
-        ap_get_module_config(s->module_config, &oauth2_module);
-
     memset(opts, 0, sizeof(*opts));
     opts->reach = reach;
-    opts->ca_file = c->fetch_ca_file;
+    opts->ca_file = oa2_ap_fetch_ca_file(s);
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,

@@ -6,22 +6,11 @@
 #include "http_protocol.h"
 
 #include <apr_strings.h>
-#include <apr_uri.h>
 
 #include "mod_oauth2.h"
 #include "oa2_cleanup.h"
 #include "oa2_idtoken.h"
-
-/* scheme://host[:port] of the issuer, where the endpoints are served. */
-static const char *origin_of(const char *issuer, apr_pool_t *p)
-{
-    apr_uri_t u;
-
-    if (apr_uri_parse(p, issuer, &u) != APR_SUCCESS) {
-        return issuer;
-    }
-    return apr_pstrcat(p, u.scheme, "://", u.hostinfo, NULL);
-}
+#include "oa2_url.h"
 
 static json_t *string_array(const char *const *items)
 {
@@ -113,7 +102,7 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
     static const char *const pkce[] = {"S256", NULL};
     json_t *m = oa2_cleanup_json(json_object(), p);
     json_t *scopes = json_array();
-    const char *base = apr_pstrcat(p, origin_of(conf->issuer, p),
+    const char *base = apr_pstrcat(p, oa2_url_origin(conf->issuer, p),
                                    strcmp(oa2_config_base_path(conf), "/")
                                        ? oa2_config_base_path(conf)
                                        : "",

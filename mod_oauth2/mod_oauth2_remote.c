@@ -10,6 +10,7 @@
 
 #include <apr_file_io.h>
 #include <apr_strings.h>
+#include <openssl/crypto.h>
 
 #include "mod_oauth2.h"
 #include "oa2_remote.h"
@@ -17,30 +18,40 @@
 
 APLOG_USE_MODULE(oauth2);
 
-/* OAuth2IntrospectionCacheTTL's default and bound (SPEC: 60). */
+/* OAuth2IntrospectionCacheTTL's default (SPEC: 60). */
 #define INTROSPECTION_CACHE_TTL 60
-#define INTROSPECTION_CACHE_TTL_MAX 3600
 /* The largest secret file read. */
 #define SECRET_MAX 4096
 
-/* A source and the virtual host whose fetch settings it takes. */
-typedef struct source_t {
-    oa2_remote_t *rm;
+/* Fetch options and the virtual host whose settings (OAuth2FetchCAFile)
+ * they take once every directive is read. */
+typedef struct fetcher_t {
+    oa2_fetch_opts_t *opts;
     server_rec *s;
-} source_t;
+} fetcher_t;
 
 /* Sources by virtual host, kind and URL: the locations of one virtual
  * host that name a URL share its keys; another virtual host has its own.
- * Made while the configuration is read, in its pool. */
+ * And every source's and introspection endpoint's fetch options. Made
+ * while the configuration is read, in its pool. */
 static apr_hash_t *sources;
+static apr_array_header_t *fetchers;
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
-    (void)pconf;
     (void)plog;
     (void)ptemp;
     sources = NULL;
+    fetchers = apr_array_make(pconf, 4, sizeof(fetcher_t));
     return OK;
+}
+
+static void add_fetcher(oa2_fetch_opts_t *opts, server_rec *s)
+{
+    fetcher_t *f = apr_array_push(fetchers);
+
+    f->opts = opts;
+    f->s = s;
 }
 
 static const char *source_for(oa2_remote_t **rm, cmd_parms *cmd,
@@ -49,37 +60,21 @@ static const char *source_for(oa2_remote_t **rm, cmd_parms *cmd,
 {
     const char *key = apr_psprintf(cmd->pool, "%pp %d %s", (void *)cmd->server,
                                    (int)kind, label);
-    source_t *src;
     oa2_err_t e;
 
     if (!sources) {
         sources = apr_hash_make(cmd->pool);
     }
-    src = apr_hash_get(sources, key, APR_HASH_KEY_STRING);
-    if (!src) {
-        src = apr_pcalloc(cmd->pool, sizeof(*src));
-        src->s = cmd->server;
-        if (oa2_remote_create(&src->rm, kind, url, NULL, NULL, &e, cmd->pool)
-            != APR_SUCCESS) {
-            return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, url,
-                                e.description);
-        }
-        apr_hash_set(sources, key, APR_HASH_KEY_STRING, src);
+    *rm = apr_hash_get(sources, key, APR_HASH_KEY_STRING);
+    if (*rm) {
+        return NULL;
     }
-    *rm = src->rm;
-    return NULL;
-}
-
-/* One key source per section. */
-static const char *one_key_source(cmd_parms *cmd, const oa2_dir_conf_t *d)
-{
-    if (d->jwks || d->jwks_remote || d->metadata_remote) {
-        return apr_psprintf(cmd->pool,
-                            "%s: this section already has a key source "
-                            "(OAuth2VerifyJWKSFile, OAuth2VerifyJWKSURL or "
-                            "OAuth2VerifyMetadataURL): keep one",
-                            cmd->cmd->name);
+    if (oa2_remote_create(rm, kind, url, &e, cmd->pool) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, url,
+                            e.description);
     }
+    apr_hash_set(sources, key, APR_HASH_KEY_STRING, *rm);
+    add_fetcher(&(*rm)->opts, cmd->server);
     return NULL;
 }
 
@@ -99,23 +94,29 @@ const char *oa2_ap_remote_set_jwks_url(cmd_parms *cmd, void *dc,
                                        const char *url)
 {
     oa2_dir_conf_t *d = dc;
-    const char *msg;
+    const char *msg = oa2_config_one_key_source(cmd, d);
 
-    if ((msg = one_key_source(cmd, d)) || (msg = check_url(cmd, url))) {
-        return msg;
+    if (!msg) {
+        msg = check_url(cmd, url);
     }
-    return source_for(&d->jwks_remote, cmd, OA2_REMOTE_JWKS, url, url);
+    return msg ? msg
+               : source_for(&d->jwks_remote, cmd, OA2_REMOTE_JWKS, url, url);
 }
 
 const char *oa2_ap_remote_set_metadata_url(cmd_parms *cmd, void *dc,
                                            const char *url)
 {
     oa2_dir_conf_t *d = dc;
-    const char *msg;
+    const char *msg = oa2_config_one_key_source(cmd, d);
 
-    if ((msg = one_key_source(cmd, d)) || (msg = check_url(cmd, url))
-        || (msg = source_for(&d->metadata_remote, cmd, OA2_REMOTE_METADATA, url,
-                             url))) {
+    if (!msg) {
+        msg = check_url(cmd, url);
+    }
+    if (!msg) {
+        msg =
+            source_for(&d->metadata_remote, cmd, OA2_REMOTE_METADATA, url, url);
+    }
+    if (msg) {
         return msg;
     }
     /* Its keys: at the jwks_uri the document names, learnt at run time. */
@@ -123,12 +124,14 @@ const char *oa2_ap_remote_set_metadata_url(cmd_parms *cmd, void *dc,
                       apr_pstrcat(cmd->temp_pool, "jwks of ", url, NULL));
 }
 
-/* The secret in @a file: its first line, without the line end. */
-static const char *read_secret(const char **secret, cmd_parms *cmd,
-                               const char *file)
+/* The Authorization header of @a client_id with the secret in @a file:
+ * its first line, without the line end. The secret itself is kept
+ * nowhere else. */
+static const char *read_secret(const char **authorization, cmd_parms *cmd,
+                               const char *client_id, const char *file)
 {
     const char *path = ap_server_root_relative(cmd->temp_pool, file);
-    char *buf = apr_pcalloc(cmd->pool, SECRET_MAX + 1);
+    char *buf = apr_pcalloc(cmd->temp_pool, SECRET_MAX + 1);
     apr_size_t n = 0;
     apr_file_t *f;
     apr_status_t rv;
@@ -158,7 +161,8 @@ static const char *read_secret(const char **secret, cmd_parms *cmd,
                             "line)",
                             file);
     }
-    *secret = buf;
+    *authorization = oa2_fetch_basic_auth(client_id, buf, cmd->pool);
+    OPENSSL_cleanse(buf, n);
     return NULL;
 }
 
@@ -183,9 +187,12 @@ const char *oa2_ap_remote_set_introspection(cmd_parms *cmd, void *dc,
     ri = apr_pcalloc(cmd->pool, sizeof(*ri));
     ri->url = url;
     ri->client_id = client_id;
-    if ((msg = read_secret(&ri->secret, cmd, secret_file))) {
+    ri->opts.reach = OA2_FETCH_REACH_ADMIN;
+    msg = read_secret(&ri->opts.authorization, cmd, client_id, secret_file);
+    if (msg) {
         return msg;
     }
+    add_fetcher(&ri->opts, cmd->server);
     d->introspection = ri;
     return NULL;
 }
@@ -196,7 +203,7 @@ const char *oa2_ap_remote_set_introspection_ttl(cmd_parms *cmd, void *dc,
     oa2_dir_conf_t *d = dc;
 
     return oa2_config_seconds_arg(&d->introspection_cache_ttl, cmd, arg, 0,
-                                  INTROSPECTION_CACHE_TTL_MAX);
+                                  OA2_CACHE_TTL_MAX);
 }
 
 /* The fetch settings (OAuth2FetchCAFile) are known once every directive
@@ -204,15 +211,15 @@ const char *oa2_ap_remote_set_introspection_ttl(cmd_parms *cmd, void *dc,
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s)
 {
-    apr_hash_index_t *hi;
+    int i;
 
     (void)pconf;
     (void)plog;
+    (void)ptemp;
     (void)s;
-    for (hi = sources ? apr_hash_first(ptemp, sources) : NULL; hi;
-         hi = apr_hash_next(hi)) {
-        source_t *src = apr_hash_this_val(hi);
-        oa2_ap_fetch_opts(&src->rm->opts, src->s, OA2_FETCH_REACH_ADMIN);
+    for (i = 0; i < fetchers->nelts; i++) {
+        fetcher_t *f = &APR_ARRAY_IDX(fetchers, i, fetcher_t);
+        f->opts->ca_file = oa2_ap_fetch_ca_file(f->s);
     }
     return OK;
 }
@@ -223,27 +230,31 @@ static apr_status_t document(const oa2_remote_doc_t **doc, request_rec *r,
                              oa2_remote_t *rm, const char *directive,
                              const oa2_remote_doc_t *lacks_kid, oa2_err_t *err)
 {
-    apr_int64_t now = apr_time_sec(r->request_time);
+    apr_int64_t now = apr_time_sec(r->request_time), fetched_at;
     apr_status_t rv = oa2_remote_get(doc, rm, lacks_kid, oa2_cache_shared(r),
                                      now, err, r->pool);
+    const char *url;
 
+    if (rv == APR_SUCCESS && !err->log_id) {
+        return APR_SUCCESS;
+    }
+    /* A metadata document may have moved the URL: read it under its lock. */
+    url = oa2_remote_describe(&fetched_at, rm, rv == APR_SUCCESS ? *doc : NULL,
+                              r->pool);
     if (rv != APR_SUCCESS) {
         /* refuse() logs it, with this description and the detail. */
-        err->description = apr_psprintf(
-            r->pool, "%s %s: no %s could be had: %s", directive, rm->url,
-            rm->kind == OA2_REMOTE_JWKS ? "keys" : "metadata",
-            err->description);
+        err->description =
+            apr_psprintf(r->pool, "%s %s: no %s could be had: %s", directive,
+                         url, rm->kind == OA2_REMOTE_JWKS ? "keys" : "metadata",
+                         err->description);
         return rv;
     }
-    if (err->log_id) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "OA2-00959: %s %s: cannot fetch it again (%s: %s%s%s); "
-                      "the copy fetched %" APR_INT64_T_FMT " s ago stays in "
-                      "use",
-                      directive, rm->url, err->log_id, err->description,
-                      err->detail ? ": " : "", err->detail ? err->detail : "",
-                      now - (*doc)->fetched_at);
-    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "OA2-00959: %s %s: cannot fetch it again (%s: %s%s%s); "
+                  "the copy fetched %" APR_INT64_T_FMT " s ago stays in use",
+                  directive, url, err->log_id, err->description,
+                  err->detail ? ": " : "", err->detail ? err->detail : "",
+                  now - fetched_at);
     return APR_SUCCESS;
 }
 
@@ -293,13 +304,10 @@ static apr_status_t ask(oa2_token_t **tok, request_rec *r,
 {
     apr_int64_t now = apr_time_sec(r->request_time);
     oa2_fetch_result_t res;
-    oa2_fetch_opts_t opts;
+    oa2_fetch_opts_t opts = ri->opts;
     apr_status_t rv;
 
-    oa2_ap_fetch_opts(&opts, r->server, OA2_FETCH_REACH_ADMIN);
     opts.form = oa2_remote_introspection_form(token, r->pool);
-    opts.basic_user = ri->client_id;
-    opts.basic_secret = ri->secret;
     rv = oa2_fetch(&res, ri->url, &opts, err, r->pool);
     if (rv == APR_SUCCESS) {
         rv = oa2_remote_introspection_verdict(tok, &res, token, policy, now,
@@ -332,9 +340,6 @@ apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
         if (key && oa2_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
             rv = oa2_token_from_cache_record(tok, rec, len, now, err, r->pool);
             if (rv != APR_EINVAL) {
-                if (rv == APR_SUCCESS) {
-                    (*tok)->introspected = 1;
-                }
                 return rv;
             }
         }

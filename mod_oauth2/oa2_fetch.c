@@ -14,7 +14,6 @@
 
 #include <apr_base64.h>
 #include <apr_strings.h>
-#include <apr_uri.h>
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
@@ -39,34 +38,33 @@ apr_status_t oa2_fetch_global_init(void)
 apr_status_t oa2_fetch_check_url(const char *url, oa2_fetch_reach_t reach,
                                  oa2_err_t *err, apr_pool_t *p)
 {
-    apr_uri_t uri;
-    int http;
+    oa2_url_flaw_t flaw;
 
     if (strlen(url) > OA2_FETCH_URL_MAX) {
         return oa2_err_set(err, 500, NULL, "OA2-00927",
                            "is longer than 2048 characters");
     }
-    if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.scheme
-        || !uri.hostname || !*uri.hostname) {
+    flaw = oa2_url_flaw(url, 1, p);
+    if (flaw == OA2_URL_OK && reach == OA2_FETCH_REACH_PUBLIC
+        && !strncasecmp(url, "http:", 5)) {
+        flaw = OA2_URL_PLAIN_HTTP; /* a client's URL never reaches loopback */
+    }
+    switch (flaw) {
+    case OA2_URL_OK:
+        return APR_SUCCESS;
+    case OA2_URL_NOT_ABSOLUTE:
         return oa2_err_set(err, 500, NULL, "OA2-00928",
                            "is not an absolute URL with a host");
-    }
-    if (uri.user || uri.password || uri.fragment || strchr(url, '#')) {
-        return oa2_err_set(err, 500, NULL, "OA2-00929",
-                           "has a user name, password or fragment");
-    }
-    http = !strcasecmp(uri.scheme, "http");
-    if (!http && strcasecmp(uri.scheme, "https")) {
+    case OA2_URL_SCHEME:
         return oa2_err_set(err, 500, NULL, "OA2-00930", "is not an https URL");
-    }
-    if (http
-        && (reach == OA2_FETCH_REACH_PUBLIC
-            || !oa2_url_is_loopback_host(uri.hostname))) {
+    case OA2_URL_PLAIN_HTTP:
         return oa2_err_set(err, 500, NULL, "OA2-00931",
                            "is http: only https is allowed here (http "
                            "only for loopback hosts)");
+    default:
+        return oa2_err_set(err, 500, NULL, "OA2-00929",
+                           "has a user name, password or fragment");
     }
-    return APR_SUCCESS;
 }
 
 /* The class of IPv4 address @a a (host byte order). */
@@ -261,84 +259,99 @@ static apr_status_t cleanup_slist(void *data)
     return APR_SUCCESS;
 }
 
-/* The Authorization header of client_secret_basic (RFC 6749 §2.3.1: both
- * parts form-encoded first). The caller cleanses it after use. */
-static char *basic_header(const char *user, const char *secret, apr_pool_t *p)
+const char *oa2_fetch_basic_auth(const char *user, const char *secret,
+                                 apr_pool_t *p)
 {
-    const char *pair = apr_pstrcat(p, oa2_form_escape(user, p), ":",
-                                   oa2_form_escape(secret, p), NULL);
+    char *pair = apr_pstrcat(p, oa2_form_escape(user, p), ":",
+                             oa2_form_escape(secret, p), NULL);
     int len = (int)strlen(pair);
     char *header = apr_palloc(p, 21 + apr_base64_encode_len(len));
 
     memcpy(header, "Authorization: Basic ", 21);
     apr_base64_encode(header + 21, pair, len);
-    OPENSSL_cleanse((void *)pair, (size_t)len);
+    OPENSSL_cleanse(pair, (size_t)len);
     return header;
 }
 
-/* Cache-Control's max-age, 0 for no-store/no-cache, -1 when absent. */
-static long cache_max_age(CURL *curl)
+long oa2_fetch_max_age(const char *value)
 {
-    struct curl_header *h;
-    size_t i = 0, amount = 1;
+    const char *v;
     long age = -1;
 
-    for (i = 0; i < amount; i++) {
-        const char *v;
-        if (curl_easy_header(curl, "Cache-Control", i, CURLH_HEADER, -1, &h)
-            != CURLHE_OK) {
-            break;
+    for (v = value; v && *v; v = strchr(v, ',')) {
+        while (*v == ' ' || *v == ',' || *v == '\t') {
+            v++;
         }
-        amount = h->amount;
-        for (v = h->value; v && *v;) {
-            while (*v == ' ' || *v == ',' || *v == '\t') {
-                v++;
+        if (!strncasecmp(v, "no-store", 8) || !strncasecmp(v, "no-cache", 8)) {
+            return 0;
+        }
+        if (!strncasecmp(v, "max-age=", 8)) {
+            char *end;
+            long n = strtol(v + 8, &end, 10);
+            if (end != v + 8 && n >= 0) {
+                age = n;
             }
-            if (!strncasecmp(v, "no-store", 8)
-                || !strncasecmp(v, "no-cache", 8)) {
-                return 0;
-            }
-            if (!strncasecmp(v, "max-age=", 8)) {
-                char *end;
-                long n = strtol(v + 8, &end, 10);
-                if (end != v + 8 && n >= 0) {
-                    age = n;
-                }
-            }
-            v = strchr(v, ',');
         }
     }
     return age;
 }
 
-/* The libcurl handle of one fetch, with every rule of the room set. */
-static apr_status_t make_handle(CURL **out, struct curl_slist **headers,
+/* Cache-Control of the response, over all its header lines. */
+static long cache_max_age(CURL *curl)
+{
+#if LIBCURL_VERSION_NUM >= 0x075300
+    struct curl_header *h;
+    size_t i, amount = 1;
+    long age = -1, one;
+
+    for (i = 0; i < amount; i++) {
+        if (curl_easy_header(curl, "Cache-Control", i, CURLH_HEADER, -1, &h)
+            != CURLHE_OK) {
+            break;
+        }
+        amount = h->amount;
+        one = oa2_fetch_max_age(h->value);
+        if (one == 0) {
+            return 0;
+        }
+        if (one > 0) {
+            age = one;
+        }
+    }
+    return age;
+#else
+    /* libcurl before 7.83 has no header API: the default lifetime. */
+    (void)curl;
+    return -1;
+#endif
+}
+
+/* The libcurl handle of one fetch and its header list, with every rule
+ * of the room set; both bound to @a p (released at once by the caller). */
+static apr_status_t make_handle(CURL **out, struct curl_slist **list,
                                 const char *url, const oa2_fetch_opts_t *o,
                                 fetch_ctx_t *c, char *errbuf, apr_pool_t *p)
 {
-    struct curl_slist *h = NULL;
-    CURL *curl = curl_easy_init();
-    char *auth = NULL;
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+    CURL *curl;
 
-    if (!curl) {
-        return APR_ENOMEM;
-    }
-    apr_pool_cleanup_register(p, curl, cleanup_easy, apr_pool_cleanup_null);
-    h = curl_slist_append(
-        h,
-        apr_pstrcat(p, "Accept: ", o->accept ? o->accept : "application/json",
-                    NULL));
-    if (o->basic_user) {
-        auth = basic_header(o->basic_user, o->basic_secret, p);
-        h = curl_slist_append(h, auth);
-        /* libcurl copied it. */
-        OPENSSL_cleanse(auth, strlen(auth));
+    if (h && o->authorization) {
+        struct curl_slist *more = curl_slist_append(h, o->authorization);
+        if (!more) {
+            curl_slist_free_all(h);
+        }
+        h = more;
     }
     if (!h) {
         return APR_ENOMEM;
     }
     apr_pool_cleanup_register(p, h, cleanup_slist, apr_pool_cleanup_null);
-    *headers = h;
+    *list = h;
+    if (!(curl = curl_easy_init())) {
+        return APR_ENOMEM;
+    }
+    apr_pool_cleanup_register(p, curl, cleanup_easy, apr_pool_cleanup_null);
+    *out = curl;
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
@@ -352,10 +365,8 @@ static apr_status_t make_handle(CURL **out, struct curl_slist **headers,
     /* A proxy from httpd's environment would be an address we never
      * check, and a way around the guard. */
     curl_easy_setopt(curl, CURLOPT_PROXY, "");
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     o->connect_ms > 0 ? o->connect_ms : OA2_FETCH_CONNECT_MS);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                     o->total_ms > 0 ? o->total_ms : OA2_FETCH_TOTAL_MS);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, OA2_FETCH_CONNECT_MS);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, OA2_FETCH_TOTAL_MS);
     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, c);
@@ -371,7 +382,6 @@ static apr_status_t make_handle(CURL **out, struct curl_slist **headers,
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, o->form);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(o->form));
     }
-    *out = curl;
     return APR_SUCCESS;
 }
 
@@ -395,13 +405,12 @@ static apr_status_t transfer_failed(CURLcode rc, const fetch_ctx_t *c,
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         UNAVAILABLE("OA2-00934", "the server did not answer in time");
-        return oa2_err_detail(
-            err, p,
-            "%s: %s (limits: %ld ms to connect, %ld "
-            "ms in all)",
-            url, *errbuf ? errbuf : curl_easy_strerror(rc),
-            o->connect_ms > 0 ? o->connect_ms : OA2_FETCH_CONNECT_MS,
-            o->total_ms > 0 ? o->total_ms : OA2_FETCH_TOTAL_MS);
+        return oa2_err_detail(err, p,
+                              "%s: %s (limits: %ld ms to connect, %ld "
+                              "ms in all)",
+                              url, *errbuf ? errbuf : curl_easy_strerror(rc),
+                              (long)OA2_FETCH_CONNECT_MS,
+                              (long)OA2_FETCH_TOTAL_MS);
     }
     if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE
         || rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CERTPROBLEM) {
@@ -426,15 +435,14 @@ apr_status_t oa2_fetch(oa2_fetch_result_t *res, const char *url,
     static const oa2_fetch_opts_t defaults;
     const oa2_fetch_opts_t *o = opts ? opts : &defaults;
     char errbuf[CURL_ERROR_SIZE] = "";
-    struct curl_slist *headers = NULL;
-    fetch_ctx_t c;
+    struct curl_slist *list = NULL;
     CURL *curl = NULL;
+    fetch_ctx_t c;
     CURLcode rc;
-    char *ctype = NULL;
     apr_status_t rv;
 
     memset(res, 0, sizeof(*res));
-    if ((rv = oa2_fetch_check_url(url, o->reach, err, p)) != APR_SUCCESS) {
+    if (oa2_fetch_check_url(url, o->reach, err, p) != APR_SUCCESS) {
         err->status = 503;
         err->error = "temporarily_unavailable";
         return oa2_err_detail(err, p, "%s %s", url, err->description);
@@ -444,27 +452,37 @@ apr_status_t oa2_fetch(oa2_fetch_result_t *res, const char *url,
     c.max = o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
     c.reach = o->reach;
     c.plain_http = !strncasecmp(url, "http:", 5);
-    if (make_handle(&curl, &headers, url, o, &c, errbuf, p) != APR_SUCCESS) {
+    if (make_handle(&curl, &list, url, o, &c, errbuf, p) != APR_SUCCESS) {
         UNAVAILABLE("OA2-00937", "cannot set up an outgoing request");
-        return oa2_err_detail(err, p, "%s: out of memory", url);
+        rv = oa2_err_detail(err, p, "%s: out of memory", url);
+        goto leave;
     }
-    rc = curl_easy_perform(curl);
-    if (rc != CURLE_OK) {
-        return transfer_failed(rc, &c, url, errbuf, o, err, p);
+    if ((rc = curl_easy_perform(curl)) != CURLE_OK) {
+        rv = transfer_failed(rc, &c, url, errbuf, o, err, p);
+        goto leave;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
     if (res->status >= 300 && res->status < 400) {
         UNAVAILABLE("OA2-00938",
                     "the server answered with a redirect, "
                     "which is not followed");
-        return oa2_err_detail(err, p, "%s answered %ld", url, res->status);
+        rv = oa2_err_detail(err, p, "%s answered %ld", url, res->status);
+        goto leave;
     }
-    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype);
-    res->content_type = ctype ? apr_pstrdup(p, ctype) : NULL;
     res->max_age = cache_max_age(curl);
     res->body = c.buf ? c.buf : "";
     res->len = c.len;
-    return APR_SUCCESS;
+    rv = APR_SUCCESS;
+leave:
+    /* Now, not with the pool: the handle points at this frame (c, errbuf)
+     * and holds the connection open. */
+    if (curl) {
+        apr_pool_cleanup_run(p, curl, cleanup_easy);
+    }
+    if (list) {
+        apr_pool_cleanup_run(p, list, cleanup_slist);
+    }
+    return rv;
 }
 
 long oa2_fetch_lifetime(const oa2_fetch_result_t *res, long min, long max,

@@ -43,25 +43,22 @@ typedef enum oa2_fetch_reach_t {
 
 /** How one fetch is made. Zeroed fields take the defaults. */
 typedef struct oa2_fetch_opts_t {
-    oa2_fetch_reach_t reach;  /* which addresses may be connected to */
-    apr_size_t max_size;      /* body bound in bytes; 0: 256 KiB */
-    const char *ca_file;      /* OAuth2FetchCAFile; NULL: the system's */
-    const char *accept;       /* Accept header; NULL: application/json */
-    const char *form;         /* POST this form body; NULL: a GET */
-    const char *basic_user;   /* client_secret_basic id, or NULL */
-    const char *basic_secret; /* and its secret (never logged) */
-    long connect_ms;          /* 0: OA2_FETCH_CONNECT_MS */
-    long total_ms;            /* 0: OA2_FETCH_TOTAL_MS */
+    oa2_fetch_reach_t reach;   /* which addresses may be connected to */
+    apr_size_t max_size;       /* body bound in bytes; 0: 256 KiB */
+    const char *ca_file;       /* OAuth2FetchCAFile; NULL: the system's */
+    const char *form;          /* POST this form body; NULL: a GET */
+    const char *authorization; /* an Authorization header line
+                                * (oa2_fetch_basic_auth()), or NULL; it
+                                * holds a secret: never logged */
 } oa2_fetch_opts_t;
 
 /** What a fetch brought back: a complete HTTP response, not a 3xx. */
 typedef struct oa2_fetch_result_t {
-    long status;              /* the HTTP status */
-    const char *body;         /* the body, NUL-terminated */
-    apr_size_t len;           /* its length */
-    const char *content_type; /* Content-Type, or NULL */
-    long max_age;             /* Cache-Control max-age in seconds; 0 for
-                               * no-store/no-cache; -1 when not given */
+    long status;      /* the HTTP status */
+    const char *body; /* the body, NUL-terminated */
+    apr_size_t len;   /* its length */
+    long max_age;     /* Cache-Control max-age in seconds; 0 for
+                       * no-store/no-cache; -1 when not given */
 } oa2_fetch_result_t;
 
 /** Address classes, for the reach rules (and their unit tests). */
@@ -113,6 +110,20 @@ int oa2_fetch_reach_allows(oa2_fetch_reach_t reach, oa2_fetch_addr_class_t c,
 apr_status_t oa2_fetch(oa2_fetch_result_t *res, const char *url,
                        const oa2_fetch_opts_t *opts, oa2_err_t *err,
                        apr_pool_t *p);
+
+/**
+ * The Authorization header line of client_secret_basic for @a user and
+ * @a secret (RFC 6749 §2.3.1: both form-encoded first), made once, when
+ * the configuration is read: the secret is copied nowhere else.
+ */
+const char *oa2_fetch_basic_auth(const char *user, const char *secret,
+                                 apr_pool_t *p);
+
+/**
+ * What one Cache-Control header value says of a response's lifetime:
+ * 0 for no-store or no-cache, the max-age in seconds, -1 for neither.
+ */
+long oa2_fetch_max_age(const char *value);
 
 /**
  * The Cache-Control lifetime of a response, bounded: @a res->max_age

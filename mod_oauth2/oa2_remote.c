@@ -19,30 +19,14 @@
 #define WELL_KNOWN_AS "/.well-known/oauth-authorization-server"
 #define WELL_KNOWN_OIDC "/.well-known/openid-configuration"
 
-/* Why a fetch is wanted. */
-typedef enum want_t { WANT_FIRST, WANT_STALE, WANT_KID } want_t;
-
 static const char *kind_name(oa2_remote_kind_t kind)
 {
     return kind == OA2_REMOTE_JWKS ? "jwks" : "metadata";
 }
 
-/* scheme://authority of @a url, or NULL. */
-static const char *origin_of(const char *url, apr_pool_t *p)
-{
-    const char *auth = strstr(url, "://"), *end;
-
-    if (!auth) {
-        return NULL;
-    }
-    end = strchr(auth + 3, '/');
-    return end ? apr_pstrmemdup(p, url, (apr_size_t)(end - url))
-               : apr_pstrdup(p, url);
-}
-
 const char *oa2_remote_issuer_of(const char *url, apr_pool_t *p)
 {
-    const char *origin = origin_of(url, p), *path;
+    const char *origin = oa2_url_origin(url, p), *path;
     apr_size_t n, plen;
 
     if (!origin || strchr(url, '?')) {
@@ -83,7 +67,7 @@ static apr_status_t check_issuer(const char *iss, const char *url,
                                  const char *want, oa2_err_t *err,
                                  apr_pool_t *p)
 {
-    const char *origin = origin_of(url, p);
+    const char *origin = oa2_url_origin(url, p);
     apr_size_t n = origin ? strlen(origin) : 0;
 
     if (!iss) {
@@ -109,9 +93,8 @@ static apr_status_t check_issuer(const char *iss, const char *url,
 }
 
 static apr_status_t parse_metadata(oa2_remote_doc_t *doc, const char *url,
-                                   const char *issuer, const char *text,
-                                   apr_size_t len, oa2_err_t *err,
-                                   apr_pool_t *p)
+                                   const char *text, apr_size_t len,
+                                   oa2_err_t *err, apr_pool_t *p)
 {
     oa2_remote_metadata_t *md = apr_pcalloc(p, sizeof(*md));
     json_t *obj = oa2_cleanup_json(json_loadb(text, len, 0, NULL), p);
@@ -124,10 +107,8 @@ static apr_status_t parse_metadata(oa2_remote_doc_t *doc, const char *url,
     }
     md->issuer = json_string_value(json_object_get(obj, "issuer"));
     md->jwks_uri = json_string_value(json_object_get(obj, "jwks_uri"));
-    if (!issuer) {
-        issuer = oa2_remote_issuer_of(url, p);
-    }
-    if ((rv = check_issuer(md->issuer, url, issuer, err, p)) != APR_SUCCESS) {
+    rv = check_issuer(md->issuer, url, oa2_remote_issuer_of(url, p), err, p);
+    if (rv != APR_SUCCESS) {
         return rv;
     }
     if (!md->jwks_uri
@@ -151,9 +132,8 @@ static apr_status_t parse_metadata(oa2_remote_doc_t *doc, const char *url,
 }
 
 apr_status_t oa2_remote_parse(oa2_remote_doc_t **doc, oa2_remote_kind_t kind,
-                              const char *url, const char *issuer,
-                              const char *text, apr_size_t len, oa2_err_t *err,
-                              apr_pool_t *p)
+                              const char *url, const char *text, apr_size_t len,
+                              oa2_err_t *err, apr_pool_t *p)
 {
     oa2_remote_doc_t *d = apr_pcalloc(p, sizeof(*d));
     oa2_keyset_t *keys;
@@ -161,7 +141,7 @@ apr_status_t oa2_remote_parse(oa2_remote_doc_t **doc, oa2_remote_kind_t kind,
 
     d->pool = p;
     if (kind == OA2_REMOTE_METADATA) {
-        rv = parse_metadata(d, url, issuer, text, len, err, p);
+        rv = parse_metadata(d, url, text, len, err, p);
     }
     else if ((rv = oa2_keys_parse_jwks(&keys, text, len, err, p))
              == APR_SUCCESS) {
@@ -193,28 +173,21 @@ static apr_status_t drop_current(void *data)
 }
 
 apr_status_t oa2_remote_create(oa2_remote_t **rm, oa2_remote_kind_t kind,
-                               const char *url, const char *issuer,
-                               const oa2_fetch_opts_t *opts, oa2_err_t *err,
+                               const char *url, oa2_err_t *err,
                                apr_pool_t *pconf)
 {
     oa2_remote_t *r = apr_pcalloc(pconf, sizeof(*r));
+    apr_status_t rv;
 
-    if (strlen(url) > OA2_FETCH_URL_MAX) {
-        return oa2_err_set(err, 500, NULL, "OA2-00944",
-                           "is longer than 2048 characters");
-    }
     r->kind = kind;
     apr_cpystrn(r->url, url, sizeof(r->url));
-    r->issuer = kind == OA2_REMOTE_METADATA ? issuer : NULL;
-    if (opts) {
-        r->opts = *opts;
-    }
     r->fetch = oa2_fetch;
-    if (apr_thread_mutex_create(&r->lock, APR_THREAD_MUTEX_DEFAULT, pconf)
-            != APR_SUCCESS
-        || apr_thread_mutex_create(&r->fetching, APR_THREAD_MUTEX_DEFAULT,
-                                   pconf)
-            != APR_SUCCESS) {
+    rv = apr_thread_mutex_create(&r->lock, APR_THREAD_MUTEX_DEFAULT, pconf);
+    if (rv == APR_SUCCESS) {
+        rv = apr_thread_mutex_create(&r->fetching, APR_THREAD_MUTEX_DEFAULT,
+                                     pconf);
+    }
+    if (rv != APR_SUCCESS) {
         return oa2_err_set(err, 500, NULL, "OA2-00945",
                            "cannot create a mutex");
     }
@@ -344,8 +317,8 @@ static oa2_remote_doc_t *from_shared(int *changed, oa2_remote_t *rm,
     if (!(p = doc_pool())) {
         return NULL;
     }
-    if (oa2_remote_parse(&doc, rm->kind, rm->url, rm->issuer, cols[1],
-                         strlen(cols[1]), &err, p)
+    if (oa2_remote_parse(&doc, rm->kind, rm->url, cols[1], strlen(cols[1]),
+                         &err, p)
         != APR_SUCCESS) {
         apr_pool_destroy(p);
         return NULL;
@@ -421,8 +394,7 @@ static apr_status_t fetch_now(oa2_remote_t *rm,
         oa2_err_set(&why, 503, NULL, "OA2-00947", "out of memory");
         return failed(rm, ended, &why, err, rp);
     }
-    if (oa2_remote_parse(&doc, rm->kind, rm->url, rm->issuer, res.body, res.len,
-                         &why, p)
+    if (oa2_remote_parse(&doc, rm->kind, rm->url, res.body, res.len, &why, p)
         != APR_SUCCESS) {
         why.description = apr_pstrdup(rp, why.description);
         why.detail = why.detail ? apr_pstrdup(rp, why.detail) : NULL;
@@ -452,8 +424,10 @@ static apr_status_t fetch_now(oa2_remote_t *rm,
     return APR_SUCCESS;
 }
 
-/* With rm->fetching held: bring the document up to date for @a want. */
-static apr_status_t refresh(oa2_remote_t *rm, want_t want,
+/* With rm->fetching held: bring the document up to date; @a for_kid: the
+ * current one lacks a token's kid. An error only when a fetch failed,
+ * or when there is no document and the next fetch is not due yet. */
+static apr_status_t refresh(oa2_remote_t *rm, int for_kid,
                             const oa2_record_cache_t *shared, apr_int64_t now,
                             oa2_err_t *err, apr_pool_t *rp)
 {
@@ -467,10 +441,10 @@ static apr_status_t refresh(oa2_remote_t *rm, want_t want,
     newer = from_shared(&changed, rm, shared, rp);
     /* Another document answers an unknown kid (the caller tries it); a
      * fresh one, the same or not, answers the rest. */
-    if (want == WANT_KID ? changed : newer && now < newer->expires_at) {
+    if (for_kid ? changed : newer && now < newer->expires_at) {
         return APR_SUCCESS;
     }
-    if (want == WANT_KID) {
+    if (for_kid) {
         /* At most once per interval, for this process and, through the
          * shared cache, for every process and node. */
         if (now - rm->kid_fetch_at < OA2_REMOTE_KID_INTERVAL) {
@@ -486,7 +460,12 @@ static apr_status_t refresh(oa2_remote_t *rm, want_t want,
         }
     }
     else if (rm->failed_at && now - rm->failed_at < OA2_REMOTE_RETRY) {
-        return APR_SUCCESS;
+        if (rm->doc) {
+            return APR_SUCCESS;
+        }
+        oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00948",
+                    "the last fetch failed, and the next is not due yet");
+        return oa2_err_detail(err, rp, "%s", rm->why);
     }
     return fetch_now(rm, shared, now, err, rp);
 }
@@ -498,7 +477,7 @@ apr_status_t oa2_remote_get(const oa2_remote_doc_t **doc, oa2_remote_t *rm,
 {
     oa2_remote_doc_t *cur;
     apr_status_t rv = APR_SUCCESS;
-    int fresh, synced, changed, tried = 0;
+    int fresh, synced, changed;
 
     memset(err, 0, sizeof(*err));
     apr_thread_mutex_lock(rm->lock);
@@ -532,20 +511,9 @@ apr_status_t oa2_remote_get(const oa2_remote_doc_t **doc, oa2_remote_t *rm,
             apr_thread_mutex_unlock(rm->lock);
             from_shared(&changed, rm, shared, rp);
         }
-        else if (!cur || (lacks_kid && cur == lacks_kid) || !lacks_kid) {
-            tried = 1;
-            rv = refresh(rm,
-                         !cur            ? WANT_FIRST
-                             : lacks_kid ? WANT_KID
-                                         : WANT_STALE,
-                         shared, now, err, rp);
-        }
-        if (tried && !rm->doc && rv == APR_SUCCESS) {
-            /* Not tried again yet: the last failure still stands. */
-            oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00948",
-                        "the last fetch failed, and the next is not due yet");
-            oa2_err_detail(err, rp, "%s", rm->why);
-            rv = APR_EGENERAL;
+        else if (!(lacks_kid && cur && cur != lacks_kid)) {
+            /* (else another thread brought a newer one while we waited) */
+            rv = refresh(rm, lacks_kid && cur, shared, now, err, rp);
         }
         apr_thread_mutex_unlock(rm->fetching);
     }
@@ -567,6 +535,20 @@ apr_status_t oa2_remote_get(const oa2_remote_doc_t **doc, oa2_remote_t *rm,
     return APR_SUCCESS;
 }
 
+const char *oa2_remote_describe(apr_int64_t *fetched_at, oa2_remote_t *rm,
+                                const oa2_remote_doc_t *doc, apr_pool_t *p)
+{
+    const char *url;
+
+    apr_thread_mutex_lock(rm->lock);
+    url = apr_pstrdup(p, rm->url);
+    if (fetched_at) {
+        *fetched_at = doc ? doc->fetched_at : 0;
+    }
+    apr_thread_mutex_unlock(rm->lock);
+    return url;
+}
+
 void oa2_remote_set_url(oa2_remote_t *rm, const char *url)
 {
     int same;
@@ -574,7 +556,7 @@ void oa2_remote_set_url(oa2_remote_t *rm, const char *url)
     apr_thread_mutex_lock(rm->lock);
     same = !strcmp(rm->url, url);
     apr_thread_mutex_unlock(rm->lock);
-    if (same || strlen(url) > OA2_FETCH_URL_MAX) {
+    if (same) {
         return;
     }
     apr_thread_mutex_lock(rm->fetching);

@@ -76,8 +76,6 @@ typedef apr_status_t (*oa2_remote_fetch_fn)(oa2_fetch_result_t *res,
 typedef struct oa2_remote_t {
     oa2_remote_kind_t kind;          /* what the URL serves */
     char url[OA2_FETCH_URL_MAX + 1]; /* the URL; a jwks_uri may change */
-    const char *issuer;              /* METADATA: the issuer it must name,
-                                       * or NULL: same origin as the URL */
     oa2_fetch_opts_t opts;           /* how it is fetched */
     oa2_remote_fetch_fn fetch;       /* oa2_fetch */
     apr_thread_mutex_t *lock;        /* guards doc, refs and times */
@@ -90,14 +88,12 @@ typedef struct oa2_remote_t {
 } oa2_remote_t;
 
 /**
- * A source for @a url, at configuration time (before any thread).
- * @param issuer METADATA: the issuer the document must name, or NULL for
- *        the one its well-known URL implies (RFC 8414 §3.3, OpenID
- *        Discovery §4.3); ignored for JWKS
+ * A source for @a url (at most OA2_FETCH_URL_MAX characters), at
+ * configuration time, before any thread; its fetch options are set
+ * once every directive is read (rm->opts).
  */
 apr_status_t oa2_remote_create(oa2_remote_t **rm, oa2_remote_kind_t kind,
-                               const char *url, const char *issuer,
-                               const oa2_fetch_opts_t *opts, oa2_err_t *err,
+                               const char *url, oa2_err_t *err,
                                apr_pool_t *pconf);
 
 /**
@@ -127,20 +123,26 @@ apr_status_t oa2_remote_get(const oa2_remote_doc_t **doc, oa2_remote_t *rm,
                             oa2_err_t *err, apr_pool_t *rp);
 
 /**
+ * The URL of @a rm and the time @a doc was fetched (when @a fetched_at is
+ * not NULL), read under the source's lock: for a log line about @a doc.
+ */
+const char *oa2_remote_describe(apr_int64_t *fetched_at, oa2_remote_t *rm,
+                                const oa2_remote_doc_t *doc, apr_pool_t *p);
+
+/**
  * Point @a rm (a JWKS source) at @a url, the jwks_uri of a metadata
  * document: when it changes, the keys of the old URL are dropped.
  */
 void oa2_remote_set_url(oa2_remote_t *rm, const char *url);
 
 /**
- * Parse a document of @a kind. @a issuer is the issuer a metadata
- * document must name; NULL: the one @a url implies
- * (oa2_remote_issuer_of()), or for a URL of another shape, one of the
+ * Parse a document of @a kind fetched from @a url. A metadata document
+ * must name the issuer @a url implies (oa2_remote_issuer_of(); RFC 8414
+ * §3.3, OpenID Discovery §4.3), or for a URL of another shape, one of the
  * same origin as @a url.
  */
 apr_status_t oa2_remote_parse(oa2_remote_doc_t **doc, oa2_remote_kind_t kind,
-                              const char *url, const char *issuer,
-                              const char *text, apr_size_t len, oa2_err_t *err,
-                              apr_pool_t *p);
+                              const char *url, const char *text, apr_size_t len,
+                              oa2_err_t *err, apr_pool_t *p);
 
 #endif /* OA2_REMOTE_H */

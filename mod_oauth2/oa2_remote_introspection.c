@@ -11,10 +11,6 @@
 
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
 
-/* The latest exp taken (9999-12-31T23:59:59Z, as for a JWT): beyond it a
- * number would not even fit the 64-bit time it becomes. */
-#define EXP_MAX 253402300799.0
-
 const char *oa2_remote_introspection_form(const char *token, apr_pool_t *p)
 {
     return apr_pstrcat(p, "token=", oa2_form_escape(token, p),
@@ -69,7 +65,7 @@ static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
             || (double)now >= json_number_value(exp) + OA2_TOKEN_LEEWAY)) {
         return INVALID("OA2-00952", "the token has expired");
     }
-    if (exp && json_number_value(exp) > EXP_MAX) {
+    if (exp && json_number_value(exp) > OA2_TOKEN_MAX_TIME) {
         return INVALID("OA2-01101", "the token's expiry is out of range");
     }
     if (nbf

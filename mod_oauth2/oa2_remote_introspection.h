@@ -20,8 +20,9 @@
 typedef struct oa2_remote_introspection_t {
     const char *url;       /* the endpoint */
     const char *client_id; /* this resource server's client_id there */
-    const char *secret;    /* its secret (client_secret_basic); never
-                            * logged */
+    oa2_fetch_opts_t opts; /* how it is asked: its Authorization header
+                            * (client_secret_basic, made once from the
+                            * secret file) and the fetch settings */
 } oa2_remote_introspection_t;
 
 /** The request body asking about @a token (RFC 7662 §2.1). */

@@ -7,10 +7,6 @@
 #include "oa2_hash.h"
 #include "oa2_token.h"
 
-/* 9999-12-31T23:59:59Z: later times are nonsense, and would overflow the
- * conversion to an integer. */
-#define OA2_TOKEN_MAX_TIME 253402300799.0
-
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
 
 int oa2_token_printable(const char *s)
@@ -202,6 +198,8 @@ apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
         return INVALID("OA2-00047", "the token has expired");
     }
     t->kid = f[REC_KID];
+    /* Verified JWTs always name their key; introspection answers none. */
+    t->introspected = !*t->kid;
     t->sub = f[REC_SUB];
     t->client_id = f[REC_CLIENT_ID];
     t->jti = f[REC_JTI];

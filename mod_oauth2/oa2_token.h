@@ -12,6 +12,10 @@
 #include "oa2_jwt.h"
 #include "oa2_keys.h"
 
+/** The latest time a token may name, 9999-12-31T23:59:59Z: later times
+ * are nonsense, and would overflow the conversion to an integer. */
+#define OA2_TOKEN_MAX_TIME 253402300799.0
+
 /** Leeway on exp, nbf and iat, in seconds (SPEC: 60 s). */
 #define OA2_TOKEN_LEEWAY 60
 
@@ -32,8 +36,8 @@ typedef struct oa2_token_t {
     const char *sub;        /* subject: becomes r->user */
     const char *client_id;  /* the client it was issued to */
     const char *scope;      /* space-separated scopes, "" when none */
-    const char *jti;        /* the token's id; "" when an introspection
-                             * response named none */
+    const char *jti;        /* the token's id; for an introspection
+                             * answer without one, the token's hash tag */
     apr_int64_t exp;        /* expiry, seconds since the epoch */
     int introspected;       /* nonzero: the verdict of another issuer's
                              * introspection endpoint, not a JWT checked

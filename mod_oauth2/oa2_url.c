@@ -42,38 +42,71 @@ int oa2_url_is_loopback_host(const char *host)
     return is_loopback_ipv4(host);
 }
 
-apr_status_t oa2_url_check_issuer(const char *url, oa2_err_t *err,
-                                  apr_pool_t *p)
+oa2_url_flaw_t oa2_url_flaw(const char *url, int query_ok, apr_pool_t *p)
 {
     apr_uri_t uri;
 
+    if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.scheme
+        || !uri.hostname || !*uri.hostname) {
+        return OA2_URL_NOT_ABSOLUTE;
+    }
+    /* apr_uri_parse() drops an empty query or fragment: look at the text. */
+    if (!query_ok && (uri.query || strchr(url, '?'))) {
+        return OA2_URL_QUERY;
+    }
+    if (uri.fragment || strchr(url, '#')) {
+        return OA2_URL_FRAGMENT;
+    }
+    if (uri.user || uri.password) {
+        return OA2_URL_USERINFO;
+    }
+    if (!strcasecmp(uri.scheme, "https")) {
+        return OA2_URL_OK;
+    }
+    if (strcasecmp(uri.scheme, "http")) {
+        return OA2_URL_SCHEME;
+    }
+    return oa2_url_is_loopback_host(uri.hostname) ? OA2_URL_OK
+                                                  : OA2_URL_PLAIN_HTTP;
+}
+
+const char *oa2_url_origin(const char *url, apr_pool_t *p)
+{
+    const char *auth = strstr(url, "://");
+    apr_size_t n;
+
+    if (!auth) {
+        return NULL;
+    }
+    n = strcspn(auth + 3, "/?#");
+    return apr_pstrmemdup(p, url, (apr_size_t)(auth + 3 + n - url));
+}
+
+apr_status_t oa2_url_check_issuer(const char *url, oa2_err_t *err,
+                                  apr_pool_t *p)
+{
     /* PostgreSQL and MySQL refuse a longer one in every INSERT. */
     if (strlen(url) > OA2_ISSUER_MAX) {
         return oa2_err_set(err, 500, NULL, "OA2-00782",
                            "is longer than 255 characters");
     }
-    if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.scheme
-        || !uri.hostname || !*uri.hostname) {
+    switch (oa2_url_flaw(url, 0, p)) {
+    case OA2_URL_OK:
+        return APR_SUCCESS;
+    case OA2_URL_NOT_ABSOLUTE:
         return oa2_err_set(err, 500, NULL, "OA2-00060",
                            "is not an absolute URL");
-    }
-    if (uri.query || uri.fragment || strchr(url, '?') || strchr(url, '#')) {
+    case OA2_URL_QUERY:
+    case OA2_URL_FRAGMENT:
         return oa2_err_set(err, 500, NULL, "OA2-00061",
                            "must not have a query or fragment (RFC 8414)");
-    }
-    if (uri.user || uri.password) {
+    case OA2_URL_USERINFO:
         return oa2_err_set(err, 500, NULL, "OA2-00062",
                            "must not carry user information");
+    default:
+        return oa2_err_set(err, 500, NULL, "OA2-00063",
+                           "must be https (http only for a loopback host)");
     }
-    if (!strcasecmp(uri.scheme, "https")) {
-        return APR_SUCCESS;
-    }
-    if (!strcasecmp(uri.scheme, "http")
-        && oa2_url_is_loopback_host(uri.hostname)) {
-        return APR_SUCCESS;
-    }
-    return oa2_err_set(err, 500, NULL, "OA2-00063",
-                       "must be https (http only for a loopback host)");
 }
 
 int oa2_url_path_valid(const char *path)

@@ -12,6 +12,31 @@
 /** Nonzero for 127.0.0.0/8, ::1 (with or without brackets) and localhost. */
 int oa2_url_is_loopback_host(const char *host);
 
+/** What is wrong with an absolute http(s) URL (oa2_url_flaw()). */
+typedef enum oa2_url_flaw_t {
+    OA2_URL_OK = 0,
+    OA2_URL_NOT_ABSOLUTE, /* no scheme or no host */
+    OA2_URL_QUERY,        /* a query, where none may be */
+    OA2_URL_FRAGMENT,     /* a fragment */
+    OA2_URL_USERINFO,     /* a user name or password */
+    OA2_URL_SCHEME,       /* neither https nor http */
+    OA2_URL_PLAIN_HTTP    /* http to a host that is not loopback */
+} oa2_url_flaw_t;
+
+/**
+ * The first flaw of @a url, in the order above, by the rules issuer
+ * identifiers and fetched URLs share: absolute, with a host, no fragment
+ * or user information, https or http to a loopback host; a query only
+ * when @a query_ok.
+ */
+oa2_url_flaw_t oa2_url_flaw(const char *url, int query_ok, apr_pool_t *p);
+
+/**
+ * scheme://authority of @a url: the text before its path, query or
+ * fragment; NULL when it has no "://".
+ */
+const char *oa2_url_origin(const char *url, apr_pool_t *p);
+
 /** The longest issuer: the width of the issuer column of every table. */
 #define OA2_ISSUER_MAX 255
 

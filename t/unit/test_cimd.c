@@ -35,7 +35,6 @@ static oa2_fetch_result_t response(const char *body, long status, long age)
     res.status = status;
     res.body = body;
     res.len = strlen(body);
-    res.content_type = "application/json";
     res.max_age = age;
     return res;
 }

@@ -362,6 +362,36 @@ static void test_lifetime_bounds(apr_pool_t *p)
     UNIT_EQ_INT(lifetime(-1, 60, 600, 6000), 600);
 }
 
+/* Cache-Control header values as issuers send them. */
+static void test_max_age(apr_pool_t *p)
+{
+    static const struct {
+        const char *value;
+        long age;
+    } cases[] = {
+        {"max-age=600", 600},
+        {"public, max-age=20045, must-revalidate, no-transform", 20045},
+        {"MAX-AGE=30", 30},
+        {"max-age=0", 0},
+        {"no-cache", 0}, /* Keycloak's certs endpoint */
+        {"no-store, max-age=600", 0},
+        {"max-age=600, no-cache", 0},
+        {"private", -1},
+        {"", -1},
+        {"max-age=", -1},
+        {"max-age=-5", -1},
+        {"max-age=abc", -1},
+        {"s-maxage=600", -1},
+    };
+    apr_size_t i;
+
+    (void)p;
+    for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        UNIT_EQ_INT(oa2_fetch_max_age(cases[i].value), cases[i].age);
+    }
+    UNIT_EQ_INT(oa2_fetch_max_age(NULL), -1);
+}
+
 void unit_suite_fetch(void)
 {
     unit_suite("fetch");
@@ -375,4 +405,5 @@ void unit_suite_fetch(void)
     UNIT_RUN(test_addr_class_other_family);
     UNIT_RUN(test_reach_allows);
     UNIT_RUN(test_lifetime_bounds);
+    UNIT_RUN(test_max_age);
 }

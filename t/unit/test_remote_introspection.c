@@ -128,8 +128,8 @@ static void test_not_an_answer(apr_pool_t *p)
 
 static void test_form_and_key(apr_pool_t *p)
 {
-    oa2_remote_introspection_t a = {"https://as/introspect", "rs", "s"};
-    oa2_remote_introspection_t b = {"https://as/introspect", "rs2", "s"};
+    oa2_remote_introspection_t a = {"https://as/introspect", "rs", {0}};
+    oa2_remote_introspection_t b = {"https://as/introspect", "rs2", {0}};
     oa2_token_policy_t other = policy;
     const unsigned char *ka;
 
