@@ -8,6 +8,7 @@ working; an unknown kid refetches at most once a minute; and when it is
 down the last good keys stay, never an open door."""
 
 import math
+import os
 import time
 
 import jwt
@@ -49,6 +50,26 @@ def jwks_url(f, issuer=None):
 
 def metadata_url(f):
     return "OAuth2VerifyMetadataURL %s" % f.metadata_url
+
+
+def _spread():
+    """Each child a listening socket of its own (SO_REUSEPORT, one
+    listener bucket a child): the kernel then picks the child of a
+    connection by a hash of its addresses, not by which child's listener
+    wakes first. With one shared socket, on a loaded machine the child
+    that just answered took 60 requests of 60 (each_child failed). The
+    buckets are the online cores (httpd's count) over the ratio: as many
+    as the children started here (two, three with three cores); none
+    with one core, where the children share the socket."""
+    cores = os.sysconf("SC_NPROCESSORS_ONLN")
+    ratio = max(1, cores // 2)
+    buckets = cores // ratio
+    if buckets < 2:
+        return ""
+    return "ListenCoresBucketsRatio %d\nStartServers %d\n" % (ratio, buckets)
+
+
+SPREAD = _spread()
 
 
 def each_child(h, path, token, n=12, bound=60):
@@ -93,7 +114,7 @@ class TestForeignTokens:
                 + location("/md-other", metadata_url(g))
                 + location("/jw-aud", jwks_url(f), audience="https://x.test")
                 + location("/jw-iss", jwks_url(f, "https://idp.example")))
-        return h.start(conf), f, g
+        return h.start(SPREAD + conf), f, g
 
     def test_no_token(self, env):
         h, f, g = env
@@ -164,7 +185,7 @@ class TestRotation:
         f = foreign_factory("rot", keys=[self.a])
         h = httpd_factory("remote-rotation", dbd=False,
                           modules=("socache_shmcb",))
-        return h.start(location("/jw", jwks_url(f))), f
+        return h.start(SPREAD + location("/jw", jwks_url(f))), f
 
     def test_rotation(self, env):
         h, f = env
@@ -205,7 +226,7 @@ class TestIssuerDown:
         f = foreign_factory("down")
         h = httpd_factory("remote-down", dbd=False,
                           modules=("socache_shmcb",))
-        return h.start(location("/jw", jwks_url(f))), f
+        return h.start(SPREAD + location("/jw", jwks_url(f))), f
 
     def test_last_good_keys(self, env, keys):
         h, f = env
@@ -227,7 +248,7 @@ class TestIssuerDown:
         h, f = env
         f.stop()
         h2 = httpd_factory("remote-never", dbd=False)
-        h2.start(location("/jw", jwks_url(f)))
+        h2.start(SPREAD + location("/jw", jwks_url(f)))
         h2.allow_log("OA2-00936", "OA2-00948")
         r = h2.get("/jw/data.txt", token="a.b.c")
         failed = time.time()  # after the failed fetch ended
@@ -253,7 +274,8 @@ class TestTwoNodes:
         for name in ("node-a", "node-b"):
             h = httpd_factory(name, dbd=False,
                               modules=("socache_memcache",))
-            nodes.append(h.start(cache + location("/jw", jwks_url(f))))
+            nodes.append(h.start(SPREAD + cache
+                                   + location("/jw", jwks_url(f))))
         return nodes, f
 
     def test_one_fetch_for_both(self, env):
