@@ -1,6 +1,7 @@
 """OAuth2Introspection and OAuth2IntrospectionCacheTTL: a resource server
 that asks another issuer about its opaque tokens by RFC 7662 (the real
-node-oidc-provider of foreign.py), remembers active verdicts in the token
+node-oidc-provider of foreign.py), beside a key source only about those
+that are no JWT of its keys, remembers active verdicts in the token
 cache under the location's policy, and answers 503 (never 200) when the
 endpoint cannot be asked or answers something that is no RFC 7662
 response (hostile.py)."""
@@ -304,6 +305,62 @@ class TestIntrospection:
         # the issuer forgot its opaque tokens; the cache had not
         assert_invalid_token(h.get("/plain/data.txt", token=uncached), REALM)
         assert_ok(h.get("/cached/data.txt", token=cached))
+
+
+class TestWithKeySource:
+    """OAuth2Introspection beside a key source (the issuer's JWKS URL):
+    a JWT of its keys is judged by them alone, the endpoint is never
+    asked about it (not even when its claims fail); an opaque token is
+    the endpoint's to judge."""
+
+    @pytest.fixture(scope="class")
+    def f(self, foreign_factory):
+        return foreign_factory("both")
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, f):
+        h = httpd_factory("introspection-keys", dbd=False,
+                          modules=("socache_shmcb",))
+        rs = h.write_file("rs.secret", RS.client_secret + "\n")
+
+        def loc(path, audience):
+            return location(path, f.introspection_endpoint, "rs", rs, [
+                "OAuth2VerifyJWKSURL %s" % f.jwks_uri,
+                "OAuth2VerifyIssuer %s" % f.issuer,
+                "OAuth2Audience %s" % audience,
+                # every opaque token asks: the counts say who judged
+                "OAuth2IntrospectionCacheTTL 0"])
+        return h.start(loc("/both", RESOURCE) + loc("/both-aud", OTHER_AUD))
+
+    def test_jwt_verified_by_the_keys(self, h, f):
+        t = f.token(APP, RESOURCE, "read")
+        assert f.introspect(t)["status"] == 400  # the issuer would not say
+        before = asked(f)
+        for _ in range(2):
+            assert_ok(h.get("/both/data.txt", token=t), "api data\n")
+        assert asked(f) == before
+        assert f.count("/jwks") >= 1
+        kid = f.config["keys"][0]["kid"]
+        lines = assert_log_names(h.new_log(), "OA2-00104", "sub=app",
+                                 "kid=%s" % kid)
+        assert not any("by introspection" in ln for ln in lines), lines
+
+    def test_jwt_of_another_audience_refused_unasked(self, h, f):
+        t = f.token(APP, RESOURCE, "read")
+        before = asked(f)
+        assert_invalid_token(h.get("/both-aud/data.txt", token=t), REALM)
+        assert asked(f) == before
+
+    def test_opaque_token_introspected(self, h, f):
+        # no resource: an opaque token whose answer has no aud
+        t = f.token(APP, None, "read")
+        assert f.introspect(t)["active"] is True
+        before = asked(f)
+        for _ in range(2):
+            assert_ok(h.get("/both/data.txt", token=t), "api data\n")
+        assert asked(f) == before + 2
+        assert_log_names(h.new_log(), "OA2-00104", "sub=app",
+                         "by introspection", count=2)
 
 
 # an RFC 7662 answer hostile.py serves once the endpoint is fixed
