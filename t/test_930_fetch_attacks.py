@@ -1,9 +1,10 @@
 """OAuth2VerifyJWKSURL, OAuth2VerifyMetadataURL and OAuth2FetchCAFile
 against a remote issuer that attacks the resource server: hostile.py
 serves its JWK set and metadata, sends endless or trickling bodies,
-redirects to the cloud metadata address, names another issuer; and the
-rules of the fetch room (oa2_fetch.c): addresses that are never
-connected to, TLS trust, and the directives refused at start.
+redirects to the cloud metadata address, names another issuer (or one
+OAuth2VerifyIssuer overrides); and the rules of the fetch room
+(oa2_fetch.c): addresses that are never connected to, TLS trust, and the
+directives refused at start.
 
 Each failure must answer 503 with a log line that says why, leave
 nothing cached, and be over once the server behaves and OA2_REMOTE_RETRY
@@ -20,6 +21,7 @@ import time
 import pytest
 import requests
 
+from checks import assert_invalid_token, assert_log_names, assert_ok
 from httpd import HttpdError, rs_location
 from tokens import claims, mint
 
@@ -27,6 +29,9 @@ from tokens import claims, mint
 pytestmark = pytest.mark.sqlite_only("the resource server alone, no store")
 
 API = "https://api.example"
+REALM = "rs.test"
+# oa2_token.c: the token is from another issuer
+ISSUER_REFUSED = "OA2-00051"
 JWKS_ISS = "https://remote.example"
 KID = "remote-ec"
 # oa2_remote.h
@@ -446,6 +451,43 @@ class TestTrust:
         assert "https://0.0.0.0:%d/jwks resolved to 0.0.0.0" % hs.port \
             in trusted.new_log()
         assert len(hs.requests) == before
+
+
+class TestIssuerOverride:
+    """OAuth2VerifyIssuer beside OAuth2VerifyMetadataURL: the keys still
+    come from the document's jwks_uri, but the iss demanded is the
+    configured one, not the document's issuer (which the same document
+    at a location without the override still gives)."""
+
+    @pytest.fixture(scope="class")
+    def c(self, hostile_factory, keys):
+        c = Case(hostile_factory(), "override", "md")
+        c.serve_good(keys)
+        assert c.issuer != JWKS_ISS
+        return c
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, c):
+        h = httpd_factory("fetch-issuer-override", dbd=False)
+        return h.start(location("/md", c.directive())
+                       + location("/md-iss", c.directive(), JWKS_ISS))
+
+    def test_document_issuer_without_override(self, h, c, keys):
+        assert_ok(h.get("/md/data.txt", token=token(keys, c.issuer)),
+                  "api data\n")
+        assert_invalid_token(h.get("/md/data.txt",
+                                   token=token(keys, JWKS_ISS)), REALM)
+        assert_log_names(h.new_log(), "OA2-00101", ISSUER_REFUSED, count=1)
+
+    def test_configured_issuer_overrides(self, h, c, keys):
+        assert_invalid_token(h.get("/md-iss/data.txt",
+                                   token=token(keys, c.issuer)), REALM)
+        assert_ok(h.get("/md-iss/data.txt", token=token(keys, JWKS_ISS)),
+                  "api data\n")
+        # the keys came through the document all the same
+        assert c.hs.hits(c.md_path) >= 1
+        assert c.hs.hits(c.jwks_path) >= 1
+        assert_log_names(h.new_log(), "OA2-00101", ISSUER_REFUSED, count=1)
 
 
 class TestRefusedAtStart:
