@@ -1,5 +1,6 @@
-"""Assertions shared by the test files: RFC 6750 responses, crashes in the
-error log, an OpenID Provider's discovery document."""
+"""Assertions shared by the test files: RFC 6750 responses, crashes and
+the lines of a log id in the error log, an OpenID Provider's discovery
+document."""
 
 import re
 
@@ -21,6 +22,25 @@ def assert_no_crash(log):
     hits = [i for i, line in enumerate(lines) if CRASH.search(line)]
     assert not hits, "a child crashed:\n" + "\n---\n".join(
         "\n".join(lines[max(0, i - 8):i + 1]) for i in hits[:3])
+
+
+def assert_log_names(log, log_id, *needles, count=None, level=None):
+    """One of the lines of log with log_id says each of needles; with
+    count, exactly that many lines have log_id; with level (e.g.
+    "oauth2:info"), every one of them is at that level. Returns those
+    lines."""
+    lines = [line for line in log.splitlines() if log_id in line]
+    assert lines, "no %s line in:\n%s" % (log_id, log)
+    if count is not None:
+        assert len(lines) == count, \
+            "%d %s lines, not %d:\n%s" % (len(lines), log_id, count,
+                                          "\n".join(lines))
+    if level is not None:
+        assert all("[%s]" % level in line for line in lines), (level, lines)
+    assert any(all(n in line for n in needles) for line in lines), \
+        (needles, lines)
+    return lines
+
 
 ALLOWED_PARAMS = {"realm", "error", "error_description", "error_uri",
                   "scope", "resource_metadata"}

@@ -10,8 +10,11 @@ OA2_TEST_DRIVER=mysql on MariaDB (a throwaway server, see mysql.py).
 """
 
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,7 @@ import mysql  # noqa: E402
 import pgsql  # noqa: E402
 import stores  # noqa: E402
 import tokens  # noqa: E402
-from httpd import Httpd  # noqa: E402
+from httpd import IS_ROOT, Httpd, free_port  # noqa: E402
 
 
 def pytest_configure(config):
@@ -161,6 +164,49 @@ def hostile_factory():
     yield make
     for s in made:
         s.stop()
+
+
+class Memcached:
+    """memcached on a free loopback port, no UDP, 16 MiB."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.proc = None
+
+    def start(self):
+        args = [shutil.which("memcached"), "-l", "127.0.0.1",
+                "-p", str(self.port), "-U", "0", "-m", "16"]
+        if IS_ROOT:
+            args += ["-u", "nobody"]
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("memcached did not start on port %d" % self.port)
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture(scope="module")
+def memcached():
+    """A memcached of the test file's own (test_730 stops and starts it),
+    for OAuth2TokenCache memcache:127.0.0.1:PORT."""
+    if not shutil.which("memcached"):
+        pytest.skip("no memcached (Debian: memcached; t/install-deps.sh "
+                    "installs it)")
+    m = Memcached().start()
+    yield m
+    m.stop()
 
 
 @pytest.fixture(autouse=True)

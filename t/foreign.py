@@ -65,6 +65,15 @@ _PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "oth")
 def _private_jwk(alg, key, kid):
     jwk = json.loads(_ALGS[alg].to_jwk(key))
     jwk.pop("key_ops", None)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        # RFC 7518 6.2.1.2, 6.2.2.1: x, y and d are the full size of the
+        # curve; PyJWT (2.6) drops their leading zero bytes, one key in
+        # about sixty, which the module then rightly refuses as malformed
+        size = (key.curve.key_size + 7) // 8
+        pub = key.public_key().public_numbers()
+        for name, n in (("x", pub.x), ("y", pub.y),
+                        ("d", key.private_numbers().private_value)):
+            jwk[name] = tokens.b64u(n.to_bytes(size, "big"))
     jwk.update(kid=kid, alg=alg, use="sig")
     return jwk
 

@@ -45,17 +45,20 @@ def _name(cn):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-def make_tls_files(directory, names=("127.0.0.1", "localhost")):
-    """A CA (ca.pem) and a server certificate it signed for names (IP
-    addresses or DNS names; server.pem, server.key) in directory."""
+def make_tls_files(directory, names=("127.0.0.1", "localhost"),
+                   ca_name="mod_oauth2 tests hostile CA"):
+    """A CA (ca.pem, named ca_name) and a server certificate it signed
+    for names (IP addresses or DNS names; server.pem, server.key) in
+    directory, the CA readable by all (httpd's children, slapd's user).
+    For the hostile servers here and for slapd.py."""
     d = Path(directory)
     now = datetime.datetime.now(datetime.timezone.utc)
     start, end = now - datetime.timedelta(hours=1), \
         now + datetime.timedelta(days=2)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (x509.CertificateBuilder()
-          .subject_name(_name("mod_oauth2 tests hostile CA"))
-          .issuer_name(_name("mod_oauth2 tests hostile CA"))
+          .subject_name(_name(ca_name))
+          .issuer_name(_name(ca_name))
           .public_key(ca_key.public_key())
           .serial_number(x509.random_serial_number())
           .not_valid_before(start).not_valid_after(end)
@@ -81,6 +84,8 @@ def make_tls_files(directory, names=("127.0.0.1", "localhost")):
             .serial_number(x509.random_serial_number())
             .not_valid_before(start).not_valid_after(end)
             .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None),
+                           critical=True)
             .add_extension(x509.ExtendedKeyUsage(
                 [ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(ca_key, hashes.SHA256()))
@@ -225,8 +230,17 @@ class HostileServer:
         return "%s://127.0.0.1:%d" % ("https" if self.tls else "http",
                                       self.port)
 
-    def url(self, path):
-        return self.base_url + path
+    def url(self, path, scheme=None, host="127.0.0.1"):
+        """The URL of path here; scheme (default: the one served) and
+        host (e.g. "localhost") may name another, as a client_id that
+        must be refused would."""
+        return "%s://%s:%d%s" % (scheme or ("https" if self.tls else "http"),
+                                 host, self.port, path)
+
+    def total(self):
+        """How many requests came, to any path."""
+        with self._lock:
+            return len(self.requests)
 
     # ---- requests seen -----------------------------------------------------
 

@@ -78,6 +78,20 @@ sys.stdout.write(json.dumps({n: os.environ.get(n) for n in names}))
 """
 
 
+def rs_location(path, *lines, require="Require valid-user"):
+    """A resource server's <Location path>: AuthType OAuth2, lines (each
+    may hold several, one a line) and require; with an Alias of path to
+    the document tree's api/ ({htdocs}, filled in by Httpd.start) unless
+    path is a directory of its own (ends in /, e.g. a ScriptAlias)."""
+    body = ["AuthType OAuth2"]
+    for line in lines:
+        body += [part.strip() for part in line.splitlines() if part.strip()]
+    body.append(require)
+    alias = "" if path.endswith("/") else "Alias %s {htdocs}/api\n" % path
+    return "%s<Location %s>\n%s</Location>\n" % (
+        alias, path, "".join("    %s\n" % b for b in body))
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -133,6 +147,8 @@ class Httpd:
         self.stderr_path = self.logs / "stderr"
         self.proc = None
         self.session = None
+        # the children of the last start (its StartServers)
+        self.start_servers = self.START_SERVERS
         self._checked = 0      # error log offset already checked
         self._mark = 0         # error log offset at the start of this test
         self._allowed_now = []  # patterns the running test declared
@@ -219,7 +235,8 @@ class Httpd:
             'ScriptSock "%s/cgid.sock"' % self.run_dir,
             'ErrorLog "%s"' % self.error_log_path,
             "LogLevel %s" % self.loglevel,
-            'LogFormat "%h %l %u %t \\"%r\\" %>s %b" common',
+            # %P: the child that answered (Httpd.access_pids)
+            'LogFormat "%h %l %u %t \\"%r\\" %>s %b %P" common',
             'CustomLog "%s/access_log" common' % self.logs,
             "TypesConfig /etc/mime.types",
             'DocumentRoot "%s"' % self.htdocs,
@@ -246,13 +263,14 @@ class Httpd:
             lines.append('OAuth2TemplateDir "%s"' % (REPO / "templates"))
         lines.append("")
         lines.append("# ---- test configuration ----")
-        lines.append(body)
+        lines.append(body.replace("{htdocs}", str(self.htdocs)))
         return "\n".join(lines) + "\n"
 
     # ---- start / stop --------------------------------------------------
 
     def start(self, body, timeout=10.0):
-        """Write the config around body and start httpd; raise on failure."""
+        """Write the config around body and start httpd; raise on failure.
+        {htdocs} in body is the document tree's path."""
         if self.proc is not None:
             raise HttpdError("already running")
         self.conf_path.write_text(self.config_text(body))
@@ -270,6 +288,7 @@ class Httpd:
         """Start httpd on conf.  Returns (None, "") when it serves, else
         (rc, output) when it exited."""
         log_start = self._log_size()
+        self.start_servers = self.children_started(conf.read_text())
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 [APACHE, "-f", str(conf), "-DFOREGROUND"],
@@ -308,8 +327,17 @@ class Httpd:
     START_SERVERS = 2
     THREADS_PER_CHILD = 8
 
+    @classmethod
+    def children_started(cls, conf_text):
+        """The children httpd starts with conf_text: its last
+        StartServers (the body's, after the harness's own)."""
+        n = re.findall(r"^\s*StartServers\s+(\d+)\s*$", conf_text,
+                       re.M | re.I)
+        return int(n[-1]) if n else cls.START_SERVERS
+
     def _wait_children(self, deadline):
-        """Wait until StartServers children have started their threads.
+        """Wait until the StartServers children (start_servers) have
+        started their threads.
         mpm_event ends a child from its SIGTERM handler with exit(), even
         in the middle of a malloc() of its own start-up; library exit
         handlers (OpenSSL's, GnuTLS's via libcurl) then free into that
@@ -330,7 +358,7 @@ class Httpd:
                 # the workers, the listener and the main thread
                 if threads > self.THREADS_PER_CHILD:
                     started += 1
-            if started >= self.START_SERVERS:
+            if started >= self.start_servers:
                 return
             time.sleep(0.005)
 
@@ -466,6 +494,29 @@ class Httpd:
                 return data.decode("utf-8", "replace")
         except FileNotFoundError:
             return ""
+
+    @property
+    def access_log_path(self):
+        return self.logs / "access_log"
+
+    def access_log_size(self):
+        try:
+            return self.access_log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def access_pids(self, offset=0):
+        """The pids of the children that answered the requests the access
+        log holds from byte offset on (its last field, %P), in order."""
+        try:
+            with open(self.access_log_path, "rb") as f:
+                f.seek(offset)
+                data = f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return []
+        # a line being written has no newline yet
+        return [int(line.rsplit(" ", 1)[1])
+                for line in data.split("\n")[:-1] if line.strip()]
 
     def _stderr_text(self):
         try:

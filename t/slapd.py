@@ -17,15 +17,14 @@ package) or else "nobody", who owns the directory.
 
 import atexit
 import base64
-import datetime
 import hashlib
-import ipaddress
 import os
 import secrets
 import socket
 import ssl
 import subprocess
 
+from hostile import make_tls_files
 from httpd import free_port
 from servers import ThrowawayServer
 
@@ -70,55 +69,6 @@ def ldif(dn, attrs):
     return "\n".join(lines) + "\n"
 
 
-def _write_tls_files(directory):
-    """A CA, and a server certificate of that CA for 127.0.0.1 (and
-    localhost): ca.pem, server.pem, server.key in directory."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-
-    def name(cn):
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-    def builder(subject, issuer, key):
-        return (x509.CertificateBuilder().subject_name(subject)
-                .issuer_name(issuer).public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(minutes=5))
-                .not_valid_after(now + datetime.timedelta(days=1)))
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (builder(name("mod_oauth2 test LDAP CA"),
-                  name("mod_oauth2 test LDAP CA"), ca_key)
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0),
-                         critical=True)
-          .add_extension(x509.KeyUsage(
-              digital_signature=False, content_commitment=False,
-              key_encipherment=False, data_encipherment=False,
-              key_agreement=False, key_cert_sign=True, crl_sign=True,
-              encipher_only=False, decipher_only=False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (builder(name("127.0.0.1"), ca.subject, key)
-            .add_extension(x509.SubjectAlternativeName([
-                x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None),
-                           critical=True)
-            .add_extension(x509.ExtendedKeyUsage(
-                [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
-    (directory / "ca.pem").write_bytes(ca.public_bytes(pem))
-    (directory / "server.pem").write_bytes(cert.public_bytes(pem))
-    (directory / "server.key").write_bytes(key.private_bytes(
-        pem, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-
-
 # An anonymous simple bind (RFC 4511 §4.2), message 1, LDAPv3: the
 # readiness probe needs no LDAP library.
 ANONYMOUS_BIND = bytes.fromhex("300c020101600702010304008000")
@@ -149,7 +99,7 @@ class LdapServer(ThrowawayServer):
     def _files(self):
         d = self.dir
         self.data.mkdir()
-        _write_tls_files(d)
+        make_tls_files(d, ca_name="mod_oauth2 test LDAP CA")
         conf = ["include %s/%s.schema" % (SCHEMA_DIR, s) for s in SCHEMAS]
         conf += [
             "pidfile %s/slapd.pid" % d,

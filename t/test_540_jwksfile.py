@@ -8,6 +8,7 @@ import pytest
 import tokens
 from checks import (assert_insufficient_scope, assert_invalid_token,
                     assert_no_token, assert_ok)
+from httpd import rs_location
 from tokens import claims, mint, raw_token, write_jwks
 
 REALM = "rs.test"
@@ -17,16 +18,9 @@ EC_KID = "ext-ec"
 
 
 def ext_location(path, jwks, extra="Require valid-user"):
-    return """
-Alias {path} {{htdocs}}/api
-<Location {path}>
-    AuthType OAuth2
-    OAuth2VerifyJWKSFile {jwks}
-    OAuth2VerifyIssuer {idp}
-    OAuth2Audience {api}
-    {extra}
-</Location>
-""".format(path=path, jwks=jwks, idp=IDP, api=API, extra=extra)
+    return rs_location(path, "OAuth2VerifyJWKSFile %s" % jwks,
+                       "OAuth2VerifyIssuer %s" % IDP,
+                       "OAuth2Audience %s" % API, require=extra)
 
 
 def write_files(h, keys):
@@ -54,7 +48,7 @@ class TestJwksFileOnly:
                 + ext_location("/bare", bare)
                 + ext_location("/scoped", full,
                                "Require oauth2-scope files"))
-        h.start(conf.replace("{htdocs}", str(h.htdocs)))
+        h.start(conf)
         return h
 
     def ext(self, keys, key="ec3", kid=EC_KID, **over):
@@ -132,7 +126,7 @@ OAuth2SigningKey {ec1}
     Require valid-user
 </Location>
 """.format(iss=h.issuer, ec1=keys["ec1"].path) + ext_location("/ext", full)
-        h.start(conf.replace("{htdocs}", str(h.htdocs)))
+        h.start(conf)
         return h
 
     def local(self, h, keys, **over):

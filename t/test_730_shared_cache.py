@@ -4,62 +4,16 @@ is a hit at the other; the key covers the keys and the policy, so a node
 with other keys never takes another's verdict; and a cache that goes away
 costs speed, never a request."""
 
-import os
-import shutil
-import socket
-import subprocess
 import time
 
 import pytest
 
 from checks import assert_invalid_token, assert_ok
-from httpd import IS_ROOT, free_port
 from tokens import claims, mint
 
 ISSUER = "https://as.example"
 REALM = "rs.test"
 HIT = "OA2-00105"
-
-
-class Memcached:
-    """memcached on a free loopback port, no UDP, 16 MiB."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.proc = None
-
-    def start(self):
-        args = [shutil.which("memcached"), "-l", "127.0.0.1",
-                "-p", str(self.port), "-U", "0", "-m", "16"]
-        if IS_ROOT:
-            args += ["-u", "nobody"]
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("memcached did not start on port %d" % self.port)
-
-    def stop(self):
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
-
-
-@pytest.fixture(scope="module")
-def memcached():
-    if not shutil.which("memcached"):
-        pytest.skip("no memcached (Debian: memcached; t/install-deps.sh "
-                    "installs it)")
-    m = Memcached().start()
-    yield m
-    m.stop()
 
 
 def node_conf(h, key, memcached):

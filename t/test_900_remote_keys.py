@@ -7,14 +7,17 @@ it rotates in is picked up without a restart, one it removes stops
 working; an unknown kid refetches at most once a minute; and when it is
 down the last good keys stay, never an open door."""
 
+import math
+import os
 import time
 
+import jwt
 import pytest
 
 import foreign
 from checks import (assert_insufficient_scope, assert_invalid_token,
-                    assert_no_token, assert_ok)
-from test_730_shared_cache import memcached  # noqa: F401 (fixture)
+                    assert_log_names, assert_no_token, assert_ok)
+from httpd import rs_location
 from tokens import claims, mint
 
 # No store is involved: run once, in the SQLite run (CI time).
@@ -22,20 +25,22 @@ pytestmark = pytest.mark.sqlite_only("the resource server alone, no store")
 
 REALM = "rs.test"
 API = foreign.RESOURCE
+# oa2_remote.h: the least time between a failed fetch and the next
+RETRY = 5
+
+
+def sleep_until(due):
+    """Sleep until time.time() is due (no longer than needed)."""
+    time.sleep(max(0.0, due - time.time()))
+
+
 # warnings of a refetch that failed while the last good keys stay in use
 REFETCH_FAILED = "OA2-00959"
 
 
-def location(path, source, extra="Require valid-user", audience=API):
-    return """
-Alias {path} {{htdocs}}/api
-<Location {path}>
-    AuthType OAuth2
-    {source}
-    OAuth2Audience {audience}
-    {extra}
-</Location>
-""".format(path=path, source=source, audience=audience, extra=extra)
+def location(path, source, require="Require valid-user", audience=API):
+    return rs_location(path, source, "OAuth2Audience %s" % audience,
+                       require=require)
 
 
 def jwks_url(f, issuer=None):
@@ -47,17 +52,49 @@ def metadata_url(f):
     return "OAuth2VerifyMetadataURL %s" % f.metadata_url
 
 
-def start(h, conf):
-    h.start(conf.replace("{htdocs}", str(h.htdocs)))
-    return h
+def _spread():
+    """Each child a listening socket of its own (SO_REUSEPORT, one
+    listener bucket a child): the kernel then picks the child of a
+    connection by a hash of its addresses, not by which child's listener
+    wakes first. With one shared socket, on a loaded machine the child
+    that just answered took 60 requests of 60 (each_child failed). The
+    buckets are the online cores (httpd's count) over the ratio: as many
+    as the children started here (two, three with three cores); none
+    with one core, where the children share the socket."""
+    cores = os.sysconf("SC_NPROCESSORS_ONLN")
+    ratio = max(1, cores // 2)
+    buckets = cores // ratio
+    if buckets < 2:
+        return ""
+    return "ListenCoresBucketsRatio %d\nStartServers %d\n" % (ratio, buckets)
 
 
-def each_child(h, path, token, n=12):
-    """Send the token n times on fresh connections: with two children,
-    both see it."""
-    return [h.get(path, token=token,
-                  headers={"Connection": "close"}).status_code
-            for _ in range(n)]
+SPREAD = _spread()
+
+
+def each_child(h, path, token, n=12, bound=60):
+    """Send the token on fresh connections, at least n times and until
+    every child (StartServers of them) answered (the access log's %P), at
+    most bound times; fails when fewer answered. Returns the statuses."""
+    children = h.start_servers
+    offset = h.access_log_size()
+    statuses = []
+    pids = set()
+    while len(statuses) < n or (len(pids) < children
+                                and len(statuses) < bound):
+        statuses.append(h.get(path, token=token,
+                              headers={"Connection": "close"}).status_code)
+        pids = set(h.access_pids(offset))
+    # a child writes its access log line after the answer: the last ones
+    # may still come
+    deadline = time.monotonic() + 2
+    while len(set(h.access_pids(offset))) < children \
+            and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pids = h.access_pids(offset)
+    assert len(set(pids)) >= children, \
+        "%d requests, answered by %s only" % (len(statuses), set(pids))
+    return statuses
 
 
 class TestForeignTokens:
@@ -77,7 +114,7 @@ class TestForeignTokens:
                 + location("/md-other", metadata_url(g))
                 + location("/jw-aud", jwks_url(f), audience="https://x.test")
                 + location("/jw-iss", jwks_url(f, "https://idp.example")))
-        return start(h, conf), f, g
+        return h.start(SPREAD + conf), f, g
 
     def test_no_token(self, env):
         h, f, g = env
@@ -128,7 +165,11 @@ class TestForeignTokens:
         """A token of the issuer's claims signed by a key of our own with
         the issuer's kid: the signature decides."""
         h, f, g = env
-        kid = f.kids()[0]
+        # the kid the issuer signs with, read off a token of its own: no
+        # fetch of its JWKS that test_keys_fetched_once_for_all_children
+        # would count
+        kid = jwt.get_unverified_header(f.token(resource=API))["kid"]
+        assert kid == f.config["keys"][0]["kid"]
         t = mint(keys["ec2"], claims(f.issuer, API, scope="read"), kid=kid)
         assert_invalid_token(h.get("/jw/data.txt", token=t), REALM)
 
@@ -144,7 +185,7 @@ class TestRotation:
         f = foreign_factory("rot", keys=[self.a])
         h = httpd_factory("remote-rotation", dbd=False,
                           modules=("socache_shmcb",))
-        return start(h, location("/jw", jwks_url(f))), f
+        return h.start(SPREAD + location("/jw", jwks_url(f))), f
 
     def test_rotation(self, env):
         h, f = env
@@ -156,10 +197,12 @@ class TestRotation:
         f.restart(keys=[foreign.ec_key("rot-b")])
         new = f.token(resource=API, scope="read")
         assert_ok(h.get("/jw/data.txt", token=new))
+        fetched = time.time()  # the new set is in the shared cache
         assert f.count("/jwks") == 1  # counts restart with the provider
-        # every child takes the new set within a second, so the token of
-        # the removed key is refused everywhere
-        time.sleep(1.2)
+        # every child looks at the shared cache once a second: from the
+        # next second on it has the new set, and the token of the removed
+        # key is refused everywhere
+        sleep_until(math.floor(fetched) + 1 + 0.05)
         assert set(each_child(h, "/jw/data.txt", old)) == {401}
         assert set(each_child(h, "/jw/data.txt", new)) == {200}
 
@@ -183,7 +226,7 @@ class TestIssuerDown:
         f = foreign_factory("down")
         h = httpd_factory("remote-down", dbd=False,
                           modules=("socache_shmcb",))
-        return start(h, location("/jw", jwks_url(f))), f
+        return h.start(SPREAD + location("/jw", jwks_url(f))), f
 
     def test_last_good_keys(self, env, keys):
         h, f = env
@@ -192,23 +235,29 @@ class TestIssuerDown:
         f.stop()
         h.allow_log(REFETCH_FAILED)
         assert set(each_child(h, "/jw/data.txt", t)) == {200}
+        assert REFETCH_FAILED not in h.new_log()  # known kids: no fetch
         # an unknown kid makes one refetch, which fails: still refused
         forged = mint(keys["ec2"], claims(f.issuer, API, scope="read"),
                       kid="not-there")
         assert set(each_child(h, "/jw/data.txt", forged, 4)) == {401}
+        # one refetch for both children (the shared cache says it was
+        # made), and its failure said so, naming the URL
+        assert_log_names(h.new_log(), REFETCH_FAILED, f.jwks_uri, count=1)
 
     def test_never_had_keys(self, env, httpd_factory):
         h, f = env
         f.stop()
         h2 = httpd_factory("remote-never", dbd=False)
-        start(h2, location("/jw", jwks_url(f)))
+        h2.start(SPREAD + location("/jw", jwks_url(f)))
         h2.allow_log("OA2-00936", "OA2-00948")
         r = h2.get("/jw/data.txt", token="a.b.c")
+        failed = time.time()  # after the failed fetch ended
         assert r.status_code == 503
         assert f.jwks_uri in h2.new_log()
-        # the issuer comes back: served again once a retry is due (5 s)
+        # the issuer comes back: served again once a retry is due (5 s
+        # from the end of the failure, in whole seconds)
         f.restart()
-        time.sleep(5.5)
+        sleep_until(math.floor(failed) + RETRY + 0.05)
         t = f.token(resource=API, scope="read")
         assert set(each_child(h2, "/jw/data.txt", t, 4)) == {200}
 
@@ -218,14 +267,15 @@ class TestTwoNodes:
     fetched serve the other, which never asks the issuer."""
 
     @pytest.fixture(scope="class")
-    def env(self, httpd_factory, foreign_factory, memcached):  # noqa: F811
+    def env(self, httpd_factory, foreign_factory, memcached):
         f = foreign_factory("nodes")
         cache = "OAuth2TokenCache memcache:127.0.0.1:%d\n" % memcached.port
         nodes = []
         for name in ("node-a", "node-b"):
             h = httpd_factory(name, dbd=False,
                               modules=("socache_memcache",))
-            nodes.append(start(h, cache + location("/jw", jwks_url(f))))
+            nodes.append(h.start(SPREAD + cache
+                                   + location("/jw", jwks_url(f))))
         return nodes, f
 
     def test_one_fetch_for_both(self, env):

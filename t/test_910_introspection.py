@@ -1,12 +1,14 @@
 """OAuth2Introspection and OAuth2IntrospectionCacheTTL: a resource server
 that asks another issuer about its opaque tokens by RFC 7662 (the real
-node-oidc-provider of foreign.py), remembers active verdicts in the token
+node-oidc-provider of foreign.py), beside a key source only about those
+that are no JWT of its keys, remembers active verdicts in the token
 cache under the location's policy, and answers 503 (never 200) when the
 endpoint cannot be asked or answers something that is no RFC 7662
 response (hostile.py)."""
 
 import base64
 import json
+import math
 import secrets
 import time
 import urllib.parse
@@ -15,8 +17,10 @@ import pytest
 
 import tokens
 from checks import (assert_forbidden, assert_insufficient_scope,
-                    assert_invalid_token, assert_no_token, assert_ok)
+                    assert_invalid_token, assert_log_names, assert_no_token,
+                    assert_ok)
 from foreign import APP, OPAQUE_RESOURCE, RESOURCE, RS, Client
+from httpd import rs_location
 
 # no store: the resource server needs no database
 pytestmark = pytest.mark.sqlite_only("no store: introspection needs none")
@@ -43,29 +47,14 @@ def location(path, url, client_id, secret_file, lines=(),
              require="Require valid-user"):
     """An introspection-only location at path (Alias to htdocs/api unless
     path is a CGI directory)."""
-    alias = "" if path.endswith("/") else \
-        "Alias %s {htdocs}/api\n" % path
-    return alias + """<Location {path}>
-    AuthType OAuth2
-    OAuth2Introspection {url} {client_id} {secret}
-    {lines}
-    {require}
-</Location>
-""".format(path=path, url=url, client_id=client_id, secret=secret_file,
-           lines="\n    ".join(lines), require=require)
+    return rs_location(path, "OAuth2Introspection %s %s %s"
+                       % (url, client_id, secret_file), *lines,
+                       require=require)
 
 
 def asked(f):
     """How often the foreign issuer's introspection endpoint was asked."""
     return f.count("/token/introspection")
-
-
-def assert_log_names(log, log_id, *needles):
-    """One of the lines with log_id says each of needles."""
-    lines = [line for line in log.splitlines() if log_id in line]
-    assert lines, "no %s line in:\n%s" % (log_id, log)
-    assert any(all(n in line for n in needles) for line in lines), \
-        (needles, lines)
 
 
 def assert_secrets_not_logged(h, *secret_values):
@@ -117,10 +106,8 @@ class TestIntrospection:
             loc("/rs2", client="rs2", secret=rs2),
             loc("/rs2-wrong", client="rs2", secret=wrong),
         ]
-        conf = ("ScriptAlias /cgi/ {cgi}/\nScriptAlias /ccgi/ {cgi}/\n"
-                + "".join(locations))
-        h.start(conf.replace("{htdocs}", str(h.htdocs))
-                .replace("{cgi}", str(h.cgi_bin)))
+        h.start("ScriptAlias /cgi/ {cgi}/\nScriptAlias /ccgi/ {cgi}/\n"
+                .format(cgi=h.cgi_bin) + "".join(locations))
         return h
 
     @pytest.fixture(autouse=True)
@@ -175,11 +162,16 @@ class TestIntrospection:
         assert r.json()["OAUTH2_SCOPE"] == "read write"
         assert_ok(h.get("/aud-other/data.txt", token=t))
 
+    @staticmethod
+    def altered(t):
+        """t with its last character changed (always: t may end in x)."""
+        return t[:-1] + ("y" if t[-1] == "x" else "x")
+
     @pytest.mark.parametrize("kind", ["random", "dotted", "forgotten"])
     def test_unknown_token(self, h, f, kind):
         t = {"random": lambda: secrets.token_urlsafe(32),
              "dotted": lambda: "a.b.c",
-             "forgotten": lambda: self.opaque(f)[:-1] + "x"}[kind]()
+             "forgotten": lambda: self.altered(self.opaque(f))}[kind]()
         tokens.register(t)
         before = asked(f)
         assert_invalid_token(h.get("/plain/data.txt", token=t), REALM)
@@ -247,11 +239,12 @@ class TestIntrospection:
         before = asked(f)
         # the verdict /cached keeps for 60 s is not one /ttl1 may use
         assert_ok(h.get("/ttl1/data.txt", token=t))
+        cached = time.time()  # kept until the second it was asked in + 1
         assert asked(f) == before + 1
         assert f.revoke(t).status_code == 200
         # the cache may still answer for up to a second
         assert h.get("/ttl1/data.txt", token=t).status_code in (200, 401)
-        time.sleep(2)
+        time.sleep(max(0.0, math.floor(cached) + 1 + 0.05 - time.time()))
         assert_invalid_token(h.get("/ttl1/data.txt", token=t), REALM)
         # OAuth2IntrospectionCacheTTL bounds how late a revocation takes
         # effect: up to 60 s at /cached
@@ -314,6 +307,62 @@ class TestIntrospection:
         assert_ok(h.get("/cached/data.txt", token=cached))
 
 
+class TestWithKeySource:
+    """OAuth2Introspection beside a key source (the issuer's JWKS URL):
+    a JWT of its keys is judged by them alone, the endpoint is never
+    asked about it (not even when its claims fail); an opaque token is
+    the endpoint's to judge."""
+
+    @pytest.fixture(scope="class")
+    def f(self, foreign_factory):
+        return foreign_factory("both")
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, f):
+        h = httpd_factory("introspection-keys", dbd=False,
+                          modules=("socache_shmcb",))
+        rs = h.write_file("rs.secret", RS.client_secret + "\n")
+
+        def loc(path, audience):
+            return location(path, f.introspection_endpoint, "rs", rs, [
+                "OAuth2VerifyJWKSURL %s" % f.jwks_uri,
+                "OAuth2VerifyIssuer %s" % f.issuer,
+                "OAuth2Audience %s" % audience,
+                # every opaque token asks: the counts say who judged
+                "OAuth2IntrospectionCacheTTL 0"])
+        return h.start(loc("/both", RESOURCE) + loc("/both-aud", OTHER_AUD))
+
+    def test_jwt_verified_by_the_keys(self, h, f):
+        t = f.token(APP, RESOURCE, "read")
+        assert f.introspect(t)["status"] == 400  # the issuer would not say
+        before = asked(f)
+        for _ in range(2):
+            assert_ok(h.get("/both/data.txt", token=t), "api data\n")
+        assert asked(f) == before
+        assert f.count("/jwks") >= 1
+        kid = f.config["keys"][0]["kid"]
+        lines = assert_log_names(h.new_log(), "OA2-00104", "sub=app",
+                                 "kid=%s" % kid)
+        assert not any("by introspection" in ln for ln in lines), lines
+
+    def test_jwt_of_another_audience_refused_unasked(self, h, f):
+        t = f.token(APP, RESOURCE, "read")
+        before = asked(f)
+        assert_invalid_token(h.get("/both-aud/data.txt", token=t), REALM)
+        assert asked(f) == before
+
+    def test_opaque_token_introspected(self, h, f):
+        # no resource: an opaque token whose answer has no aud
+        t = f.token(APP, None, "read")
+        assert f.introspect(t)["active"] is True
+        before = asked(f)
+        for _ in range(2):
+            assert_ok(h.get("/both/data.txt", token=t), "api data\n")
+        assert asked(f) == before + 2
+        assert_log_names(h.new_log(), "OA2-00104", "sub=app",
+                         "by introspection", count=2)
+
+
 # an RFC 7662 answer hostile.py serves once the endpoint is fixed
 def good_answer():
     return {"active": True, "client_id": "app", "scope": "read",
@@ -345,7 +394,7 @@ class TestMisbehavingEndpoint:
             "/policy", srv.url("/introspect"), self.CLIENT_ID, secret,
             ["OAuth2VerifyIssuer %s" % self.ISS,
              "OAuth2Audience %s" % self.AUD])
-        h.start(conf.replace("{htdocs}", str(h.htdocs)))
+        h.start(conf)
         return h
 
     @pytest.fixture(autouse=True)

@@ -3,25 +3,24 @@ draft-ietf-oauth-client-id-metadata-document): OAuth2ClientMetadataDocuments
 on, a client_id that is a URL, the document the authorize endpoint fetches
 from it, and what it refuses.
 
-The documents come from a small threaded HTTP server on 127.0.0.1 inside
-the test (DocServer), which counts what it is asked. The main server's
+The documents come from hostile.py's HostileServer on 127.0.0.1, which
+counts what it is asked. The main server's
 issuer is a loopback http issuer (http://127.0.0.1:PORT), so it may fetch
 from loopback; a virtual host whose issuer is https may not, and never
 connects (the server counts no request).
 """
 
-import collections
 import json
 import socket
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from authserver import (ALICE, Client, Flow, add_client, admin, api,
                         assert_token_ok, ep, refresh, start_as,
                         verify_access_token)
+from checks import assert_log_names
+from hostile import HostileServer
 from httpd import free_port
 from test_100_authorize import assert_error_page, page_text
 
@@ -29,66 +28,11 @@ CB = "https://client.example/cb"
 HTTPS_VHOST = "cimd-https.test"
 
 
-class DocServer:
-    """Documents served on 127.0.0.1: path -> (status, headers, body);
-    every request is counted per path (hits) and in all (total)."""
-
-    def __init__(self):
-        self.routes = {}
-        self.hits = collections.Counter()
-        self.lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                path = self.path.split("?", 1)[0]
-                with server.lock:
-                    server.hits[path] += 1
-                    status, headers, body = server.routes.get(
-                        path, (404, {}, b"not here"))
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       daemon=True)
-        self.thread.start()
-
-    def url(self, path, scheme="http", host="127.0.0.1"):
-        return "%s://%s:%d%s" % (scheme, host, self.port, path)
-
-    def serve(self, path, body, status=200, headers=None):
-        """Serve body (a dict is JSON) at path."""
-        if isinstance(body, dict):
-            body = json.dumps(body)
-        if isinstance(body, str):
-            body = body.encode()
-        h = {"Content-Type": "application/json"}
-        h.update(headers or {})
-        with self.lock:
-            self.routes[path] = (status, h, body)
-
-    def total(self):
-        with self.lock:
-            return sum(self.hits.values())
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture(scope="module")
 def docs():
-    d = DocServer()
+    """The documents' server (hostile.py), for the whole file: each test
+    serves at paths of its own (new_path)."""
+    d = HostileServer().start()
     yield d
     d.stop()
 
@@ -141,11 +85,8 @@ def assert_refused(h, r, log_id, url, error="invalid_client"):
     assert_error_page(r, 400)
     text, _ = page_text(r.text)
     assert error in text, text
-    log = h.new_log()
-    lines = [line for line in log.splitlines() if log_id in line]
-    assert len(lines) == 1, log
-    assert "[oauth2:info]" in lines[0], lines[0]
-    assert url[:100] in lines[0], lines[0]
+    assert_log_names(h.new_log(), log_id, url[:100], count=1,
+                     level="oauth2:info")
     assert rows_of(h, url) is None
     return text
 
@@ -198,7 +139,7 @@ class TestClientMetadataDocuments:
         token with PKCE and no secret -> an access token of the URL."""
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url), headers={
+        docs.json(path, document(url), headers={
             "Cache-Control": "max-age=300"})
         client = doc_client(url)
         f = Flow(h, client, scope="read")
@@ -220,7 +161,7 @@ class TestClientMetadataDocuments:
         # a public client: refreshed with its client_id alone
         assert_token_ok(refresh(h, client, body["refresh_token"]))
         # the document was read once for all of it
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
         assert "OA2-01026" in h.new_log()
         name, method, _, meta = rows_of(h, url)
         assert (name, method) == ("CIMD Demo App", "none")
@@ -232,7 +173,7 @@ class TestClientMetadataDocuments:
         to: the verifier, and no secret."""
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url))
+        docs.json(path, document(url))
         client = doc_client(url)
         f = Flow(h, client)
         code = f.code()
@@ -251,12 +192,12 @@ class TestClientMetadataDocuments:
         read again after, keeping the row's created_at."""
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url), headers={
+        docs.json(path, document(url), headers={
             "Cache-Control": "public, max-age=600"})
         client = doc_client(url)
         for _ in range(3):
             Flow(h, client).consent_page()
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
         name, _, created, meta = rows_of(h, url)
         # the lifetime runs out (as if ten minutes had passed)
         doc = meta["client_id_metadata_document"]
@@ -264,9 +205,9 @@ class TestClientMetadataDocuments:
         h.store.execute("UPDATE oa2_clients SET metadata = ? WHERE "
                         "issuer = ? AND client_id = ?",
                         (json.dumps(meta), h.issuer, url))
-        docs.serve(path, document(url, client_name="Renamed App"))
+        docs.json(path, document(url, client_name="Renamed App"))
         page = Flow(h, client).consent_page()
-        assert docs.hits[path] == 2
+        assert docs.hits(path) == 2
         assert "Renamed App" in page_text(page.resp.text)[0]
         name2, _, created2, meta2 = rows_of(h, url)
         assert name2 == "Renamed App" and created2 == created
@@ -278,14 +219,14 @@ class TestClientMetadataDocuments:
         for age, lifetime in (("0", 60), ("10", 60), ("999999", 86400)):
             path = new_path()
             url = docs.url(path)
-            docs.serve(path, document(url), headers={
+            docs.json(path, document(url), headers={
                 "Cache-Control": "max-age=" + age})
             Flow(h, doc_client(url)).consent_page()
             doc = rows_of(h, url)[3]["client_id_metadata_document"]
             assert doc["expires_at"] - doc["fetched_at"] == lifetime, age
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url), headers={"Cache-Control": "no-store"})
+        docs.json(path, document(url), headers={"Cache-Control": "no-store"})
         Flow(h, doc_client(url)).consent_page()
         doc = rows_of(h, url)[3]["client_id_metadata_document"]
         assert doc["expires_at"] - doc["fetched_at"] == 60
@@ -293,13 +234,13 @@ class TestClientMetadataDocuments:
     def test_redirect_uri_not_in_document(self, h, docs):
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url))
+        docs.json(path, document(url))
         r = Flow(h, doc_client(url),
                  redirect_uri="https://evil.example/cb").get()
         assert_error_page(r, 400)
         assert "redirect_uri is not registered" in r.text
         assert "OA2-00303" in h.new_log()
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
 
     @pytest.mark.parametrize("kind,over,log_id", [
         ("client_id differs", {"client_id": "http://127.0.0.1:1/other.json"},
@@ -323,7 +264,7 @@ class TestClientMetadataDocuments:
     def test_refused_documents(self, h, docs, kind, over, log_id):
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url, **over))
+        docs.json(path, document(url, **over))
         r = Flow(h, doc_client(url)).get()
         if log_id == "OA2-00":  # a redirect URI rule of registration's
             assert_error_page(r, 400)
@@ -334,7 +275,7 @@ class TestClientMetadataDocuments:
                 assert "not support yet" in text, text
         # refused again, read again: nothing was kept
         Flow(h, doc_client(url)).get()
-        assert docs.hits[path] == 2
+        assert docs.hits(path) == 2
 
     @pytest.mark.parametrize("kind,status,body,headers,log_id,says", [
         ("not JSON", 200, "<html>SECRET-BODY-MARKER</html>", {},
@@ -356,16 +297,16 @@ class TestClientMetadataDocuments:
         url = docs.url(path)
         if body is None:  # over the 5 KiB bound, however valid
             body = json.dumps(document(url, padding="x" * 6000))
-        docs.serve(path, body, status=status, headers=headers)
+        docs.json(path, body, status=status, headers=headers)
         r = Flow(h, doc_client(url)).get()
         text = assert_refused(h, r, log_id, url)
         assert says in text, text
         assert "SECRET-BODY-MARKER" not in r.text
         assert "SECRET-BODY-MARKER" not in h.new_log()
-        assert docs.hits["/elsewhere.json"] == 0
-        docs.serve(path, document(url))
+        assert docs.hits("/elsewhere.json") == 0
+        docs.json(path, document(url))
         Flow(h, doc_client(url)).consent_page()
-        assert docs.hits[path] == 2
+        assert docs.hits(path) == 2
         assert rows_of(h, url)[0] == "CIMD Demo App"
 
     def test_stale_row_and_failing_server(self, h, docs):
@@ -373,21 +314,21 @@ class TestClientMetadataDocuments:
         the old row left as it was, and read again next time."""
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url))
+        docs.json(path, document(url))
         Flow(h, doc_client(url)).consent_page()
         meta = rows_of(h, url)[3]
         meta["client_id_metadata_document"]["expires_at"] = 1
         h.store.execute("UPDATE oa2_clients SET metadata = ? WHERE "
                         "issuer = ? AND client_id = ?",
                         (json.dumps(meta), h.issuer, url))
-        docs.serve(path, "gone", status=500)
+        docs.json(path, "gone", status=500)
         r = Flow(h, doc_client(url)).get()
         assert_error_page(r, 400)
         assert "OA2-01010" in h.new_log()
         assert rows_of(h, url)[3] == meta
-        docs.serve(path, document(url))
+        docs.json(path, document(url))
         Flow(h, doc_client(url)).consent_page()
-        assert docs.hits[path] == 3
+        assert docs.hits(path) == 3
 
     @pytest.mark.parametrize("client_id,log_id", [
         ("https://client.example", "OA2-01005"),
@@ -430,7 +371,7 @@ class TestClientMetadataDocuments:
             url = "https://169.254.169.254/latest/client.json"
         else:
             url = docs.url(path)
-        docs.serve(path, document(url))
+        docs.json(path, document(url))
         before = docs.total()
         r = vhost_get(h, h.https_port, url)
         assert_error_page(r, 400)
@@ -450,7 +391,7 @@ class TestClientMetadataDocuments:
         it."""
         path = new_path("admin")
         url = docs.url(path)
-        docs.serve(path, document(url, client_name="Impostor",
+        docs.json(path, document(url, client_name="Impostor",
                                   redirect_uris=["https://evil.example/cb"]))
         admin(h, "client", "add", "Admin App", "--client-id", url,
               "--redirect-uri", CB, "--public", "--scope", "read")
@@ -461,7 +402,7 @@ class TestClientMetadataDocuments:
         r = Flow(h, doc_client(url),
                  redirect_uri="https://evil.example/cb").get()
         assert_error_page(r, 400)
-        assert docs.hits[path] == 0
+        assert docs.hits(path) == 0
         name, method, _, meta = rows_of(h, url)
         assert (name, method) == ("Admin App", "none")
         assert "client_id_metadata_document" not in meta
@@ -473,7 +414,7 @@ class TestClientMetadataDocuments:
         is ignored, and the URL's document client stays apart."""
         path = new_path("reg")
         url = docs.url(path)
-        docs.serve(path, document(url))
+        docs.json(path, document(url))
         r = h.session.post(h.url(ep(h, "register")), json={
             "client_id": url, "client_name": "Registered",
             "redirect_uris": ["https://registered.example/cb"],
@@ -487,7 +428,7 @@ class TestClientMetadataDocuments:
                             "read", ("authorization_code",), True)
         Flow(h, reg_client).consent_page()
         Flow(h, doc_client(url)).consent_page()
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
         rows = h.store.rows("SELECT name FROM oa2_clients WHERE issuer = ? "
                             "AND client_id = ?", (h.issuer, reg["client_id"]))
         assert rows == [("Registered",)]
@@ -513,12 +454,12 @@ class TestOff:
     def test_unknown_client(self, h, docs):
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url))
+        docs.json(path, document(url))
         r = Flow(h, doc_client(url)).get()
         assert_error_page(r, 400)
         assert "the client is unknown" in r.text
         assert "OA2-00301" in h.new_log()
-        assert docs.hits[path] == 0
+        assert docs.hits(path) == 0
 
     def test_metadata_does_not_say_so(self, h):
         md = h.get("/.well-known/oauth-authorization-server").json()
@@ -542,11 +483,11 @@ class TestOffInVhost:
     def test_vhost_off(self, h, docs):
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url))
+        docs.json(path, document(url))
         r = vhost_get(h, h.off_port, url)
         assert_error_page(r, 400)
         assert "the client is unknown" in r.text
-        assert docs.hits[path] == 0
+        assert docs.hits(path) == 0
         md = h.session.get("http://127.0.0.1:%d/.well-known/oauth-"
                           "authorization-server" % h.off_port,
                           timeout=10).json()

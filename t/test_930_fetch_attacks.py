@@ -1,9 +1,10 @@
 """OAuth2VerifyJWKSURL, OAuth2VerifyMetadataURL and OAuth2FetchCAFile
 against a remote issuer that attacks the resource server: hostile.py
 serves its JWK set and metadata, sends endless or trickling bodies,
-redirects to the cloud metadata address, names another issuer; and the
-rules of the fetch room (oa2_fetch.c): addresses that are never
-connected to, TLS trust, and the directives refused at start.
+redirects to the cloud metadata address, names another issuer (or one
+OAuth2VerifyIssuer overrides); and the rules of the fetch room
+(oa2_fetch.c): addresses that are never connected to, TLS trust, and the
+directives refused at start.
 
 Each failure must answer 503 with a log line that says why, leave
 nothing cached, and be over once the server behaves and OA2_REMOTE_RETRY
@@ -20,13 +21,17 @@ import time
 import pytest
 import requests
 
-from httpd import HttpdError
+from checks import assert_invalid_token, assert_log_names, assert_ok
+from httpd import HttpdError, rs_location
 from tokens import claims, mint
 
 # No store is involved: run once, in the SQLite run (CI time).
 pytestmark = pytest.mark.sqlite_only("the resource server alone, no store")
 
 API = "https://api.example"
+REALM = "rs.test"
+# oa2_token.c: the token is from another issuer
+ISSUER_REFUSED = "OA2-00051"
 JWKS_ISS = "https://remote.example"
 KID = "remote-ec"
 # oa2_remote.h
@@ -47,15 +52,9 @@ def token(keys, iss):
 
 
 def location(path, source, issuer=None):
-    lines = ["Alias %s {htdocs}/api" % path,
-             "<Location %s>" % path,
-             "    AuthType OAuth2",
-             "    " + source,
-             "    OAuth2Audience %s" % API]
-    if issuer:
-        lines.append("    OAuth2VerifyIssuer %s" % issuer)
-    lines += ["    Require valid-user", "</Location>", ""]
-    return "\n".join(lines)
+    return rs_location(path, source, "OAuth2Audience %s" % API,
+                       *(["OAuth2VerifyIssuer %s" % issuer] if issuer
+                         else []))
 
 
 # ---- the cases: what the remote issuer does wrong, and what it is told ----
@@ -234,7 +233,7 @@ class TestHostileIssuer:
         conf += "".join(location("/f/" + n, "OAuth2VerifyJWKSURL " + url,
                                  JWKS_ISS)
                         for n, (url, _) in FORBIDDEN.items())
-        h.start(conf.replace("{htdocs}", str(h.htdocs)))
+        h.start(conf)
         type(self).failed_at = {}
         return h
 
@@ -366,8 +365,7 @@ class TestRetryAfterSlowFailure:
         return h.start("StartServers 1\nServerLimit 1\nMaxRequestWorkers 8\n"
                        "MinSpareThreads 1\nMaxSpareThreads 16\n"
                        + location("/slow", "OAuth2VerifyJWKSURL "
-                                  + hs.url("/jwks"), JWKS_ISS)
-                       .replace("{htdocs}", str(h.htdocs)))
+                                  + hs.url("/jwks"), JWKS_ISS))
 
     def test_no_second_fetch_right_after_a_timeout(self, h, hs, keys):
         h.allow_log(r"OA2-00934:", r"OA2-00948:")
@@ -395,23 +393,23 @@ class TestTrust:
         hs.json("/jwks", jwks(keys))
         return hs
 
-    def conf(self, h, hs):
+    def conf(self, hs):
         body = (location("/ok", "OAuth2VerifyJWKSURL " + hs.url("/jwks"),
                          JWKS_ISS)
                 + location("/zero", "OAuth2VerifyJWKSURL https://0.0.0.0:%d"
                            "/jwks" % hs.port, JWKS_ISS))
-        return body.replace("{htdocs}", str(h.htdocs))
+        return body
 
     @pytest.fixture(scope="class")
     def untrusted(self, httpd_factory, hs):
         h = httpd_factory("fetch-noca", dbd=False)
-        return h.start(self.conf(h, hs))
+        return h.start(self.conf(hs))
 
     @pytest.fixture(scope="class")
     def trusted(self, httpd_factory, hs):
         h = httpd_factory("fetch-ca", dbd=False)
         return h.start("OAuth2FetchCAFile %s\n" % hs.ca_path
-                       + self.conf(h, hs))
+                       + self.conf(hs))
 
     def test_untrusted_ca_refused(self, untrusted, hs, keys):
         untrusted.allow_log(r"OA2-00935:")
@@ -453,6 +451,43 @@ class TestTrust:
         assert "https://0.0.0.0:%d/jwks resolved to 0.0.0.0" % hs.port \
             in trusted.new_log()
         assert len(hs.requests) == before
+
+
+class TestIssuerOverride:
+    """OAuth2VerifyIssuer beside OAuth2VerifyMetadataURL: the keys still
+    come from the document's jwks_uri, but the iss demanded is the
+    configured one, not the document's issuer (which the same document
+    at a location without the override still gives)."""
+
+    @pytest.fixture(scope="class")
+    def c(self, hostile_factory, keys):
+        c = Case(hostile_factory(), "override", "md")
+        c.serve_good(keys)
+        assert c.issuer != JWKS_ISS
+        return c
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, c):
+        h = httpd_factory("fetch-issuer-override", dbd=False)
+        return h.start(location("/md", c.directive())
+                       + location("/md-iss", c.directive(), JWKS_ISS))
+
+    def test_document_issuer_without_override(self, h, c, keys):
+        assert_ok(h.get("/md/data.txt", token=token(keys, c.issuer)),
+                  "api data\n")
+        assert_invalid_token(h.get("/md/data.txt",
+                                   token=token(keys, JWKS_ISS)), REALM)
+        assert_log_names(h.new_log(), "OA2-00101", ISSUER_REFUSED, count=1)
+
+    def test_configured_issuer_overrides(self, h, c, keys):
+        assert_invalid_token(h.get("/md-iss/data.txt",
+                                   token=token(keys, c.issuer)), REALM)
+        assert_ok(h.get("/md-iss/data.txt", token=token(keys, JWKS_ISS)),
+                  "api data\n")
+        # the keys came through the document all the same
+        assert c.hs.hits(c.md_path) >= 1
+        assert c.hs.hits(c.jwks_path) >= 1
+        assert_log_names(h.new_log(), "OA2-00101", ISSUER_REFUSED, count=1)
 
 
 class TestRefusedAtStart:
@@ -518,7 +553,6 @@ class TestRefusedAtStart:
         with pytest.raises(HttpdError) as e:
             h.start("OAuth2FetchCAFile %s\n" % path
                     + location("/api", "OAuth2VerifyJWKSURL "
-                               "https://idp.example/jwks", JWKS_ISS)
-                    .replace("{htdocs}", str(h.htdocs)))
+                               "https://idp.example/jwks", JWKS_ISS))
         assert "OAuth2FetchCAFile %s: no such file" % path in str(e.value), \
             str(e.value)[-1500:]
