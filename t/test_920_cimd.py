@@ -537,7 +537,7 @@ class TestWithClientCache:
     def test_document_client_works(self, h, docs):
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url), headers={
+        docs.json(path, document(url), headers={
             "Cache-Control": "max-age=600"})
         client = doc_client(url)
         for _ in range(3):
@@ -546,25 +546,25 @@ class TestWithClientCache:
         f = Flow(h, client)
         body = assert_token_ok(f.token(f.code()))
         assert_token_ok(refresh(h, client, body["refresh_token"]))
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
 
     def test_refetched_only_after_its_lifetime(self, h, docs):
         import time
         now = int(time.time())
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(url, client_name="Fetched App"),
+        docs.json(path, document(url, client_name="Fetched App"),
                    headers={"Cache-Control": "max-age=600"})
         # a row whose lifetime ended: read, cached, stale, fetched again
         self.put_row(h, url, "Old App", now - 4000, now - 400)
         assert "Allow Fetched App from" in self.consent_text(h, url)
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
         # then the record is the cache's until the document's lifetime
         # ends: neither the database nor the document is asked
         self.put_row(h, url, "Changed In The Database", now, now + 600)
         for _ in range(3):
             assert "Allow Fetched App from" in self.consent_text(h, url)
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
 
     def test_stale_record_read_again_before_fetching(self, h, docs):
         import time
@@ -573,17 +573,17 @@ class TestWithClientCache:
         url = docs.url(path)
         self.put_row(h, url, "Old App", now - 4000, now - 400)
         # the document cannot be had: refused; the stale record is cached
-        docs.serve(path, "down", status=500)
+        docs.json(path, "down", status=500)
         r = Flow(h, doc_client(url)).get()
         assert_error_page(r, 400)
         assert "OA2-01010" in h.new_log()
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
         # another node fetched it meanwhile: the row is fresh, and the
         # stale record in the cache is not what decides
-        docs.serve(path, document(url))
+        docs.json(path, document(url))
         self.put_row(h, url, "Fetched Elsewhere", now, now + 600)
         assert "Allow Fetched Elsewhere from" in self.consent_text(h, url)
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
 
     def test_admin_url_client_from_the_cache(self, h, docs):
         """A client registered under a URL has no document lifetime: its
@@ -592,7 +592,7 @@ class TestWithClientCache:
         that the database is not read."""
         path = new_path("admin")
         url = docs.url(path)
-        docs.serve(path, document(url, client_name="Impostor"))
+        docs.json(path, document(url, client_name="Impostor"))
         admin(h, "client", "add", "Admin App", "--client-id", url,
               "--redirect-uri", CB, "--public", "--scope", "read")
         client = doc_client(url)
@@ -605,4 +605,4 @@ class TestWithClientCache:
             assert "Allow Admin App to access" in text, text
         f = Flow(h, client)
         assert_token_ok(f.token(f.code()))
-        assert docs.hits[path] == 0
+        assert docs.hits(path) == 0
