@@ -250,7 +250,7 @@ static apr_status_t dn_parse(apr_array_header_t **avas, const char *dn,
             if (*c == '"') {
                 return BAD_META("OA2-01534",
                                 "tls_client_auth_subject_dn has an "
-                                "unescaped '\"'");
+                                "unescaped double quote");
             }
             if (*c != '\\') {
                 *v++ = *c;
@@ -271,8 +271,8 @@ static apr_status_t dn_parse(apr_array_header_t **avas, const char *dn,
             }
             else {
                 return BAD_META("OA2-01536",
-                                "tls_client_auth_subject_dn has a '\\' that "
-                                "escapes nothing RFC 4514 allows");
+                                "tls_client_auth_subject_dn has a backslash "
+                                "that escapes nothing RFC 4514 allows");
             }
         }
         *v = '\0';
