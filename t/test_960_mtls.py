@@ -252,6 +252,9 @@ class TestTlsClientAuth:
         assert_refused_at_rs(h, api(h, at, h.pki.two), "OA2-01512")
         # on the optional_no_ca vhost the binding holds the same way
         assert api(h, at, h.pki.one, base=h.base_b).status_code == 200
+        # and mod_ssl still verifies the CA's certificates there, so one
+        # such vhost serves tls_client_auth too
+        bound_token(token(h, cid, h.pki.one, base=h.base_b), h.pki.one[0])
         assert_refused_at_rs(h, api(h, at, h.pki.self, base=h.base_b),
                              "OA2-01512")
 
