@@ -317,6 +317,22 @@ class TestTlsClientAuth:
         at2 = bound_token(r, h.pki.one[0])
         assert api(h, at2, h.pki.one).status_code == 200
 
+    def test_pushed_request(self, h):
+        """RFC 9126 §2.1: a push authenticates the client as the token
+        endpoint does, its certificate included."""
+        cid = add_tls_client(
+            h, "tls_client_auth", {"tls_client_auth_subject_dn": ONE_DN},
+            grants=("authorization_code",), redirect_uris=(REDIRECT,))
+        client = type("C", (), {"client_id": cid, "redirect_uri": REDIRECT,
+                                "redirect_uris": [REDIRECT]})()
+        params = Flow(h, client).params
+        r = post(h, "par", params, cert=h.pki.one)
+        assert r.status_code == 201, r.text
+        tokens.register(r.json()["request_uri"])
+        assert_invalid_client(h, post(h, "par", params), "OA2-01500")
+        assert_invalid_client(h, post(h, "par", params, cert=h.pki.two),
+                              "OA2-01503")
+
     def test_introspection_shows_the_binding(self, h):
         cid = add_tls_client(h, "tls_client_auth",
                              {"tls_client_auth_subject_dn": ONE_DN})
