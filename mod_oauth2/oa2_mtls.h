@@ -35,7 +35,7 @@
 /** Longest PEM certificate read: a client certificate is a few KiB. */
 #define OA2_MTLS_PEM_MAX 65536
 
-/** Longest registered subject DN or SAN value. */
+/** Longest registered SAN value (a DN: OA2_DN_MAX). */
 #define OA2_MTLS_NAME_MAX 1024
 
 /** The kinds of subject alternative name a client may register. */
