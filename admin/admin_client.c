@@ -11,8 +11,11 @@
 #include <apr_time.h>
 #include <openssl/crypto.h>
 
+#include "oa2_cleanup.h"
 #include "oa2_client_meta.h"
 #include "oa2_cimd.h"
+#include "oa2_mtls.h"
+#include "oa2_redirect.h"
 #include "oa2_registration.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
@@ -41,6 +44,7 @@ typedef struct add_args_t {
     int require_par;                   /* --require-par */
     const char *auth_method;           /* --auth-method, or NULL */
     const char *client_id;             /* --client-id, or NULL */
+    const char *metadata;              /* --metadata JSON or @FILE */
 } add_args_t;
 
 /* Print a new secret, then wipe it: it exists nowhere else. */
@@ -114,7 +118,7 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         }
         if (strcmp(opt, "--redirect-uri") && strcmp(opt, "--scope")
             && strcmp(opt, "--grant") && strcmp(opt, "--auth-method")
-            && strcmp(opt, "--client-id")
+            && strcmp(opt, "--client-id") && strcmp(opt, "--metadata")
             && strcmp(opt, "--post-logout-redirect-uri")) {
             return oa2_admin_usage("client add: unknown option %s",
                                    oa2_admin_printable(opt, p));
@@ -148,6 +152,11 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
                 return OA2_ADMIN_USAGE;
             }
         }
+        else if (!strcmp(opt, "--metadata")) {
+            if (set_once(&in->metadata, opt, value)) {
+                return OA2_ADMIN_USAGE;
+            }
+        }
         else if (set_once(&in->client_id, opt, value)) {
             return OA2_ADMIN_USAGE;
         }
@@ -159,9 +168,12 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         in->grants[GRANT_CODE] = in->grants[GRANT_REFRESH] = 1;
     }
     if (in->auth_method && strcmp(in->auth_method, "client_secret_basic")
-        && strcmp(in->auth_method, "client_secret_post")) {
+        && strcmp(in->auth_method, "client_secret_post")
+        && !oa2_mtls_is_method(in->auth_method)) {
         return oa2_admin_usage("client add: --auth-method is "
-                               "client_secret_basic or client_secret_post");
+                               "client_secret_basic, client_secret_post, "
+                               "tls_client_auth or "
+                               "self_signed_tls_client_auth");
     }
     if (in->is_public && in->auth_method) {
         return oa2_admin_usage("client add: a --public client has no secret "
@@ -208,6 +220,56 @@ static int client_id_check(const char *id, const char *issuer, apr_pool_t *p)
                               "document URL (https://host/path, at most %d "
                               "characters)",
                               OA2_CLIENT_ID_MAX, OA2_CLIENT_ID_MAX);
+    }
+    return OA2_ADMIN_OK;
+}
+
+/* The members --metadata may set: the mutual TLS ones (RFC 8705). */
+static const char *const metadata_members[] = {
+    "tls_client_auth_subject_dn",
+    "tls_client_auth_san_dns",
+    "tls_client_auth_san_uri",
+    "tls_client_auth_san_ip",
+    "tls_client_auth_san_email",
+    "tls_client_certificate_bound_access_tokens",
+    "jwks",
+    NULL};
+
+/* --metadata: a JSON object, given as is or as @FILE, of
+ * metadata_members, read as a registration would; @return an exit
+ * status. */
+static int add_metadata(oa2_client_t *cl, const char *arg, apr_pool_t *p)
+{
+    const char *const *m;
+    const char *name;
+    oa2_err_t err = {0};
+    json_error_t jerr;
+    json_t *doc, *v;
+
+    doc = oa2_cleanup_json(
+        arg[0] == '@' ? json_load_file(arg + 1, JSON_REJECT_DUPLICATES, &jerr)
+                      : json_loads(arg, JSON_REJECT_DUPLICATES, &jerr),
+        p);
+    if (!json_is_object(doc)) {
+        return oa2_admin_fail("--metadata must be a JSON object%s%s",
+                              doc ? "" : ": ", doc ? "" : jerr.text);
+    }
+    json_object_foreach(doc, name, v)
+    {
+        for (m = metadata_members; *m && strcmp(*m, name); m++) {
+        }
+        if (!*m) {
+            return oa2_admin_fail("--metadata: %s is not one of "
+                                  "tls_client_auth_subject_dn, "
+                                  "tls_client_auth_san_dns, _san_uri, "
+                                  "_san_ip, _san_email, "
+                                  "tls_client_certificate_bound_access_"
+                                  "tokens, jwks",
+                                  oa2_admin_printable(name, p));
+        }
+    }
+    if (oa2_client_meta_parse_tls(cl, doc, &err, p) != APR_SUCCESS) {
+        return oa2_admin_fail_err(&err);
     }
     return OA2_ADMIN_OK;
 }
@@ -290,6 +352,12 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
     cl->secret_hash = "";
     cl->created_at = apr_time_sec(apr_time_now());
     cl->require_par = in->require_par;
+    if (in->metadata && (i = add_metadata(cl, in->metadata, p))) {
+        return i;
+    }
+    if (oa2_mtls_check_client(cl, &err) != APR_SUCCESS) {
+        return oa2_admin_fail_err(&err);
+    }
     return OA2_ADMIN_OK;
 }
 
@@ -318,7 +386,8 @@ static int client_add(oa2_admin_t *a, int argc, const char *const *argv)
             return oa2_admin_fail_err(&err);
         }
     }
-    if (!in.is_public) {
+    /* A client that authenticates with a certificate has no secret. */
+    if (!in.is_public && !oa2_mtls_is_method(cl->auth_method)) {
         if (oa2_secret_make(&secret, OA2_SECRET_BYTES, &err, a->pool)
             != APR_SUCCESS) {
             return oa2_admin_fail_err(&err);
@@ -382,6 +451,28 @@ static int client_get(oa2_client_t **cl, oa2_admin_t *a, const char *id)
     return rv == APR_SUCCESS ? OA2_ADMIN_OK : oa2_admin_fail_err(&err);
 }
 
+/* The mutual TLS metadata of @a cl, those it has. */
+static void show_tls(const oa2_client_t *cl, apr_pool_t *p)
+{
+    const char *const names[] = {
+        "tls_client_auth_subject_dn", "tls_client_auth_san_dns",
+        "tls_client_auth_san_uri",    "tls_client_auth_san_ip",
+        "tls_client_auth_san_email",  "jwks"};
+    const char *const values[] = {cl->tls_subject_dn, cl->tls_san_dns,
+                                  cl->tls_san_uri,    cl->tls_san_ip,
+                                  cl->tls_san_email,  cl->jwks};
+    int i;
+
+    for (i = 0; i < 6; i++) {
+        if (values[i]) {
+            printf("%s: %s\n", names[i], oa2_admin_printable(values[i], p));
+        }
+    }
+    if (cl->tls_bound_tokens) {
+        printf("tls_client_certificate_bound_access_tokens: true\n");
+    }
+}
+
 static int client_show(oa2_admin_t *a, const char *id)
 {
     apr_pool_t *p = a->pool;
@@ -402,6 +493,7 @@ static int client_show(oa2_admin_t *a, const char *id)
     printf("created_at: %s\n", oa2_admin_iso8601(cl->created_at, p));
     printf("require_pushed_authorization_requests: %s\n",
            cl->require_par ? "true" : "false");
+    show_tls(cl, p);
     if (cl->document_fetched_at > 0) {
         /* read from its client ID metadata document */
         printf("document_fetched_at: %s\n",
@@ -463,6 +555,13 @@ static int client_rotate(oa2_admin_t *a, const char *id)
         oa2_admin_end(a, APR_EGENERAL, &err);
         return oa2_admin_fail("client %s is public: it has no secret",
                               oa2_admin_printable(id, a->pool));
+    }
+    if (oa2_mtls_is_method(cl->auth_method)) {
+        oa2_admin_end(a, APR_EGENERAL, &err);
+        return oa2_admin_fail("client %s authenticates with its TLS client "
+                              "certificate (%s): it has no secret",
+                              oa2_admin_printable(id, a->pool),
+                              cl->auth_method);
     }
     rv = oa2_secret_make(&secret, OA2_SECRET_BYTES, &err, a->pool);
     if (rv == APR_SUCCESS) {

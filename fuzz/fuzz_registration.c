@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "oa2_cleanup.h"
+#include "oa2_mtls.h"
 #include "oa2_redirect.h"
 #include "oa2_registration.h"
 #include "oa2_text.h"
@@ -58,7 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(*cl->grant_types && cl->redirect_uris);
     FUZZ_CHECK(!strcmp(cl->auth_method, "client_secret_basic")
                || !strcmp(cl->auth_method, "client_secret_post")
-               || !strcmp(cl->auth_method, "none"));
+               || !strcmp(cl->auth_method, "none")
+               || oa2_mtls_is_method(cl->auth_method));
+    /* RFC 8705 metadata only as its method wants it */
+    FUZZ_CHECK(oa2_mtls_check_client(cl, NULL) == APR_SUCCESS);
     for (i = 0; i < cl->redirect_uris->nelts; i++) {
         FUZZ_CHECK(
             oa2_redirect_check(
@@ -70,10 +74,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cl->client_id = "c-1";
     cl->created_at = 1700000000;
     doc = oa2_cleanup_json(
-        json_loads(
-            oa2_registration_response(
-                cl, as, strcmp(cl->auth_method, "none") ? "s3cret" : NULL, p),
-            0, NULL),
+        json_loads(oa2_registration_response(
+                       cl, as,
+                       strcmp(cl->auth_method, "none")
+                               && !oa2_mtls_is_method(cl->auth_method)
+                           ? "s3cret"
+                           : NULL,
+                       p),
+                   0, NULL),
         p);
     FUZZ_CHECK(json_is_object(doc));
     FUZZ_CHECK(

@@ -281,6 +281,20 @@ void oa2_ap_remote_register_hooks(apr_pool_t *p);
  * up to a trusted CA.
  */
 const char *oa2_ap_tls_client_cert(int *verified, request_rec *r);
+/**
+ * AuthType OAuth2's check of a certificate-bound token (cnf.x5t#S256,
+ * RFC 8705 §3) against the connection's client certificate.
+ * @return APR_SUCCESS, or 401 invalid_token in @a err
+ */
+apr_status_t oa2_ap_tls_check_bound(request_rec *r, const oa2_token_t *tok,
+                                    oa2_err_t *err);
+/**
+ * Add mutual TLS to the metadata document @a m of @a conf when it works
+ * there: mod_ssl is loaded and the token endpoint is an https URL (the
+ * client auth methods, tls_client_certificate_bound_access_tokens).
+ */
+void oa2_ap_tls_metadata(json_t *m, const oa2_server_conf_t *conf,
+                         apr_pool_t *p);
 /** Find mod_ssl's variable lookup. */
 void oa2_ap_tls_register_hooks(apr_pool_t *p);
 

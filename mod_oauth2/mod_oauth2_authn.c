@@ -321,6 +321,10 @@ static int check_authn(request_rec *r)
     if (rv == APR_SUCCESS) {
         rv = verify(&tok, r, d, s, token, &policy, &err);
     }
+    /* RFC 8705 §3: a certificate-bound token only with its certificate. */
+    if (rv == APR_SUCCESS && tok->cnf.x5t) {
+        rv = oa2_ap_tls_check_bound(r, tok, &err);
+    }
     if (rv != APR_SUCCESS) {
         return refuse(r, &err, token);
     }

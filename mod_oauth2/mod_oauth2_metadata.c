@@ -150,6 +150,8 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
      * which is not offered (RFC 8414 §2). */
     json_object_set_new(m, "access_token_signing_alg_values_supported",
                         signing_algs(conf, p));
+    /* RFC 8705 §2, §3.3, where mod_ssl can serve them. */
+    oa2_ap_tls_metadata(m, conf, p);
     /* RFC 9126 §5: absent means false. */
     if (conf->require_par == 1) {
         json_object_set_new(m, "require_pushed_authorization_requests",

@@ -10,6 +10,7 @@
 #include <apr_optional.h>
 
 #include "mod_oauth2.h"
+#include "oa2_mtls.h"
 
 APLOG_USE_MODULE(oauth2);
 
@@ -36,6 +37,47 @@ const char *oa2_ap_tls_client_cert(int *verified, request_rec *r)
                         (char *)"SSL_CLIENT_VERIFY");
     *verified = verify && !strcmp(verify, "SUCCESS");
     return pem;
+}
+
+apr_status_t oa2_ap_tls_check_bound(request_rec *r, const oa2_token_t *tok,
+                                    oa2_err_t *err)
+{
+    int verified;
+
+    /* Any verification state: the TLS handshake proved the key, and the
+     * thumbprint names the certificate the token was issued for. */
+    return oa2_mtls_check_bound(
+        tok->cnf.x5t, oa2_ap_tls_client_cert(&verified, r), err, r->pool);
+}
+
+/* Append @a names to the array member @a name of @a m. */
+static void append_names(json_t *m, const char *name, const char *const *names)
+{
+    json_t *a = json_object_get(m, name);
+
+    for (; a && *names; names++) {
+        json_array_append_new(a, json_string(*names));
+    }
+}
+
+void oa2_ap_tls_metadata(json_t *m, const oa2_server_conf_t *conf,
+                         apr_pool_t *p)
+{
+    static const char *const methods[] = {OA2_AUTH_TLS,
+                                          OA2_AUTH_SELF_SIGNED_TLS, NULL};
+    const char *token = oa2_config_endpoint_url(conf, "/token", p);
+
+    /* Only where a client certificate can reach the module: without
+     * mod_ssl, or on plain http (or TLS ended by a proxy in front),
+     * these methods could never succeed (RFC 8414 §2). */
+    if (!ap_find_linked_module("mod_ssl.c") || strncmp(token, "https://", 8)) {
+        return;
+    }
+    append_names(m, "token_endpoint_auth_methods_supported", methods);
+    append_names(m, "introspection_endpoint_auth_methods_supported", methods);
+    append_names(m, "revocation_endpoint_auth_methods_supported", methods);
+    json_object_set_new(m, "tls_client_certificate_bound_access_tokens",
+                        json_true());
 }
 
 static void retrieve_optional_fn(void)

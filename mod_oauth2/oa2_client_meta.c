@@ -5,6 +5,8 @@
 
 #include "oa2_cleanup.h"
 #include "oa2_client_meta.h"
+#include "oa2_keys.h"
+#include "oa2_mtls.h"
 #include "oa2_redirect.h"
 
 #define BAD_META(id, text)                                                     \
@@ -117,6 +119,150 @@ apr_status_t oa2_client_meta_parse(oa2_client_t *cl, const oa2_as_t *as,
     return APR_SUCCESS;
 }
 
+apr_status_t oa2_client_meta_jwks(const char **jwks, json_t *v, oa2_err_t *err,
+                                  apr_pool_t *p)
+{
+    /* RFC 7518 §6.2.2, §6.3.2, §6.4: what only a private key has. */
+    static const char *const private_members[] = {"d",  "p",   "q", "dp", "dq",
+                                                  "qi", "oth", "k", NULL};
+    json_t *keys = json_object_get(v, "keys"), *key;
+    const char *const *m;
+    const char *text;
+    oa2_keyset_t *set;
+    oa2_err_t why = {0};
+    size_t i;
+
+    if (!json_is_object(v) || !json_is_array(keys) || !json_array_size(keys)) {
+        return BAD_META("OA2-01550",
+                        "jwks must be a JWK Set: an object with a non-empty "
+                        "keys array");
+    }
+    json_array_foreach(keys, i, key)
+    {
+        if (!json_is_object(key)) {
+            return BAD_META("OA2-01551", "each key of jwks must be an object");
+        }
+        for (m = private_members; *m; m++) {
+            if (json_object_get(key, *m)) {
+                return BAD_META("OA2-01552", "jwks must hold public keys only");
+            }
+        }
+    }
+    text = oa2_cleanup_malloced(json_dumps(v, JSON_COMPACT), p);
+    if (!text || strlen(text) > OA2_CLIENT_META_JWKS_MAX) {
+        return BAD_META("OA2-01553", "jwks is longer than 8192 bytes");
+    }
+    if (oa2_keys_parse_jwks(&set, text, strlen(text), &why, p) != APR_SUCCESS) {
+        BAD_META("OA2-01554",
+                 "jwks must hold an EC P-256 or RSA (2048 bits or more) "
+                 "signature key");
+        return oa2_err_detail(err, p, "%s: %s", why.log_id, why.description);
+    }
+    *jwks = text;
+    return APR_SUCCESS;
+}
+
+/* A string member @a name of @a doc into @a out (NULL when absent). */
+static apr_status_t tls_string(const char **out, json_t *doc, const char *name,
+                               oa2_err_t *err, apr_pool_t *p)
+{
+    json_t *v = oa2_client_meta_field(doc, name);
+
+    *out = NULL;
+    if (!v) {
+        return APR_SUCCESS;
+    }
+    if (!json_is_string(v)) {
+        return oa2_err_setf(err, 400, "invalid_client_metadata", "OA2-01555", p,
+                            "%s must be a string", name);
+    }
+    *out = apr_pstrdup(p, json_string_value(v));
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_client_meta_parse_tls(oa2_client_t *cl, json_t *doc,
+                                       oa2_err_t *err, apr_pool_t *p)
+{
+    const char **sans[] = {&cl->tls_san_dns, &cl->tls_san_uri, &cl->tls_san_ip,
+                           &cl->tls_san_email};
+    static const char *const san_names[] = {
+        "tls_client_auth_san_dns", "tls_client_auth_san_uri",
+        "tls_client_auth_san_ip", "tls_client_auth_san_email"};
+    apr_status_t rv;
+    json_t *v;
+    int i;
+
+    if ((rv = tls_string(&cl->tls_subject_dn, doc, "tls_client_auth_subject_dn",
+                         err, p))
+        != APR_SUCCESS) {
+        return rv;
+    }
+    if (cl->tls_subject_dn
+        && (rv = oa2_mtls_check_dn(cl->tls_subject_dn, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    for (i = 0; i < 4; i++) {
+        if ((rv = tls_string(sans[i], doc, san_names[i], err, p))
+            != APR_SUCCESS) {
+            return rv;
+        }
+        if (*sans[i]
+            && (rv = oa2_mtls_check_san((oa2_mtls_san_t)i, *sans[i], err, p))
+                != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    if ((v = oa2_client_meta_field(
+             doc, "tls_client_certificate_bound_access_tokens"))) {
+        if (!json_is_boolean(v)) {
+            return BAD_META("OA2-01556",
+                            "tls_client_certificate_bound_access_tokens "
+                            "must be true or false");
+        }
+        cl->tls_bound_tokens = json_is_true(v);
+    }
+    if ((v = oa2_client_meta_field(doc, "jwks"))) {
+        return oa2_client_meta_jwks(&cl->jwks, v, err, p);
+    }
+    return APR_SUCCESS;
+}
+
+/* The mutual TLS members of @a cl, into the object @a m. */
+static void add_tls_fields(json_t *m, const oa2_client_t *cl)
+{
+    if (cl->tls_subject_dn) {
+        json_object_set_new(m, "tls_client_auth_subject_dn",
+                            json_string(cl->tls_subject_dn));
+    }
+    if (cl->tls_san_dns) {
+        json_object_set_new(m, "tls_client_auth_san_dns",
+                            json_string(cl->tls_san_dns));
+    }
+    if (cl->tls_san_uri) {
+        json_object_set_new(m, "tls_client_auth_san_uri",
+                            json_string(cl->tls_san_uri));
+    }
+    if (cl->tls_san_ip) {
+        json_object_set_new(m, "tls_client_auth_san_ip",
+                            json_string(cl->tls_san_ip));
+    }
+    if (cl->tls_san_email) {
+        json_object_set_new(m, "tls_client_auth_san_email",
+                            json_string(cl->tls_san_email));
+    }
+    if (cl->tls_bound_tokens) {
+        json_object_set_new(m, "tls_client_certificate_bound_access_tokens",
+                            json_true());
+    }
+    if (cl->jwks) {
+        json_t *set = json_loads(cl->jwks, 0, NULL);
+        if (set) {
+            json_object_set_new(m, "jwks", set);
+        }
+    }
+}
+
 /* The fields @a cl has, into the object @a m: stored and registration
  * responses alike. */
 static void add_fields(json_t *m, const oa2_client_t *cl)
@@ -142,6 +288,7 @@ static void add_fields(json_t *m, const oa2_client_t *cl)
         json_object_set_new(m, "require_pushed_authorization_requests",
                             json_true());
     }
+    add_tls_fields(m, cl);
 }
 
 /* The member of the stored form that marks a client read from its client
@@ -174,6 +321,30 @@ const char *oa2_client_meta_encode(const oa2_client_t *cl, apr_pool_t *p)
     return text ? text : "";
 }
 
+/* A stored string member, or NULL. */
+static const char *stored_string(json_t *m, const char *name, apr_pool_t *p)
+{
+    const char *s = json_string_value(json_object_get(m, name));
+    return s ? apr_pstrdup(p, s) : NULL;
+}
+
+/* The mutual TLS members of a stored form @a m (add_tls_fields()). */
+static void decode_tls(oa2_client_t *cl, json_t *m, apr_pool_t *p)
+{
+    json_t *set = json_object_get(m, "jwks");
+
+    cl->tls_subject_dn = stored_string(m, "tls_client_auth_subject_dn", p);
+    cl->tls_san_dns = stored_string(m, "tls_client_auth_san_dns", p);
+    cl->tls_san_uri = stored_string(m, "tls_client_auth_san_uri", p);
+    cl->tls_san_ip = stored_string(m, "tls_client_auth_san_ip", p);
+    cl->tls_san_email = stored_string(m, "tls_client_auth_san_email", p);
+    cl->tls_bound_tokens = json_is_true(
+        json_object_get(m, "tls_client_certificate_bound_access_tokens"));
+    if (json_is_object(set)) {
+        cl->jwks = oa2_cleanup_malloced(json_dumps(set, JSON_COMPACT), p);
+    }
+}
+
 void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
 {
     json_t *m, *v, *item;
@@ -185,6 +356,10 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
     cl->document_fetched_at = 0;
     cl->document_expires_at = 0;
     cl->require_par = 0;
+    cl->jwks = cl->tls_subject_dn = NULL;
+    cl->tls_san_dns = cl->tls_san_uri = NULL;
+    cl->tls_san_ip = cl->tls_san_email = NULL;
+    cl->tls_bound_tokens = 0;
     if (!text || !*text) {
         return;
     }
@@ -212,6 +387,7 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
     }
     cl->require_par = json_is_true(
         json_object_get(m, "require_pushed_authorization_requests"));
+    decode_tls(cl, m, p);
 }
 
 void oa2_client_meta_respond(json_t *r, const oa2_client_t *cl,

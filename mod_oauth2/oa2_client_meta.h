@@ -58,6 +58,34 @@ const char *oa2_client_meta_encode(const oa2_client_t *cl, apr_pool_t *p);
  */
 void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p);
 
+/** Longest JWK Set a client registers (compact JSON): a few keys. */
+#define OA2_CLIENT_META_JWKS_MAX 8192
+
+/**
+ * Read the `jwks` member of a registration (RFC 7591 §2): a JWK Set of
+ * public keys only, at least one of them EC P-256 or RSA of 2048 bits or
+ * more (the keys oa2_keys_parse_jwks() reads), at most
+ * OA2_CLIENT_META_JWKS_MAX bytes.
+ * @param jwks receives the set as compact JSON text
+ * @param v the member's value
+ * @return APR_SUCCESS, or 400 invalid_client_metadata (a private member,
+ *         no usable key, too long)
+ */
+apr_status_t oa2_client_meta_jwks(const char **jwks, json_t *v, oa2_err_t *err,
+                                  apr_pool_t *p);
+
+/**
+ * Read the mutual TLS metadata of a registration request @a doc into
+ * @a cl (RFC 8705 §2.1.2, §3.4): tls_client_auth_subject_dn,
+ * tls_client_auth_san_dns, _san_uri, _san_ip, _san_email,
+ * tls_client_certificate_bound_access_tokens, and jwks. Whether they fit
+ * the client's token_endpoint_auth_method is oa2_mtls_check_client()'s
+ * to say.
+ * @return APR_SUCCESS, or 400 invalid_client_metadata naming the field
+ */
+apr_status_t oa2_client_meta_parse_tls(oa2_client_t *cl, json_t *doc,
+                                       oa2_err_t *err, apr_pool_t *p);
+
 /** Add @a cl's metadata to a registration response @a r. */
 void oa2_client_meta_respond(json_t *r, const oa2_client_t *cl,
                              const oa2_as_t *as);

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "oa2_clientauth.h"
+#include "oa2_mtls.h"
 #include "oa2_secret.h"
 
 #define INVALID_CLIENT(id, text)                                               \
@@ -107,6 +108,11 @@ static const char *method_used(int basic, const char *secret)
 static int credentials_fit(const oa2_client_t *cl, const char *used,
                            const char *secret, apr_pool_t *p)
 {
+    if (oa2_mtls_is_method(cl->auth_method)) {
+        /* RFC 8705 §2: client_id alone in the body; the certificate is
+         * checked once the client is known (oa2_mtls_authenticate()). */
+        return !strcmp(used, OA2_AUTH_NONE);
+    }
     if (strcmp(cl->auth_method, used)) {
         return 0;
     }
@@ -177,6 +183,9 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
     if (rv != APR_SUCCESS) {
         return rv;
     }
+    if (oa2_mtls_is_method(cl->auth_method) && !strcmp(used, OA2_AUTH_NONE)) {
+        used = cl->auth_method;
+    }
     if (strcmp(cl->auth_method, used)) {
         /* The methods are client metadata, not secrets: the log names
          * them (and the client), the response only says what to fix. */
@@ -195,6 +204,10 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
     }
     else if (!fit) {
         return INVALID_CLIENT("OA2-00229", "client authentication failed");
+    }
+    else if (oa2_mtls_is_method(cl->auth_method)
+             && (rv = oa2_mtls_authenticate(cl, in, err, p)) != APR_SUCCESS) {
+        return rv;
     }
     *client = cl;
     return APR_SUCCESS;

@@ -40,7 +40,9 @@ typedef struct oa2_backchannel_t {
  * Authenticate the client of a request with the method it is registered
  * for (oa2_client_t.auth_method), and no other: client_secret_basic (the
  * Authorization header), client_secret_post (client_id and client_secret
- * in the body) or none (client_id alone, public clients).
+ * in the body), none (client_id alone, public clients), or
+ * tls_client_auth and self_signed_tls_client_auth (client_id alone, and
+ * the TLS client certificate: oa2_mtls_authenticate()).
  * @param client receives the authenticated client
  * @param in the request (its form and Authorization header)
  * @param allow_public nonzero when a public client may identify itself by

@@ -9,6 +9,7 @@
 #include "oa2_idtoken.h"
 #include "oa2_json.h"
 #include "oa2_jwt.h"
+#include "oa2_mtls.h"
 #include "oa2_pkce.h"
 #include "oa2_redirect.h"
 #include "oa2_scope.h"
@@ -489,8 +490,7 @@ static apr_status_t grant_client(const char **json, const oa2_as_t *as,
 /*
  * What the tokens of this request are bound to (@a cnf): the key of its
  * DPoP proof (RFC 9449 §5), the certificate of an mTLS-authenticated
- * client (RFC 8705 §3). Nothing yet: sender binding is being built
- * (issue 15), and until then every token is a bearer token.
+ * client (RFC 8705 §3).
  */
 static apr_status_t bind_sender(oa2_cnf_t *cnf, const oa2_as_t *as,
                                 const oa2_client_t *client,
@@ -498,7 +498,8 @@ static apr_status_t bind_sender(oa2_cnf_t *cnf, const oa2_as_t *as,
                                 oa2_err_t *err, apr_pool_t *p)
 {
     cnf->jkt = cnf->x5t = NULL;
-    return APR_SUCCESS;
+    /* RFC 8705 §3: the certificate of an mTLS-authenticated client. */
+    return oa2_mtls_bind(&cnf->x5t, client, in, err, p);
 }
 
 apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,

@@ -66,8 +66,11 @@ apr_status_t oa2_introspect_verify_access(oa2_jwt_t **jwt, const oa2_as_t *as,
 
 const char *oa2_introspect_access_json(const oa2_jwt_t *jwt, apr_pool_t *p)
 {
-    static const char *const copied[] = {
-        "scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", NULL};
+    /* cnf: RFC 8705 §3.2, RFC 9449 §6.2, a resource server that
+     * introspects checks the binding too. */
+    static const char *const copied[] = {"scope", "client_id", "sub", "aud",
+                                         "iss",   "exp",       "iat", "jti",
+                                         "cnf",   NULL};
     json_t *r = oa2_cleanup_json(json_object(), p);
     const char *const *name;
 

@@ -7,6 +7,7 @@
 #include "oa2_bearer.h"
 #include "oa2_cleanup.h"
 #include "oa2_client_meta.h"
+#include "oa2_mtls.h"
 #include "oa2_redirect.h"
 #include "oa2_registration.h"
 #include "oa2_scope.h"
@@ -27,8 +28,9 @@
 static const char *const known_grants[] = {
     "authorization_code", "refresh_token", "client_credentials", NULL};
 
-static const char *const known_methods[] = {"client_secret_basic",
-                                            "client_secret_post", "none", NULL};
+static const char *const known_methods[] = {
+    "client_secret_basic", "client_secret_post",     "none",
+    OA2_AUTH_TLS,          OA2_AUTH_SELF_SIGNED_TLS, NULL};
 
 apr_status_t oa2_registration_check_token(const char *expected,
                                           const char *authz_header,
@@ -305,7 +307,8 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
         return BAD_META("OA2-00757",
                         "token_endpoint_auth_method must be "
                         "client_secret_basic, "
-                        "client_secret_post or none");
+                        "client_secret_post, none, tls_client_auth or "
+                        "self_signed_tls_client_auth");
     }
     cl->auth_method = apr_pstrdup(p, cl->auth_method);
     if (!strcmp(cl->auth_method, "none")
@@ -329,7 +332,9 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
         || (rv = parse_scope(&cl->scope, as,
                              oa2_client_meta_field(doc, "scope"), err, p))
             != APR_SUCCESS
-        || (rv = oa2_client_meta_parse(cl, as, doc, err, p)) != APR_SUCCESS) {
+        || (rv = oa2_client_meta_parse(cl, as, doc, err, p)) != APR_SUCCESS
+        || (rv = oa2_client_meta_parse_tls(cl, doc, err, p)) != APR_SUCCESS
+        || (rv = oa2_mtls_check_client(cl, err)) != APR_SUCCESS) {
         return rv;
     }
     cl->grant_types = oa2_scope_join(grants, p);
@@ -400,7 +405,9 @@ apr_status_t oa2_registration_register(const char **json, oa2_client_t **client,
         return rv;
     }
     cl->secret_hash = "";
-    if (strcmp(cl->auth_method, "none")) {
+    /* A client that authenticates with a certificate has no secret. */
+    if (strcmp(cl->auth_method, "none")
+        && !oa2_mtls_is_method(cl->auth_method)) {
         if ((rv = oa2_secret_make(&secret, OA2_SECRET_BYTES, err, p))
             != APR_SUCCESS) {
             return rv;

@@ -53,6 +53,17 @@ typedef struct oa2_client_t {
     apr_int64_t document_expires_at; /* until when that read is reused */
     int require_par; /* require_pushed_authorization_requests (RFC 9126
                       * §6, oa2_client_meta) */
+
+    /* Keys and mutual TLS (oa2_client_meta_parse_tls(), RFC 8705 §2). */
+    const char *jwks;           /* its public JWK Set, JSON text, or NULL */
+    const char *jwks_uri;       /* where it publishes its JWK Set, or NULL */
+    const char *tls_subject_dn; /* tls_client_auth_subject_dn (RFC 4514) */
+    const char *tls_san_dns;    /* tls_client_auth_san_dns, or NULL */
+    const char *tls_san_uri;    /* tls_client_auth_san_uri, or NULL */
+    const char *tls_san_ip;     /* tls_client_auth_san_ip, or NULL */
+    const char *tls_san_email;  /* tls_client_auth_san_email, or NULL */
+    int tls_bound_tokens;       /* tls_client_certificate_bound_access_tokens
+                                 * (RFC 8705 §3.4) */
 } oa2_client_t;
 
 /** An authorization code, as stored. */

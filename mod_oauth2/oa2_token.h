@@ -43,6 +43,16 @@ int oa2_token_cnf_binds(const oa2_cnf_t *cnf);
  */
 const char *oa2_token_cnf_json(const oa2_cnf_t *cnf, apr_pool_t *p);
 
+/**
+ * The sender binding of a token's claims or of an introspection response
+ * @a claims (RFC 7800 §3.1, RFC 7662 §2.2): its `cnf` object, both members
+ * NULL when there is none.
+ * @return APR_SUCCESS, or 401 invalid_token (OA2-01400, OA2-01401) for a
+ *         cnf this server cannot read: refused, never taken as a bearer
+ *         token
+ */
+apr_status_t oa2_token_read_cnf(oa2_cnf_t *out, json_t *claims, oa2_err_t *err);
+
 typedef struct oa2_token_policy_t {
     const oa2_keyset_t *keys; /* keys that may have signed it */
     const char *issuer;       /* the iss demanded */

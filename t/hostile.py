@@ -45,6 +45,79 @@ def _name(cn):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
+def _validity():
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now - datetime.timedelta(hours=1), now + datetime.timedelta(days=2)
+
+
+def _write_pem(d, stem, cert, key):
+    """stem.pem (the certificate) and stem.key (its key, PKCS#8) in d."""
+    pem = serialization.Encoding.PEM
+    (d / (stem + ".pem")).write_bytes(cert.public_bytes(pem))
+    (d / (stem + ".key")).write_bytes(key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    # httpd's children (nobody when the tests run as root) read them
+    os.chmod(d, 0o755)
+    os.chmod(d / (stem + ".pem"), 0o644)
+    return d / (stem + ".pem"), d / (stem + ".key")
+
+
+def make_ca(cn="mod_oauth2 tests hostile CA"):
+    """A CA certificate and its key: (cert, key)."""
+    start, end = _validity()
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(_name(cn)).issuer_name(_name(cn))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start).not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0),
+                           critical=True)
+            .add_extension(x509.KeyUsage(
+                digital_signature=False, content_commitment=False,
+                key_encipherment=False, data_encipherment=False,
+                key_agreement=False, key_cert_sign=True, crl_sign=True,
+                encipher_only=False, decipher_only=False), critical=True)
+            .sign(key, hashes.SHA256()))
+    return cert, key
+
+
+def _general_name(n):
+    """A SAN of text: an IP address, "uri:...", "email:...", else DNS."""
+    if n.startswith("uri:"):
+        return x509.UniformResourceIdentifier(n[4:])
+    if n.startswith("email:"):
+        return x509.RFC822Name(n[6:])
+    try:
+        return x509.IPAddress(ipaddress.ip_address(n))
+    except ValueError:
+        return x509.DNSName(n)
+
+
+def make_cert(subject, names=(), ca=None, key=None, usage=None):
+    """A certificate of subject (an x509.Name, or a CN) for key (default: a
+    new EC P-256 key) with the SANs names (_general_name), signed by ca
+    ((cert, key); None: self-signed), with the extended key usage usage
+    (an ExtendedKeyUsageOID, or None); (cert, key)."""
+    start, end = _validity()
+    if isinstance(subject, str):
+        subject = _name(subject)
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    issuer, signer = (ca[0].subject, ca[1]) if ca else (subject, key)
+    b = (x509.CertificateBuilder()
+         .subject_name(subject).issuer_name(issuer)
+         .public_key(key.public_key())
+         .serial_number(x509.random_serial_number())
+         .not_valid_before(start).not_valid_after(end))
+    if names:
+        b = b.add_extension(x509.SubjectAlternativeName(
+            [_general_name(n) for n in names]), critical=False)
+    if usage is not None:
+        b = b.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+    return b.sign(signer, hashes.SHA256()), key
+
+
 def make_tls_files(directory, names=("127.0.0.1", "localhost"),
                    ca_name="mod_oauth2 tests hostile CA"):
     """A CA (ca.pem, named ca_name) and a server certificate it signed
@@ -52,53 +125,19 @@ def make_tls_files(directory, names=("127.0.0.1", "localhost"),
     directory, the CA readable by all (httpd's children, slapd's user).
     For the hostile servers here and for slapd.py."""
     d = Path(directory)
-    now = datetime.datetime.now(datetime.timezone.utc)
-    start, end = now - datetime.timedelta(hours=1), \
-        now + datetime.timedelta(days=2)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder()
-          .subject_name(_name(ca_name))
-          .issuer_name(_name(ca_name))
-          .public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number())
-          .not_valid_before(start).not_valid_after(end)
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0),
-                         critical=True)
-          .add_extension(x509.KeyUsage(
-              digital_signature=False, content_commitment=False,
-              key_encipherment=False, data_encipherment=False,
-              key_agreement=False, key_cert_sign=True, crl_sign=True,
-              encipher_only=False, decipher_only=False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    alt = []
-    for n in names:
-        try:
-            alt.append(x509.IPAddress(ipaddress.ip_address(n)))
-        except ValueError:
-            alt.append(x509.DNSName(n))
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder()
-            .subject_name(_name(names[0]))
-            .issuer_name(ca.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start).not_valid_after(end)
-            .add_extension(x509.SubjectAlternativeName(alt), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None),
-                           critical=True)
-            .add_extension(x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
-    (d / "ca.pem").write_bytes(ca.public_bytes(pem))
-    (d / "server.pem").write_bytes(cert.public_bytes(pem))
-    (d / "server.key").write_bytes(key.private_bytes(
-        pem, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    # httpd's children (nobody when the tests run as root) read the CA
-    os.chmod(d, 0o755)
+    ca = make_ca(ca_name)
+    cert, key = make_cert(names[0], names, ca,
+                          usage=ExtendedKeyUsageOID.SERVER_AUTH)
+    (d / "ca.pem").write_bytes(ca[0].public_bytes(serialization.Encoding.PEM))
+    server, server_key = _write_pem(d, "server", cert, key)
     os.chmod(d / "ca.pem", 0o644)
-    return d / "ca.pem", d / "server.pem", d / "server.key"
+    return d / "ca.pem", server, server_key
+
+
+def write_cert(directory, stem, cert, key):
+    """Write cert and key as stem.pem and stem.key in directory (a client
+    certificate for requests' cert=, curl's --cert/--key); the paths."""
+    return _write_pem(Path(directory), stem, cert, key)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -103,6 +103,7 @@ int main(void)
     unit_suite_store();
     unit_suite_grant();
     unit_suite_openid();
+    unit_suite_mtls();
     unit_suite_par();
     unit_suite_text();
     unit_suite_tmpl();

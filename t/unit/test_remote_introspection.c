@@ -68,6 +68,38 @@ static void test_client_token(apr_pool_t *p)
     UNIT_ASSERT(!strstr(tok->jti, "opaque"));
 }
 
+/* RFC 8705 §3.2: a bound token stays bound when its issuer vouches for
+ * it; a cnf that cannot be read refuses it, never makes it a bearer
+ * token. */
+static void test_confirmation(apr_pool_t *p)
+{
+    oa2_token_t *tok = NULL;
+    oa2_err_t err;
+
+    UNIT_EQ_INT(verdict(&tok, &err,
+                        "{\"active\":true,\"client_id\":\"app\","
+                        "\"cnf\":{\"x5t#S256\":\"bwcK0esc3ACC3DB2Y5_"
+                        "lESsXE8o9ltc05O89jdN-dg2\"}}",
+                        p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(tok->cnf.x5t, "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2");
+    UNIT_ASSERT(!tok->cnf.jkt);
+    UNIT_EQ_INT(
+        verdict(&tok, &err, "{\"active\":true,\"client_id\":\"app\"}", p),
+        APR_SUCCESS);
+    UNIT_ASSERT(!tok->cnf.x5t && !tok->cnf.jkt);
+    UNIT_REFUSED(verdict(&tok, &err,
+                         "{\"active\":true,\"client_id\":\"app\","
+                         "\"cnf\":{\"x5t#S256\":7}}",
+                         p),
+                 err, 401, "invalid_token", "OA2-01400");
+    UNIT_REFUSED(verdict(&tok, &err,
+                         "{\"active\":true,\"client_id\":\"app\","
+                         "\"cnf\":{\"x5t\":\"abc\"}}",
+                         p),
+                 err, 401, "invalid_token", "OA2-01401");
+}
+
 static void test_refused(apr_pool_t *p)
 {
     static const struct {
@@ -163,6 +195,7 @@ void unit_suite_remote_introspection(void)
     unit_suite("remote_introspection");
     UNIT_RUN(test_active);
     UNIT_RUN(test_client_token);
+    UNIT_RUN(test_confirmation);
     UNIT_RUN(test_refused);
     UNIT_RUN(test_not_an_answer);
     UNIT_RUN(test_form_and_key);

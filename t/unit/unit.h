@@ -122,6 +122,7 @@ void unit_suite_jwt(void);
 void unit_suite_keys(void);
 void unit_suite_lock(void);
 void unit_suite_openid(void);
+void unit_suite_mtls(void);
 void unit_suite_par(void);
 void unit_suite_pkce(void);
 void unit_suite_redirect(void);
