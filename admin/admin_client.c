@@ -15,7 +15,6 @@
 #include "oa2_client_meta.h"
 #include "oa2_cimd.h"
 #include "oa2_mtls.h"
-#include "oa2_redirect.h"
 #include "oa2_registration.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
