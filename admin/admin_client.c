@@ -6,13 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include <apr_strings.h>
 #include <apr_tables.h>
 #include <apr_time.h>
 #include <openssl/crypto.h>
 
-#include "oa2_client_meta.h"
 #include "oa2_cimd.h"
+#include "oa2_cleanup.h"
+#include "oa2_client_meta.h"
 #include "oa2_redirect.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
@@ -42,6 +45,8 @@ typedef struct add_args_t {
     int require_par;                   /* --require-par */
     const char *auth_method;           /* --auth-method, or NULL */
     const char *client_id;             /* --client-id, or NULL */
+    const char *jwks_file;             /* --jwks-file, or NULL */
+    const char *jwks_uri;              /* --jwks-uri, or NULL */
 } add_args_t;
 
 /* Print a new secret, then wipe it: it exists nowhere else. */
@@ -116,7 +121,8 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         if (strcmp(opt, "--redirect-uri") && strcmp(opt, "--scope")
             && strcmp(opt, "--grant") && strcmp(opt, "--auth-method")
             && strcmp(opt, "--client-id")
-            && strcmp(opt, "--post-logout-redirect-uri")) {
+            && strcmp(opt, "--post-logout-redirect-uri")
+            && strcmp(opt, "--jwks-file") && strcmp(opt, "--jwks-uri")) {
             return oa2_admin_usage("client add: unknown option %s",
                                    oa2_admin_printable(opt, p));
         }
@@ -149,6 +155,16 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
                 return OA2_ADMIN_USAGE;
             }
         }
+        else if (!strcmp(opt, "--jwks-file")) {
+            if (set_once(&in->jwks_file, opt, value)) {
+                return OA2_ADMIN_USAGE;
+            }
+        }
+        else if (!strcmp(opt, "--jwks-uri")) {
+            if (set_once(&in->jwks_uri, opt, value)) {
+                return OA2_ADMIN_USAGE;
+            }
+        }
         else if (set_once(&in->client_id, opt, value)) {
             return OA2_ADMIN_USAGE;
         }
@@ -160,9 +176,21 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         in->grants[GRANT_CODE] = in->grants[GRANT_REFRESH] = 1;
     }
     if (in->auth_method && strcmp(in->auth_method, "client_secret_basic")
-        && strcmp(in->auth_method, "client_secret_post")) {
+        && strcmp(in->auth_method, "client_secret_post")
+        && strcmp(in->auth_method, "private_key_jwt")) {
         return oa2_admin_usage("client add: --auth-method is "
-                               "client_secret_basic or client_secret_post");
+                               "client_secret_basic, client_secret_post or "
+                               "private_key_jwt");
+    }
+    if (in->jwks_file && in->jwks_uri) {
+        return oa2_admin_usage("client add: --jwks-file or --jwks-uri, not "
+                               "both");
+    }
+    if (in->auth_method && !strcmp(in->auth_method, "private_key_jwt")
+        && !in->jwks_file && !in->jwks_uri) {
+        return oa2_admin_usage("client add: private_key_jwt needs the "
+                               "client's public keys: --jwks-file FILE or "
+                               "--jwks-uri URL");
     }
     if (in->is_public && in->auth_method) {
         return oa2_admin_usage("client add: a --public client has no secret "
@@ -199,6 +227,37 @@ static int client_id_ok(const char *id, const char *issuer, apr_pool_t *p)
         == strlen(id);
 }
 
+/* The public keys of "client add" (--jwks-file, --jwks-uri) into @a cl,
+ * checked as registration checks jwks and jwks_uri; @return an exit
+ * status. */
+static int add_keys(oa2_client_t *cl, const add_args_t *in, const char *issuer,
+                    apr_pool_t *p)
+{
+    json_t *doc = oa2_cleanup_json(json_object(), p), *jwks;
+    json_error_t jerr;
+    oa2_err_t err = {0};
+
+    if (in->jwks_file) {
+        jwks = oa2_cleanup_json(
+            json_load_file(in->jwks_file, JSON_REJECT_DUPLICATES, &jerr), p);
+        if (!jwks) {
+            return oa2_admin_fail("--jwks-file %s: not a JSON file (line %d: "
+                                  "%s)",
+                                  oa2_admin_printable(in->jwks_file, p),
+                                  jerr.line, jerr.text);
+        }
+        json_object_set(doc, "jwks", jwks);
+    }
+    if (in->jwks_uri) {
+        json_object_set_new(doc, "jwks_uri", json_string(in->jwks_uri));
+    }
+    if (oa2_client_meta_parse_keys(cl, issuer, doc, &err, p) != APR_SUCCESS) {
+        return oa2_admin_fail("%s%s%s", err.description, err.detail ? ": " : "",
+                              err.detail ? err.detail : "");
+    }
+    return OA2_ADMIN_OK;
+}
+
 /* Check the values of "client add" for the clients of @a issuer and build
  * the client; @return an exit status. */
 static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
@@ -207,7 +266,7 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
     apr_array_header_t *scopes = apr_array_make(p, 4, sizeof(const char *));
     const char *grants = NULL;
     oa2_err_t err = {0};
-    int i, j;
+    int i, j, status;
 
     if (!*in->name || strlen(in->name) > CLIENT_NAME_MAX) {
         return oa2_admin_fail("the client name must be 1 to %d bytes",
@@ -278,6 +337,9 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
                             : grant_types[i];
         }
     }
+    if ((status = add_keys(cl, in, issuer, p)) != OA2_ADMIN_OK) {
+        return status;
+    }
     cl->name = in->name;
     cl->scope = oa2_scope_join(scopes, p);
     cl->grant_types = grants;
@@ -316,7 +378,8 @@ static int client_add(oa2_admin_t *a, int argc, const char *const *argv)
             return oa2_admin_fail_err(&err);
         }
     }
-    if (!in.is_public) {
+    /* No secret for a client that proves itself with its key. */
+    if (!in.is_public && strcmp(cl->auth_method, "private_key_jwt")) {
         if (oa2_secret_make(&secret, OA2_SECRET_BYTES, &err, a->pool)
             != APR_SUCCESS) {
             return oa2_admin_fail_err(&err);
@@ -400,6 +463,15 @@ static int client_show(oa2_admin_t *a, const char *id)
     printf("created_at: %s\n", oa2_admin_iso8601(cl->created_at, p));
     printf("require_pushed_authorization_requests: %s\n",
            cl->require_par ? "true" : "false");
+    if (cl->jwks_uri) {
+        printf("jwks_uri: %s\n", oa2_admin_printable(cl->jwks_uri, p));
+    }
+    if (cl->jwks) {
+        printf("jwks: %s\n", oa2_admin_printable(cl->jwks, p));
+    }
+    if (cl->auth_signing_alg) {
+        printf("token_endpoint_auth_signing_alg: %s\n", cl->auth_signing_alg);
+    }
     if (cl->document_fetched_at > 0) {
         /* read from its client ID metadata document */
         printf("document_fetched_at: %s\n",
@@ -460,6 +532,12 @@ static int client_rotate(oa2_admin_t *a, const char *id)
     if (!strcmp(cl->auth_method, "none")) {
         oa2_admin_end(a, APR_EGENERAL, &err);
         return oa2_admin_fail("client %s is public: it has no secret",
+                              oa2_admin_printable(id, a->pool));
+    }
+    if (!strcmp(cl->auth_method, "private_key_jwt")) {
+        oa2_admin_end(a, APR_EGENERAL, &err);
+        return oa2_admin_fail("client %s authenticates with its key "
+                              "(private_key_jwt): it has no secret",
                               oa2_admin_printable(id, a->pool));
     }
     rv = oa2_secret_make(&secret, OA2_SECRET_BYTES, &err, a->pool);

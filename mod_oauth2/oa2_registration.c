@@ -34,7 +34,8 @@ static const char *const known_grants[] = {
     "authorization_code", "refresh_token", "client_credentials", NULL};
 
 static const char *const known_methods[] = {"client_secret_basic",
-                                            "client_secret_post", "none", NULL};
+                                            "client_secret_post", "none",
+                                            "private_key_jwt", NULL};
 
 apr_status_t oa2_registration_check_token(const char *expected,
                                           const char *authz_header,
@@ -301,8 +302,8 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
     if (!cl->auth_method || !is_one_of(cl->auth_method, known_methods)) {
         return BAD_META("OA2-00757",
                         "token_endpoint_auth_method must be "
-                        "client_secret_basic, "
-                        "client_secret_post or none");
+                        "client_secret_basic, client_secret_post, "
+                        "private_key_jwt or none");
     }
     cl->auth_method = apr_pstrdup(p, cl->auth_method);
     if (!strcmp(cl->auth_method, "none")
@@ -327,6 +328,13 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
             != APR_SUCCESS
         || (rv = oa2_client_meta_parse(cl, as, doc, err, p)) != APR_SUCCESS) {
         return rv;
+    }
+    if (!strcmp(cl->auth_method, "private_key_jwt")
+        && !oa2_client_meta_has_keys(cl)) {
+        /* RFC 7523 §2.2: its assertions are verified with these. */
+        return BAD_META("OA2-01607",
+                        "token_endpoint_auth_method private_key_jwt needs "
+                        "the client's public keys: jwks or jwks_uri");
     }
     cl->grant_types = oa2_scope_join(grants, p);
     *client = cl;
@@ -396,7 +404,11 @@ apr_status_t oa2_registration_register(const char **json, oa2_client_t **client,
         return rv;
     }
     cl->secret_hash = "";
-    if (strcmp(cl->auth_method, "none")) {
+    /* A secret only for the methods that send one: a private_key_jwt
+     * client proves itself with its key, and a secret it never uses would
+     * be one more credential to leak. */
+    if (strcmp(cl->auth_method, "none")
+        && strcmp(cl->auth_method, "private_key_jwt")) {
         if ((rv = oa2_secret_make(&secret, OA2_SECRET_BYTES, err, p))
             != APR_SUCCESS) {
             return rv;
