@@ -24,8 +24,20 @@ static const char UNKNOWN_KID[] = "OA2-01634";
 
 int oa2_assertion_present(const oa2_form_t *form)
 {
-    return apr_table_get(form->params, "client_assertion")
-        || apr_table_get(form->params, "client_assertion_type");
+    const apr_array_header_t *arr = apr_table_elts(form->params);
+    const apr_table_entry_t *elts = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    /* As oa2_form_single() reads them: names by case, and an empty
+     * value is no value (RFC 6749 §3.1). */
+    for (i = 0; i < arr->nelts; i++) {
+        if (elts[i].key && elts[i].val && *elts[i].val
+            && (!strcmp(elts[i].key, "client_assertion")
+                || !strcmp(elts[i].key, "client_assertion_type"))) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int oa2_assertion_failed_on_key(const oa2_err_t *err)

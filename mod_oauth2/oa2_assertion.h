@@ -66,8 +66,9 @@ typedef struct oa2_assertion_t {
     const char *client_id; /* the client it names (its iss and sub) */
 } oa2_assertion_t;
 
-/** Nonzero when @a form carries client_assertion or
- * client_assertion_type: the request uses JWT client authentication. */
+/** Nonzero when @a form carries a client_assertion or a
+ * client_assertion_type (a value, under that very name): the request uses
+ * JWT client authentication. */
 int oa2_assertion_present(const oa2_form_t *form);
 
 /**
