@@ -26,7 +26,6 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 import nodejs
 import stores
@@ -54,12 +53,21 @@ def new_key(alg="ES256"):
     return ec.generate_private_key(ec.SECP256R1())
 
 
+def _b64_int(n, length=None):
+    return tokens.b64u(n.to_bytes(length or (n.bit_length() + 7) // 8,
+                                  "big"))
+
+
 def public_jwk(key, kid=None, **extra):
-    """The public JWK of key, with kid (None: none) and extra members."""
-    algo = RSAAlgorithm if isinstance(key, rsa.RSAPrivateKey) \
-        else ECAlgorithm
-    jwk = algo.to_jwk(key.public_key())
-    jwk = json.loads(jwk) if isinstance(jwk, str) else dict(jwk)
+    """The public JWK of key, with kid (None: none) and extra members
+    (the coordinates at their full width: PyJWT 2.6 drops leading zero
+    bytes, which RFC 7518 §6.2.1.2 forbids)."""
+    pub = key.public_key().public_numbers()
+    if isinstance(key, rsa.RSAPrivateKey):
+        jwk = {"kty": "RSA", "n": _b64_int(pub.n), "e": _b64_int(pub.e)}
+    else:
+        jwk = {"kty": "EC", "crv": "P-256", "x": _b64_int(pub.x, 32),
+               "y": _b64_int(pub.y, 32)}
     if kid:
         jwk["kid"] = kid
     jwk.update(extra)
@@ -67,12 +75,14 @@ def public_jwk(key, kid=None, **extra):
 
 
 def private_jwk(key, kid=None):
-    algo = RSAAlgorithm if isinstance(key, rsa.RSAPrivateKey) \
-        else ECAlgorithm
-    jwk = algo.to_jwk(key)
-    jwk = json.loads(jwk) if isinstance(jwk, str) else dict(jwk)
-    if kid:
-        jwk["kid"] = kid
+    """public_jwk() with the private members."""
+    jwk = public_jwk(key, kid)
+    priv = key.private_numbers()
+    if isinstance(key, rsa.RSAPrivateKey):
+        jwk.update(d=_b64_int(priv.d), p=_b64_int(priv.p),
+                   q=_b64_int(priv.q))
+    else:
+        jwk["d"] = _b64_int(priv.private_value, 32)
     return jwk
 
 
