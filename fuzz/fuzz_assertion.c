@@ -57,9 +57,8 @@ static void add_client(const char *id, const char *method, const char *jwks,
     oa2_err_t err = {0};
 
     c->client_id = id;
-    c->secret_hash = strcmp(method, "private_key_jwt")
-        ? oa2_secret_hash("s3cret", p)
-        : "";
+    c->secret_hash =
+        strcmp(method, "private_key_jwt") ? oa2_secret_hash("s3cret", p) : "";
     c->name = id;
     c->redirect_uris = apr_array_make(p, 1, sizeof(const char *));
     c->grant_types = "client_credentials";
@@ -163,10 +162,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(!strcmp(client->auth_method, "private_key_jwt"));
             FUZZ_CHECK(!strcmp(client->client_id, "pk")
                        || !strcmp(client->client_id, "uri"));
-            FUZZ_CHECK(oa2_form_single(&secret, form, "client_secret", 0,
-                                       NULL, p)
-                           == APR_SUCCESS
-                       && !secret);
+            FUZZ_CHECK(
+                oa2_form_single(&secret, form, "client_secret", 0, NULL, p)
+                    == APR_SUCCESS
+                && !secret);
         }
         else {
             /* never a private_key_jwt client without one */
