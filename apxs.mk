@@ -184,6 +184,7 @@ FUZZ_BIN     := $(patsubst %,fuzz/out/fuzz_%,$(FUZZ_NAMES))
 FUZZ_OBJ     := $(patsubst $(SRC)/%.c,fuzz/out/obj/%.o,$(CORE_SRC))
 # The longest input libFuzzer makes, per target (default 4096): enough for
 # every limit the code checks that is not a mere length cap.
+FUZZ_MAX_LEN_assertion  := 12000
 FUZZ_MAX_LEN_bearer     := 1024
 FUZZ_MAX_LEN_cimd       := 6000
 FUZZ_MAX_LEN_clientauth := 5000

@@ -6,14 +6,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include <apr_strings.h>
 #include <apr_tables.h>
 #include <apr_time.h>
 #include <openssl/crypto.h>
 
+#include "oa2_cimd.h"
 #include "oa2_cleanup.h"
 #include "oa2_client_meta.h"
-#include "oa2_cimd.h"
+#include "oa2_clientauth.h"
 #include "oa2_mtls.h"
 #include "oa2_registration.h"
 #include "oa2_scope.h"
@@ -44,6 +47,8 @@ typedef struct add_args_t {
     const char *auth_method;           /* --auth-method, or NULL */
     const char *client_id;             /* --client-id, or NULL */
     const char *metadata;              /* --metadata JSON or @FILE */
+    const char *jwks_file;             /* --jwks-file, or NULL */
+    const char *jwks_uri;              /* --jwks-uri, or NULL */
 } add_args_t;
 
 /* Print a new secret, then wipe it: it exists nowhere else. */
@@ -118,7 +123,8 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         if (strcmp(opt, "--redirect-uri") && strcmp(opt, "--scope")
             && strcmp(opt, "--grant") && strcmp(opt, "--auth-method")
             && strcmp(opt, "--client-id") && strcmp(opt, "--metadata")
-            && strcmp(opt, "--post-logout-redirect-uri")) {
+            && strcmp(opt, "--post-logout-redirect-uri")
+            && strcmp(opt, "--jwks-file") && strcmp(opt, "--jwks-uri")) {
             return oa2_admin_usage("client add: unknown option %s",
                                    oa2_admin_printable(opt, p));
         }
@@ -156,6 +162,16 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
                 return OA2_ADMIN_USAGE;
             }
         }
+        else if (!strcmp(opt, "--jwks-file")) {
+            if (set_once(&in->jwks_file, opt, value)) {
+                return OA2_ADMIN_USAGE;
+            }
+        }
+        else if (!strcmp(opt, "--jwks-uri")) {
+            if (set_once(&in->jwks_uri, opt, value)) {
+                return OA2_ADMIN_USAGE;
+            }
+        }
         else if (set_once(&in->client_id, opt, value)) {
             return OA2_ADMIN_USAGE;
         }
@@ -168,11 +184,23 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
     }
     if (in->auth_method && strcmp(in->auth_method, "client_secret_basic")
         && strcmp(in->auth_method, "client_secret_post")
-        && !oa2_mtls_is_method(in->auth_method)) {
+        && !oa2_mtls_is_method(in->auth_method)
+        && strcmp(in->auth_method, "private_key_jwt")) {
         return oa2_admin_usage("client add: --auth-method is "
                                "client_secret_basic, client_secret_post, "
-                               "tls_client_auth or "
-                               "self_signed_tls_client_auth");
+                               "tls_client_auth, "
+                               "self_signed_tls_client_auth or "
+                               "private_key_jwt");
+    }
+    if (in->jwks_file && in->jwks_uri) {
+        return oa2_admin_usage("client add: --jwks-file or --jwks-uri, not "
+                               "both");
+    }
+    if (in->auth_method && !strcmp(in->auth_method, "private_key_jwt")
+        && !in->jwks_file && !in->jwks_uri) {
+        return oa2_admin_usage("client add: private_key_jwt needs the "
+                               "client's public keys: --jwks-file FILE or "
+                               "--jwks-uri URL");
     }
     if (in->is_public && in->auth_method) {
         return oa2_admin_usage("client add: a --public client has no secret "
@@ -267,8 +295,41 @@ static int add_metadata(oa2_client_t *cl, const char *arg, apr_pool_t *p)
                                   oa2_admin_printable(name, p));
         }
     }
-    if (oa2_client_meta_parse_tls(cl, doc, &err, p) != APR_SUCCESS) {
+    if (oa2_client_meta_parse_tls(cl, doc, &err, p) != APR_SUCCESS
+        || ((v = oa2_client_meta_field(doc, "jwks"))
+            && oa2_client_meta_jwks(&cl->jwks, v, &err, p) != APR_SUCCESS)) {
         return oa2_admin_fail_err(&err);
+    }
+    return OA2_ADMIN_OK;
+}
+
+/* The public keys of "client add" (--jwks-file, --jwks-uri) into @a cl,
+ * checked as registration checks jwks and jwks_uri; @return an exit
+ * status. */
+static int add_keys(oa2_client_t *cl, const add_args_t *in, const char *issuer,
+                    apr_pool_t *p)
+{
+    json_t *doc = oa2_cleanup_json(json_object(), p), *jwks;
+    json_error_t jerr;
+    oa2_err_t err = {0};
+
+    if (in->jwks_file) {
+        jwks = oa2_cleanup_json(
+            json_load_file(in->jwks_file, JSON_REJECT_DUPLICATES, &jerr), p);
+        if (!jwks) {
+            return oa2_admin_fail("--jwks-file %s: not a JSON file (line %d: "
+                                  "%s)",
+                                  oa2_admin_printable(in->jwks_file, p),
+                                  jerr.line, jerr.text);
+        }
+        json_object_set(doc, "jwks", jwks);
+    }
+    if (in->jwks_uri) {
+        json_object_set_new(doc, "jwks_uri", json_string(in->jwks_uri));
+    }
+    if (oa2_client_meta_parse_keys(cl, issuer, doc, &err, p) != APR_SUCCESS) {
+        return oa2_admin_fail("%s%s%s", err.description, err.detail ? ": " : "",
+                              err.detail ? err.detail : "");
     }
     return OA2_ADMIN_OK;
 }
@@ -281,7 +342,7 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
     apr_array_header_t *scopes = apr_array_make(p, 4, sizeof(const char *));
     const char *grants = NULL;
     oa2_err_t err = {0};
-    int i;
+    int i, status;
 
     if (!*in->name || strlen(in->name) > CLIENT_NAME_MAX) {
         return oa2_admin_fail("the client name must be 1 to %d bytes",
@@ -341,6 +402,9 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
                             : grant_types[i];
         }
     }
+    if ((status = add_keys(cl, in, issuer, p)) != OA2_ADMIN_OK) {
+        return status;
+    }
     cl->name = in->name;
     cl->scope = oa2_scope_join(scopes, p);
     cl->grant_types = grants;
@@ -385,8 +449,9 @@ static int client_add(oa2_admin_t *a, int argc, const char *const *argv)
             return oa2_admin_fail_err(&err);
         }
     }
-    /* A client that authenticates with a certificate has no secret. */
-    if (!in.is_public && !oa2_mtls_is_method(cl->auth_method)) {
+    /* A secret only for the methods that send one: a client that proves
+     * itself with a certificate or a key has none to leak. */
+    if (!in.is_public && oa2_clientauth_sends_secret(cl->auth_method)) {
         if (oa2_secret_make(&secret, OA2_SECRET_BYTES, &err, a->pool)
             != APR_SUCCESS) {
             return oa2_admin_fail_err(&err);
@@ -455,14 +520,14 @@ static void show_tls(const oa2_client_t *cl, apr_pool_t *p)
 {
     const char *const names[] = {
         "tls_client_auth_subject_dn", "tls_client_auth_san_dns",
-        "tls_client_auth_san_uri",    "tls_client_auth_san_ip",
-        "tls_client_auth_san_email",  "jwks"};
+        "tls_client_auth_san_uri", "tls_client_auth_san_ip",
+        "tls_client_auth_san_email"};
     const char *const values[] = {cl->tls_subject_dn, cl->tls_san_dns,
-                                  cl->tls_san_uri,    cl->tls_san_ip,
-                                  cl->tls_san_email,  cl->jwks};
+                                  cl->tls_san_uri, cl->tls_san_ip,
+                                  cl->tls_san_email};
     int i;
 
-    for (i = 0; i < 6; i++) {
+    for (i = 0; i < 5; i++) {
         if (values[i]) {
             printf("%s: %s\n", names[i], oa2_admin_printable(values[i], p));
         }
@@ -493,6 +558,15 @@ static int client_show(oa2_admin_t *a, const char *id)
     printf("require_pushed_authorization_requests: %s\n",
            cl->require_par ? "true" : "false");
     show_tls(cl, p);
+    if (cl->jwks_uri) {
+        printf("jwks_uri: %s\n", oa2_admin_printable(cl->jwks_uri, p));
+    }
+    if (cl->jwks) {
+        printf("jwks: %s\n", oa2_admin_printable(cl->jwks, p));
+    }
+    if (cl->auth_signing_alg) {
+        printf("token_endpoint_auth_signing_alg: %s\n", cl->auth_signing_alg);
+    }
     if (cl->document_fetched_at > 0) {
         /* read from its client ID metadata document */
         printf("document_fetched_at: %s\n",
@@ -555,10 +629,10 @@ static int client_rotate(oa2_admin_t *a, const char *id)
         return oa2_admin_fail("client %s is public: it has no secret",
                               oa2_admin_printable(id, a->pool));
     }
-    if (oa2_mtls_is_method(cl->auth_method)) {
+    if (!oa2_clientauth_sends_secret(cl->auth_method)) {
         oa2_admin_end(a, APR_EGENERAL, &err);
-        return oa2_admin_fail("client %s authenticates with its TLS client "
-                              "certificate (%s): it has no secret",
+        return oa2_admin_fail("client %s authenticates with %s: it has no "
+                              "secret",
                               oa2_admin_printable(id, a->pool),
                               cl->auth_method);
     }

@@ -4,8 +4,9 @@
  * loopback http one; the rest is a document as fetched from that URL
  * (or from a fixed one when the line is not a valid URL), read by
  * oa2_cimd_parse() against the unit tests' AS. An accepted URL must be
- * short, ASCII and have a host; an accepted document must make a public
- * client of that very URL whose redirect URIs are registrable, whose name
+ * short, ASCII and have a host; an accepted document must make a client
+ * without a secret (public, or private_key_jwt with its keys) of that very
+ * URL whose redirect URIs are registrable, whose name
  * is fit for the consent page and whose lifetime is within its bounds;
  * a refusal's description stays within RFC 6749 §5.2's characters, and
  * its detail names the document, cut and printable, whatever was sent.
@@ -15,6 +16,7 @@
 #include <apr_strings.h>
 
 #include "oa2_cimd.h"
+#include "oa2_client_meta.h"
 #include "oa2_redirect.h"
 #include "oa2_text.h"
 #include "store_fixture.h"
@@ -111,7 +113,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     FUZZ_CHECK(!strcmp(cl->client_id, url));
-    FUZZ_CHECK(!strcmp(cl->auth_method, "none") && !*cl->secret_hash);
+    FUZZ_CHECK(!*cl->secret_hash);
+    FUZZ_CHECK(!strcmp(cl->auth_method, "none")
+               || (!strcmp(cl->auth_method, "private_key_jwt")
+                   && oa2_client_meta_has_keys(cl)));
+    FUZZ_CHECK(!(cl->jwks && cl->jwks_uri));
+    FUZZ_CHECK(!cl->jwks || strlen(cl->jwks) <= OA2_CLIENT_JWKS_MAX_BYTES);
     FUZZ_CHECK(cl->name && *cl->name
                && oa2_text_check(cl->name) == OA2_TEXT_OK);
     FUZZ_CHECK(!strcmp(cl->grant_types, "authorization_code")

@@ -14,6 +14,7 @@
 #include "oa2_cleanup.h"
 #include "oa2_mtls.h"
 #include "oa2_redirect.h"
+#include "oa2_client_meta.h"
 #include "oa2_registration.h"
 #include "oa2_text.h"
 #include "store_fixture.h"
@@ -60,9 +61,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(!strcmp(cl->auth_method, "client_secret_basic")
                || !strcmp(cl->auth_method, "client_secret_post")
                || !strcmp(cl->auth_method, "none")
-               || oa2_mtls_is_method(cl->auth_method));
+               || oa2_mtls_is_method(cl->auth_method)
+               || (!strcmp(cl->auth_method, "private_key_jwt")
+                   && oa2_client_meta_has_keys(cl)));
     /* RFC 8705 metadata only as its method wants it */
     FUZZ_CHECK(oa2_mtls_check_client(cl, NULL) == APR_SUCCESS);
+    /* RFC 7591 §2: never both; a stored set only of the size allowed */
+    FUZZ_CHECK(!(cl->jwks && cl->jwks_uri));
+    FUZZ_CHECK(!cl->jwks || strlen(cl->jwks) <= OA2_CLIENT_JWKS_MAX_BYTES);
     for (i = 0; i < cl->redirect_uris->nelts; i++) {
         FUZZ_CHECK(
             oa2_redirect_check(

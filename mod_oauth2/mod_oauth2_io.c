@@ -8,6 +8,7 @@
 #include <apr_strings.h>
 
 #include "mod_oauth2.h"
+#include "oa2_assertion.h"
 #include "oa2_cleanup.h"
 
 APLOG_USE_MODULE(oauth2);
@@ -167,6 +168,22 @@ int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
                             oa2_tmpl_render(conf->error_tmpl, vars, r->pool));
 }
 
+/* What a client assertion (private_key_jwt) is checked with: the token
+ * endpoint's URL, an aud every endpoint accepts; the shared cache and the
+ * CA file for the keys at a client's jwks_uri. */
+static const oa2_assertion_env_t *assertion_env(request_rec *r,
+                                                const oa2_server_conf_t *conf)
+{
+    oa2_assertion_env_t *env = apr_pcalloc(r->pool, sizeof(*env));
+
+    env->token_endpoint = oa2_config_endpoint_url(conf, "/token", r->pool);
+    env->keys.cache = oa2_cache_shared(r);
+    env->keys.seal = conf->as ? conf->as->record_key : NULL;
+    env->keys.ca_file = conf->fetch_ca_file;
+    env->now = apr_time_sec(r->request_time);
+    return env;
+}
+
 apr_status_t oa2_io_backchannel_begin(oa2_backchannel_t *in, oa2_store_t **st,
                                       request_rec *r,
                                       const oa2_server_conf_t *conf,
@@ -193,6 +210,7 @@ apr_status_t oa2_io_backchannel_begin(oa2_backchannel_t *in, oa2_store_t **st,
     in->method = r->method;
     in->endpoint = oa2_config_endpoint_url(conf, endpoint, r->pool);
     in->dpop = apr_table_get(r->headers_in, "DPoP");
+    in->assertion = assertion_env(r, conf);
     return oa2_dbd_store(st, r, conf, err);
 }
 

@@ -100,10 +100,14 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
     static const char *const response_modes[] = {"query", NULL};
     static const char *const grant_types[] = {
         "authorization_code", "refresh_token", "client_credentials", NULL};
-    static const char *const token_auth[] = {
-        "client_secret_basic", "client_secret_post", "none", NULL};
-    static const char *const confidential_auth[] = {"client_secret_basic",
-                                                    "client_secret_post", NULL};
+    static const char *const token_auth[] = {"client_secret_basic",
+                                             "client_secret_post",
+                                             "private_key_jwt", "none", NULL};
+    static const char *const confidential_auth[] = {
+        "client_secret_basic", "client_secret_post", "private_key_jwt", NULL};
+    /* private_key_jwt's assertions (oa2_assertion.c): whatever the
+     * signing keys of this server are. */
+    static const char *const assertion_algs[] = {"ES256", "RS256", NULL};
     static const char *const pkce[] = {"S256", NULL};
     json_t *m = oa2_cleanup_json(json_object(), p);
     json_t *scopes = json_array();
@@ -145,9 +149,16 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
                         string_array(pkce));
     json_object_set_new(m, "authorization_response_iss_parameter_supported",
                         json_true());
-    /* No *_auth_signing_alg_values_supported: those name the algorithms
-     * of JWT client authentication (private_key_jwt, client_secret_jwt),
-     * which is not offered (RFC 8414 §2). */
+    json_object_set_new(m, "token_endpoint_auth_signing_alg_values_supported",
+                        string_array(assertion_algs));
+    json_object_set_new(m,
+                        "introspection_endpoint_auth_signing_alg_values_"
+                        "supported",
+                        string_array(assertion_algs));
+    json_object_set_new(m,
+                        "revocation_endpoint_auth_signing_alg_values_"
+                        "supported",
+                        string_array(assertion_algs));
     json_object_set_new(m, "access_token_signing_alg_values_supported",
                         signing_algs(conf, p));
     /* RFC 8705 §2, §3.3, where mod_ssl can serve them. */

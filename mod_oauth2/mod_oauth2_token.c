@@ -36,7 +36,7 @@ int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
                   apr_table_get(in.form->params, "grant_type"),
                   apr_table_get(in.form->params, "client_id")
                       ? apr_table_get(in.form->params, "client_id")
-                      : "from Basic credentials");
+                      : "from its credentials");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "Pragma", "no-cache");
     return oa2_io_send_json(r, HTTP_OK, NULL, json);

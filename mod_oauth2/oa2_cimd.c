@@ -244,7 +244,8 @@ static apr_status_t as_document_error(oa2_err_t *err, const char *description,
 }
 
 /* token_endpoint_auth_method, client_secret*, and the keys in jwks: a
- * document cannot share a secret with this server (the draft's §4.1). */
+ * document cannot share a secret with this server (the draft's §4.1); it
+ * may name public keys (private_key_jwt, RFC 7523 §2.2). */
 static apr_status_t check_credentials(json_t *doc, oa2_err_t *err)
 {
     json_t *v = oa2_client_meta_field(doc, "token_endpoint_auth_method");
@@ -257,18 +258,14 @@ static apr_status_t check_credentials(json_t *doc, oa2_err_t *err)
                        "the client's metadata document must not carry a "
                        "client_secret");
     }
-    if (v && json_is_string(v)
-        && !strcmp(json_string_value(v), "private_key_jwt")) {
-        return BAD_DOC("OA2-01014",
-                       "the client's metadata document asks for "
-                       "private_key_jwt, which this server does not "
-                       "support yet: use token_endpoint_auth_method none");
-    }
-    if (v && (!json_is_string(v) || strcmp(json_string_value(v), "none"))) {
+    if (v
+        && (!json_is_string(v)
+            || (strcmp(json_string_value(v), "none")
+                && strcmp(json_string_value(v), "private_key_jwt")))) {
         return BAD_DOC("OA2-01015",
                        "the client's metadata document must have "
-                       "token_endpoint_auth_method none (no shared "
-                       "secret is possible)");
+                       "token_endpoint_auth_method none or private_key_jwt "
+                       "(no shared secret is possible)");
     }
     keys = json_object_get(oa2_client_meta_field(doc, "jwks"), "keys");
     json_array_foreach(keys, i, key)
@@ -391,7 +388,7 @@ apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
                             apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
     oa2_client_t *cl = apr_pcalloc(p, sizeof(*cl));
-    json_t *doc, *id;
+    json_t *doc, *id, *method;
     json_error_t jerr;
     apr_status_t rv;
 
@@ -435,10 +432,23 @@ apr_status_t oa2_cimd_parse(oa2_client_t **client, const oa2_as_t *as,
         rv = as_document_error(err, NULL, p);
         goto leave;
     }
+    cl->auth_method = "none";
+    method = oa2_client_meta_field(doc, "token_endpoint_auth_method");
+    if (json_is_string(method)
+        && !strcmp(json_string_value(method), "private_key_jwt")) {
+        /* The document's own keys: nothing is shared with this server. */
+        if (!oa2_client_meta_has_keys(cl)) {
+            rv = BAD_DOC("OA2-01608",
+                         "the client's metadata document asks for "
+                         "private_key_jwt without its keys: add jwks or "
+                         "jwks_uri");
+            goto leave;
+        }
+        cl->auth_method = "private_key_jwt";
+    }
     cl->client_id = apr_pstrdup(p, url);
     cl->secret_hash = "";
     cl->scope = "";
-    cl->auth_method = "none";
     cl->created_at = now;
     cl->document_fetched_at = now;
     cl->document_expires_at = now

@@ -71,17 +71,19 @@ const char *oa2_cimd_host(const char *url, apr_pool_t *p);
  * Read the document that @a res brought back from @a url into a client:
  * a 200 response whose body is a JSON object; "client_id" exactly @a url;
  * "redirect_uris" a non-empty array of URIs registration would accept
- * (oa2_redirect_check()); "token_endpoint_auth_method" absent or "none"
- * ("private_key_jwt" is refused as not supported yet, shared-secret
- * methods always); no "client_secret" or "client_secret_expires_at", no
- * private key in "jwks"; "grant_types" (absent: authorization_code) of
+ * (oa2_redirect_check()); "token_endpoint_auth_method" absent, "none" or
+ * "private_key_jwt" with the document's "jwks" or "jwks_uri" (shared-secret
+ * methods are refused); no "client_secret" or "client_secret_expires_at",
+ * no private key in "jwks"; "grant_types" (absent: authorization_code) of
  * authorization_code and refresh_token only, "response_types" code only;
  * "client_name" displayable text (oa2_text_check()) of at most
  * OA2_REGISTRATION_NAME_MAX characters, the host when absent;
  * "post_logout_redirect_uris" and "default_max_age" as registration takes
- * them (oa2_client_meta_parse()). "scope", "client_uri", "logo_uri" and
+ * them (oa2_client_meta_parse(), which also reads jwks, jwks_uri and
+ * token_endpoint_auth_signing_alg). "scope", "client_uri", "logo_uri" and
  * other members are ignored: the user consents to each request's scope.
- * The client is public (auth method none, no secret hash), made at
+ * The client has no secret hash: it is public (auth method none) or
+ * authenticates with its key (private_key_jwt); it is made at
  * @a now, fetched at @a now and reusable until @a now plus the response's
  * Cache-Control lifetime, bounded to [OA2_CIMD_TTL_MIN, OA2_CIMD_TTL_MAX].
  * @return APR_SUCCESS, or 400 invalid_client whose fixed description says

@@ -3,8 +3,10 @@
 
 #include <apr_strings.h>
 
+#include "oa2_cimd.h"
 #include "oa2_cleanup.h"
 #include "oa2_client_meta.h"
+#include "oa2_fetch.h"
 #include "oa2_keys.h"
 #include "oa2_mtls.h"
 #include "oa2_redirect.h"
@@ -57,6 +59,117 @@ json_t *oa2_client_meta_field(json_t *doc, const char *name)
 {
     json_t *v = json_object_get(doc, name);
     return json_is_null(v) ? NULL : v;
+}
+
+/* JWK members that hold a private or secret key (RFC 7518 §6.2.2, §6.3.2,
+ * §6.4.1): a client's JWK Set is public, and one that holds them is a
+ * leaked key. */
+static const char *const private_members[] = {"d",  "p",   "q", "dp", "dq",
+                                              "qi", "oth", "k", NULL};
+
+apr_status_t oa2_client_meta_jwks(const char **jwks, json_t *v, oa2_err_t *err,
+                                  apr_pool_t *p)
+{
+    const char *const *m, *text, *kid;
+    oa2_keyset_t *set;
+    oa2_err_t why = {0};
+    json_t *keys, *key;
+    size_t i;
+
+    keys = json_object_get(v, "keys");
+    if (!json_is_object(v) || !json_is_array(keys) || !json_array_size(keys)
+        || json_array_size(keys) > OA2_CLIENT_JWKS_MAX_KEYS) {
+        return BAD_META("OA2-01600",
+                        "jwks must be a JWK Set: an object whose keys is an "
+                        "array of 1 to 10 public keys");
+    }
+    json_array_foreach(keys, i, key)
+    {
+        if (!json_is_object(key)) {
+            return BAD_META("OA2-01609",
+                            "jwks must be a JWK Set: an object whose keys "
+                            "is an array of 1 to 10 public keys");
+        }
+        for (m = private_members; *m; m++) {
+            if (json_object_get(key, *m)) {
+                kid = json_string_value(json_object_get(key, "kid"));
+                BAD_META("OA2-01601",
+                         "jwks must hold public keys only: a key has a "
+                         "private or secret member");
+                return oa2_err_detail(err, p, "key %s has \"%s\"",
+                                      kid ? "with a kid" : "without a kid", *m);
+            }
+        }
+    }
+    text = oa2_cleanup_malloced(json_dumps(v, JSON_COMPACT), p);
+    if (!text || strlen(text) > OA2_CLIENT_JWKS_MAX_BYTES) {
+        return BAD_META("OA2-01602", "jwks is larger than 8192 bytes");
+    }
+    if (oa2_keys_parse_jwks(&set, text, strlen(text), &why, p) != APR_SUCCESS) {
+        BAD_META("OA2-01603",
+                 "jwks must hold an EC P-256 (ES256) or RSA >= 2048 bits "
+                 "(RS256) signature key, and no malformed key");
+        return oa2_err_detail(err, p, "%s: %s", why.log_id ? why.log_id : "",
+                              why.description ? why.description : "");
+    }
+    *jwks = text;
+    return APR_SUCCESS;
+}
+
+apr_status_t oa2_client_meta_parse_keys(oa2_client_t *cl, const char *issuer,
+                                        json_t *doc, oa2_err_t *err,
+                                        apr_pool_t *p)
+{
+    json_t *jwks = oa2_client_meta_field(doc, "jwks");
+    json_t *uri = oa2_client_meta_field(doc, "jwks_uri");
+    json_t *alg = oa2_client_meta_field(doc, "token_endpoint_auth_signing_alg");
+    const char *u = json_string_value(uri);
+    oa2_err_t why = {0};
+    apr_status_t rv;
+
+    if (jwks && uri) {
+        /* RFC 7591 §2: the two MUST NOT both be present. */
+        return BAD_META("OA2-01605",
+                        "jwks and jwks_uri must not both be given");
+    }
+    if (jwks
+        && (rv = oa2_client_meta_jwks(&cl->jwks, jwks, err, p))
+            != APR_SUCCESS) {
+        return rv;
+    }
+    if (uri) {
+        if (!u || !*u || strlen(u) > OA2_CLIENT_JWKS_URI_MAX
+            || oa2_fetch_check_url(u, oa2_cimd_reach(issuer, p), &why, p)
+                != APR_SUCCESS) {
+            BAD_META("OA2-01604",
+                     "jwks_uri must be an https URL of at most 512 "
+                     "characters without user name, password or fragment "
+                     "(http only on a loopback host of a loopback issuer)");
+            return u
+                ? oa2_err_detail(err, p, "%s %s",
+                                 why.log_id ? why.log_id : "too long or empty:",
+                                 why.description ? why.description : "")
+                : APR_EGENERAL;
+        }
+        cl->jwks_uri = apr_pstrdup(p, u);
+    }
+    if (alg) {
+        if (!json_is_string(alg)
+            || oa2_keys_alg_from_name(json_string_value(alg))
+                == OA2_ALG_UNSUPPORTED) {
+            return BAD_META("OA2-01606",
+                            "token_endpoint_auth_signing_alg must be ES256 "
+                            "or RS256");
+        }
+        cl->auth_signing_alg =
+            oa2_keys_alg_name(oa2_keys_alg_from_name(json_string_value(alg)));
+    }
+    return APR_SUCCESS;
+}
+
+int oa2_client_meta_has_keys(const oa2_client_t *cl)
+{
+    return (cl->jwks && *cl->jwks) || (cl->jwks_uri && *cl->jwks_uri);
 }
 
 apr_status_t oa2_client_meta_parse(oa2_client_t *cl, const oa2_as_t *as,
@@ -116,50 +229,7 @@ apr_status_t oa2_client_meta_parse(oa2_client_t *cl, const oa2_as_t *as,
             return oa2_err_detail(err, p, "the signing key's is %s", alg);
         }
     }
-    return APR_SUCCESS;
-}
-
-apr_status_t oa2_client_meta_jwks(const char **jwks, json_t *v, oa2_err_t *err,
-                                  apr_pool_t *p)
-{
-    /* RFC 7518 §6.2.2, §6.3.2, §6.4: what only a private key has. */
-    static const char *const private_members[] = {"d",  "p",   "q", "dp", "dq",
-                                                  "qi", "oth", "k", NULL};
-    json_t *keys = json_object_get(v, "keys"), *key;
-    const char *const *m;
-    const char *text;
-    oa2_keyset_t *set;
-    oa2_err_t why = {0};
-    size_t i;
-
-    if (!json_is_object(v) || !json_is_array(keys) || !json_array_size(keys)) {
-        return BAD_META("OA2-01550",
-                        "jwks must be a JWK Set: an object with a non-empty "
-                        "keys array");
-    }
-    json_array_foreach(keys, i, key)
-    {
-        if (!json_is_object(key)) {
-            return BAD_META("OA2-01551", "each key of jwks must be an object");
-        }
-        for (m = private_members; *m; m++) {
-            if (json_object_get(key, *m)) {
-                return BAD_META("OA2-01552", "jwks must hold public keys only");
-            }
-        }
-    }
-    text = oa2_cleanup_malloced(json_dumps(v, JSON_COMPACT), p);
-    if (!text || strlen(text) > OA2_CLIENT_META_JWKS_MAX) {
-        return BAD_META("OA2-01553", "jwks is longer than 8192 bytes");
-    }
-    if (oa2_keys_parse_jwks(&set, text, strlen(text), &why, p) != APR_SUCCESS) {
-        BAD_META("OA2-01554",
-                 "jwks must hold an EC P-256 or RSA (2048 bits or more) "
-                 "signature key");
-        return oa2_err_detail(err, p, "%s: %s", why.log_id, why.description);
-    }
-    *jwks = text;
-    return APR_SUCCESS;
+    return oa2_client_meta_parse_keys(cl, as->issuer, doc, err, p);
 }
 
 /* A string member @a name of @a doc into @a out (NULL when absent). */
@@ -222,9 +292,8 @@ apr_status_t oa2_client_meta_parse_tls(oa2_client_t *cl, json_t *doc,
         }
         cl->tls_bound_tokens = json_is_true(v);
     }
-    if ((v = oa2_client_meta_field(doc, "jwks"))) {
-        return oa2_client_meta_jwks(&cl->jwks, v, err, p);
-    }
+    /* jwks, which self_signed_tls_client_auth needs, is read with the
+     * other keys (oa2_client_meta_parse_keys()). */
     return APR_SUCCESS;
 }
 
@@ -255,12 +324,6 @@ static void add_tls_fields(json_t *m, const oa2_client_t *cl)
         json_object_set_new(m, "tls_client_certificate_bound_access_tokens",
                             json_true());
     }
-    if (cl->jwks) {
-        json_t *set = json_loads(cl->jwks, 0, NULL);
-        if (set) {
-            json_object_set_new(m, "jwks", set);
-        }
-    }
 }
 
 /* The fields @a cl has, into the object @a m: stored and registration
@@ -289,6 +352,16 @@ static void add_fields(json_t *m, const oa2_client_t *cl)
                             json_true());
     }
     add_tls_fields(m, cl);
+    if (cl->jwks && *cl->jwks) {
+        json_object_set_new(m, "jwks", json_loads(cl->jwks, 0, NULL));
+    }
+    if (cl->jwks_uri && *cl->jwks_uri) {
+        json_object_set_new(m, "jwks_uri", json_string(cl->jwks_uri));
+    }
+    if (cl->auth_signing_alg) {
+        json_object_set_new(m, "token_endpoint_auth_signing_alg",
+                            json_string(cl->auth_signing_alg));
+    }
 }
 
 /* The member of the stored form that marks a client read from its client
@@ -331,8 +404,6 @@ static const char *stored_string(json_t *m, const char *name, apr_pool_t *p)
 /* The mutual TLS members of a stored form @a m (add_tls_fields()). */
 static void decode_tls(oa2_client_t *cl, json_t *m, apr_pool_t *p)
 {
-    json_t *set = json_object_get(m, "jwks");
-
     cl->tls_subject_dn = stored_string(m, "tls_client_auth_subject_dn", p);
     cl->tls_san_dns = stored_string(m, "tls_client_auth_san_dns", p);
     cl->tls_san_uri = stored_string(m, "tls_client_auth_san_uri", p);
@@ -340,9 +411,6 @@ static void decode_tls(oa2_client_t *cl, json_t *m, apr_pool_t *p)
     cl->tls_san_email = stored_string(m, "tls_client_auth_san_email", p);
     cl->tls_bound_tokens = json_is_true(
         json_object_get(m, "tls_client_certificate_bound_access_tokens"));
-    if (json_is_object(set)) {
-        cl->jwks = oa2_cleanup_malloced(json_dumps(set, JSON_COMPACT), p);
-    }
 }
 
 void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
@@ -356,7 +424,8 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
     cl->document_fetched_at = 0;
     cl->document_expires_at = 0;
     cl->require_par = 0;
-    cl->jwks = cl->tls_subject_dn = NULL;
+    cl->jwks = cl->jwks_uri = cl->auth_signing_alg = NULL;
+    cl->tls_subject_dn = NULL;
     cl->tls_san_dns = cl->tls_san_uri = NULL;
     cl->tls_san_ip = cl->tls_san_email = NULL;
     cl->tls_bound_tokens = 0;
@@ -388,6 +457,17 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
     cl->require_par = json_is_true(
         json_object_get(m, "require_pushed_authorization_requests"));
     decode_tls(cl, m, p);
+    /* Checked when registered: kept as they are. */
+    v = json_object_get(m, "jwks");
+    cl->jwks = json_is_object(v)
+        ? oa2_cleanup_malloced(json_dumps(v, JSON_COMPACT), p)
+        : NULL;
+    v = json_object_get(m, "jwks_uri");
+    cl->jwks_uri =
+        json_is_string(v) ? apr_pstrdup(p, json_string_value(v)) : NULL;
+    v = json_object_get(m, "token_endpoint_auth_signing_alg");
+    cl->auth_signing_alg =
+        oa2_keys_alg_name(oa2_keys_alg_from_name(json_string_value(v)));
 }
 
 void oa2_client_meta_respond(json_t *r, const oa2_client_t *cl,

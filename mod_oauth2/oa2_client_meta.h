@@ -23,6 +23,16 @@
 /** Longest default_max_age accepted: a year, in seconds. */
 #define OA2_CLIENT_META_MAX_AGE_MAX 31536000
 
+/** Most keys a client's JWK Set (jwks, or the one at its jwks_uri) may
+ * hold: a current key and a few being rolled over. */
+#define OA2_CLIENT_JWKS_MAX_KEYS 10
+
+/** Largest JWK Set a client may register, in bytes of compact JSON. */
+#define OA2_CLIENT_JWKS_MAX_BYTES 8192
+
+/** Longest jwks_uri a client may register. */
+#define OA2_CLIENT_JWKS_URI_MAX 512
+
 /**
  * Check and add one post-logout redirect URI to @a cl (the rules of
  * redirect_uris, oa2_redirect_check()); a repeat is dropped.
@@ -39,8 +49,41 @@ apr_status_t oa2_client_meta_add_logout_uri(oa2_client_t *cl, const char *uri,
 json_t *oa2_client_meta_field(json_t *doc, const char *name);
 
 /**
+ * Check a client's JWK Set @a v (RFC 7591 §2 jwks, or the document at its
+ * jwks_uri): an object whose "keys" is an array of 1 to
+ * OA2_CLIENT_JWKS_MAX_KEYS objects, none with a private or secret member
+ * (d, p, q, dp, dq, qi, oth, k), at most OA2_CLIENT_JWKS_MAX_BYTES of
+ * compact JSON, with at least one key this server verifies ES256 or RS256
+ * signatures with (EC P-256, RSA of 2048 bits or more) and no malformed
+ * one (oa2_keys_parse_jwks()). Keys of other types may be there, unused.
+ * @param jwks receives the set as compact JSON text, as stored
+ * @return APR_SUCCESS, or 400 invalid_client_metadata naming the rule
+ *         broken (the key's kid, if any, in err->detail)
+ */
+apr_status_t oa2_client_meta_jwks(const char **jwks, json_t *v, oa2_err_t *err,
+                                  apr_pool_t *p);
+
+/**
+ * Read a client's keys from @a doc into @a cl: "jwks"
+ * (oa2_client_meta_jwks()), "jwks_uri" (an https URL of at most
+ * OA2_CLIENT_JWKS_URI_MAX characters without user name, password or
+ * fragment; http only on a loopback host, and only for an http loopback
+ * @a issuer: the reach of client-named URLs, oa2_cimd_reach()), never both
+ * (RFC 7591 §2), and "token_endpoint_auth_signing_alg" (ES256 or RS256).
+ * @return APR_SUCCESS, or 400 invalid_client_metadata naming the field
+ */
+apr_status_t oa2_client_meta_parse_keys(oa2_client_t *cl, const char *issuer,
+                                        json_t *doc, oa2_err_t *err,
+                                        apr_pool_t *p);
+
+/** Nonzero when @a cl has keys to verify its assertions with (jwks or
+ * jwks_uri): what token_endpoint_auth_method private_key_jwt needs. */
+int oa2_client_meta_has_keys(const oa2_client_t *cl);
+
+/**
  * Read the OpenID metadata (and require_pushed_authorization_requests) of
- * a registration request @a doc into @a cl.
+ * a registration request @a doc into @a cl, and its keys
+ * (oa2_client_meta_parse_keys()).
  * id_token_signed_response_alg must name the algorithm of the AS's
  * signing key: it is the only one ID tokens are signed with.
  * @return APR_SUCCESS, or 400 invalid_client_metadata naming the field
@@ -58,27 +101,12 @@ const char *oa2_client_meta_encode(const oa2_client_t *cl, apr_pool_t *p);
  */
 void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p);
 
-/** Longest JWK Set a client registers (compact JSON): a few keys. */
-#define OA2_CLIENT_META_JWKS_MAX 8192
-
-/**
- * Read the `jwks` member of a registration (RFC 7591 §2): a JWK Set of
- * public keys only, at least one of them EC P-256 or RSA of 2048 bits or
- * more (the keys oa2_keys_parse_jwks() reads), at most
- * OA2_CLIENT_META_JWKS_MAX bytes.
- * @param jwks receives the set as compact JSON text
- * @param v the member's value
- * @return APR_SUCCESS, or 400 invalid_client_metadata (a private member,
- *         no usable key, too long)
- */
-apr_status_t oa2_client_meta_jwks(const char **jwks, json_t *v, oa2_err_t *err,
-                                  apr_pool_t *p);
-
 /**
  * Read the mutual TLS metadata of a registration request @a doc into
  * @a cl (RFC 8705 §2.1.2, §3.4): tls_client_auth_subject_dn,
  * tls_client_auth_san_dns, _san_uri, _san_ip, _san_email,
- * tls_client_certificate_bound_access_tokens, and jwks. Whether they fit
+ * tls_client_certificate_bound_access_tokens (jwks is read with the
+ * other keys: oa2_client_meta_parse_keys()). Whether they fit
  * the client's token_endpoint_auth_method is oa2_mtls_check_client()'s
  * to say.
  * @return APR_SUCCESS, or 400 invalid_client_metadata naming the field

@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 #include <openssl/crypto.h>
 
+#include "oa2_assertion.h"
 #include "oa2_clientauth.h"
 #include "oa2_mtls.h"
 #include "oa2_secret.h"
@@ -19,6 +20,11 @@ int oa2_clientauth_is_public(const oa2_client_t *client)
     /* The registered method decides: a confidential client whose hash is
      * missing fails to authenticate instead of turning public. */
     return !strcmp(client->auth_method, "none");
+}
+
+int oa2_clientauth_sends_secret(const char *method)
+{
+    return !strcmp(method, OA2_AUTH_BASIC) || !strcmp(method, OA2_AUTH_POST);
 }
 
 /* RFC 6749 §2.3.1: Basic credentials are form-urlencoded first. A raw
@@ -122,6 +128,56 @@ static int credentials_fit(const oa2_client_t *cl, const char *used,
     return oa2_secret_matches(secret, cl->secret_hash, p);
 }
 
+/* A client's method is metadata, not a secret: the log names it (and the
+ * client), the response only says what to fix. */
+static apr_status_t other_method(const oa2_client_t *cl, const char *used,
+                                 oa2_err_t *err, apr_pool_t *p)
+{
+    INVALID_CLIENT("OA2-00820",
+                   "the client must authenticate with its registered "
+                   "token_endpoint_auth_method");
+    return oa2_err_detail(err, p, "client %s is registered for %s, used %s",
+                          cl->client_id, cl->auth_method, used);
+}
+
+/* private_key_jwt: the client the assertion names, registered for this
+ * method, and the assertion verified with its keys (oa2_assertion.h). */
+static apr_status_t by_assertion(oa2_client_t **client, oa2_store_t *st,
+                                 const oa2_backchannel_t *in, oa2_err_t *err,
+                                 apr_pool_t *p)
+{
+    oa2_assertion_t *a;
+    oa2_client_t *cl;
+    apr_status_t rv;
+    int again = 0;
+
+    if (APR_SUCCESS != (rv = oa2_assertion_read(&a, in, err, p)))
+        return rv;
+    rv = oa2_store_client_get(&cl, st, a->client_id, err, p);
+    for (;;) {
+        if (rv == APR_NOTFOUND) {
+            return INVALID_CLIENT("OA2-01615", "unknown client");
+        }
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        if (strcmp(cl->auth_method, OA2_AUTH_PRIVATE_KEY_JWT)) {
+            return other_method(cl, OA2_AUTH_PRIVATE_KEY_JWT, err, p);
+        }
+        rv = oa2_assertion_verify(a, cl, st, in, err, p);
+        if (rv == APR_SUCCESS || again++ || !cl->from_cache
+            || !oa2_assertion_failed_on_key(err)) {
+            break;
+        }
+        /* The cached record may predate the client's new keys. */
+        rv = oa2_store_client_reload(&cl, st, a->client_id, err, p);
+    }
+    if (rv == APR_SUCCESS) {
+        *client = cl;
+    }
+    return rv;
+}
+
 apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
                                          const oa2_backchannel_t *in,
                                          int allow_public, oa2_err_t *err,
@@ -134,6 +190,9 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
     apr_status_t rv;
     int fit, basic = 0;
 
+    if (oa2_assertion_present(form)) {
+        return by_assertion(client, st, in, err, p);
+    }
     if ((rv = oa2_form_single(&form_id, form, "client_id", 0, err, p))
             != APR_SUCCESS
         || (rv =
@@ -187,13 +246,7 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
         used = cl->auth_method;
     }
     if (strcmp(cl->auth_method, used)) {
-        /* The methods are client metadata, not secrets: the log names
-         * them (and the client), the response only says what to fix. */
-        INVALID_CLIENT("OA2-00820",
-                       "the client must authenticate with its registered "
-                       "token_endpoint_auth_method");
-        return oa2_err_detail(err, p, "client %s is registered for %s, used %s",
-                              cl->client_id, cl->auth_method, used);
+        return other_method(cl, used, err, p);
     }
     if (oa2_clientauth_is_public(cl)) {
         if (!allow_public) {

@@ -1,7 +1,8 @@
 /**
  * @file oa2_clientauth.h
  * @brief Client authentication at the token, introspection and revocation
- * endpoints: client_secret_basic, client_secret_post, none (RFC 6749 §2.3).
+ * endpoints: client_secret_basic, client_secret_post, none (RFC 6749 §2.3),
+ * private_key_jwt (RFC 7523 §2.2, oa2_assertion.h).
  */
 #ifndef OA2_CLIENTAUTH_H
 #define OA2_CLIENTAUTH_H
@@ -29,18 +30,24 @@ typedef struct oa2_backchannel_t {
     const char *endpoint;      /* this endpoint's URL as the metadata
                                 * publishes it (DPoP htu, assertion aud) */
     const char *dpop;          /* the DPoP header (RFC 9449), or NULL */
+    const struct oa2_assertion_env_t *assertion; /* what checking a client
+                                                  * assertion needs
+                                                  * (oa2_assertion.h), or
+                                                  * NULL: defaults */
 } oa2_backchannel_t;
 
 /** The client authentication methods (RFC 7591 §2 names). */
 #define OA2_AUTH_BASIC "client_secret_basic"
 #define OA2_AUTH_POST "client_secret_post"
 #define OA2_AUTH_NONE "none"
+#define OA2_AUTH_PRIVATE_KEY_JWT "private_key_jwt"
 
 /**
  * Authenticate the client of a request with the method it is registered
  * for (oa2_client_t.auth_method), and no other: client_secret_basic (the
  * Authorization header), client_secret_post (client_id and client_secret
- * in the body), none (client_id alone, public clients), or
+ * in the body), private_key_jwt (a client assertion in the body,
+ * oa2_assertion.h), none (client_id alone, public clients), or
  * tls_client_auth and self_signed_tls_client_auth (client_id alone, and
  * the TLS client certificate: oa2_mtls_authenticate()).
  * @param client receives the authenticated client
@@ -72,5 +79,13 @@ oa2_clientauth_token_request(const char **token, oa2_client_t **client,
 
 /** Nonzero when the client is public (no secret, auth method none). */
 int oa2_clientauth_is_public(const oa2_client_t *client);
+
+/**
+ * Nonzero for the methods that present a shared secret
+ * (client_secret_basic, client_secret_post): the only ones a secret is
+ * issued for. A client that proves itself with a certificate or a key
+ * has none to leak.
+ */
+int oa2_clientauth_sends_secret(const char *method);
 
 #endif /* OA2_CLIENTAUTH_H */

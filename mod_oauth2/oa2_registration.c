@@ -28,9 +28,13 @@
 static const char *const known_grants[] = {
     "authorization_code", "refresh_token", "client_credentials", NULL};
 
-static const char *const known_methods[] = {
-    "client_secret_basic", "client_secret_post",     "none",
-    OA2_AUTH_TLS,          OA2_AUTH_SELF_SIGNED_TLS, NULL};
+static const char *const known_methods[] = {OA2_AUTH_BASIC,
+                                            OA2_AUTH_POST,
+                                            OA2_AUTH_NONE,
+                                            OA2_AUTH_TLS,
+                                            OA2_AUTH_SELF_SIGNED_TLS,
+                                            OA2_AUTH_PRIVATE_KEY_JWT,
+                                            NULL};
 
 apr_status_t oa2_registration_check_token(const char *expected,
                                           const char *authz_header,
@@ -306,9 +310,9 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
     if (!cl->auth_method || !is_one_of(cl->auth_method, known_methods)) {
         return BAD_META("OA2-00757",
                         "token_endpoint_auth_method must be "
-                        "client_secret_basic, "
-                        "client_secret_post, none, tls_client_auth or "
-                        "self_signed_tls_client_auth");
+                        "client_secret_basic, client_secret_post, "
+                        "private_key_jwt, tls_client_auth, "
+                        "self_signed_tls_client_auth or none");
     }
     cl->auth_method = apr_pstrdup(p, cl->auth_method);
     if (!strcmp(cl->auth_method, "none")
@@ -336,6 +340,13 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
         || (rv = oa2_client_meta_parse_tls(cl, doc, err, p)) != APR_SUCCESS
         || (rv = oa2_mtls_check_client(cl, err)) != APR_SUCCESS) {
         return rv;
+    }
+    if (!strcmp(cl->auth_method, "private_key_jwt")
+        && !oa2_client_meta_has_keys(cl)) {
+        /* RFC 7523 §2.2: its assertions are verified with these. */
+        return BAD_META("OA2-01607",
+                        "token_endpoint_auth_method private_key_jwt needs "
+                        "the client's public keys: jwks or jwks_uri");
     }
     cl->grant_types = oa2_scope_join(grants, p);
     *client = cl;
@@ -405,9 +416,9 @@ apr_status_t oa2_registration_register(const char **json, oa2_client_t **client,
         return rv;
     }
     cl->secret_hash = "";
-    /* A client that authenticates with a certificate has no secret. */
-    if (strcmp(cl->auth_method, "none")
-        && !oa2_mtls_is_method(cl->auth_method)) {
+    /* A secret only for the methods that send one: a client that proves
+     * itself with a certificate or a key has none to leak. */
+    if (oa2_clientauth_sends_secret(cl->auth_method)) {
         if ((rv = oa2_secret_make(&secret, OA2_SECRET_BYTES, err, p))
             != APR_SUCCESS) {
             return rv;

@@ -289,6 +289,16 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                                 "expires_at >= %lld"},
     [OA2_SQL_PURGE_PUSHED] = {"oa2_purge_pushed",
                               PURGE_BATCH("oa2_pushed_requests", "uri_hash")},
+    /* A client assertion's jti (RFC 7523 §3 item 7), single use: the row
+     * count decides whether this use was the first. */
+    [OA2_SQL_ASSERTION_INSERT] = {"oa2_assertion_insert",
+                                  "INSERT INTO oa2_client_assertions "
+                                  "(issuer, client_id, jti_hash, "
+                                  "expires_at) VALUES (%s, %s, %s, %lld) "
+                                  "ON CONFLICT DO NOTHING"},
+    [OA2_SQL_PURGE_ASSERTIONS] = {"oa2_purge_assertions",
+                                  PURGE_BATCH("oa2_client_assertions",
+                                              "client_id, jti_hash")},
 };
 
 /* MySQL/MariaDB have no ON CONFLICT. INSERT IGNORE would also turn a
@@ -341,6 +351,13 @@ static const oa2_sql_t statements_mysql[OA2_SQL_COUNT] = {
                               PURGE_BATCH_MYSQL("oa2_nonces")},
     [OA2_SQL_PURGE_PUSHED] = {"oa2_purge_pushed",
                               PURGE_BATCH_MYSQL("oa2_pushed_requests")},
+    /* A duplicate key is a replay (oa2_store_dbd.c, run_dup). */
+    [OA2_SQL_ASSERTION_INSERT] = {"oa2_assertion_insert",
+                                  "INSERT INTO oa2_client_assertions "
+                                  "(issuer, client_id, jti_hash, "
+                                  "expires_at) VALUES (%s, %s, %s, %lld)"},
+    [OA2_SQL_PURGE_ASSERTIONS] = {"oa2_purge_assertions",
+                                  PURGE_BATCH_MYSQL("oa2_client_assertions")},
     [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
                             "INSERT INTO oa2_revoked (issuer, jti, "
                             "expires_at) VALUES (%s, %s, %lld) "
@@ -431,6 +448,16 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
 #define CREATE_PUSHED                                                          \
     "CREATE TABLE IF NOT EXISTS oa2_pushed_requests (" PUSHED_COLS(            \
         "VARCHAR") ")"
+/* The jti of each client assertion accepted (private_key_jwt, RFC 7523
+ * §3), as a hash, until the assertion expires: a second use is refused.
+ * Added after the first release (added_tables). */
+#define ASSERTIONS_COLS(S)                                                     \
+    " issuer " S "(255) NOT NULL, client_id " S "(128) NOT NULL,"              \
+    " jti_hash " S "(64) NOT NULL, expires_at BIGINT NOT NULL,"                \
+    " PRIMARY KEY (issuer, client_id, jti_hash)"
+#define CREATE_ASSERTIONS                                                      \
+    "CREATE TABLE IF NOT EXISTS oa2_client_assertions (" ASSERTIONS_COLS(      \
+        "VARCHAR") ")"
 
 /* The tables of SQLite and PostgreSQL. */
 #define SCHEMA_GENERIC                                                         \
@@ -456,7 +483,7 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
         "CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON "               \
         "oa2_access_tokens (issuer, user_id, client_id)",                      \
         "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS("VARCHAR") ")",    \
-        CREATE_PUSHED
+        CREATE_PUSHED, CREATE_ASSERTIONS
 
 /* The columns added since their table's first release (also listed one by
  * one in added_columns). SQLite has no ADD COLUMN IF NOT EXISTS: the store
@@ -490,6 +517,9 @@ static const char *const schema_pgsql[] = {SCHEMA_GENERIC,
 #define CREATE_PUSHED_MYSQL                                                    \
     "CREATE TABLE IF NOT EXISTS oa2_pushed_requests (" PUSHED_COLS(            \
         "VARBINARY") ")" MYSQL_TABLE
+#define CREATE_ASSERTIONS_MYSQL                                                \
+    "CREATE TABLE IF NOT EXISTS oa2_client_assertions (" ASSERTIONS_COLS(      \
+        "VARBINARY") ")" MYSQL_TABLE
 
 static const char *const schema_mysql[] = {
     "CREATE TABLE IF NOT EXISTS oa2_clients (" CLIENTS_COLS(
@@ -513,6 +543,7 @@ static const char *const schema_mysql[] = {
     "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS(
         "VARBINARY") ")" MYSQL_TABLE,
     CREATE_PUSHED_MYSQL,
+    CREATE_ASSERTIONS_MYSQL,
     ADD_COLUMNS_IF_MISSING,
     NULL};
 
@@ -525,7 +556,7 @@ static const char schema_probe[] =
     "oa2_clients.metadata "
     "FROM oa2_clients, oa2_codes, "
     "oa2_refresh, oa2_consents, oa2_revoked, oa2_nonces, oa2_access_tokens, "
-    "oa2_purge, oa2_pushed_requests WHERE 1 = 0";
+    "oa2_purge, oa2_pushed_requests, oa2_client_assertions WHERE 1 = 0";
 
 /* Names every table of the first release only. */
 static const char tables_probe[] =
@@ -556,6 +587,8 @@ static const oa2_sql_column_t added_columns[] = {
 static const oa2_sql_table_t added_tables[] = {
     {"oa2_pushed_requests", "SELECT 1 FROM oa2_pushed_requests WHERE 1 = 0",
      CREATE_PUSHED, CREATE_PUSHED_MYSQL},
+    {"oa2_client_assertions", "SELECT 1 FROM oa2_client_assertions WHERE 1 = 0",
+     CREATE_ASSERTIONS, CREATE_ASSERTIONS_MYSQL},
     {NULL, NULL, NULL, NULL}};
 
 const oa2_sql_table_t *oa2_sql_added_tables(void)

@@ -78,6 +78,8 @@ typedef enum oa2_sql_id_t {
     OA2_SQL_PUSHED_GET,
     OA2_SQL_PUSHED_CONSUME,
     OA2_SQL_PURGE_PUSHED,
+    OA2_SQL_ASSERTION_INSERT,
+    OA2_SQL_PURGE_ASSERTIONS,
     OA2_SQL_COUNT /* number of statements */
 } oa2_sql_id_t;
 

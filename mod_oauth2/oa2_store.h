@@ -54,16 +54,21 @@ typedef struct oa2_client_t {
     int require_par; /* require_pushed_authorization_requests (RFC 9126
                       * §6, oa2_client_meta) */
 
-    /* Keys and mutual TLS (oa2_client_meta_parse_tls(), RFC 8705 §2). */
-    const char *jwks;           /* its public JWK Set, JSON text, or NULL */
-    const char *jwks_uri;       /* where it publishes its JWK Set, or NULL */
-    const char *tls_subject_dn; /* tls_client_auth_subject_dn (RFC 4514) */
-    const char *tls_san_dns;    /* tls_client_auth_san_dns, or NULL */
-    const char *tls_san_uri;    /* tls_client_auth_san_uri, or NULL */
-    const char *tls_san_ip;     /* tls_client_auth_san_ip, or NULL */
-    const char *tls_san_email;  /* tls_client_auth_san_email, or NULL */
-    int tls_bound_tokens;       /* tls_client_certificate_bound_access_tokens
-                                 * (RFC 8705 §3.4) */
+    /* Keys (private_key_jwt: oa2_assertion; self_signed_tls_client_auth)
+     * and mutual TLS (oa2_client_meta_parse_tls(), RFC 8705 §2). */
+    const char *jwks;             /* its public keys: a checked JWK Set,
+                                   * compact JSON (oa2_client_meta_jwks()),
+                                   * or NULL */
+    const char *jwks_uri;         /* where its JWK Set is published, or NULL */
+    const char *auth_signing_alg; /* token_endpoint_auth_signing_alg, or
+                                   * NULL: ES256 and RS256 */
+    const char *tls_subject_dn;   /* tls_client_auth_subject_dn (RFC 4514) */
+    const char *tls_san_dns;      /* tls_client_auth_san_dns, or NULL */
+    const char *tls_san_uri;      /* tls_client_auth_san_uri, or NULL */
+    const char *tls_san_ip;       /* tls_client_auth_san_ip, or NULL */
+    const char *tls_san_email;    /* tls_client_auth_san_email, or NULL */
+    int tls_bound_tokens;         /* tls_client_certificate_bound_access_tokens
+                                   * (RFC 8705 §3.4) */
 } oa2_client_t;
 
 /** An authorization code, as stored. */
@@ -329,6 +334,18 @@ apr_status_t oa2_store_token_is_revoked(int *revoked, oa2_store_t *st,
 apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
                                  apr_int64_t expires_at, oa2_err_t *err,
                                  apr_pool_t *p);
+
+/**
+ * Record the jti of a client assertion of @a client_id (private_key_jwt,
+ * RFC 7523 §3), as its hash @a jti_hash, until @a expires_at: when the
+ * assertion could no longer be accepted anyway (then the purge drops it).
+ * @return APR_EEXIST when it was recorded before: a replay, also by a
+ *         request running at the same time on another process or node
+ */
+apr_status_t oa2_store_assertion_use(oa2_store_t *st, const char *client_id,
+                                     const char *jti_hash,
+                                     apr_int64_t expires_at, oa2_err_t *err,
+                                     apr_pool_t *p);
 
 /** Store a pushed authorization request under @a uri_hash, the hash of
  * its request_uri. */

@@ -944,6 +944,21 @@ apr_status_t oa2_store_nonce_use(oa2_store_t *st, const char *nonce_hash,
     return rv == APR_SUCCESS && n == 0 ? APR_EEXIST : rv;
 }
 
+apr_status_t oa2_store_assertion_use(oa2_store_t *st, const char *client_id,
+                                     const char *jti_hash,
+                                     apr_int64_t expires_at, oa2_err_t *err,
+                                     apr_pool_t *p)
+{
+    const char *args[] = {st->issuer, client_id, jti_hash,
+                          oa2_store_dbd_num(expires_at, p)};
+    int n = 0;
+    apr_status_t rv =
+        run_dup(&n, 1, st, OA2_SQL_ASSERTION_INSERT, 4, args, err, p);
+
+    /* No row inserted (MySQL: a duplicate key): used before. */
+    return rv == APR_SUCCESS && n == 0 ? APR_EEXIST : rv;
+}
+
 apr_status_t oa2_store_purge_claim(int *due, oa2_store_t *st, apr_int64_t now,
                                    int interval, oa2_err_t *err, apr_pool_t *p)
 {
@@ -977,8 +992,9 @@ apr_status_t oa2_store_purge(int *deleted, int *more, oa2_store_t *st,
                              apr_pool_t *p)
 {
     static const oa2_sql_id_t tables[] = {
-        OA2_SQL_PURGE_CODES,  OA2_SQL_PURGE_REFRESH, OA2_SQL_PURGE_JTI,
-        OA2_SQL_PURGE_ACCESS, OA2_SQL_PURGE_NONCES,  OA2_SQL_PURGE_PUSHED};
+        OA2_SQL_PURGE_CODES,     OA2_SQL_PURGE_REFRESH, OA2_SQL_PURGE_JTI,
+        OA2_SQL_PURGE_ACCESS,    OA2_SQL_PURGE_NONCES,  OA2_SQL_PURGE_PUSHED,
+        OA2_SQL_PURGE_ASSERTIONS};
     /* Used codes stay a day, so a late replay still revokes its tokens. */
     const char *day_ago[] = {oa2_store_dbd_num(now - 86400, p)};
     const char *at_now[] = {oa2_store_dbd_num(now, p)};

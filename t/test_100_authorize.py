@@ -104,12 +104,14 @@ class TestMetadata:
         assert set(md["grant_types_supported"]) == {
             "authorization_code", "refresh_token", "client_credentials"}
         assert set(md["token_endpoint_auth_methods_supported"]) == {
-            "client_secret_basic", "client_secret_post", "none"}
+            "client_secret_basic", "client_secret_post", "private_key_jwt",
+            "none"}
         for k in ("introspection_endpoint_auth_methods_supported",
                   "revocation_endpoint_auth_methods_supported"):
             if k in md:
                 assert set(md[k]) <= {"client_secret_basic",
-                                      "client_secret_post", "none"}, md[k]
+                                      "client_secret_post",
+                                      "private_key_jwt", "none"}, md[k]
         assert "none" not in md.get(
             "introspection_endpoint_auth_methods_supported", [])
         # OAuth2Scope's, and openid: an OpenID Provider unless turned off
@@ -119,9 +121,10 @@ class TestMetadata:
                   "end_session_endpoint", "request_uri_parameter_supported",
                   "dpop_signing_alg_values_supported"):
             assert not md.get(k), (k, md[k])
-        for alg in md.get("token_endpoint_auth_signing_alg_values_supported",
-                          []):
-            assert alg != "none"
+        for k in ("token_endpoint", "introspection_endpoint",
+                  "revocation_endpoint"):
+            assert md[k + "_auth_signing_alg_values_supported"] == \
+                ["ES256", "RS256"], md
 
     def test_endpoints_are_served(self, h, md):
         """Every advertised endpoint answers (none is a 404)."""
@@ -171,8 +174,9 @@ class TestMetadataSigningAlgs:
     `*_signing_alg_values_supported` names exactly the algorithms of the
     virtual host's OAuth2SigningKeys: an EC-only issuer never advertises
     RS256, an RSA-only one never ES256. The `*_auth_signing_alg_values_
-    supported` lists belong to JWT client authentication (private_key_jwt,
-    client_secret_jwt), which is not offered, so they are absent."""
+    supported` lists belong to JWT client authentication (private_key_jwt):
+    what clients sign their assertions with, ES256 and RS256 whatever the
+    server's own keys are."""
 
     @pytest.fixture(scope="class")
     def h(self, httpd_factory, keys):
@@ -210,18 +214,20 @@ class TestMetadataSigningAlgs:
         md = self.metadata(h, name)
         want = SIGNING_ALG_VHOSTS[name][1]
         lists = {k: v for k, v in md.items()
-                 if k.endswith("_alg_values_supported")}
+                 if k.endswith("_alg_values_supported")
+                 and not k.endswith("_auth_signing_alg_values_supported")}
         assert lists, md
         for k, v in lists.items():
             assert v == want, (k, v, want)
-        # no JWT client authentication: no algorithms for it either
+        # JWT client authentication: private_key_jwt, not client_secret_jwt;
+        # the client's key decides the algorithm
         for endpoint in ("token_endpoint", "introspection_endpoint",
                          "revocation_endpoint"):
             methods = md.get(endpoint + "_auth_methods_supported", [])
-            assert not {"private_key_jwt", "client_secret_jwt"} & \
-                set(methods), (endpoint, methods)
-            assert endpoint + "_auth_signing_alg_values_supported" \
-                not in md, md
+            assert "private_key_jwt" in methods, (endpoint, methods)
+            assert "client_secret_jwt" not in methods, (endpoint, methods)
+            assert md[endpoint + "_auth_signing_alg_values_supported"] == \
+                ["ES256", "RS256"], md
 
     @pytest.mark.parametrize("name", ["ec", "rsa"])
     def test_tokens_are_signed_with_an_advertised_alg(self, h, name):

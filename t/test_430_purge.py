@@ -34,6 +34,7 @@ TABLES = {
     "oa2_access_tokens": ("jti", "family, client_id, user_id",
                           ("f", "c", "u")),
     "oa2_nonces": ("nonce_hash", "", ()),
+    "oa2_client_assertions": ("jti_hash", "client_id", ("c",)),
 }
 
 

@@ -251,9 +251,11 @@ class TestClientMetadataDocuments:
         ("client_secret_post",
          {"token_endpoint_auth_method": "client_secret_post"}, "OA2-01015"),
         ("client_secret", {"client_secret": "s3cret"}, "OA2-01013"),
-        ("private_key_jwt", {"token_endpoint_auth_method": "private_key_jwt",
-                             "jwks_uri": "https://client.example/jwks"},
-         "OA2-01014"),
+        ("private_key_jwt without keys",
+         {"token_endpoint_auth_method": "private_key_jwt"}, "OA2-01608"),
+        ("private_key_jwt with an http jwks_uri",
+         {"token_endpoint_auth_method": "private_key_jwt",
+          "jwks_uri": "http://client.example/jwks"}, "OA2-01604"),
         ("no redirect_uris", {"redirect_uris": None}, "OA2-01021"),
         ("javascript redirect", {"redirect_uris": ["javascript:alert(1)"]},
          "OA2-00"),
@@ -271,8 +273,8 @@ class TestClientMetadataDocuments:
             assert rows_of(h, url) is None
         else:
             text = assert_refused(h, r, log_id, url)
-            if kind == "private_key_jwt":
-                assert "not support yet" in text, text
+            if kind == "private_key_jwt without keys":
+                assert "jwks or jwks_uri" in text, text
         # refused again, read again: nothing was kept
         Flow(h, doc_client(url)).get()
         assert docs.hits(path) == 2

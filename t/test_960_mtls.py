@@ -459,7 +459,7 @@ class TestRegistrationRefusals:
          "OA2-01546"),
         ({"token_endpoint_auth_method": "self_signed_tls_client_auth",
           "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "AA",
-                             "y": "AA", "d": "AA"}]}}, "OA2-01552"),
+                             "y": "AA", "d": "AA"}]}}, "OA2-01601"),
         ({"token_endpoint_auth_method": "tls_client_auth",
           "tls_client_auth_subject_dn": "not a DN"}, "OA2-01531"),
         ({"token_endpoint_auth_method": "tls_client_auth",

@@ -81,6 +81,7 @@ int main(void)
         return 2;
     }
     unit_suite_as();
+    unit_suite_assertion();
     unit_suite_b64();
     unit_suite_cimd();
     unit_suite_client_cache();

@@ -26,6 +26,11 @@
  * close with its own members. */
 #define DOC_START "{\"client_id\":\"" URL "\",\"redirect_uris\":[\"" CB "\"]"
 #define DOC DOC_START "}"
+/* An EC P-256 public key (RFC 7515 Appendix A.3) as a JWK. */
+#define EC_JWK                                                                 \
+    "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"a3\",\"x\":"                  \
+    "\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":"                   \
+    "\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}"
 
 /* A 200 response carrying @a body, with Cache-Control max-age @a age. */
 static oa2_fetch_result_t response(const char *body, long status, long age)
@@ -297,14 +302,15 @@ static void test_document_full(apr_pool_t *p)
               "unknown\",\"client_uri\":\"https://client.example/\","
               "\"logo_uri\":\"https://client.example/logo.png\","
               "\"post_logout_redirect_uris\":[\"https://client.example/bye\"],"
-              "\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\","
-              "\"x\":\"x\",\"y\":\"y\"}]},\"software_id\":\"x\"}",
+              "\"jwks\":{\"keys\":[" EC_JWK "]},\"software_id\":\"x\"}",
               &err, p),
         APR_SUCCESS);
     UNIT_EQ_STR(cl->client_id, URL);
     UNIT_EQ_STR(cl->name, "Example App");
     UNIT_EQ_STR(cl->secret_hash, "");
     UNIT_EQ_STR(cl->auth_method, "none");
+    /* public keys are metadata a public client may have too */
+    UNIT_HAS_STR(cl->jwks, "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU");
     UNIT_EQ_STR(cl->grant_types, "authorization_code refresh_token");
     /* the user consents to each request's scope; the document's is not a
      * registration with this server */
@@ -452,16 +458,41 @@ static void test_document_credentials(apr_pool_t *p)
                 "OA2-01015");
     DOC_REFUSED(DOC_START ",\"token_endpoint_auth_method\":[\"none\"]}",
                 "OA2-01015");
-    /* in SPEC, but not built yet: said so */
+    /* private_key_jwt with the document's own keys: no secret, never
+     * public */
     UNIT_EQ_INT(parse(&cl,
                       DOC_START ",\"token_endpoint_auth_method\":"
                                 "\"private_key_jwt\",\"jwks_uri\":"
                                 "\"https://client.example/jwks\"}",
                       &err, p),
-                APR_EGENERAL);
-    UNIT_EQ_STR(err.log_id, "OA2-01014");
-    UNIT_EQ_STR(err.error, "invalid_client");
-    UNIT_HAS_STR(err.description, "not support yet");
+                APR_SUCCESS);
+    UNIT_EQ_STR(cl->auth_method, "private_key_jwt");
+    UNIT_EQ_STR(cl->secret_hash, "");
+    UNIT_EQ_STR(cl->jwks_uri, "https://client.example/jwks");
+    UNIT_EQ_INT(parse(&cl,
+                      DOC_START
+                      ",\"token_endpoint_auth_method\":"
+                      "\"private_key_jwt\",\"jwks\":{\"keys\":[" EC_JWK
+                      "]},\"token_endpoint_auth_signing_alg\":"
+                      "\"ES256\"}",
+                      &err, p),
+                APR_SUCCESS);
+    UNIT_EQ_STR(cl->auth_method, "private_key_jwt");
+    UNIT_EQ_STR(cl->auth_signing_alg, "ES256");
+    UNIT_ASSERT(cl->jwks && !cl->jwks_uri);
+    /* ... but not without them, nor with both, nor an http one here */
+    DOC_REFUSED(DOC_START ",\"token_endpoint_auth_method\":"
+                          "\"private_key_jwt\"}",
+                "OA2-01608");
+    DOC_REFUSED(DOC_START ",\"token_endpoint_auth_method\":"
+                          "\"private_key_jwt\",\"jwks_uri\":"
+                          "\"https://client.example/jwks\",\"jwks\":{\"keys\":"
+                          "[" EC_JWK "]}}",
+                "OA2-01605");
+    DOC_REFUSED(DOC_START ",\"token_endpoint_auth_method\":"
+                          "\"private_key_jwt\",\"jwks_uri\":"
+                          "\"http://client.example/jwks\"}",
+                "OA2-01604");
     DOC_REFUSED(DOC_START ",\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":"
                           "\"P-256\",\"x\":\"x\",\"y\":\"y\",\"d\":\"d\"}]}}",
                 "OA2-01016");

@@ -580,19 +580,19 @@ static void test_registration(apr_pool_t *p)
     BAD(CC "\"token_endpoint_auth_method\":\"tls_client_auth\","
            "\"tls_client_auth_san_ip\":\"host\"}",
         "OA2-01542");
-    BAD(CC "\"jwks\":[]}", "OA2-01550");
-    BAD(CC "\"jwks\":{\"keys\":[1]}}", "OA2-01551");
-    BAD(CC "\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"d\":\"x\"}]}}", "OA2-01552");
+    BAD(CC "\"jwks\":[]}", "OA2-01600");
+    BAD(CC "\"jwks\":{\"keys\":[1]}}", "OA2-01609");
+    BAD(CC "\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"d\":\"x\"}]}}", "OA2-01601");
     BAD(CC "\"jwks\":{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}}",
-        "OA2-01552");
+        "OA2-01601");
     BAD(CC "\"jwks\":{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
            "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}}",
-        "OA2-01554");
+        "OA2-01603");
     body = apr_psprintf(p,
                         CC "\"jwks\":{\"keys\":[{\"kty\":\"EC\","
                            "\"x\":\"%09000d\"}]}}",
                         0);
-    BAD(body, "OA2-01553");
+    BAD(body, "OA2-01602");
 
     /* registered: no secret for either TLS method, the metadata echoed */
     body = apr_pstrcat(p,

@@ -243,9 +243,14 @@ static void test_auth_method(apr_pool_t *p)
                       err),
                 APR_SUCCESS);
     UNIT_EQ_STR(cl->auth_method, "none");
+    /* private_key_jwt needs the client's keys */
     REFUSED(as,
             "{\"redirect_uris\":[\"" CB "\"],"
             "\"token_endpoint_auth_method\":\"private_key_jwt\"}",
+            META, "OA2-01607");
+    REFUSED(as,
+            "{\"redirect_uris\":[\"" CB "\"],"
+            "\"token_endpoint_auth_method\":\"client_secret_jwt\"}",
             META, "OA2-00757");
     REFUSED(as,
             "{\"redirect_uris\":[\"" CB "\"],"

@@ -108,6 +108,7 @@ int unit_description_fixed(const char *description, const char *sent);
 
 /* The suites, one per core file, called by main.c. */
 void unit_suite_as(void);
+void unit_suite_assertion(void);
 void unit_suite_b64(void);
 void unit_suite_cimd(void);
 void unit_suite_client_cache(void);

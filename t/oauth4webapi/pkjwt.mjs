@@ -1,0 +1,123 @@
+// A confidential client of npm's oauth4webapi that authenticates with
+// private_key_jwt (RFC 7523 §2.2: oauth.PrivateKeyJwt), run by
+// t/test_970_private_key_jwt.py: the code flow with PKCE (optionally
+// pushed first, RFC 9126), a refresh, or the client_credentials grant;
+// then introspection and revocation, each with a new assertion.
+//
+// Environment: OA2_NODE_MODULES (where npm ci put oauth4webapi), ISSUER,
+// CLIENT_ID, PRIVATE_KEY (the client's private key, PKCS#8 DER in base64),
+// ALG (ES256 or RS256), KID (the key's kid; empty: the header has none),
+// MODE (code or client_credentials), REDIRECT_URI and PAR (not empty: push
+// the authorization request) for the code flow.
+//
+// MODE code prints one JSON line {authorization_url}, reads the callback
+// URL from stdin; then, and straight away for client_credentials, prints
+// one JSON object {tokens, refreshed, introspection, revoked} or {error:
+// {name, code, status, message}} when something was refused.
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const env = process.env;
+const oauth = await import(pathToFileURL(
+    join(env.OA2_NODE_MODULES, 'oauth4webapi', 'build', 'index.js')).href);
+
+// the test issuers are http loopback URLs
+const insecure = { [oauth.allowInsecureRequests]: true };
+
+async function privateKey() {
+    const der = Buffer.from(env.PRIVATE_KEY, 'base64');
+    const algorithm = env.ALG === 'RS256'
+        ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+        : { name: 'ECDSA', namedCurve: 'P-256' };
+    return crypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign']);
+}
+
+async function afterwards(as, client, auth, result) {
+    // introspection and revocation, each with an assertion of its own
+    const introspection = await oauth.processIntrospectionResponse(
+        as, client, await oauth.introspectionRequest(
+            as, client, auth, result.access_token, insecure));
+    await oauth.processRevocationResponse(await oauth.revocationRequest(
+        as, client, auth, result.refresh_token || result.access_token,
+        insecure));
+    return { introspection, revoked: true };
+}
+
+async function main() {
+    const issuer = new URL(env.ISSUER);
+    const as = await oauth.processDiscoveryResponse(
+        issuer, await oauth.discoveryRequest(issuer, {
+            algorithm: 'oauth2', ...insecure }));
+    const client = { client_id: env.CLIENT_ID };
+    const key = { key: await privateKey() };
+    if (env.KID) {
+        key.kid = env.KID;
+    }
+    const auth = oauth.PrivateKeyJwt(key);
+
+    if (env.MODE === 'client_credentials') {
+        const result = await oauth.processClientCredentialsResponse(
+            as, client, await oauth.clientCredentialsGrantRequest(
+                as, client, auth, new URLSearchParams({ scope: 'read' }),
+                insecure));
+        return { tokens: result, ...await afterwards(as, client, auth,
+                                                     result) };
+    }
+
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const url = new URL(as.authorization_endpoint);
+    url.searchParams.set('client_id', client.client_id);
+    url.searchParams.set('redirect_uri', env.REDIRECT_URI);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('scope', 'read');
+    url.searchParams.set('state', state);
+    url.searchParams.set('code_challenge',
+                         await oauth.calculatePKCECodeChallenge(verifier));
+    url.searchParams.set('code_challenge_method', 'S256');
+    if (env.PAR) {
+        const par = await oauth.processPushedAuthorizationResponse(
+            as, client, await oauth.pushedAuthorizationRequest(
+                as, client, auth, url.searchParams, insecure));
+        url.search = '';
+        url.searchParams.set('client_id', client.client_id);
+        url.searchParams.set('request_uri', par.request_uri);
+    }
+    process.stdout.write(JSON.stringify({
+        authorization_url: url.href }) + '\n');
+
+    const lines = createInterface({ input: process.stdin });
+    const callback = await new Promise((resolve) => {
+        lines.once('line', resolve);
+    });
+    lines.close();
+
+    const params = oauth.validateAuthResponse(as, client, new URL(callback),
+                                              state);
+    const result = await oauth.processAuthorizationCodeResponse(
+        as, client, await oauth.authorizationCodeGrantRequest(
+            as, client, auth, params, env.REDIRECT_URI, verifier, insecure));
+    const refreshed = await oauth.processRefreshTokenResponse(
+        as, client, await oauth.refreshTokenGrantRequest(
+            as, client, auth, result.refresh_token, insecure));
+    return { tokens: result, refreshed,
+             ...await afterwards(as, client, auth, refreshed) };
+}
+
+let out;
+try {
+    out = await main();
+} catch (e) {
+    // a 401 comes with the server's WWW-Authenticate challenge, which
+    // oauth4webapi reports before the body: read the body's error here
+    let body = null;
+    try {
+        body = e.response ? await e.response.json() : null;
+    } catch {
+        body = null;
+    }
+    out = { error: { name: e.name, code: e.code, status: e.status,
+                     error: e.error || body?.error, message: e.message } };
+}
+process.stdout.write(JSON.stringify(out) + '\n');
