@@ -37,7 +37,8 @@ from httpd import free_port
 from test_280_schema_upgrade import current_schema, load
 from test_820_openid_clients import (NODE_CACHE, NODE_DIR,  # noqa: F401
                                      node_client, query_of)
-from test_920_cimd import DocServer, document, new_path
+from hostile import HostileServer
+from test_920_cimd import document, new_path
 from test_940_par import assert_pushed
 
 TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -244,7 +245,8 @@ def run_pkjwt(node_client, h, client, mode, par=False):  # noqa: F811
 
 @pytest.fixture(scope="module")
 def docs():
-    d = DocServer()
+    """Where the clients' jwks_uri and metadata documents are served."""
+    d = HostileServer().start()
     yield d
     d.stop()
 
@@ -605,31 +607,31 @@ class TestJwksUri:
     def test_rotation(self, h, docs):
         path = new_path("jwks")
         a, b, c = new_key(), new_key(), new_key()
-        docs.serve(path, jwk_set(public_jwk(a, "a")))
+        docs.json(path, jwk_set(public_jwk(a, "a")))
         client = add_pk_client(h, jwks_uri=docs.url(path))
         client.key, client.kid = a, "a"
         assert_token_ok(with_assertion(h, assertion(h, client)))
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
         assert_token_ok(with_assertion(h, assertion(h, client)))
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
         # the client adds b and signs with it: fetched again
-        docs.serve(path, jwk_set(public_jwk(a, "a"), public_jwk(b, "b")))
+        docs.json(path, jwk_set(public_jwk(a, "a"), public_jwk(b, "b")))
         assert_token_ok(with_assertion(h, assertion(h, client, key=b,
                                                     kid="b")))
-        assert docs.hits[path] == 2
+        assert docs.hits(path) == 2
         # a kid it does not publish, within the minute: not fetched again
-        docs.serve(path, jwk_set(public_jwk(b, "b"), public_jwk(c, "c")))
+        docs.json(path, jwk_set(public_jwk(b, "b"), public_jwk(c, "c")))
         assert_refused(h, with_assertion(h, assertion(h, client, key=c,
                                                       kid="c")),
                        "OA2-01634")
-        assert docs.hits[path] == 2
+        assert docs.hits(path) == 2
         # the keys the cache holds still work
         assert_token_ok(with_assertion(h, assertion(h, client)))
 
     def test_registered_by_the_client(self, h, docs):
         path = new_path("jwks")
         key = new_key("RS256")
-        docs.serve(path, jwk_set(public_jwk(key, "r1", use="sig")),
+        docs.json(path, jwk_set(public_jwk(key, "r1", use="sig")),
                    headers={"Cache-Control": "max-age=120"})
         r = h.session.post(h.url(ep(h, "register")), json={
             "grant_types": ["client_credentials"],
@@ -639,7 +641,7 @@ class TestJwksUri:
         assert "client_secret" not in r.json()
         c = PkClient(r.json()["client_id"], key, "r1", "RS256")
         assert_token_ok(with_assertion(h, assertion(h, c)))
-        assert docs.hits[path] == 1
+        assert docs.hits(path) == 1
 
     @pytest.mark.parametrize("kind,serve,log_id", [
         ("404", (404, "gone"), "OA2-01631"),
@@ -657,7 +659,7 @@ class TestJwksUri:
             status, body = serve
             if body == "private":
                 body = jwk_set(private_jwk(key, "k"))
-            docs.serve(path, body, status=status)
+            docs.json(path, body, status=status)
         client = add_pk_client(h, jwks_uri=url)
         client.key, client.kid = key, "k"
         line = assert_refused(h, with_assertion(h, assertion(h, client)),
@@ -679,8 +681,8 @@ class TestClientMetadataDocument:
         key = new_key()
         keys_path, path = new_path("keys"), new_path()
         url = docs.url(path)
-        docs.serve(keys_path, jwk_set(public_jwk(key, "d1")))
-        docs.serve(path, document(
+        docs.json(keys_path, jwk_set(public_jwk(key, "d1")))
+        docs.json(path, document(
             url, token_endpoint_auth_method="private_key_jwt",
             jwks_uri=docs.url(keys_path)))
         client = PkClient(url, key, "d1")
@@ -705,7 +707,7 @@ class TestClientMetadataDocument:
     def test_document_without_keys(self, h, docs):
         path = new_path()
         url = docs.url(path)
-        docs.serve(path, document(
+        docs.json(path, document(
             url, token_endpoint_auth_method="private_key_jwt"))
         r = Flow(h, PkClient(url, None, None)).get()
         assert r.status_code == 400, r.text[:300]
