@@ -40,6 +40,7 @@ typedef struct add_args_t {
     int any_grant;                     /* nonzero when --grant was given */
     int is_public;                     /* --public */
     int require_par;                   /* --require-par */
+    int dpop_bound;                    /* --dpop-bound */
     const char *auth_method;           /* --auth-method, or NULL */
     const char *client_id;             /* --client-id, or NULL */
 } add_args_t;
@@ -103,6 +104,10 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         }
         if (!strcmp(opt, "--require-par")) {
             in->require_par = 1;
+            continue;
+        }
+        if (!strcmp(opt, "--dpop-bound")) {
+            in->dpop_bound = 1;
             continue;
         }
         /* Every other option takes a value: "--opt VALUE" or "--opt=VALUE". */
@@ -288,6 +293,7 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
     cl->secret_hash = "";
     cl->created_at = apr_time_sec(apr_time_now());
     cl->require_par = in->require_par;
+    cl->dpop_bound_access_tokens = in->dpop_bound;
     return OA2_ADMIN_OK;
 }
 
@@ -400,6 +406,8 @@ static int client_show(oa2_admin_t *a, const char *id)
     printf("created_at: %s\n", oa2_admin_iso8601(cl->created_at, p));
     printf("require_pushed_authorization_requests: %s\n",
            cl->require_par ? "true" : "false");
+    printf("dpop_bound_access_tokens: %s\n",
+           cl->dpop_bound_access_tokens ? "true" : "false");
     if (cl->document_fetched_at > 0) {
         /* read from its client ID metadata document */
         printf("document_fetched_at: %s\n",

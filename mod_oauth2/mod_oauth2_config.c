@@ -43,6 +43,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->fetch_ca_file = NULL;
     c->cimd = -1;
     c->require_par = -1;
+    c->dpop_nonce = -1;
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;
@@ -96,6 +97,7 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->cimd = add->cimd != -1 ? add->cimd : base->cimd;
     c->require_par =
         add->require_par != -1 ? add->require_par : base->require_par;
+    c->dpop_nonce = add->dpop_nonce != -1 ? add->dpop_nonce : base->dpop_nonce;
     /* Derived per server at start-up (mod_oauth2_check.c). */
     c->jwks_json = NULL;
     c->as = NULL;
@@ -674,6 +676,10 @@ const command_rec oa2_config_cmds[] = {
     AP_INIT_FLAG("OAuth2RequirePAR", oa2_ap_par_set_require, NULL, RSRC_CONF,
                  "accept authorization requests only as pushed "
                  "authorization requests (RFC 9126; default off)"),
+    AP_INIT_FLAG("OAuth2DPoPNonce", oa2_ap_dpop_set_nonce, NULL, RSRC_CONF,
+                 "demand a server nonce in DPoP proofs at the token "
+                 "endpoint and the resource server (RFC 9449 section 8, "
+                 "9; default off)"),
     AP_INIT_FLAG("OAuth2CheckRevocation", set_check_revocation, NULL,
                  OR_AUTHCFG,
                  "also refuse access tokens revoked at the revocation "

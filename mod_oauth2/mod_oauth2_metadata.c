@@ -105,6 +105,7 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
     static const char *const confidential_auth[] = {"client_secret_basic",
                                                     "client_secret_post", NULL};
     static const char *const pkce[] = {"S256", NULL};
+    static const char *const dpop_algs[] = {"ES256", "RS256", NULL};
     json_t *m = oa2_cleanup_json(json_object(), p);
     json_t *scopes = json_array();
     int i;
@@ -150,6 +151,9 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
      * which is not offered (RFC 8414 §2). */
     json_object_set_new(m, "access_token_signing_alg_values_supported",
                         signing_algs(conf, p));
+    /* RFC 9449 §5.1: the algorithms of the DPoP proofs accepted. */
+    json_object_set_new(m, "dpop_signing_alg_values_supported",
+                        string_array(dpop_algs));
     /* RFC 9126 §5: absent means false. */
     if (conf->require_par == 1) {
         json_object_set_new(m, "require_pushed_authorization_requests",
@@ -176,6 +180,7 @@ int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
     json_t *m = oa2_cleanup_json(json_object(), r->pool);
     json_t *servers = json_array(), *scopes = json_array();
     static const char *const methods[] = {"header", NULL};
+    static const char *const dpop_algs[] = {"ES256", "RS256", NULL};
     int i;
 
     json_array_append_new(servers, json_string(conf->issuer));
@@ -188,6 +193,9 @@ int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
     json_object_set_new(m, "authorization_servers", servers);
     json_object_set_new(m, "scopes_supported", scopes);
     json_object_set_new(m, "bearer_methods_supported", string_array(methods));
+    /* RFC 9728 §2: the resource takes DPoP proofs of these algorithms. */
+    json_object_set_new(m, "dpop_signing_alg_values_supported",
+                        string_array(dpop_algs));
     return oa2_io_send_document(
         r, NULL, oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), r->pool));
 }

@@ -104,6 +104,14 @@ apr_status_t oa2_client_meta_parse(oa2_client_t *cl, const oa2_as_t *as,
         }
         cl->require_par = json_is_true(v);
     }
+    /* RFC 9449 §5.2: every token request of this client has a proof. */
+    if ((v = oa2_client_meta_field(doc, "dpop_bound_access_tokens"))) {
+        if (!json_is_boolean(v)) {
+            return BAD_META("OA2-01470",
+                            "dpop_bound_access_tokens must be true or false");
+        }
+        cl->dpop_bound_access_tokens = json_is_true(v);
+    }
     if ((v = oa2_client_meta_field(doc, "id_token_signed_response_alg"))) {
         alg = oa2_keys_alg_name(oa2_keys_signer(as->keys)->alg);
         if (!json_is_string(v) || strcmp(json_string_value(v), alg)) {
@@ -141,6 +149,9 @@ static void add_fields(json_t *m, const oa2_client_t *cl)
     if (cl->require_par) {
         json_object_set_new(m, "require_pushed_authorization_requests",
                             json_true());
+    }
+    if (cl->dpop_bound_access_tokens) {
+        json_object_set_new(m, "dpop_bound_access_tokens", json_true());
     }
 }
 
@@ -185,6 +196,7 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
     cl->document_fetched_at = 0;
     cl->document_expires_at = 0;
     cl->require_par = 0;
+    cl->dpop_bound_access_tokens = 0;
     if (!text || !*text) {
         return;
     }
@@ -212,6 +224,8 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
     }
     cl->require_par = json_is_true(
         json_object_get(m, "require_pushed_authorization_requests"));
+    cl->dpop_bound_access_tokens =
+        json_is_true(json_object_get(m, "dpop_bound_access_tokens"));
 }
 
 void oa2_client_meta_respond(json_t *r, const oa2_client_t *cl,

@@ -10,6 +10,7 @@
 
 #include "oa2_err.h"
 #include "oa2_form.h"
+#include "oa2_record_cache.h"
 #include "oa2_store.h"
 
 /**
@@ -29,6 +30,10 @@ typedef struct oa2_backchannel_t {
     const char *endpoint;      /* this endpoint's URL as the metadata
                                 * publishes it (DPoP htu, assertion aud) */
     const char *dpop;          /* the DPoP header (RFC 9449), or NULL */
+    const oa2_record_cache_t *replay_cache; /* where single-use values
+                                             * (DPoP proof jtis) are
+                                             * remembered across processes
+                                             * and nodes; NULL: no cache */
 } oa2_backchannel_t;
 
 /** The client authentication methods (RFC 7591 §2 names). */

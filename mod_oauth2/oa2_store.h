@@ -49,6 +49,8 @@ typedef struct oa2_client_t {
     apr_int64_t document_expires_at; /* until when that read is reused */
     int require_par; /* require_pushed_authorization_requests (RFC 9126
                       * §6, oa2_client_meta) */
+    int dpop_bound_access_tokens; /* RFC 9449 §5.2: every token request
+                                   * carries a DPoP proof (oa2_client_meta) */
 } oa2_client_t;
 
 /** An authorization code, as stored. */
@@ -92,6 +94,9 @@ typedef struct oa2_refresh_t {
     int state;              /* OA2_REFRESH_* */
     apr_int64_t auth_time;  /* the grant's code's auth_time, 0: unknown */
     const char *claims;     /* the grant's code's claims, "" (NULL): none */
+    const char *dpop_jkt;   /* RFC 9449 §5: the DPoP key (thumbprint) a
+                             * public client's token is bound to, ""
+                             * (NULL): unbound */
 } oa2_refresh_t;
 
 /** A remembered consent. */
