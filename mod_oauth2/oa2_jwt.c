@@ -21,7 +21,9 @@
 #include "oa2_jwt.h"
 
 #define P256_COORD_LEN 32
-#define HEADER_MAX_LEN 1024
+/* A DPoP proof carries its public key: n of RSA-4096 alone is 683
+ * characters. */
+#define HEADER_MAX_LEN 2048
 
 /* Longest DER ECDSA-Sig-Value of P-256: SEQUENCE of two INTEGERs of at
  * most 33 bytes each (a leading zero keeps a high bit from reading as a
@@ -205,10 +207,9 @@ typedef struct jws_parts_t {
 
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
 
-/* Split @a token into @a j: its shape, its header (an alg we verify, no
- * crit, the typ demanded when @a typ is given) and its signature. */
-static apr_status_t jws_split(jws_parts_t *j, const char *token, apr_size_t len,
-                              const char *typ, oa2_err_t *err, apr_pool_t *p)
+/* The shape of @a token into @a j: three segments, a header object. */
+static apr_status_t jws_shape(jws_parts_t *j, const char *token, apr_size_t len,
+                              oa2_err_t *err, apr_pool_t *p)
 {
     const char *dot1, *dot2;
 
@@ -232,6 +233,19 @@ static apr_status_t jws_split(jws_parts_t *j, const char *token, apr_size_t len,
         segment_object(token, (apr_size_t)(dot1 - token), NULL, NULL, p);
     if (!j->header) {
         return INVALID(BAD_HEADER, "the token header is not valid");
+    }
+    return APR_SUCCESS;
+}
+
+/* Split @a token into @a j: its shape, and its header: an alg we verify,
+ * no crit, the typ demanded when @a typ is given. */
+static apr_status_t jws_split(jws_parts_t *j, const char *token, apr_size_t len,
+                              const char *typ, oa2_err_t *err, apr_pool_t *p)
+{
+    apr_status_t rv = jws_shape(j, token, len, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
     j->alg = oa2_keys_alg_from_name(
         json_string_value(json_object_get(j->header, "alg")));
@@ -344,7 +358,7 @@ apr_status_t oa2_jwt_header(json_t **header, const char *token, apr_size_t len,
                             oa2_err_t *err, apr_pool_t *p)
 {
     jws_parts_t j;
-    apr_status_t rv = jws_split(&j, token, len, NULL, err, p);
+    apr_status_t rv = jws_shape(&j, token, len, err, p);
 
     if (rv == APR_SUCCESS) {
         *header = j.header;
@@ -398,12 +412,8 @@ apr_status_t oa2_jwt_sign_text(const char **token, const oa2_key_t *key,
                                apr_size_t claims_len, oa2_err_t *err,
                                apr_pool_t *p)
 {
-    unsigned char digest[OA2_SHA256_LEN], raw[2 * P256_COORD_LEN], *sig;
-    const char *header, *input;
+    const char *header;
     oa2_json_obj_t h;
-    size_t siglen;
-    EVP_PKEY_CTX *ctx;
-    int ok;
 
     if (!key || !key->has_private || !key->signer) {
         return oa2_err_set(err, 500, "server_error", "OA2-00033",
@@ -419,6 +429,24 @@ apr_status_t oa2_jwt_sign_text(const char **token, const oa2_key_t *key,
     if (!header) {
         return oa2_err_set(err, 500, "server_error", "OA2-00785",
                            "cannot serialize the token header");
+    }
+    return oa2_jwt_sign_header(token, key, header, claims, claims_len, err, p);
+}
+
+apr_status_t oa2_jwt_sign_header(const char **token, const oa2_key_t *key,
+                                 const char *header, const char *claims,
+                                 apr_size_t claims_len, oa2_err_t *err,
+                                 apr_pool_t *p)
+{
+    unsigned char digest[OA2_SHA256_LEN], raw[2 * P256_COORD_LEN], *sig;
+    const char *input;
+    size_t siglen;
+    EVP_PKEY_CTX *ctx;
+    int ok;
+
+    if (!key || !key->has_private || !key->signer) {
+        return oa2_err_set(err, 500, "server_error", "OA2-01481",
+                           "no signing key");
     }
     input = apr_pstrcat(
         p, oa2_b64_encode((const unsigned char *)header, strlen(header), p),

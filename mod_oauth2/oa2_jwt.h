@@ -94,4 +94,14 @@ apr_status_t oa2_jwt_sign_text(const char **token, const oa2_key_t *key,
                                apr_size_t claims_len, oa2_err_t *err,
                                apr_pool_t *p);
 
+/**
+ * Sign @a claims with @a key under a JOSE header of the caller's own (a
+ * JSON object text whose alg is the key's): a JWS such as a client makes,
+ * a DPoP proof with its `jwk`, for the tests and benchmarks.
+ */
+apr_status_t oa2_jwt_sign_header(const char **token, const oa2_key_t *key,
+                                 const char *header, const char *claims,
+                                 apr_size_t claims_len, oa2_err_t *err,
+                                 apr_pool_t *p);
+
 #endif /* OA2_JWT_H */
