@@ -195,6 +195,7 @@ FUZZ_MAX_LEN_tmpl       := 4096
 FUZZ_MAX_LEN_token      := 4096
 FUZZ_MAX_LEN_registration := 4096
 FUZZ_MAX_LEN_remote     := 8192
+FUZZ_MAX_LEN_dpop       := 4096
 
 fuzz/out/obj/%.o: $(SRC)/%.c $(HEADERS) apxs.mk
 	@mkdir -p fuzz/out/obj

@@ -402,7 +402,7 @@ const char *oa2_dpop_url_normal(const char *url, apr_pool_t *p)
     const char *scheme, *path;
     char *host, *end, *c;
     long port = 0;
-    int https;
+    int https, ipv6;
 
     if (!url || apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.scheme
         || !u.hostname || !*u.hostname || u.user || u.password) {
@@ -415,19 +415,26 @@ const char *oa2_dpop_url_normal(const char *url, apr_pool_t *p)
     scheme = https ? "https" : "http";
     if (u.port_str && *u.port_str) {
         port = strtol(u.port_str, &end, 10);
-        if (*end || port < 0 || port > 65535 || !apr_isdigit(*u.port_str)) {
+        if (*end || port < 1 || port > 65535 || !apr_isdigit(*u.port_str)) {
             return NULL;
         }
     }
     if (port == (https ? 443 : 80)) {
         port = 0;
     }
+    /* A DNS name or an IPv4 address, or an IPv6 literal (its brackets
+     * taken off by apr_uri_parse); any other host is no URL we answer. */
     host = apr_pstrdup(p, u.hostname);
+    ipv6 = strchr(host, ':') != NULL;
     for (c = host; *c; c++) {
+        if (!(ipv6 ? apr_isxdigit(*c) || *c == ':' || *c == '.'
+                   : apr_isalnum(*c) || *c == '-' || *c == '.' || *c == '_')) {
+            return NULL;
+        }
         *c = (char)apr_tolower(*c);
     }
-    if (strchr(host, ':')) {
-        host = apr_pstrcat(p, "[", host, "]", NULL); /* IPv6 literal */
+    if (ipv6) {
+        host = apr_pstrcat(p, "[", host, "]", NULL);
     }
     path = u.path && *u.path ? u.path : "/";
     if (*path != '/') {
