@@ -139,6 +139,10 @@ bench/code_cost: bench/code_cost.c bench/cost_fixture.c bench/cost_fixture.h $(C
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
 	    bench/code_cost.c bench/cost_fixture.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
 
+bench/dpop_cost: bench/dpop_cost.c $(CORE_SRC) $(HEADERS)
+	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
+	    bench/dpop_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
+
 bench: bench/bearer_cost bench/token_cost bench/code_cost $(MODULE)
 	sh bench/run.sh
 

@@ -94,11 +94,9 @@ static apr_status_t cnf_member(const char **out, json_t *cnf, const char *name)
     return APR_SUCCESS;
 }
 
-/* The sender binding of @a claims (RFC 7800 §3.1): a `cnf` object whose
- * jkt (RFC 9449 §6.1) and x5t#S256 (RFC 8705 §3.1) are what this server
- * checks; a cnf it cannot read refuses the token rather than letting it
- * pass as a bearer token. */
-static apr_status_t read_cnf(oa2_cnf_t *out, json_t *claims, oa2_err_t *err)
+/* A cnf it cannot read refuses the token rather than letting it pass as
+ * a bearer token. */
+apr_status_t oa2_token_read_cnf(oa2_cnf_t *out, json_t *claims, oa2_err_t *err)
 {
     json_t *cnf = json_object_get(claims, "cnf");
 
@@ -177,7 +175,7 @@ static apr_status_t check_claims(oa2_token_t **tok, json_t *claims,
         return INVALID("OA2-00048", "the token's scope has control characters");
     }
     t->exp = (apr_int64_t)json_number_value(exp);
-    if (read_cnf(&t->cnf, claims, err) != APR_SUCCESS) {
+    if (oa2_token_read_cnf(&t->cnf, claims, err) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     *tok = t;

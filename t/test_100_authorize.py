@@ -116,9 +116,10 @@ class TestMetadata:
         assert sorted(md["scopes_supported"]) == ["openid", "read", "write"]
         # nothing this server does not do
         for k in ("userinfo_endpoint", "device_authorization_endpoint",
-                  "end_session_endpoint", "request_uri_parameter_supported",
-                  "dpop_signing_alg_values_supported"):
+                  "end_session_endpoint", "request_uri_parameter_supported"):
             assert not md.get(k), (k, md[k])
+        # DPoP proofs (RFC 9449 §5.1): what the server verifies them with
+        assert md["dpop_signing_alg_values_supported"] == ["ES256", "RS256"]
         for alg in md.get("token_endpoint_auth_signing_alg_values_supported",
                           []):
             assert alg != "none"
@@ -209,9 +210,13 @@ class TestMetadataSigningAlgs:
     def test_every_alg_list_is_supported(self, h, name):
         md = self.metadata(h, name)
         want = SIGNING_ALG_VHOSTS[name][1]
+        # the algorithms of the server's own signatures; a client's DPoP
+        # proofs may use either algorithm whatever the server's keys are
         lists = {k: v for k, v in md.items()
-                 if k.endswith("_alg_values_supported")}
+                 if k.endswith("_alg_values_supported")
+                 and k != "dpop_signing_alg_values_supported"}
         assert lists, md
+        assert md["dpop_signing_alg_values_supported"] == ["ES256", "RS256"]
         for k, v in lists.items():
             assert v == want, (k, v, want)
         # no JWT client authentication: no algorithms for it either

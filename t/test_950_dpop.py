@@ -197,8 +197,9 @@ def run_dpop_client(node, h, client, mode, alg="ES256", scope="read"):
     assert p.returncode == 0, (p.returncode, out, err)
     result = json.loads(out)
     for t in result.get("tokens", []):
-        tokens.register(t.get("access_token"))
-        tokens.register(t.get("refresh_token"))
+        for k in ("access_token", "refresh_token"):
+            if t.get(k):
+                tokens.register(t[k])
     return result
 
 
@@ -558,7 +559,8 @@ class TestUserinfo:
             h, c, {"grant_type": "authorization_code", "code": code,
                    "redirect_uri": f.redirect_uri,
                    "code_verifier": f.verifier}, key=key), key)
-        tokens.register(body.get("id_token"))
+        assert body.get("id_token")
+        tokens.register(body["id_token"])
         token = body["access_token"]
         path = ep(h, "userinfo")
         r = dpop_get(h, path, token, key)
