@@ -17,6 +17,7 @@
 
 #include "oa2_cleanup.h"
 #include "oa2_dpop.h"
+#include "oa2_dpop_keys.h"
 #include "oa2_jwt.h"
 #include "support.h"
 
@@ -34,6 +35,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     json_t *jwk;
 
     fuzz_init();
+    /* the per-process cache of proof keys, as in httpd's children */
+    if (oa2_dpop_keys_init_process(fuzz_global_pool()) != APR_SUCCESS) {
+        fuzz_fail(__FILE__, __LINE__, "no key cache");
+    }
     if (oa2_keys_load_private_pem(&key, fuzz_data_path("ec256.pem"), NULL, &err,
                                   fuzz_global_pool())
         != APR_SUCCESS) {

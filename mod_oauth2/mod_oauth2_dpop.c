@@ -26,6 +26,7 @@
 
 #include "mod_oauth2.h"
 #include "oa2_dpop.h"
+#include "oa2_dpop_keys.h"
 
 APLOG_USE_MODULE(oauth2);
 
@@ -225,9 +226,23 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     return OK;
 }
 
+/* Each child keeps the keys of recent proofs (oa2_dpop_keys.h). */
+static void child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv = oa2_dpop_keys_init_process(p);
+
+    if (rv != APR_SUCCESS) {
+        /* Only slower: every proof's key is imported. */
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     "OA2-01463: cannot create the lock of the DPoP key "
+                     "cache; proofs' keys are not cached");
+    }
+}
+
 void oa2_ap_dpop_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* After the cache's post_config, which starts it. */
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_LAST);

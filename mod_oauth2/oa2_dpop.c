@@ -14,6 +14,7 @@
 #include "oa2_b64.h"
 #include "oa2_clientauth.h"
 #include "oa2_dpop.h"
+#include "oa2_dpop_keys.h"
 #include "oa2_hash.h"
 #include "oa2_jwt.h"
 #include "oa2_keys.h"
@@ -56,14 +57,12 @@ static int typ_is_proof(const char *have)
     return !strcasecmp(have, PROOF_TYP);
 }
 
-/* The public key of the proof's header, with its thumbprint. */
-static apr_status_t proof_key(const oa2_key_t **key, const char **jkt,
-                              json_t *header, const oa2_dpop_check_t *check,
-                              oa2_err_t *err, apr_pool_t *p)
+/* The public key of the proof's header @a header, imported. */
+static apr_status_t proof_key(oa2_dpop_key_t **key, json_t *header,
+                              const oa2_dpop_check_t *check, oa2_err_t *err,
+                              apr_pool_t *p)
 {
     json_t *jwk = json_object_get(header, "jwk");
-    oa2_key_t *k;
-    oa2_err_t why;
     oa2_alg_t alg;
     int i;
 
@@ -91,24 +90,15 @@ static apr_status_t proof_key(const oa2_key_t **key, const char **jkt,
                              "the DPoP proof's jwk holds a private key");
         }
     }
-    if (oa2_keys_from_jwk(&k, jwk, &why, p) != APR_SUCCESS) {
+    if (oa2_dpop_keys_import(key, jwk, p) != APR_SUCCESS) {
         return BAD_PROOF("OA2-01418",
                          "the DPoP proof's jwk is not an EC P-256 or RSA "
                          "(2048 bits or more) public key");
     }
-    if (k->alg != alg) {
+    if (oa2_dpop_keys_key(*key)->alg != alg) {
         return BAD_PROOF("OA2-01419",
                          "the DPoP proof's alg does not fit its key");
     }
-    /* Over the key as we read it (k->jwk is made from the key itself):
-     * one key, one thumbprint, however its members were spelled. */
-    *jkt = oa2_keys_thumbprint(k->jwk, p);
-    if (!*jkt) {
-        return BAD_PROOF("OA2-01420",
-                         "the DPoP proof's key has no "
-                         "thumbprint");
-    }
-    *key = k;
     return APR_SUCCESS;
 }
 
@@ -174,8 +164,10 @@ apr_status_t oa2_dpop_verify(oa2_dpop_proof_t **proof,
                              const oa2_dpop_check_t *check, apr_int64_t now,
                              oa2_err_t *err, apr_pool_t *p)
 {
-    const char *jkt = NULL, *jti, *htu = NULL, *nonce;
-    const oa2_key_t *key = NULL;
+    const char *jkt, *jti, *htu = NULL, *nonce, *dot;
+    const oa2_dpop_key_t *key = NULL;
+    oa2_dpop_key_t *imported = NULL;
+    apr_size_t len;
     unsigned char md[OA2_SHA256_LEN];
     const char *fields[4];
     json_t *header;
@@ -195,20 +187,35 @@ apr_status_t oa2_dpop_verify(oa2_dpop_proof_t **proof,
                          "the request has more than one DPoP "
                          "proof");
     }
-    if (oa2_jwt_header(&header, check->header, strlen(check->header), &why, p)
-        != APR_SUCCESS) {
-        BAD_PROOF("OA2-01412", "the DPoP proof is not a JWS");
-        return oa2_err_detail(err, p, "%s", why.description);
+    len = strlen(check->header);
+    dot = memchr(check->header, '.', len);
+    /* A header seen before (a client's every proof has the same) names a
+     * key that passed the checks below: it is not imported again. */
+    if (!dot
+        || oa2_dpop_keys_find(&key, check->header,
+                              (apr_size_t)(dot - check->header), p)
+            != APR_SUCCESS) {
+        if (oa2_jwt_header(&header, check->header, len, &why, p)
+            != APR_SUCCESS) {
+            BAD_PROOF("OA2-01412", "the DPoP proof is not a JWS");
+            return oa2_err_detail(err, p, "%s", why.description);
+        }
+        if ((rv = proof_key(&imported, header, check, err, p)) != APR_SUCCESS) {
+            return rv;
+        }
+        key = imported;
     }
-    if ((rv = proof_key(&key, &jkt, header, check, err, p)) != APR_SUCCESS) {
-        return rv;
-    }
-    if (oa2_jwt_verify_key(&jwt, check->header, strlen(check->header), key,
+    if (oa2_jwt_verify_key(&jwt, check->header, len, oa2_dpop_keys_key(key),
                            PROOF_TYP, &why, p)
         != APR_SUCCESS) {
         BAD_PROOF("OA2-01421", "the DPoP proof's signature is not valid");
         return oa2_err_detail(err, p, "%s", why.description);
     }
+    if (imported) {
+        oa2_dpop_keys_keep(imported, check->header,
+                           (apr_size_t)(dot - check->header));
+    }
+    jkt = oa2_dpop_keys_jkt(key);
     jti = string_claim(jwt->claims, "jti", OA2_DPOP_JTI_MAX);
     if (!jti) {
         return BAD_PROOF("OA2-01429",

@@ -1,10 +1,15 @@
 /* DPoP proofs (RFC 9449): each check, the nonces, the thumbprint, the ath,
  * the binding of token requests and refresh tokens. */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <apr_base64.h>
+#include <apr_file_io.h>
 #include <apr_strings.h>
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "cache_fixture.h"
 #include "key_fixture.h"
@@ -12,6 +17,7 @@
 #include "oa2_b64.h"
 #include "oa2_cleanup.h"
 #include "oa2_dpop.h"
+#include "oa2_dpop_keys.h"
 #include "oa2_grant.h"
 #include "oa2_jwt.h"
 #include "oa2_secret.h"
@@ -857,6 +863,103 @@ static void test_confidential_refresh_token_unbound(apr_pool_t *p)
     UNIT_EQ_STR(row->dpop_jkt, "");
 }
 
+/* A fresh EC P-256 key that can sign, through a PEM file in @a dir. */
+static oa2_key_t *new_key(const char *dir, int n, apr_pool_t *p)
+{
+    const char *path = apr_psprintf(p, "%s/k%d.pem", dir, n);
+    EVP_PKEY *pkey = EVP_EC_gen("P-256");
+    FILE *f = fopen(path, "w");
+    oa2_key_t *key = NULL;
+    oa2_err_t err;
+    int ok =
+        pkey && f && PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL);
+
+    if (f) {
+        fclose(f);
+    }
+    EVP_PKEY_free(pkey);
+    if (ok) {
+        oa2_keys_load_private_pem(&key, path, NULL, &err, p);
+    }
+    return key;
+}
+
+/* The per-process cache of proof keys: a header seen before is found (a
+ * proof's signature is still checked), entries are replaced in turn, and
+ * one held by a request stays usable after it was replaced. */
+static void test_key_cache(apr_pool_t *p)
+{
+    oa2_key_t *key = fixture_key("ec256.pem", NULL, p), *other;
+    const oa2_dpop_key_t *found = NULL, *held = NULL;
+    const char *proof1 = good_proof(key, "j-1", p), *dir;
+    apr_size_t hlen = (apr_size_t)(strchr(proof1, '.') - proof1);
+    apr_pool_t *cache_pool, *req, *holder;
+    oa2_dpop_check_t c = check_of(proof1);
+    oa2_dpop_proof_t *proof;
+    oa2_err_t err = {0};
+    char *tampered;
+    int i;
+
+    UNIT_ASSERT(key);
+    UNIT_EQ_INT(apr_temp_dir_get(&dir, p), APR_SUCCESS);
+    dir = apr_psprintf(p, "%s/oa2-dpop-unit-%d", dir, (int)getpid());
+    UNIT_EQ_INT(apr_dir_make_recursive(dir, APR_OS_DEFAULT, p), APR_SUCCESS);
+    apr_pool_create(&cache_pool, p);
+    UNIT_EQ_INT(oa2_dpop_keys_init_process(cache_pool), APR_SUCCESS);
+    apr_pool_create(&req, p);
+    apr_pool_create(&holder, p);
+    UNIT_EQ_INT(oa2_dpop_keys_find(&found, proof1, hlen, req), APR_NOTFOUND);
+    /* the first proof imports and keeps its key */
+    UNIT_EQ_INT(oa2_dpop_verify(&proof, &c, NOW, &err, req), APR_SUCCESS);
+    UNIT_EQ_STR(proof->jkt, key->kid);
+    UNIT_EQ_INT(oa2_dpop_keys_find(&held, proof1, hlen, holder), APR_SUCCESS);
+    UNIT_EQ_STR(oa2_dpop_keys_jkt(held), key->kid);
+    /* the next one is found, and still checked */
+    c.header = good_proof(key, "j-2", p);
+    UNIT_EQ_INT(oa2_dpop_verify(&proof, &c, NOW, &err, req), APR_SUCCESS);
+    UNIT_EQ_STR(proof->jkt, key->kid);
+    tampered = apr_pstrdup(p, c.header);
+    tampered[strlen(tampered) - 3] =
+        tampered[strlen(tampered) - 3] == 'A' ? 'B' : 'A';
+    c.header = tampered;
+    UNIT_REFUSED(oa2_dpop_verify(&proof, &c, NOW, &err, req), err, 400,
+                 "invalid_dpop_proof", "OA2-01421");
+    /* a proof of another key whose signature fails is not kept */
+    other = new_key(dir, 0, p);
+    UNIT_ASSERT(other);
+    c.header = sign(key, header_of(other, p), claims_of(NOW, "j", "", p), p);
+    UNIT_REFUSED(oa2_dpop_verify(&proof, &c, NOW, &err, req), err, 400,
+                 "invalid_dpop_proof", "OA2-01421");
+    UNIT_EQ_INT(
+        oa2_dpop_keys_find(&found, c.header,
+                           (apr_size_t)(strchr(c.header, '.') - c.header), req),
+        APR_NOTFOUND);
+    apr_pool_clear(req);
+    /* as many other keys as there are entries: the first is replaced */
+    for (i = 1; i <= OA2_DPOP_KEYS_CACHED; i++) {
+        other = new_key(dir, i, p);
+        UNIT_ASSERT(other);
+        c.header = good_proof(other, "j", p);
+        UNIT_EQ_INT(oa2_dpop_verify(&proof, &c, NOW, &err, req), APR_SUCCESS);
+        UNIT_EQ_STR(proof->jkt, other->kid);
+        apr_pool_clear(req);
+    }
+    UNIT_EQ_INT(oa2_dpop_keys_find(&found, proof1, hlen, req), APR_NOTFOUND);
+    /* the replaced entry is still whole for the request holding it */
+    UNIT_EQ_STR(oa2_dpop_keys_jkt(held), key->kid);
+    UNIT_ASSERT(oa2_dpop_keys_key(held)->verifier != NULL);
+    apr_pool_destroy(holder); /* frees it */
+    c.header = good_proof(key, "j-3", p);
+    UNIT_EQ_INT(oa2_dpop_verify(&proof, &c, NOW, &err, req), APR_SUCCESS);
+    apr_pool_destroy(req);
+    apr_pool_destroy(cache_pool); /* ends the cache */
+    UNIT_EQ_INT(oa2_dpop_keys_find(&found, proof1, hlen, p), APR_NOTFOUND);
+    for (i = 0; i <= OA2_DPOP_KEYS_CACHED; i++) {
+        apr_file_remove(apr_psprintf(p, "%s/k%d.pem", dir, i), p);
+    }
+    apr_dir_remove(dir, p);
+}
+
 void unit_suite_dpop(void)
 {
     unit_suite("dpop");
@@ -885,4 +988,5 @@ void unit_suite_dpop(void)
     UNIT_RUN(test_token_request_binds);
     UNIT_RUN(test_public_refresh_token_bound);
     UNIT_RUN(test_confidential_refresh_token_unbound);
+    UNIT_RUN(test_key_cache);
 }
