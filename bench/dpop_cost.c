@@ -2,15 +2,18 @@
  * Per-request cost of the DPoP proof check against one bare signature
  * verification: how close is "a proof per request" to "one verify".
  *
- *   dpop_cost KEY.pem [N]
+ *   dpop_cost KEY.pem [N [cached|bare]]
  *
  * Makes one DPoP proof of KEY (its jwk in the header, htm, htu, iat, jti,
  * ath), then times N calls of oa2_dpop_verify() as a resource server
  * makes it (no replay cache: its cost is the socache's, measured by
- * bench/dpop.sh in httpd), N calls of oa2_keys_from_jwk() on the proof's
- * jwk alone (the key import every proof costs), and N bare
- * EVP_DigestVerify() calls on the same key and signature; prints them and
- * the ratio of the check to the bare verify.
+ * bench/dpop.sh in httpd) without the key cache, N calls of
+ * oa2_keys_from_jwk() on the proof's jwk alone (the key import a proof
+ * costs without the cache), N calls of oa2_dpop_verify() with the key
+ * cache (as httpd's children have it: the key found by the header), and
+ * N bare EVP_DigestVerify() calls on the same key and signature; prints
+ * them and the ratios of the checks to the bare verify. With a third
+ * argument only that loop runs (for callgrind: instructions per call).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,7 @@
 
 #include "oa2_b64.h"
 #include "oa2_dpop.h"
+#include "oa2_dpop_keys.h"
 #include "oa2_jwt.h"
 #include "oa2_keys.h"
 
@@ -55,6 +59,41 @@ static unsigned char *evp_signature(const oa2_key_t *key, const char *token,
     return der;
 }
 
+/* One loop alone: N cached checks, or N bare verifications. */
+static int only(const char *what, oa2_dpop_check_t *check, const oa2_key_t *key,
+                const unsigned char *sig, size_t siglen, const char *token,
+                size_t inlen, apr_int64_t now, long n, apr_pool_t *p)
+{
+    oa2_dpop_proof_t *proof;
+    oa2_err_t err;
+    apr_pool_t *iter;
+    long i;
+
+    apr_pool_create(&iter, p);
+    oa2_dpop_keys_init_process(p);
+    for (i = 0; i < n; i++) {
+        if (!strcmp(what, "cached")) {
+            if (oa2_dpop_verify(&proof, check, now, &err, iter)
+                != APR_SUCCESS) {
+                return 1;
+            }
+        }
+        else {
+            EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+            if (EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key->pkey)
+                    != 1
+                || EVP_DigestVerify(ctx, sig, siglen,
+                                    (const unsigned char *)token, inlen)
+                    != 1) {
+                return 1;
+            }
+            EVP_MD_CTX_free(ctx);
+        }
+        apr_pool_clear(iter);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     apr_pool_t *p, *iter;
@@ -67,7 +106,7 @@ int main(int argc, char **argv)
     unsigned char *sig;
     size_t siglen, inlen;
     long i, n = argc > 2 ? atol(argv[2]) : 20000;
-    apr_time_t t0, t1, t2, t3;
+    apr_time_t t0, t1, t2, t3, t4;
     apr_int64_t now;
 
     if (argc < 2) {
@@ -109,6 +148,9 @@ int main(int argc, char **argv)
     sig = evp_signature(key, token, &siglen, p);
     inlen = (size_t)(strrchr(token, '.') - token);
 
+    if (argc > 3) {
+        return only(argv[3], &check, key, sig, siglen, token, inlen, now, n, p);
+    }
     t0 = apr_time_now();
     for (i = 0; i < n; i++) {
         if (oa2_dpop_verify(&proof, &check, now, &err, iter) != APR_SUCCESS) {
@@ -138,12 +180,26 @@ int main(int argc, char **argv)
         EVP_MD_CTX_free(ctx);
     }
     t3 = apr_time_now();
-    printf("%s  %ld proofs (%zu bytes): DPoP check %.1f us/proof (of which "
-           "jwk import %.1f us), bare EVP verify %.1f us, ratio %.3f\n",
+    if (oa2_dpop_keys_init_process(p) != APR_SUCCESS) {
+        fprintf(stderr, "no key cache\n");
+        return 1;
+    }
+    for (i = 0; i < n; i++) {
+        if (oa2_dpop_verify(&proof, &check, now, &err, iter) != APR_SUCCESS) {
+            fprintf(stderr, "verify: %s (%s)\n", err.description, err.log_id);
+            return 1;
+        }
+        apr_pool_clear(iter);
+    }
+    t4 = apr_time_now();
+    printf("%s  %ld proofs (%zu bytes): bare EVP verify %.1f us; DPoP check "
+           "%.1f us/proof with the key cache (ratio %.3f), %.1f us without "
+           "(ratio %.3f; the jwk import alone %.1f us)\n",
            oa2_keys_alg_name(key->alg), n, strlen(token),
-           (double)(t1 - t0) / (double)n, (double)(t2 - t1) / (double)n,
-           (double)(t3 - t2) / (double)n,
-           (double)(t1 - t0) / (double)(t3 - t2));
+           (double)(t3 - t2) / (double)n, (double)(t4 - t3) / (double)n,
+           (double)(t4 - t3) / (double)(t3 - t2), (double)(t1 - t0) / (double)n,
+           (double)(t1 - t0) / (double)(t3 - t2),
+           (double)(t2 - t1) / (double)n);
     json_decref(jwk);
     apr_pool_destroy(p);
     apr_terminate();
