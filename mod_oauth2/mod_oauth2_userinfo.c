@@ -32,7 +32,7 @@ static int refuse(request_rec *r, const oa2_err_t *err, int dpop)
                  : oa2_bearer_challenge(realm, err, scope, NULL, r->pool));
         /* for the scripts of browser-based clients */
         apr_table_setn(r->err_headers_out, "Access-Control-Expose-Headers",
-                       "WWW-Authenticate");
+                       "WWW-Authenticate, DPoP-Nonce");
     }
     if (!err->error) {
         r->status = HTTP_UNAUTHORIZED;
