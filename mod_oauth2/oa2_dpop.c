@@ -346,7 +346,7 @@ static int hex_value(int c)
 }
 
 /* RFC 3986 §6.2.2.2: percent-encodings in uppercase, unreserved
- * characters decoded. */
+ * characters decoded; NULL for a path that is no URI path. */
 static char *path_percent_normal(const char *path, apr_pool_t *p)
 {
     char *out = apr_palloc(p, strlen(path) + 1), *o = out;
@@ -364,6 +364,12 @@ static char *path_percent_normal(const char *path, apr_pool_t *p)
                 *o++ = (char)apr_toupper(s[2]);
             }
             s += 2;
+        }
+        else if (*s == '%' || (unsigned char)*s <= 0x20
+                 || (unsigned char)*s >= 0x7f) {
+            /* not a URI: a lone '%', a space, a control or non-ASCII
+             * byte (which would also make normalizing twice differ) */
+            return NULL;
         }
         else {
             *o++ = *s;
@@ -407,7 +413,7 @@ const char *oa2_dpop_url_normal(const char *url, apr_pool_t *p)
 {
     apr_uri_t u;
     const char *scheme, *path;
-    char *host, *end, *c;
+    char *host, *end, *c, *normal;
     long port = 0;
     int https, ipv6;
 
@@ -447,7 +453,10 @@ const char *oa2_dpop_url_normal(const char *url, apr_pool_t *p)
     if (*path != '/') {
         return NULL;
     }
-    path = path_without_dots(path_percent_normal(path, p), p);
+    if (!(normal = path_percent_normal(path, p))) {
+        return NULL;
+    }
+    path = path_without_dots(normal, p);
     return port ? apr_psprintf(p, "%s://%s:%ld%s", scheme, host, port, path)
                 : apr_pstrcat(p, scheme, "://", host, path, NULL);
 }

@@ -426,6 +426,11 @@ static void test_url_normal(apr_pool_t *p)
     UNIT_ASSERT(!oa2_dpop_url_normal("https://example.com:99999/", p));
     UNIT_ASSERT(!oa2_dpop_url_normal("https://example.com:-1/", p));
     UNIT_ASSERT(!oa2_dpop_url_normal(NULL, p));
+    /* no URI path: a lone '%', a space, a non-ASCII byte */
+    UNIT_ASSERT(!oa2_dpop_url_normal("https://example.com/a%zz", p));
+    UNIT_ASSERT(!oa2_dpop_url_normal("https://example.com/%a%41", p));
+    UNIT_ASSERT(!oa2_dpop_url_normal("https://example.com/a b", p));
+    UNIT_ASSERT(!oa2_dpop_url_normal("https://example.com/\xc3\xa9", p));
 }
 
 static void test_iat(apr_pool_t *p)
