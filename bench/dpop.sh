@@ -25,9 +25,12 @@
 # against one bare signature verification (bench/dpop_cost, ES256 and
 # RS256 client keys).
 #
+# Then instructions per request under callgrind (httpd -X): plain,
+# bearer and dpop (BENCH_CALLGRIND=0 skips it).
+#
 # Environment: BENCH_KEEP=1 keeps the temp dir; BENCH_OUT (default
-# bench/out-dpop) receives results.txt, machine.txt, dpop_cost.txt and
-# table.md.
+# bench/out-dpop) receives results.txt, machine.txt, callgrind.txt,
+# dpop_cost.txt and table.md.
 set -e
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -120,6 +123,73 @@ while [ $r -le "$ROUNDS" ]; do
     r=$((r + 1))
 done
 
+# --- instructions per request under callgrind ------------------------------
+# Each case its own httpd -X of the "ours" config under callgrind: WARM
+# requests (the first DPoP one imports the key), then again WARM + N; the
+# difference over N is the cost per request of ap_process_request_internal
+# (every hook and the handler) and of the module's check_authn.
+cg_profile() { # CASE COUNT -> "REQUEST_INSTRUCTIONS CHECK_INSTRUCTIONS"
+    C=$D/cg
+    mkdir -p "$C"
+    chmod 777 "$C"
+    cport=$(bench_port)
+    sed -e "s#^Listen .*#Listen 127.0.0.1:$cport#" \
+        -e "s#^PidFile .*#PidFile $C/httpd.pid#" \
+        -e "s#^ErrorLog .*#ErrorLog $C/error.log#" \
+        -e "s#^DefaultRuntimeDir .*#DefaultRuntimeDir $C#" \
+        "$D/ours/httpd.conf" > "$C/httpd.conf"
+    : > "$C/cg.out"
+    chmod 666 "$C/cg.out"
+    $BENCH_PY bench/dpop_proofs.py proofs "$D/keys" \
+        "http://127.0.0.1:$cport/api/data.json" "$2" "$C/proofs"
+    valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$C/cg.out" \
+        $BENCH_HTTPD -X -f "$C/httpd.conf" > "$C/valgrind.log" 2>&1 &
+    vg=$!
+    for _i in $(seq 300); do
+        curl -s -o /dev/null "http://127.0.0.1:$cport/" && break
+        sleep 0.2
+    done
+    $BENCH_PY - "$cport" "$1" "$2" "$C/proofs" "$BEARER" "$BENCH_TOKEN" <<'PYEOF'
+import http.client, sys
+port, case, n, proofs, bearer, bound = sys.argv[1:]
+proofs = open(proofs).read().split()
+conn = http.client.HTTPConnection("127.0.0.1", int(port))
+for i in range(int(n)):
+    h = {}
+    path = "/api/data.json"
+    if case == "plain":
+        path = "/plain/data.json"
+    elif case == "bearer":
+        h = {"Authorization": "Bearer " + bearer}
+    else:
+        h = {"Authorization": "DPoP " + bound, "DPoP": proofs[i]}
+    conn.request("GET", path, headers=h)
+    r = conn.getresponse()
+    r.read()
+    if r.status != 200:
+        sys.exit("%s: %s" % (case, r.status))
+PYEOF
+    kill -TERM $vg
+    wait $vg || true
+    callgrind_annotate --inclusive=yes "$C/cg.out" 2>/dev/null | awk '
+        { gsub(",", "", $1) }
+        /:ap_process_request_internal( |$)/ && !req { req = $1 }
+        /:check_authn( |$)/ && !chk { chk = $1 }
+        END { printf "%d %d\n", req, chk }'
+}
+: > "$D/callgrind.txt"
+if [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind > /dev/null; then
+    bench_htdocs "$D/ours" plain
+    CG_N=${BENCH_CALLGRIND_REQUESTS:-200}
+    CG_WARM=10
+    for c in plain bearer dpop; do
+        all=$(cg_profile $c $((CG_WARM + CG_N)))
+        warm=$(cg_profile $c $CG_WARM)
+        echo "$all $warm" | awk -v c="$c" -v n="$CG_N" '
+            { printf "%s %d %d %d\n", c, ($1 - $3) / n, ($2 - $4) / n, n }'
+    done > "$D/callgrind.txt"
+fi
+
 # --- the check alone -------------------------------------------------------
 for k in client client-rsa; do
     bench/dpop_cost "$D/keys/$k.pem" 20000
@@ -128,6 +198,7 @@ done > "$D/dpop_cost.txt"
 # --- report ----------------------------------------------------------------
 cp "$D/results" "$OUT/results.txt"
 cp "$D/dpop_cost.txt" "$OUT/dpop_cost.txt"
+cp "$D/callgrind.txt" "$OUT/callgrind.txt"
 {
     echo "machine: $(bench_machine)"
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
@@ -169,6 +240,17 @@ for case in ("ours:bearer", "ours:dpop"):
                       max(to_plain), statistics.median(to_bearer),
                       min(to_bearer), max(to_bearer), bad[case]))
 print()
+cg = [l.split() for l in open(out + "/callgrind.txt")]
+if cg:
+    print("Instructions per request under callgrind (httpd -X, %s requests "
+          "after %s):" % (cg[0][3], "10"))
+    print()
+    print("| case | request | check_authn |")
+    print("|---|---:|---:|")
+    for c, req, chk, n in cg:
+        print("| %s | %s | %s |" % (c, format(int(req), ","),
+                                    format(int(chk), ",")))
+    print()
 print("```")
 print(open(out + "/dpop_cost.txt").read().rstrip())
 print("```")
