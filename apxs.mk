@@ -139,6 +139,10 @@ bench/code_cost: bench/code_cost.c bench/cost_fixture.c bench/cost_fixture.h $(C
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
 	    bench/code_cost.c bench/cost_fixture.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
 
+bench/dpop_cost: bench/dpop_cost.c $(CORE_SRC) $(HEADERS)
+	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
+	    bench/dpop_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
+
 bench: bench/bearer_cost bench/token_cost bench/code_cost $(MODULE)
 	sh bench/run.sh
 
@@ -197,6 +201,7 @@ FUZZ_MAX_LEN_token      := 4096
 FUZZ_MAX_LEN_registration := 4096
 FUZZ_MAX_LEN_remote     := 8192
 FUZZ_MAX_LEN_mtls       := 4096
+FUZZ_MAX_LEN_dpop       := 4096
 
 fuzz/out/obj/%.o: $(SRC)/%.c $(HEADERS) apxs.mk
 	@mkdir -p fuzz/out/obj

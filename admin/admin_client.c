@@ -44,6 +44,7 @@ typedef struct add_args_t {
     int any_grant;                     /* nonzero when --grant was given */
     int is_public;                     /* --public */
     int require_par;                   /* --require-par */
+    int dpop_bound;                    /* --dpop-bound */
     const char *auth_method;           /* --auth-method, or NULL */
     const char *client_id;             /* --client-id, or NULL */
     const char *metadata;              /* --metadata JSON or @FILE */
@@ -110,6 +111,10 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         }
         if (!strcmp(opt, "--require-par")) {
             in->require_par = 1;
+            continue;
+        }
+        if (!strcmp(opt, "--dpop-bound")) {
+            in->dpop_bound = 1;
             continue;
         }
         /* Every other option takes a value: "--opt VALUE" or "--opt=VALUE". */
@@ -415,6 +420,7 @@ static int add_build(oa2_client_t *cl, const add_args_t *in, const char *issuer,
     cl->secret_hash = "";
     cl->created_at = apr_time_sec(apr_time_now());
     cl->require_par = in->require_par;
+    cl->dpop_bound_access_tokens = in->dpop_bound;
     if (in->metadata && (i = add_metadata(cl, in->metadata, p))) {
         return i;
     }
@@ -567,6 +573,8 @@ static int client_show(oa2_admin_t *a, const char *id)
     if (cl->auth_signing_alg) {
         printf("token_endpoint_auth_signing_alg: %s\n", cl->auth_signing_alg);
     }
+    printf("dpop_bound_access_tokens: %s\n",
+           cl->dpop_bound_access_tokens ? "true" : "false");
     if (cl->document_fetched_at > 0) {
         /* read from its client ID metadata document */
         printf("document_fetched_at: %s\n",

@@ -2,7 +2,7 @@
 -- The module creates them itself on first use; edit mod_oauth2/oa2_sql.c, not this file.
 CREATE TABLE IF NOT EXISTS oa2_clients ( issuer VARCHAR(255) NOT NULL, client_id VARCHAR(128) NOT NULL, secret_hash VARCHAR(64) NOT NULL, name VARCHAR(255) NOT NULL, redirect_uris TEXT NOT NULL, grant_types VARCHAR(255) NOT NULL, scope TEXT NOT NULL, auth_method VARCHAR(32) NOT NULL, created_at BIGINT NOT NULL, metadata TEXT NOT NULL DEFAULT '', PRIMARY KEY (issuer, client_id));
 CREATE TABLE IF NOT EXISTS oa2_codes ( issuer VARCHAR(255) NOT NULL, code_hash VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, user_id VARCHAR(255) NOT NULL, redirect_uri TEXT NOT NULL, scope TEXT NOT NULL, resource TEXT NOT NULL, code_challenge VARCHAR(128) NOT NULL, expires_at BIGINT NOT NULL, used INTEGER NOT NULL, family VARCHAR(64) NOT NULL, access_jti VARCHAR(128) NOT NULL, nonce TEXT NOT NULL DEFAULT '', auth_time BIGINT NOT NULL DEFAULT 0, claims TEXT NOT NULL DEFAULT '', PRIMARY KEY (issuer, code_hash));
-CREATE TABLE IF NOT EXISTS oa2_refresh ( issuer VARCHAR(255) NOT NULL, token_hash VARCHAR(64) NOT NULL, family VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, user_id VARCHAR(255) NOT NULL, scope TEXT NOT NULL, resource TEXT NOT NULL, expires_at BIGINT NOT NULL, state INTEGER NOT NULL, created_at BIGINT NOT NULL, auth_time BIGINT NOT NULL DEFAULT 0, claims TEXT NOT NULL DEFAULT '', PRIMARY KEY (issuer, token_hash));
+CREATE TABLE IF NOT EXISTS oa2_refresh ( issuer VARCHAR(255) NOT NULL, token_hash VARCHAR(64) NOT NULL, family VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, user_id VARCHAR(255) NOT NULL, scope TEXT NOT NULL, resource TEXT NOT NULL, expires_at BIGINT NOT NULL, state INTEGER NOT NULL, created_at BIGINT NOT NULL, auth_time BIGINT NOT NULL DEFAULT 0, claims TEXT NOT NULL DEFAULT '', dpop_jkt TEXT NOT NULL DEFAULT '', PRIMARY KEY (issuer, token_hash));
 CREATE INDEX IF NOT EXISTS oa2_refresh_family ON oa2_refresh (issuer, family);
 CREATE INDEX IF NOT EXISTS oa2_refresh_grant ON oa2_refresh (issuer, user_id, client_id);
 CREATE INDEX IF NOT EXISTS oa2_codes_grant ON oa2_codes (issuer, user_id, client_id);
@@ -22,3 +22,4 @@ ALTER TABLE oa2_refresh ADD COLUMN IF NOT EXISTS auth_time BIGINT NOT NULL DEFAU
 ALTER TABLE oa2_refresh ADD COLUMN IF NOT EXISTS claims TEXT NOT NULL DEFAULT '';
 ALTER TABLE oa2_access_tokens ADD COLUMN IF NOT EXISTS claims TEXT NOT NULL DEFAULT '';
 ALTER TABLE oa2_clients ADD COLUMN IF NOT EXISTS metadata TEXT NOT NULL DEFAULT '';
+ALTER TABLE oa2_refresh ADD COLUMN IF NOT EXISTS dpop_jkt TEXT NOT NULL DEFAULT '';

@@ -11,6 +11,7 @@
 
 #include "oa2_as.h"
 #include "oa2_clientauth.h"
+#include "oa2_dpop.h"
 #include "oa2_err.h"
 #include "oa2_fetch.h"
 #include "oa2_form.h"
@@ -55,6 +56,7 @@ typedef struct oa2_server_conf_t {
     const char *fetch_ca_file;    /* OAuth2FetchCAFile; NULL: system CAs */
     int cimd;                     /* OAuth2ClientMetadataDocuments; -1: off */
     int require_par;              /* OAuth2RequirePAR; -1: unset (off) */
+    int dpop_nonce;               /* OAuth2DPoPNonce; -1: unset (off) */
     oa2_fetch_reach_t cimd_reach; /* what a document's fetch may reach,
                                    * from the issuer at startup */
     const char *jwks_json;        /* the public JWKS, rendered at startup */
@@ -89,6 +91,8 @@ typedef struct oa2_request_t {
     int failed;                     /* nonzero once err is set */
     apr_array_header_t *need_scope; /* scopes a failed Require asked for */
     oa2_store_t *store;             /* the DB connection, once acquired */
+    int dpop;                       /* the token came with the DPoP scheme
+                                     * (RFC 9449 §7): challenge with it */
 } oa2_request_t;
 
 /* mod_oauth2_config.c */
@@ -313,6 +317,33 @@ void oa2_ap_tls_register_hooks(apr_pool_t *p);
 apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
                                  oa2_store_t *st, const oa2_form_t *params,
                                  oa2_err_t *err);
+
+/* mod_oauth2_dpop.c: DPoP (RFC 9449) at the token endpoint and the
+ * resource server */
+/**
+ * The DPoP check of AuthType OAuth2 (RFC 9449 §7): a token presented
+ * with the DPoP scheme (@a dpop nonzero) must be bound to the key of a
+ * valid proof of this request; a DPoP-bound token is never accepted as
+ * a Bearer token.
+ * @param token the access token as sent (ath)
+ * @return APR_SUCCESS, or a 401 invalid_token, invalid_dpop_proof or
+ *         use_dpop_nonce error in @a err (the DPoP-Nonce header set)
+ */
+apr_status_t oa2_ap_dpop_check(request_rec *r, const oa2_token_t *tok,
+                               const char *token, int dpop, oa2_err_t *err);
+/**
+ * Set up @a check for the DPoP proof of @a r, which presents @a token at
+ * a resource (RFC 9449 §7): the method and URL the client sent, the
+ * nonce key, the replay cache; and give the response a nonce.
+ */
+void oa2_ap_dpop_resource_check(oa2_dpop_check_t *check, request_rec *r,
+                                const char *token);
+/**
+ * With OAuth2DPoPNonce on in @a r's virtual host, give the response a
+ * fresh DPoP-Nonce (RFC 9449 §8, §9), on success and on errors.
+ */
+void oa2_ap_dpop_nonce_header(request_rec *r);
+void oa2_ap_dpop_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_login.c: the user's sign-in at the authorize endpoint */
 /**

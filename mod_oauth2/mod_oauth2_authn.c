@@ -306,14 +306,18 @@ static int check_authn(request_rec *r)
     oa2_token_t *tok;
     oa2_err_t err;
     apr_status_t rv;
+    int dpop;
 
     if (!is_ours(r)) {
         return DECLINED;
     }
     d = ap_get_module_config(r->per_dir_config, &oauth2_module);
     s = ap_get_module_config(r->server->module_config, &oauth2_module);
-    rv = oa2_bearer_from_header(
-        &token, apr_table_get(r->headers_in, "Authorization"), &err, r->pool);
+    /* Bearer, or DPoP (RFC 9449 §7): the challenge names the scheme. */
+    rv = oa2_bearer_credentials(&token, &dpop,
+                                apr_table_get(r->headers_in, "Authorization"),
+                                &err, r->pool);
+    oa2_authn_request(r)->dpop = dpop;
     if (rv == APR_ENOENT) {
         oa2_err_set(&err, HTTP_UNAUTHORIZED, NULL, "OA2-00103", NULL);
         return refuse(r, &err, NULL);
@@ -324,6 +328,10 @@ static int check_authn(request_rec *r)
     /* RFC 8705 §3: a certificate-bound token only with its certificate. */
     if (rv == APR_SUCCESS && tok->cnf.x5t) {
         rv = oa2_ap_tls_check_bound(r, tok, &err);
+    }
+    if (rv == APR_SUCCESS) {
+        /* The proof of a DPoP token; no bound token as Bearer. */
+        rv = oa2_ap_dpop_check(r, tok, token, dpop, &err);
     }
     if (rv != APR_SUCCESS) {
         return refuse(r, &err, token);

@@ -20,6 +20,7 @@
 
 #include "mod_oauth2.h"
 #include "oa2_bearer.h"
+#include "oa2_dpop.h"
 #include "oa2_scope.h"
 
 #define FORBIDDEN_BODY                                                         \
@@ -110,9 +111,25 @@ static void set_challenge(request_rec *r, oa2_request_t *rq)
     if (rq->need_scope && rq->need_scope->nelts) {
         scope = oa2_scope_join(rq->need_scope, r->pool);
     }
+    if (rq->dpop) {
+        /* RFC 9449 §7.1: the scheme the client used. */
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       oa2_bearer_dpop_challenge(oa2_challenge_realm(r), err,
+                                                 scope, resource_metadata_of(r),
+                                                 OA2_DPOP_ALGS, r->pool));
+        return;
+    }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    oa2_bearer_challenge(oa2_challenge_realm(r), err, scope,
                                         resource_metadata_of(r), r->pool));
+    if (!err->error) {
+        /* No token: either scheme will do (RFC 9449 §7.2). */
+        apr_table_addn(r->err_headers_out, "WWW-Authenticate",
+                       oa2_bearer_dpop_challenge(oa2_challenge_realm(r), NULL,
+                                                 NULL, NULL, OA2_DPOP_ALGS,
+                                                 r->pool));
+        oa2_ap_dpop_nonce_header(r);
+    }
 }
 
 static int note_auth_failure(request_rec *r, const char *auth_type)

@@ -273,6 +273,7 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
         sc->id_token_ttl > 0 ? sc->id_token_ttl : OA2_DEFAULT_ID_TOKEN_TTL;
     as->user_claims = sc->user_claims;
     as->require_par = sc->require_par == 1;
+    as->dpop_nonce = sc->dpop_nonce == 1;
     if (as->openid) {
         oa2_as_add_openid_scopes(as, pconf);
     }

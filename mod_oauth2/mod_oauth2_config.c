@@ -44,6 +44,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->cimd = -1;
     c->require_par = -1;
     c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
+    c->dpop_nonce = -1;
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;
@@ -97,6 +98,7 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->cimd = add->cimd != -1 ? add->cimd : base->cimd;
     c->require_par =
         add->require_par != -1 ? add->require_par : base->require_par;
+    c->dpop_nonce = add->dpop_nonce != -1 ? add->dpop_nonce : base->dpop_nonce;
     /* Derived per server at start-up (mod_oauth2_check.c). */
     c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
     c->jwks_json = NULL;
@@ -179,7 +181,7 @@ static const char *server_only(oa2_server_conf_t **c, cmd_parms *cmd)
 
 /*
  * The on/off server directives (OAuth2OpenID, OAuth2ClientMetadataDocuments,
- * OAuth2RequirePAR): cmd->info is the offset of their int field, -1 until
+ * OAuth2RequirePAR, OAuth2DPoPNonce): cmd->info is the offset of their int field, -1 until
  * set, merged as the others.
  */
 static const char *set_server_flag(cmd_parms *cmd, void *dc, int on)
@@ -697,6 +699,11 @@ const command_rec oa2_config_cmds[] = {
                  RSRC_CONF,
                  "accept authorization requests only as pushed "
                  "authorization requests (RFC 9126; default off)"),
+    AP_INIT_FLAG("OAuth2DPoPNonce", set_server_flag,
+                 (void *)APR_OFFSETOF(oa2_server_conf_t, dpop_nonce), RSRC_CONF,
+                 "demand a server nonce in DPoP proofs at the token "
+                 "endpoint and the resource server (RFC 9449 section 8, "
+                 "9; default off)"),
     AP_INIT_FLAG("OAuth2CheckRevocation", set_check_revocation, NULL,
                  OR_AUTHCFG,
                  "also refuse access tokens revoked at the revocation "

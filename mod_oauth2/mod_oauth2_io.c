@@ -16,6 +16,9 @@ APLOG_USE_MODULE(oauth2);
 void oa2_io_cors(request_rec *r)
 {
     apr_table_setn(r->err_headers_out, "Access-Control-Allow-Origin", "*");
+    /* A browser-based client reads the nonce it must sign (RFC 9449 §8). */
+    apr_table_setn(r->err_headers_out, "Access-Control-Expose-Headers",
+                   "DPoP-Nonce");
 }
 
 int oa2_io_cors_preflight(request_rec *r)
@@ -24,7 +27,7 @@ int oa2_io_cors_preflight(request_rec *r)
     apr_table_setn(r->err_headers_out, "Access-Control-Allow-Methods",
                    "GET, POST");
     apr_table_setn(r->err_headers_out, "Access-Control-Allow-Headers",
-                   "Authorization, Content-Type");
+                   "Authorization, Content-Type, DPoP");
     apr_table_setn(r->err_headers_out, "Access-Control-Max-Age", "86400");
     r->status = HTTP_NO_CONTENT;
     return OK;
@@ -211,6 +214,7 @@ apr_status_t oa2_io_backchannel_begin(oa2_backchannel_t *in, oa2_store_t **st,
     in->endpoint = oa2_config_endpoint_url(conf, endpoint, r->pool);
     in->dpop = apr_table_get(r->headers_in, "DPoP");
     in->assertion = assertion_env(r, conf);
+    in->replay_cache = oa2_cache_shared(r);
     return oa2_dbd_store(st, r, conf, err);
 }
 

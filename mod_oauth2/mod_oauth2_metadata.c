@@ -109,6 +109,7 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
      * signing keys of this server are. */
     static const char *const assertion_algs[] = {"ES256", "RS256", NULL};
     static const char *const pkce[] = {"S256", NULL};
+    static const char *const dpop_algs[] = {"ES256", "RS256", NULL};
     json_t *m = oa2_cleanup_json(json_object(), p);
     json_t *scopes = json_array();
     int i;
@@ -163,6 +164,9 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
                         signing_algs(conf, p));
     /* RFC 8705 §2, §3.3, where mod_ssl can serve them. */
     oa2_ap_tls_metadata(m, conf, p);
+    /* RFC 9449 §5.1: the algorithms of the DPoP proofs accepted. */
+    json_object_set_new(m, "dpop_signing_alg_values_supported",
+                        string_array(dpop_algs));
     /* RFC 9126 §5: absent means false. */
     if (conf->require_par == 1) {
         json_object_set_new(m, "require_pushed_authorization_requests",
@@ -189,6 +193,7 @@ int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
     json_t *m = oa2_cleanup_json(json_object(), r->pool);
     json_t *servers = json_array(), *scopes = json_array();
     static const char *const methods[] = {"header", NULL};
+    static const char *const dpop_algs[] = {"ES256", "RS256", NULL};
     int i;
 
     json_array_append_new(servers, json_string(conf->issuer));
@@ -201,6 +206,9 @@ int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
     json_object_set_new(m, "authorization_servers", servers);
     json_object_set_new(m, "scopes_supported", scopes);
     json_object_set_new(m, "bearer_methods_supported", string_array(methods));
+    /* RFC 9728 §2: the resource takes DPoP proofs of these algorithms. */
+    json_object_set_new(m, "dpop_signing_alg_values_supported",
+                        string_array(dpop_algs));
     return oa2_io_send_document(
         r, NULL, oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), r->pool));
 }

@@ -28,6 +28,8 @@ int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
         rv = oa2_grant_token(&json, conf->as, st, &in,
                              apr_time_sec(r->request_time), &err, r->pool);
     }
+    /* RFC 9449 §8: a fresh nonce with use_dpop_nonce and every answer. */
+    oa2_ap_dpop_nonce_header(r);
     if (rv != APR_SUCCESS) {
         return oa2_io_send_client_error(r, conf, &err);
     }

@@ -17,18 +17,22 @@
 APLOG_USE_MODULE(oauth2);
 
 /* The RFC 6750 answer to a failed request: the challenge (no error
- * attributes when no token was sent, §3.1) and the error as JSON too. */
-static int refuse(request_rec *r, const oa2_err_t *err)
+ * attributes when no token was sent, §3.1) and the error as JSON too;
+ * of the DPoP scheme when the token came with it (RFC 9449 §7.1). */
+static int refuse(request_rec *r, const oa2_err_t *err, int dpop)
 {
+    const char *scope = err->status == HTTP_FORBIDDEN ? "openid" : NULL;
+    const char *realm = oa2_challenge_realm(r);
+
     if (err->status < HTTP_INTERNAL_SERVER_ERROR) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       oa2_bearer_challenge(
-                           oa2_challenge_realm(r), err,
-                           err->status == HTTP_FORBIDDEN ? "openid" : NULL,
-                           NULL, r->pool));
+        apr_table_setn(
+            r->err_headers_out, "WWW-Authenticate",
+            dpop ? oa2_bearer_dpop_challenge(realm, err, scope, NULL,
+                                             OA2_DPOP_ALGS, r->pool)
+                 : oa2_bearer_challenge(realm, err, scope, NULL, r->pool));
         /* for the scripts of browser-based clients */
         apr_table_setn(r->err_headers_out, "Access-Control-Expose-Headers",
-                       "WWW-Authenticate");
+                       "WWW-Authenticate, DPoP-Nonce");
     }
     if (!err->error) {
         r->status = HTTP_UNAUTHORIZED;
@@ -39,13 +43,14 @@ static int refuse(request_rec *r, const oa2_err_t *err)
 
 /* The token of the request: the header's, else a POST form's
  * access_token; never both (RFC 6750 §2: one method per request). */
-static apr_status_t token_of(const char **token, request_rec *r, oa2_err_t *err)
+static apr_status_t token_of(const char **token, int *dpop, request_rec *r,
+                             oa2_err_t *err)
 {
     const char *header = apr_table_get(r->headers_in, "Authorization");
     const char *type = apr_table_get(r->headers_in, "Content-Type");
     const char *in_body = NULL;
     oa2_form_t *form;
-    apr_status_t rv = oa2_bearer_from_header(token, header, err, r->pool);
+    apr_status_t rv = oa2_bearer_credentials(token, dpop, header, err, r->pool);
 
     if (rv != APR_SUCCESS && rv != APR_ENOENT) {
         return rv;
@@ -83,8 +88,11 @@ static apr_status_t token_of(const char **token, request_rec *r, oa2_err_t *err)
 int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     const char *json, *token;
+    oa2_dpop_check_t check;
     oa2_store_t *st;
     oa2_err_t err;
+    apr_status_t rv;
+    int dpop = 0;
 
     if (r->method_number == M_OPTIONS) {
         return oa2_io_cors_preflight(r);
@@ -98,9 +106,13 @@ int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
     if (!conf->as->openid) {
         return HTTP_NOT_FOUND;
     }
-    if (token_of(&token, r, &err) != APR_SUCCESS
-        || oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
-        || oa2_userinfo_answer(&json, conf->as, st, token,
+    rv = token_of(&token, &dpop, r, &err);
+    if (rv == APR_SUCCESS && dpop) {
+        /* the DPoP scheme: a proof of the token's key (RFC 9449 §7) */
+        oa2_ap_dpop_resource_check(&check, r, token);
+    }
+    if (rv != APR_SUCCESS || oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_userinfo_answer(&json, conf->as, st, token, dpop ? &check : NULL,
                                apr_time_sec(r->request_time), &err, r->pool)
             != APR_SUCCESS) {
         if (!err.error) {
@@ -108,7 +120,7 @@ int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
                           "OA2-00904: userinfo request without an access "
                           "token");
         }
-        return refuse(r, &err);
+        return refuse(r, &err, dpop);
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     return oa2_io_send_json(r, HTTP_OK, NULL, json);

@@ -106,6 +106,8 @@ apr_status_t oa2_as_derive_keys(oa2_as_t *as, apr_pool_t *p)
     ok = derive(as->csrf_key, "mod_oauth2 consent form key\n", as->issuer, der,
                 derlen)
         && derive(as->record_key, "mod_oauth2 cached record key\n", as->issuer,
+                  der, derlen)
+        && derive(as->dpop_nonce_key, "mod_oauth2 DPoP nonce key\n", as->issuer,
                   der, derlen);
     OPENSSL_clear_free(der, (size_t)derlen);
     return ok ? APR_SUCCESS : APR_EGENERAL;

@@ -35,6 +35,9 @@ typedef struct oa2_as_t {
                                             * authorization request pushed */
     unsigned char csrf_key[32];            /* HMAC key of consent forms */
     unsigned char record_key[32];          /* HMAC key of cached client rows */
+    int dpop_nonce;                        /* OAuth2DPoPNonce: DPoP proofs
+                                            * carry a nonce of ours */
+    unsigned char dpop_nonce_key[32];      /* HMAC key of DPoP nonces */
 } oa2_as_t;
 
 /** The definition of scope @a name, or NULL when the AS does not know it. */
@@ -56,10 +59,10 @@ int oa2_as_is_openid(const oa2_as_t *as, const char *scope);
 int oa2_as_resource_known(const oa2_as_t *as, const char *resource);
 
 /**
- * Derive the consent-form and cached-record HMAC keys from the signing
- * key and the issuer, so every node holding the same keys accepts the
- * same forms and cache records, across restarts too, and no other issuer
- * does.
+ * Derive the consent-form, cached-record and DPoP nonce HMAC keys from
+ * the signing key and the issuer, so every node holding the same keys
+ * accepts the same forms, cache records and nonces, across restarts too,
+ * and no other issuer does.
  */
 apr_status_t oa2_as_derive_keys(oa2_as_t *as, apr_pool_t *p);
 

@@ -1,6 +1,6 @@
 /**
  * @file oa2_bearer.h
- * @brief The Authorization header of RFC 6750 §2.1.
+ * @brief The Authorization header of RFC 6750 §2.1 (and RFC 9449 §7.1).
  */
 #ifndef OA2_BEARER_H
 #define OA2_BEARER_H
@@ -23,6 +23,17 @@ apr_status_t oa2_bearer_from_header(const char **token, const char *header,
                                     oa2_err_t *err, apr_pool_t *p);
 
 /**
+ * Take the access token out of an Authorization header value of the
+ * Bearer or the DPoP scheme (RFC 9449 §7.1: the same b64token).
+ * @param dpop receives nonzero when the scheme is DPoP (also when the
+ *        credentials are malformed: the challenge names the scheme)
+ * @return what oa2_bearer_from_header() returns, for either scheme
+ */
+apr_status_t oa2_bearer_credentials(const char **token, int *dpop,
+                                    const char *header, oa2_err_t *err,
+                                    apr_pool_t *p);
+
+/**
  * The WWW-Authenticate value of RFC 6750 §3. Every value is written as a
  * quoted-string here, so each argument is plain text.
  * @param realm the realm as plain text: it is quoted and escaped here, so
@@ -36,5 +47,16 @@ apr_status_t oa2_bearer_from_header(const char **token, const char *header,
 const char *oa2_bearer_challenge(const char *realm, const oa2_err_t *err,
                                  const char *scope,
                                  const char *resource_metadata, apr_pool_t *p);
+
+/**
+ * The WWW-Authenticate value of RFC 9449 §7.1: oa2_bearer_challenge()'s
+ * attributes under the DPoP scheme, and the algorithms proofs may be
+ * signed with.
+ * @param algs the JWS algorithm names, space-separated
+ */
+const char *oa2_bearer_dpop_challenge(const char *realm, const oa2_err_t *err,
+                                      const char *scope,
+                                      const char *resource_metadata,
+                                      const char *algs, apr_pool_t *p);
 
 #endif /* OA2_BEARER_H */

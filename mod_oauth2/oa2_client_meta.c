@@ -219,6 +219,14 @@ apr_status_t oa2_client_meta_parse(oa2_client_t *cl, const oa2_as_t *as,
         }
         cl->require_par = json_is_true(v);
     }
+    /* RFC 9449 §5.2: every token request of this client has a proof. */
+    if ((v = oa2_client_meta_field(doc, "dpop_bound_access_tokens"))) {
+        if (!json_is_boolean(v)) {
+            return BAD_META("OA2-01470",
+                            "dpop_bound_access_tokens must be true or false");
+        }
+        cl->dpop_bound_access_tokens = json_is_true(v);
+    }
     if ((v = oa2_client_meta_field(doc, "id_token_signed_response_alg"))) {
         alg = oa2_keys_alg_name(oa2_keys_signer(as->keys)->alg);
         if (!json_is_string(v) || strcmp(json_string_value(v), alg)) {
@@ -362,6 +370,9 @@ static void add_fields(json_t *m, const oa2_client_t *cl)
         json_object_set_new(m, "token_endpoint_auth_signing_alg",
                             json_string(cl->auth_signing_alg));
     }
+    if (cl->dpop_bound_access_tokens) {
+        json_object_set_new(m, "dpop_bound_access_tokens", json_true());
+    }
 }
 
 /* The member of the stored form that marks a client read from its client
@@ -429,6 +440,7 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
     cl->tls_san_dns = cl->tls_san_uri = NULL;
     cl->tls_san_ip = cl->tls_san_email = NULL;
     cl->tls_bound_tokens = 0;
+    cl->dpop_bound_access_tokens = 0;
     if (!text || !*text) {
         return;
     }
@@ -468,6 +480,8 @@ void oa2_client_meta_decode(oa2_client_t *cl, const char *text, apr_pool_t *p)
     v = json_object_get(m, "token_endpoint_auth_signing_alg");
     cl->auth_signing_alg =
         oa2_keys_alg_name(oa2_keys_alg_from_name(json_string_value(v)));
+    cl->dpop_bound_access_tokens =
+        json_is_true(json_object_get(m, "dpop_bound_access_tokens"));
 }
 
 void oa2_client_meta_respond(json_t *r, const oa2_client_t *cl,

@@ -3,7 +3,8 @@
  * @brief A client's OpenID Connect metadata (Dynamic Client Registration
  * 1.0 §2, RP-Initiated Logout 1.0 §3.1): post_logout_redirect_uris,
  * default_max_age and id_token_signed_response_alg; and RFC 9126's
- * require_pushed_authorization_requests. Parsed from a
+ * require_pushed_authorization_requests; RFC 9449's
+ * dpop_bound_access_tokens. Parsed from a
  * registration request or given by oauth2-admin, and stored as one JSON
  * object in the client's metadata column, which later client metadata
  * joins without another column: so does the mark of a client read from

@@ -11,6 +11,7 @@
 
 #include "oa2_err.h"
 #include "oa2_form.h"
+#include "oa2_record_cache.h"
 #include "oa2_store.h"
 
 /**
@@ -34,6 +35,10 @@ typedef struct oa2_backchannel_t {
                                                   * assertion needs
                                                   * (oa2_assertion.h), or
                                                   * NULL: defaults */
+    const oa2_record_cache_t *replay_cache;      /* where single-use values
+                                             * (DPoP proof jtis) are
+                                             * remembered across processes
+                                             * and nodes; NULL: no cache */
 } oa2_backchannel_t;
 
 /** The client authentication methods (RFC 7591 §2 names). */

@@ -5,6 +5,7 @@
 
 #include "oa2_cleanup.h"
 #include "oa2_clientauth.h"
+#include "oa2_dpop.h"
 #include "oa2_grant.h"
 #include "oa2_idtoken.h"
 #include "oa2_json.h"
@@ -298,6 +299,7 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
     grant.resource = resource;
     grant.auth_time = c->auth_time;
     grant.claims = c->claims;
+    grant.dpop_jkt = oa2_dpop_refresh_binding(client, cnf->jkt);
     idt.sub = c->user;
     idt.client_id = client->client_id;
     idt.auth_time = c->auth_time;
@@ -371,6 +373,12 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
                                      "the refresh token was "
                                      "issued to another client"),
                        p);
+    }
+    /* Before reuse is acted on: without the key a bound token is of no
+     * use, so its replay must not revoke the real client's grant. */
+    if ((rv = oa2_dpop_check_refresh(rt->dpop_jkt, cnf->jkt, err))
+        != APR_SUCCESS) {
+        return abandon(st, rv, p);
     }
     if (!first) {
         if (rt->state != OA2_REFRESH_ROTATED) {
@@ -497,7 +505,14 @@ static apr_status_t bind_sender(oa2_cnf_t *cnf, const oa2_as_t *as,
                                 const oa2_backchannel_t *in, apr_int64_t now,
                                 oa2_err_t *err, apr_pool_t *p)
 {
+    apr_status_t rv;
+
     cnf->jkt = cnf->x5t = NULL;
+    /* DPoP: the key of a valid proof (oa2_dpop.c). */
+    if ((rv = oa2_dpop_bind(&cnf->jkt, as, client, in, now, err, p))
+        != APR_SUCCESS) {
+        return rv;
+    }
     /* RFC 8705 §3: the certificate of an mTLS-authenticated client. */
     return oa2_mtls_bind(&cnf->x5t, client, in, err, p);
 }

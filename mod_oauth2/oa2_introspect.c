@@ -73,6 +73,7 @@ const char *oa2_introspect_access_json(const oa2_jwt_t *jwt, apr_pool_t *p)
                                          "cnf",   NULL};
     json_t *r = oa2_cleanup_json(json_object(), p);
     const char *const *name;
+    int dpop;
 
     json_object_set_new(r, "active", json_true());
     for (name = copied; *name; name++) {
@@ -81,7 +82,11 @@ const char *oa2_introspect_access_json(const oa2_jwt_t *jwt, apr_pool_t *p)
             json_object_set(r, *name, v);
         }
     }
-    json_object_set_new(r, "token_type", json_string("Bearer"));
+    /* RFC 9449 §6.2: a DPoP-bound token is of type DPoP, its cnf (RFC
+     * 7800, copied above) names the key. */
+    dpop = json_is_string(
+        json_object_get(json_object_get(jwt->claims, "cnf"), "jkt"));
+    json_object_set_new(r, "token_type", json_string(dpop ? "DPoP" : "Bearer"));
     return oa2_cleanup_malloced(json_dumps(r, JSON_COMPACT), p);
 }
 

@@ -21,7 +21,9 @@
 #include "oa2_jwt.h"
 
 #define P256_COORD_LEN 32
-#define HEADER_MAX_LEN 1024
+/* A DPoP proof carries its public key: n of RSA-4096 alone is 683
+ * characters. */
+#define HEADER_MAX_LEN 2048
 
 /* Longest DER ECDSA-Sig-Value of P-256: SEQUENCE of two INTEGERs of at
  * most 33 bytes each (a leading zero keeps a high bit from reading as a
@@ -193,18 +195,23 @@ int oa2_jwt_failed_as_jws(const oa2_err_t *err)
     return err->log_id == NOT_A_JWS || err->log_id == BAD_HEADER;
 }
 
-apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
-                            const oa2_keyset_t *keys, const char *typ,
-                            oa2_err_t *err, apr_pool_t *p)
-{
+/* The parts of a compact JWS that every verification reads first. */
+typedef struct jws_parts_t {
+    const char *dot1;   /* the dot after the header */
+    const char *dot2;   /* the dot before the signature */
+    json_t *header;     /* the decoded header object */
+    oa2_alg_t alg;      /* its alg: one we verify */
+    unsigned char *sig; /* the decoded signature */
+    apr_size_t siglen;  /* its length */
+} jws_parts_t;
+
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
-    const char *dot1, *dot2, *alg_name, *kid;
-    unsigned char *sig;
-    apr_size_t siglen, i;
-    json_t *header;
-    oa2_alg_t alg;
-    const oa2_key_t *key = NULL;
-    oa2_jwt_t *out;
+
+/* The shape of @a token into @a j: three segments, a header object. */
+static apr_status_t jws_shape(jws_parts_t *j, const char *token, apr_size_t len,
+                              oa2_err_t *err, apr_pool_t *p)
+{
+    const char *dot1, *dot2;
 
     if (len > OA2_JWT_MAX_LEN) {
         return INVALID("OA2-00020", "the token is too long");
@@ -220,73 +227,75 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
     if (dot1 - token > HEADER_MAX_LEN) {
         return INVALID("OA2-00022", "the token header is too long");
     }
-    header = segment_object(token, (apr_size_t)(dot1 - token), NULL, NULL, p);
-    if (!header) {
+    j->dot1 = dot1;
+    j->dot2 = dot2;
+    j->header =
+        segment_object(token, (apr_size_t)(dot1 - token), NULL, NULL, p);
+    if (!j->header) {
         return INVALID(BAD_HEADER, "the token header is not valid");
     }
-    alg_name = json_string_value(json_object_get(header, "alg"));
-    alg = oa2_keys_alg_from_name(alg_name);
-    if (alg == OA2_ALG_UNSUPPORTED) {
+    return APR_SUCCESS;
+}
+
+/* Split @a token into @a j: its shape, and its header: an alg we verify,
+ * no crit, the typ demanded when @a typ is given. */
+static apr_status_t jws_split(jws_parts_t *j, const char *token, apr_size_t len,
+                              const char *typ, oa2_err_t *err, apr_pool_t *p)
+{
+    apr_status_t rv = jws_shape(j, token, len, err, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    j->alg = oa2_keys_alg_from_name(
+        json_string_value(json_object_get(j->header, "alg")));
+    if (j->alg == OA2_ALG_UNSUPPORTED) {
         return INVALID("OA2-00024",
                        "the token's signing algorithm is "
                        "not accepted");
     }
-    if (json_object_get(header, "crit")) {
+    if (json_object_get(j->header, "crit")) {
         return INVALID("OA2-00025",
                        "the token has critical header "
                        "extensions");
     }
     if (typ
-        && !typ_matches(json_string_value(json_object_get(header, "typ")),
+        && !typ_matches(json_string_value(json_object_get(j->header, "typ")),
                         typ)) {
-        return INVALID("OA2-00026",
-                       "the token is not an access token "
-                       "(typ is not at+jwt)");
+        return oa2_err_setf(err, 401, "invalid_token", "OA2-00026", p,
+                            "the token's typ is not %s", typ);
     }
-    kid = json_string_value(json_object_get(header, "kid"));
-    if (json_object_get(header, "kid") && !kid) {
-        return INVALID("OA2-00027", "the token's kid is not a string");
-    }
-    if (oa2_b64_decode(&sig, &siglen, dot2 + 1,
-                       len - (apr_size_t)(dot2 + 1 - token), p)
+    return APR_SUCCESS;
+}
+
+/* Decode the signature of @a token into @a j. */
+static apr_status_t jws_signature(jws_parts_t *j, const char *token,
+                                  apr_size_t len, oa2_err_t *err, apr_pool_t *p)
+{
+    if (oa2_b64_decode(&j->sig, &j->siglen, j->dot2 + 1,
+                       len - (apr_size_t)(j->dot2 + 1 - token), p)
         != APR_SUCCESS) {
         return INVALID("OA2-00028", "the token signature is not base64url");
     }
-    if (kid) {
-        key = oa2_keys_find(keys, kid);
-        if (!key) {
-            return INVALID(UNKNOWN_KID, "the token's key id is unknown");
-        }
-        if (key->alg != alg) {
-            return INVALID("OA2-00030",
-                           "the token's algorithm does not "
-                           "match its key");
-        }
-        if (!signature_ok(key, token, (apr_size_t)(dot2 - token), sig,
-                          siglen)) {
-            key = NULL;
-        }
-    }
-    else {
-        /* No kid: each key of the token's algorithm may have signed. */
-        for (i = 0; keys && i < (apr_size_t)keys->keys->nelts; i++) {
-            const oa2_key_t *k = APR_ARRAY_IDX(keys->keys, i, oa2_key_t *);
-            if (k->alg == alg
-                && signature_ok(k, token, (apr_size_t)(dot2 - token), sig,
-                                siglen)) {
-                key = k;
-                break;
-            }
-        }
-    }
+    return APR_SUCCESS;
+}
+
+/* The verified token of @a j, signed by @a key (NULL: no key did). */
+static apr_status_t jws_verified(oa2_jwt_t **jwt, const jws_parts_t *j,
+                                 const oa2_key_t *key, oa2_err_t *err,
+                                 apr_pool_t *p)
+{
+    oa2_jwt_t *out;
+
     if (!key) {
         return INVALID("OA2-00031", "the token signature is invalid");
     }
     out = apr_pcalloc(p, sizeof(*out));
-    out->header = header;
+    out->header = j->header;
     out->key = key;
-    out->claims = segment_object(dot1 + 1, (apr_size_t)(dot2 - dot1 - 1),
-                                 &out->payload, &out->payload_len, p);
+    out->claims =
+        segment_object(j->dot1 + 1, (apr_size_t)(j->dot2 - j->dot1 - 1),
+                       &out->payload, &out->payload_len, p);
     if (!out->claims) {
         return INVALID("OA2-00032",
                        "the token payload is not a JSON "
@@ -294,8 +303,95 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
     }
     *jwt = out;
     return APR_SUCCESS;
-#undef INVALID
 }
+
+apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
+                            const oa2_keyset_t *keys, const char *typ,
+                            oa2_err_t *err, apr_pool_t *p)
+{
+    const char *kid;
+    apr_size_t i, signed_len;
+    const oa2_key_t *key = NULL;
+    jws_parts_t j;
+    apr_status_t rv;
+
+    if ((rv = jws_split(&j, token, len, typ, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    kid = json_string_value(json_object_get(j.header, "kid"));
+    if (json_object_get(j.header, "kid") && !kid) {
+        return INVALID("OA2-00027", "the token's kid is not a string");
+    }
+    if ((rv = jws_signature(&j, token, len, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    signed_len = (apr_size_t)(j.dot2 - token);
+    if (kid) {
+        key = oa2_keys_find(keys, kid);
+        if (!key) {
+            return INVALID(UNKNOWN_KID, "the token's key id is unknown");
+        }
+        if (key->alg != j.alg) {
+            return INVALID("OA2-00030",
+                           "the token's algorithm does not "
+                           "match its key");
+        }
+        if (!signature_ok(key, token, signed_len, j.sig, j.siglen)) {
+            key = NULL;
+        }
+    }
+    else {
+        /* No kid: each key of the token's algorithm may have signed. */
+        for (i = 0; keys && i < (apr_size_t)keys->keys->nelts; i++) {
+            const oa2_key_t *k = APR_ARRAY_IDX(keys->keys, i, oa2_key_t *);
+            if (k->alg == j.alg
+                && signature_ok(k, token, signed_len, j.sig, j.siglen)) {
+                key = k;
+                break;
+            }
+        }
+    }
+    return jws_verified(jwt, &j, key, err, p);
+}
+
+apr_status_t oa2_jwt_header(json_t **header, const char *token, apr_size_t len,
+                            oa2_err_t *err, apr_pool_t *p)
+{
+    jws_parts_t j;
+    apr_status_t rv = jws_shape(&j, token, len, err, p);
+
+    if (rv == APR_SUCCESS) {
+        *header = j.header;
+    }
+    return rv;
+}
+
+apr_status_t oa2_jwt_verify_key(oa2_jwt_t **jwt, const char *token,
+                                apr_size_t len, const oa2_key_t *key,
+                                const char *typ, oa2_err_t *err, apr_pool_t *p)
+{
+    jws_parts_t j;
+    apr_status_t rv;
+
+    if ((rv = jws_split(&j, token, len, typ, err, p)) != APR_SUCCESS
+        || (rv = jws_signature(&j, token, len, err, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    /* The key decides the algorithm: a header naming another is refused,
+     * never used to pick how the signature is checked. */
+    if (key->alg != j.alg) {
+        return INVALID("OA2-01480",
+                       "the token's algorithm does not match the key");
+    }
+    return jws_verified(
+        jwt, &j,
+        signature_ok(key, token, (apr_size_t)(j.dot2 - token), j.sig, j.siglen)
+            ? key
+            : NULL,
+        err, p);
+}
+
+#undef INVALID
 
 apr_status_t oa2_jwt_sign(const char **token, const oa2_key_t *key,
                           const char *typ, json_t *claims, oa2_err_t *err,
@@ -316,12 +412,8 @@ apr_status_t oa2_jwt_sign_text(const char **token, const oa2_key_t *key,
                                apr_size_t claims_len, oa2_err_t *err,
                                apr_pool_t *p)
 {
-    unsigned char digest[OA2_SHA256_LEN], raw[2 * P256_COORD_LEN], *sig;
-    const char *header, *input;
+    const char *header;
     oa2_json_obj_t h;
-    size_t siglen;
-    EVP_PKEY_CTX *ctx;
-    int ok;
 
     if (!key || !key->has_private || !key->signer) {
         return oa2_err_set(err, 500, "server_error", "OA2-00033",
@@ -337,6 +429,24 @@ apr_status_t oa2_jwt_sign_text(const char **token, const oa2_key_t *key,
     if (!header) {
         return oa2_err_set(err, 500, "server_error", "OA2-00785",
                            "cannot serialize the token header");
+    }
+    return oa2_jwt_sign_header(token, key, header, claims, claims_len, err, p);
+}
+
+apr_status_t oa2_jwt_sign_header(const char **token, const oa2_key_t *key,
+                                 const char *header, const char *claims,
+                                 apr_size_t claims_len, oa2_err_t *err,
+                                 apr_pool_t *p)
+{
+    unsigned char digest[OA2_SHA256_LEN], raw[2 * P256_COORD_LEN], *sig;
+    const char *input;
+    size_t siglen;
+    EVP_PKEY_CTX *ctx;
+    int ok;
+
+    if (!key || !key->has_private || !key->signer) {
+        return oa2_err_set(err, 500, "server_error", "OA2-01481",
+                           "no signing key");
     }
     input = apr_pstrcat(
         p, oa2_b64_encode((const unsigned char *)header, strlen(header), p),

@@ -43,6 +43,25 @@ apr_status_t oa2_jwt_verify(oa2_jwt_t **jwt, const char *token, apr_size_t len,
                             oa2_err_t *err, apr_pool_t *p);
 
 /**
+ * The JOSE header of a compact JWS, before anything is verified: what a
+ * token that carries its own key names (a DPoP proof's `jwk`, RFC 9449
+ * §4.2). Checks the shape, the length, an alg we verify and no crit.
+ * @return APR_SUCCESS, or an invalid_token error (status 401)
+ */
+apr_status_t oa2_jwt_header(json_t **header, const char *token, apr_size_t len,
+                            oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Verify a compact JWS with one given key, whatever kid its header names:
+ * the header's alg must be the key's.
+ * @param typ the media type the header's typ must name, or NULL
+ * @return APR_SUCCESS, or an invalid_token error (status 401)
+ */
+apr_status_t oa2_jwt_verify_key(oa2_jwt_t **jwt, const char *token,
+                                apr_size_t len, const oa2_key_t *key,
+                                const char *typ, oa2_err_t *err, apr_pool_t *p);
+
+/**
  * Nonzero when oa2_jwt_verify() failed with @a err because the token's
  * kid is not one of the keys: newer keys might know it.
  */
@@ -74,5 +93,15 @@ apr_status_t oa2_jwt_sign_text(const char **token, const oa2_key_t *key,
                                const char *typ, const char *claims,
                                apr_size_t claims_len, oa2_err_t *err,
                                apr_pool_t *p);
+
+/**
+ * Sign @a claims with @a key under a JOSE header of the caller's own (a
+ * JSON object text whose alg is the key's): a JWS such as a client makes,
+ * a DPoP proof with its `jwk`, for the tests and benchmarks.
+ */
+apr_status_t oa2_jwt_sign_header(const char **token, const oa2_key_t *key,
+                                 const char *header, const char *claims,
+                                 apr_size_t claims_len, oa2_err_t *err,
+                                 apr_pool_t *p);
 
 #endif /* OA2_JWT_H */

@@ -160,6 +160,11 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
     t->exp = exp ? (apr_int64_t)json_number_value(exp) : -1;
     t->payload = oa2_cleanup_malloced(json_dumps(obj, JSON_COMPACT), p);
     t->payload_len = strlen(t->payload);
+    /* RFC 9449 §6.2: a DPoP-bound token's answer names its key; it is
+     * then no bearer token here either. */
+    if ((rv = oa2_token_read_cnf(&t->cnf, obj, err)) != APR_SUCCESS) {
+        return rv;
+    }
     *tok = t;
     return APR_SUCCESS;
 }

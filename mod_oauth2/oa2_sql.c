@@ -116,9 +116,9 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                                 "INSERT INTO oa2_refresh (issuer, "
                                 "token_hash, family, client_id, user_id, "
                                 "scope, resource, expires_at, state, "
-                                "created_at, auth_time, claims) VALUES (%s, "
-                                "%s, %s, %s, %s, %s, %s, %lld, 0, %lld, "
-                                "%lld, %s)"},
+                                "created_at, auth_time, claims, dpop_jkt) "
+                                "VALUES (%s, %s, %s, %s, %s, %s, %s, %lld, "
+                                "0, %lld, %lld, %s, %s)"},
     /* Rotation: only a live token (state 0) rotates, exactly once. */
     [OA2_SQL_REFRESH_ROTATE] = {"oa2_refresh_rotate",
                                 "UPDATE oa2_refresh SET state = 1 WHERE "
@@ -127,7 +127,7 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_REFRESH_GET] = {"oa2_refresh_get",
                              "SELECT family, client_id, user_id, scope, "
                              "resource, expires_at, state, auth_time, "
-                             "claims FROM oa2_refresh "
+                             "claims, dpop_jkt FROM oa2_refresh "
                              "WHERE issuer = %s AND token_hash = %s"},
     [OA2_SQL_REFRESH_REVOKE_FAMILY] = {"oa2_refresh_revoke_family",
                                        "UPDATE oa2_refresh SET state = 2 "
@@ -415,7 +415,7 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
     " resource TEXT NOT NULL, expires_at BIGINT NOT NULL,"                     \
     " state INTEGER NOT NULL, created_at BIGINT NOT NULL,"                     \
     " auth_time " BIGINT_ZERO ", claims " TEXT_EMPTY ","                       \
-    " PRIMARY KEY (issuer, token_hash)"
+    " dpop_jkt " TEXT_EMPTY ", PRIMARY KEY (issuer, token_hash)"
 #define CONSENTS_COLS(S)                                                       \
     " issuer " S "(255) NOT NULL, user_id " S "(255) NOT NULL,"                \
     " client_id " S "(128) NOT NULL, scope TEXT NOT NULL,"                     \
@@ -499,7 +499,8 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
         ADD_COLUMN_IF_MISSING("oa2_refresh", "auth_time", BIGINT_ZERO),        \
         ADD_COLUMN_IF_MISSING("oa2_refresh", "claims", TEXT_EMPTY),            \
         ADD_COLUMN_IF_MISSING("oa2_access_tokens", "claims", TEXT_EMPTY),      \
-        ADD_COLUMN_IF_MISSING("oa2_clients", "metadata", TEXT_EMPTY)
+        ADD_COLUMN_IF_MISSING("oa2_clients", "metadata", TEXT_EMPTY),          \
+        ADD_COLUMN_IF_MISSING("oa2_refresh", "dpop_jkt", TEXT_EMPTY)
 
 static const char *const schema_sqlite[] = {SCHEMA_GENERIC, NULL};
 
@@ -553,7 +554,7 @@ static const char *const schema_mysql[] = {
 static const char schema_probe[] =
     "SELECT oa2_codes.nonce, oa2_codes.auth_time, oa2_codes.claims, "
     "oa2_refresh.auth_time, oa2_refresh.claims, oa2_access_tokens.claims, "
-    "oa2_clients.metadata "
+    "oa2_clients.metadata, oa2_refresh.dpop_jkt "
     "FROM oa2_clients, oa2_codes, "
     "oa2_refresh, oa2_consents, oa2_revoked, oa2_nonces, oa2_access_tokens, "
     "oa2_purge, oa2_pushed_requests, oa2_client_assertions WHERE 1 = 0";
@@ -579,6 +580,9 @@ static const oa2_sql_column_t added_columns[] = {
     ADDED_COLUMN("oa2_refresh", "claims", TEXT_EMPTY),
     ADDED_COLUMN("oa2_access_tokens", "claims", TEXT_EMPTY),
     ADDED_COLUMN("oa2_clients", "metadata", TEXT_EMPTY),
+    /* RFC 9449 §5: the DPoP key a public client's refresh token is bound
+     * to (oa2_dpop.h). */
+    ADDED_COLUMN("oa2_refresh", "dpop_jkt", TEXT_EMPTY),
     {NULL, NULL, NULL, NULL}};
 
 /* The tables added since the first release, each with its probe: a role

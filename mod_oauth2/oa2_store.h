@@ -69,6 +69,8 @@ typedef struct oa2_client_t {
     const char *tls_san_email;    /* tls_client_auth_san_email, or NULL */
     int tls_bound_tokens;         /* tls_client_certificate_bound_access_tokens
                                    * (RFC 8705 §3.4) */
+    int dpop_bound_access_tokens; /* RFC 9449 §5.2: every token request
+                                   * carries a DPoP proof (oa2_client_meta) */
 } oa2_client_t;
 
 /** An authorization code, as stored. */
@@ -112,6 +114,9 @@ typedef struct oa2_refresh_t {
     int state;              /* OA2_REFRESH_* */
     apr_int64_t auth_time;  /* the grant's code's auth_time, 0: unknown */
     const char *claims;     /* the grant's code's claims, "" (NULL): none */
+    const char *dpop_jkt;   /* RFC 9449 §5: the DPoP key (thumbprint) a
+                             * public client's token is bound to, ""
+                             * (NULL): unbound */
 } oa2_refresh_t;
 
 /** A remembered consent. */

@@ -612,8 +612,9 @@ apr_status_t oa2_store_refresh_add(oa2_store_t *st, const char *token_hash,
                           oa2_store_dbd_num(rt->expires_at, p),
                           oa2_store_dbd_num(now, p),
                           oa2_store_dbd_num(rt->auth_time, p),
-                          rt->claims ? rt->claims : ""};
-    return oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_INSERT, 11, args, err,
+                          rt->claims ? rt->claims : "",
+                          rt->dpop_jkt ? rt->dpop_jkt : ""};
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_REFRESH_INSERT, 12, args, err,
                              p);
 }
 
@@ -625,7 +626,7 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
     const char **c;
     oa2_refresh_t *out;
     apr_status_t rv =
-        oa2_store_dbd_one_row(&c, st, OA2_SQL_REFRESH_GET, 2, args, 9, err, p);
+        oa2_store_dbd_one_row(&c, st, OA2_SQL_REFRESH_GET, 2, args, 10, err, p);
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -640,6 +641,7 @@ apr_status_t oa2_store_refresh_get(oa2_refresh_t **rt, oa2_store_t *st,
     out->state = (int)oa2_store_dbd_to_int(c[6]);
     out->auth_time = oa2_store_dbd_to_int(c[7]);
     out->claims = c[8];
+    out->dpop_jkt = c[9];
     *rt = out;
     return APR_SUCCESS;
 }

@@ -34,6 +34,15 @@ typedef struct oa2_cnf_t {
 /** Largest thumbprint accepted in a `cnf` (SHA-256 is 43 characters). */
 #define OA2_CNF_THUMBPRINT_MAX 64
 
+/**
+ * The sender binding of @a claims (a token's, or an introspection
+ * answer's, RFC 7800 §3.1) into @a cnf: its `cnf` object's jkt (RFC 9449
+ * §6.1) and x5t#S256 (RFC 8705 §3.1), both NULL when there is none.
+ * @return APR_SUCCESS, or 401 invalid_token for a cnf that is malformed
+ *         or names nothing this server can check
+ */
+apr_status_t oa2_token_read_cnf(oa2_cnf_t *cnf, json_t *claims, oa2_err_t *err);
+
 /** Nonzero when @a cnf binds a token to a key or certificate. */
 int oa2_token_cnf_binds(const oa2_cnf_t *cnf);
 

@@ -34,13 +34,17 @@ static apr_status_t validate(oa2_token_t **tok, const oa2_as_t *as,
 
 apr_status_t oa2_userinfo_answer(const char **json, const oa2_as_t *as,
                                  oa2_store_t *st, const char *token,
-                                 apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
+                                 oa2_dpop_check_t *dpop, apr_int64_t now,
+                                 oa2_err_t *err, apr_pool_t *p)
 {
     const char *claims;
     oa2_token_t *tok;
     int revoked = 0;
     apr_status_t rv = validate(&tok, as, token, now, err, p);
 
+    if (rv == APR_SUCCESS) {
+        rv = oa2_dpop_check_token(&tok->cnf, dpop, now, err, p);
+    }
     if (rv != APR_SUCCESS) {
         return rv;
     }

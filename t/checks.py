@@ -57,9 +57,26 @@ def _status_headers(resp):
     return resp.status_code, values, resp.content[:300]
 
 
+def dpop_challenges(resp):
+    """The DPoP challenges (RFC 9449 §7.1) of resp, as (raw, params)."""
+    _, values, _ = _status_headers(resp)
+    out = []
+    for raw in values:
+        scheme, params = parse_challenge(raw)
+        if scheme == "DPoP":
+            check_nqchar(params)
+            assert set(params) <= ALLOWED_PARAMS | {"algs"}, raw
+            assert params.get("algs") == "ES256 RS256", raw
+            out.append((raw, params))
+    return out
+
+
 def challenge(resp):
-    """The single Bearer challenge of resp as (raw, params)."""
+    """The single Bearer challenge of resp as (raw, params); a DPoP
+    challenge beside it (RFC 9449 §7.2, offered when no token was sent)
+    is not counted."""
     status, values, body = _status_headers(resp)
+    values = [v for v in values if not v.startswith("DPoP ")]
     assert len(values) == 1, \
         "want one WWW-Authenticate, got %r (status %s)" % (values, status)
     raw = values[0]
@@ -77,6 +94,10 @@ def assert_no_token(resp, realm):
     assert status == 401, (status, values, body)
     raw, params = challenge(resp)
     assert raw == 'Bearer realm="%s"' % realm.replace('"', '\\"'), raw
+    # and the DPoP scheme offered beside it (RFC 9449 §7.2)
+    dpop = dpop_challenges(resp)
+    assert len(dpop) == 1, values
+    assert dpop[0][1] == {"realm": realm, "algs": "ES256 RS256"}, dpop
 
 
 def _assert_error(resp, status, error, realm):

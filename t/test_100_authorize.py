@@ -118,13 +118,14 @@ class TestMetadata:
         assert sorted(md["scopes_supported"]) == ["openid", "read", "write"]
         # nothing this server does not do
         for k in ("userinfo_endpoint", "device_authorization_endpoint",
-                  "end_session_endpoint", "request_uri_parameter_supported",
-                  "dpop_signing_alg_values_supported"):
+                  "end_session_endpoint", "request_uri_parameter_supported"):
             assert not md.get(k), (k, md[k])
         for k in ("token_endpoint", "introspection_endpoint",
                   "revocation_endpoint"):
             assert md[k + "_auth_signing_alg_values_supported"] == \
                 ["ES256", "RS256"], md
+        # DPoP proofs (RFC 9449 §5.1): what the server verifies them with
+        assert md["dpop_signing_alg_values_supported"] == ["ES256", "RS256"]
 
     def test_endpoints_are_served(self, h, md):
         """Every advertised endpoint answers (none is a 404)."""
@@ -213,10 +214,14 @@ class TestMetadataSigningAlgs:
     def test_every_alg_list_is_supported(self, h, name):
         md = self.metadata(h, name)
         want = SIGNING_ALG_VHOSTS[name][1]
+        # the algorithms of the server's own signatures; a client's DPoP
+        # proofs may use either algorithm whatever the server's keys are
         lists = {k: v for k, v in md.items()
                  if k.endswith("_alg_values_supported")
-                 and not k.endswith("_auth_signing_alg_values_supported")}
+                 and not k.endswith("_auth_signing_alg_values_supported")
+                 and k != "dpop_signing_alg_values_supported"}
         assert lists, md
+        assert md["dpop_signing_alg_values_supported"] == ["ES256", "RS256"]
         for k, v in lists.items():
             assert v == want, (k, v, want)
         # JWT client authentication: private_key_jwt, not client_secret_jwt;

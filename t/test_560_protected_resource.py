@@ -87,7 +87,10 @@ class TestProtectedResource:
         doc = get_document(h, WELL_KNOWN + "/api")
         assert_document(doc, h.issuer + "/api", h.issuer)
         assert set(doc) == {"resource", "authorization_servers",
-                            "scopes_supported", "bearer_methods_supported"}
+                            "scopes_supported", "bearer_methods_supported",
+                            "dpop_signing_alg_values_supported"}
+        # RFC 9728 §2: the algorithms of the DPoP proofs it takes
+        assert doc["dpop_signing_alg_values_supported"] == ["ES256", "RS256"]
 
     def test_document_of_a_resource_without_path(self, h):
         assert_document(get_document(h, WELL_KNOWN), MCP, h.issuer)

@@ -74,6 +74,7 @@ static int fixture_add(void *ctx, const unsigned char *key, const char *rec,
         return 0;
     }
     fc->added++;
+    fc->last_expiry = expiry;
     store(fc, key, rec, len, expiry);
     return 1;
 }

@@ -18,7 +18,7 @@ typedef struct fixture_cache_t {
     apr_pool_t *p;       /* where entries live */
     apr_int64_t now;     /* entries expire against it; 0: never */
     int gets, hits, puts, removes, adds, added; /* calls, and their luck */
-    apr_int64_t last_expiry;                    /* the expiry of the last put */
+    apr_int64_t last_expiry; /* the expiry of the last put or add */
 } fixture_cache_t;
 
 /** One record. */

@@ -86,6 +86,7 @@ int main(void)
     unit_suite_cimd();
     unit_suite_client_cache();
     unit_suite_clientauth();
+    unit_suite_dpop();
     unit_suite_bearer();
     unit_suite_fetch();
     unit_suite_form();

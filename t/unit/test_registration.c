@@ -697,6 +697,7 @@ static const char *refresh_token(oa2_store_t *st, const char *client_id,
     rt.state = OA2_REFRESH_LIVE;
     rt.auth_time = 0;
     rt.claims = "";
+    rt.dpop_jkt = "";
     if (oa2_store_refresh_add(st, oa2_secret_hash(name, p), &rt, NOW, NULL, p)
             != APR_SUCCESS
         || (state == OA2_REFRESH_ROTATED

@@ -106,7 +106,8 @@ static void test_code_consume_rolls_back(apr_pool_t *p)
 static void test_refresh_rotation(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
-    oa2_refresh_t in = {"fam", "c1", "alice", "read", "", 2000000000, 0, 0, ""};
+    oa2_refresh_t in = {"fam",      "c1", "alice", "read", "",
+                        2000000000, 0,    0,       "",     ""};
     oa2_refresh_t *out;
     int first = 0;
 
@@ -129,7 +130,8 @@ static void test_refresh_rotation(apr_pool_t *p)
 static void test_consent_and_grants(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
-    oa2_refresh_t rt = {"fam", "c1", "alice", "read", "", 2000000000, 0, 0, ""};
+    oa2_refresh_t rt = {"fam",      "c1", "alice", "read", "",
+                        2000000000, 0,    0,       "",     ""};
     oa2_refresh_t *out;
     apr_array_header_t *list;
     const char *scope;
@@ -388,7 +390,7 @@ static void test_oidc_fields_round_trip(apr_pool_t *p)
                      2000000000, 0,       "fam1",           "",       "", 0,
                      ""};
     oa2_refresh_t rt = {"fam1",     "c1", "alice", "openid", "",
-                        2000000000, 0,    0,       ""};
+                        2000000000, 0,    0,       "",       ""};
     oa2_code_t *out;
     oa2_refresh_t *got;
     int first = 0;
@@ -486,7 +488,7 @@ static void test_old_schema_upgraded_in_place(apr_pool_t *p)
     oa2_store_t *st = fixture_store(ISS, p);
     oa2_code_t *code;
     oa2_refresh_t *rt,
-        in = {"fam", "c1", "alice", "read", "", 2000000000, 0, 0, ""};
+        in = {"fam", "c1", "alice", "read", "", 2000000000, 0, 0, "", ""};
     int rows, first = 0;
 
     UNIT_ASSERT(st);
@@ -786,7 +788,7 @@ static void test_added_columns(apr_pool_t *p)
             UNIT_ASSERT(found);
         }
     }
-    UNIT_EQ_INT(n, 7);
+    UNIT_EQ_INT(n, 8);
 }
 
 static void test_sql_metacharacters_are_data(apr_pool_t *p)

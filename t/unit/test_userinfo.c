@@ -92,7 +92,7 @@ static const char *jti_of(const oa2_as_t *as, const char *token, apr_pool_t *p)
 }
 
 #define ANSWER(as, st, token, now)                                             \
-    oa2_userinfo_answer(&json, (as), (st), (token), (now), &err, p)
+    oa2_userinfo_answer(&json, (as), (st), (token), NULL, (now), &err, p)
 
 static void test_sub_and_claims(apr_pool_t *p)
 {

@@ -113,6 +113,7 @@ void unit_suite_b64(void);
 void unit_suite_cimd(void);
 void unit_suite_client_cache(void);
 void unit_suite_clientauth(void);
+void unit_suite_dpop(void);
 void unit_suite_bearer(void);
 void unit_suite_fetch(void);
 void unit_suite_form(void);

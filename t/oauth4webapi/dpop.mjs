@@ -1,0 +1,127 @@
+// A DPoP client (RFC 9449) made of npm's oauth4webapi, run by
+// t/test_950_dpop.py: a key pair of its own (generateKeyPair), DPoP(client,
+// keyPair) on every token request and resource request, and one retry
+// when the server asks for its nonce (isDPoPNonceError: 400
+// use_dpop_nonce at the token endpoint, 401 DPoP error="use_dpop_nonce"
+// at the resource), as the library's documentation shows.
+//
+// Environment: OA2_NODE_MODULES, ISSUER, CLIENT_ID, CLIENT_SECRET (empty:
+// a public client), REDIRECT_URI, MODE ("code": the code flow, then a
+// refresh; "client_credentials"), SCOPE, RESOURCE (the protected URL to
+// GET with each access token), ALG (ES256 or RS256).
+//
+// In code mode it prints one JSON line {authorization_url} and reads the
+// callback URL from stdin. At the end it prints one JSON object: {jkt,
+// tokens: [{token_type, access_token, refresh_token}], resources:
+// [{status, body}], retries} or {error: {name, code, error, status,
+// message}} when something was refused.
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const env = process.env;
+const oauth = await import(pathToFileURL(
+    join(env.OA2_NODE_MODULES, 'oauth4webapi', 'build', 'index.js')).href);
+
+// the test servers are http on loopback
+const insecure = { [oauth.allowInsecureRequests]: true };
+let retries = 0;
+
+// Run request() again once when the server asked for a nonce: the DPoP
+// handle kept the DPoP-Nonce of the refusal and signs it now.
+async function withNonce(request) {
+    try {
+        return await request();
+    } catch (err) {
+        if (!oauth.isDPoPNonceError(err)) {
+            throw err;
+        }
+        retries++;
+        return await request();
+    }
+}
+
+async function readLine() {
+    const lines = createInterface({ input: process.stdin });
+    const line = await new Promise((resolve) => lines.once('line', resolve));
+    lines.close();
+    return line;
+}
+
+async function main() {
+    const issuer = new URL(env.ISSUER);
+    const as = await oauth.processDiscoveryResponse(
+        issuer, await oauth.discoveryRequest(issuer, {
+            algorithm: 'oauth2', ...insecure }));
+    const client = { client_id: env.CLIENT_ID };
+    const auth = env.CLIENT_SECRET
+        ? oauth.ClientSecretBasic(env.CLIENT_SECRET) : oauth.None();
+    const keyPair = await oauth.generateKeyPair(env.ALG || 'ES256');
+    const DPoP = oauth.DPoP(client, keyPair);
+    const tokens = [];
+    const resources = [];
+
+    async function resource(accessToken) {
+        const response = await withNonce(() => oauth.protectedResourceRequest(
+            accessToken, 'GET', new URL(env.RESOURCE), new Headers(), null,
+            { DPoP, ...insecure }));
+        resources.push({ status: response.status,
+                         body: await response.text() });
+    }
+
+    let result;
+    if (env.MODE === 'client_credentials') {
+        result = await withNonce(async () =>
+            oauth.processClientCredentialsResponse(
+                as, client, await oauth.clientCredentialsGrantRequest(
+                    as, client, auth, { scope: env.SCOPE },
+                    { DPoP, ...insecure })));
+    } else {
+        const verifier = oauth.generateRandomCodeVerifier();
+        const state = oauth.generateRandomState();
+        const url = new URL(as.authorization_endpoint);
+        url.searchParams.set('client_id', client.client_id);
+        url.searchParams.set('redirect_uri', env.REDIRECT_URI);
+        url.searchParams.set('response_type', 'code');
+        url.searchParams.set('scope', env.SCOPE);
+        url.searchParams.set('state', state);
+        url.searchParams.set('code_challenge',
+                             await oauth.calculatePKCECodeChallenge(verifier));
+        url.searchParams.set('code_challenge_method', 'S256');
+        process.stdout.write(JSON.stringify({
+            authorization_url: url.href }) + '\n');
+        const params = oauth.validateAuthResponse(
+            as, client, new URL(await readLine()), state);
+        result = await withNonce(async () =>
+            oauth.processAuthorizationCodeResponse(
+                as, client, await oauth.authorizationCodeGrantRequest(
+                    as, client, auth, params, env.REDIRECT_URI, verifier,
+                    { DPoP, ...insecure })));
+    }
+    tokens.push({ token_type: result.token_type,
+                  access_token: result.access_token,
+                  refresh_token: result.refresh_token });
+    await resource(result.access_token);
+    if (result.refresh_token) {
+        const refreshed = await withNonce(async () =>
+            oauth.processRefreshTokenResponse(
+                as, client, await oauth.refreshTokenGrantRequest(
+                    as, client, auth, result.refresh_token,
+                    { DPoP, ...insecure })));
+        tokens.push({ token_type: refreshed.token_type,
+                      access_token: refreshed.access_token,
+                      refresh_token: refreshed.refresh_token });
+        await resource(refreshed.access_token);
+    }
+    return { jkt: await DPoP.calculateThumbprint(), tokens, resources,
+             retries };
+}
+
+let out;
+try {
+    out = await main();
+} catch (e) {
+    out = { error: { name: e.name, code: e.code, error: e.error,
+                     status: e.status, message: e.message } };
+}
+process.stdout.write(JSON.stringify(out) + '\n');
