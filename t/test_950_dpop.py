@@ -35,12 +35,10 @@ from authserver import (ALICE, Flow, add_client, assert_token_error, ep,
 from checks import (assert_invalid_token, assert_no_token, assert_ok,
                     dpop_challenges)
 from httpd import Httpd
-from test_730_shared_cache import Memcached
 from test_820_openid_clients import (NODE_CACHE, NODE_DIR, REDIRECT_URI,
                                      REGISTERED, node_client,  # noqa: F401
                                      query_of)
 import nodejs
-import shutil
 
 REALM = "rs.test"
 API = "/api/data.txt"
@@ -671,16 +669,6 @@ OAuth2DPoPNonce on
 
 ISSUER = "https://as.example"
 PUBLIC = "https://api.example.test"
-
-
-@pytest.fixture(scope="module")
-def memcached():
-    if not shutil.which("memcached"):
-        pytest.skip("no memcached (Debian: memcached; t/install-deps.sh "
-                    "installs it)")
-    m = Memcached().start()
-    yield m
-    m.stop()
 
 
 class TestTwoNodes:

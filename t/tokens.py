@@ -207,7 +207,10 @@ def decode_part(part):
 
 
 def register(token):
-    MINTED.add(token)
+    """Watch for token (any secret string) in the logs; None or "" (a
+    value a response lacked) is nothing to watch."""
+    if token:
+        MINTED.add(token)
     return token
 
 
