@@ -66,6 +66,35 @@ BIO *oa2_cleanup_bio(BIO *bio, apr_pool_t *p)
     return bio;
 }
 
+static apr_status_t x509_cleanup(void *data)
+{
+    X509_free(data);
+    return APR_SUCCESS;
+}
+
+X509 *oa2_cleanup_x509(X509 *x, apr_pool_t *p)
+{
+    if (x) {
+        apr_pool_cleanup_register(p, x, x509_cleanup, apr_pool_cleanup_null);
+    }
+    return x;
+}
+
+static apr_status_t x509_name_cleanup(void *data)
+{
+    X509_NAME_free(data);
+    return APR_SUCCESS;
+}
+
+X509_NAME *oa2_cleanup_x509_name(X509_NAME *name, apr_pool_t *p)
+{
+    if (name) {
+        apr_pool_cleanup_register(p, name, x509_name_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return name;
+}
+
 char *oa2_cleanup_malloced(char *buf, apr_pool_t *p)
 {
     if (buf) {

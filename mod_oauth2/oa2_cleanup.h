@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 /** Decref @a json when @a p is cleared; returns @a json (NULL passes). */
 json_t *oa2_cleanup_json(json_t *json, apr_pool_t *p);
@@ -24,6 +25,12 @@ EVP_PKEY_CTX *oa2_cleanup_pkey_ctx(EVP_PKEY_CTX *ctx, apr_pool_t *p);
 
 /** Free @a bio when @a p is cleared; returns @a bio (NULL passes). */
 BIO *oa2_cleanup_bio(BIO *bio, apr_pool_t *p);
+
+/** Free @a x (may be NULL) with @a p; @return @a x. */
+X509 *oa2_cleanup_x509(X509 *x, apr_pool_t *p);
+
+/** Free @a name (may be NULL) with @a p; @return @a name. */
+X509_NAME *oa2_cleanup_x509_name(X509_NAME *name, apr_pool_t *p);
 
 /** Free a malloc()ed buffer (jansson's dumps) when @a p is cleared. */
 char *oa2_cleanup_malloced(char *buf, apr_pool_t *p);

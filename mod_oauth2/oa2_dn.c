@@ -12,15 +12,10 @@
 
 #include "oa2_cleanup.h"
 #include "oa2_dn.h"
+#include "oa2_text.h"
 
 #define BAD_META(id, text)                                                     \
     oa2_err_set(err, 400, "invalid_client_metadata", id, text)
-
-static apr_status_t x509_name_cleanup(void *data)
-{
-    X509_NAME_free(data);
-    return APR_SUCCESS;
-}
 
 static apr_status_t object_cleanup(void *data)
 {
@@ -86,20 +81,6 @@ static ASN1_OBJECT *attribute_object(const char *type)
         }
     }
     return NULL;
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 /* One attribute of a DN being parsed. */
@@ -175,8 +156,8 @@ static apr_status_t dn_parse(apr_array_header_t **avas, const char *dn,
             if (*c && strchr(" \"#+,;<=>\\", *c)) {
                 *v++ = *c;
             }
-            else if ((h1 = hex_value(c[0])) >= 0 && c[1]
-                     && (h2 = hex_value(c[1])) >= 0) {
+            else if ((h1 = oa2_text_hex_value(c[0])) >= 0 && c[1]
+                     && (h2 = oa2_text_hex_value(c[1])) >= 0) {
                 if (!(*v++ = (char)(h1 << 4 | h2))) {
                     return BAD_META("OA2-01535",
                                     "tls_client_auth_subject_dn has an "
@@ -214,14 +195,12 @@ X509_NAME *oa2_dn_parse(const char *dn, oa2_err_t *err, apr_pool_t *p)
     if (dn_parse(&avas, dn, err, p) != APR_SUCCESS) {
         return NULL;
     }
-    name = X509_NAME_new();
+    name = oa2_cleanup_x509_name(X509_NAME_new(), p);
     if (!name) {
         oa2_err_set(err, 500, "server_error", "OA2-01537",
                     "out of memory reading a subject DN");
         return NULL;
     }
-    apr_pool_cleanup_register(p, name, x509_name_cleanup,
-                              apr_pool_cleanup_null);
     /* RFC 4514 §2.1: the text starts with the last RDN of the name. */
     for (i = avas->nelts - 1; i >= 0; i = j) {
         int rdn = APR_ARRAY_IDX(avas, i, dn_ava_t).rdn;

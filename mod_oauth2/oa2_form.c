@@ -11,21 +11,7 @@
 #include <apr_strings.h>
 
 #include "oa2_form.h"
-
-/* The value of a hex digit, or -1. */
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
+#include "oa2_text.h"
 
 /* RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". Spelled out
  * rather than isalnum() so a locale can never widen it. */
@@ -97,13 +83,14 @@ static apr_status_t decode(const char **out, const char *s, apr_size_t len,
             c = ' ';
         }
         else if (c == '%') {
-            if (len - i < 3 || hex_value(s[i + 1]) < 0
-                || hex_value(s[i + 2]) < 0) {
+            if (len - i < 3 || oa2_text_hex_value(s[i + 1]) < 0
+                || oa2_text_hex_value(s[i + 2]) < 0) {
                 return oa2_err_set(err, 400, "invalid_request", "OA2-00132",
                                    "malformed percent-encoding in the "
                                    "request parameters");
             }
-            c = (char)((hex_value(s[i + 1]) << 4) | hex_value(s[i + 2]));
+            c = (char)((oa2_text_hex_value(s[i + 1]) << 4)
+                       | oa2_text_hex_value(s[i + 2]));
             i += 2;
         }
         /* A NUL would cut the value short in every C consumer after us. */

@@ -26,14 +26,8 @@
 #define NOT_AUTHENTICATED                                                      \
     "the TLS client certificate does not authenticate this client"
 
-/* The certificate types only this room uses, bound to a pool like every
+/* The certificate type only this room uses, bound to a pool like every
  * foreign object (oa2_cleanup.h). */
-static apr_status_t x509_cleanup(void *data)
-{
-    X509_free(data);
-    return APR_SUCCESS;
-}
-
 static apr_status_t general_names_cleanup(void *data)
 {
     GENERAL_NAMES_free(data);
@@ -58,10 +52,8 @@ static X509 *cert_read(const char *pem, apr_pool_t *p)
         return NULL;
     }
     bio = oa2_cleanup_bio(BIO_new_mem_buf(pem, (int)len), p);
-    x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-    if (x) {
-        apr_pool_cleanup_register(p, x, x509_cleanup, apr_pool_cleanup_null);
-    }
+    x = bio ? oa2_cleanup_x509(PEM_read_bio_X509(bio, NULL, NULL, NULL), p)
+            : NULL;
     ERR_clear_error();
     return x;
 }

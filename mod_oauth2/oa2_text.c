@@ -83,3 +83,17 @@ const char *oa2_text_printable(const char *s, apr_pool_t *p)
     *o = '\0';
     return out;
 }
+
+int oa2_text_hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}

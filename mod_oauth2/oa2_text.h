@@ -43,4 +43,7 @@ oa2_text_flaw_t oa2_text_check(const char *s);
  */
 const char *oa2_text_printable(const char *s, apr_pool_t *p);
 
+/** The value of the hex digit @a c (either case), or -1. */
+int oa2_text_hex_value(char c);
+
 #endif /* OA2_TEXT_H */

@@ -28,26 +28,13 @@
  *     | openssl dgst -sha256 -binary | basenc --base64url */
 #define FIXTURE_X5T "5HIdNz5YL4DuMcs9jNu1zb19x06n0j973_964qY1vMo"
 
-static apr_status_t x509_free_cleanup(void *data)
-{
-    X509_free(data);
-    return APR_SUCCESS;
-}
-
-static apr_status_t name_free_cleanup(void *data)
-{
-    X509_NAME_free(data);
-    return APR_SUCCESS;
-}
-
 /* A name of (type, value) pairs in DER order (the first is the most
  * significant, C before CN); a type starting with '+' joins the RDN
  * before it; a value starting with '=' is a PrintableString. */
 static X509_NAME *name_of(const char *const *pairs, apr_pool_t *p)
 {
-    X509_NAME *n = X509_NAME_new();
+    X509_NAME *n = oa2_cleanup_x509_name(X509_NAME_new(), p);
 
-    apr_pool_cleanup_register(p, n, name_free_cleanup, apr_pool_cleanup_null);
     for (; pairs[0]; pairs += 2) {
         const char *type = pairs[0], *value = pairs[1];
         int set = type[0] == '+' ? -1 : 0;
@@ -69,13 +56,12 @@ static const char *cert_pem(X509_NAME *subject, const oa2_key_t *key,
                             const char *sans, const oa2_key_t *signer,
                             apr_pool_t *p)
 {
-    X509 *x = X509_new();
+    X509 *x = oa2_cleanup_x509(X509_new(), p);
     X509_EXTENSION *ext;
     BIO *bio = oa2_cleanup_bio(BIO_new(BIO_s_mem()), p);
     char *data;
     long len;
 
-    apr_pool_cleanup_register(p, x, x509_free_cleanup, apr_pool_cleanup_null);
     if (!subject || !bio || !X509_set_version(x, 2)
         || !ASN1_INTEGER_set(X509_get_serialNumber(x), 7)
         || !X509_gmtime_adj(X509_getm_notBefore(x), -3600)
