@@ -152,16 +152,12 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
     /* A name for the cache record and the log, never the token itself. */
     t->jti = t->jti ? t->jti : oa2_hash_tag(token, p);
     t->kid = "";
-    /* A bound token stays bound when its issuer vouches for it. */
-    if (oa2_token_read_cnf(&t->cnf, obj, err) != APR_SUCCESS) {
-        return APR_EGENERAL;
-    }
     exp = json_object_get(obj, "exp");
     t->exp = exp ? (apr_int64_t)json_number_value(exp) : -1;
     t->payload = oa2_cleanup_malloced(json_dumps(obj, JSON_COMPACT), p);
     t->payload_len = strlen(t->payload);
-    /* RFC 9449 §6.2: a DPoP-bound token's answer names its key; it is
-     * then no bearer token here either. */
+    /* A bound token stays bound when its issuer vouches for it (RFC 8705
+     * §3.2, RFC 9449 §6.2): no bearer token here either. */
     if ((rv = oa2_token_read_cnf(&t->cnf, obj, err)) != APR_SUCCESS) {
         return rv;
     }
