@@ -11,6 +11,7 @@
  * (what follows the H) signed with the EC key over good claims. Such a
  * proof must never fail on its signature.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -28,6 +29,13 @@ static const oa2_key_t *ec_key;
 static const char *good_header;
 static const unsigned char NONCE_KEY[32] = "fuzz nonce key, 32 bytes long..";
 
+static apr_pool_t *cache_pool;
+
+static void end_cache(void)
+{
+    apr_pool_destroy(cache_pool);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     oa2_key_t *key;
@@ -35,10 +43,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     json_t *jwk;
 
     fuzz_init();
-    /* the per-process cache of proof keys, as in httpd's children */
-    if (oa2_dpop_keys_init_process(fuzz_global_pool()) != APR_SUCCESS) {
+    /* the per-process cache of proof keys, as in httpd's children; ended
+     * at exit, before LeakSanitizer looks (its atexit ran earlier, so its
+     * check runs later), as httpd ends it with the child's pool */
+    apr_pool_create(&cache_pool, fuzz_global_pool());
+    if (oa2_dpop_keys_init_process(cache_pool) != APR_SUCCESS) {
         fuzz_fail(__FILE__, __LINE__, "no key cache");
     }
+    atexit(end_cache);
     if (oa2_keys_load_private_pem(&key, fuzz_data_path("ec256.pem"), NULL, &err,
                                   fuzz_global_pool())
         != APR_SUCCESS) {
