@@ -14,12 +14,14 @@
 #   ours:bearer   one access token, repeated (a token cache hit per request)
 #   ours:dpop     one DPoP-bound access token, repeated, with a fresh ES256
 #                 proof per request (bench/lua/dpop.lua): a cache hit for
-#                 the token, then the proof: its jwk imported, its
-#                 signature verified, its claims checked, its jti added to
-#                 the token cache (a replay would be refused)
+#                 the token, then the proof: its key found in the key
+#                 cache, its signature verified, its claims checked, its
+#                 jti added to the token cache (a replay would be refused)
+#   ours:dpop-rs  the same with an RSA-2048 client key (RS256 proofs)
 # A proof is single use, so each dpop run gets proofs of its own, made
 # just before it (bench/dpop_proofs.py: 15,000 per second of run, more
-# than the run can send; iat 30 s ahead, so they stay valid through it).
+# than the run can send; 10,000 of the slower-to-make RS256 ones; iat 30 s
+# ahead, so they stay valid through it).
 # Each round runs the cases shuffled, with plain runs before the first and
 # after each (bench_round in lib.sh). Then the check alone in process
 # against one bare signature verification (bench/dpop_cost, ES256 and
@@ -90,7 +92,7 @@ for i in $INSTANCES; do bench_start "$D/$i"; done
 # Every case answers as it should before anything is measured.
 API=$(url ours /api/data.json)
 BEARER=$(cat "$D/keys/bearer.token")
-BENCH_TOKEN=$(cat "$D/keys/dpop.token")
+BENCH_TOKEN=$(cat "$D/keys/client.token")
 export BENCH_TOKEN BENCH_PROOFS
 bench_expect 200 "$(url plain /plain/data.json)"
 bench_expect 401 "$API"
@@ -102,19 +104,26 @@ bench_expect 200 "$API" -H "Authorization: DPoP $BENCH_TOKEN" \
 bench_expect 401 "$API" -H "Authorization: DPoP $BENCH_TOKEN" \
     -H "DPoP: $(cat "$D/check.proofs")"
 bench_expect 401 "$API" -H "Authorization: Bearer $BENCH_TOKEN"
+$BENCH_PY bench/dpop_proofs.py proofs "$D/keys" "$API" 1 "$D/check.proofs" \
+    client-rsa
+bench_expect 200 "$API" -H "Authorization: DPoP $(cat "$D/keys/client-rsa.token")" \
+    -H "DPoP: $(cat "$D/check.proofs")"
 
-# dpop_run ROUND: fresh proofs, then the measured run.
+# dpop_run ROUND CLIENT CASE COUNT: fresh proofs of CLIENT's key, then
+# the measured run.
 dpop_run() {
     BENCH_PROOFS=$D/round.proofs
-    $BENCH_PY bench/dpop_proofs.py proofs "$D/keys" "$API" $NPROOFS \
-        "$BENCH_PROOFS"
-    bench_wrk "$1" ours:dpop "$API" -s bench/lua/dpop.lua
+    BENCH_TOKEN=$(cat "$D/keys/$2.token")
+    $BENCH_PY bench/dpop_proofs.py proofs "$D/keys" "$API" "$4" \
+        "$BENCH_PROOFS" "$2"
+    bench_wrk "$1" "$3" "$API" -s bench/lua/dpop.lua
 }
 
 # --- rounds ----------------------------------------------------------------
 cases() {
     echo 'bench_wrk "$r" ours:bearer "$API" -H "Authorization: Bearer $BEARER"'
-    echo 'dpop_run "$r"'
+    echo 'dpop_run "$r" client ours:dpop $NPROOFS'
+    echo 'dpop_run "$r" client-rsa ours:dpop-rs $((BENCH_SECONDS * 10000))'
 }
 echo "bench: $ROUNDS rounds of ${BENCH_SECONDS}s runs"
 r=1
@@ -149,7 +158,7 @@ cg_profile() { # CASE COUNT -> "REQUEST_INSTRUCTIONS CHECK_INSTRUCTIONS"
         curl -s -o /dev/null "http://127.0.0.1:$cport/" && break
         sleep 0.2
     done
-    $BENCH_PY - "$cport" "$1" "$2" "$C/proofs" "$BEARER" "$BENCH_TOKEN" <<'PYEOF'
+    $BENCH_PY - "$cport" "$1" "$2" "$C/proofs" "$BEARER" "$(cat "$D/keys/client.token")" <<'PYEOF'
 import http.client, sys
 port, case, n, proofs, bearer, bound = sys.argv[1:]
 proofs = open(proofs).read().split()
@@ -229,7 +238,7 @@ print("|---|---:|---:|---:|---:|---:|")
 allp = [v for r in plain for _, v in plain[r]]
 print("| plain | %.0f | %.0f – %.0f | 1.00 | | %d |"
       % (statistics.median(allp), min(allp), max(allp), bad["plain"]))
-for case in ("ours:bearer", "ours:dpop"):
+for case in ("ours:bearer", "ours:dpop", "ours:dpop-rs"):
     vals = [v for _, v in rps[case].values()]
     to_plain = [v / neighbours(r, i) for r, (i, v) in rps[case].items()]
     to_bearer = [v / rps["ours:bearer"][r][1]
