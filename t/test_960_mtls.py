@@ -38,6 +38,10 @@ from authserver import (AS_MODULES, Flow, admin, as_config, ep,
 from checks import challenge
 from httpd import free_port
 
+pytestmark = pytest.mark.sqlite_only(
+    "mutual TLS adds no SQL: its clients and tokens use the statements "
+    "test_200 and test_400 run on every driver")
+
 REDIRECT = "https://client.example/cb"
 # mod_ssl's own start-up warning where the OpenSSL it loads is older than
 # the one it was built with (a distribution's point releases): httpd's,
