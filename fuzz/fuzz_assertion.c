@@ -17,7 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <apr_dbd.h>
 #include <apr_strings.h>
 
 #include "oa2_assertion.h"
@@ -76,27 +75,13 @@ static void add_client(const char *id, const char *method, const char *jwks,
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     apr_pool_t *p;
-    oa2_db_t *db;
     oa2_key_t *key;
     oa2_keyset_t *set;
     oa2_err_t err = {0};
-    const char *error = NULL;
 
     fuzz_init();
     p = fuzz_global_pool();
-    db = apr_pcalloc(p, sizeof(*db));
-    store = apr_pcalloc(p, sizeof(*store));
-    if (apr_dbd_init(p) != APR_SUCCESS
-        || apr_dbd_get_driver(p, "sqlite3", &db->driver) != APR_SUCCESS
-        || apr_dbd_open_ex(db->driver, p, ":memory:", &db->handle, &error)
-            != APR_SUCCESS) {
-        fuzz_fail(__FILE__, __LINE__, "no SQLite through apr_dbd: %s",
-                  error ? error : "driver missing (libaprutil1-dbd-sqlite3)");
-    }
-    db->prepared = apr_hash_make(p);
-    db->conn_pool = p;
-    store->db = db;
-    store->issuer = ISSUER;
+    store = fuzz_memory_store(ISSUER);
     if (oa2_keys_load_private_pem(&key, fuzz_data_path("ec256.pem"), "ec1",
                                   &err, p)
         != APR_SUCCESS) {

@@ -12,6 +12,10 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 
+#include <apr_dbd.h>
+#include <apr_hash.h>
+
+#include "oa2_store.h"
 #include "support.h"
 
 #ifndef OA2_FUZZ_DATA
@@ -180,4 +184,25 @@ void fuzz_fail(const char *file, int line, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\n");
     abort();
+}
+
+struct oa2_store_t *fuzz_memory_store(const char *issuer)
+{
+    apr_pool_t *p = fuzz_global_pool();
+    oa2_db_t *db = apr_pcalloc(p, sizeof(*db));
+    oa2_store_t *store = apr_pcalloc(p, sizeof(*store));
+    const char *error = NULL;
+
+    if (apr_dbd_init(p) != APR_SUCCESS
+        || apr_dbd_get_driver(p, "sqlite3", &db->driver) != APR_SUCCESS
+        || apr_dbd_open_ex(db->driver, p, ":memory:", &db->handle, &error)
+            != APR_SUCCESS) {
+        fuzz_fail(__FILE__, __LINE__, "no SQLite through apr_dbd: %s",
+                  error ? error : "driver missing (libaprutil1-dbd-sqlite3)");
+    }
+    db->prepared = apr_hash_make(p);
+    db->conn_pool = p;
+    store->db = db;
+    store->issuer = issuer;
+    return store;
 }

@@ -55,6 +55,13 @@ char *fuzz_cstring(const uint8_t *data, size_t size, apr_pool_t *p);
 void fuzz_split(char **first, char **second, const uint8_t *data, size_t size,
                 apr_pool_t *p);
 
+/**
+ * A store of @a issuer on an in-memory SQLite database (apr_dbd), in the
+ * global pool; the schema is made on first use as the module makes it.
+ * A missing driver is a failure of the run, not a finding.
+ */
+struct oa2_store_t *fuzz_memory_store(const char *issuer);
+
 /** Print a broken expectation of a target and abort (a finding). */
 void fuzz_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));
