@@ -127,9 +127,9 @@ clean:
         lint deps install clean schema
 
 # --- benchmarks (not part of the test suite) --------------------------------
-bench/bearer_cost: bench/bearer_cost.c $(CORE_SRC) $(HEADERS)
+bench/bearer_cost: bench/bearer_cost.c bench/cost_fixture.c bench/cost_fixture.h $(CORE_SRC) $(HEADERS)
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
-	    bench/bearer_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
+	    bench/bearer_cost.c bench/cost_fixture.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
 
 bench/token_cost: bench/token_cost.c bench/cost_fixture.c bench/cost_fixture.h $(CORE_SRC) $(HEADERS)
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
@@ -139,9 +139,9 @@ bench/code_cost: bench/code_cost.c bench/cost_fixture.c bench/cost_fixture.h $(C
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
 	    bench/code_cost.c bench/cost_fixture.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
 
-bench/dpop_cost: bench/dpop_cost.c $(CORE_SRC) $(HEADERS)
+bench/dpop_cost: bench/dpop_cost.c bench/cost_fixture.c bench/cost_fixture.h $(CORE_SRC) $(HEADERS)
 	$(CC) -std=gnu99 -O2 -g $(WARN) -I$(SRC) $(APR_INC) -o $@ \
-	    bench/dpop_cost.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
+	    bench/dpop_cost.c bench/cost_fixture.c $(CORE_SRC) $(APR_LIBS) $(LIBS)
 
 bench: bench/bearer_cost bench/token_cost bench/code_cost $(MODULE)
 	sh bench/run.sh

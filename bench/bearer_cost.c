@@ -19,6 +19,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
+#include "cost_fixture.h"
 #include "oa2_b64.h"
 #include "oa2_jwt.h"
 #include "oa2_keys.h"
@@ -39,30 +40,6 @@ static void mint(const char **token, const oa2_key_t *key, apr_int64_t now,
         exit(1);
     }
     json_decref(claims);
-}
-
-/* The signature as EVP wants it (DER for ECDSA). */
-static unsigned char *evp_signature(const oa2_key_t *key, const char *token,
-                                    size_t *len, apr_pool_t *p)
-{
-    const char *dot = strrchr(token, '.');
-    unsigned char *raw, *der = NULL;
-    apr_size_t rawlen;
-    ECDSA_SIG *sig;
-    int n;
-
-    oa2_b64_decode(&raw, &rawlen, dot + 1, strlen(dot + 1), p);
-    if (key->alg != OA2_ALG_ES256) {
-        *len = rawlen;
-        return raw;
-    }
-    sig = ECDSA_SIG_new();
-    ECDSA_SIG_set0(sig, BN_bin2bn(raw, 32, NULL),
-                   BN_bin2bn(raw + 32, 32, NULL));
-    n = i2d_ECDSA_SIG(sig, &der);
-    ECDSA_SIG_free(sig);
-    *len = (size_t)n;
-    return der;
 }
 
 int main(int argc, char **argv)
@@ -98,7 +75,7 @@ int main(int argc, char **argv)
     policy.audience = "https://api.example";
     now = apr_time_sec(apr_time_now());
     mint(&token, key, now, p);
-    sig = evp_signature(key, token, &siglen, p);
+    sig = cost_evp_signature(key, token, &siglen, p);
     inlen = (size_t)(strrchr(token, '.') - token);
 
     t0 = apr_time_now();

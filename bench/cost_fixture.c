@@ -7,6 +7,12 @@
 #include <apr_time.h>
 
 #include "cost_fixture.h"
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+
+#include "oa2_b64.h"
 #include "oa2_keys.h"
 #include "oa2_secret.h"
 
@@ -94,4 +100,27 @@ oa2_as_t *cost_make_as(const char *key_file, apr_pool_t *p)
     as->refresh_ttl = 3600;
     as->code_ttl = 60;
     return as;
+}
+
+unsigned char *cost_evp_signature(const oa2_key_t *key, const char *token,
+                                  size_t *len, apr_pool_t *p)
+{
+    const char *dot = strrchr(token, '.');
+    unsigned char *raw, *der = NULL;
+    apr_size_t rawlen;
+    ECDSA_SIG *sig;
+    int n;
+
+    oa2_b64_decode(&raw, &rawlen, dot + 1, strlen(dot + 1), p);
+    if (key->alg != OA2_ALG_ES256) {
+        *len = rawlen;
+        return raw;
+    }
+    sig = ECDSA_SIG_new();
+    ECDSA_SIG_set0(sig, BN_bin2bn(raw, 32, NULL),
+                   BN_bin2bn(raw + 32, 32, NULL));
+    n = i2d_ECDSA_SIG(sig, &der);
+    ECDSA_SIG_free(sig);
+    *len = (size_t)n;
+    return der;
 }

@@ -9,6 +9,7 @@
 #include <apr_pools.h>
 
 #include "oa2_as.h"
+#include "oa2_keys.h"
 #include "oa2_err.h"
 #include "oa2_store.h"
 
@@ -32,5 +33,12 @@ void cost_add_client(oa2_store_t *st, const char *id, const char *secret,
 /* An AS of COST_ISSUER signing with the PEM key @a key_file, knowing the
  * scope "read", tokens for the issuer, access tokens for 900 s. */
 oa2_as_t *cost_make_as(const char *key_file, apr_pool_t *p);
+
+/**
+ * The signature of the JWS @a token as EVP_DigestVerify wants it for
+ * @a key: DER for ECDSA (JWS carries r || s), as is for RSA.
+ */
+unsigned char *cost_evp_signature(const oa2_key_t *key, const char *token,
+                                  size_t *len, apr_pool_t *p);
 
 #endif

@@ -26,6 +26,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
+#include "cost_fixture.h"
 #include "oa2_b64.h"
 #include "oa2_dpop.h"
 #include "oa2_dpop_keys.h"
@@ -34,30 +35,6 @@
 
 #define URL "https://api.example/data"
 #define TOKEN "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln"
-
-/* The signature as EVP wants it (DER for ECDSA). */
-static unsigned char *evp_signature(const oa2_key_t *key, const char *token,
-                                    size_t *len, apr_pool_t *p)
-{
-    const char *dot = strrchr(token, '.');
-    unsigned char *raw, *der = NULL;
-    apr_size_t rawlen;
-    ECDSA_SIG *sig;
-    int n;
-
-    oa2_b64_decode(&raw, &rawlen, dot + 1, strlen(dot + 1), p);
-    if (key->alg != OA2_ALG_ES256) {
-        *len = rawlen;
-        return raw;
-    }
-    sig = ECDSA_SIG_new();
-    ECDSA_SIG_set0(sig, BN_bin2bn(raw, 32, NULL),
-                   BN_bin2bn(raw + 32, 32, NULL));
-    n = i2d_ECDSA_SIG(sig, &der);
-    ECDSA_SIG_free(sig);
-    *len = (size_t)n;
-    return der;
-}
 
 /* One loop alone: N cached checks, or N bare verifications. */
 static int only(const char *what, oa2_dpop_check_t *check, const oa2_key_t *key,
@@ -145,7 +122,7 @@ int main(int argc, char **argv)
     check.access_token = TOKEN;
     check.jkt = key->kid; /* the thumbprint: the kid it loaded with */
     check.resource = 1;
-    sig = evp_signature(key, token, &siglen, p);
+    sig = cost_evp_signature(key, token, &siglen, p);
     inlen = (size_t)(strrchr(token, '.') - token);
 
     if (argc > 3) {
