@@ -57,6 +57,8 @@ typedef struct oa2_server_conf_t {
     int cimd;                     /* OAuth2ClientMetadataDocuments; -1: off */
     int require_par;              /* OAuth2RequirePAR; -1: unset (off) */
     int dpop_nonce;               /* OAuth2DPoPNonce; -1: unset (off) */
+    const char *endpoint_base;    /* the issuer's origin and the base path:
+                                   * endpoint URLs, made at startup */
     oa2_fetch_reach_t cimd_reach; /* what a document's fetch may reach,
                                    * from the issuer at startup */
     const char *jwks_json;        /* the public JWKS, rendered at startup */

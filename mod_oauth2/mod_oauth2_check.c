@@ -310,6 +310,7 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
     }
     sc->as = as;
     sc->cimd_reach = oa2_cimd_reach(sc->issuer, pconf);
+    sc->endpoint_base = oa2_config_endpoint_url(sc, "", pconf);
     sc->metadata_json = oa2_metadata_build(sc, 0, pconf);
     sc->openid_json = as->openid ? oa2_metadata_build(sc, 1, pconf) : NULL;
     return APR_SUCCESS;

@@ -44,6 +44,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->cimd = -1;
     c->require_par = -1;
     c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
+    c->endpoint_base = NULL;
     c->dpop_nonce = -1;
     c->jwks_json = NULL;
     c->as = NULL;
@@ -101,6 +102,7 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->dpop_nonce = add->dpop_nonce != -1 ? add->dpop_nonce : base->dpop_nonce;
     /* Derived per server at start-up (mod_oauth2_check.c). */
     c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
+    c->endpoint_base = NULL;
     c->jwks_json = NULL;
     c->as = NULL;
     c->metadata_json = NULL;
@@ -723,8 +725,14 @@ const char *oa2_config_base_path(const oa2_server_conf_t *s)
 const char *oa2_config_endpoint_url(const oa2_server_conf_t *s,
                                     const char *path, apr_pool_t *p)
 {
-    const char *base = oa2_config_base_path(s);
+    const char *base;
 
+    /* Made once at startup (mod_oauth2_check.c); worked out here only
+     * before then. */
+    if (s->endpoint_base) {
+        return apr_pstrcat(p, s->endpoint_base, path, NULL);
+    }
+    base = oa2_config_base_path(s);
     return apr_pstrcat(p, oa2_url_origin(s->issuer, p),
                        strcmp(base, "/") ? base : "", path, NULL);
 }
