@@ -106,8 +106,13 @@ integration-pgsql: $(MODULE) $(ADMIN)
 integration-mysql: $(MODULE) $(ADMIN)
 	OA2_TEST_DRIVER=mysql $(PYTHON) -m pytest -q t/
 
-test: lint unit asan valgrind fuzz-smoke integration integration-pgsql \
-      integration-mysql asan-integration
+# Everything, the integration suites and fuzzing in two lanes side by side
+# (t/lanes.sh says why); what both lanes use is built first, once.
+test: lint unit asan
+	$(MAKE) -f apxs.mk $(MODULE) $(ASAN_MOD) $(ADMIN) fuzz-build
+	MAKE="$(MAKE)" sh t/lanes.sh \
+	    "integration integration-mysql fuzz-smoke" \
+	    "asan-integration integration-pgsql valgrind"
 
 lint:
 	sh t/lint.sh
