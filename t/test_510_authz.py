@@ -8,6 +8,9 @@ from checks import (assert_forbidden, assert_insufficient_scope,
                     assert_invalid_token, assert_no_token, assert_ok)
 from tokens import claims, mint
 
+pytestmark = pytest.mark.sqlite_only(
+    "Require oauth2-* reads no database")
+
 REALM = "rs.test"
 # mod_authz_core logs every authorization denial at error level
 DENIAL = "AH01631"

@@ -5,6 +5,9 @@ value, word for word."""
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only(
+    "directive parsing reads no database")
+
 # a valid value of each
 VALID = {
     "OAuth2Issuer": "https://as.example.com",

@@ -8,6 +8,9 @@ import pytest
 from checks import assert_ok
 from tokens import claims, mint, public_jwk
 
+pytestmark = pytest.mark.sqlite_only(
+    "the JWKS endpoint is built at start from the key files, not the database")
+
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 ORIGIN = "https://app.example"
 

@@ -11,6 +11,9 @@ from checks import (assert_insufficient_scope, assert_invalid_token,
 from httpd import rs_location
 from tokens import claims, mint, raw_token, write_jwks
 
+pytestmark = pytest.mark.sqlite_only(
+    "a resource server with OAuth2VerifyJWKSFile reads no database")
+
 REALM = "rs.test"
 IDP = "https://idp.example"
 API = "https://api.example"

@@ -13,6 +13,9 @@ import pytest
 from checks import assert_invalid_token, assert_ok
 from tokens import claims, mint
 
+pytestmark = pytest.mark.sqlite_only(
+    "the token cache is socache, not the database")
+
 REALM = "rs.test"
 OTHER_AUD = "https://other.example"
 

@@ -9,6 +9,9 @@ import pytest
 from checks import assert_ok, challenge
 from tokens import claims, mint
 
+pytestmark = pytest.mark.sqlite_only(
+    "RFC 9728 documents are built from the configuration, not the database")
+
 ORIGIN = "https://app.example"
 WELL_KNOWN = "/.well-known/oauth-protected-resource"
 REALM = "rs.test"
