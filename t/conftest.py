@@ -36,7 +36,8 @@ def pytest_configure(config):
         "(regex) this test expects")
     config.addinivalue_line(
         "markers", "sqlite_only(reason): the test is about SQLite itself "
-        "(its files, its locking); skipped on other drivers")
+        "(its files, its locking) or reads no database at all; skipped "
+        "on other drivers")
 
 
 def pytest_report_header(config):
