@@ -1,7 +1,8 @@
 /**
  * @file mod_oauth2.h
- * @brief What the glue files of mod_oauth2 share: configuration records,
- * the per-request record, and the hook functions each file provides.
+ * @brief What the glue files of mod_oauth2 share: configuration records
+ * and the functions each file provides (mod_oauth2_private.h adds the
+ * request record).
  */
 #ifndef MOD_OAUTH2_H
 #define MOD_OAUTH2_H
@@ -86,17 +87,6 @@ typedef struct oa2_dir_conf_t {
     int revocation_cache_ttl;    /* OAuth2RevocationCacheTTL s; -1: unset */
 } oa2_dir_conf_t;
 
-/** What the request learned about its bearer token, for later hooks. */
-typedef struct oa2_request_t {
-    oa2_token_t *token;             /* the validated token, or NULL */
-    oa2_err_t err;                  /* why authn or authz failed */
-    int failed;                     /* nonzero once err is set */
-    apr_array_header_t *need_scope; /* scopes a failed Require asked for */
-    oa2_store_t *store;             /* the DB connection, once acquired */
-    int dpop;                       /* the token came with the DPoP scheme
-                                     * (RFC 9449 §7): challenge with it */
-} oa2_request_t;
-
 /* mod_oauth2_config.c */
 extern const command_rec oa2_config_cmds[];
 void *oa2_config_create_server(apr_pool_t *p, server_rec *s);
@@ -136,12 +126,6 @@ const char *oa2_config_endpoint_url(const oa2_server_conf_t *s,
 
 /* mod_oauth2_authn.c */
 void oa2_authn_register_hooks(apr_pool_t *p);
-/** The request record, created on first use. */
-oa2_request_t *oa2_authn_request(request_rec *r);
-/** The validated token of this request or of the one it derives from. */
-oa2_token_t *oa2_authn_token(request_rec *r);
-/** Record a failure for the challenge. */
-void oa2_authn_fail(request_rec *r, const oa2_err_t *err);
 /**
  * Remember an OAuth2CheckRevocation verdict, read at @a now, under
  * @a key (oa2_token_revocation_key): "not revoked" for the @a ttl of the

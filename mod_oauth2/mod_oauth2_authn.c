@@ -12,45 +12,12 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_bearer.h"
 #include "oa2_cached_row.h"
 #include "oa2_hash.h"
 #include "oa2_jwt.h"
 #include "oa2_token.h"
-
-APLOG_USE_MODULE(oauth2);
-
-oa2_request_t *oa2_authn_request(request_rec *r)
-{
-    oa2_request_t *rq = ap_get_module_config(r->request_config, &oauth2_module);
-    if (!rq) {
-        rq = apr_pcalloc(r->pool, sizeof(*rq));
-        ap_set_module_config(r->request_config, &oauth2_module, rq);
-    }
-    return rq;
-}
-
-oa2_token_t *oa2_authn_token(request_rec *r)
-{
-    /* Subrequests and internal redirects keep r->user without running
-     * authn again; their token is the one of the request they came from. */
-    for (; r; r = r->main ? r->main : r->prev) {
-        oa2_request_t *rq =
-            ap_get_module_config(r->request_config, &oauth2_module);
-        if (rq && rq->token) {
-            return rq->token;
-        }
-    }
-    return NULL;
-}
-
-void oa2_authn_fail(request_rec *r, const oa2_err_t *err)
-{
-    oa2_request_t *rq = oa2_authn_request(r);
-    rq->err = *err;
-    rq->failed = 1;
-}
 
 static int is_ours(request_rec *r)
 {
@@ -62,7 +29,7 @@ static int is_ours(request_rec *r)
  * names the detailed failure id; the token only by its hash tag. */
 static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
 {
-    oa2_authn_fail(r, err);
+    oa2_ap_request_fail(r, err);
     if (err->status >= HTTP_INTERNAL_SERVER_ERROR) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s%s%s", err->log_id,
                       err->description, err->detail ? ": " : "",
@@ -191,7 +158,7 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
                           "(%s%s%s)",
                           r->uri, err.description, err.log_id,
                           err.detail ? ": " : "", err.detail ? err.detail : "");
-            oa2_authn_fail(r, &err);
+            oa2_ap_request_fail(r, &err);
             return HTTP_SERVICE_UNAVAILABLE;
         }
         if (key) {
@@ -317,7 +284,7 @@ static int check_authn(request_rec *r)
     rv = oa2_bearer_credentials(&token, &dpop,
                                 apr_table_get(r->headers_in, "Authorization"),
                                 &err, r->pool);
-    oa2_authn_request(r)->dpop = dpop;
+    oa2_ap_request_get(r)->dpop = dpop;
     if (rv == APR_ENOENT) {
         oa2_err_set(&err, HTTP_UNAUTHORIZED, NULL, "OA2-00103", NULL);
         return refuse(r, &err, NULL);
@@ -344,7 +311,7 @@ static int check_authn(request_rec *r)
             return status;
         }
     }
-    oa2_authn_request(r)->token = tok;
+    oa2_ap_request_get(r)->token = tok;
     export_identity(r, tok);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00104: bearer token accepted: sub=%s client_id=%s "

@@ -11,7 +11,7 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_authorize.h"
 #include "oa2_cimd.h"
 #include "oa2_csrf.h"
@@ -20,8 +20,6 @@
 #include "oa2_scope.h"
 #include "oa2_secret.h"
 #include "oa2_text.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* Answer with a redirect to the client (302 for GET, 303 after POST):
  * sent as our response, not through httpd's error path, where the
@@ -260,9 +258,8 @@ void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
     ap_custom_response(r, HTTP_UNAUTHORIZED, location);
     ap_custom_response(r, HTTP_MOVED_TEMPORARILY, location);
     /* for the log line, should the redirect happen */
-    apr_table_setn(r->notes, "oauth2-login-required",
-                   strcmp(err.error, "login_required") ? err.log_id
-                                                       : err.error);
+    oa2_ap_request_get(r)->login_required =
+        strcmp(err.error, "login_required") ? err.log_id : err.error;
 }
 
 int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)

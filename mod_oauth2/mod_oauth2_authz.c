@@ -12,10 +12,8 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_scope.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* The words of a Require line, parsed once. */
 typedef struct require_args_t {
@@ -85,7 +83,7 @@ static authz_status token_or_status(request_rec *r, const char *provider,
     if (!r->user) {
         return AUTHZ_DENIED_NO_USER;
     }
-    *tok = oa2_authn_token(r);
+    *tok = oa2_ap_request_token(r);
     if (!*tok) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "OA2-00114: Require %s needs AuthType OAuth2 for %s "
@@ -106,7 +104,7 @@ static authz_status refuse(request_rec *r, const char *log_id,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s: %s", log_id, detail);
     oa2_err_set(&err, HTTP_FORBIDDEN, "insufficient_scope", log_id,
                 description);
-    oa2_authn_fail(r, &err);
+    oa2_ap_request_fail(r, &err);
     return AUTHZ_DENIED;
 }
 
@@ -128,7 +126,7 @@ static authz_status check_scope(request_rec *r, const char *line,
             return AUTHZ_GRANTED;
         }
     }
-    rq = oa2_authn_request(r);
+    rq = oa2_ap_request_get(r);
     if (!rq->need_scope) {
         rq->need_scope = apr_array_make(r->pool, 4, sizeof(const char *));
     }

@@ -22,10 +22,9 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_lock.h"
 
-APLOG_USE_MODULE(oauth2);
 
 /* Largest cached record (a JWT is at most 8 KiB, its payload less). */
 #define VALUE_MAX 8192

@@ -18,7 +18,7 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_bearer.h"
 #include "oa2_dpop.h"
 #include "oa2_scope.h"
@@ -139,14 +139,14 @@ static int note_auth_failure(request_rec *r, const char *auth_type)
     if (!auth_type || strcasecmp(auth_type, OA2_AUTH_TYPE)) {
         return DECLINED;
     }
-    rq = oa2_authn_request(r);
+    rq = oa2_ap_request_get(r);
     set_challenge(r, rq);
     return OK;
 }
 
 static void insert_error_filter(request_rec *r)
 {
-    oa2_request_t *rq = ap_get_module_config(r->request_config, &oauth2_module);
+    oa2_request_t *rq = oa2_ap_request_peek(r);
     int converted = 0;
 
     /* Only a request whose token was valid can lack privileges. */

@@ -12,11 +12,10 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_cimd.h"
 #include "oa2_idtoken.h"
 
-APLOG_USE_MODULE(oauth2);
 
 /* A section's argument without the closing '>' and quotes. */
 static const char *section_arg(const ap_directive_t *sec, apr_pool_t *p)

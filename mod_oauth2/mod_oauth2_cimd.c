@@ -11,11 +11,10 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_cimd.h"
 #include "oa2_text.h"
 
-APLOG_USE_MODULE(oauth2);
 
 /* Fetch and check the document of @a url, and store the client it makes.
  * Nothing is stored unless all of it succeeds: a failure is not cached,

@@ -12,7 +12,7 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_scope.h"
 #include "oa2_url.h"
 

@@ -10,10 +10,9 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_idtoken.h"
 
-APLOG_USE_MODULE(oauth2);
 
 static oa2_server_conf_t *server_conf(cmd_parms *cmd)
 {

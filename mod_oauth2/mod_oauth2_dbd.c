@@ -18,9 +18,7 @@
 #include <apr_optional.h>
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
-
-APLOG_USE_MODULE(oauth2);
+#include "mod_oauth2_private.h"
 
 /* Seconds between purges of expired rows of a database. */
 #define PURGE_INTERVAL 300
@@ -77,14 +75,14 @@ apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
         ? oa2_cache_record_hooks(r, conf->client_cache_ttl,
                                  conf->as->record_key)
         : NULL;
-    oa2_authn_request(r)->store = out;
+    oa2_ap_request_get(r)->store = out;
     *st = out;
     return APR_SUCCESS;
 }
 
 static int purge_after_response(request_rec *r)
 {
-    oa2_request_t *rq = ap_get_module_config(r->request_config, &oauth2_module);
+    oa2_request_t *rq = oa2_ap_request_peek(r);
     apr_int64_t now = apr_time_sec(r->request_time);
     volatile apr_uint32_t *slot;
     apr_uint32_t due;

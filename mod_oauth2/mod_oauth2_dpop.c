@@ -24,11 +24,10 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_dpop.h"
 #include "oa2_dpop_keys.h"
 
-APLOG_USE_MODULE(oauth2);
 
 /* The note of the request a client sent that holds the DPoP proof
  * accepted for it: its subrequests and internal redirects check the same

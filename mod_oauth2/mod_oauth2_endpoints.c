@@ -17,37 +17,22 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
-#include "mod_oauth2.h"
-
-APLOG_USE_MODULE(oauth2);
-
-/* What a request to this module's URL space asks for. */
-typedef enum endpoint_t {
-    ENDPOINT_NONE = 0,
-    ENDPOINT_JWKS,
-    ENDPOINT_METADATA,
-    ENDPOINT_AUTHORIZE,
-    ENDPOINT_TOKEN,
-    ENDPOINT_INTROSPECT,
-    ENDPOINT_REVOKE,
-    ENDPOINT_REGISTER,
-    ENDPOINT_RESOURCE_METADATA,
-    ENDPOINT_USERINFO,
-    ENDPOINT_LOGOUT,
-    ENDPOINT_OPENID_CONFIGURATION,
-    ENDPOINT_PAR
-} endpoint_t;
+#include "mod_oauth2_private.h"
 
 /* The endpoints under OAuth2BasePath. */
 static const struct {
     const char *name;
-    endpoint_t endpoint;
-} endpoints[] = {
-    {"jwks", ENDPOINT_JWKS},         {"authorize", ENDPOINT_AUTHORIZE},
-    {"token", ENDPOINT_TOKEN},       {"introspect", ENDPOINT_INTROSPECT},
-    {"revoke", ENDPOINT_REVOKE},     {"register", ENDPOINT_REGISTER},
-    {"userinfo", ENDPOINT_USERINFO}, {"logout", ENDPOINT_LOGOUT},
-    {"par", ENDPOINT_PAR},           {NULL, ENDPOINT_NONE}};
+    oa2_ap_endpoint_t endpoint;
+} endpoints[] = {{"jwks", OA2_ENDPOINT_JWKS},
+                 {"authorize", OA2_ENDPOINT_AUTHORIZE},
+                 {"token", OA2_ENDPOINT_TOKEN},
+                 {"introspect", OA2_ENDPOINT_INTROSPECT},
+                 {"revoke", OA2_ENDPOINT_REVOKE},
+                 {"register", OA2_ENDPOINT_REGISTER},
+                 {"userinfo", OA2_ENDPOINT_USERINFO},
+                 {"logout", OA2_ENDPOINT_LOGOUT},
+                 {"par", OA2_ENDPOINT_PAR},
+                 {NULL, OA2_ENDPOINT_NONE}};
 
 #define AS_WELL_KNOWN "/.well-known/oauth-authorization-server"
 #define RS_WELL_KNOWN "/.well-known/oauth-protected-resource"
@@ -98,114 +83,108 @@ static int is_openid_configuration(request_rec *r,
     return !strncmp(r->uri, path, n) && !strcmp(r->uri + n, OP_WELL_KNOWN);
 }
 
-static endpoint_t endpoint_of(request_rec *r, const oa2_server_conf_t *conf)
+static oa2_ap_endpoint_t endpoint_of(request_rec *r,
+                                     const oa2_server_conf_t *conf)
 {
     const char *base = oa2_config_base_path(conf);
     size_t n = strlen(base);
     int i;
 
     if (!conf->issuer) {
-        return ENDPOINT_NONE;
+        return OA2_ENDPOINT_NONE;
     }
     if (conf->openid_json && is_openid_configuration(r, conf)) {
-        return ENDPOINT_OPENID_CONFIGURATION;
+        return OA2_ENDPOINT_OPENID_CONFIGURATION;
     }
     if (!strncmp(r->uri, "/.well-known/", 13)) {
         /* RFC 8414 §3.1: the issuer's path goes after the well-known. */
         if (!strcmp(r->uri,
                     apr_pstrcat(r->pool, AS_WELL_KNOWN,
                                 path_of(conf->issuer, r->pool), NULL))) {
-            return ENDPOINT_METADATA;
+            return OA2_ENDPOINT_METADATA;
         }
         if ((i = resource_index(r, conf)) >= 0) {
-            apr_table_setn(r->notes, "oauth2-resource", apr_itoa(r->pool, i));
-            return ENDPOINT_RESOURCE_METADATA;
+            oa2_ap_request_get(r)->resource = i;
+            return OA2_ENDPOINT_RESOURCE_METADATA;
         }
-        return ENDPOINT_NONE;
+        return OA2_ENDPOINT_NONE;
     }
     if (n == 1) {
         n = 0; /* OAuth2BasePath / serves /token, /jwks, ... */
     }
     if (strncmp(r->uri, base, n) || r->uri[n] != '/') {
-        return ENDPOINT_NONE;
+        return OA2_ENDPOINT_NONE;
     }
     for (i = 0; endpoints[i].name; i++) {
         if (!strcmp(r->uri + n + 1, endpoints[i].name)) {
             return endpoints[i].endpoint;
         }
     }
-    return ENDPOINT_NONE;
+    return OA2_ENDPOINT_NONE;
 }
 
 static int translate_name(request_rec *r)
 {
     const oa2_server_conf_t *conf =
         ap_get_module_config(r->server->module_config, &oauth2_module);
-    endpoint_t ep;
+    oa2_ap_endpoint_t ep;
 
     if (!r->uri || r->uri[0] != '/') {
         return DECLINED;
     }
     ep = endpoint_of(r, conf);
-    if (ep == ENDPOINT_NONE) {
+    if (ep == OA2_ENDPOINT_NONE) {
         return DECLINED;
     }
-    apr_table_setn(r->notes, "oauth2-endpoint",
-                   apr_psprintf(r->pool, "%d", (int)ep));
+    oa2_ap_request_get(r)->endpoint = ep;
     r->filename = apr_pstrcat(r->pool, "oauth2:", r->uri, NULL);
     r->handler = "oauth2-endpoint";
     return OK;
 }
 
-static endpoint_t routed(request_rec *r)
-{
-    const char *note = apr_table_get(r->notes, "oauth2-endpoint");
-    return note ? (endpoint_t)atoi(note) : ENDPOINT_NONE;
-}
-
 static int map_to_storage(request_rec *r)
 {
     /* Nothing on disk: skip the <Directory> walk, keep <Location>. */
-    return routed(r) != ENDPOINT_NONE ? OK : DECLINED;
+    return oa2_ap_request_endpoint(r) != OA2_ENDPOINT_NONE ? OK : DECLINED;
 }
 
 static int handler(request_rec *r)
 {
     const oa2_server_conf_t *conf;
-    endpoint_t ep = routed(r);
+    oa2_ap_endpoint_t ep = oa2_ap_request_endpoint(r);
     const char *resource;
 
-    if (ep == ENDPOINT_NONE) {
+    if (ep == OA2_ENDPOINT_NONE) {
         return DECLINED;
     }
     conf = ap_get_module_config(r->server->module_config, &oauth2_module);
     switch (ep) {
-    case ENDPOINT_JWKS:
+    case OA2_ENDPOINT_JWKS:
         return oa2_jwks_handle(r, conf);
-    case ENDPOINT_METADATA:
+    case OA2_ENDPOINT_METADATA:
         return oa2_metadata_handle(r, conf);
-    case ENDPOINT_AUTHORIZE:
+    case OA2_ENDPOINT_AUTHORIZE:
         return oa2_authorize_handle(r, conf);
-    case ENDPOINT_TOKEN:
+    case OA2_ENDPOINT_TOKEN:
         return oa2_token_handle(r, conf);
-    case ENDPOINT_INTROSPECT:
+    case OA2_ENDPOINT_INTROSPECT:
         return oa2_introspect_handle(r, conf);
-    case ENDPOINT_REVOKE:
+    case OA2_ENDPOINT_REVOKE:
         return oa2_revoke_handle(r, conf);
-    case ENDPOINT_REGISTER:
+    case OA2_ENDPOINT_REGISTER:
         return oa2_register_handle(r, conf);
-    case ENDPOINT_USERINFO:
+    case OA2_ENDPOINT_USERINFO:
         return oa2_userinfo_handle(r, conf);
-    case ENDPOINT_LOGOUT:
+    case OA2_ENDPOINT_LOGOUT:
         return oa2_logout_handle(r, conf);
-    case ENDPOINT_PAR:
+    case OA2_ENDPOINT_PAR:
         return oa2_par_handle(r, conf);
-    case ENDPOINT_OPENID_CONFIGURATION:
+    case OA2_ENDPOINT_OPENID_CONFIGURATION:
         return oa2_io_send_document(r, NULL, conf->openid_json);
-    case ENDPOINT_RESOURCE_METADATA:
-        resource = APR_ARRAY_IDX(
-            conf->protected_resources,
-            atoi(apr_table_get(r->notes, "oauth2-resource")), const char *);
+    case OA2_ENDPOINT_RESOURCE_METADATA:
+        resource =
+            APR_ARRAY_IDX(conf->protected_resources,
+                          oa2_ap_request_peek(r)->resource, const char *);
         return oa2_resource_metadata_handle(r, conf, resource);
     default:
         return DECLINED;
@@ -215,7 +194,8 @@ static int handler(request_rec *r)
 /* Ahead of authentication (check_access runs before check_authn). */
 static int before_login(request_rec *r)
 {
-    if (routed(r) == ENDPOINT_AUTHORIZE && !r->main && !r->prev) {
+    if (oa2_ap_request_endpoint(r) == OA2_ENDPOINT_AUTHORIZE && !r->main
+        && !r->prev) {
         oa2_authorize_before_login(
             r, ap_get_module_config(r->server->module_config, &oauth2_module));
     }
@@ -224,12 +204,13 @@ static int before_login(request_rec *r)
 
 /* The redirect that before_login prepared goes out: drop the login
  * method's challenge from it, and say so once (the error path runs no
- * handler of ours). The note says which error it carries:
+ * handler of ours). The request record says which error it carries:
  * login_required, or the log id of the refusal of a request that had to
  * be pushed. */
 static void insert_error_filter(request_rec *r)
 {
-    const char *id = apr_table_get(r->notes, "oauth2-login-required");
+    const oa2_request_t *rq = oa2_ap_request_peek(r);
+    const char *id = rq ? rq->login_required : NULL;
 
     if (id && r->status == HTTP_MOVED_TEMPORARILY) {
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");

@@ -9,9 +9,8 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 
-APLOG_USE_MODULE(oauth2);
 
 const char *oa2_ap_fetch_ca_file(server_rec *s)
 {

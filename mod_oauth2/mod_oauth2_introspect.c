@@ -7,11 +7,10 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_hash.h"
 #include "oa2_introspect.h"
 
-APLOG_USE_MODULE(oauth2);
 
 int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
 {

@@ -7,11 +7,10 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_assertion.h"
 #include "oa2_cleanup.h"
 
-APLOG_USE_MODULE(oauth2);
 
 void oa2_io_cors(request_rec *r)
 {

@@ -4,7 +4,7 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 
 int oa2_jwks_handle(request_rec *r, const oa2_server_conf_t *conf)
 {

@@ -21,11 +21,10 @@
 #include <apr_optional.h>
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "mod_session.h"
 #include "oa2_csrf.h"
 
-APLOG_USE_MODULE(oauth2);
 
 #define AUTH_TIME_COOKIE "oauth2_auth_time"
 

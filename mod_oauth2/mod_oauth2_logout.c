@@ -11,11 +11,10 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_logout.h"
 #include "oa2_text.h"
 
-APLOG_USE_MODULE(oauth2);
 
 static int show_page(request_rec *r, const oa2_server_conf_t *conf,
                      const oa2_logout_t *lo, int confirm)

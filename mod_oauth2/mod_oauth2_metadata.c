@@ -7,7 +7,7 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_cleanup.h"
 #include "oa2_idtoken.h"
 #include "oa2_url.h"

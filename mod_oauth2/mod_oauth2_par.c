@@ -10,10 +10,9 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_par.h"
 
-APLOG_USE_MODULE(oauth2);
 
 int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf)
 {

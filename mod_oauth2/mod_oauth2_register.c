@@ -9,11 +9,10 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_bearer.h"
 #include "oa2_registration.h"
 
-APLOG_USE_MODULE(oauth2);
 
 /* Nonzero for application/json, with or without parameters. */
 static int is_json(const char *type)

@@ -12,11 +12,10 @@
 #include <apr_strings.h>
 #include <openssl/crypto.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_remote.h"
 #include "oa2_remote_introspection.h"
 
-APLOG_USE_MODULE(oauth2);
 
 /* OAuth2IntrospectionCacheTTL's default (SPEC: 60). */
 #define INTROSPECTION_CACHE_TTL 60

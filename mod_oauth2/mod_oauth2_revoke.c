@@ -6,11 +6,10 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_hash.h"
 #include "oa2_revoke.h"
 
-APLOG_USE_MODULE(oauth2);
 
 int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
 {

@@ -9,10 +9,9 @@
 
 #include <apr_optional.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_mtls.h"
 
-APLOG_USE_MODULE(oauth2);
 
 /* mod_ssl's variable lookup; NULL when mod_ssl is not loaded. */
 static APR_OPTIONAL_FN_TYPE(ssl_var_lookup) * var_lookup;

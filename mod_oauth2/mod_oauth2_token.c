@@ -5,10 +5,9 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_grant.h"
 
-APLOG_USE_MODULE(oauth2);
 
 int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
 {

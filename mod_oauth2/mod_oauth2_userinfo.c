@@ -10,11 +10,10 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_bearer.h"
 #include "oa2_userinfo.h"
 
-APLOG_USE_MODULE(oauth2);
 
 /* The RFC 6750 answer to a failed request: the challenge (no error
  * attributes when no token was sent, §3.1) and the error as JSON too;
