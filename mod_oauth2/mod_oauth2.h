@@ -398,7 +398,8 @@ apr_status_t oa2_io_read_page_params(oa2_form_t **params, int *status,
 /** Log @a err once and render error.html with its status. */
 int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
                            const oa2_err_t *err);
-/** Log a core error once, at the level its status deserves. */
+/** Log a core error once, at the level its status deserves, with its
+ * APR cause as httpd shows a status ("(2)No such file or directory"). */
 void oa2_io_log_error(request_rec *r, const oa2_err_t *err);
 /** Headers every HTML page of the module carries. */
 void oa2_io_page_headers(request_rec *r);

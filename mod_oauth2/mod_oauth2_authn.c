@@ -31,8 +31,8 @@ static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
 {
     oa2_ap_request_fail(r, err);
     if (err->status >= HTTP_INTERNAL_SERVER_ERROR) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s%s%s", err->log_id,
-                      err->description, err->detail ? ": " : "",
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, err->cause, r, "%s: %s%s%s",
+                      err->log_id, err->description, err->detail ? ": " : "",
                       err->detail ? err->detail : "");
         return err->status;
     }
@@ -152,7 +152,7 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
         }
         if (rv != APR_SUCCESS) {
             /* Fail closed: a token we cannot check is not accepted. */
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, err.cause, r,
                           "OA2-00780: OAuth2CheckRevocation for %s: cannot "
                           "read the revocation list, refusing the token: %s "
                           "(%s%s%s)",

@@ -16,7 +16,6 @@
 #include "oa2_cimd.h"
 #include "oa2_idtoken.h"
 
-
 /* A section's argument without the closing '>' and quotes. */
 static const char *section_arg(const ap_directive_t *sec, apr_pool_t *p)
 {
@@ -177,7 +176,7 @@ static apr_status_t load_template(oa2_tmpl_t **tmpl, const char *dir,
     oa2_err_t err;
 
     if (oa2_tmpl_load(tmpl, path, &err, pconf) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+        ap_log_error(APLOG_MARK, APLOG_EMERG, err.cause, s,
                      "OA2-00500: template %s: %s (set OAuth2TemplateDir to "
                      "the directory holding consent.html and error.html)",
                      path, err.description);

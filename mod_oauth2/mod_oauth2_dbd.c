@@ -109,7 +109,7 @@ static int purge_after_response(request_rec *r)
         || (more
             && oa2_store_purge_release(rq->store, now, &err, r->pool)
                 != APR_SUCCESS)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, err.cause, r,
                       "OA2-00401: purging expired rows failed: %s (%s)",
                       err.description, err.detail ? err.detail : "-");
     }

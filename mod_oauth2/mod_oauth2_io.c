@@ -11,7 +11,6 @@
 #include "oa2_assertion.h"
 #include "oa2_cleanup.h"
 
-
 void oa2_io_cors(request_rec *r)
 {
     apr_table_setn(r->err_headers_out, "Access-Control-Allow-Origin", "*");
@@ -49,7 +48,7 @@ void oa2_io_log_error(request_rec *r, const oa2_err_t *err)
     int level = err->status >= 500 ? APLOG_ERR : APLOG_INFO;
 
     ap_log_rerror(
-        APLOG_MARK, level, 0, r, "%s: %s%s%s%s",
+        APLOG_MARK, level, err->cause, r, "%s: %s%s%s%s",
         err->log_id ? err->log_id : "OA2-00410",
         err->error ? err->error : "error", err->description ? ": " : "",
         err->description ? err->description : "",

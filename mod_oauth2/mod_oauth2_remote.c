@@ -16,7 +16,6 @@
 #include "oa2_remote.h"
 #include "oa2_remote_introspection.h"
 
-
 /* OAuth2IntrospectionCacheTTL's default (SPEC: 60). */
 #define INTROSPECTION_CACHE_TTL 60
 /* The largest secret file read. */
@@ -248,7 +247,7 @@ static apr_status_t document(const oa2_remote_doc_t **doc, request_rec *r,
                          err->description);
         return rv;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, err->cause, r,
                   "OA2-00959: %s %s: cannot fetch it again (%s: %s%s%s); "
                   "the copy fetched %" APR_INT64_T_FMT " s ago stays in use",
                   directive, url, err->log_id, err->description,

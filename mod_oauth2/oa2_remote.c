@@ -188,8 +188,8 @@ apr_status_t oa2_remote_create(oa2_remote_t **rm, oa2_remote_kind_t kind,
                                      pconf);
     }
     if (rv != APR_SUCCESS) {
-        return oa2_err_set(err, 500, NULL, "OA2-00945",
-                           "cannot create a mutex");
+        oa2_err_set(err, 500, NULL, "OA2-00945", "cannot create a mutex");
+        return oa2_err_cause(err, rv);
     }
     apr_pool_cleanup_register(pconf, r, drop_current, apr_pool_cleanup_null);
     *rm = r;
