@@ -15,6 +15,7 @@
 
 #include "oa2_remote.h"
 #include "oa2_remote_introspection.h"
+#include "oa2_well_known.h"
 #include "support.h"
 
 #define NOW 1800000000
@@ -30,7 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void metadata(const char *url, const char *body, apr_pool_t *p)
 {
-    const char *issuer = oa2_remote_issuer_of(url, p);
+    const char *issuer = oa2_well_known_issuer(url, p);
     oa2_remote_doc_t *doc = NULL;
     oa2_err_t err = {0};
 

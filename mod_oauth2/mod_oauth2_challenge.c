@@ -22,6 +22,7 @@
 #include "oa2_bearer.h"
 #include "oa2_dpop.h"
 #include "oa2_scope.h"
+#include "oa2_well_known.h"
 
 #define FORBIDDEN_BODY                                                         \
     "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"                   \
@@ -69,8 +70,7 @@ static const char *resource_metadata_of(request_rec *r)
         ap_get_module_config(r->server->module_config, &oauth2_module);
     const oa2_dir_conf_t *d =
         ap_get_module_config(r->per_dir_config, &oauth2_module);
-    const char *audience, *uri, *host;
-    apr_uri_t u;
+    const char *audience, *uri, *url;
     int i;
 
     if (!s || !d || !s->protected_resources) {
@@ -79,17 +79,11 @@ static const char *resource_metadata_of(request_rec *r)
     audience = oa2_config_audience(d, s);
     for (i = 0; audience && i < s->protected_resources->nelts; i++) {
         uri = APR_ARRAY_IDX(s->protected_resources, i, const char *);
-        if (strcmp(uri, audience)
-            || apr_uri_parse(r->pool, uri, &u) != APR_SUCCESS || !u.scheme
-            || !u.hostinfo) {
-            continue;
+        if (!strcmp(uri, audience)
+            && (url = oa2_well_known_url(OA2_WELL_KNOWN_RESOURCE, uri,
+                                         r->pool))) {
+            return url;
         }
-        /* hostinfo is [user[:password]@]host[:port]: only the origin. */
-        host = strrchr(u.hostinfo, '@');
-        host = host ? host + 1 : u.hostinfo;
-        return apr_pstrcat(r->pool, u.scheme, "://", host,
-                           "/.well-known/oauth-protected-resource",
-                           u.path && strcmp(u.path, "/") ? u.path : "", NULL);
     }
     return NULL;
 }

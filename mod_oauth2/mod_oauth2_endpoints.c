@@ -18,6 +18,7 @@
 #include <apr_uri.h>
 
 #include "mod_oauth2_private.h"
+#include "oa2_well_known.h"
 
 /* The endpoints under OAuth2BasePath. */
 static const struct {
@@ -34,22 +35,6 @@ static const struct {
                  {"par", OA2_ENDPOINT_PAR},
                  {NULL, OA2_ENDPOINT_NONE}};
 
-#define AS_WELL_KNOWN "/.well-known/oauth-authorization-server"
-#define RS_WELL_KNOWN "/.well-known/oauth-protected-resource"
-#define OP_WELL_KNOWN "/.well-known/openid-configuration"
-
-/* The path part of a URL ("" when it has none or only "/"). */
-static const char *path_of(const char *url, apr_pool_t *p)
-{
-    apr_uri_t u;
-
-    if (apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.path
-        || !strcmp(u.path, "/")) {
-        return "";
-    }
-    return u.path;
-}
-
 /* RFC 9728 §3.1: the well-known path of a protected resource, or -1. */
 static int resource_index(request_rec *r, const oa2_server_conf_t *conf)
 {
@@ -60,27 +45,13 @@ static int resource_index(request_rec *r, const oa2_server_conf_t *conf)
          i++) {
         const char *uri =
             APR_ARRAY_IDX(conf->protected_resources, i, const char *);
-        if (!strcmp(r->uri,
-                    apr_pstrcat(r->pool, RS_WELL_KNOWN, path_of(uri, r->pool),
-                                NULL))) {
+        if (!strcmp(
+                r->uri,
+                oa2_well_known_path(OA2_WELL_KNOWN_RESOURCE, uri, r->pool))) {
             return i;
         }
     }
     return -1;
-}
-
-/* OpenID Discovery 1.0 §4: the well-known path goes after the issuer's
- * path (unlike RFC 8414's, which goes before it). */
-static int is_openid_configuration(request_rec *r,
-                                   const oa2_server_conf_t *conf)
-{
-    const char *path = path_of(conf->issuer, r->pool);
-    apr_size_t n = strlen(path);
-
-    if (n && path[n - 1] == '/') {
-        n--;
-    }
-    return !strncmp(r->uri, path, n) && !strcmp(r->uri + n, OP_WELL_KNOWN);
 }
 
 static oa2_ap_endpoint_t endpoint_of(request_rec *r,
@@ -93,14 +64,18 @@ static oa2_ap_endpoint_t endpoint_of(request_rec *r,
     if (!conf->issuer) {
         return OA2_ENDPOINT_NONE;
     }
-    if (conf->openid_json && is_openid_configuration(r, conf)) {
+    /* OpenID Discovery 1.0 §4: after the issuer's path. */
+    if (conf->openid_json
+        && !strcmp(r->uri,
+                   oa2_well_known_path(OA2_WELL_KNOWN_OPENID, conf->issuer,
+                                       r->pool))) {
         return OA2_ENDPOINT_OPENID_CONFIGURATION;
     }
     if (!strncmp(r->uri, "/.well-known/", 13)) {
         /* RFC 8414 §3.1: the issuer's path goes after the well-known. */
         if (!strcmp(r->uri,
-                    apr_pstrcat(r->pool, AS_WELL_KNOWN,
-                                path_of(conf->issuer, r->pool), NULL))) {
+                    oa2_well_known_path(OA2_WELL_KNOWN_AS, conf->issuer,
+                                        r->pool))) {
             return OA2_ENDPOINT_METADATA;
         }
         if ((i = resource_index(r, conf)) >= 0) {

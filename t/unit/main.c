@@ -111,6 +111,7 @@ int main(void)
     unit_suite_tmpl();
     unit_suite_token();
     unit_suite_url();
+    unit_suite_well_known();
     unit_suite_userinfo();
     apr_terminate();
     printf("%d passed, %d failed\n", passed, failed);

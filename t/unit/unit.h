@@ -137,6 +137,7 @@ void unit_suite_text(void);
 void unit_suite_tmpl(void);
 void unit_suite_token(void);
 void unit_suite_url(void);
+void unit_suite_well_known(void);
 void unit_suite_userinfo(void);
 void unit_suite_remote_introspection(void);
 
