@@ -54,22 +54,31 @@ typedef struct oa2_server_conf_t {
     apr_array_header_t *user_claims; /* OAuth2UserClaim, oa2_idtoken_claim_t */
     apr_array_header_t *user_claim_exprs; /* their ap_expr_info_t *, same
                                            * order */
-    const char *fetch_ca_file;    /* OAuth2FetchCAFile; NULL: system CAs */
-    int cimd;                     /* OAuth2ClientMetadataDocuments; -1: off */
-    int require_par;              /* OAuth2RequirePAR; -1: unset (off) */
-    int dpop_nonce;               /* OAuth2DPoPNonce; -1: unset (off) */
-    const char *endpoint_base;    /* the issuer's origin and the base path:
-                                   * endpoint URLs, made at startup */
-    oa2_fetch_reach_t cimd_reach; /* what a document's fetch may reach,
-                                   * from the issuer at startup */
-    const char *jwks_json;        /* the public JWKS, rendered at startup */
-    oa2_as_t *as;                 /* the AS in core terms, built at startup */
-    const char *metadata_json;    /* RFC 8414 document, built at startup */
-    const char *openid_json;      /* OpenID discovery document, or NULL */
-    oa2_tmpl_t *consent_tmpl;     /* consent.html, parsed at startup */
-    oa2_tmpl_t *error_tmpl;       /* error.html, parsed at startup */
-    oa2_tmpl_t *logout_tmpl;      /* logout.html, parsed at startup */
+    const char *fetch_ca_file; /* OAuth2FetchCAFile; NULL: system CAs */
+    int cimd;                  /* OAuth2ClientMetadataDocuments; -1: off */
+    int require_par;           /* OAuth2RequirePAR; -1: unset (off) */
+    int dpop_nonce;            /* OAuth2DPoPNonce; -1: unset (off) */
 } oa2_server_conf_t;
+
+/**
+ * What the check_config hook builds from a virtual host's directives, in
+ * the configuration pool: read-only afterwards (thread-safe without
+ * locks). Reached with oa2_ap_server_rt(). A new runtime object is a new
+ * field here, set in mod_oauth2_check.c.
+ */
+typedef struct oa2_server_rt_t {
+    oa2_as_t *as;                 /* the AS in core terms, or NULL */
+    const char *endpoint_base;    /* the issuer's origin and the base path:
+                                   * endpoint URLs */
+    oa2_fetch_reach_t cimd_reach; /* what a document's fetch may reach,
+                                   * from the issuer */
+    const char *jwks_json;        /* the public JWKS, or NULL */
+    const char *metadata_json;    /* RFC 8414 document */
+    const char *openid_json;      /* OpenID discovery document, or NULL */
+    oa2_tmpl_t *consent_tmpl;     /* consent.html, parsed */
+    oa2_tmpl_t *error_tmpl;       /* error.html, parsed */
+    oa2_tmpl_t *logout_tmpl;      /* logout.html, parsed, or NULL */
+} oa2_server_rt_t;
 
 /** Per-directory configuration: resource protection. */
 typedef struct oa2_dir_conf_t {
@@ -124,6 +133,21 @@ const char *oa2_config_base_path(const oa2_server_conf_t *s);
 const char *oa2_config_endpoint_url(const oa2_server_conf_t *s,
                                     const char *path, apr_pool_t *p);
 
+/* mod_oauth2_runtime.c: what check_config builds */
+/**
+ * The runtime record of virtual host @a s; an empty one (no AS, no
+ * documents) before check_config or for a host without OAuth2Issuer.
+ */
+const oa2_server_rt_t *oa2_ap_server_rt(const server_rec *s);
+/** The runtime record of the host whose configuration is @a conf. */
+const oa2_server_rt_t *oa2_ap_server_rt_of(const oa2_server_conf_t *conf);
+/**
+ * A new, empty runtime record for @a conf, in @a pconf, which
+ * oa2_ap_server_rt() returns from now on (until @a pconf is cleared).
+ */
+oa2_server_rt_t *oa2_ap_server_rt_make(const oa2_server_conf_t *conf,
+                                       apr_pool_t *pconf);
+
 /* mod_oauth2_authn.c */
 void oa2_authn_register_hooks(apr_pool_t *p);
 /**
@@ -175,11 +199,12 @@ int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
                                  const char *resource);
 
 /**
- * Build the metadata document of @a conf (at start-up): RFC 8414's, or
- * with @a openid the OpenID Provider's (Discovery 1.0 §3), which adds the
- * OpenID fields.
+ * Build the metadata document of @a conf (at start-up), whose AS is
+ * @a rt's: RFC 8414's, or with @a openid the OpenID Provider's
+ * (Discovery 1.0 §3), which adds the OpenID fields.
  */
-const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
+const char *oa2_metadata_build(const oa2_server_conf_t *conf,
+                               const oa2_server_rt_t *rt, int openid,
                                apr_pool_t *p);
 
 /* mod_oauth2_dbd.c */

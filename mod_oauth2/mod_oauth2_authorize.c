@@ -37,13 +37,15 @@ static int refuse(request_rec *r, const oa2_server_conf_t *conf,
                   const oa2_authz_request_t *req, int redirectable,
                   const oa2_err_t *err)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
+
     if (redirectable && err->status < HTTP_INTERNAL_SERVER_ERROR) {
         oa2_io_log_error(r, err);
         return redirect(
             r,
             r->method_number == M_POST ? HTTP_SEE_OTHER
                                        : HTTP_MOVED_TEMPORARILY,
-            oa2_authorize_error_location(conf->as, req, err, r->pool));
+            oa2_authorize_error_location(rt->as, req, err, r->pool));
     }
     return oa2_io_send_error_page(r, conf, err);
 }
@@ -51,6 +53,7 @@ static int refuse(request_rec *r, const oa2_server_conf_t *conf,
 static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
                         const oa2_authz_request_t *req)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_tmpl_vars_t *vars = oa2_tmpl_vars_make(r->pool);
     apr_array_header_t *scopes =
         apr_array_make(r->pool, 4, sizeof(const char *));
@@ -86,18 +89,18 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
     oa2_tmpl_set(vars, "prompt", req->prompt);
     oa2_tmpl_set(vars, "nonce", req->nonce);
     oa2_tmpl_set(vars, "csrf_token",
-                 oa2_csrf_make(conf->as, r->user, req,
+                 oa2_csrf_make(rt->as, r->user, req,
                                apr_time_sec(r->request_time), r->pool));
     oa2_scope_union(scopes, req->scope, r->pool);
     for (i = 0; i < scopes->nelts; i++) {
         const oa2_scope_def_t *def =
-            oa2_as_scope(conf->as, APR_ARRAY_IDX(scopes, i, const char *));
+            oa2_as_scope(rt->as, APR_ARRAY_IDX(scopes, i, const char *));
         oa2_tmpl_vars_t *item = oa2_tmpl_add_item(vars, "scopes");
         oa2_tmpl_set(item, "name", def->name);
         oa2_tmpl_set(item, "description", def->description);
     }
     return oa2_io_send_html(r, HTTP_OK,
-                            oa2_tmpl_render(conf->consent_tmpl, vars, r->pool));
+                            oa2_tmpl_render(rt->consent_tmpl, vars, r->pool));
 }
 
 /*
@@ -111,13 +114,14 @@ static oa2_authz_user_t *approved_user(request_rec *r,
                                        const oa2_authz_request_t *req,
                                        apr_int64_t auth_time)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_authz_user_t *who = apr_pcalloc(r->pool, sizeof(*who));
     apr_table_t *claims;
     int i;
 
     who->name = r->user;
     who->auth_time = auth_time;
-    if (!oa2_authorize_is_openid(conf->as, req) || !conf->user_claims) {
+    if (!oa2_authorize_is_openid(rt->as, req) || !conf->user_claims) {
         return who;
     }
     claims = apr_table_make(r->pool, conf->user_claims->nelts);
@@ -153,9 +157,10 @@ static oa2_authz_user_t *approved_user(request_rec *r,
 static apr_int64_t sign_in_time(request_rec *r, const oa2_server_conf_t *conf,
                                 const oa2_authz_request_t *req)
 {
-    return oa2_authorize_is_openid(conf->as, req)
-        ? oa2_login_auth_time(r, conf)
-        : apr_time_sec(r->request_time);
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
+
+    return oa2_authorize_is_openid(rt->as, req) ? oa2_login_auth_time(r, conf)
+                                                : apr_time_sec(r->request_time);
 }
 
 /* The consent form came back: check it is this user's, then obey. */
@@ -163,6 +168,7 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
                   oa2_store_t *st, const oa2_authz_request_t *req,
                   const oa2_form_t *form)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     apr_int64_t now = apr_time_sec(r->request_time);
     const char *csrf, *decision, *location;
     oa2_err_t err;
@@ -170,7 +176,7 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
 
     if (oa2_form_single(&csrf, form, "csrf_token", 0, &err, r->pool)
             != APR_SUCCESS
-        || oa2_csrf_check(conf->as, csrf, r->user, req, now, &err, r->pool)
+        || oa2_csrf_check(rt->as, csrf, r->user, req, now, &err, r->pool)
             != APR_SUCCESS) {
         if (!err.log_id || strncmp(err.log_id, "OA2-0032", 8)) {
             oa2_err_set(&err, HTTP_FORBIDDEN, "access_denied", "OA2-00430",
@@ -201,7 +207,7 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
         return refuse(r, conf, req, 1, &err);
     }
     rv = oa2_authorize_approve(
-        &location, conf->as, st, req,
+        &location, rt->as, st, req,
         approved_user(r, conf, req, sign_in_time(r, conf, req)), now, 1, &err,
         r->pool);
     if (rv != APR_SUCCESS) {
@@ -228,6 +234,7 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
  */
 void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *q = r->args ? r->args : "", *location, *uri_hash;
     const oa2_form_t *params;
     oa2_authz_request_t *req;
@@ -243,18 +250,17 @@ void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
         || oa2_par_resolve(&params, &uri_hash, st, query,
                            apr_time_sec(r->request_time), &err, r->pool)
             != APR_SUCCESS
-        || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
+        || oa2_authorize_parse(&req, &redirectable, rt->as, st, params, &err,
                                r->pool)
             != APR_SUCCESS
         || !req->prompt || strcmp(req->prompt, "none")) {
         return;
     }
-    if (uri_hash
-        || oa2_par_check_required(conf->as, req, &err) == APR_SUCCESS) {
+    if (uri_hash || oa2_par_check_required(rt->as, req, &err) == APR_SUCCESS) {
         oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00921",
                     "the user is not signed in");
     }
-    location = oa2_authorize_error_location(conf->as, req, &err, r->pool);
+    location = oa2_authorize_error_location(rt->as, req, &err, r->pool);
     ap_custom_response(r, HTTP_UNAUTHORIZED, location);
     ap_custom_response(r, HTTP_MOVED_TEMPORARILY, location);
     /* for the log line, should the redirect happen */
@@ -264,6 +270,7 @@ void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
 
 int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_authz_request_t *req = NULL;
     const char *location, *uri_hash = NULL;
     const oa2_form_t *params;
@@ -314,7 +321,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
         return oa2_io_send_error_page(r, conf, &err);
     }
     if (oa2_ap_cimd_prepare(r, conf, st, params, &err) != APR_SUCCESS
-        || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
+        || oa2_authorize_parse(&req, &redirectable, rt->as, st, params, &err,
                                r->pool)
             != APR_SUCCESS) {
         /* Our own form always parses: a POST that does not was forged or
@@ -325,12 +332,11 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     if (r->method_number == M_POST) {
         return decide(r, conf, st, req, query);
     }
-    if (!uri_hash
-        && oa2_par_check_required(conf->as, req, &err) != APR_SUCCESS) {
+    if (!uri_hash && oa2_par_check_required(rt->as, req, &err) != APR_SUCCESS) {
         return refuse(r, conf, req, 1, &err);
     }
     auth_time = sign_in_time(r, conf, req);
-    stale = oa2_authorize_login_stale(conf->as, req, auth_time, now);
+    stale = oa2_authorize_login_stale(rt->as, req, auth_time, now);
     if (stale && !(req->prompt && !strcmp(req->prompt, "none"))) {
         /* A pushed request stays: the browser returns to this URL. */
         return oa2_login_again(r, conf);
@@ -359,7 +365,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
         return oa2_io_send_error_page(r, conf, &err);
     }
     if (!needed) {
-        if (oa2_authorize_approve(&location, conf->as, st, req,
+        if (oa2_authorize_approve(&location, rt->as, st, req,
                                   approved_user(r, conf, req, auth_time), now,
                                   0, &err, r->pool)
             != APR_SUCCESS) {

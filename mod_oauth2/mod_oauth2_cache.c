@@ -25,7 +25,6 @@
 #include "mod_oauth2_private.h"
 #include "oa2_lock.h"
 
-
 /* Largest cached record (a JWT is at most 8 KiB, its payload less). */
 #define VALUE_MAX 8192
 /* shmcb's default size when none is given: a few thousand tokens. */

@@ -230,8 +230,8 @@ static apr_status_t check_user_claims(const oa2_as_t *as, server_rec *s,
 }
 
 /* The authorization server of one virtual host, in core terms. */
-static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
-                             const char *name, apr_pool_t *pconf)
+static apr_status_t build_as(oa2_server_rt_t *rt, const oa2_server_conf_t *sc,
+                             server_rec *s, const char *name, apr_pool_t *pconf)
 {
     oa2_as_t *as = apr_pcalloc(pconf, sizeof(*as));
     const char *dir = sc->template_dir ? sc->template_dir : OA2_TEMPLATE_DIR;
@@ -296,21 +296,21 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
             name);
         return APR_EGENERAL;
     }
-    if (load_template(&sc->consent_tmpl, dir, "consent.html", s, pconf)
+    if (load_template(&rt->consent_tmpl, dir, "consent.html", s, pconf)
             != APR_SUCCESS
-        || load_template(&sc->error_tmpl, dir, "error.html", s, pconf)
+        || load_template(&rt->error_tmpl, dir, "error.html", s, pconf)
             != APR_SUCCESS
         || (as->openid
-            && load_template(&sc->logout_tmpl, logout_template_dir(dir, pconf),
+            && load_template(&rt->logout_tmpl, logout_template_dir(dir, pconf),
                              "logout.html", s, pconf)
                 != APR_SUCCESS)) {
         return APR_EGENERAL;
     }
-    sc->as = as;
-    sc->cimd_reach = oa2_cimd_reach(sc->issuer, pconf);
-    sc->endpoint_base = oa2_config_endpoint_url(sc, "", pconf);
-    sc->metadata_json = oa2_metadata_build(sc, 0, pconf);
-    sc->openid_json = as->openid ? oa2_metadata_build(sc, 1, pconf) : NULL;
+    rt->as = as;
+    rt->cimd_reach = oa2_cimd_reach(sc->issuer, pconf);
+    rt->endpoint_base = oa2_config_endpoint_url(sc, "", pconf);
+    rt->metadata_json = oa2_metadata_build(sc, rt, 0, pconf);
+    rt->openid_json = as->openid ? oa2_metadata_build(sc, rt, 1, pconf) : NULL;
     return APR_SUCCESS;
 }
 
@@ -320,8 +320,9 @@ static int check_servers(server_rec *main_s, apr_pool_t *pconf)
     int failed = 0;
 
     for (s = main_s; s; s = s->next) {
-        oa2_server_conf_t *sc =
+        const oa2_server_conf_t *sc =
             ap_get_module_config(s->module_config, &oauth2_module);
+        oa2_server_rt_t *rt = oa2_ap_server_rt_make(sc, pconf);
         const char *name = s->is_virtual
             ? apr_psprintf(pconf,
                            "the virtual host %s:%d "
@@ -337,10 +338,10 @@ static int check_servers(server_rec *main_s, apr_pool_t *pconf)
             failed = 1;
         }
         if (sc->keys) {
-            sc->jwks_json = oa2_keys_jwks_json(sc->keys, pconf);
+            rt->jwks_json = oa2_keys_jwks_json(sc->keys, pconf);
         }
         if (sc->issuer && sc->keys
-            && build_as(sc, s, name, pconf) != APR_SUCCESS) {
+            && build_as(rt, sc, s, name, pconf) != APR_SUCCESS) {
             failed = 1;
         }
     }

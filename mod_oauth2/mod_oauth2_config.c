@@ -43,16 +43,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->fetch_ca_file = NULL;
     c->cimd = -1;
     c->require_par = -1;
-    c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
-    c->endpoint_base = NULL;
     c->dpop_nonce = -1;
-    c->jwks_json = NULL;
-    c->as = NULL;
-    c->metadata_json = NULL;
-    c->openid_json = NULL;
-    c->consent_tmpl = NULL;
-    c->error_tmpl = NULL;
-    c->logout_tmpl = NULL;
     return c;
 }
 
@@ -100,16 +91,6 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->require_par =
         add->require_par != -1 ? add->require_par : base->require_par;
     c->dpop_nonce = add->dpop_nonce != -1 ? add->dpop_nonce : base->dpop_nonce;
-    /* Derived per server at start-up (mod_oauth2_check.c). */
-    c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
-    c->endpoint_base = NULL;
-    c->jwks_json = NULL;
-    c->as = NULL;
-    c->metadata_json = NULL;
-    c->openid_json = NULL;
-    c->consent_tmpl = NULL;
-    c->error_tmpl = NULL;
-    c->logout_tmpl = NULL;
     return c;
 }
 
@@ -725,12 +706,13 @@ const char *oa2_config_base_path(const oa2_server_conf_t *s)
 const char *oa2_config_endpoint_url(const oa2_server_conf_t *s,
                                     const char *path, apr_pool_t *p)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(s);
     const char *base;
 
     /* Made once at startup (mod_oauth2_check.c); worked out here only
      * before then. */
-    if (s->endpoint_base) {
-        return apr_pstrcat(p, s->endpoint_base, path, NULL);
+    if (rt->endpoint_base) {
+        return apr_pstrcat(p, rt->endpoint_base, path, NULL);
     }
     base = oa2_config_base_path(s);
     return apr_pstrcat(p, oa2_url_origin(s->issuer, p),

@@ -13,7 +13,6 @@
 #include "mod_oauth2_private.h"
 #include "oa2_idtoken.h"
 
-
 static oa2_server_conf_t *server_conf(cmd_parms *cmd)
 {
     return ap_get_module_config(cmd->server->module_config, &oauth2_module);

@@ -46,6 +46,7 @@ int oa2_dbd_available(void)
 apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
                            const oa2_server_conf_t *conf, oa2_err_t *err)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
     oa2_store_t *out;
     oa2_db_t *db;
@@ -71,9 +72,8 @@ apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
     out = apr_pcalloc(r->pool, sizeof(*out));
     out->db = db;
     out->issuer = conf->issuer;
-    out->client_cache = conf->client_cache_ttl > 0 && conf->as
-        ? oa2_cache_record_hooks(r, conf->client_cache_ttl,
-                                 conf->as->record_key)
+    out->client_cache = conf->client_cache_ttl > 0 && rt->as
+        ? oa2_cache_record_hooks(r, conf->client_cache_ttl, rt->as->record_key)
         : NULL;
     oa2_ap_request_get(r)->store = out;
     *st = out;

@@ -57,6 +57,7 @@ static int resource_index(request_rec *r, const oa2_server_conf_t *conf)
 static oa2_ap_endpoint_t endpoint_of(request_rec *r,
                                      const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *base = oa2_config_base_path(conf);
     size_t n = strlen(base);
     int i;
@@ -65,7 +66,7 @@ static oa2_ap_endpoint_t endpoint_of(request_rec *r,
         return OA2_ENDPOINT_NONE;
     }
     /* OpenID Discovery 1.0 §4: after the issuer's path. */
-    if (conf->openid_json
+    if (rt->openid_json
         && !strcmp(r->uri,
                    oa2_well_known_path(OA2_WELL_KNOWN_OPENID, conf->issuer,
                                        r->pool))) {
@@ -155,7 +156,8 @@ static int handler(request_rec *r)
     case OA2_ENDPOINT_PAR:
         return oa2_par_handle(r, conf);
     case OA2_ENDPOINT_OPENID_CONFIGURATION:
-        return oa2_io_send_document(r, NULL, conf->openid_json);
+        return oa2_io_send_document(r, NULL,
+                                    oa2_ap_server_rt_of(conf)->openid_json);
     case OA2_ENDPOINT_RESOURCE_METADATA:
         resource =
             APR_ARRAY_IDX(conf->protected_resources,

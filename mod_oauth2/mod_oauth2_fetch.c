@@ -11,7 +11,6 @@
 
 #include "mod_oauth2_private.h"
 
-
 const char *oa2_ap_fetch_ca_file(server_rec *s)
 {
     const oa2_server_conf_t *c =

@@ -11,9 +11,9 @@
 #include "oa2_hash.h"
 #include "oa2_introspect.h"
 
-
 int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *json = NULL;
     oa2_client_t *caller = NULL;
     oa2_backchannel_t in;
@@ -24,7 +24,7 @@ int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
     rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/introspect", "OA2-00720",
                                   &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_introspect_request(&json, &caller, conf->as, st, &in,
+        rv = oa2_introspect_request(&json, &caller, rt->as, st, &in,
                                     apr_time_sec(r->request_time), &err,
                                     r->pool);
     }

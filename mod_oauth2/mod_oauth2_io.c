@@ -158,6 +158,7 @@ int oa2_io_send_html(request_rec *r, int status, const char *html)
 int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
                            const oa2_err_t *err)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_tmpl_vars_t *vars = oa2_tmpl_vars_make(r->pool);
 
     oa2_io_log_error(r, err);
@@ -166,7 +167,7 @@ int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
                  err->description ? err->description : "");
     oa2_tmpl_set(vars, "status", apr_itoa(r->pool, err->status));
     return oa2_io_send_html(r, err->status,
-                            oa2_tmpl_render(conf->error_tmpl, vars, r->pool));
+                            oa2_tmpl_render(rt->error_tmpl, vars, r->pool));
 }
 
 /* What a client assertion (private_key_jwt) is checked with: the token
@@ -175,11 +176,12 @@ int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
 static const oa2_assertion_env_t *assertion_env(request_rec *r,
                                                 const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_assertion_env_t *env = apr_pcalloc(r->pool, sizeof(*env));
 
     env->token_endpoint = oa2_config_endpoint_url(conf, "/token", r->pool);
     env->keys.cache = oa2_cache_shared(r);
-    env->keys.seal = conf->as ? conf->as->record_key : NULL;
+    env->keys.seal = rt->as ? rt->as->record_key : NULL;
     env->keys.ca_file = conf->fetch_ca_file;
     env->now = apr_time_sec(r->request_time);
     return env;

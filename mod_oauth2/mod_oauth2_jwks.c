@@ -8,5 +8,7 @@
 
 int oa2_jwks_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
-    return oa2_io_send_document(r, "application/jwk-set+json", conf->jwks_json);
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
+
+    return oa2_io_send_document(r, "application/jwk-set+json", rt->jwks_json);
 }

@@ -25,7 +25,6 @@
 #include "mod_session.h"
 #include "oa2_csrf.h"
 
-
 #define AUTH_TIME_COOKIE "oauth2_auth_time"
 
 /* A year: the cookie outlives no browser session anyway (no Max-Age). */
@@ -59,19 +58,19 @@ static session_rec *session_of(request_rec *r)
 
 apr_int64_t oa2_login_auth_time(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     apr_int64_t now = apr_time_sec(r->request_time), at;
     const char *fields[] = {"auth_time", r->user};
     const char *cookie = NULL;
 
     if (ap_cookie_read(r, AUTH_TIME_COOKIE, &cookie, 0) == APR_SUCCESS && cookie
-        && oa2_csrf_verify_for(&at, conf->as, cookie, fields, 2, r->pool)
+        && oa2_csrf_verify_for(&at, rt->as, cookie, fields, 2, r->pool)
         && at <= now + 60 && now - at <= AUTH_TIME_MAX_AGE) {
         return at < now ? at : now;
     }
-    ap_cookie_write(r, AUTH_TIME_COOKIE,
-                    oa2_csrf_make_for(conf->as, fields, 2, now, r->pool),
-                    cookie_attrs(r, conf), 0, r->headers_out,
-                    r->err_headers_out, NULL);
+    ap_cookie_write(
+        r, AUTH_TIME_COOKIE, oa2_csrf_make_for(rt->as, fields, 2, now, r->pool),
+        cookie_attrs(r, conf), 0, r->headers_out, r->err_headers_out, NULL);
     return now;
 }
 

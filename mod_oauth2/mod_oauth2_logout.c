@@ -15,10 +15,10 @@
 #include "oa2_logout.h"
 #include "oa2_text.h"
 
-
 static int show_page(request_rec *r, const oa2_server_conf_t *conf,
                      const oa2_logout_t *lo, int confirm)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_tmpl_vars_t *vars = oa2_tmpl_vars_make(r->pool);
 
     if (lo->client) {
@@ -34,17 +34,18 @@ static int show_page(request_rec *r, const oa2_server_conf_t *conf,
         oa2_tmpl_set(vars, "state", lo->state);
         oa2_tmpl_set(vars, "csrf_token",
                      oa2_logout_csrf_make(
-                         conf->as, lo, apr_time_sec(r->request_time), r->pool));
+                         rt->as, lo, apr_time_sec(r->request_time), r->pool));
     }
     else {
         oa2_tmpl_set(vars, "signed_out", "1");
     }
     return oa2_io_send_html(r, HTTP_OK,
-                            oa2_tmpl_render(conf->logout_tmpl, vars, r->pool));
+                            oa2_tmpl_render(rt->logout_tmpl, vars, r->pool));
 }
 
 int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     apr_int64_t now = apr_time_sec(r->request_time);
     const char *location, *confirm = NULL, *csrf = NULL;
     oa2_form_t *params;
@@ -53,7 +54,7 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_err_t err;
     int status;
 
-    if (!conf->as->openid) {
+    if (!rt->as->openid) {
         return HTTP_NOT_FOUND;
     }
     if (oa2_io_read_page_params(&params, &status, r, conf) != APR_SUCCESS) {
@@ -64,7 +65,7 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
         oa2_form_single(&csrf, params, "csrf_token", 0, &err, r->pool);
     }
     if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
-        || oa2_logout_parse(&lo, conf->as, st, params, now, &err, r->pool)
+        || oa2_logout_parse(&lo, rt->as, st, params, now, &err, r->pool)
             != APR_SUCCESS) {
         return oa2_io_send_error_page(r, conf, &err);
     }
@@ -72,7 +73,7 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
         if (!confirm) {
             return show_page(r, conf, lo, 1);
         }
-        if (oa2_logout_csrf_check(conf->as, lo, csrf, now, &err, r->pool)
+        if (oa2_logout_csrf_check(rt->as, lo, csrf, now, &err, r->pool)
             != APR_SUCCESS) {
             return oa2_io_send_error_page(r, conf, &err);
         }

@@ -13,9 +13,9 @@
 #include "mod_oauth2_private.h"
 #include "oa2_par.h"
 
-
 int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *json = NULL, *uri_hash = NULL;
     oa2_client_t *client = NULL;
     oa2_backchannel_t in;
@@ -31,7 +31,7 @@ int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_io_cors(r);
     rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/par", "OA2-01316", &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_par_push(&json, &client, &uri_hash, conf->as, st, &in,
+        rv = oa2_par_push(&json, &client, &uri_hash, rt->as, st, &in,
                           apr_time_sec(r->request_time), &err, r->pool);
     }
     if (rv != APR_SUCCESS) {

@@ -13,7 +13,6 @@
 #include "oa2_bearer.h"
 #include "oa2_registration.h"
 
-
 /* Nonzero for application/json, with or without parameters. */
 static int is_json(const char *type)
 {
@@ -23,6 +22,7 @@ static int is_json(const char *type)
 
 int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *json = NULL, *body;
     oa2_client_t *client = NULL;
     oa2_store_t *st;
@@ -74,7 +74,7 @@ int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf)
         rv = oa2_dbd_store(&st, r, conf, &err);
     }
     if (rv == APR_SUCCESS) {
-        rv = oa2_registration_register(&json, &client, conf->as, st, body, len,
+        rv = oa2_registration_register(&json, &client, rt->as, st, body, len,
                                        apr_time_sec(r->request_time), &err,
                                        r->pool);
     }

@@ -10,9 +10,9 @@
 #include "oa2_hash.h"
 #include "oa2_revoke.h"
 
-
 int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_revocation_t done = {OA2_REVOKE_NOTHING, NULL, 0};
     oa2_client_t *caller = NULL;
     oa2_backchannel_t in;
@@ -27,7 +27,7 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
     rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/revoke", "OA2-00730",
                                   &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_revoke_request(&done, &caller, conf->as, st, &in,
+        rv = oa2_revoke_request(&done, &caller, rt->as, st, &in,
                                 apr_time_sec(r->request_time), &err, r->pool);
     }
     if (rv != APR_SUCCESS) {

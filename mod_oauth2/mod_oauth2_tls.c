@@ -12,7 +12,6 @@
 #include "mod_oauth2_private.h"
 #include "oa2_mtls.h"
 
-
 /* mod_ssl's variable lookup; NULL when mod_ssl is not loaded. */
 static APR_OPTIONAL_FN_TYPE(ssl_var_lookup) * var_lookup;
 

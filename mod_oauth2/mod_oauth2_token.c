@@ -8,9 +8,9 @@
 #include "mod_oauth2_private.h"
 #include "oa2_grant.h"
 
-
 int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *json = NULL;
     oa2_backchannel_t in;
     oa2_store_t *st;
@@ -24,7 +24,7 @@ int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
     rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/token", "OA2-00420",
                                   &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_grant_token(&json, conf->as, st, &in,
+        rv = oa2_grant_token(&json, rt->as, st, &in,
                              apr_time_sec(r->request_time), &err, r->pool);
     }
     /* RFC 9449 §8: a fresh nonce with use_dpop_nonce and every answer. */

@@ -14,7 +14,6 @@
 #include "oa2_bearer.h"
 #include "oa2_userinfo.h"
 
-
 /* The RFC 6750 answer to a failed request: the challenge (no error
  * attributes when no token was sent, §3.1) and the error as JSON too;
  * of the DPoP scheme when the token came with it (RFC 9449 §7.1). */
@@ -86,6 +85,7 @@ static apr_status_t token_of(const char **token, int *dpop, request_rec *r,
 
 int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *json, *token;
     oa2_dpop_check_t check;
     oa2_store_t *st;
@@ -102,7 +102,7 @@ int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
             | (AP_METHOD_BIT << M_OPTIONS);
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    if (!conf->as->openid) {
+    if (!rt->as->openid) {
         return HTTP_NOT_FOUND;
     }
     rv = token_of(&token, &dpop, r, &err);
@@ -111,7 +111,7 @@ int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
         oa2_ap_dpop_resource_check(&check, r, token);
     }
     if (rv != APR_SUCCESS || oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
-        || oa2_userinfo_answer(&json, conf->as, st, token, dpop ? &check : NULL,
+        || oa2_userinfo_answer(&json, rt->as, st, token, dpop ? &check : NULL,
                                apr_time_sec(r->request_time), &err, r->pool)
             != APR_SUCCESS) {
         if (!err.error) {
