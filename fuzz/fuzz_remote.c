@@ -73,10 +73,10 @@ static void jwks(const char *body, apr_pool_t *p)
 
 static void introspection(const char *body, apr_pool_t *p)
 {
-    static const oa2_token_policy_t policy = {NULL, "https://idp.example",
+    static const oa2_access_token_policy_t policy = {NULL, "https://idp.example",
                                               "https://api.example"};
     oa2_fetch_result_t res;
-    oa2_token_t *tok = NULL;
+    oa2_access_token_t *tok = NULL;
     oa2_err_t err = {0};
 
     memset(&res, 0, sizeof(res));
@@ -90,9 +90,9 @@ static void introspection(const char *body, apr_pool_t *p)
         return;
     }
     FUZZ_CHECK(tok->introspected && tok->sub && *tok->sub
-               && oa2_token_printable(tok->sub));
+               && oa2_access_token_printable(tok->sub));
     FUZZ_CHECK(tok->client_id && tok->scope && tok->jti && *tok->jti);
-    FUZZ_CHECK(tok->exp < 0 || tok->exp + OA2_TOKEN_LEEWAY > NOW);
+    FUZZ_CHECK(tok->exp < 0 || tok->exp + OA2_ACCESS_TOKEN_LEEWAY > NOW);
     FUZZ_CHECK(tok->payload && tok->payload_len == strlen(tok->payload));
 }
 

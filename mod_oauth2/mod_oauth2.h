@@ -21,7 +21,7 @@
 #include "oa2_remote_introspection.h"
 #include "oa2_store.h"
 #include "oa2_tmpl.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 extern module AP_MODULE_DECLARE_DATA oauth2_module;
 
@@ -152,7 +152,7 @@ oa2_server_rt_t *oa2_ap_server_rt_make(const oa2_server_conf_t *conf,
 void oa2_authn_register_hooks(apr_pool_t *p);
 /**
  * Remember an OAuth2CheckRevocation verdict, read at @a now, under
- * @a key (oa2_token_revocation_key): "not revoked" for the @a ttl of the
+ * @a key (oa2_access_token_revocation_key): "not revoked" for the @a ttl of the
  * location that asked, "revoked" until the token expires at @a exp.
  */
 void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
@@ -271,7 +271,7 @@ const char *oa2_ap_remote_set_introspection_ttl(cmd_parms *cmd, void *dc,
  * @return APR_SUCCESS, or a 503 (logged by the caller) when another
  *         issuer's keys or metadata were never had
  */
-apr_status_t oa2_ap_remote_policy(oa2_token_policy_t *policy,
+apr_status_t oa2_ap_remote_policy(oa2_access_token_policy_t *policy,
                                   const oa2_remote_doc_t **keys_doc,
                                   request_rec *r, const oa2_dir_conf_t *d,
                                   const oa2_server_conf_t *s,
@@ -282,10 +282,10 @@ apr_status_t oa2_ap_remote_policy(oa2_token_policy_t *policy,
  * token cache (an active verdict only, up to its exp and
  * OAuth2IntrospectionCacheTTL).
  */
-apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
+apr_status_t oa2_ap_remote_introspect(oa2_access_token_t **tok, request_rec *r,
                                       const oa2_dir_conf_t *d,
                                       const char *token,
-                                      const oa2_token_policy_t *policy,
+                                      const oa2_access_token_policy_t *policy,
                                       oa2_err_t *err);
 void oa2_ap_remote_register_hooks(apr_pool_t *p);
 
@@ -301,7 +301,8 @@ const char *oa2_ap_tls_client_cert(int *verified, request_rec *r);
  * RFC 8705 §3) against the connection's client certificate.
  * @return APR_SUCCESS, or 401 invalid_token in @a err
  */
-apr_status_t oa2_ap_tls_check_bound(request_rec *r, const oa2_token_t *tok,
+apr_status_t oa2_ap_tls_check_bound(request_rec *r,
+                                    const oa2_access_token_t *tok,
                                     oa2_err_t *err);
 /**
  * Add mutual TLS to the metadata document @a m of @a conf when it works
@@ -340,7 +341,7 @@ apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
  * @return APR_SUCCESS, or a 401 invalid_token, invalid_dpop_proof or
  *         use_dpop_nonce error in @a err (the DPoP-Nonce header set)
  */
-apr_status_t oa2_ap_dpop_check(request_rec *r, const oa2_token_t *tok,
+apr_status_t oa2_ap_dpop_check(request_rec *r, const oa2_access_token_t *tok,
                                const char *token, int dpop, oa2_err_t *err);
 /**
  * Set up @a check for the DPoP proof of @a r, which presents @a token at

@@ -17,7 +17,7 @@
 #include "oa2_cached_row.h"
 #include "oa2_hash.h"
 #include "oa2_jwt.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 static int is_ours(request_rec *r)
 {
@@ -56,7 +56,7 @@ static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
     return err->status;
 }
 
-static void export_identity(request_rec *r, oa2_token_t *tok)
+static void export_identity(request_rec *r, oa2_access_token_t *tok)
 {
     apr_table_t *env = r->subprocess_env;
 
@@ -65,7 +65,8 @@ static void export_identity(request_rec *r, oa2_token_t *tok)
     apr_table_setn(env, "OAUTH2_SUB", tok->sub);
     apr_table_setn(env, "OAUTH2_CLIENT_ID", tok->client_id);
     apr_table_setn(env, "OAUTH2_SCOPE", tok->scope);
-    apr_table_setn(env, "OAUTH2_CLAIMS", oa2_token_claims_json(tok, r->pool));
+    apr_table_setn(env, "OAUTH2_CLAIMS",
+                   oa2_access_token_claims_json(tok, r->pool));
 }
 
 /*
@@ -110,7 +111,7 @@ void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
     rec = oa2_cached_row_encode(&len, &verdict, 1, now, NULL, r->pool);
 
     oa2_cache_put(r, key, rec, len,
-                  revoked ? exp + OA2_TOKEN_LEEWAY : now + ttl);
+                  revoked ? exp + OA2_ACCESS_TOKEN_LEEWAY : now + ttl);
 }
 
 /*
@@ -127,8 +128,8 @@ void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
  */
 static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
                          const oa2_server_conf_t *s,
-                         const oa2_token_policy_t *policy, oa2_token_t *tok,
-                         const char *token)
+                         const oa2_access_token_policy_t *policy,
+                         oa2_access_token_t *tok, const char *token)
 {
     apr_int64_t now = apr_time_sec(r->request_time);
     const unsigned char *key = NULL;
@@ -138,7 +139,8 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
     apr_status_t rv;
 
     if (d->revocation_cache_ttl > 0 && oa2_cache_enabled()) {
-        key = oa2_token_revocation_key(policy->issuer, tok->jti, r->pool);
+        key =
+            oa2_access_token_revocation_key(policy->issuer, tok->jti, r->pool);
         revoked = cached_revocation(r, key, now, d->revocation_cache_ttl);
     }
     if (revoked == -1) {
@@ -148,7 +150,7 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
             st->issuer = policy->issuer;
             rv = oa2_store_token_is_revoked(
                 &revoked, st, tok->jti, tok->client_id,
-                oa2_token_issued_at(tok, r->pool), &err, r->pool);
+                oa2_access_token_issued_at(tok, r->pool), &err, r->pool);
         }
         if (rv != APR_SUCCESS) {
             /* Fail closed: a token we cannot check is not accepted. */
@@ -175,9 +177,10 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
 }
 
 /* Validate, through the token cache when there is one. */
-static apr_status_t validate(oa2_token_t **tok, request_rec *r,
+static apr_status_t validate(oa2_access_token_t **tok, request_rec *r,
                              const char *token,
-                             const oa2_token_policy_t *policy, oa2_err_t *err)
+                             const oa2_access_token_policy_t *policy,
+                             oa2_err_t *err)
 {
     apr_int64_t now = apr_time_sec(r->request_time);
     const unsigned char *key = NULL;
@@ -186,9 +189,10 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
     apr_status_t rv;
 
     if (oa2_cache_enabled()) {
-        key = oa2_token_cache_key(token, policy, r->pool);
+        key = oa2_access_token_cache_key(token, policy, r->pool);
         if (key && oa2_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
-            rv = oa2_token_from_cache_record(tok, rec, len, now, err, r->pool);
+            rv = oa2_access_token_from_cache_record(tok, rec, len, now, err,
+                                                    r->pool);
             if (rv != APR_EINVAL) {
                 ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                               "OA2-00105: token found in the validated-token "
@@ -201,10 +205,10 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
                           err->log_id);
         }
     }
-    rv = oa2_token_validate(tok, token, policy, now, err, r->pool);
+    rv = oa2_access_token_validate(tok, token, policy, now, err, r->pool);
     if (rv == APR_SUCCESS && key) {
-        rec = oa2_token_cache_record(&len, *tok, r->pool);
-        oa2_cache_put(r, key, rec, len, (*tok)->exp + OA2_TOKEN_LEEWAY);
+        rec = oa2_access_token_cache_record(&len, *tok, r->pool);
+        oa2_cache_put(r, key, rec, len, (*tok)->exp + OA2_ACCESS_TOKEN_LEEWAY);
     }
     return rv;
 }
@@ -215,9 +219,9 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
  * else, when OAuth2Introspection is set and the token is no JWT of those
  * keys, the introspection endpoint's verdict.
  */
-static apr_status_t verify(oa2_token_t **tok, request_rec *r,
+static apr_status_t verify(oa2_access_token_t **tok, request_rec *r,
                            const oa2_dir_conf_t *d, const oa2_server_conf_t *s,
-                           const char *token, oa2_token_policy_t *policy,
+                           const char *token, oa2_access_token_policy_t *policy,
                            oa2_err_t *err)
 {
     const oa2_remote_doc_t *doc, *newer;
@@ -268,9 +272,9 @@ static int check_authn(request_rec *r)
 {
     const oa2_dir_conf_t *d;
     const oa2_server_conf_t *s;
-    oa2_token_policy_t policy;
+    oa2_access_token_policy_t policy;
     const char *token = NULL;
-    oa2_token_t *tok;
+    oa2_access_token_t *tok;
     oa2_err_t err;
     apr_status_t rv;
     int dpop;

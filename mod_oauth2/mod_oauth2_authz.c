@@ -78,7 +78,7 @@ static const char *parse_client(cmd_parms *cmd, const char *line,
 
 /* The token of an authenticated request, or why there is none. */
 static authz_status token_or_status(request_rec *r, const char *provider,
-                                    oa2_token_t **tok)
+                                    oa2_access_token_t **tok)
 {
     if (!r->user) {
         return AUTHZ_DENIED_NO_USER;
@@ -113,7 +113,7 @@ static authz_status check_scope(request_rec *r, const char *line,
 {
     const require_args_t *args = parsed;
     oa2_request_t *rq;
-    oa2_token_t *tok;
+    oa2_access_token_t *tok;
     authz_status st = token_or_status(r, "oauth2-scope", &tok);
     int i;
 
@@ -145,7 +145,7 @@ static authz_status check_claim(request_rec *r, const char *line,
 {
     const require_args_t *args = parsed;
     const char *name = APR_ARRAY_IDX(args->words, 0, const char *);
-    oa2_token_t *tok;
+    oa2_access_token_t *tok;
     authz_status st = token_or_status(r, "oauth2-claim", &tok);
     int i;
 
@@ -153,9 +153,9 @@ static authz_status check_claim(request_rec *r, const char *line,
         return st;
     }
     for (i = 1; i < args->words->nelts; i++) {
-        if (oa2_token_claim_equals(tok, name,
-                                   APR_ARRAY_IDX(args->words, i, const char *),
-                                   r->pool)) {
+        if (oa2_access_token_claim_equals(
+                tok, name, APR_ARRAY_IDX(args->words, i, const char *),
+                r->pool)) {
             return AUTHZ_GRANTED;
         }
     }
@@ -171,7 +171,7 @@ static authz_status check_client(request_rec *r, const char *line,
                                  const void *parsed)
 {
     const require_args_t *args = parsed;
-    oa2_token_t *tok;
+    oa2_access_token_t *tok;
     authz_status st = token_or_status(r, "oauth2-client", &tok);
     int i;
 

@@ -2,7 +2,7 @@
  * The validated-token cache: a token that passed every check under a
  * location's policy is remembered in httpd's shared object cache (socache:
  * shmcb by default, or memcache/redis providers), keyed by a hash of the
- * token and of everything the verdict depends on (oa2_token_cache_key):
+ * token and of everything the verdict depends on (oa2_access_token_cache_key):
  * issuer, audience, keys, typ. A repeat skips the signature and the JSON;
  * expiry, the one check time can change, is made again on every hit.
  * Entries expire with the token.
@@ -201,8 +201,8 @@ apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
     if (!instance || !cache_lock(r)) {
         return APR_NOTFOUND;
     }
-    rv = provider->retrieve(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
-                            buf, &n, r->pool);
+    rv = provider->retrieve(instance, r->server, key,
+                            OA2_ACCESS_TOKEN_CACHE_KEY_LEN, buf, &n, r->pool);
     cache_unlock();
     if (rv != APR_SUCCESS) {
         return APR_NOTFOUND;
@@ -219,7 +219,7 @@ void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
         return;
     }
     /* Gone when the token is: a hit after that could only be refused. */
-    provider->store(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
+    provider->store(instance, r->server, key, OA2_ACCESS_TOKEN_CACHE_KEY_LEN,
                     apr_time_from_sec(expiry), (unsigned char *)rec,
                     (unsigned int)len, r->pool);
     cache_unlock();
@@ -242,8 +242,8 @@ static void record_remove(void *ctx, const unsigned char *key)
     request_rec *r = ctx;
 
     if (instance && cache_lock(r)) {
-        provider->remove(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
-                         r->pool);
+        provider->remove(instance, r->server, key,
+                         OA2_ACCESS_TOKEN_CACHE_KEY_LEN, r->pool);
         cache_unlock();
     }
 }
@@ -262,10 +262,11 @@ static int record_add(void *ctx, const unsigned char *key, const char *rec,
     if (!instance || len > VALUE_MAX || !cache_lock(r)) {
         return 1; /* no cache: nobody else to race with */
     }
-    rv = provider->retrieve(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
-                            buf, &n, r->pool);
+    rv = provider->retrieve(instance, r->server, key,
+                            OA2_ACCESS_TOKEN_CACHE_KEY_LEN, buf, &n, r->pool);
     if (rv != APR_SUCCESS) {
-        provider->store(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
+        provider->store(instance, r->server, key,
+                        OA2_ACCESS_TOKEN_CACHE_KEY_LEN,
                         apr_time_from_sec(expiry), (unsigned char *)rec,
                         (unsigned int)len, r->pool);
     }

@@ -107,7 +107,7 @@ void oa2_ap_dpop_resource_check(oa2_dpop_check_t *check, request_rec *r,
     oa2_ap_dpop_nonce_header(r);
 }
 
-apr_status_t oa2_ap_dpop_check(request_rec *r, const oa2_token_t *tok,
+apr_status_t oa2_ap_dpop_check(request_rec *r, const oa2_access_token_t *tok,
                                const char *token, int dpop, oa2_err_t *err)
 {
     request_rec *sent = request_sent(r);

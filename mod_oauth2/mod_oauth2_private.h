@@ -38,7 +38,7 @@ typedef enum oa2_ap_endpoint_t {
  * per request_rec: a subrequest or internal redirect starts without one
  * (oa2_ap_request_token looks at the request it derives from). */
 typedef struct oa2_request_t {
-    oa2_token_t *token;             /* the validated token, or NULL */
+    oa2_access_token_t *token;      /* the validated token, or NULL */
     oa2_err_t err;                  /* why authn or authz failed */
     int failed;                     /* nonzero once err is set */
     apr_array_header_t *need_scope; /* scopes a failed Require asked for */
@@ -59,7 +59,7 @@ oa2_request_t *oa2_ap_request_get(request_rec *r);
 /** The request record of @a r, or NULL when no hook made one. */
 oa2_request_t *oa2_ap_request_peek(const request_rec *r);
 /** The validated token of this request or of the one it derives from. */
-oa2_token_t *oa2_ap_request_token(request_rec *r);
+oa2_access_token_t *oa2_ap_request_token(request_rec *r);
 /** Record a failure for the challenge. */
 void oa2_ap_request_fail(request_rec *r, const oa2_err_t *err);
 /** The endpoint translate_name chose for @a r, or OA2_ENDPOINT_NONE. */

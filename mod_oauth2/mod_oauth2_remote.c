@@ -256,7 +256,7 @@ static apr_status_t document(const oa2_remote_doc_t **doc, request_rec *r,
     return APR_SUCCESS;
 }
 
-apr_status_t oa2_ap_remote_policy(oa2_token_policy_t *policy,
+apr_status_t oa2_ap_remote_policy(oa2_access_token_policy_t *policy,
                                   const oa2_remote_doc_t **keys_doc,
                                   request_rec *r, const oa2_dir_conf_t *d,
                                   const oa2_server_conf_t *s,
@@ -296,9 +296,9 @@ apr_status_t oa2_ap_remote_policy(oa2_token_policy_t *policy,
 }
 
 /* The introspection endpoint's verdict, fetched. */
-static apr_status_t ask(oa2_token_t **tok, request_rec *r,
+static apr_status_t ask(oa2_access_token_t **tok, request_rec *r,
                         const oa2_remote_introspection_t *ri, const char *token,
-                        const oa2_token_policy_t *policy, oa2_err_t *err)
+                        const oa2_access_token_policy_t *policy, oa2_err_t *err)
 {
     apr_int64_t now = apr_time_sec(r->request_time);
     oa2_fetch_result_t res;
@@ -318,10 +318,10 @@ static apr_status_t ask(oa2_token_t **tok, request_rec *r,
     return rv;
 }
 
-apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
+apr_status_t oa2_ap_remote_introspect(oa2_access_token_t **tok, request_rec *r,
                                       const oa2_dir_conf_t *d,
                                       const char *token,
-                                      const oa2_token_policy_t *policy,
+                                      const oa2_access_token_policy_t *policy,
                                       oa2_err_t *err)
 {
     apr_int64_t now = apr_time_sec(r->request_time), until;
@@ -336,7 +336,8 @@ apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
     if (ttl > 0 && oa2_cache_enabled()) {
         key = oa2_remote_introspection_key(token, ri, policy, ttl, r->pool);
         if (key && oa2_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
-            rv = oa2_token_from_cache_record(tok, rec, len, now, err, r->pool);
+            rv = oa2_access_token_from_cache_record(tok, rec, len, now, err,
+                                                    r->pool);
             if (rv != APR_EINVAL) {
                 return rv;
             }
@@ -352,7 +353,7 @@ apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
         (*tok)->exp = until;
     }
     if (key) {
-        rec = oa2_token_cache_record(&len, *tok, r->pool);
+        rec = oa2_access_token_cache_record(&len, *tok, r->pool);
         oa2_cache_put(r, key, rec, len,
                       (*tok)->exp < until ? (*tok)->exp : until);
     }

@@ -21,7 +21,7 @@ oa2_request_t *oa2_ap_request_get(request_rec *r)
     return rq;
 }
 
-oa2_token_t *oa2_ap_request_token(request_rec *r)
+oa2_access_token_t *oa2_ap_request_token(request_rec *r)
 {
     /* Subrequests and internal redirects keep r->user without running
      * authn again; their token is the one of the request they came from. */

@@ -43,8 +43,8 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
      * it too; with shmcb they trust theirs for OAuth2RevocationCacheTTL). */
     if (done.result == OA2_REVOKE_ACCESS && oa2_cache_enabled()) {
         oa2_authn_remember_revocation(
-            r, oa2_token_revocation_key(conf->issuer, done.jti, r->pool), 1,
-            apr_time_sec(r->request_time), 0, done.exp);
+            r, oa2_access_token_revocation_key(conf->issuer, done.jti, r->pool),
+            1, apr_time_sec(r->request_time), 0, done.exp);
     }
     /* RFC 7009 §2.2: 200, whatever the token was; the body is ignored. */
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

@@ -37,7 +37,8 @@ const char *oa2_ap_tls_client_cert(int *verified, request_rec *r)
     return pem;
 }
 
-apr_status_t oa2_ap_tls_check_bound(request_rec *r, const oa2_token_t *tok,
+apr_status_t oa2_ap_tls_check_bound(request_rec *r,
+                                    const oa2_access_token_t *tok,
                                     oa2_err_t *err)
 {
     int verified;

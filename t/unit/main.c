@@ -109,7 +109,7 @@ int main(void)
     unit_suite_par();
     unit_suite_text();
     unit_suite_tmpl();
-    unit_suite_token();
+    unit_suite_access_token();
     unit_suite_url();
     unit_suite_well_known();
     unit_suite_userinfo();
