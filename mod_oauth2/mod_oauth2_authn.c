@@ -84,7 +84,7 @@ static int cached_revocation(request_rec *r, const unsigned char *key,
     apr_int64_t read_at;
     apr_size_t len;
 
-    if (!key || oa2_cache_get(&rec, &len, r, key) != APR_SUCCESS
+    if (!key || oa2_ap_cache_get(&rec, &len, r, key) != APR_SUCCESS
         || !oa2_cached_row_decode(&verdict, &read_at, 1, rec, len, NULL)) {
         return -1;
     }
@@ -96,9 +96,9 @@ static int cached_revocation(request_rec *r, const unsigned char *key,
         : -1;
 }
 
-void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
-                                   int revoked, apr_int64_t now, int ttl,
-                                   apr_int64_t exp)
+void oa2_ap_authn_remember_revocation(request_rec *r, const unsigned char *key,
+                                      int revoked, apr_int64_t now, int ttl,
+                                      apr_int64_t exp)
 {
     const char *verdict = revoked ? "1" : "0", *rec;
     apr_size_t len;
@@ -110,8 +110,8 @@ void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
      * (OAuth2VerifyJWKSFile). A shared cache must be trusted (README). */
     rec = oa2_cached_row_encode(&len, &verdict, 1, now, NULL, r->pool);
 
-    oa2_cache_put(r, key, rec, len,
-                  revoked ? exp + OA2_ACCESS_TOKEN_LEEWAY : now + ttl);
+    oa2_ap_cache_put(r, key, rec, len,
+                     revoked ? exp + OA2_ACCESS_TOKEN_LEEWAY : now + ttl);
 }
 
 /*
@@ -138,14 +138,14 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
     int revoked = -1;
     apr_status_t rv;
 
-    if (d->revocation_cache_ttl > 0 && oa2_cache_enabled()) {
+    if (d->revocation_cache_ttl > 0 && oa2_ap_cache_enabled()) {
         key =
             oa2_access_token_revocation_key(policy->issuer, tok->jti, r->pool);
         revoked = cached_revocation(r, key, now, d->revocation_cache_ttl);
     }
     if (revoked == -1) {
         revoked = 0;
-        rv = oa2_dbd_store(&st, r, s, &err);
+        rv = oa2_ap_dbd_store(&st, r, s, &err);
         if (rv == APR_SUCCESS) {
             st->issuer = policy->issuer;
             rv = oa2_store_token_is_revoked(
@@ -164,8 +164,8 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
             return HTTP_SERVICE_UNAVAILABLE;
         }
         if (key) {
-            oa2_authn_remember_revocation(r, key, revoked, now,
-                                          d->revocation_cache_ttl, tok->exp);
+            oa2_ap_authn_remember_revocation(r, key, revoked, now,
+                                             d->revocation_cache_ttl, tok->exp);
         }
     }
     if (revoked) {
@@ -188,9 +188,9 @@ static apr_status_t validate(oa2_access_token_t **tok, request_rec *r,
     apr_size_t len;
     apr_status_t rv;
 
-    if (oa2_cache_enabled()) {
+    if (oa2_ap_cache_enabled()) {
         key = oa2_access_token_cache_key(token, policy, r->pool);
-        if (key && oa2_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
+        if (key && oa2_ap_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
             rv = oa2_access_token_from_cache_record(tok, rec, len, now, err,
                                                     r->pool);
             if (rv != APR_EINVAL) {
@@ -208,7 +208,8 @@ static apr_status_t validate(oa2_access_token_t **tok, request_rec *r,
     rv = oa2_access_token_validate(tok, token, policy, now, err, r->pool);
     if (rv == APR_SUCCESS && key) {
         rec = oa2_access_token_cache_record(&len, *tok, r->pool);
-        oa2_cache_put(r, key, rec, len, (*tok)->exp + OA2_ACCESS_TOKEN_LEEWAY);
+        oa2_ap_cache_put(r, key, rec, len,
+                         (*tok)->exp + OA2_ACCESS_TOKEN_LEEWAY);
     }
     return rv;
 }
@@ -326,7 +327,7 @@ static int check_authn(request_rec *r)
     return OK;
 }
 
-void oa2_authn_register_hooks(apr_pool_t *p)
+void oa2_ap_authn_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE,

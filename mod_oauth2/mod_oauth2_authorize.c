@@ -23,10 +23,10 @@
 
 /* Answer with a redirect to the client (302 for GET, 303 after POST):
  * sent as our response, not through httpd's error path, where the
- * custom responses of oa2_authorize_before_login() would replace it. */
+ * custom responses of oa2_ap_authorize_before_login() would replace it. */
 static int redirect(request_rec *r, int status, const char *location)
 {
-    oa2_io_page_headers(r);
+    oa2_ap_io_page_headers(r);
     apr_table_setn(r->headers_out, "Location", location);
     r->status = status;
     ap_set_content_length(r, 0);
@@ -40,14 +40,14 @@ static int refuse(request_rec *r, const oa2_server_conf_t *conf,
     const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
 
     if (redirectable && err->status < HTTP_INTERNAL_SERVER_ERROR) {
-        oa2_io_log_error(r, err);
+        oa2_ap_io_log_error(r, err);
         return redirect(
             r,
             r->method_number == M_POST ? HTTP_SEE_OTHER
                                        : HTTP_MOVED_TEMPORARILY,
             oa2_authorize_error_location(rt->as, req, err, r->pool));
     }
-    return oa2_io_send_error_page(r, conf, err);
+    return oa2_ap_io_send_error_page(r, conf, err);
 }
 
 static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
@@ -99,13 +99,13 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
         oa2_tmpl_set(item, "name", def->name);
         oa2_tmpl_set(item, "description", def->description);
     }
-    return oa2_io_send_html(r, HTTP_OK,
-                            oa2_tmpl_render(rt->consent_tmpl, vars, r->pool));
+    return oa2_ap_io_send_html(
+        r, HTTP_OK, oa2_tmpl_render(rt->consent_tmpl, vars, r->pool));
 }
 
 /*
  * The user an OpenID request is approved for: when they signed in
- * (oa2_login_auth_time()), and each OAuth2UserClaim's expression
+ * (oa2_ap_login_auth_time()), and each OAuth2UserClaim's expression
  * evaluated on this request. A claim whose expression
  * fails is left out, with a line for the admin.
  */
@@ -159,8 +159,9 @@ static apr_int64_t sign_in_time(request_rec *r, const oa2_server_conf_t *conf,
 {
     const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
 
-    return oa2_authorize_is_openid(rt->as, req) ? oa2_login_auth_time(r, conf)
-                                                : apr_time_sec(r->request_time);
+    return oa2_authorize_is_openid(rt->as, req)
+        ? oa2_ap_login_auth_time(r, conf)
+        : apr_time_sec(r->request_time);
 }
 
 /* The consent form came back: check it is this user's, then obey. */
@@ -182,24 +183,24 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
             oa2_err_set(&err, HTTP_FORBIDDEN, "access_denied", "OA2-00430",
                         "the consent form carries no single csrf_token");
         }
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (oa2_form_single(&decision, form, "decision", 1, &err, r->pool)
             != APR_SUCCESS
         || (strcmp(decision, "approve") && strcmp(decision, "deny"))) {
         oa2_err_set(&err, HTTP_BAD_REQUEST, "invalid_request", "OA2-00431",
                     "decision must be approve or deny");
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     rv = oa2_store_nonce_use(st, oa2_secret_hash(csrf, r->pool),
                              now + OA2_CSRF_TTL + 60, &err, r->pool);
     if (rv == APR_EEXIST) {
         oa2_err_set(&err, HTTP_BAD_REQUEST, "invalid_request", "OA2-00432",
                     "this consent form was already submitted");
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (rv != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (!strcmp(decision, "deny")) {
         oa2_err_set(&err, HTTP_BAD_REQUEST, "access_denied", "OA2-00433",
@@ -211,7 +212,7 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
         approved_user(r, conf, req, sign_in_time(r, conf, req)), now, 1, &err,
         r->pool);
     if (rv != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "OA2-00434: %s approved client %s for scope \"%s\"", r->user,
@@ -232,7 +233,8 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
  * reports it once logged in. One that must have been pushed and was not
  * is refused whoever signs in: its refusal goes out instead.
  */
-void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
+void oa2_ap_authorize_before_login(request_rec *r,
+                                   const oa2_server_conf_t *conf)
 {
     const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *q = r->args ? r->args : "", *location, *uri_hash;
@@ -246,7 +248,7 @@ void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
     if (r->method_number != M_GET
         || (!strstr(q, "prompt=") && !strstr(q, "request_uri="))
         || oa2_form_parse(&query, q, strlen(q), &err, r->pool) != APR_SUCCESS
-        || oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_ap_dbd_store(&st, r, conf, &err) != APR_SUCCESS
         || oa2_par_resolve(&params, &uri_hash, st, query,
                            apr_time_sec(r->request_time), &err, r->pool)
             != APR_SUCCESS
@@ -268,7 +270,7 @@ void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
         strcmp(err.error, "login_required") ? err.log_id : err.error;
 }
 
-int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_authz_request_t *req = NULL;
@@ -289,7 +291,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                        "<Location %s> AuthType Basic, AuthName, "
                        "AuthUserFile, Require valid-user </Location>",
                        r->uri, r->uri);
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (!oa2_authorize_user_ok(r->user)) {
         oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
@@ -301,13 +303,13 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                        "than %d bytes or not UTF-8: it cannot be the "
                        "subject of a grant",
                        OA2_USER_MAX);
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
-    if (oa2_io_read_page_params(&query, &status, r, conf) != APR_SUCCESS) {
+    if (oa2_ap_io_read_page_params(&query, &status, r, conf) != APR_SUCCESS) {
         return status;
     }
-    if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+    if (oa2_ap_dbd_store(&st, r, conf, &err) != APR_SUCCESS) {
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     /* A GET may name a pushed request by its request_uri (RFC 9126 §4):
      * its parameters replace the query's. Nothing of an unusable one is
@@ -318,7 +320,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     if (r->method_number == M_GET
         && oa2_par_resolve(&params, &uri_hash, st, query, now, &err, r->pool)
             != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (oa2_ap_cimd_prepare(r, conf, st, params, &err) != APR_SUCCESS
         || oa2_authorize_parse(&req, &redirectable, rt->as, st, params, &err,
@@ -339,7 +341,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     stale = oa2_authorize_login_stale(rt->as, req, auth_time, now);
     if (stale && !(req->prompt && !strcmp(req->prompt, "none"))) {
         /* A pushed request stays: the browser returns to this URL. */
-        return oa2_login_again(r, conf);
+        return oa2_ap_login_again(r, conf);
     }
     /* Taken now, once, by whichever request gets here first: what follows
      * answers it (a code, the consent page, an error redirect), and a
@@ -348,7 +350,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
         if (oa2_par_consume(st, uri_hash, req->client->client_id, now, &err,
                             r->pool)
             != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
+            return oa2_ap_io_send_error_page(r, conf, &err);
         }
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "OA2-01318: pushed authorization request %.8s of "
@@ -362,14 +364,14 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     }
     if (oa2_authorize_needs_consent(&needed, st, req, r->user, &err, r->pool)
         != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (!needed) {
         if (oa2_authorize_approve(&location, rt->as, st, req,
                                   approved_user(r, conf, req, auth_time), now,
                                   0, &err, r->pool)
             != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
+            return oa2_ap_io_send_error_page(r, conf, &err);
         }
         return redirect(r, HTTP_MOVED_TEMPORARILY, location);
     }

@@ -197,7 +197,7 @@ static const authz_provider scope_provider = {&check_scope, &parse_scope};
 static const authz_provider claim_provider = {&check_claim, &parse_claim};
 static const authz_provider client_provider = {&check_client, &parse_client};
 
-void oa2_authz_register_hooks(apr_pool_t *p)
+void oa2_ap_authz_register_hooks(apr_pool_t *p)
 {
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "oauth2-scope",
                               AUTHZ_PROVIDER_VERSION, &scope_provider,

@@ -37,7 +37,7 @@ static ap_socache_instance_t *instance;
  * lock, not apr_global_mutex (see oa2_lock.h for why). */
 static oa2_lock_t *lock;
 
-const char *oa2_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg)
+const char *oa2_ap_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
 
@@ -49,7 +49,7 @@ const char *oa2_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-int oa2_cache_enabled(void)
+int oa2_ap_cache_enabled(void)
 {
     return instance != NULL;
 }
@@ -190,8 +190,8 @@ static void cache_unlock(void)
     }
 }
 
-apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
-                           const unsigned char *key)
+apr_status_t oa2_ap_cache_get(const char **rec, apr_size_t *len, request_rec *r,
+                              const unsigned char *key)
 {
     /* On the stack: a hit copies out only the bytes it holds. */
     unsigned char buf[VALUE_MAX];
@@ -212,8 +212,8 @@ apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
     return APR_SUCCESS;
 }
 
-void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
-                   apr_size_t len, apr_int64_t expiry)
+void oa2_ap_cache_put(request_rec *r, const unsigned char *key, const char *rec,
+                      apr_size_t len, apr_int64_t expiry)
 {
     if (!instance || len > VALUE_MAX || !cache_lock(r)) {
         return;
@@ -228,13 +228,13 @@ void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
 static apr_status_t record_get(const char **rec, apr_size_t *len, void *ctx,
                                const unsigned char *key)
 {
-    return oa2_cache_get(rec, len, ctx, key);
+    return oa2_ap_cache_get(rec, len, ctx, key);
 }
 
 static void record_put(void *ctx, const unsigned char *key, const char *rec,
                        apr_size_t len, apr_int64_t expiry)
 {
-    oa2_cache_put(ctx, key, rec, len, expiry);
+    oa2_ap_cache_put(ctx, key, rec, len, expiry);
 }
 
 static void record_remove(void *ctx, const unsigned char *key)
@@ -286,8 +286,8 @@ static oa2_record_cache_t *record_hooks(request_rec *r)
     return c;
 }
 
-const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
-                                                 const unsigned char *seal)
+const oa2_record_cache_t *oa2_ap_cache_record_hooks(request_rec *r, int ttl,
+                                                    const unsigned char *seal)
 {
     oa2_record_cache_t *c;
 
@@ -300,12 +300,12 @@ const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
     return c;
 }
 
-const oa2_record_cache_t *oa2_cache_shared(request_rec *r)
+const oa2_record_cache_t *oa2_ap_cache_shared(request_rec *r)
 {
     return instance ? record_hooks(r) : NULL;
 }
 
-void oa2_cache_register_hooks(apr_pool_t *p)
+void oa2_ap_cache_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);

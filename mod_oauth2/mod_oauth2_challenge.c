@@ -39,7 +39,7 @@
  * Basic's quoted-string open, stays a backslash and is escaped there.
  * (AuthName is an expression: one may yield control characters, which
  * quoted-strings cannot carry; they are dropped there too.) */
-const char *oa2_challenge_realm(request_rec *r)
+const char *oa2_ap_challenge_realm(request_rec *r)
 {
     const char *name = ap_auth_name(r);
     char *plain, *o;
@@ -76,7 +76,7 @@ static const char *resource_metadata_of(request_rec *r)
     if (!s || !d || !s->protected_resources) {
         return NULL;
     }
-    audience = oa2_config_audience(d, s);
+    audience = oa2_ap_config_audience(d, s);
     for (i = 0; audience && i < s->protected_resources->nelts; i++) {
         uri = APR_ARRAY_IDX(s->protected_resources, i, const char *);
         if (!strcmp(uri, audience)
@@ -108,20 +108,20 @@ static void set_challenge(request_rec *r, oa2_request_t *rq)
     if (rq->dpop) {
         /* RFC 9449 §7.1: the scheme the client used. */
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       oa2_bearer_dpop_challenge(oa2_challenge_realm(r), err,
+                       oa2_bearer_dpop_challenge(oa2_ap_challenge_realm(r), err,
                                                  scope, resource_metadata_of(r),
                                                  OA2_DPOP_ALGS, r->pool));
         return;
     }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   oa2_bearer_challenge(oa2_challenge_realm(r), err, scope,
+                   oa2_bearer_challenge(oa2_ap_challenge_realm(r), err, scope,
                                         resource_metadata_of(r), r->pool));
     if (!err->error) {
         /* No token: either scheme will do (RFC 9449 §7.2). */
         apr_table_addn(r->err_headers_out, "WWW-Authenticate",
-                       oa2_bearer_dpop_challenge(oa2_challenge_realm(r), NULL,
-                                                 NULL, NULL, OA2_DPOP_ALGS,
-                                                 r->pool));
+                       oa2_bearer_dpop_challenge(oa2_ap_challenge_realm(r),
+                                                 NULL, NULL, NULL,
+                                                 OA2_DPOP_ALGS, r->pool));
         oa2_ap_dpop_nonce_header(r);
     }
 }
@@ -160,7 +160,7 @@ static void insert_error_filter(request_rec *r)
     }
 }
 
-void oa2_challenge_register_hooks(apr_pool_t *p)
+void oa2_ap_challenge_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);

@@ -34,7 +34,7 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire;
  * in child_init, only read after it (the slots change by atomics). */
 static apr_hash_t *next_purge;
 
-int oa2_dbd_available(void)
+int oa2_ap_dbd_available(void)
 {
     /* Asked from check_config, before optional_fn_retrieve has run. */
     if (!dbd_acquire) {
@@ -43,8 +43,8 @@ int oa2_dbd_available(void)
     return dbd_acquire != NULL;
 }
 
-apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
-                           const oa2_server_conf_t *conf, oa2_err_t *err)
+apr_status_t oa2_ap_dbd_store(oa2_store_t **st, request_rec *r,
+                              const oa2_server_conf_t *conf, oa2_err_t *err)
 {
     const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
@@ -73,7 +73,8 @@ apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
     out->db = db;
     out->issuer = conf->issuer;
     out->client_cache = conf->client_cache_ttl > 0 && rt->as
-        ? oa2_cache_record_hooks(r, conf->client_cache_ttl, rt->as->record_key)
+        ? oa2_ap_cache_record_hooks(r, conf->client_cache_ttl,
+                                    rt->as->record_key)
         : NULL;
     oa2_ap_request_get(r)->store = out;
     *st = out;
@@ -149,7 +150,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
     }
 }
 
-void oa2_dbd_register_hooks(apr_pool_t *p)
+void oa2_ap_dbd_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);

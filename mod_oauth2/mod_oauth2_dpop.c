@@ -102,7 +102,7 @@ void oa2_ap_dpop_resource_check(oa2_dpop_check_t *check, request_rec *r,
     check->replay =
         accepted && check->header && !strcmp(accepted, check->header)
         ? NULL
-        : oa2_cache_shared(r);
+        : oa2_ap_cache_shared(r);
     check->resource = 1;
     oa2_ap_dpop_nonce_header(r);
 }
@@ -172,7 +172,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    if (oa2_cache_enabled()) {
+    if (oa2_ap_cache_enabled()) {
         return OK;
     }
     for (s = main_s; s; s = s->next) {

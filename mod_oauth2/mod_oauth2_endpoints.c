@@ -58,7 +58,7 @@ static oa2_ap_endpoint_t endpoint_of(request_rec *r,
                                      const oa2_server_conf_t *conf)
 {
     const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
-    const char *base = oa2_config_base_path(conf);
+    const char *base = oa2_ap_config_base_path(conf);
     size_t n = strlen(base);
     int i;
 
@@ -136,33 +136,33 @@ static int handler(request_rec *r)
     conf = ap_get_module_config(r->server->module_config, &oauth2_module);
     switch (ep) {
     case OA2_ENDPOINT_JWKS:
-        return oa2_jwks_handle(r, conf);
+        return oa2_ap_jwks_handle(r, conf);
     case OA2_ENDPOINT_METADATA:
-        return oa2_metadata_handle(r, conf);
+        return oa2_ap_metadata_handle(r, conf);
     case OA2_ENDPOINT_AUTHORIZE:
-        return oa2_authorize_handle(r, conf);
+        return oa2_ap_authorize_handle(r, conf);
     case OA2_ENDPOINT_TOKEN:
-        return oa2_token_handle(r, conf);
+        return oa2_ap_token_handle(r, conf);
     case OA2_ENDPOINT_INTROSPECT:
-        return oa2_introspect_handle(r, conf);
+        return oa2_ap_introspect_handle(r, conf);
     case OA2_ENDPOINT_REVOKE:
-        return oa2_revoke_handle(r, conf);
+        return oa2_ap_revoke_handle(r, conf);
     case OA2_ENDPOINT_REGISTER:
-        return oa2_register_handle(r, conf);
+        return oa2_ap_register_handle(r, conf);
     case OA2_ENDPOINT_USERINFO:
-        return oa2_userinfo_handle(r, conf);
+        return oa2_ap_userinfo_handle(r, conf);
     case OA2_ENDPOINT_LOGOUT:
-        return oa2_logout_handle(r, conf);
+        return oa2_ap_logout_handle(r, conf);
     case OA2_ENDPOINT_PAR:
-        return oa2_par_handle(r, conf);
+        return oa2_ap_par_handle(r, conf);
     case OA2_ENDPOINT_OPENID_CONFIGURATION:
-        return oa2_io_send_document(r, NULL,
-                                    oa2_ap_server_rt_of(conf)->openid_json);
+        return oa2_ap_io_send_document(r, NULL,
+                                       oa2_ap_server_rt_of(conf)->openid_json);
     case OA2_ENDPOINT_RESOURCE_METADATA:
         resource =
             APR_ARRAY_IDX(conf->protected_resources,
                           oa2_ap_request_peek(r)->resource, const char *);
-        return oa2_resource_metadata_handle(r, conf, resource);
+        return oa2_ap_resource_metadata_handle(r, conf, resource);
     default:
         return DECLINED;
     }
@@ -173,7 +173,7 @@ static int before_login(request_rec *r)
 {
     if (oa2_ap_request_endpoint(r) == OA2_ENDPOINT_AUTHORIZE && !r->main
         && !r->prev) {
-        oa2_authorize_before_login(
+        oa2_ap_authorize_before_login(
             r, ap_get_module_config(r->server->module_config, &oauth2_module));
     }
     return DECLINED;
@@ -206,7 +206,7 @@ static void insert_error_filter(request_rec *r)
     }
 }
 
-void oa2_endpoints_register_hooks(apr_pool_t *p)
+void oa2_ap_endpoints_register_hooks(apr_pool_t *p)
 {
     static const char *const before[] = {"mod_proxy.c", "mod_rewrite.c",
                                          "mod_alias.c", NULL};

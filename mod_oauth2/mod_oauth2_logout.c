@@ -39,11 +39,11 @@ static int show_page(request_rec *r, const oa2_server_conf_t *conf,
     else {
         oa2_tmpl_set(vars, "signed_out", "1");
     }
-    return oa2_io_send_html(r, HTTP_OK,
-                            oa2_tmpl_render(rt->logout_tmpl, vars, r->pool));
+    return oa2_ap_io_send_html(r, HTTP_OK,
+                               oa2_tmpl_render(rt->logout_tmpl, vars, r->pool));
 }
 
-int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     apr_int64_t now = apr_time_sec(r->request_time);
@@ -57,17 +57,17 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
     if (!rt->as->openid) {
         return HTTP_NOT_FOUND;
     }
-    if (oa2_io_read_page_params(&params, &status, r, conf) != APR_SUCCESS) {
+    if (oa2_ap_io_read_page_params(&params, &status, r, conf) != APR_SUCCESS) {
         return status;
     }
     if (r->method_number == M_POST) {
         oa2_form_single(&confirm, params, "confirm", 0, &err, r->pool);
         oa2_form_single(&csrf, params, "csrf_token", 0, &err, r->pool);
     }
-    if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+    if (oa2_ap_dbd_store(&st, r, conf, &err) != APR_SUCCESS
         || oa2_logout_parse(&lo, rt->as, st, params, now, &err, r->pool)
             != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (!lo->hinted) {
         if (!confirm) {
@@ -75,7 +75,7 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
         }
         if (oa2_logout_csrf_check(rt->as, lo, csrf, now, &err, r->pool)
             != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
+            return oa2_ap_io_send_error_page(r, conf, &err);
         }
     }
     ap_log_rerror(
@@ -84,10 +84,10 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
         lo->client
             ? apr_pstrcat(r->pool, " from client ", lo->client->client_id, NULL)
             : "",
-        oa2_login_end_session(r) ? "session ended" : "no session here");
+        oa2_ap_login_end_session(r) ? "session ended" : "no session here");
     location = oa2_logout_location(lo, r->pool);
     if (location) {
-        oa2_io_page_headers(r);
+        oa2_ap_io_page_headers(r);
         apr_table_setn(r->headers_out, "Location", location);
         return r->method_number == M_POST ? HTTP_SEE_OTHER
                                           : HTTP_MOVED_TEMPORARILY;

@@ -75,10 +75,10 @@ static void add_openid_fields(json_t *m, const oa2_server_conf_t *conf,
 
     json_object_set_new(
         m, "userinfo_endpoint",
-        json_string(oa2_config_endpoint_url(conf, "/userinfo", p)));
+        json_string(oa2_ap_config_endpoint_url(conf, "/userinfo", p)));
     json_object_set_new(
         m, "end_session_endpoint",
-        json_string(oa2_config_endpoint_url(conf, "/logout", p)));
+        json_string(oa2_ap_config_endpoint_url(conf, "/logout", p)));
     json_object_set_new(m, "id_token_signing_alg_values_supported",
                         signing_algs(conf, p));
     json_object_set_new(m, "subject_types_supported",
@@ -93,9 +93,9 @@ static void add_openid_fields(json_t *m, const oa2_server_conf_t *conf,
     json_object_set_new(m, "request_uri_parameter_supported", json_false());
 }
 
-const char *oa2_metadata_build(const oa2_server_conf_t *conf,
-                               const oa2_server_rt_t *rt, int openid,
-                               apr_pool_t *p)
+const char *oa2_ap_metadata_build(const oa2_server_conf_t *conf,
+                                  const oa2_server_rt_t *rt, int openid,
+                                  apr_pool_t *p)
 {
     static const char *const response_types[] = {"code", NULL};
     static const char *const response_modes[] = {"query", NULL};
@@ -122,7 +122,7 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf,
             json_string(
                 APR_ARRAY_IDX(rt->as->scopes, i, oa2_scope_def_t).name));
     }
-#define URL(name) json_string(oa2_config_endpoint_url(conf, name, p))
+#define URL(name) json_string(oa2_ap_config_endpoint_url(conf, name, p))
     json_object_set_new(m, "issuer", json_string(conf->issuer));
     json_object_set_new(m, "authorization_endpoint", URL("/authorize"));
     json_object_set_new(m, "token_endpoint", URL("/token"));
@@ -183,14 +183,15 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf,
     return oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), p);
 }
 
-int oa2_metadata_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_metadata_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
-    return oa2_io_send_document(r, NULL,
-                                oa2_ap_server_rt_of(conf)->metadata_json);
+    return oa2_ap_io_send_document(r, NULL,
+                                   oa2_ap_server_rt_of(conf)->metadata_json);
 }
 
-int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
-                                 const char *resource)
+int oa2_ap_resource_metadata_handle(request_rec *r,
+                                    const oa2_server_conf_t *conf,
+                                    const char *resource)
 {
     json_t *m = oa2_cleanup_json(json_object(), r->pool);
     json_t *servers = json_array(), *scopes = json_array();
@@ -211,6 +212,6 @@ int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
     /* RFC 9728 §2: the resource takes DPoP proofs of these algorithms. */
     json_object_set_new(m, "dpop_signing_alg_values_supported",
                         string_array(dpop_algs));
-    return oa2_io_send_document(
+    return oa2_ap_io_send_document(
         r, NULL, oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), r->pool));
 }

@@ -10,7 +10,7 @@
 #include "oa2_hash.h"
 #include "oa2_revoke.h"
 
-int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_revocation_t done = {OA2_REVOKE_NOTHING, NULL, 0};
@@ -21,17 +21,17 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
     apr_status_t rv;
 
     if (r->method_number == M_OPTIONS) {
-        return oa2_io_cors_preflight(r);
+        return oa2_ap_io_cors_preflight(r);
     }
-    oa2_io_cors(r);
-    rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/revoke", "OA2-00730",
-                                  &err);
+    oa2_ap_io_cors(r);
+    rv = oa2_ap_io_backchannel_begin(&in, &st, r, conf, "/revoke", "OA2-00730",
+                                     &err);
     if (rv == APR_SUCCESS) {
         rv = oa2_revoke_request(&done, &caller, rt->as, st, &in,
                                 apr_time_sec(r->request_time), &err, r->pool);
     }
     if (rv != APR_SUCCESS) {
-        return oa2_io_send_client_error(r, conf, &err);
+        return oa2_ap_io_send_client_error(r, conf, &err);
     }
     ap_log_rerror(
         APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -41,8 +41,8 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
     /* A "not revoked" this node's OAuth2CheckRevocation cached for the
      * token is stale now: replace it (other nodes of a shared cache see
      * it too; with shmcb they trust theirs for OAuth2RevocationCacheTTL). */
-    if (done.result == OA2_REVOKE_ACCESS && oa2_cache_enabled()) {
-        oa2_authn_remember_revocation(
+    if (done.result == OA2_REVOKE_ACCESS && oa2_ap_cache_enabled()) {
+        oa2_ap_authn_remember_revocation(
             r, oa2_access_token_revocation_key(conf->issuer, done.jti, r->pool),
             1, apr_time_sec(r->request_time), 0, done.exp);
     }

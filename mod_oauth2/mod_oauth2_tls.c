@@ -64,7 +64,7 @@ void oa2_ap_tls_metadata(json_t *m, const oa2_server_conf_t *conf,
 {
     static const char *const methods[] = {OA2_AUTH_TLS,
                                           OA2_AUTH_SELF_SIGNED_TLS, NULL};
-    const char *token = oa2_config_endpoint_url(conf, "/token", p);
+    const char *token = oa2_ap_config_endpoint_url(conf, "/token", p);
 
     /* Only where a client certificate can reach the module: without
      * mod_ssl, or on plain http (or TLS ended by a proxy in front),
