@@ -33,7 +33,8 @@ extern module AP_MODULE_DECLARE_DATA oauth2_module;
 #define OA2_REGISTRATION_TOKEN 1
 #define OA2_REGISTRATION_OPEN 2
 
-/** Per-server (virtual host) configuration: the authorization server. */
+/** Per-server (virtual host) configuration: the authorization server's
+ * directive values only (what start-up builds from them: oa2_server_rt_t). */
 typedef struct oa2_server_conf_t {
     const char *issuer;             /* OAuth2Issuer; NULL: no AS here */
     const char *base_path;          /* OAuth2BasePath, without trailing / */
