@@ -3,7 +3,7 @@
  *
  *   bearer_cost KEY.pem [N]
  *
- * Signs one at+jwt with KEY, then times N calls of oa2_token_validate()
+ * Signs one at+jwt with KEY, then times N calls of oa2_access_token_validate()
  * (what AuthType OAuth2 does per request: parse, verify, check claims) and
  * N bare EVP_DigestVerify() calls on the same key and signature, and prints
  * both and their ratio. Run it under callgrind for instruction counts.
@@ -23,7 +23,7 @@
 #include "oa2_b64.h"
 #include "oa2_jwt.h"
 #include "oa2_keys.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 static void mint(const char **token, const oa2_key_t *key, apr_int64_t now,
                  apr_pool_t *p)
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     apr_pool_t *p, *iter;
     oa2_key_t *key;
     oa2_keyset_t *set;
-    oa2_token_policy_t policy;
+    oa2_access_token_policy_t policy;
     oa2_err_t err;
     const char *token;
     unsigned char *sig;
@@ -80,8 +80,8 @@ int main(int argc, char **argv)
 
     t0 = apr_time_now();
     for (i = 0; i < n; i++) {
-        oa2_token_t *tok;
-        if (oa2_token_validate(&tok, token, &policy, now, &err, iter)
+        oa2_access_token_t *tok;
+        if (oa2_access_token_validate(&tok, token, &policy, now, &err, iter)
             != APR_SUCCESS) {
             fprintf(stderr, "validate: %s\n", err.description);
             return 1;

@@ -15,6 +15,7 @@
 
 #include "oa2_remote.h"
 #include "oa2_remote_introspection.h"
+#include "oa2_well_known.h"
 #include "support.h"
 
 #define NOW 1800000000
@@ -30,7 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void metadata(const char *url, const char *body, apr_pool_t *p)
 {
-    const char *issuer = oa2_remote_issuer_of(url, p);
+    const char *issuer = oa2_well_known_issuer(url, p);
     oa2_remote_doc_t *doc = NULL;
     oa2_err_t err = {0};
 
@@ -72,10 +73,10 @@ static void jwks(const char *body, apr_pool_t *p)
 
 static void introspection(const char *body, apr_pool_t *p)
 {
-    static const oa2_token_policy_t policy = {NULL, "https://idp.example",
+    static const oa2_access_token_policy_t policy = {NULL, "https://idp.example",
                                               "https://api.example"};
     oa2_fetch_result_t res;
-    oa2_token_t *tok = NULL;
+    oa2_access_token_t *tok = NULL;
     oa2_err_t err = {0};
 
     memset(&res, 0, sizeof(res));
@@ -89,9 +90,9 @@ static void introspection(const char *body, apr_pool_t *p)
         return;
     }
     FUZZ_CHECK(tok->introspected && tok->sub && *tok->sub
-               && oa2_token_printable(tok->sub));
+               && oa2_access_token_printable(tok->sub));
     FUZZ_CHECK(tok->client_id && tok->scope && tok->jti && *tok->jti);
-    FUZZ_CHECK(tok->exp < 0 || tok->exp + OA2_TOKEN_LEEWAY > NOW);
+    FUZZ_CHECK(tok->exp < 0 || tok->exp + OA2_ACCESS_TOKEN_LEEWAY > NOW);
     FUZZ_CHECK(tok->payload && tok->payload_len == strlen(tok->payload));
 }
 

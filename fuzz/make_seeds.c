@@ -1,8 +1,8 @@
 /*
  * Write the seeds of the token and JWKS fuzz targets: tokens signed by the
  * core's oa2_jwt_sign() with the unit-test keys (valid at the fixed time
- * fuzz_token.c checks them at), broken variants of them, claims objects
- * for fuzz_token's '{' mode, and JWK sets derived from the same keys.
+ * fuzz_access_token.c checks them at), broken variants of them, claims objects
+ * for fuzz_access_token's '{' mode, and JWK sets derived from the same keys.
  *   make -f apxs.mk fuzz-seeds   (runs: make_seeds t/unit/data fuzz/corpus)
  * ES256 signatures are randomized, so each run writes different tokens.
  */
@@ -18,7 +18,7 @@
 #include "oa2_jwt.h"
 #include "oa2_keys.h"
 
-/* As in fuzz_token.c. */
+/* As in fuzz_access_token.c. */
 #define NOW 1700000000
 #define ISSUER "https://as.example.test"
 #define AUDIENCE "https://api.example.test/"
@@ -110,18 +110,18 @@ static void token_seeds(void)
     do {                                                                       \
         c = claims();                                                          \
         edit;                                                                  \
-        put("token", name, sign(ec_key, "at+jwt", c));                         \
+        put("access_token", name, sign(ec_key, "at+jwt", c));                         \
         s = json_dumps(c, JSON_COMPACT);                                       \
-        put("token", "claims-" name, s);                                       \
+        put("access_token", "claims-" name, s);                                       \
         free(s);                                                               \
     } while (0)
 
-    put("token", "valid-es256", ec);
-    put("token", "valid-rs256", rsa);
-    put("token", "typ-application",
+    put("access_token", "valid-es256", ec);
+    put("access_token", "valid-rs256", rsa);
+    put("access_token", "typ-application",
         sign(ec_key, "application/AT+JWT", claims()));
-    put("token", "typ-jwt", sign(ec_key, "JWT", claims()));
-    put("token", "typ-none", sign(rsa_key, NULL, claims()));
+    put("access_token", "typ-jwt", sign(ec_key, "JWT", claims()));
+    put("access_token", "typ-none", sign(rsa_key, NULL, claims()));
     VARIANT("valid", (void)0);
     VARIANT("aud-array",
             json_object_set_new(c, "aud", json_pack("[s,s]", "x", AUDIENCE)));
@@ -148,50 +148,50 @@ static void token_seeds(void)
 #undef VARIANT
 
     /* Broken on purpose: the checks before the signature. */
-    put("token", "alg-none",
+    put("access_token", "alg-none",
         with_header(ec, "{\"alg\":\"none\",\"typ\":\"at+jwt\"}"));
-    put("token", "alg-hs256",
+    put("access_token", "alg-hs256",
         with_header(rsa,
                     "{\"alg\":\"HS256\",\"typ\":\"at+jwt\","
                     "\"kid\":\"rsa-1\"}"));
-    put("token", "alg-key-mismatch",
+    put("access_token", "alg-key-mismatch",
         with_header(rsa,
                     "{\"alg\":\"RS256\",\"typ\":\"at+jwt\","
                     "\"kid\":\"ec-1\"}"));
-    put("token", "kid-absent",
+    put("access_token", "kid-absent",
         with_header(ec, "{\"alg\":\"ES256\",\"typ\":\"at+jwt\"}"));
-    put("token", "kid-absent-rsa",
+    put("access_token", "kid-absent-rsa",
         with_header(rsa, "{\"alg\":\"RS256\",\"typ\":\"at+jwt\"}"));
-    put("token", "kid-number",
+    put("access_token", "kid-number",
         with_header(ec, "{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":1}"));
-    put("token", "kid-unknown",
+    put("access_token", "kid-unknown",
         with_header(ec,
                     "{\"alg\":\"ES256\",\"typ\":\"at+jwt\","
                     "\"kid\":\"nope\"}"));
-    put("token", "crit",
+    put("access_token", "crit",
         with_header(ec,
                     "{\"alg\":\"ES256\",\"typ\":\"at+jwt\","
                     "\"kid\":\"ec-1\",\"crit\":[\"exp\"]}"));
-    put("token", "header-duplicate",
+    put("access_token", "header-duplicate",
         with_header(ec,
                     "{\"alg\":\"ES256\",\"alg\":\"ES256\","
                     "\"typ\":\"at+jwt\",\"kid\":\"ec-1\"}"));
-    put("token", "header-array", with_header(ec, "[\"ES256\"]"));
-    put("token", "payload-array", with_payload(ec, "[1]"));
-    put("token", "payload-changed",
+    put("access_token", "header-array", with_header(ec, "[\"ES256\"]"));
+    put("access_token", "payload-array", with_payload(ec, "[1]"));
+    put("access_token", "payload-changed",
         with_payload(ec, "{\"iss\":\"" ISSUER "\",\"sub\":\"mallory\"}"));
-    put("token", "sig-truncated", apr_pstrndup(pool, ec, strlen(ec) - 4));
-    put("token", "sig-rsa-on-es256",
+    put("access_token", "sig-truncated", apr_pstrndup(pool, ec, strlen(ec) - 4));
+    put("access_token", "sig-rsa-on-es256",
         apr_pstrcat(pool, apr_pstrmemdup(pool, ec, dot2 - ec),
                     strrchr(rsa, '.'), NULL));
-    put("token", "sig-padded", apr_pstrcat(pool, ec, "==", NULL));
-    put("token", "sig-empty", apr_pstrmemdup(pool, ec, dot2 - ec + 1));
-    put("token", "four-segments", apr_pstrcat(pool, ec, ".x", NULL));
-    put("token", "two-segments", apr_pstrmemdup(pool, ec, dot2 - ec));
+    put("access_token", "sig-padded", apr_pstrcat(pool, ec, "==", NULL));
+    put("access_token", "sig-empty", apr_pstrmemdup(pool, ec, dot2 - ec + 1));
+    put("access_token", "four-segments", apr_pstrcat(pool, ec, ".x", NULL));
+    put("access_token", "two-segments", apr_pstrmemdup(pool, ec, dot2 - ec));
     s = apr_pstrdup(pool, ec);
     s[strchr(s, '.') - s + 1] = '!';
-    put("token", "payload-not-base64url", s);
-    put("token", "dots", "..");
+    put("access_token", "payload-not-base64url", s);
+    put("access_token", "dots", "..");
 }
 
 /* A JWKS of one member @a jwk, compact. */

@@ -19,13 +19,13 @@ static void register_hooks(apr_pool_t *p)
      * aborts the child ("free(): corrupted unsorted chunks", seen in the
      * tests). The process is going away: its memory needs no freeing. */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
-    oa2_check_register_hooks(p);
-    oa2_authn_register_hooks(p);
-    oa2_authz_register_hooks(p);
-    oa2_challenge_register_hooks(p);
-    oa2_endpoints_register_hooks(p);
-    oa2_dbd_register_hooks(p);
-    oa2_cache_register_hooks(p);
+    oa2_ap_check_register_hooks(p);
+    oa2_ap_authn_register_hooks(p);
+    oa2_ap_authz_register_hooks(p);
+    oa2_ap_challenge_register_hooks(p);
+    oa2_ap_endpoints_register_hooks(p);
+    oa2_ap_dbd_register_hooks(p);
+    oa2_ap_cache_register_hooks(p);
     oa2_ap_fetch_register_hooks(p);
     oa2_ap_remote_register_hooks(p);
     oa2_ap_tls_register_hooks(p);
@@ -35,11 +35,11 @@ static void register_hooks(apr_pool_t *p)
 /* Built with -fvisibility=hidden: the module record is the one export. */
 __attribute__((visibility("default")))
 AP_DECLARE_MODULE(oauth2) = {STANDARD20_MODULE_STUFF,
-                             oa2_config_create_dir,
-                             oa2_config_merge_dir,
-                             oa2_config_create_server,
-                             oa2_config_merge_server,
-                             oa2_config_cmds,
+                             oa2_ap_config_create_dir,
+                             oa2_ap_config_merge_dir,
+                             oa2_ap_config_create_server,
+                             oa2_ap_config_merge_server,
+                             oa2_ap_config_cmds,
                              register_hooks,
 #if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
                              AP_MODULE_FLAG_ALWAYS_MERGE

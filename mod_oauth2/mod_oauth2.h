@@ -1,7 +1,8 @@
 /**
  * @file mod_oauth2.h
- * @brief What the glue files of mod_oauth2 share: configuration records,
- * the per-request record, and the hook functions each file provides.
+ * @brief What the glue files of mod_oauth2 share: configuration records
+ * and the functions each file provides (mod_oauth2_private.h adds the
+ * request record).
  */
 #ifndef MOD_OAUTH2_H
 #define MOD_OAUTH2_H
@@ -20,7 +21,7 @@
 #include "oa2_remote_introspection.h"
 #include "oa2_store.h"
 #include "oa2_tmpl.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 extern module AP_MODULE_DECLARE_DATA oauth2_module;
 
@@ -32,7 +33,8 @@ extern module AP_MODULE_DECLARE_DATA oauth2_module;
 #define OA2_REGISTRATION_TOKEN 1
 #define OA2_REGISTRATION_OPEN 2
 
-/** Per-server (virtual host) configuration: the authorization server. */
+/** Per-server (virtual host) configuration: the authorization server's
+ * directive values only (what start-up builds from them: oa2_server_rt_t). */
 typedef struct oa2_server_conf_t {
     const char *issuer;             /* OAuth2Issuer; NULL: no AS here */
     const char *base_path;          /* OAuth2BasePath, without trailing / */
@@ -53,22 +55,31 @@ typedef struct oa2_server_conf_t {
     apr_array_header_t *user_claims; /* OAuth2UserClaim, oa2_idtoken_claim_t */
     apr_array_header_t *user_claim_exprs; /* their ap_expr_info_t *, same
                                            * order */
-    const char *fetch_ca_file;    /* OAuth2FetchCAFile; NULL: system CAs */
-    int cimd;                     /* OAuth2ClientMetadataDocuments; -1: off */
-    int require_par;              /* OAuth2RequirePAR; -1: unset (off) */
-    int dpop_nonce;               /* OAuth2DPoPNonce; -1: unset (off) */
-    const char *endpoint_base;    /* the issuer's origin and the base path:
-                                   * endpoint URLs, made at startup */
-    oa2_fetch_reach_t cimd_reach; /* what a document's fetch may reach,
-                                   * from the issuer at startup */
-    const char *jwks_json;        /* the public JWKS, rendered at startup */
-    oa2_as_t *as;                 /* the AS in core terms, built at startup */
-    const char *metadata_json;    /* RFC 8414 document, built at startup */
-    const char *openid_json;      /* OpenID discovery document, or NULL */
-    oa2_tmpl_t *consent_tmpl;     /* consent.html, parsed at startup */
-    oa2_tmpl_t *error_tmpl;       /* error.html, parsed at startup */
-    oa2_tmpl_t *logout_tmpl;      /* logout.html, parsed at startup */
+    const char *fetch_ca_file; /* OAuth2FetchCAFile; NULL: system CAs */
+    int cimd;                  /* OAuth2ClientMetadataDocuments; -1: off */
+    int require_par;           /* OAuth2RequirePAR; -1: unset (off) */
+    int dpop_nonce;            /* OAuth2DPoPNonce; -1: unset (off) */
 } oa2_server_conf_t;
+
+/**
+ * What the check_config hook builds from a virtual host's directives, in
+ * the configuration pool: read-only afterwards (thread-safe without
+ * locks). Reached with oa2_ap_server_rt(). A new runtime object is a new
+ * field here, set in mod_oauth2_check.c.
+ */
+typedef struct oa2_server_rt_t {
+    oa2_as_t *as;                 /* the AS in core terms, or NULL */
+    const char *endpoint_base;    /* the issuer's origin and the base path:
+                                   * endpoint URLs */
+    oa2_fetch_reach_t cimd_reach; /* what a document's fetch may reach,
+                                   * from the issuer */
+    const char *jwks_json;        /* the public JWKS, or NULL */
+    const char *metadata_json;    /* RFC 8414 document */
+    const char *openid_json;      /* OpenID discovery document, or NULL */
+    oa2_tmpl_t *consent_tmpl;     /* consent.html, parsed */
+    oa2_tmpl_t *error_tmpl;       /* error.html, parsed */
+    oa2_tmpl_t *logout_tmpl;      /* logout.html, parsed, or NULL */
+} oa2_server_rt_t;
 
 /** Per-directory configuration: resource protection. */
 typedef struct oa2_dir_conf_t {
@@ -86,81 +97,80 @@ typedef struct oa2_dir_conf_t {
     int revocation_cache_ttl;    /* OAuth2RevocationCacheTTL s; -1: unset */
 } oa2_dir_conf_t;
 
-/** What the request learned about its bearer token, for later hooks. */
-typedef struct oa2_request_t {
-    oa2_token_t *token;             /* the validated token, or NULL */
-    oa2_err_t err;                  /* why authn or authz failed */
-    int failed;                     /* nonzero once err is set */
-    apr_array_header_t *need_scope; /* scopes a failed Require asked for */
-    oa2_store_t *store;             /* the DB connection, once acquired */
-    int dpop;                       /* the token came with the DPoP scheme
-                                     * (RFC 9449 §7): challenge with it */
-} oa2_request_t;
-
 /* mod_oauth2_config.c */
-extern const command_rec oa2_config_cmds[];
-void *oa2_config_create_server(apr_pool_t *p, server_rec *s);
-void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv);
-void *oa2_config_create_dir(apr_pool_t *p, char *dir);
-void *oa2_config_merge_dir(apr_pool_t *p, void *basev, void *addv);
+extern const command_rec oa2_ap_config_cmds[];
+void *oa2_ap_config_create_server(apr_pool_t *p, server_rec *s);
+void *oa2_ap_config_merge_server(apr_pool_t *p, void *basev, void *addv);
+void *oa2_ap_config_create_dir(apr_pool_t *p, char *dir);
+void *oa2_ap_config_merge_dir(apr_pool_t *p, void *basev, void *addv);
 /** "is duplicate"-like refusal when section @a d has a key source
  * already (OAuth2VerifyJWKSFile, ...JWKSURL, ...MetadataURL), else NULL. */
-const char *oa2_config_one_key_source(cmd_parms *cmd, const oa2_dir_conf_t *d);
+const char *oa2_ap_config_one_key_source(cmd_parms *cmd,
+                                         const oa2_dir_conf_t *d);
 /** The audience a location demands (OAuth2Audience, else the default). */
-const char *oa2_config_audience(const oa2_dir_conf_t *d,
-                                const oa2_server_conf_t *s);
+const char *oa2_ap_config_audience(const oa2_dir_conf_t *d,
+                                   const oa2_server_conf_t *s);
 
 /**
  * A number of seconds from @a min to @a max into @a field, once; the
  * directive's error message otherwise.
  */
-const char *oa2_config_seconds_arg(int *field, cmd_parms *cmd, const char *arg,
-                                   long min, long max);
+const char *oa2_ap_config_seconds_arg(int *field, cmd_parms *cmd,
+                                      const char *arg, long min, long max);
 
 /* mod_oauth2_config_openid.c: the OpenID Provider's directives */
-const char *oa2_config_set_id_token_ttl(cmd_parms *cmd, void *dc,
-                                        const char *arg);
-const char *oa2_config_add_user_claim(cmd_parms *cmd, void *dc,
-                                      const char *scope, const char *name,
-                                      const char *expr);
+const char *oa2_ap_config_set_id_token_ttl(cmd_parms *cmd, void *dc,
+                                           const char *arg);
+const char *oa2_ap_config_add_user_claim(cmd_parms *cmd, void *dc,
+                                         const char *scope, const char *name,
+                                         const char *expr);
 
 /** The AS base path (OAuth2BasePath, else /oauth2). */
-const char *oa2_config_base_path(const oa2_server_conf_t *s);
+const char *oa2_ap_config_base_path(const oa2_server_conf_t *s);
 /**
  * The absolute URL of the endpoint @a path ("/token") of @a s's
  * authorization server, as its metadata publishes it: the issuer's
  * origin and OAuth2BasePath.
  */
-const char *oa2_config_endpoint_url(const oa2_server_conf_t *s,
-                                    const char *path, apr_pool_t *p);
+const char *oa2_ap_config_endpoint_url(const oa2_server_conf_t *s,
+                                       const char *path, apr_pool_t *p);
+
+/* mod_oauth2_runtime.c: what check_config builds */
+/**
+ * The runtime record of virtual host @a s; an empty one (no AS, no
+ * documents) before check_config or for a host without OAuth2Issuer.
+ */
+const oa2_server_rt_t *oa2_ap_server_rt(const server_rec *s);
+/** The runtime record of the host whose configuration is @a conf. */
+const oa2_server_rt_t *oa2_ap_server_rt_of(const oa2_server_conf_t *conf);
+/**
+ * A new, empty runtime record for @a conf, in @a pconf, which
+ * oa2_ap_server_rt() returns from now on (until @a pconf is cleared).
+ */
+oa2_server_rt_t *oa2_ap_server_rt_make(const oa2_server_conf_t *conf,
+                                       apr_pool_t *pconf);
 
 /* mod_oauth2_authn.c */
-void oa2_authn_register_hooks(apr_pool_t *p);
-/** The request record, created on first use. */
-oa2_request_t *oa2_authn_request(request_rec *r);
-/** The validated token of this request or of the one it derives from. */
-oa2_token_t *oa2_authn_token(request_rec *r);
-/** Record a failure for the challenge. */
-void oa2_authn_fail(request_rec *r, const oa2_err_t *err);
+void oa2_ap_authn_register_hooks(apr_pool_t *p);
 /**
  * Remember an OAuth2CheckRevocation verdict, read at @a now, under
- * @a key (oa2_token_revocation_key): "not revoked" for the @a ttl of the
+ * @a key (oa2_access_token_revocation_key): "not revoked" for the @a ttl of the
  * location that asked, "revoked" until the token expires at @a exp.
  */
-void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
-                                   int revoked, apr_int64_t now, int ttl,
-                                   apr_int64_t exp);
+void oa2_ap_authn_remember_revocation(request_rec *r, const unsigned char *key,
+                                      int revoked, apr_int64_t now, int ttl,
+                                      apr_int64_t exp);
 
 /* mod_oauth2_challenge.c */
-void oa2_challenge_register_hooks(apr_pool_t *p);
+void oa2_ap_challenge_register_hooks(apr_pool_t *p);
 /** The realm of RFC 6750 challenges here: AuthName, else ServerName. */
-const char *oa2_challenge_realm(request_rec *r);
+const char *oa2_ap_challenge_realm(request_rec *r);
 
 /* mod_oauth2_authz.c */
-void oa2_authz_register_hooks(apr_pool_t *p);
+void oa2_ap_authz_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_endpoints.c */
-void oa2_endpoints_register_hooks(apr_pool_t *p);
+void oa2_ap_endpoints_register_hooks(apr_pool_t *p);
 
 /** Longest OAuth2ClientCacheTTL, OAuth2RevocationCacheTTL and
  * OAuth2IntrospectionCacheTTL: a removed client or a revocation must take
@@ -174,29 +184,32 @@ void oa2_endpoints_register_hooks(apr_pool_t *p);
 #define OA2_DEFAULT_ID_TOKEN_TTL 300
 
 /* Endpoint handlers, one file each (mod_oauth2_<name>.c). */
-int oa2_jwks_handle(request_rec *r, const oa2_server_conf_t *conf);
-int oa2_metadata_handle(request_rec *r, const oa2_server_conf_t *conf);
-int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_jwks_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_metadata_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_authorize_handle(request_rec *r, const oa2_server_conf_t *conf);
 /** Prepare the login_required answer of a prompt=none request, before
  * httpd authenticates it (mod_oauth2_authorize.c). */
-void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf);
-int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf);
-int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf);
-int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf);
-int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf);
-int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf);
-int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf);
-int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf);
-int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
-                                 const char *resource);
+void oa2_ap_authorize_before_login(request_rec *r,
+                                   const oa2_server_conf_t *conf);
+int oa2_ap_token_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_introspect_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_revoke_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_register_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_logout_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_par_handle(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_resource_metadata_handle(request_rec *r,
+                                    const oa2_server_conf_t *conf,
+                                    const char *resource);
 
 /**
- * Build the metadata document of @a conf (at start-up): RFC 8414's, or
- * with @a openid the OpenID Provider's (Discovery 1.0 §3), which adds the
- * OpenID fields.
+ * Build the metadata document of @a conf (at start-up), whose AS is
+ * @a rt's: RFC 8414's, or with @a openid the OpenID Provider's
+ * (Discovery 1.0 §3), which adds the OpenID fields.
  */
-const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
-                               apr_pool_t *p);
+const char *oa2_ap_metadata_build(const oa2_server_conf_t *conf,
+                                  const oa2_server_rt_t *rt, int openid,
+                                  apr_pool_t *p);
 
 /* mod_oauth2_dbd.c */
 /**
@@ -204,33 +217,33 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
  * until the request ends.
  * @return APR_SUCCESS, or 503 temporarily_unavailable (logged by caller)
  */
-apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
-                           const oa2_server_conf_t *conf, oa2_err_t *err);
+apr_status_t oa2_ap_dbd_store(oa2_store_t **st, request_rec *r,
+                              const oa2_server_conf_t *conf, oa2_err_t *err);
 /** Nonzero when mod_dbd is loaded. */
-int oa2_dbd_available(void);
-void oa2_dbd_register_hooks(apr_pool_t *p);
+int oa2_ap_dbd_available(void);
+void oa2_ap_dbd_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_cache.c: the validated-token cache (socache) */
 /** The OAuth2TokenCache directive. */
-const char *oa2_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg);
+const char *oa2_ap_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg);
 /** Nonzero when validated tokens are cached. */
-int oa2_cache_enabled(void);
+int oa2_ap_cache_enabled(void);
 /** The record cached under @a key (a NUL follows it), or APR_NOTFOUND. */
-apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
-                           const unsigned char *key);
+apr_status_t oa2_ap_cache_get(const char **rec, apr_size_t *len, request_rec *r,
+                              const unsigned char *key);
 /** Remember @a rec under @a key until @a expiry (seconds since the epoch);
  * records over 8 KiB are not cached. */
-void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
-                   apr_size_t len, apr_int64_t expiry);
+void oa2_ap_cache_put(request_rec *r, const unsigned char *key, const char *rec,
+                      apr_size_t len, apr_int64_t expiry);
 /** The cache as the store's record cache (client records reused for
  * @a ttl seconds, sealed with @a seal), or NULL when there is no cache or
  * @a ttl is 0. */
-const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
-                                                 const unsigned char *seal);
+const oa2_record_cache_t *oa2_ap_cache_record_hooks(request_rec *r, int ttl,
+                                                    const unsigned char *seal);
 /** The cache as a plain shared record cache (no TTL, no seal): where the
  * keys and metadata of other issuers are shared; NULL without a cache. */
-const oa2_record_cache_t *oa2_cache_shared(request_rec *r);
-void oa2_cache_register_hooks(apr_pool_t *p);
+const oa2_record_cache_t *oa2_ap_cache_shared(request_rec *r);
+void oa2_ap_cache_register_hooks(apr_pool_t *p);
 
 /* mod_oauth2_fetch.c: the fetch room's settings */
 /** OAuth2FetchCAFile of server @a s, or NULL (the system's CAs). */
@@ -262,7 +275,7 @@ const char *oa2_ap_remote_set_introspection_ttl(cmd_parms *cmd, void *dc,
  * @return APR_SUCCESS, or a 503 (logged by the caller) when another
  *         issuer's keys or metadata were never had
  */
-apr_status_t oa2_ap_remote_policy(oa2_token_policy_t *policy,
+apr_status_t oa2_ap_remote_policy(oa2_access_token_policy_t *policy,
                                   const oa2_remote_doc_t **keys_doc,
                                   request_rec *r, const oa2_dir_conf_t *d,
                                   const oa2_server_conf_t *s,
@@ -273,10 +286,10 @@ apr_status_t oa2_ap_remote_policy(oa2_token_policy_t *policy,
  * token cache (an active verdict only, up to its exp and
  * OAuth2IntrospectionCacheTTL).
  */
-apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
+apr_status_t oa2_ap_remote_introspect(oa2_access_token_t **tok, request_rec *r,
                                       const oa2_dir_conf_t *d,
                                       const char *token,
-                                      const oa2_token_policy_t *policy,
+                                      const oa2_access_token_policy_t *policy,
                                       oa2_err_t *err);
 void oa2_ap_remote_register_hooks(apr_pool_t *p);
 
@@ -292,7 +305,8 @@ const char *oa2_ap_tls_client_cert(int *verified, request_rec *r);
  * RFC 8705 §3) against the connection's client certificate.
  * @return APR_SUCCESS, or 401 invalid_token in @a err
  */
-apr_status_t oa2_ap_tls_check_bound(request_rec *r, const oa2_token_t *tok,
+apr_status_t oa2_ap_tls_check_bound(request_rec *r,
+                                    const oa2_access_token_t *tok,
                                     oa2_err_t *err);
 /**
  * Add mutual TLS to the metadata document @a m of @a conf when it works
@@ -331,7 +345,7 @@ apr_status_t oa2_ap_cimd_prepare(request_rec *r, const oa2_server_conf_t *conf,
  * @return APR_SUCCESS, or a 401 invalid_token, invalid_dpop_proof or
  *         use_dpop_nonce error in @a err (the DPoP-Nonce header set)
  */
-apr_status_t oa2_ap_dpop_check(request_rec *r, const oa2_token_t *tok,
+apr_status_t oa2_ap_dpop_check(request_rec *r, const oa2_access_token_t *tok,
                                const char *token, int dpop, oa2_err_t *err);
 /**
  * Set up @a check for the DPoP proof of @a r, which presents @a token at
@@ -353,14 +367,15 @@ void oa2_ap_dpop_register_hooks(apr_pool_t *p);
  * tracks it (a signed cookie, set now when missing), seconds since the
  * epoch.
  */
-apr_int64_t oa2_login_auth_time(request_rec *r, const oa2_server_conf_t *conf);
+apr_int64_t oa2_ap_login_auth_time(request_rec *r,
+                                   const oa2_server_conf_t *conf);
 /**
  * Make the user sign in again: the session ended and the browser sent
  * back to this URL, or a 401 from the login method. The handler status.
  */
-int oa2_login_again(request_rec *r, const oa2_server_conf_t *conf);
+int oa2_ap_login_again(request_rec *r, const oa2_server_conf_t *conf);
 /** End the user's mod_session session; nonzero when there was one. */
-int oa2_login_end_session(request_rec *r);
+int oa2_ap_login_end_session(request_rec *r);
 
 /* mod_oauth2_io.c */
 /**
@@ -368,16 +383,17 @@ int oa2_login_end_session(request_rec *r);
  * OA2_FORM_MAX_LEN) and parse it.
  * @return APR_SUCCESS, or a 400 invalid_request error
  */
-apr_status_t oa2_io_read_form(oa2_form_t **form, request_rec *r,
-                              oa2_err_t *err);
+apr_status_t oa2_ap_io_read_form(oa2_form_t **form, request_rec *r,
+                                 oa2_err_t *err);
 /** Read a body of at most @a max bytes. */
-apr_status_t oa2_io_read_body(const char **body, apr_size_t *len,
-                              request_rec *r, apr_size_t max, oa2_err_t *err);
+apr_status_t oa2_ap_io_read_body(const char **body, apr_size_t *len,
+                                 request_rec *r, apr_size_t max,
+                                 oa2_err_t *err);
 /**
  * Log @a err once (error level for 5xx, info otherwise, with its id and
  * admin detail) and answer with RFC 6749 §5.2 JSON.
  */
-int oa2_io_send_error_json(request_rec *r, const oa2_err_t *err);
+int oa2_ap_io_send_error_json(request_rec *r, const oa2_err_t *err);
 /**
  * The common front of the client-authenticated POST endpoints (token,
  * introspection, revocation, pushed authorization): POST only (else 405
@@ -385,50 +401,52 @@ int oa2_io_send_error_json(request_rec *r, const oa2_err_t *err);
  * certificate the core reads (@a in), and the store.
  * @param endpoint the endpoint's path below the base path ("/token")
  */
-apr_status_t oa2_io_backchannel_begin(oa2_backchannel_t *in, oa2_store_t **st,
-                                      request_rec *r,
-                                      const oa2_server_conf_t *conf,
-                                      const char *endpoint,
-                                      const char *log_id_405, oa2_err_t *err);
+apr_status_t oa2_ap_io_backchannel_begin(oa2_backchannel_t *in,
+                                         oa2_store_t **st, request_rec *r,
+                                         const oa2_server_conf_t *conf,
+                                         const char *endpoint,
+                                         const char *log_id_405,
+                                         oa2_err_t *err);
 /**
  * Answer a back-channel failure: RFC 6749 §5.2 JSON, and for
  * invalid_client the Basic challenge that says how clients authenticate.
  */
-int oa2_io_send_client_error(request_rec *r, const oa2_server_conf_t *conf,
-                             const oa2_err_t *err);
+int oa2_ap_io_send_client_error(request_rec *r, const oa2_server_conf_t *conf,
+                                const oa2_err_t *err);
 /**
  * Serve a public JSON document (metadata, JWKS): GET only, CORS for any
  * origin, OPTIONS preflight, cacheable for five minutes.
  */
-int oa2_io_send_document(request_rec *r, const char *content_type,
-                         const char *json);
+int oa2_ap_io_send_document(request_rec *r, const char *content_type,
+                            const char *json);
 /**
  * The parameters of a page endpoint's request (authorize, logout): a
  * GET's query or a POST's form body.
  * @return APR_SUCCESS with @a params set; else @a status is what the
  *         handler returns: the error page was sent, or 405
  */
-apr_status_t oa2_io_read_page_params(oa2_form_t **params, int *status,
-                                     request_rec *r,
-                                     const oa2_server_conf_t *conf);
+apr_status_t oa2_ap_io_read_page_params(oa2_form_t **params, int *status,
+                                        request_rec *r,
+                                        const oa2_server_conf_t *conf);
 /** Log @a err once and render error.html with its status. */
-int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
-                           const oa2_err_t *err);
-/** Log a core error once, at the level its status deserves. */
-void oa2_io_log_error(request_rec *r, const oa2_err_t *err);
+int oa2_ap_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
+                              const oa2_err_t *err);
+/** Log a core error once, at the level its status deserves, with its
+ * APR cause as httpd shows a status ("(2)No such file or directory"). */
+void oa2_ap_io_log_error(request_rec *r, const oa2_err_t *err);
 /** Headers every HTML page of the module carries. */
-void oa2_io_page_headers(request_rec *r);
+void oa2_ap_io_page_headers(request_rec *r);
 /** Send an HTML page. */
-int oa2_io_send_html(request_rec *r, int status, const char *html);
+int oa2_ap_io_send_html(request_rec *r, int status, const char *html);
 /** Allow any origin, no credentials (SPEC: public endpoints). */
-void oa2_io_cors(request_rec *r);
+void oa2_ap_io_cors(request_rec *r);
 /** Answer a CORS preflight; returns the handler status. */
-int oa2_io_cors_preflight(request_rec *r);
+int oa2_ap_io_cors_preflight(request_rec *r);
 /** Send @a json with @a status and no-store caching. */
-int oa2_io_send_json(request_rec *r, int status, const char *content_type,
-                     const char *json);
+int oa2_ap_io_send_json(request_rec *r, int status, const char *content_type,
+                        const char *json);
 
 /* mod_oauth2_check.c */
-void oa2_check_register_hooks(apr_pool_t *p);
+void oa2_ap_check_register_hooks(apr_pool_t *p);
 
 #endif /* MOD_OAUTH2_H */

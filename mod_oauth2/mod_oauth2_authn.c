@@ -12,45 +12,12 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_bearer.h"
 #include "oa2_cached_row.h"
 #include "oa2_hash.h"
 #include "oa2_jwt.h"
-#include "oa2_token.h"
-
-APLOG_USE_MODULE(oauth2);
-
-oa2_request_t *oa2_authn_request(request_rec *r)
-{
-    oa2_request_t *rq = ap_get_module_config(r->request_config, &oauth2_module);
-    if (!rq) {
-        rq = apr_pcalloc(r->pool, sizeof(*rq));
-        ap_set_module_config(r->request_config, &oauth2_module, rq);
-    }
-    return rq;
-}
-
-oa2_token_t *oa2_authn_token(request_rec *r)
-{
-    /* Subrequests and internal redirects keep r->user without running
-     * authn again; their token is the one of the request they came from. */
-    for (; r; r = r->main ? r->main : r->prev) {
-        oa2_request_t *rq =
-            ap_get_module_config(r->request_config, &oauth2_module);
-        if (rq && rq->token) {
-            return rq->token;
-        }
-    }
-    return NULL;
-}
-
-void oa2_authn_fail(request_rec *r, const oa2_err_t *err)
-{
-    oa2_request_t *rq = oa2_authn_request(r);
-    rq->err = *err;
-    rq->failed = 1;
-}
+#include "oa2_access_token.h"
 
 static int is_ours(request_rec *r)
 {
@@ -62,10 +29,10 @@ static int is_ours(request_rec *r)
  * names the detailed failure id; the token only by its hash tag. */
 static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
 {
-    oa2_authn_fail(r, err);
+    oa2_ap_request_fail(r, err);
     if (err->status >= HTTP_INTERNAL_SERVER_ERROR) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s%s%s", err->log_id,
-                      err->description, err->detail ? ": " : "",
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, err->cause, r, "%s: %s%s%s",
+                      err->log_id, err->description, err->detail ? ": " : "",
                       err->detail ? err->detail : "");
         return err->status;
     }
@@ -89,7 +56,7 @@ static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
     return err->status;
 }
 
-static void export_identity(request_rec *r, oa2_token_t *tok)
+static void export_identity(request_rec *r, oa2_access_token_t *tok)
 {
     apr_table_t *env = r->subprocess_env;
 
@@ -98,7 +65,8 @@ static void export_identity(request_rec *r, oa2_token_t *tok)
     apr_table_setn(env, "OAUTH2_SUB", tok->sub);
     apr_table_setn(env, "OAUTH2_CLIENT_ID", tok->client_id);
     apr_table_setn(env, "OAUTH2_SCOPE", tok->scope);
-    apr_table_setn(env, "OAUTH2_CLAIMS", oa2_token_claims_json(tok, r->pool));
+    apr_table_setn(env, "OAUTH2_CLAIMS",
+                   oa2_access_token_claims_json(tok, r->pool));
 }
 
 /*
@@ -116,7 +84,7 @@ static int cached_revocation(request_rec *r, const unsigned char *key,
     apr_int64_t read_at;
     apr_size_t len;
 
-    if (!key || oa2_cache_get(&rec, &len, r, key) != APR_SUCCESS
+    if (!key || oa2_ap_cache_get(&rec, &len, r, key) != APR_SUCCESS
         || !oa2_cached_row_decode(&verdict, &read_at, 1, rec, len, NULL)) {
         return -1;
     }
@@ -128,9 +96,9 @@ static int cached_revocation(request_rec *r, const unsigned char *key,
         : -1;
 }
 
-void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
-                                   int revoked, apr_int64_t now, int ttl,
-                                   apr_int64_t exp)
+void oa2_ap_authn_remember_revocation(request_rec *r, const unsigned char *key,
+                                      int revoked, apr_int64_t now, int ttl,
+                                      apr_int64_t exp)
 {
     const char *verdict = revoked ? "1" : "0", *rec;
     apr_size_t len;
@@ -142,8 +110,8 @@ void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
      * (OAuth2VerifyJWKSFile). A shared cache must be trusted (README). */
     rec = oa2_cached_row_encode(&len, &verdict, 1, now, NULL, r->pool);
 
-    oa2_cache_put(r, key, rec, len,
-                  revoked ? exp + OA2_TOKEN_LEEWAY : now + ttl);
+    oa2_ap_cache_put(r, key, rec, len,
+                     revoked ? exp + OA2_ACCESS_TOKEN_LEEWAY : now + ttl);
 }
 
 /*
@@ -160,8 +128,8 @@ void oa2_authn_remember_revocation(request_rec *r, const unsigned char *key,
  */
 static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
                          const oa2_server_conf_t *s,
-                         const oa2_token_policy_t *policy, oa2_token_t *tok,
-                         const char *token)
+                         const oa2_access_token_policy_t *policy,
+                         oa2_access_token_t *tok, const char *token)
 {
     apr_int64_t now = apr_time_sec(r->request_time);
     const unsigned char *key = NULL;
@@ -170,33 +138,34 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
     int revoked = -1;
     apr_status_t rv;
 
-    if (d->revocation_cache_ttl > 0 && oa2_cache_enabled()) {
-        key = oa2_token_revocation_key(policy->issuer, tok->jti, r->pool);
+    if (d->revocation_cache_ttl > 0 && oa2_ap_cache_enabled()) {
+        key =
+            oa2_access_token_revocation_key(policy->issuer, tok->jti, r->pool);
         revoked = cached_revocation(r, key, now, d->revocation_cache_ttl);
     }
     if (revoked == -1) {
         revoked = 0;
-        rv = oa2_dbd_store(&st, r, s, &err);
+        rv = oa2_ap_dbd_store(&st, r, s, &err);
         if (rv == APR_SUCCESS) {
             st->issuer = policy->issuer;
             rv = oa2_store_token_is_revoked(
                 &revoked, st, tok->jti, tok->client_id,
-                oa2_token_issued_at(tok, r->pool), &err, r->pool);
+                oa2_access_token_issued_at(tok, r->pool), &err, r->pool);
         }
         if (rv != APR_SUCCESS) {
             /* Fail closed: a token we cannot check is not accepted. */
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, err.cause, r,
                           "OA2-00780: OAuth2CheckRevocation for %s: cannot "
                           "read the revocation list, refusing the token: %s "
                           "(%s%s%s)",
                           r->uri, err.description, err.log_id,
                           err.detail ? ": " : "", err.detail ? err.detail : "");
-            oa2_authn_fail(r, &err);
+            oa2_ap_request_fail(r, &err);
             return HTTP_SERVICE_UNAVAILABLE;
         }
         if (key) {
-            oa2_authn_remember_revocation(r, key, revoked, now,
-                                          d->revocation_cache_ttl, tok->exp);
+            oa2_ap_authn_remember_revocation(r, key, revoked, now,
+                                             d->revocation_cache_ttl, tok->exp);
         }
     }
     if (revoked) {
@@ -208,9 +177,10 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
 }
 
 /* Validate, through the token cache when there is one. */
-static apr_status_t validate(oa2_token_t **tok, request_rec *r,
+static apr_status_t validate(oa2_access_token_t **tok, request_rec *r,
                              const char *token,
-                             const oa2_token_policy_t *policy, oa2_err_t *err)
+                             const oa2_access_token_policy_t *policy,
+                             oa2_err_t *err)
 {
     apr_int64_t now = apr_time_sec(r->request_time);
     const unsigned char *key = NULL;
@@ -218,10 +188,11 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
     apr_size_t len;
     apr_status_t rv;
 
-    if (oa2_cache_enabled()) {
-        key = oa2_token_cache_key(token, policy, r->pool);
-        if (key && oa2_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
-            rv = oa2_token_from_cache_record(tok, rec, len, now, err, r->pool);
+    if (oa2_ap_cache_enabled()) {
+        key = oa2_access_token_cache_key(token, policy, r->pool);
+        if (key && oa2_ap_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
+            rv = oa2_access_token_from_cache_record(tok, rec, len, now, err,
+                                                    r->pool);
             if (rv != APR_EINVAL) {
                 ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                               "OA2-00105: token found in the validated-token "
@@ -234,10 +205,11 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
                           err->log_id);
         }
     }
-    rv = oa2_token_validate(tok, token, policy, now, err, r->pool);
+    rv = oa2_access_token_validate(tok, token, policy, now, err, r->pool);
     if (rv == APR_SUCCESS && key) {
-        rec = oa2_token_cache_record(&len, *tok, r->pool);
-        oa2_cache_put(r, key, rec, len, (*tok)->exp + OA2_TOKEN_LEEWAY);
+        rec = oa2_access_token_cache_record(&len, *tok, r->pool);
+        oa2_ap_cache_put(r, key, rec, len,
+                         (*tok)->exp + OA2_ACCESS_TOKEN_LEEWAY);
     }
     return rv;
 }
@@ -248,9 +220,9 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
  * else, when OAuth2Introspection is set and the token is no JWT of those
  * keys, the introspection endpoint's verdict.
  */
-static apr_status_t verify(oa2_token_t **tok, request_rec *r,
+static apr_status_t verify(oa2_access_token_t **tok, request_rec *r,
                            const oa2_dir_conf_t *d, const oa2_server_conf_t *s,
-                           const char *token, oa2_token_policy_t *policy,
+                           const char *token, oa2_access_token_policy_t *policy,
                            oa2_err_t *err)
 {
     const oa2_remote_doc_t *doc, *newer;
@@ -301,9 +273,9 @@ static int check_authn(request_rec *r)
 {
     const oa2_dir_conf_t *d;
     const oa2_server_conf_t *s;
-    oa2_token_policy_t policy;
+    oa2_access_token_policy_t policy;
     const char *token = NULL;
-    oa2_token_t *tok;
+    oa2_access_token_t *tok;
     oa2_err_t err;
     apr_status_t rv;
     int dpop;
@@ -317,7 +289,7 @@ static int check_authn(request_rec *r)
     rv = oa2_bearer_credentials(&token, &dpop,
                                 apr_table_get(r->headers_in, "Authorization"),
                                 &err, r->pool);
-    oa2_authn_request(r)->dpop = dpop;
+    oa2_ap_request_get(r)->dpop = dpop;
     if (rv == APR_ENOENT) {
         oa2_err_set(&err, HTTP_UNAUTHORIZED, NULL, "OA2-00103", NULL);
         return refuse(r, &err, NULL);
@@ -344,7 +316,7 @@ static int check_authn(request_rec *r)
             return status;
         }
     }
-    oa2_authn_request(r)->token = tok;
+    oa2_ap_request_get(r)->token = tok;
     export_identity(r, tok);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00104: bearer token accepted: sub=%s client_id=%s "
@@ -355,7 +327,7 @@ static int check_authn(request_rec *r)
     return OK;
 }
 
-void oa2_authn_register_hooks(apr_pool_t *p)
+void oa2_ap_authn_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE,

@@ -11,7 +11,7 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_authorize.h"
 #include "oa2_cimd.h"
 #include "oa2_csrf.h"
@@ -21,14 +21,12 @@
 #include "oa2_secret.h"
 #include "oa2_text.h"
 
-APLOG_USE_MODULE(oauth2);
-
 /* Answer with a redirect to the client (302 for GET, 303 after POST):
  * sent as our response, not through httpd's error path, where the
- * custom responses of oa2_authorize_before_login() would replace it. */
+ * custom responses of oa2_ap_authorize_before_login() would replace it. */
 static int redirect(request_rec *r, int status, const char *location)
 {
-    oa2_io_page_headers(r);
+    oa2_ap_io_page_headers(r);
     apr_table_setn(r->headers_out, "Location", location);
     r->status = status;
     ap_set_content_length(r, 0);
@@ -39,20 +37,23 @@ static int refuse(request_rec *r, const oa2_server_conf_t *conf,
                   const oa2_authz_request_t *req, int redirectable,
                   const oa2_err_t *err)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
+
     if (redirectable && err->status < HTTP_INTERNAL_SERVER_ERROR) {
-        oa2_io_log_error(r, err);
+        oa2_ap_io_log_error(r, err);
         return redirect(
             r,
             r->method_number == M_POST ? HTTP_SEE_OTHER
                                        : HTTP_MOVED_TEMPORARILY,
-            oa2_authorize_error_location(conf->as, req, err, r->pool));
+            oa2_authorize_error_location(rt->as, req, err, r->pool));
     }
-    return oa2_io_send_error_page(r, conf, err);
+    return oa2_ap_io_send_error_page(r, conf, err);
 }
 
 static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
                         const oa2_authz_request_t *req)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_tmpl_vars_t *vars = oa2_tmpl_vars_make(r->pool);
     apr_array_header_t *scopes =
         apr_array_make(r->pool, 4, sizeof(const char *));
@@ -88,23 +89,23 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
     oa2_tmpl_set(vars, "prompt", req->prompt);
     oa2_tmpl_set(vars, "nonce", req->nonce);
     oa2_tmpl_set(vars, "csrf_token",
-                 oa2_csrf_make(conf->as, r->user, req,
+                 oa2_csrf_make(rt->as, r->user, req,
                                apr_time_sec(r->request_time), r->pool));
     oa2_scope_union(scopes, req->scope, r->pool);
     for (i = 0; i < scopes->nelts; i++) {
         const oa2_scope_def_t *def =
-            oa2_as_scope(conf->as, APR_ARRAY_IDX(scopes, i, const char *));
+            oa2_as_scope(rt->as, APR_ARRAY_IDX(scopes, i, const char *));
         oa2_tmpl_vars_t *item = oa2_tmpl_add_item(vars, "scopes");
         oa2_tmpl_set(item, "name", def->name);
         oa2_tmpl_set(item, "description", def->description);
     }
-    return oa2_io_send_html(r, HTTP_OK,
-                            oa2_tmpl_render(conf->consent_tmpl, vars, r->pool));
+    return oa2_ap_io_send_html(
+        r, HTTP_OK, oa2_tmpl_render(rt->consent_tmpl, vars, r->pool));
 }
 
 /*
  * The user an OpenID request is approved for: when they signed in
- * (oa2_login_auth_time()), and each OAuth2UserClaim's expression
+ * (oa2_ap_login_auth_time()), and each OAuth2UserClaim's expression
  * evaluated on this request. A claim whose expression
  * fails is left out, with a line for the admin.
  */
@@ -113,13 +114,14 @@ static oa2_authz_user_t *approved_user(request_rec *r,
                                        const oa2_authz_request_t *req,
                                        apr_int64_t auth_time)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_authz_user_t *who = apr_pcalloc(r->pool, sizeof(*who));
     apr_table_t *claims;
     int i;
 
     who->name = r->user;
     who->auth_time = auth_time;
-    if (!oa2_authorize_is_openid(conf->as, req) || !conf->user_claims) {
+    if (!oa2_authorize_is_openid(rt->as, req) || !conf->user_claims) {
         return who;
     }
     claims = apr_table_make(r->pool, conf->user_claims->nelts);
@@ -155,8 +157,10 @@ static oa2_authz_user_t *approved_user(request_rec *r,
 static apr_int64_t sign_in_time(request_rec *r, const oa2_server_conf_t *conf,
                                 const oa2_authz_request_t *req)
 {
-    return oa2_authorize_is_openid(conf->as, req)
-        ? oa2_login_auth_time(r, conf)
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
+
+    return oa2_authorize_is_openid(rt->as, req)
+        ? oa2_ap_login_auth_time(r, conf)
         : apr_time_sec(r->request_time);
 }
 
@@ -165,6 +169,7 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
                   oa2_store_t *st, const oa2_authz_request_t *req,
                   const oa2_form_t *form)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     apr_int64_t now = apr_time_sec(r->request_time);
     const char *csrf, *decision, *location;
     oa2_err_t err;
@@ -172,30 +177,30 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
 
     if (oa2_form_single(&csrf, form, "csrf_token", 0, &err, r->pool)
             != APR_SUCCESS
-        || oa2_csrf_check(conf->as, csrf, r->user, req, now, &err, r->pool)
+        || oa2_csrf_check(rt->as, csrf, r->user, req, now, &err, r->pool)
             != APR_SUCCESS) {
         if (!err.log_id || strncmp(err.log_id, "OA2-0032", 8)) {
             oa2_err_set(&err, HTTP_FORBIDDEN, "access_denied", "OA2-00430",
                         "the consent form carries no single csrf_token");
         }
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (oa2_form_single(&decision, form, "decision", 1, &err, r->pool)
             != APR_SUCCESS
         || (strcmp(decision, "approve") && strcmp(decision, "deny"))) {
         oa2_err_set(&err, HTTP_BAD_REQUEST, "invalid_request", "OA2-00431",
                     "decision must be approve or deny");
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     rv = oa2_store_nonce_use(st, oa2_secret_hash(csrf, r->pool),
                              now + OA2_CSRF_TTL + 60, &err, r->pool);
     if (rv == APR_EEXIST) {
         oa2_err_set(&err, HTTP_BAD_REQUEST, "invalid_request", "OA2-00432",
                     "this consent form was already submitted");
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (rv != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (!strcmp(decision, "deny")) {
         oa2_err_set(&err, HTTP_BAD_REQUEST, "access_denied", "OA2-00433",
@@ -203,11 +208,11 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
         return refuse(r, conf, req, 1, &err);
     }
     rv = oa2_authorize_approve(
-        &location, conf->as, st, req,
+        &location, rt->as, st, req,
         approved_user(r, conf, req, sign_in_time(r, conf, req)), now, 1, &err,
         r->pool);
     if (rv != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "OA2-00434: %s approved client %s for scope \"%s\"", r->user,
@@ -228,8 +233,10 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
  * reports it once logged in. One that must have been pushed and was not
  * is refused whoever signs in: its refusal goes out instead.
  */
-void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
+void oa2_ap_authorize_before_login(request_rec *r,
+                                   const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *q = r->args ? r->args : "", *location, *uri_hash;
     const oa2_form_t *params;
     oa2_authz_request_t *req;
@@ -241,32 +248,31 @@ void oa2_authorize_before_login(request_rec *r, const oa2_server_conf_t *conf)
     if (r->method_number != M_GET
         || (!strstr(q, "prompt=") && !strstr(q, "request_uri="))
         || oa2_form_parse(&query, q, strlen(q), &err, r->pool) != APR_SUCCESS
-        || oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_ap_dbd_store(&st, r, conf, &err) != APR_SUCCESS
         || oa2_par_resolve(&params, &uri_hash, st, query,
                            apr_time_sec(r->request_time), &err, r->pool)
             != APR_SUCCESS
-        || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
+        || oa2_authorize_parse(&req, &redirectable, rt->as, st, params, &err,
                                r->pool)
             != APR_SUCCESS
         || !req->prompt || strcmp(req->prompt, "none")) {
         return;
     }
-    if (uri_hash
-        || oa2_par_check_required(conf->as, req, &err) == APR_SUCCESS) {
+    if (uri_hash || oa2_par_check_required(rt->as, req, &err) == APR_SUCCESS) {
         oa2_err_set(&err, HTTP_BAD_REQUEST, "login_required", "OA2-00921",
                     "the user is not signed in");
     }
-    location = oa2_authorize_error_location(conf->as, req, &err, r->pool);
+    location = oa2_authorize_error_location(rt->as, req, &err, r->pool);
     ap_custom_response(r, HTTP_UNAUTHORIZED, location);
     ap_custom_response(r, HTTP_MOVED_TEMPORARILY, location);
     /* for the log line, should the redirect happen */
-    apr_table_setn(r->notes, "oauth2-login-required",
-                   strcmp(err.error, "login_required") ? err.log_id
-                                                       : err.error);
+    oa2_ap_request_get(r)->login_required =
+        strcmp(err.error, "login_required") ? err.log_id : err.error;
 }
 
-int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_authz_request_t *req = NULL;
     const char *location, *uri_hash = NULL;
     const oa2_form_t *params;
@@ -285,7 +291,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                        "<Location %s> AuthType Basic, AuthName, "
                        "AuthUserFile, Require valid-user </Location>",
                        r->uri, r->uri);
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (!oa2_authorize_user_ok(r->user)) {
         oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
@@ -297,13 +303,13 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
                        "than %d bytes or not UTF-8: it cannot be the "
                        "subject of a grant",
                        OA2_USER_MAX);
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
-    if (oa2_io_read_page_params(&query, &status, r, conf) != APR_SUCCESS) {
+    if (oa2_ap_io_read_page_params(&query, &status, r, conf) != APR_SUCCESS) {
         return status;
     }
-    if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+    if (oa2_ap_dbd_store(&st, r, conf, &err) != APR_SUCCESS) {
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     /* A GET may name a pushed request by its request_uri (RFC 9126 §4):
      * its parameters replace the query's. Nothing of an unusable one is
@@ -314,10 +320,10 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     if (r->method_number == M_GET
         && oa2_par_resolve(&params, &uri_hash, st, query, now, &err, r->pool)
             != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (oa2_ap_cimd_prepare(r, conf, st, params, &err) != APR_SUCCESS
-        || oa2_authorize_parse(&req, &redirectable, conf->as, st, params, &err,
+        || oa2_authorize_parse(&req, &redirectable, rt->as, st, params, &err,
                                r->pool)
             != APR_SUCCESS) {
         /* Our own form always parses: a POST that does not was forged or
@@ -328,15 +334,14 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     if (r->method_number == M_POST) {
         return decide(r, conf, st, req, query);
     }
-    if (!uri_hash
-        && oa2_par_check_required(conf->as, req, &err) != APR_SUCCESS) {
+    if (!uri_hash && oa2_par_check_required(rt->as, req, &err) != APR_SUCCESS) {
         return refuse(r, conf, req, 1, &err);
     }
     auth_time = sign_in_time(r, conf, req);
-    stale = oa2_authorize_login_stale(conf->as, req, auth_time, now);
+    stale = oa2_authorize_login_stale(rt->as, req, auth_time, now);
     if (stale && !(req->prompt && !strcmp(req->prompt, "none"))) {
         /* A pushed request stays: the browser returns to this URL. */
-        return oa2_login_again(r, conf);
+        return oa2_ap_login_again(r, conf);
     }
     /* Taken now, once, by whichever request gets here first: what follows
      * answers it (a code, the consent page, an error redirect), and a
@@ -345,7 +350,7 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
         if (oa2_par_consume(st, uri_hash, req->client->client_id, now, &err,
                             r->pool)
             != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
+            return oa2_ap_io_send_error_page(r, conf, &err);
         }
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "OA2-01318: pushed authorization request %.8s of "
@@ -359,14 +364,14 @@ int oa2_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     }
     if (oa2_authorize_needs_consent(&needed, st, req, r->user, &err, r->pool)
         != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (!needed) {
-        if (oa2_authorize_approve(&location, conf->as, st, req,
+        if (oa2_authorize_approve(&location, rt->as, st, req,
                                   approved_user(r, conf, req, auth_time), now,
                                   0, &err, r->pool)
             != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
+            return oa2_ap_io_send_error_page(r, conf, &err);
         }
         return redirect(r, HTTP_MOVED_TEMPORARILY, location);
     }

@@ -12,10 +12,8 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_scope.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* The words of a Require line, parsed once. */
 typedef struct require_args_t {
@@ -80,12 +78,12 @@ static const char *parse_client(cmd_parms *cmd, const char *line,
 
 /* The token of an authenticated request, or why there is none. */
 static authz_status token_or_status(request_rec *r, const char *provider,
-                                    oa2_token_t **tok)
+                                    oa2_access_token_t **tok)
 {
     if (!r->user) {
         return AUTHZ_DENIED_NO_USER;
     }
-    *tok = oa2_authn_token(r);
+    *tok = oa2_ap_request_token(r);
     if (!*tok) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "OA2-00114: Require %s needs AuthType OAuth2 for %s "
@@ -106,7 +104,7 @@ static authz_status refuse(request_rec *r, const char *log_id,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s: %s", log_id, detail);
     oa2_err_set(&err, HTTP_FORBIDDEN, "insufficient_scope", log_id,
                 description);
-    oa2_authn_fail(r, &err);
+    oa2_ap_request_fail(r, &err);
     return AUTHZ_DENIED;
 }
 
@@ -115,7 +113,7 @@ static authz_status check_scope(request_rec *r, const char *line,
 {
     const require_args_t *args = parsed;
     oa2_request_t *rq;
-    oa2_token_t *tok;
+    oa2_access_token_t *tok;
     authz_status st = token_or_status(r, "oauth2-scope", &tok);
     int i;
 
@@ -128,7 +126,7 @@ static authz_status check_scope(request_rec *r, const char *line,
             return AUTHZ_GRANTED;
         }
     }
-    rq = oa2_authn_request(r);
+    rq = oa2_ap_request_get(r);
     if (!rq->need_scope) {
         rq->need_scope = apr_array_make(r->pool, 4, sizeof(const char *));
     }
@@ -147,7 +145,7 @@ static authz_status check_claim(request_rec *r, const char *line,
 {
     const require_args_t *args = parsed;
     const char *name = APR_ARRAY_IDX(args->words, 0, const char *);
-    oa2_token_t *tok;
+    oa2_access_token_t *tok;
     authz_status st = token_or_status(r, "oauth2-claim", &tok);
     int i;
 
@@ -155,9 +153,9 @@ static authz_status check_claim(request_rec *r, const char *line,
         return st;
     }
     for (i = 1; i < args->words->nelts; i++) {
-        if (oa2_token_claim_equals(tok, name,
-                                   APR_ARRAY_IDX(args->words, i, const char *),
-                                   r->pool)) {
+        if (oa2_access_token_claim_equals(
+                tok, name, APR_ARRAY_IDX(args->words, i, const char *),
+                r->pool)) {
             return AUTHZ_GRANTED;
         }
     }
@@ -173,7 +171,7 @@ static authz_status check_client(request_rec *r, const char *line,
                                  const void *parsed)
 {
     const require_args_t *args = parsed;
-    oa2_token_t *tok;
+    oa2_access_token_t *tok;
     authz_status st = token_or_status(r, "oauth2-client", &tok);
     int i;
 
@@ -199,7 +197,7 @@ static const authz_provider scope_provider = {&check_scope, &parse_scope};
 static const authz_provider claim_provider = {&check_claim, &parse_claim};
 static const authz_provider client_provider = {&check_client, &parse_client};
 
-void oa2_authz_register_hooks(apr_pool_t *p)
+void oa2_ap_authz_register_hooks(apr_pool_t *p)
 {
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "oauth2-scope",
                               AUTHZ_PROVIDER_VERSION, &scope_provider,

@@ -2,7 +2,7 @@
  * The validated-token cache: a token that passed every check under a
  * location's policy is remembered in httpd's shared object cache (socache:
  * shmcb by default, or memcache/redis providers), keyed by a hash of the
- * token and of everything the verdict depends on (oa2_token_cache_key):
+ * token and of everything the verdict depends on (oa2_access_token_cache_key):
  * issuer, audience, keys, typ. A repeat skips the signature and the JSON;
  * expiry, the one check time can change, is made again on every hit.
  * Entries expire with the token.
@@ -22,10 +22,8 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_lock.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* Largest cached record (a JWT is at most 8 KiB, its payload less). */
 #define VALUE_MAX 8192
@@ -39,7 +37,7 @@ static ap_socache_instance_t *instance;
  * lock, not apr_global_mutex (see oa2_lock.h for why). */
 static oa2_lock_t *lock;
 
-const char *oa2_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg)
+const char *oa2_ap_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
 
@@ -51,7 +49,7 @@ const char *oa2_cache_set_spec(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-int oa2_cache_enabled(void)
+int oa2_ap_cache_enabled(void)
 {
     return instance != NULL;
 }
@@ -192,8 +190,8 @@ static void cache_unlock(void)
     }
 }
 
-apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
-                           const unsigned char *key)
+apr_status_t oa2_ap_cache_get(const char **rec, apr_size_t *len, request_rec *r,
+                              const unsigned char *key)
 {
     /* On the stack: a hit copies out only the bytes it holds. */
     unsigned char buf[VALUE_MAX];
@@ -203,8 +201,8 @@ apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
     if (!instance || !cache_lock(r)) {
         return APR_NOTFOUND;
     }
-    rv = provider->retrieve(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
-                            buf, &n, r->pool);
+    rv = provider->retrieve(instance, r->server, key,
+                            OA2_ACCESS_TOKEN_CACHE_KEY_LEN, buf, &n, r->pool);
     cache_unlock();
     if (rv != APR_SUCCESS) {
         return APR_NOTFOUND;
@@ -214,14 +212,14 @@ apr_status_t oa2_cache_get(const char **rec, apr_size_t *len, request_rec *r,
     return APR_SUCCESS;
 }
 
-void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
-                   apr_size_t len, apr_int64_t expiry)
+void oa2_ap_cache_put(request_rec *r, const unsigned char *key, const char *rec,
+                      apr_size_t len, apr_int64_t expiry)
 {
     if (!instance || len > VALUE_MAX || !cache_lock(r)) {
         return;
     }
     /* Gone when the token is: a hit after that could only be refused. */
-    provider->store(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
+    provider->store(instance, r->server, key, OA2_ACCESS_TOKEN_CACHE_KEY_LEN,
                     apr_time_from_sec(expiry), (unsigned char *)rec,
                     (unsigned int)len, r->pool);
     cache_unlock();
@@ -230,13 +228,13 @@ void oa2_cache_put(request_rec *r, const unsigned char *key, const char *rec,
 static apr_status_t record_get(const char **rec, apr_size_t *len, void *ctx,
                                const unsigned char *key)
 {
-    return oa2_cache_get(rec, len, ctx, key);
+    return oa2_ap_cache_get(rec, len, ctx, key);
 }
 
 static void record_put(void *ctx, const unsigned char *key, const char *rec,
                        apr_size_t len, apr_int64_t expiry)
 {
-    oa2_cache_put(ctx, key, rec, len, expiry);
+    oa2_ap_cache_put(ctx, key, rec, len, expiry);
 }
 
 static void record_remove(void *ctx, const unsigned char *key)
@@ -244,8 +242,8 @@ static void record_remove(void *ctx, const unsigned char *key)
     request_rec *r = ctx;
 
     if (instance && cache_lock(r)) {
-        provider->remove(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
-                         r->pool);
+        provider->remove(instance, r->server, key,
+                         OA2_ACCESS_TOKEN_CACHE_KEY_LEN, r->pool);
         cache_unlock();
     }
 }
@@ -264,10 +262,11 @@ static int record_add(void *ctx, const unsigned char *key, const char *rec,
     if (!instance || len > VALUE_MAX || !cache_lock(r)) {
         return 1; /* no cache: nobody else to race with */
     }
-    rv = provider->retrieve(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
-                            buf, &n, r->pool);
+    rv = provider->retrieve(instance, r->server, key,
+                            OA2_ACCESS_TOKEN_CACHE_KEY_LEN, buf, &n, r->pool);
     if (rv != APR_SUCCESS) {
-        provider->store(instance, r->server, key, OA2_TOKEN_CACHE_KEY_LEN,
+        provider->store(instance, r->server, key,
+                        OA2_ACCESS_TOKEN_CACHE_KEY_LEN,
                         apr_time_from_sec(expiry), (unsigned char *)rec,
                         (unsigned int)len, r->pool);
     }
@@ -287,8 +286,8 @@ static oa2_record_cache_t *record_hooks(request_rec *r)
     return c;
 }
 
-const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
-                                                 const unsigned char *seal)
+const oa2_record_cache_t *oa2_ap_cache_record_hooks(request_rec *r, int ttl,
+                                                    const unsigned char *seal)
 {
     oa2_record_cache_t *c;
 
@@ -301,12 +300,12 @@ const oa2_record_cache_t *oa2_cache_record_hooks(request_rec *r, int ttl,
     return c;
 }
 
-const oa2_record_cache_t *oa2_cache_shared(request_rec *r)
+const oa2_record_cache_t *oa2_ap_cache_shared(request_rec *r)
 {
     return instance ? record_hooks(r) : NULL;
 }
 
-void oa2_cache_register_hooks(apr_pool_t *p)
+void oa2_ap_cache_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);

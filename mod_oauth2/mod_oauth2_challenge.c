@@ -18,10 +18,11 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_bearer.h"
 #include "oa2_dpop.h"
 #include "oa2_scope.h"
+#include "oa2_well_known.h"
 
 #define FORBIDDEN_BODY                                                         \
     "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"                   \
@@ -38,7 +39,7 @@
  * Basic's quoted-string open, stays a backslash and is escaped there.
  * (AuthName is an expression: one may yield control characters, which
  * quoted-strings cannot carry; they are dropped there too.) */
-const char *oa2_challenge_realm(request_rec *r)
+const char *oa2_ap_challenge_realm(request_rec *r)
 {
     const char *name = ap_auth_name(r);
     char *plain, *o;
@@ -69,27 +70,20 @@ static const char *resource_metadata_of(request_rec *r)
         ap_get_module_config(r->server->module_config, &oauth2_module);
     const oa2_dir_conf_t *d =
         ap_get_module_config(r->per_dir_config, &oauth2_module);
-    const char *audience, *uri, *host;
-    apr_uri_t u;
+    const char *audience, *uri, *url;
     int i;
 
     if (!s || !d || !s->protected_resources) {
         return NULL;
     }
-    audience = oa2_config_audience(d, s);
+    audience = oa2_ap_config_audience(d, s);
     for (i = 0; audience && i < s->protected_resources->nelts; i++) {
         uri = APR_ARRAY_IDX(s->protected_resources, i, const char *);
-        if (strcmp(uri, audience)
-            || apr_uri_parse(r->pool, uri, &u) != APR_SUCCESS || !u.scheme
-            || !u.hostinfo) {
-            continue;
+        if (!strcmp(uri, audience)
+            && (url = oa2_well_known_url(OA2_WELL_KNOWN_RESOURCE, uri,
+                                         r->pool))) {
+            return url;
         }
-        /* hostinfo is [user[:password]@]host[:port]: only the origin. */
-        host = strrchr(u.hostinfo, '@');
-        host = host ? host + 1 : u.hostinfo;
-        return apr_pstrcat(r->pool, u.scheme, "://", host,
-                           "/.well-known/oauth-protected-resource",
-                           u.path && strcmp(u.path, "/") ? u.path : "", NULL);
     }
     return NULL;
 }
@@ -114,20 +108,20 @@ static void set_challenge(request_rec *r, oa2_request_t *rq)
     if (rq->dpop) {
         /* RFC 9449 §7.1: the scheme the client used. */
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       oa2_bearer_dpop_challenge(oa2_challenge_realm(r), err,
+                       oa2_bearer_dpop_challenge(oa2_ap_challenge_realm(r), err,
                                                  scope, resource_metadata_of(r),
                                                  OA2_DPOP_ALGS, r->pool));
         return;
     }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   oa2_bearer_challenge(oa2_challenge_realm(r), err, scope,
+                   oa2_bearer_challenge(oa2_ap_challenge_realm(r), err, scope,
                                         resource_metadata_of(r), r->pool));
     if (!err->error) {
         /* No token: either scheme will do (RFC 9449 §7.2). */
         apr_table_addn(r->err_headers_out, "WWW-Authenticate",
-                       oa2_bearer_dpop_challenge(oa2_challenge_realm(r), NULL,
-                                                 NULL, NULL, OA2_DPOP_ALGS,
-                                                 r->pool));
+                       oa2_bearer_dpop_challenge(oa2_ap_challenge_realm(r),
+                                                 NULL, NULL, NULL,
+                                                 OA2_DPOP_ALGS, r->pool));
         oa2_ap_dpop_nonce_header(r);
     }
 }
@@ -139,14 +133,14 @@ static int note_auth_failure(request_rec *r, const char *auth_type)
     if (!auth_type || strcasecmp(auth_type, OA2_AUTH_TYPE)) {
         return DECLINED;
     }
-    rq = oa2_authn_request(r);
+    rq = oa2_ap_request_get(r);
     set_challenge(r, rq);
     return OK;
 }
 
 static void insert_error_filter(request_rec *r)
 {
-    oa2_request_t *rq = ap_get_module_config(r->request_config, &oauth2_module);
+    oa2_request_t *rq = oa2_ap_request_peek(r);
     int converted = 0;
 
     /* Only a request whose token was valid can lack privileges. */
@@ -166,7 +160,7 @@ static void insert_error_filter(request_rec *r)
     }
 }
 
-void oa2_challenge_register_hooks(apr_pool_t *p)
+void oa2_ap_challenge_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);

@@ -12,11 +12,9 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_cimd.h"
 #include "oa2_idtoken.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* A section's argument without the closing '>' and quotes. */
 static const char *section_arg(const ap_directive_t *sec, apr_pool_t *p)
@@ -178,7 +176,7 @@ static apr_status_t load_template(oa2_tmpl_t **tmpl, const char *dir,
     oa2_err_t err;
 
     if (oa2_tmpl_load(tmpl, path, &err, pconf) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+        ap_log_error(APLOG_MARK, APLOG_EMERG, err.cause, s,
                      "OA2-00500: template %s: %s (set OAuth2TemplateDir to "
                      "the directory holding consent.html and error.html)",
                      path, err.description);
@@ -232,13 +230,13 @@ static apr_status_t check_user_claims(const oa2_as_t *as, server_rec *s,
 }
 
 /* The authorization server of one virtual host, in core terms. */
-static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
-                             const char *name, apr_pool_t *pconf)
+static apr_status_t build_as(oa2_server_rt_t *rt, const oa2_server_conf_t *sc,
+                             server_rec *s, const char *name, apr_pool_t *pconf)
 {
     oa2_as_t *as = apr_pcalloc(pconf, sizeof(*as));
     const char *dir = sc->template_dir ? sc->template_dir : OA2_TEMPLATE_DIR;
 
-    if (!oa2_dbd_available()) {
+    if (!oa2_ap_dbd_available()) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      "OA2-00501: OAuth2Issuer in %s needs mod_dbd: "
                      "LoadModule dbd_module, then DBDriver sqlite3 and "
@@ -298,21 +296,22 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
             name);
         return APR_EGENERAL;
     }
-    if (load_template(&sc->consent_tmpl, dir, "consent.html", s, pconf)
+    if (load_template(&rt->consent_tmpl, dir, "consent.html", s, pconf)
             != APR_SUCCESS
-        || load_template(&sc->error_tmpl, dir, "error.html", s, pconf)
+        || load_template(&rt->error_tmpl, dir, "error.html", s, pconf)
             != APR_SUCCESS
         || (as->openid
-            && load_template(&sc->logout_tmpl, logout_template_dir(dir, pconf),
+            && load_template(&rt->logout_tmpl, logout_template_dir(dir, pconf),
                              "logout.html", s, pconf)
                 != APR_SUCCESS)) {
         return APR_EGENERAL;
     }
-    sc->as = as;
-    sc->cimd_reach = oa2_cimd_reach(sc->issuer, pconf);
-    sc->endpoint_base = oa2_config_endpoint_url(sc, "", pconf);
-    sc->metadata_json = oa2_metadata_build(sc, 0, pconf);
-    sc->openid_json = as->openid ? oa2_metadata_build(sc, 1, pconf) : NULL;
+    rt->as = as;
+    rt->cimd_reach = oa2_cimd_reach(sc->issuer, pconf);
+    rt->endpoint_base = oa2_ap_config_endpoint_url(sc, "", pconf);
+    rt->metadata_json = oa2_ap_metadata_build(sc, rt, 0, pconf);
+    rt->openid_json =
+        as->openid ? oa2_ap_metadata_build(sc, rt, 1, pconf) : NULL;
     return APR_SUCCESS;
 }
 
@@ -322,8 +321,9 @@ static int check_servers(server_rec *main_s, apr_pool_t *pconf)
     int failed = 0;
 
     for (s = main_s; s; s = s->next) {
-        oa2_server_conf_t *sc =
+        const oa2_server_conf_t *sc =
             ap_get_module_config(s->module_config, &oauth2_module);
+        oa2_server_rt_t *rt = oa2_ap_server_rt_make(sc, pconf);
         const char *name = s->is_virtual
             ? apr_psprintf(pconf,
                            "the virtual host %s:%d "
@@ -339,10 +339,10 @@ static int check_servers(server_rec *main_s, apr_pool_t *pconf)
             failed = 1;
         }
         if (sc->keys) {
-            sc->jwks_json = oa2_keys_jwks_json(sc->keys, pconf);
+            rt->jwks_json = oa2_keys_jwks_json(sc->keys, pconf);
         }
         if (sc->issuer && sc->keys
-            && build_as(sc, s, name, pconf) != APR_SUCCESS) {
+            && build_as(rt, sc, s, name, pconf) != APR_SUCCESS) {
             failed = 1;
         }
     }
@@ -359,7 +359,7 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     return OK;
 }
 
-void oa2_check_register_hooks(apr_pool_t *p)
+void oa2_ap_check_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);

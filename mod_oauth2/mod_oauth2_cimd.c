@@ -11,11 +11,9 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_cimd.h"
 #include "oa2_text.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* Fetch and check the document of @a url, and store the client it makes.
  * Nothing is stored unless all of it succeeds: a failure is not cached,
@@ -24,17 +22,18 @@ static apr_status_t read_document(request_rec *r, const oa2_server_conf_t *conf,
                                   oa2_store_t *st, const char *url,
                                   oa2_err_t *err)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     apr_int64_t now = apr_time_sec(r->request_time);
     oa2_fetch_opts_t opts;
     oa2_fetch_result_t res;
     oa2_client_t *cl;
     apr_status_t rv;
 
-    if ((rv = oa2_cimd_check_url(url, conf->cimd_reach, err, r->pool))
+    if ((rv = oa2_cimd_check_url(url, rt->cimd_reach, err, r->pool))
         != APR_SUCCESS) {
         return rv;
     }
-    oa2_ap_fetch_opts(&opts, r->server, conf->cimd_reach);
+    oa2_ap_fetch_opts(&opts, r->server, rt->cimd_reach);
     opts.max_size = OA2_CIMD_DOC_MAX;
     if ((rv = oa2_fetch(&res, url, &opts, err, r->pool)) != APR_SUCCESS) {
         if (rv == APR_ENOMEM) {
@@ -52,7 +51,7 @@ static apr_status_t read_document(request_rec *r, const oa2_server_conf_t *conf,
             err->description, NULL);
         return rv;
     }
-    if ((rv = oa2_cimd_parse(&cl, conf->as, url, &res, now, err, r->pool))
+    if ((rv = oa2_cimd_parse(&cl, rt->as, url, &res, now, err, r->pool))
         != APR_SUCCESS) {
         return rv;
     }

@@ -12,13 +12,13 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_scope.h"
 #include "oa2_url.h"
 
 #define DEFAULT_BASE_PATH "/oauth2"
 
-void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
+void *oa2_ap_config_create_server(apr_pool_t *p, server_rec *s)
 {
     oa2_server_conf_t *c = apr_pcalloc(p, sizeof(*c));
     (void)s;
@@ -43,20 +43,11 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->fetch_ca_file = NULL;
     c->cimd = -1;
     c->require_par = -1;
-    c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
-    c->endpoint_base = NULL;
     c->dpop_nonce = -1;
-    c->jwks_json = NULL;
-    c->as = NULL;
-    c->metadata_json = NULL;
-    c->openid_json = NULL;
-    c->consent_tmpl = NULL;
-    c->error_tmpl = NULL;
-    c->logout_tmpl = NULL;
     return c;
 }
 
-void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
+void *oa2_ap_config_merge_server(apr_pool_t *p, void *basev, void *addv)
 {
     oa2_server_conf_t *base = basev, *add = addv;
     oa2_server_conf_t *c = apr_pcalloc(p, sizeof(*c));
@@ -100,20 +91,10 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->require_par =
         add->require_par != -1 ? add->require_par : base->require_par;
     c->dpop_nonce = add->dpop_nonce != -1 ? add->dpop_nonce : base->dpop_nonce;
-    /* Derived per server at start-up (mod_oauth2_check.c). */
-    c->cimd_reach = OA2_FETCH_REACH_PUBLIC;
-    c->endpoint_base = NULL;
-    c->jwks_json = NULL;
-    c->as = NULL;
-    c->metadata_json = NULL;
-    c->openid_json = NULL;
-    c->consent_tmpl = NULL;
-    c->error_tmpl = NULL;
-    c->logout_tmpl = NULL;
     return c;
 }
 
-void *oa2_config_create_dir(apr_pool_t *p, char *dir)
+void *oa2_ap_config_create_dir(apr_pool_t *p, char *dir)
 {
     oa2_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
     (void)dir;
@@ -130,7 +111,7 @@ void *oa2_config_create_dir(apr_pool_t *p, char *dir)
     return c;
 }
 
-void *oa2_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
+void *oa2_ap_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
 {
     oa2_dir_conf_t *base = basev, *add = addv;
     oa2_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
@@ -159,8 +140,8 @@ void *oa2_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
     return c;
 }
 
-const char *oa2_config_audience(const oa2_dir_conf_t *d,
-                                const oa2_server_conf_t *s)
+const char *oa2_ap_config_audience(const oa2_dir_conf_t *d,
+                                   const oa2_server_conf_t *s)
 {
     if (d->audience) {
         return d->audience;
@@ -394,7 +375,8 @@ static const char *set_verify_issuer(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-const char *oa2_config_one_key_source(cmd_parms *cmd, const oa2_dir_conf_t *d)
+const char *oa2_ap_config_one_key_source(cmd_parms *cmd,
+                                         const oa2_dir_conf_t *d)
 {
     if (d->jwks || d->jwks_remote || d->metadata_remote) {
         return apr_psprintf(cmd->pool,
@@ -411,7 +393,7 @@ static const char *set_verify_jwks_file(cmd_parms *cmd, void *dc,
 {
     oa2_dir_conf_t *d = dc;
     const char *path = ap_server_root_relative(cmd->pool, file);
-    const char *msg = oa2_config_one_key_source(cmd, d);
+    const char *msg = oa2_ap_config_one_key_source(cmd, d);
     oa2_err_t e;
 
     if (msg) {
@@ -487,8 +469,8 @@ static const char *add_resource(cmd_parms *cmd, void *dc, const char *uri)
     return NULL;
 }
 
-const char *oa2_config_seconds_arg(int *field, cmd_parms *cmd, const char *arg,
-                                   long min, long max)
+const char *oa2_ap_config_seconds_arg(int *field, cmd_parms *cmd,
+                                      const char *arg, long min, long max)
 {
     char *end;
     long v = strtol(arg, &end, 10);
@@ -514,8 +496,8 @@ static const char *set_ttl(cmd_parms *cmd, void *dc, const char *arg)
     (void)dc;
     return err
         ? err
-        : oa2_config_seconds_arg((int *)((char *)c + (apr_size_t)cmd->info),
-                                 cmd, arg, 1, 31536000);
+        : oa2_ap_config_seconds_arg((int *)((char *)c + (apr_size_t)cmd->info),
+                                    cmd, arg, 1, 31536000);
 }
 
 static const char *set_client_cache_ttl(cmd_parms *cmd, void *dc,
@@ -526,8 +508,8 @@ static const char *set_client_cache_ttl(cmd_parms *cmd, void *dc,
 
     (void)dc;
     return err ? err
-               : oa2_config_seconds_arg(&c->client_cache_ttl, cmd, arg, 0,
-                                        OA2_CACHE_TTL_MAX);
+               : oa2_ap_config_seconds_arg(&c->client_cache_ttl, cmd, arg, 0,
+                                           OA2_CACHE_TTL_MAX);
 }
 
 static const char *set_registration(cmd_parms *cmd, void *dc, const char *arg)
@@ -594,11 +576,11 @@ static const char *set_revocation_cache_ttl(cmd_parms *cmd, void *dc,
 {
     oa2_dir_conf_t *d = dc;
 
-    return oa2_config_seconds_arg(&d->revocation_cache_ttl, cmd, arg, 0,
-                                  OA2_CACHE_TTL_MAX);
+    return oa2_ap_config_seconds_arg(&d->revocation_cache_ttl, cmd, arg, 0,
+                                     OA2_CACHE_TTL_MAX);
 }
 
-const command_rec oa2_config_cmds[] = {
+const command_rec oa2_ap_config_cmds[] = {
     AP_INIT_TAKE1("OAuth2Issuer", set_server_string, (void *)&issuer_slot,
                   RSRC_CONF,
                   "issuer URL of this virtual host's authorization server "
@@ -675,9 +657,10 @@ const command_rec oa2_config_cmds[] = {
                  (void *)APR_OFFSETOF(oa2_server_conf_t, openid), RSRC_CONF,
                  "also an OpenID Provider: the openid scope, ID tokens, "
                  "userinfo, discovery and logout (default on)"),
-    AP_INIT_TAKE1("OAuth2IDTokenTTL", oa2_config_set_id_token_ttl, NULL,
+    AP_INIT_TAKE1("OAuth2IDTokenTTL", oa2_ap_config_set_id_token_ttl, NULL,
                   RSRC_CONF, "ID token lifetime in seconds (300)"),
-    AP_INIT_TAKE3("OAuth2UserClaim", oa2_config_add_user_claim, NULL, RSRC_CONF,
+    AP_INIT_TAKE3("OAuth2UserClaim", oa2_ap_config_add_user_claim, NULL,
+                  RSRC_CONF,
                   "SCOPE CLAIM EXPR: a claim about the user, released when "
                   "SCOPE is granted, its value the ap_expr string EXPR on "
                   "the authorize request; repeatable"),
@@ -685,7 +668,7 @@ const command_rec oa2_config_cmds[] = {
                   "seconds a client's record is reused from the token cache "
                   "(default 0: read it from the database on every "
                   "request)"),
-    AP_INIT_TAKE1("OAuth2TokenCache", oa2_cache_set_spec, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("OAuth2TokenCache", oa2_ap_cache_set_spec, NULL, RSRC_CONF,
                   "socache provider[:args] for validated tokens, or none "
                   "(default: shmcb when mod_socache_shmcb is loaded)"),
     AP_INIT_TAKE1("OAuth2FetchCAFile", set_server_string,
@@ -717,22 +700,23 @@ const command_rec oa2_config_cmds[] = {
                   "database on every request)"),
     {NULL}};
 
-const char *oa2_config_base_path(const oa2_server_conf_t *s)
+const char *oa2_ap_config_base_path(const oa2_server_conf_t *s)
 {
     return s->base_path ? s->base_path : DEFAULT_BASE_PATH;
 }
 
-const char *oa2_config_endpoint_url(const oa2_server_conf_t *s,
-                                    const char *path, apr_pool_t *p)
+const char *oa2_ap_config_endpoint_url(const oa2_server_conf_t *s,
+                                       const char *path, apr_pool_t *p)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(s);
     const char *base;
 
     /* Made once at startup (mod_oauth2_check.c); worked out here only
      * before then. */
-    if (s->endpoint_base) {
-        return apr_pstrcat(p, s->endpoint_base, path, NULL);
+    if (rt->endpoint_base) {
+        return apr_pstrcat(p, rt->endpoint_base, path, NULL);
     }
-    base = oa2_config_base_path(s);
+    base = oa2_ap_config_base_path(s);
     return apr_pstrcat(p, oa2_url_origin(s->issuer, p),
                        strcmp(base, "/") ? base : "", path, NULL);
 }

@@ -10,18 +10,16 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_idtoken.h"
-
-APLOG_USE_MODULE(oauth2);
 
 static oa2_server_conf_t *server_conf(cmd_parms *cmd)
 {
     return ap_get_module_config(cmd->server->module_config, &oauth2_module);
 }
 
-const char *oa2_config_set_id_token_ttl(cmd_parms *cmd, void *dc,
-                                        const char *arg)
+const char *oa2_ap_config_set_id_token_ttl(cmd_parms *cmd, void *dc,
+                                           const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
 
@@ -29,13 +27,13 @@ const char *oa2_config_set_id_token_ttl(cmd_parms *cmd, void *dc,
     /* Up to a day: an ID token is a statement about a login, read once by
      * the client that asked for it. */
     return err ? err
-               : oa2_config_seconds_arg(&server_conf(cmd)->id_token_ttl, cmd,
-                                        arg, 1, 86400);
+               : oa2_ap_config_seconds_arg(&server_conf(cmd)->id_token_ttl, cmd,
+                                           arg, 1, 86400);
 }
 
-const char *oa2_config_add_user_claim(cmd_parms *cmd, void *dc,
-                                      const char *scope, const char *name,
-                                      const char *expr)
+const char *oa2_ap_config_add_user_claim(cmd_parms *cmd, void *dc,
+                                         const char *scope, const char *name,
+                                         const char *expr)
 {
     oa2_server_conf_t *c = server_conf(cmd);
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);

@@ -18,9 +18,7 @@
 #include <apr_optional.h>
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
-
-APLOG_USE_MODULE(oauth2);
+#include "mod_oauth2_private.h"
 
 /* Seconds between purges of expired rows of a database. */
 #define PURGE_INTERVAL 300
@@ -36,7 +34,7 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire;
  * in child_init, only read after it (the slots change by atomics). */
 static apr_hash_t *next_purge;
 
-int oa2_dbd_available(void)
+int oa2_ap_dbd_available(void)
 {
     /* Asked from check_config, before optional_fn_retrieve has run. */
     if (!dbd_acquire) {
@@ -45,9 +43,10 @@ int oa2_dbd_available(void)
     return dbd_acquire != NULL;
 }
 
-apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
-                           const oa2_server_conf_t *conf, oa2_err_t *err)
+apr_status_t oa2_ap_dbd_store(oa2_store_t **st, request_rec *r,
+                              const oa2_server_conf_t *conf, oa2_err_t *err)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
     oa2_store_t *out;
     oa2_db_t *db;
@@ -73,18 +72,18 @@ apr_status_t oa2_dbd_store(oa2_store_t **st, request_rec *r,
     out = apr_pcalloc(r->pool, sizeof(*out));
     out->db = db;
     out->issuer = conf->issuer;
-    out->client_cache = conf->client_cache_ttl > 0 && conf->as
-        ? oa2_cache_record_hooks(r, conf->client_cache_ttl,
-                                 conf->as->record_key)
+    out->client_cache = conf->client_cache_ttl > 0 && rt->as
+        ? oa2_ap_cache_record_hooks(r, conf->client_cache_ttl,
+                                    rt->as->record_key)
         : NULL;
-    oa2_authn_request(r)->store = out;
+    oa2_ap_request_get(r)->store = out;
     *st = out;
     return APR_SUCCESS;
 }
 
 static int purge_after_response(request_rec *r)
 {
-    oa2_request_t *rq = ap_get_module_config(r->request_config, &oauth2_module);
+    oa2_request_t *rq = oa2_ap_request_peek(r);
     apr_int64_t now = apr_time_sec(r->request_time);
     volatile apr_uint32_t *slot;
     apr_uint32_t due;
@@ -111,7 +110,7 @@ static int purge_after_response(request_rec *r)
         || (more
             && oa2_store_purge_release(rq->store, now, &err, r->pool)
                 != APR_SUCCESS)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, err.cause, r,
                       "OA2-00401: purging expired rows failed: %s (%s)",
                       err.description, err.detail ? err.detail : "-");
     }
@@ -151,7 +150,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
     }
 }
 
-void oa2_dbd_register_hooks(apr_pool_t *p)
+void oa2_ap_dbd_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);

@@ -24,11 +24,9 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_dpop.h"
 #include "oa2_dpop_keys.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* The note of the request a client sent that holds the DPoP proof
  * accepted for it: its subrequests and internal redirects check the same
@@ -38,10 +36,7 @@ APLOG_USE_MODULE(oauth2);
 /* The authorization server of @a r's virtual host, or NULL. */
 static const oa2_as_t *as_of(request_rec *r)
 {
-    const oa2_server_conf_t *s =
-        ap_get_module_config(r->server->module_config, &oauth2_module);
-
-    return s ? s->as : NULL;
+    return oa2_ap_server_rt(r->server)->as;
 }
 
 void oa2_ap_dpop_nonce_header(request_rec *r)
@@ -107,12 +102,12 @@ void oa2_ap_dpop_resource_check(oa2_dpop_check_t *check, request_rec *r,
     check->replay =
         accepted && check->header && !strcmp(accepted, check->header)
         ? NULL
-        : oa2_cache_shared(r);
+        : oa2_ap_cache_shared(r);
     check->resource = 1;
     oa2_ap_dpop_nonce_header(r);
 }
 
-apr_status_t oa2_ap_dpop_check(request_rec *r, const oa2_token_t *tok,
+apr_status_t oa2_ap_dpop_check(request_rec *r, const oa2_access_token_t *tok,
                                const char *token, int dpop, oa2_err_t *err)
 {
     request_rec *sent = request_sent(r);
@@ -177,13 +172,14 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    if (oa2_cache_enabled()) {
+    if (oa2_ap_cache_enabled()) {
         return OK;
     }
     for (s = main_s; s; s = s->next) {
         const oa2_server_conf_t *c =
             ap_get_module_config(s->module_config, &oauth2_module);
-        if (c->as && c->as->dpop_nonce) {
+        const oa2_as_t *as = oa2_ap_server_rt(s)->as;
+        if (as && as->dpop_nonce) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                          "OA2-01461: OAuth2DPoPNonce is on for %s but there "
                          "is no token cache: a DPoP proof can be replayed "
@@ -196,7 +192,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     for (s = main_s; s; s = s->next) {
         const oa2_server_conf_t *c =
             ap_get_module_config(s->module_config, &oauth2_module);
-        if (c->as) {
+        if (oa2_ap_server_rt(s)->as) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                          "OA2-01462: no token cache: DPoP proofs (at %s and "
                          "any AuthType OAuth2 location) are not checked "

@@ -17,53 +17,23 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
-#include "mod_oauth2.h"
-
-APLOG_USE_MODULE(oauth2);
-
-/* What a request to this module's URL space asks for. */
-typedef enum endpoint_t {
-    ENDPOINT_NONE = 0,
-    ENDPOINT_JWKS,
-    ENDPOINT_METADATA,
-    ENDPOINT_AUTHORIZE,
-    ENDPOINT_TOKEN,
-    ENDPOINT_INTROSPECT,
-    ENDPOINT_REVOKE,
-    ENDPOINT_REGISTER,
-    ENDPOINT_RESOURCE_METADATA,
-    ENDPOINT_USERINFO,
-    ENDPOINT_LOGOUT,
-    ENDPOINT_OPENID_CONFIGURATION,
-    ENDPOINT_PAR
-} endpoint_t;
+#include "mod_oauth2_private.h"
+#include "oa2_well_known.h"
 
 /* The endpoints under OAuth2BasePath. */
 static const struct {
     const char *name;
-    endpoint_t endpoint;
-} endpoints[] = {
-    {"jwks", ENDPOINT_JWKS},         {"authorize", ENDPOINT_AUTHORIZE},
-    {"token", ENDPOINT_TOKEN},       {"introspect", ENDPOINT_INTROSPECT},
-    {"revoke", ENDPOINT_REVOKE},     {"register", ENDPOINT_REGISTER},
-    {"userinfo", ENDPOINT_USERINFO}, {"logout", ENDPOINT_LOGOUT},
-    {"par", ENDPOINT_PAR},           {NULL, ENDPOINT_NONE}};
-
-#define AS_WELL_KNOWN "/.well-known/oauth-authorization-server"
-#define RS_WELL_KNOWN "/.well-known/oauth-protected-resource"
-#define OP_WELL_KNOWN "/.well-known/openid-configuration"
-
-/* The path part of a URL ("" when it has none or only "/"). */
-static const char *path_of(const char *url, apr_pool_t *p)
-{
-    apr_uri_t u;
-
-    if (apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.path
-        || !strcmp(u.path, "/")) {
-        return "";
-    }
-    return u.path;
-}
+    oa2_ap_endpoint_t endpoint;
+} endpoints[] = {{"jwks", OA2_ENDPOINT_JWKS},
+                 {"authorize", OA2_ENDPOINT_AUTHORIZE},
+                 {"token", OA2_ENDPOINT_TOKEN},
+                 {"introspect", OA2_ENDPOINT_INTROSPECT},
+                 {"revoke", OA2_ENDPOINT_REVOKE},
+                 {"register", OA2_ENDPOINT_REGISTER},
+                 {"userinfo", OA2_ENDPOINT_USERINFO},
+                 {"logout", OA2_ENDPOINT_LOGOUT},
+                 {"par", OA2_ENDPOINT_PAR},
+                 {NULL, OA2_ENDPOINT_NONE}};
 
 /* RFC 9728 §3.1: the well-known path of a protected resource, or -1. */
 static int resource_index(request_rec *r, const oa2_server_conf_t *conf)
@@ -75,138 +45,124 @@ static int resource_index(request_rec *r, const oa2_server_conf_t *conf)
          i++) {
         const char *uri =
             APR_ARRAY_IDX(conf->protected_resources, i, const char *);
-        if (!strcmp(r->uri,
-                    apr_pstrcat(r->pool, RS_WELL_KNOWN, path_of(uri, r->pool),
-                                NULL))) {
+        if (!strcmp(
+                r->uri,
+                oa2_well_known_path(OA2_WELL_KNOWN_RESOURCE, uri, r->pool))) {
             return i;
         }
     }
     return -1;
 }
 
-/* OpenID Discovery 1.0 §4: the well-known path goes after the issuer's
- * path (unlike RFC 8414's, which goes before it). */
-static int is_openid_configuration(request_rec *r,
-                                   const oa2_server_conf_t *conf)
+static oa2_ap_endpoint_t endpoint_of(request_rec *r,
+                                     const oa2_server_conf_t *conf)
 {
-    const char *path = path_of(conf->issuer, r->pool);
-    apr_size_t n = strlen(path);
-
-    if (n && path[n - 1] == '/') {
-        n--;
-    }
-    return !strncmp(r->uri, path, n) && !strcmp(r->uri + n, OP_WELL_KNOWN);
-}
-
-static endpoint_t endpoint_of(request_rec *r, const oa2_server_conf_t *conf)
-{
-    const char *base = oa2_config_base_path(conf);
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
+    const char *base = oa2_ap_config_base_path(conf);
     size_t n = strlen(base);
     int i;
 
     if (!conf->issuer) {
-        return ENDPOINT_NONE;
+        return OA2_ENDPOINT_NONE;
     }
-    if (conf->openid_json && is_openid_configuration(r, conf)) {
-        return ENDPOINT_OPENID_CONFIGURATION;
+    /* OpenID Discovery 1.0 §4: after the issuer's path. */
+    if (rt->openid_json
+        && !strcmp(r->uri,
+                   oa2_well_known_path(OA2_WELL_KNOWN_OPENID, conf->issuer,
+                                       r->pool))) {
+        return OA2_ENDPOINT_OPENID_CONFIGURATION;
     }
     if (!strncmp(r->uri, "/.well-known/", 13)) {
         /* RFC 8414 §3.1: the issuer's path goes after the well-known. */
         if (!strcmp(r->uri,
-                    apr_pstrcat(r->pool, AS_WELL_KNOWN,
-                                path_of(conf->issuer, r->pool), NULL))) {
-            return ENDPOINT_METADATA;
+                    oa2_well_known_path(OA2_WELL_KNOWN_AS, conf->issuer,
+                                        r->pool))) {
+            return OA2_ENDPOINT_METADATA;
         }
         if ((i = resource_index(r, conf)) >= 0) {
-            apr_table_setn(r->notes, "oauth2-resource", apr_itoa(r->pool, i));
-            return ENDPOINT_RESOURCE_METADATA;
+            oa2_ap_request_get(r)->resource = i;
+            return OA2_ENDPOINT_RESOURCE_METADATA;
         }
-        return ENDPOINT_NONE;
+        return OA2_ENDPOINT_NONE;
     }
     if (n == 1) {
         n = 0; /* OAuth2BasePath / serves /token, /jwks, ... */
     }
     if (strncmp(r->uri, base, n) || r->uri[n] != '/') {
-        return ENDPOINT_NONE;
+        return OA2_ENDPOINT_NONE;
     }
     for (i = 0; endpoints[i].name; i++) {
         if (!strcmp(r->uri + n + 1, endpoints[i].name)) {
             return endpoints[i].endpoint;
         }
     }
-    return ENDPOINT_NONE;
+    return OA2_ENDPOINT_NONE;
 }
 
 static int translate_name(request_rec *r)
 {
     const oa2_server_conf_t *conf =
         ap_get_module_config(r->server->module_config, &oauth2_module);
-    endpoint_t ep;
+    oa2_ap_endpoint_t ep;
 
     if (!r->uri || r->uri[0] != '/') {
         return DECLINED;
     }
     ep = endpoint_of(r, conf);
-    if (ep == ENDPOINT_NONE) {
+    if (ep == OA2_ENDPOINT_NONE) {
         return DECLINED;
     }
-    apr_table_setn(r->notes, "oauth2-endpoint",
-                   apr_psprintf(r->pool, "%d", (int)ep));
+    oa2_ap_request_get(r)->endpoint = ep;
     r->filename = apr_pstrcat(r->pool, "oauth2:", r->uri, NULL);
     r->handler = "oauth2-endpoint";
     return OK;
 }
 
-static endpoint_t routed(request_rec *r)
-{
-    const char *note = apr_table_get(r->notes, "oauth2-endpoint");
-    return note ? (endpoint_t)atoi(note) : ENDPOINT_NONE;
-}
-
 static int map_to_storage(request_rec *r)
 {
     /* Nothing on disk: skip the <Directory> walk, keep <Location>. */
-    return routed(r) != ENDPOINT_NONE ? OK : DECLINED;
+    return oa2_ap_request_endpoint(r) != OA2_ENDPOINT_NONE ? OK : DECLINED;
 }
 
 static int handler(request_rec *r)
 {
     const oa2_server_conf_t *conf;
-    endpoint_t ep = routed(r);
+    oa2_ap_endpoint_t ep = oa2_ap_request_endpoint(r);
     const char *resource;
 
-    if (ep == ENDPOINT_NONE) {
+    if (ep == OA2_ENDPOINT_NONE) {
         return DECLINED;
     }
     conf = ap_get_module_config(r->server->module_config, &oauth2_module);
     switch (ep) {
-    case ENDPOINT_JWKS:
-        return oa2_jwks_handle(r, conf);
-    case ENDPOINT_METADATA:
-        return oa2_metadata_handle(r, conf);
-    case ENDPOINT_AUTHORIZE:
-        return oa2_authorize_handle(r, conf);
-    case ENDPOINT_TOKEN:
-        return oa2_token_handle(r, conf);
-    case ENDPOINT_INTROSPECT:
-        return oa2_introspect_handle(r, conf);
-    case ENDPOINT_REVOKE:
-        return oa2_revoke_handle(r, conf);
-    case ENDPOINT_REGISTER:
-        return oa2_register_handle(r, conf);
-    case ENDPOINT_USERINFO:
-        return oa2_userinfo_handle(r, conf);
-    case ENDPOINT_LOGOUT:
-        return oa2_logout_handle(r, conf);
-    case ENDPOINT_PAR:
-        return oa2_par_handle(r, conf);
-    case ENDPOINT_OPENID_CONFIGURATION:
-        return oa2_io_send_document(r, NULL, conf->openid_json);
-    case ENDPOINT_RESOURCE_METADATA:
-        resource = APR_ARRAY_IDX(
-            conf->protected_resources,
-            atoi(apr_table_get(r->notes, "oauth2-resource")), const char *);
-        return oa2_resource_metadata_handle(r, conf, resource);
+    case OA2_ENDPOINT_JWKS:
+        return oa2_ap_jwks_handle(r, conf);
+    case OA2_ENDPOINT_METADATA:
+        return oa2_ap_metadata_handle(r, conf);
+    case OA2_ENDPOINT_AUTHORIZE:
+        return oa2_ap_authorize_handle(r, conf);
+    case OA2_ENDPOINT_TOKEN:
+        return oa2_ap_token_handle(r, conf);
+    case OA2_ENDPOINT_INTROSPECT:
+        return oa2_ap_introspect_handle(r, conf);
+    case OA2_ENDPOINT_REVOKE:
+        return oa2_ap_revoke_handle(r, conf);
+    case OA2_ENDPOINT_REGISTER:
+        return oa2_ap_register_handle(r, conf);
+    case OA2_ENDPOINT_USERINFO:
+        return oa2_ap_userinfo_handle(r, conf);
+    case OA2_ENDPOINT_LOGOUT:
+        return oa2_ap_logout_handle(r, conf);
+    case OA2_ENDPOINT_PAR:
+        return oa2_ap_par_handle(r, conf);
+    case OA2_ENDPOINT_OPENID_CONFIGURATION:
+        return oa2_ap_io_send_document(r, NULL,
+                                       oa2_ap_server_rt_of(conf)->openid_json);
+    case OA2_ENDPOINT_RESOURCE_METADATA:
+        resource =
+            APR_ARRAY_IDX(conf->protected_resources,
+                          oa2_ap_request_peek(r)->resource, const char *);
+        return oa2_ap_resource_metadata_handle(r, conf, resource);
     default:
         return DECLINED;
     }
@@ -215,8 +171,9 @@ static int handler(request_rec *r)
 /* Ahead of authentication (check_access runs before check_authn). */
 static int before_login(request_rec *r)
 {
-    if (routed(r) == ENDPOINT_AUTHORIZE && !r->main && !r->prev) {
-        oa2_authorize_before_login(
+    if (oa2_ap_request_endpoint(r) == OA2_ENDPOINT_AUTHORIZE && !r->main
+        && !r->prev) {
+        oa2_ap_authorize_before_login(
             r, ap_get_module_config(r->server->module_config, &oauth2_module));
     }
     return DECLINED;
@@ -224,12 +181,13 @@ static int before_login(request_rec *r)
 
 /* The redirect that before_login prepared goes out: drop the login
  * method's challenge from it, and say so once (the error path runs no
- * handler of ours). The note says which error it carries:
+ * handler of ours). The request record says which error it carries:
  * login_required, or the log id of the refusal of a request that had to
  * be pushed. */
 static void insert_error_filter(request_rec *r)
 {
-    const char *id = apr_table_get(r->notes, "oauth2-login-required");
+    const oa2_request_t *rq = oa2_ap_request_peek(r);
+    const char *id = rq ? rq->login_required : NULL;
 
     if (id && r->status == HTTP_MOVED_TEMPORARILY) {
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");
@@ -248,7 +206,7 @@ static void insert_error_filter(request_rec *r)
     }
 }
 
-void oa2_endpoints_register_hooks(apr_pool_t *p)
+void oa2_ap_endpoints_register_hooks(apr_pool_t *p)
 {
     static const char *const before[] = {"mod_proxy.c", "mod_rewrite.c",
                                          "mod_alias.c", NULL};

@@ -9,9 +9,7 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
-
-APLOG_USE_MODULE(oauth2);
+#include "mod_oauth2_private.h"
 
 const char *oa2_ap_fetch_ca_file(server_rec *s)
 {

@@ -7,14 +7,13 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_hash.h"
 #include "oa2_introspect.h"
 
-APLOG_USE_MODULE(oauth2);
-
-int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *json = NULL;
     oa2_client_t *caller = NULL;
     oa2_backchannel_t in;
@@ -22,15 +21,15 @@ int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_err_t err;
     apr_status_t rv;
 
-    rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/introspect", "OA2-00720",
-                                  &err);
+    rv = oa2_ap_io_backchannel_begin(&in, &st, r, conf, "/introspect",
+                                     "OA2-00720", &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_introspect_request(&json, &caller, conf->as, st, &in,
+        rv = oa2_introspect_request(&json, &caller, rt->as, st, &in,
                                     apr_time_sec(r->request_time), &err,
                                     r->pool);
     }
     if (rv != APR_SUCCESS) {
-        return oa2_io_send_client_error(r, conf, &err);
+        return oa2_ap_io_send_client_error(r, conf, &err);
     }
     ap_log_rerror(
         APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -40,5 +39,5 @@ int oa2_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
         strcmp(json, OA2_INTROSPECT_INACTIVE) ? "active" : "not active");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "Pragma", "no-cache");
-    return oa2_io_send_json(r, HTTP_OK, NULL, json);
+    return oa2_ap_io_send_json(r, HTTP_OK, NULL, json);
 }

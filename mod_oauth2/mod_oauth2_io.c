@@ -7,13 +7,11 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_assertion.h"
 #include "oa2_cleanup.h"
 
-APLOG_USE_MODULE(oauth2);
-
-void oa2_io_cors(request_rec *r)
+void oa2_ap_io_cors(request_rec *r)
 {
     apr_table_setn(r->err_headers_out, "Access-Control-Allow-Origin", "*");
     /* A browser-based client reads the nonce it must sign (RFC 9449 §8). */
@@ -21,9 +19,9 @@ void oa2_io_cors(request_rec *r)
                    "DPoP-Nonce");
 }
 
-int oa2_io_cors_preflight(request_rec *r)
+int oa2_ap_io_cors_preflight(request_rec *r)
 {
-    oa2_io_cors(r);
+    oa2_ap_io_cors(r);
     apr_table_setn(r->err_headers_out, "Access-Control-Allow-Methods",
                    "GET, POST");
     apr_table_setn(r->err_headers_out, "Access-Control-Allow-Headers",
@@ -33,8 +31,8 @@ int oa2_io_cors_preflight(request_rec *r)
     return OK;
 }
 
-int oa2_io_send_json(request_rec *r, int status, const char *content_type,
-                     const char *json)
+int oa2_ap_io_send_json(request_rec *r, int status, const char *content_type,
+                        const char *json)
 {
     r->status = status;
     ap_set_content_type(r, content_type ? content_type : "application/json");
@@ -45,20 +43,20 @@ int oa2_io_send_json(request_rec *r, int status, const char *content_type,
     return OK;
 }
 
-void oa2_io_log_error(request_rec *r, const oa2_err_t *err)
+void oa2_ap_io_log_error(request_rec *r, const oa2_err_t *err)
 {
     int level = err->status >= 500 ? APLOG_ERR : APLOG_INFO;
 
     ap_log_rerror(
-        APLOG_MARK, level, 0, r, "%s: %s%s%s%s",
+        APLOG_MARK, level, err->cause, r, "%s: %s%s%s%s",
         err->log_id ? err->log_id : "OA2-00410",
         err->error ? err->error : "error", err->description ? ": " : "",
         err->description ? err->description : "",
         err->detail ? apr_pstrcat(r->pool, " (", err->detail, ")", NULL) : "");
 }
 
-apr_status_t oa2_io_read_body(const char **body, apr_size_t *len,
-                              request_rec *r, apr_size_t max, oa2_err_t *err)
+apr_status_t oa2_ap_io_read_body(const char **body, apr_size_t *len,
+                                 request_rec *r, apr_size_t max, oa2_err_t *err)
 {
     char *buf = apr_palloc(r->pool, max + 1);
     apr_size_t total = 0;
@@ -89,7 +87,8 @@ apr_status_t oa2_io_read_body(const char **body, apr_size_t *len,
     return APR_SUCCESS;
 }
 
-apr_status_t oa2_io_read_form(oa2_form_t **form, request_rec *r, oa2_err_t *err)
+apr_status_t oa2_ap_io_read_form(oa2_form_t **form, request_rec *r,
+                                 oa2_err_t *err)
 {
     const char *type = apr_table_get(r->headers_in, "Content-Type");
     const char *body;
@@ -103,19 +102,19 @@ apr_status_t oa2_io_read_form(oa2_form_t **form, request_rec *r, oa2_err_t *err)
                            "the body must be "
                            "application/x-www-form-urlencoded");
     }
-    rv = oa2_io_read_body(&body, &len, r, OA2_FORM_MAX_LEN, err);
+    rv = oa2_ap_io_read_body(&body, &len, r, OA2_FORM_MAX_LEN, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     return oa2_form_parse(form, body, len, err, r->pool);
 }
 
-int oa2_io_send_error_json(request_rec *r, const oa2_err_t *err)
+int oa2_ap_io_send_error_json(request_rec *r, const oa2_err_t *err)
 {
     json_t *doc = oa2_cleanup_json(json_object(), r->pool);
     const char *text;
 
-    oa2_io_log_error(r, err);
+    oa2_ap_io_log_error(r, err);
     json_object_set_new(doc, "error",
                         json_string(err->error ? err->error : "server_error"));
     if (err->description) {
@@ -125,10 +124,10 @@ int oa2_io_send_error_json(request_rec *r, const oa2_err_t *err)
     text = oa2_cleanup_malloced(json_dumps(doc, JSON_COMPACT), r->pool);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
-    return oa2_io_send_json(r, err->status, NULL, text ? text : "{}");
+    return oa2_ap_io_send_json(r, err->status, NULL, text ? text : "{}");
 }
 
-void oa2_io_page_headers(request_rec *r)
+void oa2_ap_io_page_headers(request_rec *r)
 {
     apr_table_t *h = r->err_headers_out;
 
@@ -145,9 +144,9 @@ void oa2_io_page_headers(request_rec *r)
                    "frame-ancestors 'none'; base-uri 'none'");
 }
 
-int oa2_io_send_html(request_rec *r, int status, const char *html)
+int oa2_ap_io_send_html(request_rec *r, int status, const char *html)
 {
-    oa2_io_page_headers(r);
+    oa2_ap_io_page_headers(r);
     r->status = status;
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_set_content_length(r, (apr_off_t)strlen(html));
@@ -157,18 +156,19 @@ int oa2_io_send_html(request_rec *r, int status, const char *html)
     return OK;
 }
 
-int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
-                           const oa2_err_t *err)
+int oa2_ap_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
+                              const oa2_err_t *err)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_tmpl_vars_t *vars = oa2_tmpl_vars_make(r->pool);
 
-    oa2_io_log_error(r, err);
+    oa2_ap_io_log_error(r, err);
     oa2_tmpl_set(vars, "error", err->error ? err->error : "server_error");
     oa2_tmpl_set(vars, "error_description",
                  err->description ? err->description : "");
     oa2_tmpl_set(vars, "status", apr_itoa(r->pool, err->status));
-    return oa2_io_send_html(r, err->status,
-                            oa2_tmpl_render(conf->error_tmpl, vars, r->pool));
+    return oa2_ap_io_send_html(r, err->status,
+                               oa2_tmpl_render(rt->error_tmpl, vars, r->pool));
 }
 
 /* What a client assertion (private_key_jwt) is checked with: the token
@@ -177,21 +177,22 @@ int oa2_io_send_error_page(request_rec *r, const oa2_server_conf_t *conf,
 static const oa2_assertion_env_t *assertion_env(request_rec *r,
                                                 const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_assertion_env_t *env = apr_pcalloc(r->pool, sizeof(*env));
 
-    env->token_endpoint = oa2_config_endpoint_url(conf, "/token", r->pool);
-    env->keys.cache = oa2_cache_shared(r);
-    env->keys.seal = conf->as ? conf->as->record_key : NULL;
+    env->token_endpoint = oa2_ap_config_endpoint_url(conf, "/token", r->pool);
+    env->keys.cache = oa2_ap_cache_shared(r);
+    env->keys.seal = rt->as ? rt->as->record_key : NULL;
     env->keys.ca_file = conf->fetch_ca_file;
     env->now = apr_time_sec(r->request_time);
     return env;
 }
 
-apr_status_t oa2_io_backchannel_begin(oa2_backchannel_t *in, oa2_store_t **st,
-                                      request_rec *r,
-                                      const oa2_server_conf_t *conf,
-                                      const char *endpoint,
-                                      const char *log_id_405, oa2_err_t *err)
+apr_status_t oa2_ap_io_backchannel_begin(oa2_backchannel_t *in,
+                                         oa2_store_t **st, request_rec *r,
+                                         const oa2_server_conf_t *conf,
+                                         const char *endpoint,
+                                         const char *log_id_405, oa2_err_t *err)
 {
     oa2_form_t *form;
     apr_status_t rv;
@@ -204,57 +205,57 @@ apr_status_t oa2_io_backchannel_begin(oa2_backchannel_t *in, oa2_store_t **st,
         return oa2_err_set(err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
                            log_id_405, "this endpoint takes POST");
     }
-    if ((rv = oa2_io_read_form(&form, r, err)) != APR_SUCCESS) {
+    if ((rv = oa2_ap_io_read_form(&form, r, err)) != APR_SUCCESS) {
         return rv;
     }
     in->form = form;
     in->authorization = apr_table_get(r->headers_in, "Authorization");
     in->client_cert = oa2_ap_tls_client_cert(&in->client_cert_verified, r);
     in->method = r->method;
-    in->endpoint = oa2_config_endpoint_url(conf, endpoint, r->pool);
+    in->endpoint = oa2_ap_config_endpoint_url(conf, endpoint, r->pool);
     in->dpop = apr_table_get(r->headers_in, "DPoP");
     in->assertion = assertion_env(r, conf);
-    in->replay_cache = oa2_cache_shared(r);
-    return oa2_dbd_store(st, r, conf, err);
+    in->replay_cache = oa2_ap_cache_shared(r);
+    return oa2_ap_dbd_store(st, r, conf, err);
 }
 
-int oa2_io_send_client_error(request_rec *r, const oa2_server_conf_t *conf,
-                             const oa2_err_t *err)
+int oa2_ap_io_send_client_error(request_rec *r, const oa2_server_conf_t *conf,
+                                const oa2_err_t *err)
 {
     if (err->status == HTTP_UNAUTHORIZED) {
         apr_table_setn(
             r->err_headers_out, "WWW-Authenticate",
             apr_psprintf(r->pool, "Basic realm=\"%s\"", conf->issuer));
     }
-    return oa2_io_send_error_json(r, err);
+    return oa2_ap_io_send_error_json(r, err);
 }
 
-int oa2_io_send_document(request_rec *r, const char *content_type,
-                         const char *json)
+int oa2_ap_io_send_document(request_rec *r, const char *content_type,
+                            const char *json)
 {
     if (r->method_number == M_OPTIONS) {
-        return oa2_io_cors_preflight(r);
+        return oa2_ap_io_cors_preflight(r);
     }
-    oa2_io_cors(r);
+    oa2_ap_io_cors(r);
     if (r->method_number != M_GET) {
         r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_OPTIONS);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     /* Public and rarely changed: caches may keep it for a while. */
     apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=300");
-    return oa2_io_send_json(r, HTTP_OK, content_type, json);
+    return oa2_ap_io_send_json(r, HTTP_OK, content_type, json);
 }
 
-apr_status_t oa2_io_read_page_params(oa2_form_t **params, int *status,
-                                     request_rec *r,
-                                     const oa2_server_conf_t *conf)
+apr_status_t oa2_ap_io_read_page_params(oa2_form_t **params, int *status,
+                                        request_rec *r,
+                                        const oa2_server_conf_t *conf)
 {
     const char *q = r->args ? r->args : "";
     apr_status_t rv = APR_EGENERAL;
     oa2_err_t err;
 
     if (r->method_number == M_POST) {
-        rv = oa2_io_read_form(params, r, &err);
+        rv = oa2_ap_io_read_form(params, r, &err);
     }
     else if (r->method_number == M_GET) {
         rv = oa2_form_parse(params, q, strlen(q), &err, r->pool);
@@ -265,7 +266,7 @@ apr_status_t oa2_io_read_page_params(oa2_form_t **params, int *status,
         return APR_EGENERAL;
     }
     if (rv != APR_SUCCESS) {
-        *status = oa2_io_send_error_page(r, conf, &err);
+        *status = oa2_ap_io_send_error_page(r, conf, &err);
     }
     return rv;
 }

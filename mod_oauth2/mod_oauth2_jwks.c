@@ -4,9 +4,12 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 
-int oa2_jwks_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_jwks_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
-    return oa2_io_send_document(r, "application/jwk-set+json", conf->jwks_json);
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
+
+    return oa2_ap_io_send_document(r, "application/jwk-set+json",
+                                   rt->jwks_json);
 }

@@ -21,11 +21,9 @@
 #include <apr_optional.h>
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "mod_session.h"
 #include "oa2_csrf.h"
-
-APLOG_USE_MODULE(oauth2);
 
 #define AUTH_TIME_COOKIE "oauth2_auth_time"
 
@@ -36,7 +34,7 @@ APLOG_USE_MODULE(oauth2);
  * cross-site subrequests; Secure for an https issuer. */
 static const char *cookie_attrs(request_rec *r, const oa2_server_conf_t *conf)
 {
-    const char *base = oa2_config_base_path(conf);
+    const char *base = oa2_ap_config_base_path(conf);
 
     return apr_pstrcat(r->pool, "Path=", strcmp(base, "/") ? base : "/",
                        ";HttpOnly;SameSite=Lax",
@@ -58,25 +56,26 @@ static session_rec *session_of(request_rec *r)
     return z;
 }
 
-apr_int64_t oa2_login_auth_time(request_rec *r, const oa2_server_conf_t *conf)
+apr_int64_t oa2_ap_login_auth_time(request_rec *r,
+                                   const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     apr_int64_t now = apr_time_sec(r->request_time), at;
     const char *fields[] = {"auth_time", r->user};
     const char *cookie = NULL;
 
     if (ap_cookie_read(r, AUTH_TIME_COOKIE, &cookie, 0) == APR_SUCCESS && cookie
-        && oa2_csrf_verify_for(&at, conf->as, cookie, fields, 2, r->pool)
+        && oa2_csrf_verify_for(&at, rt->as, cookie, fields, 2, r->pool)
         && at <= now + 60 && now - at <= AUTH_TIME_MAX_AGE) {
         return at < now ? at : now;
     }
-    ap_cookie_write(r, AUTH_TIME_COOKIE,
-                    oa2_csrf_make_for(conf->as, fields, 2, now, r->pool),
-                    cookie_attrs(r, conf), 0, r->headers_out,
-                    r->err_headers_out, NULL);
+    ap_cookie_write(
+        r, AUTH_TIME_COOKIE, oa2_csrf_make_for(rt->as, fields, 2, now, r->pool),
+        cookie_attrs(r, conf), 0, r->headers_out, r->err_headers_out, NULL);
     return now;
 }
 
-int oa2_login_end_session(request_rec *r)
+int oa2_ap_login_end_session(request_rec *r)
 {
     session_rec *z = session_of(r);
 
@@ -91,16 +90,16 @@ int oa2_login_end_session(request_rec *r)
     return 1;
 }
 
-int oa2_login_again(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_login_again(request_rec *r, const oa2_server_conf_t *conf)
 {
     ap_cookie_remove(r, AUTH_TIME_COOKIE, cookie_attrs(r, conf), r->headers_out,
                      r->err_headers_out, NULL);
-    if (oa2_login_end_session(r)) {
+    if (oa2_ap_login_end_session(r)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "OA2-00924: %s must sign in again: session ended, "
                       "back to the login",
                       r->user);
-        oa2_io_page_headers(r);
+        oa2_ap_io_page_headers(r);
         /* relative: right behind a proxy too (RFC 9110 §10.2.2) */
         apr_table_setn(r->headers_out, "Location", r->unparsed_uri);
         r->status = HTTP_MOVED_TEMPORARILY;

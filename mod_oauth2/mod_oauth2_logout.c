@@ -11,15 +11,14 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_logout.h"
 #include "oa2_text.h"
-
-APLOG_USE_MODULE(oauth2);
 
 static int show_page(request_rec *r, const oa2_server_conf_t *conf,
                      const oa2_logout_t *lo, int confirm)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_tmpl_vars_t *vars = oa2_tmpl_vars_make(r->pool);
 
     if (lo->client) {
@@ -35,17 +34,18 @@ static int show_page(request_rec *r, const oa2_server_conf_t *conf,
         oa2_tmpl_set(vars, "state", lo->state);
         oa2_tmpl_set(vars, "csrf_token",
                      oa2_logout_csrf_make(
-                         conf->as, lo, apr_time_sec(r->request_time), r->pool));
+                         rt->as, lo, apr_time_sec(r->request_time), r->pool));
     }
     else {
         oa2_tmpl_set(vars, "signed_out", "1");
     }
-    return oa2_io_send_html(r, HTTP_OK,
-                            oa2_tmpl_render(conf->logout_tmpl, vars, r->pool));
+    return oa2_ap_io_send_html(r, HTTP_OK,
+                               oa2_tmpl_render(rt->logout_tmpl, vars, r->pool));
 }
 
-int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     apr_int64_t now = apr_time_sec(r->request_time);
     const char *location, *confirm = NULL, *csrf = NULL;
     oa2_form_t *params;
@@ -54,28 +54,28 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_err_t err;
     int status;
 
-    if (!conf->as->openid) {
+    if (!rt->as->openid) {
         return HTTP_NOT_FOUND;
     }
-    if (oa2_io_read_page_params(&params, &status, r, conf) != APR_SUCCESS) {
+    if (oa2_ap_io_read_page_params(&params, &status, r, conf) != APR_SUCCESS) {
         return status;
     }
     if (r->method_number == M_POST) {
         oa2_form_single(&confirm, params, "confirm", 0, &err, r->pool);
         oa2_form_single(&csrf, params, "csrf_token", 0, &err, r->pool);
     }
-    if (oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
-        || oa2_logout_parse(&lo, conf->as, st, params, now, &err, r->pool)
+    if (oa2_ap_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_logout_parse(&lo, rt->as, st, params, now, &err, r->pool)
             != APR_SUCCESS) {
-        return oa2_io_send_error_page(r, conf, &err);
+        return oa2_ap_io_send_error_page(r, conf, &err);
     }
     if (!lo->hinted) {
         if (!confirm) {
             return show_page(r, conf, lo, 1);
         }
-        if (oa2_logout_csrf_check(conf->as, lo, csrf, now, &err, r->pool)
+        if (oa2_logout_csrf_check(rt->as, lo, csrf, now, &err, r->pool)
             != APR_SUCCESS) {
-            return oa2_io_send_error_page(r, conf, &err);
+            return oa2_ap_io_send_error_page(r, conf, &err);
         }
     }
     ap_log_rerror(
@@ -84,10 +84,10 @@ int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf)
         lo->client
             ? apr_pstrcat(r->pool, " from client ", lo->client->client_id, NULL)
             : "",
-        oa2_login_end_session(r) ? "session ended" : "no session here");
+        oa2_ap_login_end_session(r) ? "session ended" : "no session here");
     location = oa2_logout_location(lo, r->pool);
     if (location) {
-        oa2_io_page_headers(r);
+        oa2_ap_io_page_headers(r);
         apr_table_setn(r->headers_out, "Location", location);
         return r->method_number == M_POST ? HTTP_SEE_OTHER
                                           : HTTP_MOVED_TEMPORARILY;

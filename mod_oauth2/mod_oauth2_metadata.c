@@ -7,7 +7,7 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_cleanup.h"
 #include "oa2_idtoken.h"
 #include "oa2_url.h"
@@ -69,21 +69,21 @@ static json_t *claims_supported(const oa2_as_t *as)
 
 /* The fields an OpenID Provider adds (Discovery 1.0 §3). */
 static void add_openid_fields(json_t *m, const oa2_server_conf_t *conf,
-                              apr_pool_t *p)
+                              const oa2_server_rt_t *rt, apr_pool_t *p)
 {
     static const char *const subject_types[] = {"public", NULL};
 
     json_object_set_new(
         m, "userinfo_endpoint",
-        json_string(oa2_config_endpoint_url(conf, "/userinfo", p)));
+        json_string(oa2_ap_config_endpoint_url(conf, "/userinfo", p)));
     json_object_set_new(
         m, "end_session_endpoint",
-        json_string(oa2_config_endpoint_url(conf, "/logout", p)));
+        json_string(oa2_ap_config_endpoint_url(conf, "/logout", p)));
     json_object_set_new(m, "id_token_signing_alg_values_supported",
                         signing_algs(conf, p));
     json_object_set_new(m, "subject_types_supported",
                         string_array(subject_types));
-    json_object_set_new(m, "claims_supported", claims_supported(conf->as));
+    json_object_set_new(m, "claims_supported", claims_supported(rt->as));
     /* Discovery's defaults for these are true: say what is not offered. */
     json_object_set_new(m, "claims_parameter_supported", json_false());
     json_object_set_new(m, "request_parameter_supported", json_false());
@@ -93,8 +93,9 @@ static void add_openid_fields(json_t *m, const oa2_server_conf_t *conf,
     json_object_set_new(m, "request_uri_parameter_supported", json_false());
 }
 
-const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
-                               apr_pool_t *p)
+const char *oa2_ap_metadata_build(const oa2_server_conf_t *conf,
+                                  const oa2_server_rt_t *rt, int openid,
+                                  apr_pool_t *p)
 {
     static const char *const response_types[] = {"code", NULL};
     static const char *const response_modes[] = {"query", NULL};
@@ -115,13 +116,13 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
     int i;
 
     /* The AS's scopes: OAuth2Scope's and the OpenID ones it added. */
-    for (i = 0; i < conf->as->scopes->nelts; i++) {
+    for (i = 0; i < rt->as->scopes->nelts; i++) {
         json_array_append_new(
             scopes,
             json_string(
-                APR_ARRAY_IDX(conf->as->scopes, i, oa2_scope_def_t).name));
+                APR_ARRAY_IDX(rt->as->scopes, i, oa2_scope_def_t).name));
     }
-#define URL(name) json_string(oa2_config_endpoint_url(conf, name, p))
+#define URL(name) json_string(oa2_ap_config_endpoint_url(conf, name, p))
     json_object_set_new(m, "issuer", json_string(conf->issuer));
     json_object_set_new(m, "authorization_endpoint", URL("/authorize"));
     json_object_set_new(m, "token_endpoint", URL("/token"));
@@ -177,18 +178,20 @@ const char *oa2_metadata_build(const oa2_server_conf_t *conf, int openid,
                             json_true());
     }
     if (openid) {
-        add_openid_fields(m, conf, p);
+        add_openid_fields(m, conf, rt, p);
     }
     return oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), p);
 }
 
-int oa2_metadata_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_metadata_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
-    return oa2_io_send_document(r, NULL, conf->metadata_json);
+    return oa2_ap_io_send_document(r, NULL,
+                                   oa2_ap_server_rt_of(conf)->metadata_json);
 }
 
-int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
-                                 const char *resource)
+int oa2_ap_resource_metadata_handle(request_rec *r,
+                                    const oa2_server_conf_t *conf,
+                                    const char *resource)
 {
     json_t *m = oa2_cleanup_json(json_object(), r->pool);
     json_t *servers = json_array(), *scopes = json_array();
@@ -209,6 +212,6 @@ int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
     /* RFC 9728 §2: the resource takes DPoP proofs of these algorithms. */
     json_object_set_new(m, "dpop_signing_alg_values_supported",
                         string_array(dpop_algs));
-    return oa2_io_send_document(
+    return oa2_ap_io_send_document(
         r, NULL, oa2_cleanup_malloced(json_dumps(m, JSON_COMPACT), r->pool));
 }

@@ -10,13 +10,12 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_par.h"
 
-APLOG_USE_MODULE(oauth2);
-
-int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_par_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *json = NULL, *uri_hash = NULL;
     oa2_client_t *client = NULL;
     oa2_backchannel_t in;
@@ -27,16 +26,17 @@ int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf)
     /* CORS as at the token endpoint: a browser-based public client pushes
      * from its own origin. */
     if (r->method_number == M_OPTIONS) {
-        return oa2_io_cors_preflight(r);
+        return oa2_ap_io_cors_preflight(r);
     }
-    oa2_io_cors(r);
-    rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/par", "OA2-01316", &err);
+    oa2_ap_io_cors(r);
+    rv = oa2_ap_io_backchannel_begin(&in, &st, r, conf, "/par", "OA2-01316",
+                                     &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_par_push(&json, &client, &uri_hash, conf->as, st, &in,
+        rv = oa2_par_push(&json, &client, &uri_hash, rt->as, st, &in,
                           apr_time_sec(r->request_time), &err, r->pool);
     }
     if (rv != APR_SUCCESS) {
-        return oa2_io_send_client_error(r, conf, &err);
+        return oa2_ap_io_send_client_error(r, conf, &err);
     }
     /* The request_uri stands for the request: only the first digits of
      * its hash are logged. */
@@ -46,5 +46,5 @@ int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf)
                   client->client_id, uri_hash);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "Pragma", "no-cache");
-    return oa2_io_send_json(r, HTTP_CREATED, NULL, json);
+    return oa2_ap_io_send_json(r, HTTP_CREATED, NULL, json);
 }

@@ -9,11 +9,9 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_bearer.h"
 #include "oa2_registration.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* Nonzero for application/json, with or without parameters. */
 static int is_json(const char *type)
@@ -22,8 +20,9 @@ static int is_json(const char *type)
         && (!type[16] || type[16] == ';' || type[16] == ' ');
 }
 
-int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_register_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *json = NULL, *body;
     oa2_client_t *client = NULL;
     oa2_store_t *st;
@@ -40,14 +39,14 @@ int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf)
         return HTTP_NOT_FOUND;
     }
     if (r->method_number == M_OPTIONS) {
-        return oa2_io_cors_preflight(r);
+        return oa2_ap_io_cors_preflight(r);
     }
-    oa2_io_cors(r);
+    oa2_ap_io_cors(r);
     if (r->method_number != M_POST) {
         oa2_err_set(&err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
                     "OA2-00771", "the registration endpoint takes POST");
         apr_table_setn(r->err_headers_out, "Allow", "POST, OPTIONS");
-        return oa2_io_send_error_json(r, &err);
+        return oa2_ap_io_send_error_json(r, &err);
     }
     if (conf->registration == OA2_REGISTRATION_TOKEN) {
         rv = oa2_registration_check_token(
@@ -62,25 +61,25 @@ int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf)
                                oa2_bearer_challenge(conf->issuer, &err, NULL,
                                                     NULL, r->pool));
             }
-            return oa2_io_send_error_json(r, &err);
+            return oa2_ap_io_send_error_json(r, &err);
         }
     }
     if (!is_json(apr_table_get(r->headers_in, "Content-Type"))) {
         oa2_err_set(&err, HTTP_BAD_REQUEST, "invalid_client_metadata",
                     "OA2-00772", "the body must be application/json");
-        return oa2_io_send_error_json(r, &err);
+        return oa2_ap_io_send_error_json(r, &err);
     }
-    rv = oa2_io_read_body(&body, &len, r, OA2_REGISTRATION_BODY_MAX, &err);
+    rv = oa2_ap_io_read_body(&body, &len, r, OA2_REGISTRATION_BODY_MAX, &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_dbd_store(&st, r, conf, &err);
+        rv = oa2_ap_dbd_store(&st, r, conf, &err);
     }
     if (rv == APR_SUCCESS) {
-        rv = oa2_registration_register(&json, &client, conf->as, st, body, len,
+        rv = oa2_registration_register(&json, &client, rt->as, st, body, len,
                                        apr_time_sec(r->request_time), &err,
                                        r->pool);
     }
     if (rv != APR_SUCCESS) {
-        return oa2_io_send_error_json(r, &err);
+        return oa2_ap_io_send_error_json(r, &err);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "OA2-00773: client %s registered (grant types \"%s\", "
@@ -89,5 +88,5 @@ int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf)
                   client->scope);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "Pragma", "no-cache");
-    return oa2_io_send_json(r, HTTP_CREATED, NULL, json);
+    return oa2_ap_io_send_json(r, HTTP_CREATED, NULL, json);
 }

@@ -12,11 +12,9 @@
 #include <apr_strings.h>
 #include <openssl/crypto.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_remote.h"
 #include "oa2_remote_introspection.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* OAuth2IntrospectionCacheTTL's default (SPEC: 60). */
 #define INTROSPECTION_CACHE_TTL 60
@@ -94,7 +92,7 @@ const char *oa2_ap_remote_set_jwks_url(cmd_parms *cmd, void *dc,
                                        const char *url)
 {
     oa2_dir_conf_t *d = dc;
-    const char *msg = oa2_config_one_key_source(cmd, d);
+    const char *msg = oa2_ap_config_one_key_source(cmd, d);
 
     if (!msg) {
         msg = check_url(cmd, url);
@@ -107,7 +105,7 @@ const char *oa2_ap_remote_set_metadata_url(cmd_parms *cmd, void *dc,
                                            const char *url)
 {
     oa2_dir_conf_t *d = dc;
-    const char *msg = oa2_config_one_key_source(cmd, d);
+    const char *msg = oa2_ap_config_one_key_source(cmd, d);
 
     if (!msg) {
         msg = check_url(cmd, url);
@@ -202,8 +200,8 @@ const char *oa2_ap_remote_set_introspection_ttl(cmd_parms *cmd, void *dc,
 {
     oa2_dir_conf_t *d = dc;
 
-    return oa2_config_seconds_arg(&d->introspection_cache_ttl, cmd, arg, 0,
-                                  OA2_CACHE_TTL_MAX);
+    return oa2_ap_config_seconds_arg(&d->introspection_cache_ttl, cmd, arg, 0,
+                                     OA2_CACHE_TTL_MAX);
 }
 
 /* The fetch settings (OAuth2FetchCAFile) are known once every directive
@@ -231,7 +229,7 @@ static apr_status_t document(const oa2_remote_doc_t **doc, request_rec *r,
                              const oa2_remote_doc_t *lacks_kid, oa2_err_t *err)
 {
     apr_int64_t now = apr_time_sec(r->request_time), fetched_at;
-    apr_status_t rv = oa2_remote_get(doc, rm, lacks_kid, oa2_cache_shared(r),
+    apr_status_t rv = oa2_remote_get(doc, rm, lacks_kid, oa2_ap_cache_shared(r),
                                      now, err, r->pool);
     const char *url;
 
@@ -249,7 +247,7 @@ static apr_status_t document(const oa2_remote_doc_t **doc, request_rec *r,
                          err->description);
         return rv;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, err->cause, r,
                   "OA2-00959: %s %s: cannot fetch it again (%s: %s%s%s); "
                   "the copy fetched %" APR_INT64_T_FMT " s ago stays in use",
                   directive, url, err->log_id, err->description,
@@ -258,7 +256,7 @@ static apr_status_t document(const oa2_remote_doc_t **doc, request_rec *r,
     return APR_SUCCESS;
 }
 
-apr_status_t oa2_ap_remote_policy(oa2_token_policy_t *policy,
+apr_status_t oa2_ap_remote_policy(oa2_access_token_policy_t *policy,
                                   const oa2_remote_doc_t **keys_doc,
                                   request_rec *r, const oa2_dir_conf_t *d,
                                   const oa2_server_conf_t *s,
@@ -270,7 +268,7 @@ apr_status_t oa2_ap_remote_policy(oa2_token_policy_t *policy,
     apr_status_t rv;
 
     policy->issuer = d->verify_issuer ? d->verify_issuer : s->issuer;
-    policy->audience = oa2_config_audience(d, s);
+    policy->audience = oa2_ap_config_audience(d, s);
     policy->keys = d->jwks ? d->jwks : s->keys;
     *keys_doc = NULL;
     if (!d->jwks_remote) {
@@ -298,9 +296,9 @@ apr_status_t oa2_ap_remote_policy(oa2_token_policy_t *policy,
 }
 
 /* The introspection endpoint's verdict, fetched. */
-static apr_status_t ask(oa2_token_t **tok, request_rec *r,
+static apr_status_t ask(oa2_access_token_t **tok, request_rec *r,
                         const oa2_remote_introspection_t *ri, const char *token,
-                        const oa2_token_policy_t *policy, oa2_err_t *err)
+                        const oa2_access_token_policy_t *policy, oa2_err_t *err)
 {
     apr_int64_t now = apr_time_sec(r->request_time);
     oa2_fetch_result_t res;
@@ -320,10 +318,10 @@ static apr_status_t ask(oa2_token_t **tok, request_rec *r,
     return rv;
 }
 
-apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
+apr_status_t oa2_ap_remote_introspect(oa2_access_token_t **tok, request_rec *r,
                                       const oa2_dir_conf_t *d,
                                       const char *token,
-                                      const oa2_token_policy_t *policy,
+                                      const oa2_access_token_policy_t *policy,
                                       oa2_err_t *err)
 {
     apr_int64_t now = apr_time_sec(r->request_time), until;
@@ -335,10 +333,11 @@ apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
     apr_size_t len;
     apr_status_t rv;
 
-    if (ttl > 0 && oa2_cache_enabled()) {
+    if (ttl > 0 && oa2_ap_cache_enabled()) {
         key = oa2_remote_introspection_key(token, ri, policy, ttl, r->pool);
-        if (key && oa2_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
-            rv = oa2_token_from_cache_record(tok, rec, len, now, err, r->pool);
+        if (key && oa2_ap_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
+            rv = oa2_access_token_from_cache_record(tok, rec, len, now, err,
+                                                    r->pool);
             if (rv != APR_EINVAL) {
                 return rv;
             }
@@ -354,9 +353,9 @@ apr_status_t oa2_ap_remote_introspect(oa2_token_t **tok, request_rec *r,
         (*tok)->exp = until;
     }
     if (key) {
-        rec = oa2_token_cache_record(&len, *tok, r->pool);
-        oa2_cache_put(r, key, rec, len,
-                      (*tok)->exp < until ? (*tok)->exp : until);
+        rec = oa2_access_token_cache_record(&len, *tok, r->pool);
+        oa2_ap_cache_put(r, key, rec, len,
+                         (*tok)->exp < until ? (*tok)->exp : until);
     }
     return APR_SUCCESS;
 }

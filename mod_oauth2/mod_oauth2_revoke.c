@@ -6,14 +6,13 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_hash.h"
 #include "oa2_revoke.h"
 
-APLOG_USE_MODULE(oauth2);
-
-int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     oa2_revocation_t done = {OA2_REVOKE_NOTHING, NULL, 0};
     oa2_client_t *caller = NULL;
     oa2_backchannel_t in;
@@ -22,17 +21,17 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
     apr_status_t rv;
 
     if (r->method_number == M_OPTIONS) {
-        return oa2_io_cors_preflight(r);
+        return oa2_ap_io_cors_preflight(r);
     }
-    oa2_io_cors(r);
-    rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/revoke", "OA2-00730",
-                                  &err);
+    oa2_ap_io_cors(r);
+    rv = oa2_ap_io_backchannel_begin(&in, &st, r, conf, "/revoke", "OA2-00730",
+                                     &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_revoke_request(&done, &caller, conf->as, st, &in,
+        rv = oa2_revoke_request(&done, &caller, rt->as, st, &in,
                                 apr_time_sec(r->request_time), &err, r->pool);
     }
     if (rv != APR_SUCCESS) {
-        return oa2_io_send_client_error(r, conf, &err);
+        return oa2_ap_io_send_client_error(r, conf, &err);
     }
     ap_log_rerror(
         APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -42,10 +41,10 @@ int oa2_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
     /* A "not revoked" this node's OAuth2CheckRevocation cached for the
      * token is stale now: replace it (other nodes of a shared cache see
      * it too; with shmcb they trust theirs for OAuth2RevocationCacheTTL). */
-    if (done.result == OA2_REVOKE_ACCESS && oa2_cache_enabled()) {
-        oa2_authn_remember_revocation(
-            r, oa2_token_revocation_key(conf->issuer, done.jti, r->pool), 1,
-            apr_time_sec(r->request_time), 0, done.exp);
+    if (done.result == OA2_REVOKE_ACCESS && oa2_ap_cache_enabled()) {
+        oa2_ap_authn_remember_revocation(
+            r, oa2_access_token_revocation_key(conf->issuer, done.jti, r->pool),
+            1, apr_time_sec(r->request_time), 0, done.exp);
     }
     /* RFC 7009 §2.2: 200, whatever the token was; the body is ignored. */
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

@@ -9,10 +9,8 @@
 
 #include <apr_optional.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_mtls.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* mod_ssl's variable lookup; NULL when mod_ssl is not loaded. */
 static APR_OPTIONAL_FN_TYPE(ssl_var_lookup) * var_lookup;
@@ -39,7 +37,8 @@ const char *oa2_ap_tls_client_cert(int *verified, request_rec *r)
     return pem;
 }
 
-apr_status_t oa2_ap_tls_check_bound(request_rec *r, const oa2_token_t *tok,
+apr_status_t oa2_ap_tls_check_bound(request_rec *r,
+                                    const oa2_access_token_t *tok,
                                     oa2_err_t *err)
 {
     int verified;
@@ -65,7 +64,7 @@ void oa2_ap_tls_metadata(json_t *m, const oa2_server_conf_t *conf,
 {
     static const char *const methods[] = {OA2_AUTH_TLS,
                                           OA2_AUTH_SELF_SIGNED_TLS, NULL};
-    const char *token = oa2_config_endpoint_url(conf, "/token", p);
+    const char *token = oa2_ap_config_endpoint_url(conf, "/token", p);
 
     /* Only where a client certificate can reach the module: without
      * mod_ssl, or on plain http (or TLS ended by a proxy in front),

@@ -5,13 +5,12 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_grant.h"
 
-APLOG_USE_MODULE(oauth2);
-
-int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_token_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *json = NULL;
     oa2_backchannel_t in;
     oa2_store_t *st;
@@ -19,19 +18,19 @@ int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
     apr_status_t rv;
 
     if (r->method_number == M_OPTIONS) {
-        return oa2_io_cors_preflight(r);
+        return oa2_ap_io_cors_preflight(r);
     }
-    oa2_io_cors(r);
-    rv = oa2_io_backchannel_begin(&in, &st, r, conf, "/token", "OA2-00420",
-                                  &err);
+    oa2_ap_io_cors(r);
+    rv = oa2_ap_io_backchannel_begin(&in, &st, r, conf, "/token", "OA2-00420",
+                                     &err);
     if (rv == APR_SUCCESS) {
-        rv = oa2_grant_token(&json, conf->as, st, &in,
+        rv = oa2_grant_token(&json, rt->as, st, &in,
                              apr_time_sec(r->request_time), &err, r->pool);
     }
     /* RFC 9449 §8: a fresh nonce with use_dpop_nonce and every answer. */
     oa2_ap_dpop_nonce_header(r);
     if (rv != APR_SUCCESS) {
-        return oa2_io_send_client_error(r, conf, &err);
+        return oa2_ap_io_send_client_error(r, conf, &err);
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00421: token issued (grant_type %s, client %s)",
@@ -41,5 +40,5 @@ int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
                       : "from its credentials");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "Pragma", "no-cache");
-    return oa2_io_send_json(r, HTTP_OK, NULL, json);
+    return oa2_ap_io_send_json(r, HTTP_OK, NULL, json);
 }

@@ -10,11 +10,9 @@
 
 #include <apr_strings.h>
 
-#include "mod_oauth2.h"
+#include "mod_oauth2_private.h"
 #include "oa2_bearer.h"
 #include "oa2_userinfo.h"
-
-APLOG_USE_MODULE(oauth2);
 
 /* The RFC 6750 answer to a failed request: the challenge (no error
  * attributes when no token was sent, §3.1) and the error as JSON too;
@@ -22,7 +20,7 @@ APLOG_USE_MODULE(oauth2);
 static int refuse(request_rec *r, const oa2_err_t *err, int dpop)
 {
     const char *scope = err->status == HTTP_FORBIDDEN ? "openid" : NULL;
-    const char *realm = oa2_challenge_realm(r);
+    const char *realm = oa2_ap_challenge_realm(r);
 
     if (err->status < HTTP_INTERNAL_SERVER_ERROR) {
         apr_table_setn(
@@ -36,9 +34,9 @@ static int refuse(request_rec *r, const oa2_err_t *err, int dpop)
     }
     if (!err->error) {
         r->status = HTTP_UNAUTHORIZED;
-        return oa2_io_send_json(r, HTTP_UNAUTHORIZED, NULL, "{}");
+        return oa2_ap_io_send_json(r, HTTP_UNAUTHORIZED, NULL, "{}");
     }
-    return oa2_io_send_error_json(r, err);
+    return oa2_ap_io_send_error_json(r, err);
 }
 
 /* The token of the request: the header's, else a POST form's
@@ -57,7 +55,7 @@ static apr_status_t token_of(const char **token, int *dpop, request_rec *r,
     }
     if (r->method_number == M_POST && type
         && !strncasecmp(type, "application/x-www-form-urlencoded", 33)) {
-        if (oa2_io_read_form(&form, r, err) != APR_SUCCESS
+        if (oa2_ap_io_read_form(&form, r, err) != APR_SUCCESS
             || oa2_form_single(&in_body, form, "access_token", 0, err, r->pool)
                 != APR_SUCCESS) {
             return oa2_err_set(err, HTTP_BAD_REQUEST, "invalid_request",
@@ -85,8 +83,9 @@ static apr_status_t token_of(const char **token, int *dpop, request_rec *r,
     return APR_ENOENT;
 }
 
-int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
+int oa2_ap_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
+    const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
     const char *json, *token;
     oa2_dpop_check_t check;
     oa2_store_t *st;
@@ -95,15 +94,15 @@ int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
     int dpop = 0;
 
     if (r->method_number == M_OPTIONS) {
-        return oa2_io_cors_preflight(r);
+        return oa2_ap_io_cors_preflight(r);
     }
-    oa2_io_cors(r);
+    oa2_ap_io_cors(r);
     if (r->method_number != M_GET && r->method_number != M_POST) {
         r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST)
             | (AP_METHOD_BIT << M_OPTIONS);
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    if (!conf->as->openid) {
+    if (!rt->as->openid) {
         return HTTP_NOT_FOUND;
     }
     rv = token_of(&token, &dpop, r, &err);
@@ -111,8 +110,8 @@ int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
         /* the DPoP scheme: a proof of the token's key (RFC 9449 §7) */
         oa2_ap_dpop_resource_check(&check, r, token);
     }
-    if (rv != APR_SUCCESS || oa2_dbd_store(&st, r, conf, &err) != APR_SUCCESS
-        || oa2_userinfo_answer(&json, conf->as, st, token, dpop ? &check : NULL,
+    if (rv != APR_SUCCESS || oa2_ap_dbd_store(&st, r, conf, &err) != APR_SUCCESS
+        || oa2_userinfo_answer(&json, rt->as, st, token, dpop ? &check : NULL,
                                apr_time_sec(r->request_time), &err, r->pool)
             != APR_SUCCESS) {
         if (!err.error) {
@@ -123,5 +122,5 @@ int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
         return refuse(r, &err, dpop);
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    return oa2_io_send_json(r, HTTP_OK, NULL, json);
+    return oa2_ap_io_send_json(r, HTTP_OK, NULL, json);
 }

@@ -21,7 +21,7 @@
 #include "oa2_err.h"
 #include "oa2_record_cache.h"
 #include "oa2_store.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 /** Seconds a proof's iat may lie before or after our clock: the proof
  * is accepted for at most twice as long, and its jti remembered as long. */

@@ -14,6 +14,7 @@ apr_status_t oa2_err_set(oa2_err_t *err, int status, const char *error,
         err->log_id = log_id;
         err->description = description;
         err->detail = NULL;
+        err->cause = APR_SUCCESS;
     }
     return APR_EGENERAL;
 }
@@ -39,6 +40,14 @@ apr_status_t oa2_err_detail(oa2_err_t *err, apr_pool_t *p, const char *fmt, ...)
         va_start(ap, fmt);
         err->detail = apr_pvsprintf(p, fmt, ap);
         va_end(ap);
+    }
+    return APR_EGENERAL;
+}
+
+apr_status_t oa2_err_cause(oa2_err_t *err, apr_status_t cause)
+{
+    if (err) {
+        err->cause = cause;
     }
     return APR_EGENERAL;
 }

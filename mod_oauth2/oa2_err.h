@@ -20,6 +20,9 @@ typedef struct oa2_err_t {
     const char *description; /* text safe to show the client */
     const char *log_id;      /* "OA2-nnnnn" of the log line for this failure */
     const char *detail;      /* for the admin's log only, never sent */
+    apr_status_t cause;      /* the APR status behind the failure (a
+                              * file, a mutex, a timeout), for the log
+                              * line; APR_SUCCESS when there is none */
 } oa2_err_t;
 
 /**
@@ -46,5 +49,13 @@ apr_status_t oa2_err_setf(oa2_err_t *err, int status, const char *error,
  */
 apr_status_t oa2_err_detail(oa2_err_t *err, apr_pool_t *p, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/**
+ * Record the APR status behind @a err (set by oa2_err_set() first): the
+ * glue's log line shows it as httpd shows a status, "(2)No such file or
+ * directory: ...".
+ * @return APR_EGENERAL, so it can end a failing path too
+ */
+apr_status_t oa2_err_cause(oa2_err_t *err, apr_status_t cause);
 
 #endif /* OA2_ERR_H */

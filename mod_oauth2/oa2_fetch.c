@@ -405,6 +405,7 @@ static apr_status_t transfer_failed(CURLcode rc, const fetch_ctx_t *c,
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         UNAVAILABLE("OA2-00934", "the server did not answer in time");
+        oa2_err_cause(err, APR_TIMEUP);
         return oa2_err_detail(err, p,
                               "%s: %s (limits: %ld ms to connect, %ld "
                               "ms in all)",

@@ -15,7 +15,7 @@
 #include "oa2_redirect.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 #define INVALID_GRANT(id, text) oa2_err_set(err, 400, "invalid_grant", id, text)
 
@@ -45,8 +45,9 @@ apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
     if (scope && *scope) {
         oa2_json_add_string(&claims, "scope", scope, p);
     }
-    if (oa2_token_cnf_binds(cnf)) {
-        oa2_json_add_object(&claims, "cnf", oa2_token_cnf_json(cnf, p), p);
+    if (oa2_access_token_cnf_binds(cnf)) {
+        oa2_json_add_object(&claims, "cnf", oa2_access_token_cnf_json(cnf, p),
+                            p);
     }
     text = oa2_json_end(&claims, &len, p);
     if (!text) {
@@ -318,7 +319,7 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
         || (rv = oa2_store_access_add(
                 st, jti, c->family, client->client_id, c->user,
                 oa2_as_is_openid(as, c->scope) ? c->claims : "",
-                now + as->access_ttl + OA2_TOKEN_LEEWAY, err, p))
+                now + as->access_ttl + OA2_ACCESS_TOKEN_LEEWAY, err, p))
             != APR_SUCCESS
         || (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
             != APR_SUCCESS
@@ -440,10 +441,10 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
         || (oa2_as_is_openid(as, scope)
             && (rv = id_token(&idt_jwt, as, &idt, access, now, err, p))
                 != APR_SUCCESS)
-        || (rv = oa2_store_access_add(st, jti, rt->family, client->client_id,
-                                      rt->user, idt.claims ? idt.claims : "",
-                                      now + as->access_ttl + OA2_TOKEN_LEEWAY,
-                                      err, p))
+        || (rv = oa2_store_access_add(
+                st, jti, rt->family, client->client_id, rt->user,
+                idt.claims ? idt.claims : "",
+                now + as->access_ttl + OA2_ACCESS_TOKEN_LEEWAY, err, p))
             != APR_SUCCESS
         /* rt's client is this one (checked above) */
         || (rv = new_refresh(&refresh, as, st, rt, now, err, p)) != APR_SUCCESS

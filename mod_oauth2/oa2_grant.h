@@ -14,7 +14,7 @@
 #include "oa2_err.h"
 #include "oa2_form.h"
 #include "oa2_store.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 /**
  * Answer a token request (RFC 6749 §4.1.3, §4.4, §6).

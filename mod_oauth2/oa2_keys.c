@@ -293,8 +293,10 @@ apr_status_t oa2_keys_load_private_pem(oa2_key_t **key, const char *path,
     if (!bio) {
         int e = errno;
         ERR_clear_error();
-        return oa2_err_setf(err, 500, NULL, "OA2-00001", p,
-                            "cannot read key file %s: %s", path, strerror(e));
+        /* The text too: a directive's message shows no cause. */
+        oa2_err_setf(err, 500, NULL, "OA2-00001", p,
+                     "cannot read key file %s: %s", path, strerror(e));
+        return oa2_err_cause(err, APR_FROM_OS_ERROR(e));
     }
     pkey = oa2_cleanup_pkey(
         PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, &asked_passphrase),
@@ -549,8 +551,9 @@ apr_status_t oa2_keys_load_jwks_file(oa2_keyset_t **set, const char *path,
     if (!bio) {
         int e = errno;
         ERR_clear_error();
-        return oa2_err_setf(err, 500, NULL, "OA2-00013", p,
-                            "cannot read JWKS file %s: %s", path, strerror(e));
+        oa2_err_setf(err, 500, NULL, "OA2-00013", p,
+                     "cannot read JWKS file %s: %s", path, strerror(e));
+        return oa2_err_cause(err, APR_FROM_OS_ERROR(e));
     }
     buf = apr_palloc(p, JWKS_MAX_BYTES + 1);
     while (total < JWKS_MAX_BYTES

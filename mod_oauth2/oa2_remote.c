@@ -15,39 +15,11 @@
 #include "oa2_remote.h"
 #include "oa2_text.h"
 #include "oa2_url.h"
-
-#define WELL_KNOWN_AS "/.well-known/oauth-authorization-server"
-#define WELL_KNOWN_OIDC "/.well-known/openid-configuration"
+#include "oa2_well_known.h"
 
 static const char *kind_name(oa2_remote_kind_t kind)
 {
     return kind == OA2_REMOTE_JWKS ? "jwks" : "metadata";
-}
-
-const char *oa2_remote_issuer_of(const char *url, apr_pool_t *p)
-{
-    const char *origin = oa2_url_origin(url, p), *path;
-    apr_size_t n, plen;
-
-    if (!origin || strchr(url, '?')) {
-        return NULL;
-    }
-    path = url + strlen(origin);
-    plen = strlen(path);
-    n = strlen(WELL_KNOWN_AS);
-    /* RFC 8414 §3.1: the well-known part goes between host and path. */
-    if (!strncmp(path, WELL_KNOWN_AS, n) && (!path[n] || path[n] == '/')) {
-        return apr_pstrcat(p, origin, path + n, NULL);
-    }
-    n = strlen(WELL_KNOWN_OIDC);
-    /* OpenID Discovery §4: appended to the issuer. */
-    if (plen >= n && !strcmp(path + plen - n, WELL_KNOWN_OIDC)) {
-        return apr_pstrcat(p, origin, apr_pstrmemdup(p, path, plen - n), NULL);
-    }
-    if (!strncmp(path, WELL_KNOWN_OIDC "/", n + 1)) {
-        return apr_pstrcat(p, origin, path + n, NULL);
-    }
-    return NULL;
 }
 
 /* Nonzero when @a iss is the issuer @a want a well-known URL implies.
@@ -107,7 +79,7 @@ static apr_status_t parse_metadata(oa2_remote_doc_t *doc, const char *url,
     }
     md->issuer = json_string_value(json_object_get(obj, "issuer"));
     md->jwks_uri = json_string_value(json_object_get(obj, "jwks_uri"));
-    rv = check_issuer(md->issuer, url, oa2_remote_issuer_of(url, p), err, p);
+    rv = check_issuer(md->issuer, url, oa2_well_known_issuer(url, p), err, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -188,8 +160,8 @@ apr_status_t oa2_remote_create(oa2_remote_t **rm, oa2_remote_kind_t kind,
                                      pconf);
     }
     if (rv != APR_SUCCESS) {
-        return oa2_err_set(err, 500, NULL, "OA2-00945",
-                           "cannot create a mutex");
+        oa2_err_set(err, 500, NULL, "OA2-00945", "cannot create a mutex");
+        return oa2_err_cause(err, rv);
     }
     apr_pool_cleanup_register(pconf, r, drop_current, apr_pool_cleanup_null);
     *rm = r;

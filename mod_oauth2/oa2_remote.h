@@ -97,13 +97,6 @@ apr_status_t oa2_remote_create(oa2_remote_t **rm, oa2_remote_kind_t kind,
                                apr_pool_t *pconf);
 
 /**
- * The issuer a metadata URL implies: the URL without its
- * /.well-known/openid-configuration suffix or /.well-known/
- * oauth-authorization-server infix; NULL for a URL of another shape.
- */
-const char *oa2_remote_issuer_of(const char *url, apr_pool_t *p);
-
-/**
  * The document of @a rm, fetched first when it is due.
  * @param doc receives the document, held until @a rp is cleared
  * @param lacks_kid the document the caller had when its token named a key
@@ -137,7 +130,7 @@ void oa2_remote_set_url(oa2_remote_t *rm, const char *url);
 
 /**
  * Parse a document of @a kind fetched from @a url. A metadata document
- * must name the issuer @a url implies (oa2_remote_issuer_of(); RFC 8414
+ * must name the issuer @a url implies (oa2_well_known_issuer(); RFC 8414
  * §3.3, OpenID Discovery §4.3), or for a URL of another shape, one of the
  * same origin as @a url.
  */

@@ -24,7 +24,7 @@ static const char *member(json_t *obj, const char *name, int *bad)
     json_t *v = json_object_get(obj, name);
     const char *s = json_string_value(v);
 
-    if (v && (!s || !oa2_token_printable(s))) {
+    if (v && (!s || !oa2_access_token_printable(s))) {
         *bad = 1;
     }
     return s;
@@ -41,7 +41,8 @@ static int refuses_token_type(const oa2_fetch_result_t *res, apr_pool_t *p)
 }
 
 /* The checks of an active answer, in the order of RFC 7662 §2.2. */
-static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
+static apr_status_t check_answer(json_t *obj,
+                                 const oa2_access_token_policy_t *policy,
                                  apr_int64_t now, oa2_err_t *err)
 {
     json_t *exp = json_object_get(obj, "exp"),
@@ -62,15 +63,17 @@ static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
     }
     if (exp
         && (!json_is_number(exp)
-            || (double)now >= json_number_value(exp) + OA2_TOKEN_LEEWAY)) {
+            || (double)now
+                >= json_number_value(exp) + OA2_ACCESS_TOKEN_LEEWAY)) {
         return INVALID("OA2-00952", "the token has expired");
     }
-    if (exp && json_number_value(exp) > OA2_TOKEN_MAX_TIME) {
+    if (exp && json_number_value(exp) > OA2_ACCESS_TOKEN_MAX_TIME) {
         return INVALID("OA2-01101", "the token's expiry is out of range");
     }
     if (nbf
         && (!json_is_number(nbf)
-            || (double)now + OA2_TOKEN_LEEWAY < json_number_value(nbf))) {
+            || (double)now + OA2_ACCESS_TOKEN_LEEWAY
+                < json_number_value(nbf))) {
         return INVALID("OA2-00953", "the token is not valid yet");
     }
     /* Present but no string (a number, an array, null) is no match. */
@@ -80,21 +83,19 @@ static apr_status_t check_answer(json_t *obj, const oa2_token_policy_t *policy,
         return INVALID("OA2-00954", "the token is from another issuer");
     }
     if (policy->audience && aud
-        && !oa2_token_audience_has(aud, policy->audience)) {
+        && !oa2_access_token_audience_has(aud, policy->audience)) {
         return INVALID("OA2-00955", "the token is for another audience");
     }
     return APR_SUCCESS;
 }
 
-apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
-                                              const oa2_fetch_result_t *res,
-                                              const char *token,
-                                              const oa2_token_policy_t *policy,
-                                              apr_int64_t now, oa2_err_t *err,
-                                              apr_pool_t *p)
+apr_status_t oa2_remote_introspection_verdict(
+    oa2_access_token_t **tok, const oa2_fetch_result_t *res, const char *token,
+    const oa2_access_token_policy_t *policy, apr_int64_t now, oa2_err_t *err,
+    apr_pool_t *p)
 {
     json_t *obj, *exp, *active;
-    oa2_token_t *t;
+    oa2_access_token_t *t;
     apr_status_t rv;
     int bad = 0;
 
@@ -158,7 +159,7 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
     t->payload_len = strlen(t->payload);
     /* A bound token stays bound when its issuer vouches for it (RFC 8705
      * §3.2, RFC 9449 §6.2): no bearer token here either. */
-    if ((rv = oa2_token_read_cnf(&t->cnf, obj, err)) != APR_SUCCESS) {
+    if ((rv = oa2_access_token_read_cnf(&t->cnf, obj, err)) != APR_SUCCESS) {
         return rv;
     }
     *tok = t;
@@ -167,9 +168,9 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
 
 const unsigned char *oa2_remote_introspection_key(
     const char *token, const oa2_remote_introspection_t *ri,
-    const oa2_token_policy_t *policy, int ttl, apr_pool_t *p)
+    const oa2_access_token_policy_t *policy, int ttl, apr_pool_t *p)
 {
-    unsigned char *key = apr_palloc(p, OA2_TOKEN_CACHE_KEY_LEN);
+    unsigned char *key = apr_palloc(p, OA2_ACCESS_TOKEN_CACHE_KEY_LEN);
     /* The label keeps these keys apart from validated-token keys, whose
      * first field is a token and so never this string. The TTL is in the
      * key because a record says when it expires, not when it was asked:

@@ -14,7 +14,7 @@
 
 #include "oa2_err.h"
 #include "oa2_fetch.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 /** An introspection endpoint and how this server authenticates to it. */
 typedef struct oa2_remote_introspection_t {
@@ -31,7 +31,7 @@ const char *oa2_remote_introspection_form(const char *token, apr_pool_t *p);
 /**
  * The token an introspection response describes, checked under
  * @a policy at @a now: "active" must be true; exp and nbf (with
- * OA2_TOKEN_LEEWAY), iss when the policy names an issuer, aud when the
+ * OA2_ACCESS_TOKEN_LEEWAY), iss when the policy names an issuer, aud when the
  * response has one, and a token_type that is not a refresh token's. sub
  * becomes the user, else client_id (a client's own token).
  * @param res the endpoint's response
@@ -43,12 +43,10 @@ const char *oa2_remote_introspection_form(const char *token, apr_pool_t *p);
  *         temporarily_unavailable error when the response is not an
  *         answer (status, JSON)
  */
-apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
-                                              const oa2_fetch_result_t *res,
-                                              const char *token,
-                                              const oa2_token_policy_t *policy,
-                                              apr_int64_t now, oa2_err_t *err,
-                                              apr_pool_t *p);
+apr_status_t oa2_remote_introspection_verdict(
+    oa2_access_token_t **tok, const oa2_fetch_result_t *res, const char *token,
+    const oa2_access_token_policy_t *policy, apr_int64_t now, oa2_err_t *err,
+    apr_pool_t *p);
 
 /**
  * The token cache key of a verdict on @a token from @a ri under
@@ -59,6 +57,6 @@ apr_status_t oa2_remote_introspection_verdict(oa2_token_t **tok,
  */
 const unsigned char *oa2_remote_introspection_key(
     const char *token, const oa2_remote_introspection_t *ri,
-    const oa2_token_policy_t *policy, int ttl, apr_pool_t *p);
+    const oa2_access_token_policy_t *policy, int ttl, apr_pool_t *p);
 
 #endif /* OA2_REMOTE_INTROSPECTION_H */

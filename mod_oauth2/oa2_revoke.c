@@ -7,7 +7,7 @@
 #include "oa2_introspect.h"
 #include "oa2_revoke.h"
 #include "oa2_secret.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 const char *oa2_revoke_result_name(oa2_revoke_result_t result)
 {
@@ -45,13 +45,13 @@ static apr_status_t revoke_access(oa2_revocation_t *done,
         done->result = OA2_REVOKE_FOREIGN;
         return APR_SUCCESS;
     }
-    /* Resource servers accept a token up to OA2_TOKEN_LEEWAY after its
+    /* Resource servers accept a token up to OA2_ACCESS_TOKEN_LEEWAY after its
      * exp: keep the record until then, or a purge would revive it. */
     done->result = OA2_REVOKE_ACCESS;
     done->jti = json_string_value(json_object_get(claims, "jti"));
     done->exp = (apr_int64_t)json_number_value(json_object_get(claims, "exp"));
-    return oa2_store_jti_revoke(st, done->jti, done->exp + OA2_TOKEN_LEEWAY,
-                                err, p);
+    return oa2_store_jti_revoke(st, done->jti,
+                                done->exp + OA2_ACCESS_TOKEN_LEEWAY, err, p);
 }
 
 /* Revoke a refresh token of @a client with its family; APR_NOTFOUND when

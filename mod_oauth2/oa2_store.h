@@ -325,7 +325,7 @@ apr_status_t oa2_store_jti_is_revoked(int *revoked, oa2_store_t *st,
  * Set @a revoked nonzero when an access token may no longer be used: its
  * @a jti was revoked, or its client @a client_id is no longer the one it
  * was issued to at @a issued_at (removed, or registered only since, by
- * more than OA2_TOKEN_LEEWAY: the clocks of nodes differ).
+ * more than OA2_ACCESS_TOKEN_LEEWAY: the clocks of nodes differ).
  */
 apr_status_t oa2_store_token_is_revoked(int *revoked, oa2_store_t *st,
                                         const char *jti, const char *client_id,

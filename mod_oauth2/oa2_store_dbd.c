@@ -15,7 +15,7 @@
 #include "oa2_sql.h"
 #include "oa2_store.h"
 #include "oa2_store_dbd.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 /* Tries of the schema set-up when other processes race for it. */
 #define SETUP_ATTEMPTS 8
@@ -907,8 +907,9 @@ apr_status_t oa2_store_token_is_revoked(int *revoked, oa2_store_t *st,
     /* The client of that id must have been there when the token was
      * issued, by the clock of whichever node registered it: give that
      * clock the leeway resource servers give iat. */
-    const char *args[] = {st->issuer, jti, st->issuer, client_id,
-                          oa2_store_dbd_num(issued_at + OA2_TOKEN_LEEWAY, p)};
+    const char *args[] = {
+        st->issuer, jti, st->issuer, client_id,
+        oa2_store_dbd_num(issued_at + OA2_ACCESS_TOKEN_LEEWAY, p)};
     const char **c;
     apr_status_t rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_TOKEN_REVOKED, 5,
                                             args, 2, err, p);

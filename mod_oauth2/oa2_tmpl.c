@@ -187,23 +187,23 @@ apr_status_t oa2_tmpl_load(oa2_tmpl_t **tmpl, const char *path, oa2_err_t *err,
     apr_file_t *f;
     apr_size_t n = TMPL_MAX_BYTES + 1;
     apr_status_t rv;
-    char *buf, msg[120];
+    char *buf;
 
     *tmpl = NULL;
     rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY,
                        APR_FPROT_OS_DEFAULT, p);
     if (rv != APR_SUCCESS) {
-        return oa2_err_setf(err, 500, NULL, "OA2-00155", p,
-                            "cannot open template %s: %s", path,
-                            apr_strerror(rv, msg, sizeof(msg)));
+        oa2_err_setf(err, 500, NULL, "OA2-00155", p, "cannot open template %s",
+                     path);
+        return oa2_err_cause(err, rv);
     }
     buf = apr_palloc(p, n);
     rv = apr_file_read_full(f, buf, n, &n);
     apr_file_close(f);
     if (rv != APR_SUCCESS && rv != APR_EOF) {
-        return oa2_err_setf(err, 500, NULL, "OA2-00156", p,
-                            "cannot read template %s: %s", path,
-                            apr_strerror(rv, msg, sizeof(msg)));
+        oa2_err_setf(err, 500, NULL, "OA2-00156", p, "cannot read template %s",
+                     path);
+        return oa2_err_cause(err, rv);
     }
     if (n > TMPL_MAX_BYTES) {
         return oa2_err_setf(err, 500, NULL, "OA2-00157", p,

@@ -3,28 +3,28 @@
 
 #include "oa2_idtoken.h"
 #include "oa2_scope.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 #include "oa2_userinfo.h"
 
 /* A token this server issued for its own use: the audience a code grant
  * gives without a resource indicator, or the issuer itself. A token
  * bound to another resource (RFC 8707) is that resource's alone. */
-static apr_status_t validate(oa2_token_t **tok, const oa2_as_t *as,
+static apr_status_t validate(oa2_access_token_t **tok, const oa2_as_t *as,
                              const char *token, apr_int64_t now, oa2_err_t *err,
                              apr_pool_t *p)
 {
-    oa2_token_policy_t policy;
+    oa2_access_token_policy_t policy;
     apr_status_t rv;
 
     policy.keys = as->keys;
     policy.issuer = as->issuer;
     policy.audience = oa2_as_audience(as, NULL);
-    rv = oa2_token_validate(tok, token, &policy, now, err, p);
+    rv = oa2_access_token_validate(tok, token, &policy, now, err, p);
     if (rv != APR_SUCCESS && strcmp(policy.audience, as->issuer)) {
         oa2_err_t first = *err;
 
         policy.audience = as->issuer;
-        rv = oa2_token_validate(tok, token, &policy, now, err, p);
+        rv = oa2_access_token_validate(tok, token, &policy, now, err, p);
         if (rv != APR_SUCCESS) {
             *err = first; /* the reason for the usual audience */
         }
@@ -38,7 +38,7 @@ apr_status_t oa2_userinfo_answer(const char **json, const oa2_as_t *as,
                                  oa2_err_t *err, apr_pool_t *p)
 {
     const char *claims;
-    oa2_token_t *tok;
+    oa2_access_token_t *tok;
     int revoked = 0;
     apr_status_t rv = validate(&tok, as, token, now, err, p);
 

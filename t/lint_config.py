@@ -12,8 +12,8 @@ HEADER = (ROOT / "mod_oauth2" / "mod_oauth2.h").read_text()
 CONFIG = (ROOT / "mod_oauth2" / "mod_oauth2_config.c").read_text()
 
 RECORDS = {
-    "oa2_server_conf_t": ("oa2_config_create_server", "oa2_config_merge_server"),
-    "oa2_dir_conf_t": ("oa2_config_create_dir", "oa2_config_merge_dir"),
+    "oa2_server_conf_t": ("oa2_ap_config_create_server", "oa2_ap_config_merge_server"),
+    "oa2_dir_conf_t": ("oa2_ap_config_create_dir", "oa2_ap_config_merge_dir"),
 }
 
 

@@ -132,7 +132,7 @@ class TestAdminRevocation:
     def test_client_added_by_a_clock_ahead_is_no_revocation(self, h, keys,
                                                              introspector):
         """The node or host that registered the client may run a little
-        ahead of the one issuing the token (OA2_TOKEN_LEEWAY)."""
+        ahead of the one issuing the token (OA2_ACCESS_TOKEN_LEEWAY)."""
         app = add_client(h)
         h.store.execute("UPDATE oa2_clients SET created_at = created_at + 30 "
                         "WHERE issuer = ? AND client_id = ?",

@@ -62,6 +62,16 @@ class TestStartup:
         assert_refused(rc, out, path)
         assert "line" in out.lower(), out
 
+    def test_template_dir_without_templates(self, h, keys, tmp_path):
+        """A template that cannot be opened stops httpd; the line carries
+        the operating system's cause (oa2_err_t.cause), not only the
+        file."""
+        rc, out = h.config_test(self.as_conf(
+            h, "OAuth2SigningKey %s\nOAuth2TemplateDir %s"
+            % (keys["ec1"].path, tmp_path)))
+        assert_refused(rc, out, "OA2-00500", "consent.html",
+                       "(2)No such file or directory")
+
     def test_issuer_without_signing_key(self, h):
         rc, out = h.config_test("OAuth2Issuer %s\n%s" % (h.issuer,
                                                          PROTECTED))

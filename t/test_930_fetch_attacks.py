@@ -30,7 +30,7 @@ pytestmark = pytest.mark.sqlite_only("the resource server alone, no store")
 
 API = "https://api.example"
 REALM = "rs.test"
-# oa2_token.c: the token is from another issuer
+# oa2_access_token.c: the token is from another issuer
 ISSUER_REFUSED = "OA2-00051"
 JWKS_ISS = "https://remote.example"
 KID = "remote-ec"

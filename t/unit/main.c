@@ -109,8 +109,9 @@ int main(void)
     unit_suite_par();
     unit_suite_text();
     unit_suite_tmpl();
-    unit_suite_token();
+    unit_suite_access_token();
     unit_suite_url();
+    unit_suite_well_known();
     unit_suite_userinfo();
     apr_terminate();
     printf("%d passed, %d failed\n", passed, failed);

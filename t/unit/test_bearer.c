@@ -121,7 +121,7 @@ static void test_two_headers(apr_pool_t *p)
 
 static void test_challenge_bare(apr_pool_t *p)
 {
-    oa2_err_t none = {401, NULL, NULL, NULL, NULL};
+    oa2_err_t none = {401, NULL, NULL, NULL, NULL, APR_SUCCESS};
 
     UNIT_EQ_STR(oa2_bearer_challenge("api", NULL, NULL, NULL, p),
                 "Bearer realm=\"api\"");
@@ -133,9 +133,11 @@ static void test_challenge_bare(apr_pool_t *p)
 
 static void test_challenge_error(apr_pool_t *p)
 {
-    oa2_err_t err = {401, "invalid_token", "the token has expired", "OA2-00054",
-                     NULL};
-    oa2_err_t nodesc = {400, "invalid_request", NULL, "OA2-00041", NULL};
+    oa2_err_t err = {
+        401,  "invalid_token", "the token has expired", "OA2-00054",
+        NULL, APR_SUCCESS};
+    oa2_err_t nodesc = {400,  "invalid_request", NULL, "OA2-00041",
+                        NULL, APR_SUCCESS};
 
     UNIT_EQ_STR(oa2_bearer_challenge("api", &err, NULL, NULL, p),
                 "Bearer realm=\"api\", error=\"invalid_token\", "
@@ -146,8 +148,8 @@ static void test_challenge_error(apr_pool_t *p)
 
 static void test_challenge_scope(apr_pool_t *p)
 {
-    oa2_err_t err = {403, "insufficient_scope", "needs write", "OA2-00070",
-                     NULL};
+    oa2_err_t err = {403,  "insufficient_scope", "needs write", "OA2-00070",
+                     NULL, APR_SUCCESS};
 
     UNIT_EQ_STR(oa2_bearer_challenge("api", &err, "read write", NULL, p),
                 "Bearer realm=\"api\", error=\"insufficient_scope\", "
@@ -159,7 +161,8 @@ static void test_challenge_scope(apr_pool_t *p)
 
 static void test_challenge_resource_metadata(apr_pool_t *p)
 {
-    oa2_err_t err = {401, "invalid_token", "bad", "OA2-00031", NULL};
+    oa2_err_t err = {401,  "invalid_token", "bad", "OA2-00031",
+                     NULL, APR_SUCCESS};
     const char *md = "https://rs.example.com/.well-known/"
                      "oauth-protected-resource";
 
@@ -176,8 +179,8 @@ static void test_challenge_resource_metadata(apr_pool_t *p)
 
 static void test_challenge_escapes_quotes(apr_pool_t *p)
 {
-    oa2_err_t err = {401, "invalid_token", "say \"hi\" \\o/", "OA2-00031",
-                     NULL};
+    oa2_err_t err = {401,  "invalid_token", "say \"hi\" \\o/", "OA2-00031",
+                     NULL, APR_SUCCESS};
 
     UNIT_EQ_STR(oa2_bearer_challenge("my \"api\"", NULL, NULL, NULL, p),
                 "Bearer realm=\"my \\\"api\\\"\"");
@@ -190,7 +193,8 @@ static void test_challenge_escapes_quotes(apr_pool_t *p)
 
 static void test_challenge_drops_controls(apr_pool_t *p)
 {
-    oa2_err_t err = {401, "invalid_token", "a\r\nSet-Cookie: x", "OA2-1", NULL};
+    oa2_err_t err = {401,  "invalid_token", "a\r\nSet-Cookie: x", "OA2-1",
+                     NULL, APR_SUCCESS};
 
     UNIT_EQ_STR(oa2_bearer_challenge("ap\r\ni\x7f\t", NULL, NULL, NULL, p),
                 "Bearer realm=\"api\"");

@@ -689,8 +689,8 @@ static void test_token_request_binds(apr_pool_t *p)
     oa2_key_t *key = fixture_key("rsa2048.pem", NULL, p);
     oa2_client_t *svc;
     const char *json = NULL, *at;
-    oa2_token_policy_t policy;
-    oa2_token_t *tok;
+    oa2_access_token_policy_t policy;
+    oa2_access_token_t *tok;
     oa2_err_t err = {0};
 
     UNIT_ASSERT(as && st && key);
@@ -707,7 +707,7 @@ static void test_token_request_binds(apr_pool_t *p)
     policy.keys = as->keys;
     policy.issuer = as->issuer;
     policy.audience = as->issuer;
-    UNIT_EQ_INT(oa2_token_validate(&tok, at, &policy, NOW, &err, p),
+    UNIT_EQ_INT(oa2_access_token_validate(&tok, at, &policy, NOW, &err, p),
                 APR_SUCCESS);
     UNIT_EQ_STR(tok->cnf.jkt, key->kid);
     /* a bad proof: no token */

@@ -9,7 +9,7 @@
 #include "oa2_csrf.h"
 #include "oa2_grant.h"
 #include "oa2_secret.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 #include "openid_fixture.h"
 #include "store_fixture.h"
 #include "unit.h"
@@ -107,8 +107,8 @@ static void test_code_flow_and_token(apr_pool_t *p)
     oa2_as_t *as = fixture_as(ISS, p);
     oa2_store_t *st = fixture_store(ISS, p);
     const char *code, *json = NULL;
-    oa2_token_policy_t policy;
-    oa2_token_t *tok;
+    oa2_access_token_policy_t policy;
+    oa2_access_token_t *tok;
     oa2_err_t err = {0};
 
     UNIT_ASSERT(as && st);
@@ -123,8 +123,9 @@ static void test_code_flow_and_token(apr_pool_t *p)
     policy.keys = as->keys;
     policy.issuer = ISS;
     policy.audience = ISS;
-    UNIT_EQ_INT(oa2_token_validate(&tok, json_field(json, "access_token", p),
-                                   &policy, NOW, &err, p),
+    UNIT_EQ_INT(oa2_access_token_validate(&tok,
+                                          json_field(json, "access_token", p),
+                                          &policy, NOW, &err, p),
                 APR_SUCCESS);
     UNIT_EQ_STR(tok->sub, "alice");
     UNIT_EQ_STR(tok->client_id, "web");
@@ -181,8 +182,8 @@ static void test_refresh_rotation_and_reuse(apr_pool_t *p)
     oa2_as_t *as = fixture_as(ISS, p);
     oa2_store_t *st = fixture_store(ISS, p);
     const char *code, *json = NULL, *r1, *r2, *access;
-    oa2_token_policy_t policy;
-    oa2_token_t *tok;
+    oa2_access_token_policy_t policy;
+    oa2_access_token_t *tok;
     oa2_err_t err = {0};
     int revoked = 0;
 
@@ -215,7 +216,7 @@ static void test_refresh_rotation_and_reuse(apr_pool_t *p)
     policy.keys = as->keys;
     policy.issuer = ISS;
     policy.audience = ISS;
-    UNIT_EQ_INT(oa2_token_validate(&tok, access, &policy, NOW, &err, p),
+    UNIT_EQ_INT(oa2_access_token_validate(&tok, access, &policy, NOW, &err, p),
                 APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_jti_is_revoked(&revoked, st, tok->jti, &err, p),
                 APR_SUCCESS);

@@ -675,8 +675,10 @@ static void test_load_jwks_file_refused(apr_pool_t *p)
     UNIT_REFUSED(oa2_keys_load_jwks_file(&set, "data/no-such.json", &err, p),
                  err, 500, NULL, "OA2-00013");
     UNIT_HAS_STR(err.description, "data/no-such.json");
+    UNIT_ASSERT(APR_STATUS_IS_ENOENT(err.cause));
     UNIT_REFUSED(oa2_keys_load_jwks_file(&set, "data/garbage.pem", &err, p),
                  err, 500, NULL, "OA2-00010");
+    UNIT_EQ_INT(err.cause, APR_SUCCESS);
     UNIT_HAS_STR(err.description, "JWKS file data/garbage.pem: ");
     UNIT_ASSERT(set == NULL);
 }

@@ -15,7 +15,7 @@
 #include "oa2_idtoken.h"
 #include "oa2_jwt.h"
 #include "oa2_secret.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 #include "openid_fixture.h"
 #include "store_fixture.h"
 #include "unit.h"
@@ -108,8 +108,8 @@ static void test_code_grant_id_token(apr_pool_t *p)
     oa2_as_t *as;
     oa2_store_t *st;
     const char *code, *json = NULL, *access;
-    oa2_token_policy_t policy = {0};
-    oa2_token_t *tok;
+    oa2_access_token_policy_t policy = {0};
+    oa2_access_token_t *tok;
     oa2_jwt_t *idt;
     oa2_err_t err = {0};
 
@@ -157,7 +157,7 @@ static void test_code_grant_id_token(apr_pool_t *p)
     policy.keys = as->keys;
     policy.issuer = ISS;
     policy.audience = ISS;
-    UNIT_EQ_INT(oa2_token_validate(&tok, access, &policy, NOW, &err, p),
+    UNIT_EQ_INT(oa2_access_token_validate(&tok, access, &policy, NOW, &err, p),
                 APR_SUCCESS);
     UNIT_EQ_STR(tok->sub, CLAIM_STR(idt, "sub"));
     UNIT_EQ_STR(tok->scope, "openid profile email read");

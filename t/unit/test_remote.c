@@ -12,6 +12,7 @@
 #include "cache_fixture.h"
 #include "oa2_cached_row.h"
 #include "oa2_remote.h"
+#include "oa2_well_known.h"
 #include "unit.h"
 
 #define T0 1700000000
@@ -115,7 +116,8 @@ static int nkeys(const oa2_remote_doc_t *doc)
 
 static void test_issuer_of(apr_pool_t *p)
 {
-#define ISSUER_OF(url, want) UNIT_EQ_STR(oa2_remote_issuer_of((url), p), (want))
+#define ISSUER_OF(url, want)                                                   \
+    UNIT_EQ_STR(oa2_well_known_issuer((url), p), (want))
     /* RFC 8414 §3.1: inserted between the host and the path */
     ISSUER_OF("https://as.example/.well-known/oauth-authorization-server",
               "https://as.example");
@@ -346,7 +348,7 @@ static void test_parse_metadata_same_origin(apr_pool_t *p)
     oa2_remote_doc_t *doc = NULL;
     oa2_err_t err = {0};
 
-    UNIT_ASSERT(oa2_remote_issuer_of(url, p) == NULL);
+    UNIT_ASSERT(oa2_well_known_issuer(url, p) == NULL);
     UNIT_EQ_INT(PARSE(doc, OA2_REMOTE_METADATA, url,
                       "{\"issuer\":\"https://idp.example\",\"jwks_uri\":"
                       "\"https://idp.example/jwks\"}",

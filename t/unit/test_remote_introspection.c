@@ -11,11 +11,11 @@
 #define ISSUER "https://as.example.com"
 #define AUDIENCE "https://rs.example.com"
 
-static const oa2_token_policy_t policy = {NULL, ISSUER, AUDIENCE};
+static const oa2_access_token_policy_t policy = {NULL, ISSUER, AUDIENCE};
 
 /* The verdict on a 200 answer of @a body. */
-static apr_status_t verdict(oa2_token_t **tok, oa2_err_t *err, const char *body,
-                            apr_pool_t *p)
+static apr_status_t verdict(oa2_access_token_t **tok, oa2_err_t *err,
+                            const char *body, apr_pool_t *p)
 {
     oa2_fetch_result_t res;
 
@@ -29,7 +29,7 @@ static apr_status_t verdict(oa2_token_t **tok, oa2_err_t *err, const char *body,
 
 static void test_active(apr_pool_t *p)
 {
-    oa2_token_t *tok = NULL;
+    oa2_access_token_t *tok = NULL;
     oa2_err_t err;
 
     UNIT_EQ_INT(verdict(&tok, &err,
@@ -50,7 +50,7 @@ static void test_active(apr_pool_t *p)
 
 static void test_client_token(apr_pool_t *p)
 {
-    oa2_token_t *tok = NULL;
+    oa2_access_token_t *tok = NULL;
     oa2_err_t err;
 
     /* node-oidc-provider's client_credentials answer: no sub, no jti, no
@@ -74,7 +74,7 @@ static void test_client_token(apr_pool_t *p)
  * it, never makes it a bearer token. */
 static void test_confirmation(apr_pool_t *p)
 {
-    oa2_token_t *tok = NULL;
+    oa2_access_token_t *tok = NULL;
     oa2_err_t err;
 
     UNIT_EQ_INT(verdict(&tok, &err,
@@ -137,7 +137,7 @@ static void test_refused(apr_pool_t *p)
     apr_size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        oa2_token_t *tok = NULL;
+        oa2_access_token_t *tok = NULL;
         oa2_err_t err = {0};
         UNIT_EQ_INT(verdict(&tok, &err, cases[i].body, p), APR_EGENERAL);
         UNIT_EQ_INT(err.status, 401);
@@ -152,7 +152,7 @@ static void test_not_an_answer(apr_pool_t *p)
         "<html>", "[]", "{\"active\":\"true\"}", "{\"sub\":\"a\"}", "",
     };
     oa2_fetch_result_t res;
-    oa2_token_t *tok;
+    oa2_access_token_t *tok;
     oa2_err_t err;
     apr_size_t i;
 
@@ -176,7 +176,7 @@ static void test_form_and_key(apr_pool_t *p)
 {
     oa2_remote_introspection_t a = {"https://as/introspect", "rs", {0}};
     oa2_remote_introspection_t b = {"https://as/introspect", "rs2", {0}};
-    oa2_token_policy_t other = policy;
+    oa2_access_token_policy_t other = policy;
     const unsigned char *ka;
 
     UNIT_EQ_STR(oa2_remote_introspection_form("a+b/c=", p),
@@ -186,22 +186,22 @@ static void test_form_and_key(apr_pool_t *p)
     /* the same question, the same key */
     UNIT_ASSERT(!memcmp(ka,
                         oa2_remote_introspection_key("tok", &a, &policy, 60, p),
-                        OA2_TOKEN_CACHE_KEY_LEN));
+                        OA2_ACCESS_TOKEN_CACHE_KEY_LEN));
     /* another asker, audience or token: another key */
     UNIT_ASSERT(memcmp(ka,
                        oa2_remote_introspection_key("tok", &b, &policy, 60, p),
-                       OA2_TOKEN_CACHE_KEY_LEN));
+                       OA2_ACCESS_TOKEN_CACHE_KEY_LEN));
     other.audience = "https://other.example";
     UNIT_ASSERT(memcmp(ka,
                        oa2_remote_introspection_key("tok", &a, &other, 60, p),
-                       OA2_TOKEN_CACHE_KEY_LEN));
+                       OA2_ACCESS_TOKEN_CACHE_KEY_LEN));
     UNIT_ASSERT(memcmp(ka,
                        oa2_remote_introspection_key("tok2", &a, &policy, 60, p),
-                       OA2_TOKEN_CACHE_KEY_LEN));
+                       OA2_ACCESS_TOKEN_CACHE_KEY_LEN));
     /* another location's TTL: another key (each keeps its own bound) */
     UNIT_ASSERT(memcmp(ka,
                        oa2_remote_introspection_key("tok", &a, &policy, 1, p),
-                       OA2_TOKEN_CACHE_KEY_LEN));
+                       OA2_ACCESS_TOKEN_CACHE_KEY_LEN));
 }
 
 void unit_suite_remote_introspection(void)

@@ -275,6 +275,8 @@ static void test_load_missing(apr_pool_t *p)
     UNIT_REFUSED(oa2_tmpl_load(&tmpl, "data/no-such-template.html", &err, p),
                  err, 500, NULL, "OA2-00155");
     UNIT_HAS_STR(err.description, "no-such-template.html");
+    /* the cause reaches the log line, not the text */
+    UNIT_ASSERT(APR_STATUS_IS_ENOENT(err.cause));
 }
 
 static void test_load_too_large(apr_pool_t *p)

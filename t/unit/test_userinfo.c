@@ -8,7 +8,7 @@
 #include <apr_strings.h>
 
 #include "oa2_grant.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 #include "oa2_userinfo.h"
 #include "openid_fixture.h"
 #include "store_fixture.h"
@@ -79,14 +79,15 @@ static int alice_refreshed(refreshed_t *t, const char *extra, const char *again,
 /* The jti of access token @a token of @a as, or NULL. */
 static const char *jti_of(const oa2_as_t *as, const char *token, apr_pool_t *p)
 {
-    oa2_token_policy_t policy;
-    oa2_token_t *tok;
+    oa2_access_token_policy_t policy;
+    oa2_access_token_t *tok;
     oa2_err_t err;
 
     policy.keys = as->keys;
     policy.issuer = as->issuer;
     policy.audience = oa2_as_audience(as, NULL);
-    return oa2_token_validate(&tok, token, &policy, NOW, &err, p) == APR_SUCCESS
+    return oa2_access_token_validate(&tok, token, &policy, NOW, &err, p)
+            == APR_SUCCESS
         ? tok->jti
         : NULL;
 }
@@ -360,9 +361,9 @@ static void test_not_an_access_token(apr_pool_t *p)
     UNIT_REFUSED(ANSWER(as, st, "not-a-jwt", NOW), err, 401, "invalid_token",
                  "OA2-00021");
     /* Expired, beyond the leeway. */
-    UNIT_REFUSED(
-        ANSWER(as, st, access, NOW + as->access_ttl + OA2_TOKEN_LEEWAY + 1),
-        err, 401, "invalid_token", "OA2-00054");
+    UNIT_REFUSED(ANSWER(as, st, access,
+                        NOW + as->access_ttl + OA2_ACCESS_TOKEN_LEEWAY + 1),
+                 err, 401, "invalid_token", "OA2-00054");
     UNIT_ASSERT(json == NULL);
 }
 

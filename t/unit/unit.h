@@ -135,8 +135,9 @@ void unit_suite_store(void);
 void unit_suite_grant(void);
 void unit_suite_text(void);
 void unit_suite_tmpl(void);
-void unit_suite_token(void);
+void unit_suite_access_token(void);
 void unit_suite_url(void);
+void unit_suite_well_known(void);
 void unit_suite_userinfo(void);
 void unit_suite_remote_introspection(void);
 

@@ -7,11 +7,11 @@
 #include "oa2_cleanup.h"
 #include "oa2_hash.h"
 #include "oa2_json.h"
-#include "oa2_token.h"
+#include "oa2_access_token.h"
 
 #define INVALID(id, text) oa2_err_set(err, 401, "invalid_token", id, text)
 
-int oa2_token_printable(const char *s)
+int oa2_access_token_printable(const char *s)
 {
     const unsigned char *c;
 
@@ -28,10 +28,10 @@ static const char *printable_claim(json_t *claims, const char *name)
 {
     const char *s = json_string_value(json_object_get(claims, name));
 
-    return s && *s && oa2_token_printable(s) ? s : NULL;
+    return s && *s && oa2_access_token_printable(s) ? s : NULL;
 }
 
-int oa2_token_audience_has(json_t *aud, const char *want)
+int oa2_access_token_audience_has(json_t *aud, const char *want)
 {
     size_t i;
     json_t *v;
@@ -48,16 +48,16 @@ int oa2_token_audience_has(json_t *aud, const char *want)
     return 0;
 }
 
-int oa2_token_cnf_binds(const oa2_cnf_t *cnf)
+int oa2_access_token_cnf_binds(const oa2_cnf_t *cnf)
 {
     return cnf && (cnf->jkt || cnf->x5t);
 }
 
-const char *oa2_token_cnf_json(const oa2_cnf_t *cnf, apr_pool_t *p)
+const char *oa2_access_token_cnf_json(const oa2_cnf_t *cnf, apr_pool_t *p)
 {
     oa2_json_obj_t o;
 
-    if (!oa2_token_cnf_binds(cnf)) {
+    if (!oa2_access_token_cnf_binds(cnf)) {
         return NULL;
     }
     oa2_json_begin(&o, p);
@@ -97,7 +97,8 @@ static apr_status_t cnf_member(const char **out, json_t *cnf, const char *name)
 /* A `cnf` object's jkt (RFC 9449 §6.1) and x5t#S256 (RFC 8705 §3.1) are
  * what this server checks; a cnf it cannot read refuses the token rather
  * than letting it pass as a bearer token. */
-apr_status_t oa2_token_read_cnf(oa2_cnf_t *out, json_t *claims, oa2_err_t *err)
+apr_status_t oa2_access_token_read_cnf(oa2_cnf_t *out, json_t *claims,
+                                       oa2_err_t *err)
 {
     json_t *cnf = json_object_get(claims, "cnf");
 
@@ -109,7 +110,7 @@ apr_status_t oa2_token_read_cnf(oa2_cnf_t *out, json_t *claims, oa2_err_t *err)
         || cnf_member(&out->x5t, cnf, "x5t#S256")) {
         return INVALID("OA2-01400", "the token's cnf claim is malformed");
     }
-    if (!oa2_token_cnf_binds(out)) {
+    if (!oa2_access_token_cnf_binds(out)) {
         return INVALID("OA2-01401",
                        "the token's cnf claim names no key or certificate "
                        "this server can check");
@@ -118,11 +119,11 @@ apr_status_t oa2_token_read_cnf(oa2_cnf_t *out, json_t *claims, oa2_err_t *err)
 }
 
 /* The claim checks of RFC 9068 §4 under @a policy. */
-static apr_status_t check_claims(oa2_token_t **tok, json_t *claims,
-                                 const oa2_token_policy_t *policy,
+static apr_status_t check_claims(oa2_access_token_t **tok, json_t *claims,
+                                 const oa2_access_token_policy_t *policy,
                                  apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
-    oa2_token_t *t;
+    oa2_access_token_t *t;
     json_t *exp, *nbf, *iat, *scope;
     const char *iss;
 
@@ -130,29 +131,30 @@ static apr_status_t check_claims(oa2_token_t **tok, json_t *claims,
     if (!iss || strcmp(iss, policy->issuer)) {
         return INVALID("OA2-00051", "the token is from another issuer");
     }
-    if (!oa2_token_audience_has(json_object_get(claims, "aud"),
-                                policy->audience)) {
+    if (!oa2_access_token_audience_has(json_object_get(claims, "aud"),
+                                       policy->audience)) {
         return INVALID("OA2-00052", "the token is for another audience");
     }
     exp = json_object_get(claims, "exp");
     if (!json_is_number(exp)) {
         return INVALID("OA2-00053", "the token has no expiry");
     }
-    if (json_number_value(exp) > OA2_TOKEN_MAX_TIME) {
+    if (json_number_value(exp) > OA2_ACCESS_TOKEN_MAX_TIME) {
         return INVALID("OA2-00059", "the token's expiry is out of range");
     }
-    if ((double)now >= json_number_value(exp) + OA2_TOKEN_LEEWAY) {
+    if ((double)now >= json_number_value(exp) + OA2_ACCESS_TOKEN_LEEWAY) {
         return INVALID("OA2-00054", "the token has expired");
     }
     nbf = json_object_get(claims, "nbf");
     if (nbf
         && (!json_is_number(nbf)
-            || (double)now + OA2_TOKEN_LEEWAY < json_number_value(nbf))) {
+            || (double)now + OA2_ACCESS_TOKEN_LEEWAY
+                < json_number_value(nbf))) {
         return INVALID("OA2-00055", "the token is not valid yet");
     }
     iat = json_object_get(claims, "iat");
     if (!json_is_number(iat)
-        || (double)now + OA2_TOKEN_LEEWAY < json_number_value(iat)) {
+        || (double)now + OA2_ACCESS_TOKEN_LEEWAY < json_number_value(iat)) {
         return INVALID("OA2-00056",
                        "the token's issue time is missing "
                        "or in the future");
@@ -172,20 +174,22 @@ static apr_status_t check_claims(oa2_token_t **tok, json_t *claims,
                        "client_id or jti");
     }
     t->scope = scope ? json_string_value(scope) : "";
-    if (!oa2_token_printable(t->scope)) {
+    if (!oa2_access_token_printable(t->scope)) {
         return INVALID("OA2-00048", "the token's scope has control characters");
     }
     t->exp = (apr_int64_t)json_number_value(exp);
-    if (oa2_token_read_cnf(&t->cnf, claims, err) != APR_SUCCESS) {
+    if (oa2_access_token_read_cnf(&t->cnf, claims, err) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     *tok = t;
     return APR_SUCCESS;
 }
 
-apr_status_t oa2_token_validate(oa2_token_t **tok, const char *token,
-                                const oa2_token_policy_t *policy,
-                                apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
+apr_status_t oa2_access_token_validate(oa2_access_token_t **tok,
+                                       const char *token,
+                                       const oa2_access_token_policy_t *policy,
+                                       apr_int64_t now, oa2_err_t *err,
+                                       apr_pool_t *p)
 {
     oa2_jwt_t *jwt;
     apr_status_t rv;
@@ -221,8 +225,9 @@ enum {
     REC_N
 };
 
-const char *oa2_token_cache_record(apr_size_t *len, const oa2_token_t *tok,
-                                   apr_pool_t *p)
+const char *oa2_access_token_cache_record(apr_size_t *len,
+                                          const oa2_access_token_t *tok,
+                                          apr_pool_t *p)
 {
     const char *f[REC_N];
     apr_size_t flen[REC_N], total = tok->payload_len;
@@ -252,12 +257,13 @@ const char *oa2_token_cache_record(apr_size_t *len, const oa2_token_t *tok,
     return rec;
 }
 
-apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
-                                         apr_size_t len, apr_int64_t now,
-                                         oa2_err_t *err, apr_pool_t *p)
+apr_status_t oa2_access_token_from_cache_record(oa2_access_token_t **tok,
+                                                const char *rec, apr_size_t len,
+                                                apr_int64_t now, oa2_err_t *err,
+                                                apr_pool_t *p)
 {
     const char *f[REC_N], *at = rec, *end = rec + len, *nul = rec;
-    oa2_token_t *t = apr_pcalloc(p, sizeof(*t));
+    oa2_access_token_t *t = apr_pcalloc(p, sizeof(*t));
     char *stop = NULL;
     int i;
 
@@ -269,10 +275,10 @@ apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
     if (nul) {
         t->exp = apr_strtoi64(f[REC_EXP], &stop, 10);
     }
-    /* An expiry oa2_token_validate() could not have accepted is damage
+    /* An expiry oa2_access_token_validate() could not have accepted is damage
      * (and would overflow the leeway arithmetic below). */
     if (!nul || *stop || stop == f[REC_EXP] || t->exp < 0
-        || t->exp > (apr_int64_t)OA2_TOKEN_MAX_TIME || !*f[REC_SUB]
+        || t->exp > (apr_int64_t)OA2_ACCESS_TOKEN_MAX_TIME || !*f[REC_SUB]
         || !*f[REC_JTI] || memchr(at, '\0', (apr_size_t)(end - at))) {
         INVALID("OA2-00049", "the cached token is damaged");
         return APR_EINVAL;
@@ -280,7 +286,7 @@ apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
     /* The only claim check time can change: the record's key covers the
      * issuer, audience, keys and typ, and nbf and iat were fine when it
      * was stored, so they are still. */
-    if (now - OA2_TOKEN_LEEWAY >= t->exp) {
+    if (now - OA2_ACCESS_TOKEN_LEEWAY >= t->exp) {
         return INVALID("OA2-00047", "the token has expired");
     }
     t->kid = f[REC_KID];
@@ -298,11 +304,10 @@ apr_status_t oa2_token_from_cache_record(oa2_token_t **tok, const char *rec,
     return APR_SUCCESS;
 }
 
-const unsigned char *oa2_token_cache_key(const char *token,
-                                         const oa2_token_policy_t *policy,
-                                         apr_pool_t *p)
+const unsigned char *oa2_access_token_cache_key(
+    const char *token, const oa2_access_token_policy_t *policy, apr_pool_t *p)
 {
-    unsigned char *key = apr_palloc(p, OA2_TOKEN_CACHE_KEY_LEN);
+    unsigned char *key = apr_palloc(p, OA2_ACCESS_TOKEN_CACHE_KEY_LEN);
     const char *fields[] = {token, policy->issuer, policy->audience,
                             policy->keys ? policy->keys->id : NULL, "at+jwt"};
 
@@ -311,10 +316,11 @@ const unsigned char *oa2_token_cache_key(const char *token,
         : NULL;
 }
 
-const unsigned char *oa2_token_revocation_key(const char *issuer,
-                                              const char *jti, apr_pool_t *p)
+const unsigned char *oa2_access_token_revocation_key(const char *issuer,
+                                                     const char *jti,
+                                                     apr_pool_t *p)
 {
-    unsigned char *key = apr_palloc(p, OA2_TOKEN_CACHE_KEY_LEN);
+    unsigned char *key = apr_palloc(p, OA2_ACCESS_TOKEN_CACHE_KEY_LEN);
     /* The label keeps these keys apart from validated-token keys, whose
      * first field is a JWT and so never this string. */
     const char *fields[] = {"revocation", issuer, jti};
@@ -324,7 +330,7 @@ const unsigned char *oa2_token_revocation_key(const char *issuer,
         : NULL;
 }
 
-json_t *oa2_token_claims(oa2_token_t *tok, apr_pool_t *p)
+json_t *oa2_access_token_claims(oa2_access_token_t *tok, apr_pool_t *p)
 {
     if (!tok->claims) {
         json_t *claims = oa2_cleanup_json(
@@ -334,9 +340,9 @@ json_t *oa2_token_claims(oa2_token_t *tok, apr_pool_t *p)
     return tok->claims;
 }
 
-apr_int64_t oa2_token_issued_at(oa2_token_t *tok, apr_pool_t *p)
+apr_int64_t oa2_access_token_issued_at(oa2_access_token_t *tok, apr_pool_t *p)
 {
-    json_t *iat = json_object_get(oa2_token_claims(tok, p), "iat");
+    json_t *iat = json_object_get(oa2_access_token_claims(tok, p), "iat");
 
     return json_is_number(iat) ? (apr_int64_t)json_number_value(iat) : -1;
 }
@@ -361,10 +367,10 @@ static int value_equals(json_t *v, const char *value)
     }
 }
 
-int oa2_token_claim_equals(oa2_token_t *tok, const char *name,
-                           const char *value, apr_pool_t *p)
+int oa2_access_token_claim_equals(oa2_access_token_t *tok, const char *name,
+                                  const char *value, apr_pool_t *p)
 {
-    json_t *claim = json_object_get(oa2_token_claims(tok, p), name);
+    json_t *claim = json_object_get(oa2_access_token_claims(tok, p), name);
     json_t *v;
     size_t i;
 
@@ -380,7 +386,7 @@ int oa2_token_claim_equals(oa2_token_t *tok, const char *name,
     return claim ? value_equals(claim, value) : 0;
 }
 
-const char *oa2_token_claims_json(oa2_token_t *tok, apr_pool_t *p)
+const char *oa2_access_token_claims_json(oa2_access_token_t *tok, apr_pool_t *p)
 {
     json_t *claims;
 
@@ -392,7 +398,7 @@ const char *oa2_token_claims_json(oa2_token_t *tok, apr_pool_t *p)
         && memchr(tok->payload, '\t', tok->payload_len) == NULL) {
         return apr_pstrmemdup(p, tok->payload, tok->payload_len);
     }
-    claims = oa2_token_claims(tok, p);
+    claims = oa2_access_token_claims(tok, p);
     return claims ? oa2_cleanup_malloced(json_dumps(claims, JSON_COMPACT), p)
                   : "{}";
 }
