@@ -178,7 +178,7 @@ static int check_protected(const ap_directive_t *node, server_rec *main_s,
 #endif
 
 /* The template directory of a server without OAuth2TemplateDir, found
- * once per configuration (pconf): NULL after OA2-01850 was logged. */
+ * once per configuration (pconf): NULL when none was (and logged). */
 static const char *default_template_dir(server_rec *s, apr_pool_t *pconf)
 {
     static const char *const key = "oa2_default_template_dir";
@@ -339,7 +339,7 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
         return APR_EGENERAL;
     }
     if (!dir) {
-        return APR_EGENERAL; /* OA2-01850 said why */
+        return APR_EGENERAL; /* default_template_dir() said why */
     }
     if (load_template(&sc->consent_tmpl, dir, "consent.html", s, pconf)
             != APR_SUCCESS
