@@ -91,8 +91,8 @@ def is_installed(pkg):
 def a2_state():
     """What a2enmod knows: mods-enabled and its state directory."""
     enabled = sorted(os.listdir(ENABLED)) if os.path.isdir(ENABLED) else []
-    state = sorted(str(p.relative_to(STATE)) for p in STATE.rglob("*")) \
-        if STATE.is_dir() else []
+    state = sorted(str(p.relative_to(STATE)) for p in STATE.rglob("*")
+                   if not p.is_dir()) if STATE.is_dir() else []
     return enabled, state
 
 
@@ -119,6 +119,8 @@ def machine():
              % (POLICY, POLICY)])
         made_policy = True
     openidc_on = os.path.exists(ENABLED + "/oauth2.load")
+    dirs = {p for p in STATE.rglob("*") if p.is_dir()} \
+        if STATE.is_dir() else set()
     info = {"before": before, "a2": state}
     try:
         yield info
@@ -134,6 +136,11 @@ def machine():
                 run(["a2enmod", "-q", "oauth2"], check=False)
             elif now_on and not openidc_on:
                 run(["a2dismod", "-q", "oauth2"], check=False)
+        # a2enmod's empty state directories made on the way
+        if STATE.is_dir():
+            for d in sorted(STATE.rglob("*"), reverse=True):
+                if d.is_dir() and d not in dirs and not any(d.iterdir()):
+                    run(["rmdir", str(d)], check=False)
         if made_policy:
             run(["rm", "-f", str(POLICY)], check=False)
 
