@@ -278,7 +278,7 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
     const char *dir =
         sc->template_dir ? sc->template_dir : default_template_dir(s, pconf);
 
-    if (!oa2_dbd_available()) {
+    if (!oa2_ap_dbd_available()) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      "OA2-00501: OAuth2Issuer in %s needs mod_dbd: "
                      "LoadModule dbd_module, then DBDriver sqlite3 and "
@@ -354,9 +354,9 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
     }
     sc->as = as;
     sc->cimd_reach = oa2_cimd_reach(sc->issuer, pconf);
-    sc->endpoint_base = oa2_config_endpoint_url(sc, "", pconf);
-    sc->metadata_json = oa2_metadata_build(sc, 0, pconf);
-    sc->openid_json = as->openid ? oa2_metadata_build(sc, 1, pconf) : NULL;
+    sc->endpoint_base = oa2_ap_config_endpoint_url(sc, "", pconf);
+    sc->metadata_json = oa2_ap_metadata_build(sc, 0, pconf);
+    sc->openid_json = as->openid ? oa2_ap_metadata_build(sc, 1, pconf) : NULL;
     return APR_SUCCESS;
 }
 
@@ -403,7 +403,7 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     return OK;
 }
 
-void oa2_check_register_hooks(apr_pool_t *p)
+void oa2_ap_check_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
