@@ -39,13 +39,24 @@ APR_LIBS  = $(shell apr-1-config --link-ld --libs) $(shell apu-1-config --link-l
 MODULE    := $(SRC)/.libs/mod_oauth2.so
 ADMIN     := admin/oauth2-admin
 TEMPLATE_DIR = $(shell $(APXS) -q DATADIR)/mod_oauth2/templates
+# Searched after TEMPLATE_DIR, so a module loaded from this tree finds the
+# checkout's templates before "install"; a package build sets it empty.
+SOURCE_TEMPLATE_DIR = $(CURDIR)/templates
+comma := ,
+TEMPLATE_DEFS = -Wc,-DOA2_TEMPLATE_DIR=\\\"$(TEMPLATE_DIR)\\\" \
+    $(if $(SOURCE_TEMPLATE_DIR),-Wc$(comma)-DOA2_SOURCE_TEMPLATE_DIR=\\\"$(SOURCE_TEMPLATE_DIR)\\\")
+# Extra compiler and linker flags for the module (debian/rules passes
+# dpkg-buildflags' hardening flags), each word handed to apxs on its own.
+MODULE_CFLAGS  =
+MODULE_LDFLAGS =
 
 all: $(MODULE) $(ADMIN)
 
 $(MODULE): $(CORE_SRC) $(GLUE_SRC) $(HEADERS) apxs.mk
 	$(APXS) -c -o $(SRC)/mod_oauth2.la \
 	    -Wc,"$(WARN) -Werror -fvisibility=hidden -std=gnu99" \
-	    -Wc,-DOA2_TEMPLATE_DIR=\\\"$(TEMPLATE_DIR)\\\" \
+	    $(TEMPLATE_DEFS) $(foreach f,$(MODULE_CFLAGS),-Wc,$(f)) \
+	    $(foreach f,$(MODULE_LDFLAGS),-Wl,$(f)) \
 	    $(CORE_SRC) $(GLUE_SRC) $(LIBS)
 	@rm -f $(SRC)/*.o $(SRC)/*.lo $(SRC)/*.slo
 
@@ -167,7 +178,7 @@ $(ASAN_MOD): $(CORE_SRC) $(GLUE_SRC) $(HEADERS) apxs.mk
 	cd $(ASAN_DIR) && $(APXS) -c -o mod_oauth2.la \
 	    -Wc,"$(WARN) -Werror -std=gnu99 -g -O1 -fno-omit-frame-pointer" \
 	    -Wc,"-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	    -Wc,-DOA2_TEMPLATE_DIR=\\\"$(TEMPLATE_DIR)\\\" \
+	    $(TEMPLATE_DEFS) \
 	    $(notdir $(CORE_SRC) $(GLUE_SRC)) $(LIBS) -lasan -lubsan >/dev/null
 
 asan-integration: $(ASAN_MOD) admin/oauth2-admin

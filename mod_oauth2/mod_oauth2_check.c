@@ -11,6 +11,7 @@
 #include "util_cfgtree.h"
 
 #include <apr_strings.h>
+#include <string.h>
 
 #include "mod_oauth2_private.h"
 #include "oa2_cimd.h"
@@ -167,6 +168,40 @@ static int check_protected(const ap_directive_t *node, server_rec *main_s,
 #ifndef OA2_TEMPLATE_DIR
 #define OA2_TEMPLATE_DIR "/usr/share/apache2/mod_oauth2/templates"
 #endif
+/* The checkout's templates/, searched after the installed directory so a
+ * module loaded from the build tree starts without OAuth2TemplateDir
+ * (apxs.mk sets it; a distribution build leaves it out). */
+#ifndef OA2_SOURCE_TEMPLATE_DIR
+#define OA2_SOURCE_TEMPLATE_DIR NULL
+#endif
+
+/* The template directory of a server without OAuth2TemplateDir, found
+ * once per configuration (pconf): NULL when none was (and logged). */
+static const char *default_template_dir(server_rec *s, apr_pool_t *pconf)
+{
+    static const char *const key = "oa2_default_template_dir";
+    const char *const dirs[] = {OA2_TEMPLATE_DIR, OA2_SOURCE_TEMPLATE_DIR};
+    const char *dir = NULL;
+    void *found = NULL;
+    oa2_err_t err;
+
+    apr_pool_userdata_get(&found, key, pconf);
+    if (found) {
+        return *(const char *)found ? found : NULL;
+    }
+    if (oa2_tmpl_find_dir(&dir, dirs, 2, &err, pconf) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "%s: %s", err.log_id,
+                     err.description);
+    }
+    else if (strcmp(dir, OA2_TEMPLATE_DIR)) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     "OA2-01851: templates from the build tree, %s: none "
+                     "installed in %s",
+                     dir, OA2_TEMPLATE_DIR);
+    }
+    apr_pool_userdata_setn(dir ? dir : "", key, NULL, pconf);
+    return dir;
+}
 
 static apr_status_t load_template(oa2_tmpl_t **tmpl, const char *dir,
                                   const char *file, server_rec *s,
@@ -186,15 +221,19 @@ static apr_status_t load_template(oa2_tmpl_t **tmpl, const char *dir,
 }
 
 /* Where logout.html is read: OAuth2TemplateDir, unless a directory made
- * for a release before logout.html lacks it; then the installed one. */
-static const char *logout_template_dir(const char *dir, apr_pool_t *p)
+ * for a release before logout.html lacks it; then the installed one (or
+ * the build tree's). */
+static const char *logout_template_dir(const char *dir, server_rec *s,
+                                       apr_pool_t *p)
 {
     apr_finfo_t fi;
+    const char *found;
 
     if (apr_stat(&fi, apr_pstrcat(p, dir, "/logout.html", NULL), APR_FINFO_TYPE,
                  p)
         != APR_SUCCESS) {
-        return OA2_TEMPLATE_DIR;
+        found = default_template_dir(s, p);
+        return found ? found : dir;
     }
     return dir;
 }
@@ -234,7 +273,8 @@ static apr_status_t build_as(oa2_server_rt_t *rt, const oa2_server_conf_t *sc,
                              server_rec *s, const char *name, apr_pool_t *pconf)
 {
     oa2_as_t *as = apr_pcalloc(pconf, sizeof(*as));
-    const char *dir = sc->template_dir ? sc->template_dir : OA2_TEMPLATE_DIR;
+    const char *dir =
+        sc->template_dir ? sc->template_dir : default_template_dir(s, pconf);
 
     if (!oa2_ap_dbd_available()) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
@@ -296,13 +336,17 @@ static apr_status_t build_as(oa2_server_rt_t *rt, const oa2_server_conf_t *sc,
             name);
         return APR_EGENERAL;
     }
+    if (!dir) {
+        return APR_EGENERAL; /* default_template_dir() said why */
+    }
     if (load_template(&rt->consent_tmpl, dir, "consent.html", s, pconf)
             != APR_SUCCESS
         || load_template(&rt->error_tmpl, dir, "error.html", s, pconf)
             != APR_SUCCESS
         || (as->openid
-            && load_template(&rt->logout_tmpl, logout_template_dir(dir, pconf),
-                             "logout.html", s, pconf)
+            && load_template(&rt->logout_tmpl,
+                             logout_template_dir(dir, s, pconf), "logout.html",
+                             s, pconf)
                 != APR_SUCCESS)) {
         return APR_EGENERAL;
     }

@@ -219,6 +219,37 @@ apr_status_t oa2_tmpl_load(oa2_tmpl_t **tmpl, const char *path, oa2_err_t *err,
     return APR_SUCCESS;
 }
 
+apr_status_t oa2_tmpl_find_dir(const char **dir, const char *const *dirs, int n,
+                               oa2_err_t *err, apr_pool_t *p)
+{
+    const char *searched = NULL;
+    apr_finfo_t fi;
+    int i;
+
+    *dir = NULL;
+    for (i = 0; i < n; i++) {
+        if (!dirs[i] || !*dirs[i]) {
+            continue;
+        }
+        if (apr_stat(&fi, apr_pstrcat(p, dirs[i], "/consent.html", NULL),
+                     APR_FINFO_TYPE, p)
+                == APR_SUCCESS
+            && fi.filetype == APR_REG) {
+            *dir = dirs[i];
+            return APR_SUCCESS;
+        }
+        searched =
+            searched ? apr_pstrcat(p, searched, ", ", dirs[i], NULL) : dirs[i];
+    }
+    return oa2_err_setf(
+        err, 500, NULL, "OA2-01850", p,
+        "no consent.html in %s: add the line \"OAuth2TemplateDir "
+        "/absolute/path/to/templates\" naming the directory that holds "
+        "consent.html, error.html and logout.html (a checkout's templates/ "
+        "directory, or where \"make -f apxs.mk install\" put them)",
+        searched ? searched : "(no directory compiled in)");
+}
+
 oa2_tmpl_vars_t *oa2_tmpl_vars_make(apr_pool_t *p)
 {
     oa2_tmpl_vars_t *vars = apr_pcalloc(p, sizeof(*vars));

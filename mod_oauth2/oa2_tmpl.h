@@ -36,6 +36,16 @@ apr_status_t oa2_tmpl_parse(oa2_tmpl_t **tmpl, const char *text, apr_size_t len,
 apr_status_t oa2_tmpl_load(oa2_tmpl_t **tmpl, const char *path, oa2_err_t *err,
                            apr_pool_t *p);
 
+/**
+ * The template directory of a server without OAuth2TemplateDir: the first
+ * of the @a n directories @a dirs (NULL or empty entries skipped) that
+ * holds a regular file consent.html. OA2-01850 when none does; its
+ * description names every directory searched and the directive line that
+ * fixes it.
+ */
+apr_status_t oa2_tmpl_find_dir(const char **dir, const char *const *dirs, int n,
+                               oa2_err_t *err, apr_pool_t *p);
+
 /** Empty variables. */
 oa2_tmpl_vars_t *oa2_tmpl_vars_make(apr_pool_t *p);
 

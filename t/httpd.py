@@ -153,6 +153,9 @@ class Httpd:
         self._mark = 0         # error log offset at the start of this test
         self._allowed_now = []  # patterns the running test declared
         self.allowed_always = []  # patterns allowed for the whole instance
+        # OAuth2TemplateDir of the repository's templates/ added to a body
+        # with an AS that names none (False: the module finds its own)
+        self.default_templates = True
         # a default document tree
         self.write_file("htdocs/index.html", "<html>index</html>\n")
         self.write_file("htdocs/api/data.txt", "api data\n")
@@ -257,7 +260,8 @@ class Httpd:
         ]
         if self._main_dbd(body):
             lines += self.store.directives()
-        if self.module and "OAuth2Issuer" in body \
+        if self.module and self.default_templates \
+                and "OAuth2Issuer" in body \
                 and "OAuth2TemplateDir" not in body:
             # the module is not installed: use the repository's templates
             lines.append('OAuth2TemplateDir "%s"' % (REPO / "templates"))

@@ -8,6 +8,8 @@
 # of its own): it is preseeded to make no directory of the system's, so
 # that its postinst starts no system slapd the tests could be confused
 # with.
+# dpkg-dev, debhelper and lintian build and check the Debian package of
+# test_995 (debian/; apache2-dev brings dh_apache2).
 set -e
 SUDO=
 if [ "$(id -u)" != 0 ]; then
@@ -20,7 +22,8 @@ PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
  python3 python3-pytest python3-jwt python3-cryptography python3-requests
  python3-authlib python3-selenium chromium chromium-driver apache2-utils
  libapache2-mod-auth-openidc slapd ldap-utils
- sqlite3 valgrind clang libclang-rt-14-dev memcached $*"
+ sqlite3 valgrind clang libclang-rt-14-dev memcached
+ dpkg-dev debhelper lintian $*"
 missing=
 for pkg in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" \

@@ -1,5 +1,6 @@
 /* The template language of the consent and error pages. */
 #include <string.h>
+#include <unistd.h>
 
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -456,6 +457,55 @@ static void test_error_template(apr_pool_t *p)
     UNIT_ASSERT(!strstr(html, "http"));
 }
 
+/* A server without OAuth2TemplateDir: the first directory that holds
+ * consent.html, the installed one before the checkout's. */
+static void test_find_dir(apr_pool_t *p)
+{
+    const char *tmp = NULL, *empty, *shadow, *dir = NULL;
+    const char *const dirs[] = {NULL, "", "data/no-such-dir", NULL,
+                                "../../templates"};
+    const char *both[2];
+    oa2_err_t err = {0};
+
+    UNIT_EQ_INT(apr_temp_dir_get(&tmp, p), APR_SUCCESS);
+    empty = apr_psprintf(p, "%s/oa2-unit-tmpl-%" APR_PID_T_FMT, tmp, getpid());
+    shadow = apr_pstrcat(p, empty, "/shadow", NULL);
+    /* consent.html that is a directory does not count */
+    UNIT_EQ_INT(
+        apr_dir_make_recursive(apr_pstrcat(p, shadow, "/consent.html", NULL),
+                               APR_FPROT_OS_DEFAULT, p),
+        APR_SUCCESS);
+    UNIT_EQ_INT(oa2_tmpl_find_dir(&dir, dirs, 5, &err, p), APR_SUCCESS);
+    UNIT_EQ_STR(dir, "../../templates");
+
+    both[0] = shadow;
+    both[1] = "../../templates";
+    UNIT_EQ_INT(oa2_tmpl_find_dir(&dir, both, 2, &err, p), APR_SUCCESS);
+    UNIT_EQ_STR(dir, "../../templates");
+    both[0] = "../../templates";
+    both[1] = shadow;
+    UNIT_EQ_INT(oa2_tmpl_find_dir(&dir, both, 2, &err, p), APR_SUCCESS);
+    UNIT_EQ_STR(dir, "../../templates");
+
+    /* none: every directory searched, and the line to add */
+    both[0] = empty;
+    both[1] = shadow;
+    UNIT_REFUSED(oa2_tmpl_find_dir(&dir, both, 2, &err, p), err, 500, NULL,
+                 "OA2-01850");
+    UNIT_ASSERT(dir == NULL);
+    UNIT_HAS_STR(err.description, apr_pstrcat(p, empty, ", ", shadow, NULL));
+    UNIT_HAS_STR(err.description,
+                 "add the line \"OAuth2TemplateDir /absolute/path/to/");
+    UNIT_EQ_INT(oa2_tmpl_find_dir(&dir, dirs, 4, &err, p), APR_EGENERAL);
+    UNIT_HAS_STR(err.description, "no consent.html in data/no-such-dir:");
+    UNIT_EQ_INT(oa2_tmpl_find_dir(&dir, dirs, 2, &err, p), APR_EGENERAL);
+    UNIT_HAS_STR(err.description, "(no directory compiled in)");
+
+    apr_dir_remove(apr_pstrcat(p, shadow, "/consent.html", NULL), p);
+    apr_dir_remove(shadow, p);
+    apr_dir_remove(empty, p);
+}
+
 void unit_suite_tmpl(void)
 {
     unit_suite("tmpl");
@@ -482,4 +532,5 @@ void unit_suite_tmpl(void)
     UNIT_RUN(test_load_ok);
     UNIT_RUN(test_consent_template);
     UNIT_RUN(test_error_template);
+    UNIT_RUN(test_find_dir);
 }
