@@ -106,7 +106,7 @@ static apr_size_t one_redemption(const oa2_as_t *as, oa2_store_t *st,
     oa2_err_t err = {0};
 
     if (oa2_form_parse(&form, body, strlen(body), &err, p) != APR_SUCCESS
-        || oa2_grant_token(&json, as, st, form, authz,
+        || oa2_grant_token(&json, as, st, cost_backchannel(form, authz, p),
                            apr_time_sec(apr_time_now()), &err, p)
             != APR_SUCCESS) {
         cost_die("redemption", &err);

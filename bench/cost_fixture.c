@@ -124,3 +124,15 @@ unsigned char *cost_evp_signature(const oa2_key_t *key, const char *token,
     *len = (size_t)n;
     return der;
 }
+
+const oa2_backchannel_t *cost_backchannel(const oa2_form_t *form,
+                                          const char *authz, apr_pool_t *p)
+{
+    oa2_backchannel_t *in = apr_pcalloc(p, sizeof(*in));
+
+    in->form = form;
+    in->authorization = authz;
+    in->method = "POST";
+    in->endpoint = COST_ISSUER "/token";
+    return in;
+}

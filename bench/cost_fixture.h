@@ -9,6 +9,8 @@
 #include <apr_pools.h>
 
 #include "oa2_as.h"
+#include "oa2_clientauth.h"
+#include "oa2_form.h"
 #include "oa2_keys.h"
 #include "oa2_err.h"
 #include "oa2_store.h"
@@ -40,5 +42,10 @@ oa2_as_t *cost_make_as(const char *key_file, apr_pool_t *p);
  */
 unsigned char *cost_evp_signature(const oa2_key_t *key, const char *token,
                                   size_t *len, apr_pool_t *p);
+
+/* A token request as the endpoint hands it to oa2_grant_token(): @a form
+ * with the Authorization header @a authz, POST to the token endpoint. */
+const oa2_backchannel_t *cost_backchannel(const oa2_form_t *form,
+                                          const char *authz, apr_pool_t *p);
 
 #endif
