@@ -96,6 +96,7 @@ int main(void)
     unit_suite_jwt();
     unit_suite_keys();
     unit_suite_lock();
+    unit_suite_metrics();
     unit_suite_pkce();
     unit_suite_redirect();
     unit_suite_remote_introspection();
