@@ -63,6 +63,7 @@ static int is_ours(request_rec *r)
 static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
 {
     oa2_authn_fail(r, err);
+    oa2_metrics_count_bearer(oa2_ap_metrics(r), err);
     if (err->status >= HTTP_INTERNAL_SERVER_ERROR) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s%s%s", err->log_id,
                       err->description, err->detail ? ": " : "",
@@ -192,6 +193,7 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
                           r->uri, err.description, err.log_id,
                           err.detail ? ": " : "", err.detail ? err.detail : "");
             oa2_authn_fail(r, &err);
+            oa2_metrics_count_bearer(oa2_ap_metrics(r), &err);
             return HTTP_SERVICE_UNAVAILABLE;
         }
         if (key) {
@@ -223,6 +225,7 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
         if (key && oa2_cache_get(&rec, &len, r, key) == APR_SUCCESS) {
             rv = oa2_token_from_cache_record(tok, rec, len, now, err, r->pool);
             if (rv != APR_EINVAL) {
+                oa2_metrics_count_cache(oa2_ap_metrics(r), 1);
                 ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                               "OA2-00105: token found in the validated-token "
                               "cache");
@@ -233,6 +236,9 @@ static apr_status_t validate(oa2_token_t **tok, request_rec *r,
                           "(%s)",
                           err->log_id);
         }
+    }
+    if (key) {
+        oa2_metrics_count_cache(oa2_ap_metrics(r), 0);
     }
     rv = oa2_token_validate(tok, token, policy, now, err, r->pool);
     if (rv == APR_SUCCESS && key) {
@@ -345,6 +351,7 @@ static int check_authn(request_rec *r)
         }
     }
     oa2_authn_request(r)->token = tok;
+    oa2_metrics_count_bearer(oa2_ap_metrics(r), NULL);
     export_identity(r, tok);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00104: bearer token accepted: sub=%s client_id=%s "

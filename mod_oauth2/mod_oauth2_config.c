@@ -53,6 +53,7 @@ void *oa2_config_create_server(apr_pool_t *p, server_rec *s)
     c->consent_tmpl = NULL;
     c->error_tmpl = NULL;
     c->logout_tmpl = NULL;
+    c->metrics = NULL;
     return c;
 }
 
@@ -110,6 +111,7 @@ void *oa2_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->consent_tmpl = NULL;
     c->error_tmpl = NULL;
     c->logout_tmpl = NULL;
+    c->metrics = NULL; /* a slot of each server's own, post_config */
     return c;
 }
 

@@ -12,9 +12,10 @@ static const char *const grant_names[OA2_METRICS_GRANTS] = {
     "urn:ietf:params:oauth:grant-type:device_code", "other"};
 
 static const char *const endpoint_names[OA2_METRICS_ENDPOINTS] = {
-    "authorize", "token",  "introspect", "revoke",
-    "register",  "userinfo", "logout",   "par",
-    "device_authorization", "device", "jwks", "other"};
+    "authorize", "token",    "introspect",
+    "revoke",    "register", "userinfo",
+    "logout",    "par",      "device_authorization",
+    "device",    "jwks",     "other"};
 
 /* RFC 6749, 6750, 7591, 8628, 8707, 9126, 9449, OpenID Core §3.1.2.6. */
 static const char *const error_names[OA2_METRICS_ERRORS] = {
@@ -55,18 +56,11 @@ static const char *const bearer_names[OA2_METRICS_BEARER_RESULTS] = {
 
 /* The bucket bounds in microseconds, and as the le label says them. */
 static const apr_interval_time_t bucket_us[OA2_METRICS_DB_BUCKETS] = {
-    500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
-    1000000, 2500000};
+    500,   1000,   2500,   5000,   10000,   25000,
+    50000, 100000, 250000, 500000, 1000000, 2500000};
 static const char *const bucket_le[OA2_METRICS_DB_BUCKETS] = {
     "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025",
     "0.05",   "0.1",   "0.25",   "0.5",   "1",    "2.5"};
-
-/* The failures of a token check that mean "expired" or "revoked", by the
- * log id the core gives them (oa2_token.c, oa2_remote_introspection.c,
- * mod_oauth2_authn.c): the OAuth error code alike is invalid_token. */
-static const char *const expired_ids[] = {"OA2-00047", "OA2-00054",
-                                          "OA2-00952", NULL};
-static const char *const revoked_ids[] = {"OA2-00781", NULL};
 
 static int index_of(const char *const *names, int n, const char *name)
 {
@@ -78,16 +72,6 @@ static int index_of(const char *const *names, int n, const char *name)
         }
     }
     return n - 1; /* "other" */
-}
-
-static int listed(const char *const *ids, const char *id)
-{
-    for (; id && *ids; ids++) {
-        if (!strcmp(*ids, id)) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 oa2_metrics_grant_t oa2_metrics_grant(const char *grant_type)
@@ -138,10 +122,12 @@ oa2_metrics_bearer_t oa2_metrics_bearer_result(const oa2_err_t *err)
     if (!strcmp(err->error, "invalid_request")) {
         return OA2_METRICS_BEARER_MALFORMED;
     }
-    if (listed(expired_ids, err->log_id)) {
+    /* invalid_token alike: the core's constant descriptions tell them
+     * apart ("the token has expired", "... has been revoked"). */
+    if (err->description && strstr(err->description, "expired")) {
         return OA2_METRICS_BEARER_EXPIRED;
     }
-    if (listed(revoked_ids, err->log_id)) {
+    if (err->description && strstr(err->description, "revoked")) {
         return OA2_METRICS_BEARER_REVOKED;
     }
     return OA2_METRICS_BEARER_INVALID;
@@ -158,9 +144,8 @@ void oa2_metrics_count_error(oa2_metrics_t *m, const char *endpoint,
                              const oa2_err_t *err)
 {
     if (m) {
-        int e = err->error || err->status >= 500
-            ? oa2_metrics_error(err->error)
-            : OA2_METRICS_ERRORS - 1;
+        int e = err->error || err->status >= 500 ? oa2_metrics_error(err->error)
+                                                 : OA2_METRICS_ERRORS - 1;
         oa2_metrics_add(&m->errors[oa2_metrics_endpoint(endpoint)][e], 1);
     }
 }
@@ -246,23 +231,25 @@ static void put(text_t *t, const char *s)
 static void head(text_t *t, const char *name, const char *type,
                  const char *help)
 {
-    put(t, apr_psprintf(t->p, "# HELP %s %s\n# TYPE %s %s\n", name, help,
-                        name, type));
+    put(t,
+        apr_psprintf(t->p, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+                     type));
 }
 
 /* One sample: @a labels is the text between the braces, or NULL. */
 static void sample(text_t *t, const char *name, const char *labels,
                    apr_uint64_t v)
 {
-    put(t, apr_psprintf(t->p, "%s%s%s%s %" APR_UINT64_T_FMT "\n", name,
-                        labels ? "{" : "", labels ? labels : "",
-                        labels ? "}" : "", v));
+    put(t,
+        apr_psprintf(t->p, "%s%s%s%s %" APR_UINT64_T_FMT "\n", name,
+                     labels ? "{" : "", labels ? labels : "", labels ? "}" : "",
+                     v));
 }
 
 static const char *label(const char *name, const char *value, apr_pool_t *p)
 {
-    return apr_pstrcat(p, name, "=\"", oa2_metrics_label_escape(value, p),
-                       "\"", NULL);
+    return apr_pstrcat(p, name, "=\"", oa2_metrics_label_escape(value, p), "\"",
+                       NULL);
 }
 
 const char *oa2_metrics_render(const oa2_metrics_t *live, apr_pool_t *p)
@@ -312,15 +299,16 @@ const char *oa2_metrics_render(const oa2_metrics_t *live, apr_pool_t *p)
          "Time of the database statements.");
     for (i = 0; i <= OA2_METRICS_DB_BUCKETS; i++) {
         cumulative += m->db_buckets[i];
-        sample(&t, "oauth2_database_query_duration_seconds_bucket",
-               label("le", i < OA2_METRICS_DB_BUCKETS ? bucket_le[i] : "+Inf",
-                     p),
-               cumulative);
+        sample(
+            &t, "oauth2_database_query_duration_seconds_bucket",
+            label("le", i < OA2_METRICS_DB_BUCKETS ? bucket_le[i] : "+Inf", p),
+            cumulative);
     }
-    put(&t, apr_psprintf(p,
-                         "oauth2_database_query_duration_seconds_sum "
-                         "%" APR_UINT64_T_FMT ".%06" APR_UINT64_T_FMT "\n",
-                         m->db_sum_us / 1000000, m->db_sum_us % 1000000));
+    put(&t,
+        apr_psprintf(p,
+                     "oauth2_database_query_duration_seconds_sum "
+                     "%" APR_UINT64_T_FMT ".%06" APR_UINT64_T_FMT "\n",
+                     m->db_sum_us / 1000000, m->db_sum_us % 1000000));
     /* The +Inf bucket, so that the two agree in a snapshot taken while
      * statements are counted. */
     sample(&t, "oauth2_database_query_duration_seconds_count", NULL,

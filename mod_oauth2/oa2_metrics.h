@@ -37,14 +37,14 @@ typedef enum oa2_metrics_grant_t {
 /** Results of oauth2_bearer_checks_total. */
 typedef enum oa2_metrics_bearer_t {
     OA2_METRICS_BEARER_OK = 0,
-    OA2_METRICS_BEARER_MISSING,       /* no token in the request */
-    OA2_METRICS_BEARER_MALFORMED,     /* invalid_request: a bad header */
-    OA2_METRICS_BEARER_INVALID,       /* invalid_token, other reasons */
-    OA2_METRICS_BEARER_EXPIRED,       /* invalid_token: past its exp */
-    OA2_METRICS_BEARER_REVOKED,       /* invalid_token: revoked */
-    OA2_METRICS_BEARER_DPOP,          /* invalid_dpop_proof, use_dpop_nonce */
-    OA2_METRICS_BEARER_SCOPE,         /* insufficient_scope */
-    OA2_METRICS_BEARER_UNAVAILABLE,   /* 5xx: keys, database, config */
+    OA2_METRICS_BEARER_MISSING,     /* no token in the request */
+    OA2_METRICS_BEARER_MALFORMED,   /* invalid_request: a bad header */
+    OA2_METRICS_BEARER_INVALID,     /* invalid_token, other reasons */
+    OA2_METRICS_BEARER_EXPIRED,     /* invalid_token: past its exp */
+    OA2_METRICS_BEARER_REVOKED,     /* invalid_token: revoked */
+    OA2_METRICS_BEARER_DPOP,        /* invalid_dpop_proof, use_dpop_nonce */
+    OA2_METRICS_BEARER_SCOPE,       /* insufficient_scope */
+    OA2_METRICS_BEARER_UNAVAILABLE, /* 5xx: keys, database, config */
     OA2_METRICS_BEARER_RESULTS
 } oa2_metrics_bearer_t;
 
@@ -57,14 +57,14 @@ typedef struct oa2_metrics_t {
     apr_uint64_t errors[OA2_METRICS_ENDPOINTS][OA2_METRICS_ERRORS]; /* by
                                               * endpoint and error code */
     apr_uint64_t bearer[OA2_METRICS_BEARER_RESULTS]; /* AuthType OAuth2 */
-    apr_uint64_t cache_hits;                  /* validated-token cache */
-    apr_uint64_t cache_misses;                /* validated-token cache */
-    apr_uint64_t db_errors;                   /* failed statements, lost
+    apr_uint64_t cache_hits;                         /* validated-token cache */
+    apr_uint64_t cache_misses;                       /* validated-token cache */
+    apr_uint64_t db_errors;                          /* failed statements, lost
                                                * connections */
     apr_uint64_t db_buckets[OA2_METRICS_DB_BUCKETS + 1]; /* statements per
                                               * latency bucket (not
                                               * cumulative), +Inf last */
-    apr_uint64_t db_sum_us;                   /* their time, microseconds */
+    apr_uint64_t db_sum_us; /* their time, microseconds */
 } oa2_metrics_t;
 
 /** Add @a n to @a counter: one relaxed atomic add. */

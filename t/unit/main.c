@@ -82,6 +82,7 @@ int main(void)
     }
     unit_suite_as();
     unit_suite_assertion();
+    unit_suite_audit();
     unit_suite_b64();
     unit_suite_cimd();
     unit_suite_client_cache();

@@ -22,15 +22,18 @@ static void test_empty_render_is_fixed(apr_pool_t *p)
                          strlen("# HELP oauth2_tokens_issued_total Access "
                                 "tokens issued by the token endpoint, by "
                                 "grant type.\n")));
-    UNIT_ASSERT(strstr(text, "# TYPE oauth2_errors_total counter\n"
-                             "# HELP oauth2_bearer_checks_total"));
+    UNIT_ASSERT(strstr(text,
+                       "# TYPE oauth2_errors_total counter\n"
+                       "# HELP oauth2_bearer_checks_total"));
     UNIT_ASSERT(strstr(text, "oauth2_bearer_checks_total{result=\"ok\"} 0\n"));
-    UNIT_ASSERT(strstr(text, "# TYPE oauth2_database_query_duration_seconds "
-                             "histogram\n"));
-    UNIT_ASSERT(strstr(text, "oauth2_database_query_duration_seconds_sum "
-                             "0.000000\n"
-                             "oauth2_database_query_duration_seconds_count "
-                             "0\n"));
+    UNIT_ASSERT(strstr(text,
+                       "# TYPE oauth2_database_query_duration_seconds "
+                       "histogram\n"));
+    UNIT_ASSERT(strstr(text,
+                       "oauth2_database_query_duration_seconds_sum "
+                       "0.000000\n"
+                       "oauth2_database_query_duration_seconds_count "
+                       "0\n"));
     UNIT_EQ_INT(text[strlen(text) - 1], '\n');
 }
 
@@ -44,7 +47,8 @@ static void test_counts_show(apr_pool_t *p)
     oa2_metrics_count_issued(&m, "authorization_code");
     oa2_metrics_count_issued(&m, "refresh_token");
     oa2_metrics_count_issued(&m, "refresh_token");
-    oa2_metrics_count_issued(&m, "urn:ietf:params:oauth:grant-type:device_code");
+    oa2_metrics_count_issued(&m,
+                             "urn:ietf:params:oauth:grant-type:device_code");
     oa2_metrics_count_issued(&m, "password");
     oa2_metrics_count_error(&m, "token", &e);
     oa2_metrics_count_error(&m, "token", &e);
@@ -56,20 +60,24 @@ static void test_counts_show(apr_pool_t *p)
     UNIT_ASSERT(strstr(text, "{grant_type=\"authorization_code\"} 1\n"));
     UNIT_ASSERT(strstr(text, "{grant_type=\"refresh_token\"} 2\n"));
     UNIT_ASSERT(strstr(text, "{grant_type=\"client_credentials\"} 0\n"));
-    UNIT_ASSERT(strstr(text, "{grant_type=\"urn:ietf:params:oauth:grant-type:"
-                             "device_code\"} 1\n"));
+    UNIT_ASSERT(strstr(text,
+                       "{grant_type=\"urn:ietf:params:oauth:grant-type:"
+                       "device_code\"} 1\n"));
     UNIT_ASSERT(strstr(text, "{grant_type=\"other\"} 1\n"));
-    UNIT_ASSERT(strstr(text, "oauth2_errors_total{endpoint=\"token\","
-                             "error=\"invalid_grant\"} 2\n"));
+    UNIT_ASSERT(strstr(text,
+                       "oauth2_errors_total{endpoint=\"token\","
+                       "error=\"invalid_grant\"} 2\n"));
     /* An unknown endpoint counts as other: no label from the request. */
-    UNIT_ASSERT(strstr(text, "oauth2_errors_total{endpoint=\"other\","
-                             "error=\"invalid_grant\"} 1\n"));
+    UNIT_ASSERT(strstr(text,
+                       "oauth2_errors_total{endpoint=\"other\","
+                       "error=\"invalid_grant\"} 1\n"));
     UNIT_ASSERT(!strstr(text, "nonsense"));
     /* Pairs that never happened are left out. */
     UNIT_ASSERT(!strstr(text, "error=\"invalid_client\""));
-    UNIT_ASSERT(strstr(text, "oauth2_token_cache_lookups_total{result=\"hit\"}"
-                             " 1\noauth2_token_cache_lookups_total{result="
-                             "\"miss\"} 2\n"));
+    UNIT_ASSERT(strstr(text,
+                       "oauth2_token_cache_lookups_total{result=\"hit\"}"
+                       " 1\noauth2_token_cache_lookups_total{result="
+                       "\"miss\"} 2\n"));
 }
 
 static void test_error_codes(apr_pool_t *p)
@@ -85,8 +93,9 @@ static void test_error_codes(apr_pool_t *p)
     oa2_metrics_count_error(&m, "authorize", &e405);
     oa2_metrics_count_error(&m, "revoke", &odd);
     text = oa2_metrics_render(&m, p);
-    UNIT_ASSERT(strstr(text, "{endpoint=\"authorize\",error=\"server_error\"} "
-                             "1\n"));
+    UNIT_ASSERT(strstr(text,
+                       "{endpoint=\"authorize\",error=\"server_error\"} "
+                       "1\n"));
     UNIT_ASSERT(strstr(text, "{endpoint=\"authorize\",error=\"other\"} 1\n"));
     UNIT_ASSERT(strstr(text, "{endpoint=\"revoke\",error=\"other\"} 1\n"));
     UNIT_EQ_STR(oa2_metrics_endpoint_name(oa2_metrics_endpoint("par")), "par");
@@ -100,8 +109,10 @@ static void test_bearer_classes(apr_pool_t *p)
 {
     oa2_err_t missing = {401, NULL, NULL, "OA2-00103", NULL};
     oa2_err_t bad = {400, "invalid_request", "x", "OA2-00030", NULL};
-    oa2_err_t expired = {401, "invalid_token", "x", "OA2-00054", NULL};
-    oa2_err_t revoked = {401, "invalid_token", "x", "OA2-00781", NULL};
+    oa2_err_t expired = {401, "invalid_token", "the token has expired",
+                         "OA2-00054", NULL};
+    oa2_err_t revoked = {401, "invalid_token", "the token has been revoked",
+                         "OA2-00781", NULL};
     oa2_err_t sig = {401, "invalid_token", "x", "OA2-00040", NULL};
     oa2_err_t dpop = {401, "invalid_dpop_proof", "x", "OA2-01500", NULL};
     oa2_err_t scope = {403, "insufficient_scope", "x", "OA2-00110", NULL};
@@ -130,10 +141,12 @@ static void test_bearer_classes(apr_pool_t *p)
     oa2_metrics_count_bearer(NULL, &expired); /* no slot: nothing */
     text = oa2_metrics_render(&m, p);
     UNIT_ASSERT(strstr(text, "oauth2_bearer_checks_total{result=\"ok\"} 2\n"));
-    UNIT_ASSERT(strstr(text, "oauth2_bearer_checks_total{result=\"expired\"} "
-                             "1\n"));
-    UNIT_ASSERT(strstr(text, "oauth2_bearer_checks_total{result=\"revoked\"} "
-                             "0\n"));
+    UNIT_ASSERT(strstr(text,
+                       "oauth2_bearer_checks_total{result=\"expired\"} "
+                       "1\n"));
+    UNIT_ASSERT(strstr(text,
+                       "oauth2_bearer_checks_total{result=\"revoked\"} "
+                       "0\n"));
 }
 
 static void test_db_histogram(apr_pool_t *p)
@@ -149,20 +162,22 @@ static void test_db_histogram(apr_pool_t *p)
     oa2_metrics_count_db(&m, -1, 1);      /* no connection: no time */
     text = oa2_metrics_render(&m, p);
     UNIT_ASSERT(strstr(text, "oauth2_database_errors_total 2\n"));
-    UNIT_ASSERT(strstr(text, "_bucket{le=\"0.0005\"} 2\n"
-                             "oauth2_database_query_duration_seconds_bucket"
-                             "{le=\"0.001\"} 2\n"
-                             "oauth2_database_query_duration_seconds_bucket"
-                             "{le=\"0.0025\"} 2\n"
-                             "oauth2_database_query_duration_seconds_bucket"
-                             "{le=\"0.005\"} 3\n"));
-    UNIT_ASSERT(strstr(text, "_bucket{le=\"2.5\"} 3\n"
-                             "oauth2_database_query_duration_seconds_bucket"
-                             "{le=\"+Inf\"} 4\n"
-                             "oauth2_database_query_duration_seconds_sum "
-                             "9.003900\n"
-                             "oauth2_database_query_duration_seconds_count "
-                             "4\n"));
+    UNIT_ASSERT(strstr(text,
+                       "_bucket{le=\"0.0005\"} 2\n"
+                       "oauth2_database_query_duration_seconds_bucket"
+                       "{le=\"0.001\"} 2\n"
+                       "oauth2_database_query_duration_seconds_bucket"
+                       "{le=\"0.0025\"} 2\n"
+                       "oauth2_database_query_duration_seconds_bucket"
+                       "{le=\"0.005\"} 3\n"));
+    UNIT_ASSERT(strstr(text,
+                       "_bucket{le=\"2.5\"} 3\n"
+                       "oauth2_database_query_duration_seconds_bucket"
+                       "{le=\"+Inf\"} 4\n"
+                       "oauth2_database_query_duration_seconds_sum "
+                       "9.003900\n"
+                       "oauth2_database_query_duration_seconds_count "
+                       "4\n"));
 }
 
 static void test_label_escape(apr_pool_t *p)

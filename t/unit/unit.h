@@ -117,6 +117,7 @@ void unit_suite_dpop(void);
 void unit_suite_bearer(void);
 void unit_suite_fetch(void);
 void unit_suite_form(void);
+void unit_suite_audit(void);
 void unit_suite_hash(void);
 void unit_suite_metrics(void);
 void unit_suite_idtoken(void);
