@@ -96,7 +96,7 @@ static int handler(request_rec *r)
                       "OA2-01801: oauth2-metrics answers GET and HEAD, not "
                       "%s",
                       r->method);
-        r->allowed = AP_METHOD_BIT << M_GET;
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     m = oa2_ap_metrics(r);
