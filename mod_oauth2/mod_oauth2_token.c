@@ -12,7 +12,7 @@ APLOG_USE_MODULE(oauth2);
 
 int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
-    const char *json = NULL, *grant_type;
+    const char *json = NULL, *grant_type, *reason;
     oa2_backchannel_t in;
     oa2_store_t *st;
     oa2_err_t err;
@@ -31,9 +31,10 @@ int oa2_token_handle(request_rec *r, const oa2_server_conf_t *conf)
     /* RFC 9449 §8: a fresh nonce with use_dpop_nonce and every answer. */
     oa2_ap_dpop_nonce_header(r);
     if (rv != APR_SUCCESS) {
-        if (oa2_grant_revoked_on_reuse(&err)) {
+        reason = oa2_grant_revoked_on_reuse(&err);
+        if (reason) {
             oa2_ap_audit(r, "OA2-01813", "grant revoked on reuse",
-                         apr_pstrcat(r->pool, "reason=\"", err.log_id, "\" ",
+                         apr_pstrcat(r->pool, "reason=\"", reason, "\" ",
                                      err.detail, NULL));
         }
         return oa2_io_send_client_error(r, conf, &err);

@@ -211,11 +211,14 @@ static apr_status_t revoked_detail(oa2_err_t *err, const char *sub,
                                            oa2_hash_tag(family, p), NULL));
 }
 
-int oa2_grant_revoked_on_reuse(const oa2_err_t *err)
+const char *oa2_grant_revoked_on_reuse(const oa2_err_t *err)
 {
-    return err->log_id && err->detail
-        && (!strcmp(err->log_id, CODE_REPLAYED)
-            || !strcmp(err->log_id, REFRESH_REUSED));
+    if (!err->log_id || !err->detail) {
+        return NULL;
+    }
+    return !strcmp(err->log_id, CODE_REPLAYED) ? "code replayed"
+        : !strcmp(err->log_id, REFRESH_REUSED) ? "refresh token reused"
+                                               : NULL;
 }
 
 /* Roll back, and hand on the error that made us. */

@@ -321,7 +321,7 @@ class TestAudit:
             'refresh_token="issued"' in lines[1][2]
         assert 'grant_type="refresh_token"' in lines[2][2] and \
             'refresh_token="rotated"' in lines[2][2]
-        assert 'reason="OA2-00254" sub="alice"' in lines[3][2]
+        assert 'reason="refresh token reused" sub="alice"' in lines[3][2]
         assert re.search(r'family="[0-9a-f]{8}"', lines[3][2])
         assert re.search(r'family="[0-9a-f]{8}"', lines[6][2])
         assert re.search(r'sub="alice" .*jti="[^"]+"', lines[7][2])
