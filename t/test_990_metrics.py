@@ -20,7 +20,7 @@ import re
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from authserver import (ALICE, AS_MODULES, TEMPLATES, Flow, add_client,
+from authserver import (AS_MODULES, TEMPLATES, Flow, add_client,
                         admin, assert_token_error, assert_token_ok,
                         client_credentials, refresh, revoke, token_request,
                         write_htpasswd)
