@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <apr_strings.h>
 
@@ -59,15 +60,17 @@ static int grant_revoke(oa2_admin_t *a, const char *user, const char *client)
         return oa2_admin_fail_err(&err);
     }
     /* The audit line of the revocation (committed), as the module writes
-     * its own: on stderr for the operator, and to syslog (authpriv) for
-     * the record. */
+     * its own, to syslog (authpriv.notice); an operator at a terminal sees
+     * it too. stderr stays for errors: scripts read an empty one as
+     * success. */
     fields = oa2_audit_fields(a->pool, "sub", user, "client_id",
                               client ? client : "(all)", "grants",
                               apr_itoa(a->pool, revoked), NULL);
-    fprintf(stderr, "OA2-01814: audit: grant revoked by oauth2-admin: %s\n",
-            fields);
-    syslog(LOG_AUTHPRIV | LOG_NOTICE,
-           "OA2-01814: audit: grant revoked by oauth2-admin: %s", fields);
+    openlog("oauth2-admin", isatty(STDERR_FILENO) ? LOG_PERROR : 0,
+            LOG_AUTHPRIV);
+    syslog(LOG_NOTICE, "OA2-01814: audit: grant revoked by oauth2-admin: %s",
+           fields);
+    closelog();
     printf("%d\n", revoked);
     return OA2_ADMIN_OK;
 }
