@@ -30,6 +30,7 @@ static void register_hooks(apr_pool_t *p)
     oa2_ap_remote_register_hooks(p);
     oa2_ap_tls_register_hooks(p);
     oa2_ap_dpop_register_hooks(p);
+    oa2_ap_metrics_register_hooks(p);
 }
 
 /* Built with -fvisibility=hidden: the module record is the one export. */

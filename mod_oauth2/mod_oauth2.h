@@ -17,6 +17,7 @@
 #include "oa2_fetch.h"
 #include "oa2_form.h"
 #include "oa2_keys.h"
+#include "oa2_metrics.h"
 #include "oa2_remote.h"
 #include "oa2_remote_introspection.h"
 #include "oa2_store.h"
@@ -79,6 +80,9 @@ typedef struct oa2_server_rt_t {
     oa2_tmpl_t *consent_tmpl;     /* consent.html, parsed */
     oa2_tmpl_t *error_tmpl;       /* error.html, parsed */
     oa2_tmpl_t *logout_tmpl;      /* logout.html, parsed, or NULL */
+    oa2_metrics_t *metrics;       /* this server's counters in shared
+                                   * memory (mod_oauth2_metrics.c); NULL:
+                                   * none */
 } oa2_server_rt_t;
 
 /** Per-directory configuration: resource protection. */
@@ -144,7 +148,8 @@ const oa2_server_rt_t *oa2_ap_server_rt(const server_rec *s);
 /** The runtime record of the host whose configuration is @a conf. */
 const oa2_server_rt_t *oa2_ap_server_rt_of(const oa2_server_conf_t *conf);
 /**
- * A new, empty runtime record for @a conf, in @a pconf, which
+ * The runtime record for @a conf: the one a start-up hook of this pass
+ * made already, else a new, empty one in @a pconf, which
  * oa2_ap_server_rt() returns from now on (until @a pconf is cleared).
  */
 oa2_server_rt_t *oa2_ap_server_rt_make(const oa2_server_conf_t *conf,
@@ -448,5 +453,25 @@ int oa2_ap_io_send_json(request_rec *r, int status, const char *content_type,
 
 /* mod_oauth2_check.c */
 void oa2_ap_check_register_hooks(apr_pool_t *p);
+
+/* mod_oauth2_metrics.c: SetHandler oauth2-metrics, the counters' shared
+ * memory */
+/** The counters of @a r's virtual host, or NULL (none made). */
+oa2_metrics_t *oa2_ap_metrics(request_rec *r);
+/** Count an error answer of the endpoint @a r asked for. */
+void oa2_ap_metrics_error(request_rec *r, const oa2_err_t *err);
+void oa2_ap_metrics_register_hooks(apr_pool_t *p);
+
+/* mod_oauth2_audit.c: one notice per issued or revoked grant */
+/**
+ * Log the audit line @a log_id: @a what, then @a fields (never a token,
+ * code or secret), at notice: shown at the default LogLevel.
+ */
+void oa2_ap_audit(request_rec *r, const char *log_id, const char *what,
+                  const char *fields);
+/** The audit line of the token response @a json to a @a grant_type
+ * request (its access token's sub, client_id, scope, jti). */
+void oa2_ap_audit_token(request_rec *r, const char *grant_type,
+                        const char *json);
 
 #endif /* MOD_OAUTH2_H */

@@ -30,6 +30,7 @@ static int is_ours(request_rec *r)
 static int refuse(request_rec *r, const oa2_err_t *err, const char *token)
 {
     oa2_ap_request_fail(r, err);
+    oa2_metrics_count_bearer(oa2_ap_metrics(r), err);
     if (err->status >= HTTP_INTERNAL_SERVER_ERROR) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, err->cause, r, "%s: %s%s%s",
                       err->log_id, err->description, err->detail ? ": " : "",
@@ -161,6 +162,7 @@ static int check_revoked(request_rec *r, const oa2_dir_conf_t *d,
                           r->uri, err.description, err.log_id,
                           err.detail ? ": " : "", err.detail ? err.detail : "");
             oa2_ap_request_fail(r, &err);
+            oa2_metrics_count_bearer(oa2_ap_metrics(r), &err);
             return HTTP_SERVICE_UNAVAILABLE;
         }
         if (key) {
@@ -194,6 +196,7 @@ static apr_status_t validate(oa2_access_token_t **tok, request_rec *r,
             rv = oa2_access_token_from_cache_record(tok, rec, len, now, err,
                                                     r->pool);
             if (rv != APR_EINVAL) {
+                oa2_metrics_count_cache(oa2_ap_metrics(r), 1);
                 ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                               "OA2-00105: token found in the validated-token "
                               "cache");
@@ -204,6 +207,9 @@ static apr_status_t validate(oa2_access_token_t **tok, request_rec *r,
                           "(%s)",
                           err->log_id);
         }
+    }
+    if (key) {
+        oa2_metrics_count_cache(oa2_ap_metrics(r), 0);
     }
     rv = oa2_access_token_validate(tok, token, policy, now, err, r->pool);
     if (rv == APR_SUCCESS && key) {
@@ -317,6 +323,7 @@ static int check_authn(request_rec *r)
         }
     }
     oa2_ap_request_get(r)->token = tok;
+    oa2_metrics_count_bearer(oa2_ap_metrics(r), NULL);
     export_identity(r, tok);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "OA2-00104: bearer token accepted: sub=%s client_id=%s "

@@ -12,6 +12,7 @@
 #include <apr_strings.h>
 
 #include "mod_oauth2_private.h"
+#include "oa2_audit.h"
 #include "oa2_authorize.h"
 #include "oa2_cimd.h"
 #include "oa2_csrf.h"
@@ -164,6 +165,17 @@ static apr_int64_t sign_in_time(request_rec *r, const oa2_server_conf_t *conf,
         : apr_time_sec(r->request_time);
 }
 
+/* The audit line of a code issued (oa2_authorize_approve() committed). */
+static void audit_approved(request_rec *r, const char *log_id, const char *what,
+                           const oa2_authz_request_t *req)
+{
+    oa2_ap_audit(r, log_id, what,
+                 oa2_audit_fields(r->pool, "grant_type", "authorization_code",
+                                  "sub", r->user, "client_id",
+                                  req->client->client_id, "scope", req->scope,
+                                  NULL));
+}
+
 /* The consent form came back: check it is this user's, then obey. */
 static int decide(request_rec *r, const oa2_server_conf_t *conf,
                   oa2_store_t *st, const oa2_authz_request_t *req,
@@ -217,6 +229,7 @@ static int decide(request_rec *r, const oa2_server_conf_t *conf,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "OA2-00434: %s approved client %s for scope \"%s\"", r->user,
                   req->client->client_id, req->scope);
+    audit_approved(r, "OA2-01811", "consent given, code issued", req);
     return redirect(r, HTTP_SEE_OTHER, location);
 }
 
@@ -373,6 +386,8 @@ int oa2_ap_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
             != APR_SUCCESS) {
             return oa2_ap_io_send_error_page(r, conf, &err);
         }
+        audit_approved(r, "OA2-01815", "code issued on remembered consent",
+                       req);
         return redirect(r, HTTP_MOVED_TEMPORARILY, location);
     }
     if (req->prompt && !strcmp(req->prompt, "none")) {

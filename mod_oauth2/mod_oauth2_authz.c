@@ -105,6 +105,7 @@ static authz_status refuse(request_rec *r, const char *log_id,
     oa2_err_set(&err, HTTP_FORBIDDEN, "insufficient_scope", log_id,
                 description);
     oa2_ap_request_fail(r, &err);
+    oa2_metrics_count_bearer(oa2_ap_metrics(r), &err);
     return AUTHZ_DENIED;
 }
 

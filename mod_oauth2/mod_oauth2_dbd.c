@@ -52,6 +52,7 @@ apr_status_t oa2_ap_dbd_store(oa2_store_t **st, request_rec *r,
     oa2_db_t *db;
 
     if (!dbd) {
+        oa2_metrics_count_db(rt->metrics, -1, 1);
         oa2_err_set(err, HTTP_SERVICE_UNAVAILABLE, "temporarily_unavailable",
                     "OA2-00400",
                     "the authorization server's database is unavailable");
@@ -69,6 +70,7 @@ apr_status_t oa2_ap_dbd_store(oa2_store_t **st, request_rec *r,
     db->handle = dbd->handle;
     db->prepared = dbd->prepared;
     db->conn_pool = dbd->pool;
+    db->metrics = rt->metrics;
     out = apr_pcalloc(r->pool, sizeof(*out));
     out->db = db;
     out->issuer = conf->issuer;

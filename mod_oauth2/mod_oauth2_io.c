@@ -47,6 +47,8 @@ void oa2_ap_io_log_error(request_rec *r, const oa2_err_t *err)
 {
     int level = err->status >= 500 ? APLOG_ERR : APLOG_INFO;
 
+    oa2_ap_metrics_error(r, err); /* every error answer passes here */
+
     ap_log_rerror(
         APLOG_MARK, level, err->cause, r, "%s: %s%s%s%s",
         err->log_id ? err->log_id : "OA2-00410",

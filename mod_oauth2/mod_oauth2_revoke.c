@@ -7,13 +7,14 @@
 #include <apr_strings.h>
 
 #include "mod_oauth2_private.h"
+#include "oa2_audit.h"
 #include "oa2_hash.h"
 #include "oa2_revoke.h"
 
 int oa2_ap_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
 {
     const oa2_server_rt_t *rt = oa2_ap_server_rt_of(conf);
-    oa2_revocation_t done = {OA2_REVOKE_NOTHING, NULL, 0};
+    oa2_revocation_t done = {OA2_REVOKE_NOTHING, NULL, 0, NULL, NULL, NULL};
     oa2_client_t *caller = NULL;
     oa2_backchannel_t in;
     oa2_store_t *st;
@@ -38,6 +39,21 @@ int oa2_ap_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
         "OA2-00731: revocation by client %s, token %s: %s", caller->client_id,
         oa2_hash_tag(apr_table_get(in.form->params, "token"), r->pool),
         oa2_revoke_result_name(done.result));
+    /* Committed (oa2_revoke_request's statements are their own). */
+    if (done.result == OA2_REVOKE_ACCESS || done.result == OA2_REVOKE_REFRESH) {
+        oa2_ap_audit(r, "OA2-01812",
+                     done.result == OA2_REVOKE_ACCESS
+                         ? "access token revoked"
+                         : "refresh token family revoked",
+                     oa2_audit_fields(
+                         r->pool, "sub", done.sub, "client_id",
+                         caller->client_id, "scope", done.scope,
+                         done.result == OA2_REVOKE_ACCESS ? "jti" : "family",
+                         done.result == OA2_REVOKE_ACCESS
+                             ? done.jti
+                             : oa2_hash_tag(done.family, r->pool),
+                         NULL));
+    }
     /* A "not revoked" this node's OAuth2CheckRevocation cached for the
      * token is stale now: replace it (other nodes of a shared cache see
      * it too; with shmcb they trust theirs for OAuth2RevocationCacheTTL). */

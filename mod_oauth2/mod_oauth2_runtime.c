@@ -27,9 +27,15 @@ static apr_status_t forget(void *data)
 oa2_server_rt_t *oa2_ap_server_rt_make(const oa2_server_conf_t *conf,
                                        apr_pool_t *pconf)
 {
-    oa2_server_rt_t *rt = apr_pcalloc(pconf, sizeof(*rt));
-    const oa2_server_conf_t **key = apr_palloc(pconf, sizeof(*key));
+    oa2_server_rt_t *rt =
+        runtimes ? apr_hash_get(runtimes, &conf, sizeof(conf)) : NULL;
+    const oa2_server_conf_t **key;
 
+    if (rt) { /* made already, by another start-up hook of this pass */
+        return rt;
+    }
+    rt = apr_pcalloc(pconf, sizeof(*rt));
+    key = apr_palloc(pconf, sizeof(*key));
     if (!runtimes) {
         runtimes = apr_hash_make(pconf);
         apr_pool_cleanup_register(pconf, NULL, forget, apr_pool_cleanup_null);

@@ -10,6 +10,8 @@
 #include <apr_hash.h>
 #include <apr_pools.h>
 
+#include "oa2_metrics.h"
+
 /**
  * One open connection; used by one thread at a time. Build it zeroed: the
  * last three fields belong to the store, which fills them on first use
@@ -21,6 +23,8 @@ typedef struct oa2_db_t {
     apr_dbd_t *handle;              /* the open connection */
     apr_hash_t *prepared;           /* label -> statement, per connection */
     apr_pool_t *conn_pool;          /* lives as long as the connection */
+    oa2_metrics_t *metrics;         /* statement times and failures go
+                                     * here; NULL: not counted */
     int ready;                      /* store: the schema is known to exist */
     int serialize_writes;           /* store: SQLite, writers take a mutex */
     int mysql;                      /* store: MySQL/MariaDB's driver */

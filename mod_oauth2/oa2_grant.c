@@ -5,8 +5,10 @@
 
 #include "oa2_cleanup.h"
 #include "oa2_clientauth.h"
+#include "oa2_audit.h"
 #include "oa2_dpop.h"
 #include "oa2_grant.h"
+#include "oa2_hash.h"
 #include "oa2_idtoken.h"
 #include "oa2_json.h"
 #include "oa2_jwt.h"
@@ -16,6 +18,10 @@
 #include "oa2_scope.h"
 #include "oa2_secret.h"
 #include "oa2_access_token.h"
+
+/* The failures that revoke a grant (oa2_grant_revoked_on_reuse). */
+#define CODE_REPLAYED "OA2-00243"
+#define REFRESH_REUSED "OA2-00254"
 
 #define INVALID_GRANT(id, text) oa2_err_set(err, 400, "invalid_grant", id, text)
 
@@ -195,6 +201,27 @@ static apr_status_t revoke_grant(oa2_store_t *st, const char *family,
     return rv;
 }
 
+/* The audit fields of a grant revoked on reuse, as @a err's detail. */
+static apr_status_t revoked_detail(oa2_err_t *err, const char *sub,
+                                   const char *client_id, const char *family,
+                                   apr_pool_t *p)
+{
+    return oa2_err_detail(err, p, "%s",
+                          oa2_audit_fields(p, "sub", sub, "client_id",
+                                           client_id, "family",
+                                           oa2_hash_tag(family, p), NULL));
+}
+
+const char *oa2_grant_revoked_on_reuse(const oa2_err_t *err)
+{
+    if (!err->log_id || !err->detail) {
+        return NULL;
+    }
+    return !strcmp(err->log_id, CODE_REPLAYED) ? "code replayed"
+        : !strcmp(err->log_id, REFRESH_REUSED) ? "refresh token reused"
+                                               : NULL;
+}
+
 /* Roll back, and hand on the error that made us. */
 static apr_status_t abandon(oa2_store_t *st, apr_status_t rv, apr_pool_t *p)
 {
@@ -276,9 +303,10 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
             != APR_SUCCESS) {
             return rv;
         }
-        return INVALID_GRANT("OA2-00243",
-                             "the code was already used; the "
-                             "tokens it produced are revoked");
+        INVALID_GRANT(CODE_REPLAYED,
+                      "the code was already used; the "
+                      "tokens it produced are revoked");
+        return revoked_detail(err, c->user, client->client_id, c->family, p);
     }
     if (now >= c->expires_at) {
         return burn(st, INVALID_GRANT("OA2-00245", "the code has expired"), p);
@@ -397,9 +425,10 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
             != APR_SUCCESS) {
             return rv;
         }
-        return INVALID_GRANT("OA2-00254",
-                             "the refresh token was already "
-                             "used; its grant is revoked");
+        INVALID_GRANT(REFRESH_REUSED,
+                      "the refresh token was already "
+                      "used; its grant is revoked");
+        return revoked_detail(err, rt->user, client->client_id, rt->family, p);
     }
     if (now >= rt->expires_at) {
         return abandon(st,

@@ -40,4 +40,12 @@ apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
                                    apr_int64_t now, oa2_err_t *err,
                                    apr_pool_t *p);
 
+/**
+ * Why the token request that failed with @a err revoked a grant ("code
+ * replayed", "refresh token reused"), or NULL when it revoked none; @a
+ * err's detail then names the grant's sub, client_id and the hash tag of
+ * its family.
+ */
+const char *oa2_grant_revoked_on_reuse(const oa2_err_t *err);
+
 #endif /* OA2_GRANT_H */

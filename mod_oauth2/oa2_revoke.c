@@ -50,6 +50,8 @@ static apr_status_t revoke_access(oa2_revocation_t *done,
     done->result = OA2_REVOKE_ACCESS;
     done->jti = json_string_value(json_object_get(claims, "jti"));
     done->exp = (apr_int64_t)json_number_value(json_object_get(claims, "exp"));
+    done->sub = json_string_value(json_object_get(claims, "sub"));
+    done->scope = json_string_value(json_object_get(claims, "scope"));
     return oa2_store_jti_revoke(st, done->jti,
                                 done->exp + OA2_ACCESS_TOKEN_LEEWAY, err, p);
 }
@@ -73,6 +75,9 @@ static apr_status_t revoke_refresh(oa2_revocation_t *done,
         return APR_SUCCESS;
     }
     done->result = OA2_REVOKE_REFRESH;
+    done->sub = rt->user;
+    done->family = rt->family;
+    done->scope = rt->scope;
     return oa2_store_family_revoke(st, rt->family, err, p);
 }
 

@@ -28,6 +28,9 @@ typedef struct oa2_revocation_t {
     oa2_revoke_result_t result; /* what was done */
     const char *jti;            /* OA2_REVOKE_ACCESS: the token's jti */
     apr_int64_t exp;            /* OA2_REVOKE_ACCESS: the token's exp */
+    const char *sub;            /* ACCESS, REFRESH: whose token it was */
+    const char *family;         /* OA2_REVOKE_REFRESH: the revoked family */
+    const char *scope;          /* ACCESS, REFRESH: the token's scope */
 } oa2_revocation_t;
 
 /**

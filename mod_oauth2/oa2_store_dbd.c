@@ -61,6 +61,7 @@ static apr_status_t unavailable(oa2_err_t *err, oa2_db_t *db, int rc,
         ? apr_dbd_error(db->driver, db->handle, rc)
         : "no connection";
 
+    oa2_metrics_count_db(db ? db->metrics : NULL, -1, 1);
     oa2_err_set(err, 503, "temporarily_unavailable", "OA2-00210",
                 "the authorization server's database is unavailable");
     /* mysql: the connection's message, empty for a statement's error */
@@ -354,6 +355,7 @@ static apr_status_t run_dup(int *nrows, int dup_ok, oa2_store_t *st,
     apr_dbd_prepared_t *stmt;
     apr_status_t rv;
     int rc, n = 0, mode = 0, retried = 0, mysql_dup = 0;
+    apr_time_t start;
 
     do {
         if ((rv = statement(&stmt, st->db, id, err, p)) != APR_SUCCESS) {
@@ -371,7 +373,9 @@ static apr_status_t run_dup(int *nrows, int dup_ok, oa2_store_t *st,
             apr_dbd_transaction_mode_set(
                 driver, st->trans, mode | APR_DBD_TRANSACTION_IGNORE_ERRORS);
         }
+        start = apr_time_now();
         rc = apr_dbd_pquery(driver, p, st->db->handle, &n, stmt, nargs, args);
+        oa2_metrics_count_db(st->db->metrics, apr_time_now() - start, 0);
         if (!st->trans) {
             writer_unlock(st->db);
         }
@@ -415,6 +419,7 @@ apr_status_t oa2_store_dbd_rows(apr_array_header_t **rows, oa2_store_t *st,
     apr_dbd_prepared_t *stmt;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL; /* pgsql: NULL asks for the first row */
+    apr_time_t start = 0;
     apr_status_t rv;
     int rc, i, retried = 0;
 
@@ -427,8 +432,12 @@ apr_status_t oa2_store_dbd_rows(apr_array_header_t **rows, oa2_store_t *st,
          * sequential mode sleeps 100 ms on every empty result. mysql's
          * random access wants a row number for every row (-1, "the next
          * row", is "no row" there): it reads in order. */
+        start = apr_time_now();
         rc = apr_dbd_pselect(st->db->driver, p, st->db->handle, &res, stmt,
                              !st->db->mysql, nargs, args);
+        if (rc) {
+            oa2_metrics_count_db(st->db->metrics, apr_time_now() - start, 0);
+        }
     } while (statements_lost(st, rc) && !st->trans && !retried++);
     if (rc) {
         return unavailable(err, st->db, rc, oa2_sql_get(id, NULL)->label, p);
@@ -442,6 +451,8 @@ apr_status_t oa2_store_dbd_rows(apr_array_header_t **rows, oa2_store_t *st,
         }
         APR_ARRAY_PUSH(*rows, const char **) = cols;
     }
+    /* A select's time includes its rows (pgsql and mysql fetch them). */
+    oa2_metrics_count_db(st->db->metrics, apr_time_now() - start, 0);
     if (rc != -1) {
         return unavailable(err, st->db, rc, oa2_sql_get(id, NULL)->label, p);
     }
@@ -480,6 +491,7 @@ apr_int64_t oa2_store_dbd_to_int(const char *s)
 apr_status_t oa2_store_begin(oa2_store_t *st, oa2_err_t *err, apr_pool_t *p)
 {
     apr_status_t rv = oa2_store_setup(st->db, err, p);
+    apr_time_t start;
     int rc;
 
     if (rv != APR_SUCCESS) {
@@ -491,8 +503,10 @@ apr_status_t oa2_store_begin(oa2_store_t *st, oa2_err_t *err, apr_pool_t *p)
     }
     st->doomed = 0;
     writer_lock(st->db);
+    start = apr_time_now();
     rc = apr_dbd_transaction_start(st->db->driver, p, st->db->handle,
                                    &st->trans);
+    oa2_metrics_count_db(st->db->metrics, apr_time_now() - start, 0);
     if (rc) {
         writer_unlock(st->db);
         st->trans = NULL;
@@ -504,6 +518,7 @@ apr_status_t oa2_store_begin(oa2_store_t *st, oa2_err_t *err, apr_pool_t *p)
 apr_status_t oa2_store_end(oa2_store_t *st, int rollback, oa2_err_t *err,
                            apr_pool_t *p)
 {
+    apr_time_t start;
     int rc;
 
     if (!st->trans) {
@@ -519,7 +534,9 @@ apr_status_t oa2_store_end(oa2_store_t *st, int rollback, oa2_err_t *err,
         apr_dbd_transaction_mode_set(st->db->driver, st->trans,
                                      APR_DBD_TRANSACTION_ROLLBACK);
     }
+    start = apr_time_now();
     rc = apr_dbd_transaction_end(st->db->driver, p, st->trans);
+    oa2_metrics_count_db(st->db->metrics, apr_time_now() - start, 0);
     st->trans = NULL;
     writer_unlock(st->db);
     if (rc && !rollback) {

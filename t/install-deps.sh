@@ -21,6 +21,7 @@ PACKAGES="build-essential apache2 apache2-dev libapr1-dev libaprutil1-dev
  libssl-dev libjansson-dev libcurl4-openssl-dev openssl curl clang-format
  python3 python3-pytest python3-jwt python3-cryptography python3-requests
  python3-authlib python3-selenium chromium chromium-driver apache2-utils
+ python3-prometheus-client
  libapache2-mod-auth-openidc slapd ldap-utils
  sqlite3 valgrind clang libclang-rt-14-dev memcached
  dpkg-dev debhelper lintian $*"

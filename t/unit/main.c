@@ -82,6 +82,7 @@ int main(void)
     }
     unit_suite_as();
     unit_suite_assertion();
+    unit_suite_audit();
     unit_suite_b64();
     unit_suite_cimd();
     unit_suite_client_cache();
@@ -96,6 +97,7 @@ int main(void)
     unit_suite_jwt();
     unit_suite_keys();
     unit_suite_lock();
+    unit_suite_metrics();
     unit_suite_pkce();
     unit_suite_redirect();
     unit_suite_remote_introspection();
