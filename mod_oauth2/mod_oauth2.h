@@ -57,6 +57,9 @@ typedef struct oa2_server_conf_t {
     int cimd;                     /* OAuth2ClientMetadataDocuments; -1: off */
     int require_par;              /* OAuth2RequirePAR; -1: unset (off) */
     int dpop_nonce;               /* OAuth2DPoPNonce; -1: unset (off) */
+    int ratelimit_failures;       /* OAuth2RateLimit failures; -1: unset
+                                   * (OA2_RATELIMIT_FAILURES), 0: off */
+    int ratelimit_seconds;        /* OAuth2RateLimit window; -1: unset */
     const char *endpoint_base;    /* the issuer's origin and the base path:
                                    * endpoint URLs, made at startup */
     oa2_fetch_reach_t cimd_reach; /* what a document's fetch may reach,
@@ -68,6 +71,7 @@ typedef struct oa2_server_conf_t {
     oa2_tmpl_t *consent_tmpl;     /* consent.html, parsed at startup */
     oa2_tmpl_t *error_tmpl;       /* error.html, parsed at startup */
     oa2_tmpl_t *logout_tmpl;      /* logout.html, parsed at startup */
+    oa2_tmpl_t *device_tmpl;      /* device.html, parsed at startup */
 } oa2_server_conf_t;
 
 /** Per-directory configuration: resource protection. */
@@ -187,6 +191,27 @@ int oa2_register_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_logout_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_par_handle(request_rec *r, const oa2_server_conf_t *conf);
+/* mod_oauth2_device.c: RFC 8628's two endpoints */
+int oa2_device_authorization_handle(request_rec *r,
+                                    const oa2_server_conf_t *conf);
+int oa2_device_page_handle(request_rec *r, const oa2_server_conf_t *conf);
+/** The user a device request is approved for, as the consent form's
+ * (mod_oauth2_authorize.c): sign-in time and OAuth2UserClaim values. */
+struct oa2_authz_user_t *oa2_authorize_user_of(request_rec *r,
+                                               const oa2_server_conf_t *conf,
+                                               const oa2_client_t *client,
+                                               const char *scope);
+
+/* mod_oauth2_ratelimit.c: OAuth2RateLimit */
+/** The OAuth2RateLimit directive: FAILURES SECONDS, or off. */
+const char *oa2_ratelimit_set(cmd_parms *cmd, void *dc, const char *a1,
+                              const char *a2);
+/** The limiter of @a r (its address, the shared cache), or NULL when
+ * OAuth2RateLimit is off. */
+struct oa2_ratelimit_t *oa2_ap_ratelimit(request_rec *r,
+                                         const oa2_server_conf_t *conf);
+/** Set Retry-After on a 429 answer of a limiter of @a r. */
+void oa2_ap_ratelimit_retry_after(request_rec *r);
 int oa2_resource_metadata_handle(request_rec *r, const oa2_server_conf_t *conf,
                                  const char *resource);
 

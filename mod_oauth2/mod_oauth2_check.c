@@ -201,6 +201,20 @@ static const char *logout_template_dir(const char *dir, apr_pool_t *p)
     return dir;
 }
 
+/* Where device.html is read: OAuth2TemplateDir, unless a directory made
+ * for a release before device.html lacks it; then the installed one. */
+static const char *device_template_dir(const char *dir, apr_pool_t *p)
+{
+    apr_finfo_t fi;
+
+    if (apr_stat(&fi, apr_pstrcat(p, dir, "/device.html", NULL), APR_FINFO_TYPE,
+                 p)
+        != APR_SUCCESS) {
+        return OA2_TEMPLATE_DIR;
+    }
+    return dir;
+}
+
 /* Every OAuth2UserClaim can be released: its scope is known, and the
  * provider is on. */
 static apr_status_t check_user_claims(const oa2_as_t *as, server_rec *s,
@@ -305,7 +319,10 @@ static apr_status_t build_as(oa2_server_conf_t *sc, server_rec *s,
         || (as->openid
             && load_template(&sc->logout_tmpl, logout_template_dir(dir, pconf),
                              "logout.html", s, pconf)
-                != APR_SUCCESS)) {
+                != APR_SUCCESS)
+        || load_template(&sc->device_tmpl, device_template_dir(dir, pconf),
+                         "device.html", s, pconf)
+            != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     sc->as = as;

@@ -35,19 +35,27 @@ typedef enum endpoint_t {
     ENDPOINT_USERINFO,
     ENDPOINT_LOGOUT,
     ENDPOINT_OPENID_CONFIGURATION,
-    ENDPOINT_PAR
+    ENDPOINT_PAR,
+    ENDPOINT_DEVICE_AUTHORIZATION,
+    ENDPOINT_DEVICE
 } endpoint_t;
 
 /* The endpoints under OAuth2BasePath. */
 static const struct {
     const char *name;
     endpoint_t endpoint;
-} endpoints[] = {
-    {"jwks", ENDPOINT_JWKS},         {"authorize", ENDPOINT_AUTHORIZE},
-    {"token", ENDPOINT_TOKEN},       {"introspect", ENDPOINT_INTROSPECT},
-    {"revoke", ENDPOINT_REVOKE},     {"register", ENDPOINT_REGISTER},
-    {"userinfo", ENDPOINT_USERINFO}, {"logout", ENDPOINT_LOGOUT},
-    {"par", ENDPOINT_PAR},           {NULL, ENDPOINT_NONE}};
+} endpoints[] = {{"jwks", ENDPOINT_JWKS},
+                 {"authorize", ENDPOINT_AUTHORIZE},
+                 {"token", ENDPOINT_TOKEN},
+                 {"introspect", ENDPOINT_INTROSPECT},
+                 {"revoke", ENDPOINT_REVOKE},
+                 {"register", ENDPOINT_REGISTER},
+                 {"userinfo", ENDPOINT_USERINFO},
+                 {"logout", ENDPOINT_LOGOUT},
+                 {"par", ENDPOINT_PAR},
+                 {"device_authorization", ENDPOINT_DEVICE_AUTHORIZATION},
+                 {"device", ENDPOINT_DEVICE},
+                 {NULL, ENDPOINT_NONE}};
 
 #define AS_WELL_KNOWN "/.well-known/oauth-authorization-server"
 #define RS_WELL_KNOWN "/.well-known/oauth-protected-resource"
@@ -200,6 +208,10 @@ static int handler(request_rec *r)
         return oa2_logout_handle(r, conf);
     case ENDPOINT_PAR:
         return oa2_par_handle(r, conf);
+    case ENDPOINT_DEVICE_AUTHORIZATION:
+        return oa2_device_authorization_handle(r, conf);
+    case ENDPOINT_DEVICE:
+        return oa2_device_page_handle(r, conf);
     case ENDPOINT_OPENID_CONFIGURATION:
         return oa2_io_send_document(r, NULL, conf->openid_json);
     case ENDPOINT_RESOURCE_METADATA:
