@@ -24,6 +24,7 @@ import pytest
 import requests
 
 import tokens
+from test_820_openid_clients import node_client  # noqa: F401
 from authserver import (ALICE, AS_MODULES, BOB, ConsentPage, add_client,
                         api, as_config, assert_token_error, assert_token_ok,
                         basic_login, ep, start_as, token_request,
@@ -329,3 +330,75 @@ class TestRateLimitTwoNodes:
             assert r.status_code == 429, r.text[:300]
             assert "Retry-After" in r.headers
             assert "OA2-01780" in h.new_log()
+
+
+class TestOauth4webapiAndChromium:
+    """oauth4webapi as the device, polling, while chromium signs in with
+    Basic auth, types the user code and approves; then its token works at
+    an AuthType OAuth2 location."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_device_as(httpd_factory, keys, "as-device-node")
+
+    @pytest.mark.parametrize("public", [False, True])
+    def test_device_flow(self, h, node_client, public):  # noqa: F811
+        import base64
+        import json
+        import subprocess
+
+        import nodejs
+        from browser import MISSING, chromium, wait_for
+        from test_820_openid_clients import NODE_CACHE, NODE_DIR
+        if MISSING:
+            pytest.skip(MISSING)
+        from selenium.webdriver.common.by import By
+
+        c = device_client(h, public=public)
+        env = nodejs.env(OA2_NODE_MODULES=str(NODE_CACHE / "node_modules"),
+                         ISSUER=h.issuer, CLIENT_ID=c.client_id,
+                         CLIENT_SECRET=c.client_secret or "",
+                         SCOPE="read", RESOURCE=h.url("/api/"))
+        p = subprocess.Popen([node_client[0], str(NODE_DIR / "device.mjs")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=env, cwd=NODE_DIR)
+        try:
+            first = json.loads(p.stdout.readline() or "{}")
+            assert "user_code" in first, (first, p.stderr.read())
+            tokens.register(first["user_code"])
+            tokens.register(first["user_code"].replace("-", ""))
+            with chromium() as b:
+                cred = base64.b64encode(b"%s:%s" % tuple(
+                    x.encode() for x in ALICE)).decode()
+                b.execute_cdp_cmd("Network.enable", {})
+                b.execute_cdp_cmd("Network.setExtraHTTPHeaders", {
+                    "headers": {"Authorization": "Basic " + cred}})
+                # the user types the code shown on the device
+                b.get(first["verification_uri"])
+                field = b.find_element(By.NAME, "user_code")
+                field.send_keys(first["user_code"].lower())
+                b.find_element(By.CSS_SELECTOR,
+                               "button[type=submit]").click()
+                wait_for(b, lambda d: d.find_elements(
+                    By.CSS_SELECTOR, "button[value=approve]"),
+                    "no consent form after the user code")
+                assert c.name in b.find_element(By.TAG_NAME, "body").text
+                b.find_element(By.CSS_SELECTOR,
+                               "button[value=approve]").click()
+                wait_for(b, lambda d: "return to your device" in
+                         d.find_element(By.TAG_NAME, "body").text,
+                         "no end page")
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        result = json.loads(out)
+        for k in ("access_token", "refresh_token"):
+            tokens.register(result.get("tokens", {}).get(k))
+        assert "error" not in result, (result, err)
+        assert result["polls"][-1] == "ok", result
+        assert result["tokens"]["scope"] == "read", result
+        assert result["resource"] == {"status": 200,
+                                      "body": "api index\n"}, result
+        assert "OA2-01734" in h.new_log()
