@@ -162,6 +162,18 @@ class TestDeviceFlow:
         assert_token_error(poll(h, c, body["device_code"]), "invalid_grant")
         assert "OA2-01713" in h.new_log()
 
+    def test_openid(self, h):
+        """scope openid: an ID token for the user who approved."""
+        import jwt
+        c = device_client(h, public=True)
+        body = assert_authorized(h, authorize(h, c, scope="openid read"))
+        answer(h, body["user_code"], user=BOB)
+        tok = assert_token_ok(poll(h, c, body["device_code"]))
+        claims = jwt.decode(tok["id_token"], options={
+            "verify_signature": False})
+        assert claims["sub"] == "bob" and claims["aud"] == c.client_id
+        assert claims["iss"] == h.issuer and "nonce" not in claims
+
     def test_slow_down_grows(self, h):
         c = device_client(h)
         dc = assert_authorized(h, authorize(h, c, scope="read"))["device_code"]
@@ -205,6 +217,22 @@ class TestDeviceFlow:
         assert "OA2-01711" in h.new_log()
         # the real client still gets its tokens
         assert_token_ok(poll(h, a, body["device_code"]))
+
+    def test_dynamic_registration(self, h):
+        """RFC 7591 registration takes the grant type, without a redirect
+        URI; the client then uses the grant."""
+        from authserver import Client
+        r = h.session.post(h.url(ep(h, "register")), json={
+            "client_name": "TV", "grant_types": [GRANT, "refresh_token"],
+            "token_endpoint_auth_method": "none", "scope": "read"},
+            timeout=10)
+        assert r.status_code == 201, r.text
+        reg = r.json()
+        assert reg["grant_types"] == [GRANT, "refresh_token"], reg
+        assert "redirect_uris" not in reg and "response_types" not in reg
+        c = Client(reg["client_id"], None, (), "TV", "read",
+                   reg["grant_types"], True, "none")
+        assert_authorized(h, authorize(h, c, scope="read"))
 
     def test_unregistered_grant(self, h):
         c = add_client(h)
