@@ -33,7 +33,7 @@ const char *oa2_ratelimit_set(cmd_parms *cmd, void *dc, const char *a1,
         return err;
     }
     if (c->ratelimit_failures != -1) {
-        return "OAuth2RateLimit is duplicate";
+        return "OAuth2RateLimit is duplicate in this server";
     }
     if (!a2 && !strcasecmp(a1, "off")) {
         c->ratelimit_failures = 0;

@@ -430,3 +430,45 @@ class TestOauth4webapiAndChromium:
         assert result["resource"] == {"status": 200,
                                       "body": "api index\n"}, result
         assert "OA2-01734" in h.new_log()
+
+
+class TestRateLimitDirective:
+    """OAuth2RateLimit's syntax, word for word as `apache2 -t` says it."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory):
+        return httpd_factory("ratelimit-directive")
+
+    @pytest.mark.parametrize("value", ["10 60", "off", "OFF", "1 1",
+                                       "100000 86400"])
+    def test_accepted(self, h, value):
+        rc, out = h.config_test("OAuth2RateLimit %s\n<VirtualHost *:80>\n"
+                                "OAuth2RateLimit 5 30\n</VirtualHost>\n"
+                                % value, start=False)
+        assert rc == 0, out
+
+    @pytest.mark.parametrize("value,message", [
+        ("0 60", "OAuth2RateLimit FAILURES must be a number from 1 to "
+                 "100000"),
+        ("x 60", "OAuth2RateLimit FAILURES must be a number from 1 to "
+                 "100000"),
+        ("10 0", "OAuth2RateLimit SECONDS must be a number from 1 to 86400"),
+        ("10 86401", "OAuth2RateLimit SECONDS must be a number from 1 to "
+                     "86400"),
+        ("10", "OAuth2RateLimit takes FAILURES SECONDS (e.g. 10 60), or off"),
+    ])
+    def test_bad_value(self, h, value, message):
+        from test_521_server_directives import assert_syntax_error
+        rc, out = h.config_test("OAuth2RateLimit %s\n" % value, start=False)
+        assert_syntax_error(rc, out, message)
+
+    def test_duplicate_and_sections(self, h):
+        from test_521_server_directives import assert_syntax_error
+        rc, out = h.config_test("OAuth2RateLimit 10 60\n"
+                                "OAuth2RateLimit off\n", start=False)
+        assert_syntax_error(rc, out,
+                            "OAuth2RateLimit is duplicate in this server")
+        rc, out = h.config_test("<Location /x>\nOAuth2RateLimit off\n"
+                                "</Location>\n", start=False)
+        assert_syntax_error(rc, out, "OAuth2RateLimit not allowed in "
+                                     "<Location> context")
