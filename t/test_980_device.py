@@ -39,10 +39,13 @@ def start_device_as(httpd_factory, keys, name, extra="", modules=(), **kw):
     """An AS with the token cache (shmcb, for OAuth2RateLimit), a Basic
     login on {base}/device, and a protected /api."""
     def more(h):
-        return basic_login(ep(h, "device"), write_htpasswd(h)) + extra
+        return basic_login(ep(h, "device"), write_htpasswd(h)) + (
+            extra(h) if callable(extra) else extra)
+    files = dict(kw.pop("files", {}))
+    files["htdocs/api/index.html"] = "api index\n"
     return start_as(httpd_factory, keys, name,
                     modules=("socache_shmcb",) + tuple(modules), extra=more,
-                    files={"htdocs/api/index.html": "api index\n"}, **kw)
+                    files=files, **kw)
 
 
 def device_client(h, public=False, grants=DEVICE_GRANTS, scope="read write"):
@@ -472,3 +475,25 @@ class TestRateLimitDirective:
                                 "</Location>\n", start=False)
         assert_syntax_error(rc, out, "OAuth2RateLimit not allowed in "
                                      "<Location> context")
+
+
+class TestOwnTemplate:
+    """device.html is read from OAuth2TemplateDir, like consent.html."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        from authserver import TEMPLATES
+        files = {"own/" + n: (TEMPLATES / n).read_text()
+                 for n in ("consent.html", "error.html", "logout.html")}
+        files["own/device.html"] = (TEMPLATES / "device.html").read_text() \
+            .replace("<h1>Connect a device</h1>", "<h1>Pair your TV</h1>")
+
+        def more(h):
+            return "OAuth2TemplateDir %s\n" % (h.dir / "own")
+        h = start_device_as(httpd_factory, keys, "as-device-tmpl",
+                            files=files, extra=more)
+        return h
+
+    def test_own_device_page(self, h):
+        r = page(h)
+        assert r.status_code == 200 and "Pair your TV" in r.text, r.text
