@@ -410,15 +410,14 @@ class TestOauth4webapiAndChromium:
                 field.send_keys(first["user_code"].lower())
                 b.find_element(By.CSS_SELECTOR,
                                "button[type=submit]").click()
-                wait_for(b, lambda d: d.find_elements(
-                    By.CSS_SELECTOR, "button[value=approve]"),
-                    "no consent form after the user code")
+                # page_source, not elements: the page is being replaced
+                wait_for(b, lambda d: 'value="approve"' in d.page_source,
+                         "no consent form after the user code")
                 assert c.name in b.find_element(By.TAG_NAME, "body").text
                 b.find_element(By.CSS_SELECTOR,
                                "button[value=approve]").click()
                 wait_for(b, lambda d: "return to your device" in
-                         d.find_element(By.TAG_NAME, "body").text,
-                         "no end page")
+                         d.page_source, "no end page")
             out, err = p.communicate(timeout=60)
         finally:
             if p.poll() is None:
