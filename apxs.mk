@@ -218,6 +218,7 @@ FUZZ_MAX_LEN_registration := 4096
 FUZZ_MAX_LEN_remote     := 8192
 FUZZ_MAX_LEN_mtls       := 4096
 FUZZ_MAX_LEN_dpop       := 4096
+FUZZ_MAX_LEN_device     := 256
 
 fuzz/out/obj/%.o: $(SRC)/%.c $(HEADERS) apxs.mk
 	@mkdir -p fuzz/out/obj

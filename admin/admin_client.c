@@ -30,9 +30,16 @@
 #define CLIENT_NAME_MAX 255
 
 /* The grant types a client may have, in the order they are stored. */
-enum { GRANT_CODE, GRANT_REFRESH, GRANT_CLIENT_CREDENTIALS, GRANT_COUNT };
+enum {
+    GRANT_CODE,
+    GRANT_REFRESH,
+    GRANT_CLIENT_CREDENTIALS,
+    GRANT_DEVICE,
+    GRANT_COUNT
+};
 static const char *const grant_types[GRANT_COUNT + 1] = {
-    "authorization_code", "refresh_token", "client_credentials", NULL};
+    "authorization_code", "refresh_token", "client_credentials",
+    "urn:ietf:params:oauth:grant-type:device_code", NULL};
 
 /* What "client add" was asked to do. */
 typedef struct add_args_t {
@@ -145,8 +152,10 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         else if (!strcmp(opt, "--grant")) {
             if ((g = grant_index(value)) < 0) {
                 return oa2_admin_usage("client add: unknown grant type %s "
-                                       "(authorization_code, refresh_token "
-                                       "or client_credentials)",
+                                       "(authorization_code, refresh_token, "
+                                       "client_credentials or "
+                                       "urn:ietf:params:oauth:grant-type:"
+                                       "device_code)",
                                        oa2_admin_printable(value, p));
             }
             in->grants[g] = 1;
@@ -215,9 +224,10 @@ static int add_parse(add_args_t *in, int argc, const char *const *argv,
         return oa2_admin_usage("client add: client_credentials needs a "
                                "secret: not with --public");
     }
-    if (in->grants[GRANT_REFRESH] && !in->grants[GRANT_CODE]) {
+    if (in->grants[GRANT_REFRESH] && !in->grants[GRANT_CODE]
+        && !in->grants[GRANT_DEVICE]) {
         return oa2_admin_usage("client add: refresh_token comes only with "
-                               "authorization_code");
+                               "authorization_code or the device grant");
     }
     if (in->grants[GRANT_CODE] && in->redirect_uris->nelts == 0) {
         return oa2_admin_usage("client add: authorization_code needs at "

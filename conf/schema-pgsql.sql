@@ -15,6 +15,7 @@ CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON oa2_access_tokens (issuer,
 CREATE TABLE IF NOT EXISTS oa2_purge ( name VARCHAR(32) NOT NULL, next_at BIGINT NOT NULL, PRIMARY KEY (name));
 CREATE TABLE IF NOT EXISTS oa2_pushed_requests ( issuer VARCHAR(255) NOT NULL, uri_hash VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, params TEXT NOT NULL, expires_at BIGINT NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (issuer, uri_hash));
 CREATE TABLE IF NOT EXISTS oa2_client_assertions ( issuer VARCHAR(255) NOT NULL, client_id VARCHAR(128) NOT NULL, jti_hash VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (issuer, client_id, jti_hash));
+CREATE TABLE IF NOT EXISTS oa2_device_codes ( issuer VARCHAR(255) NOT NULL, device_hash VARCHAR(64) NOT NULL, user_code_hash VARCHAR(64) NOT NULL, client_id VARCHAR(128) NOT NULL, scope TEXT NOT NULL, resource TEXT NOT NULL, expires_at BIGINT NOT NULL, state INTEGER NOT NULL, poll_interval INTEGER NOT NULL, last_poll BIGINT NOT NULL, user_id VARCHAR(255) NOT NULL, auth_time BIGINT NOT NULL DEFAULT 0, claims TEXT NOT NULL DEFAULT '', PRIMARY KEY (issuer, device_hash), UNIQUE (issuer, user_code_hash));
 ALTER TABLE oa2_codes ADD COLUMN IF NOT EXISTS nonce TEXT NOT NULL DEFAULT '';
 ALTER TABLE oa2_codes ADD COLUMN IF NOT EXISTS auth_time BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE oa2_codes ADD COLUMN IF NOT EXISTS claims TEXT NOT NULL DEFAULT '';

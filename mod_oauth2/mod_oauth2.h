@@ -60,6 +60,9 @@ typedef struct oa2_server_conf_t {
     int cimd;                  /* OAuth2ClientMetadataDocuments; -1: off */
     int require_par;           /* OAuth2RequirePAR; -1: unset (off) */
     int dpop_nonce;            /* OAuth2DPoPNonce; -1: unset (off) */
+    int ratelimit_failures;    /* OAuth2RateLimit failures; -1: unset
+                                * (OA2_RATELIMIT_FAILURES), 0: off */
+    int ratelimit_seconds;     /* OAuth2RateLimit window; -1: unset */
 } oa2_server_conf_t;
 
 /**
@@ -80,6 +83,7 @@ typedef struct oa2_server_rt_t {
     oa2_tmpl_t *consent_tmpl;     /* consent.html, parsed */
     oa2_tmpl_t *error_tmpl;       /* error.html, parsed */
     oa2_tmpl_t *logout_tmpl;      /* logout.html, parsed, or NULL */
+    oa2_tmpl_t *device_tmpl;      /* device.html, parsed, or NULL */
     oa2_metrics_t *metrics;       /* this server's counters in shared
                                    * memory (mod_oauth2_metrics.c); NULL:
                                    * none */
@@ -206,6 +210,27 @@ int oa2_ap_par_handle(request_rec *r, const oa2_server_conf_t *conf);
 int oa2_ap_resource_metadata_handle(request_rec *r,
                                     const oa2_server_conf_t *conf,
                                     const char *resource);
+/* mod_oauth2_device.c: RFC 8628's two endpoints */
+int oa2_ap_device_authorization_handle(request_rec *r,
+                                       const oa2_server_conf_t *conf);
+int oa2_ap_device_page_handle(request_rec *r, const oa2_server_conf_t *conf);
+/** The user a device request is approved for, as the consent form's
+ * (mod_oauth2_authorize.c): sign-in time and OAuth2UserClaim values. */
+struct oa2_authz_user_t *oa2_ap_authorize_user_of(request_rec *r,
+                                                  const oa2_server_conf_t *conf,
+                                                  const oa2_client_t *client,
+                                                  const char *scope);
+
+/* mod_oauth2_ratelimit.c: OAuth2RateLimit */
+/** The OAuth2RateLimit directive: FAILURES SECONDS, or off. */
+const char *oa2_ap_ratelimit_set(cmd_parms *cmd, void *dc, const char *a1,
+                                 const char *a2);
+/** The limiter of @a r (its address, the shared cache), or NULL when
+ * OAuth2RateLimit is off. */
+struct oa2_ratelimit_t *oa2_ap_ratelimit(request_rec *r,
+                                         const oa2_server_conf_t *conf);
+/** Set Retry-After on a 429 answer of a limiter of @a r. */
+void oa2_ap_ratelimit_retry_after(request_rec *r);
 
 /**
  * Build the metadata document of @a conf (at start-up), whose AS is

@@ -397,3 +397,16 @@ int oa2_ap_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     }
     return show_consent(r, conf, req);
 }
+
+struct oa2_authz_user_t *oa2_ap_authorize_user_of(request_rec *r,
+                                                  const oa2_server_conf_t *conf,
+                                                  const oa2_client_t *client,
+                                                  const char *scope)
+{
+    oa2_authz_request_t *req = apr_pcalloc(r->pool, sizeof(*req));
+
+    req->client = client;
+    req->scope = scope;
+    req->max_age = -1;
+    return approved_user(r, conf, req, sign_in_time(r, conf, req));
+}

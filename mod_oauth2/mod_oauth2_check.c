@@ -220,17 +220,16 @@ static apr_status_t load_template(oa2_tmpl_t **tmpl, const char *dir,
     return APR_SUCCESS;
 }
 
-/* Where logout.html is read: OAuth2TemplateDir, unless a directory made
- * for a release before logout.html lacks it; then the installed one (or
- * the build tree's). */
-static const char *logout_template_dir(const char *dir, server_rec *s,
-                                       apr_pool_t *p)
+/* Where a page added after the first release (logout.html, device.html)
+ * is read: OAuth2TemplateDir, unless a directory made for an older
+ * release lacks @a file; then the installed one (or the build tree's). */
+static const char *template_dir_for(const char *dir, const char *file,
+                                    server_rec *s, apr_pool_t *p)
 {
     apr_finfo_t fi;
     const char *found;
 
-    if (apr_stat(&fi, apr_pstrcat(p, dir, "/logout.html", NULL), APR_FINFO_TYPE,
-                 p)
+    if (apr_stat(&fi, apr_pstrcat(p, dir, "/", file, NULL), APR_FINFO_TYPE, p)
         != APR_SUCCESS) {
         found = default_template_dir(s, p);
         return found ? found : dir;
@@ -345,9 +344,13 @@ static apr_status_t build_as(oa2_server_rt_t *rt, const oa2_server_conf_t *sc,
             != APR_SUCCESS
         || (as->openid
             && load_template(&rt->logout_tmpl,
-                             logout_template_dir(dir, s, pconf), "logout.html",
-                             s, pconf)
-                != APR_SUCCESS)) {
+                             template_dir_for(dir, "logout.html", s, pconf),
+                             "logout.html", s, pconf)
+                != APR_SUCCESS)
+        || load_template(&rt->device_tmpl,
+                         template_dir_for(dir, "device.html", s, pconf),
+                         "device.html", s, pconf)
+            != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     rt->as = as;

@@ -44,6 +44,8 @@ void *oa2_ap_config_create_server(apr_pool_t *p, server_rec *s)
     c->cimd = -1;
     c->require_par = -1;
     c->dpop_nonce = -1;
+    c->ratelimit_failures = -1;
+    c->ratelimit_seconds = -1;
     return c;
 }
 
@@ -91,6 +93,13 @@ void *oa2_ap_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     c->require_par =
         add->require_par != -1 ? add->require_par : base->require_par;
     c->dpop_nonce = add->dpop_nonce != -1 ? add->dpop_nonce : base->dpop_nonce;
+    /* The two numbers of one OAuth2RateLimit line go together. */
+    c->ratelimit_failures = add->ratelimit_failures != -1
+        ? add->ratelimit_failures
+        : base->ratelimit_failures;
+    c->ratelimit_seconds = add->ratelimit_failures != -1
+        ? add->ratelimit_seconds
+        : base->ratelimit_seconds;
     return c;
 }
 
@@ -689,6 +698,10 @@ const command_rec oa2_ap_config_cmds[] = {
                  "demand a server nonce in DPoP proofs at the token "
                  "endpoint and the resource server (RFC 9449 section 8, "
                  "9; default off)"),
+    AP_INIT_TAKE12("OAuth2RateLimit", oa2_ap_ratelimit_set, NULL, RSRC_CONF,
+                   "FAILURES SECONDS: refuse (429) a client, user or address "
+                   "that failed client authentication or a user code "
+                   "FAILURES times within SECONDS; or off (default 10 60)"),
     AP_INIT_FLAG("OAuth2CheckRevocation", set_check_revocation, NULL,
                  OR_AUTHCFG,
                  "also refuse access tokens revoked at the revocation "

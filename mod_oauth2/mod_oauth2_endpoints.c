@@ -33,6 +33,8 @@ static const struct {
                  {"userinfo", OA2_ENDPOINT_USERINFO},
                  {"logout", OA2_ENDPOINT_LOGOUT},
                  {"par", OA2_ENDPOINT_PAR},
+                 {"device_authorization", OA2_ENDPOINT_DEVICE_AUTHORIZATION},
+                 {"device", OA2_ENDPOINT_DEVICE},
                  {NULL, OA2_ENDPOINT_NONE}};
 
 /* RFC 9728 §3.1: the well-known path of a protected resource, or -1. */
@@ -155,6 +157,10 @@ static int handler(request_rec *r)
         return oa2_ap_logout_handle(r, conf);
     case OA2_ENDPOINT_PAR:
         return oa2_ap_par_handle(r, conf);
+    case OA2_ENDPOINT_DEVICE_AUTHORIZATION:
+        return oa2_ap_device_authorization_handle(r, conf);
+    case OA2_ENDPOINT_DEVICE:
+        return oa2_ap_device_page_handle(r, conf);
     case OA2_ENDPOINT_OPENID_CONFIGURATION:
         return oa2_ap_io_send_document(r, NULL,
                                        oa2_ap_server_rt_of(conf)->openid_json);

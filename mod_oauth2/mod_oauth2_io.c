@@ -117,6 +117,9 @@ int oa2_ap_io_send_error_json(request_rec *r, const oa2_err_t *err)
     const char *text;
 
     oa2_ap_io_log_error(r, err);
+    if (err->status == HTTP_TOO_MANY_REQUESTS) {
+        oa2_ap_ratelimit_retry_after(r); /* OAuth2RateLimit */
+    }
     json_object_set_new(doc, "error",
                         json_string(err->error ? err->error : "server_error"));
     if (err->description) {
@@ -218,6 +221,7 @@ apr_status_t oa2_ap_io_backchannel_begin(oa2_backchannel_t *in,
     in->dpop = apr_table_get(r->headers_in, "DPoP");
     in->assertion = assertion_env(r, conf);
     in->replay_cache = oa2_ap_cache_shared(r);
+    in->ratelimit = oa2_ap_ratelimit(r, conf);
     return oa2_ap_dbd_store(st, r, conf, err);
 }
 

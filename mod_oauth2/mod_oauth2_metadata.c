@@ -9,6 +9,7 @@
 
 #include "mod_oauth2_private.h"
 #include "oa2_cleanup.h"
+#include "oa2_device.h"
 #include "oa2_idtoken.h"
 #include "oa2_url.h"
 
@@ -100,7 +101,8 @@ const char *oa2_ap_metadata_build(const oa2_server_conf_t *conf,
     static const char *const response_types[] = {"code", NULL};
     static const char *const response_modes[] = {"query", NULL};
     static const char *const grant_types[] = {
-        "authorization_code", "refresh_token", "client_credentials", NULL};
+        "authorization_code", "refresh_token", "client_credentials",
+        OA2_DEVICE_GRANT, NULL};
     static const char *const token_auth[] = {"client_secret_basic",
                                              "client_secret_post",
                                              "private_key_jwt", "none", NULL};
@@ -134,6 +136,8 @@ const char *oa2_ap_metadata_build(const oa2_server_conf_t *conf,
     json_object_set_new(m, "revocation_endpoint", URL("/revoke"));
     json_object_set_new(m, "pushed_authorization_request_endpoint",
                         URL("/par"));
+    json_object_set_new(m, "device_authorization_endpoint",
+                        URL("/device_authorization"));
 #undef URL
     json_object_set_new(m, "scopes_supported", scopes);
     json_object_set_new(m, "response_types_supported",

@@ -31,7 +31,9 @@ typedef enum oa2_ap_endpoint_t {
     OA2_ENDPOINT_USERINFO,
     OA2_ENDPOINT_LOGOUT,
     OA2_ENDPOINT_OPENID_CONFIGURATION,
-    OA2_ENDPOINT_PAR
+    OA2_ENDPOINT_PAR,
+    OA2_ENDPOINT_DEVICE_AUTHORIZATION,
+    OA2_ENDPOINT_DEVICE
 } oa2_ap_endpoint_t;
 
 /** What this module learned about a request, for its later hooks. One

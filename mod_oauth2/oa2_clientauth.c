@@ -178,10 +178,9 @@ static apr_status_t by_assertion(oa2_client_t **client, oa2_store_t *st,
     return rv;
 }
 
-apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
-                                         const oa2_backchannel_t *in,
-                                         int allow_public, oa2_err_t *err,
-                                         apr_pool_t *p)
+static apr_status_t authenticate(oa2_client_t **client, oa2_store_t *st,
+                                 const oa2_backchannel_t *in, int allow_public,
+                                 oa2_err_t *err, apr_pool_t *p)
 {
     const oa2_form_t *form = in->form;
     const char *authz_header = in->authorization;
@@ -264,6 +263,48 @@ apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
     }
     *client = cl;
     return APR_SUCCESS;
+}
+
+/* The client_id a request claims before it authenticates, for the rate
+ * limiter: the body's, else the Basic header's; NULL when neither says. */
+static const char *claimed_id(const oa2_backchannel_t *in, apr_pool_t *p)
+{
+    const char *id = apr_table_get(in->form->params, "client_id"), *secret;
+    oa2_err_t ignored;
+
+    if (!id && in->authorization && !strncasecmp(in->authorization, "Basic ", 6)
+        && basic_credentials(&id, &secret, in->authorization, &ignored, p)
+            != APR_SUCCESS) {
+        id = NULL;
+    }
+    return id;
+}
+
+apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
+                                         const oa2_backchannel_t *in,
+                                         int allow_public, oa2_err_t *err,
+                                         apr_pool_t *p)
+{
+    oa2_ratelimit_t *rl = in->ratelimit;
+    apr_int64_t now = rl ? rl->now : 0;
+    const char *id = rl ? claimed_id(in, p) : NULL;
+    apr_status_t rv;
+
+    /* Refused before the secret, key or certificate is looked at. */
+    if (rl
+        && (APR_SUCCESS
+                != (rv = oa2_ratelimit_check(rl, OA2_RATELIMIT_CLIENT_IP,
+                                             rl->ip, now, err, p))
+            || APR_SUCCESS
+                != (rv = oa2_ratelimit_check(rl, OA2_RATELIMIT_CLIENT, id, now,
+                                             err, p))))
+        return rv;
+    rv = authenticate(client, st, in, allow_public, err, p);
+    if (rl && rv != APR_SUCCESS && err->status == 401) {
+        oa2_ratelimit_fail(rl, OA2_RATELIMIT_CLIENT_IP, rl->ip, now, p);
+        oa2_ratelimit_fail(rl, OA2_RATELIMIT_CLIENT, id, now, p);
+    }
+    return rv;
 }
 
 apr_status_t

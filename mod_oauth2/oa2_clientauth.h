@@ -11,6 +11,7 @@
 
 #include "oa2_err.h"
 #include "oa2_form.h"
+#include "oa2_ratelimit.h"
 #include "oa2_record_cache.h"
 #include "oa2_store.h"
 
@@ -39,6 +40,9 @@ typedef struct oa2_backchannel_t {
                                              * (DPoP proof jtis) are
                                              * remembered across processes
                                              * and nodes; NULL: no cache */
+    oa2_ratelimit_t *ratelimit; /* OAuth2RateLimit: failed client
+                                 * authentications counted per client_id
+                                 * and address; NULL: none */
 } oa2_backchannel_t;
 
 /** The client authentication methods (RFC 7591 §2 names). */
@@ -64,7 +68,9 @@ typedef struct oa2_backchannel_t {
  *         err->detail), a wrong secret, or a public client where none is
  *         allowed;
  *         400 invalid_request for two methods at once or malformed Basic
- *         credentials; 503 when the store fails
+ *         credentials; 503 when the store fails; 429 (OA2-01780), before
+ *         any credential is checked, for a client_id or an address that
+ *         failed too often (in->ratelimit), whose 401s count
  */
 apr_status_t oa2_clientauth_authenticate(oa2_client_t **client, oa2_store_t *st,
                                          const oa2_backchannel_t *in,

@@ -6,6 +6,7 @@
 #include "oa2_cleanup.h"
 #include "oa2_clientauth.h"
 #include "oa2_audit.h"
+#include "oa2_device.h"
 #include "oa2_dpop.h"
 #include "oa2_grant.h"
 #include "oa2_hash.h"
@@ -525,6 +526,65 @@ static apr_status_t grant_client(const char **json, const oa2_as_t *as,
     return token_response(json, as, access, cnf, scope, NULL, NULL, err, p);
 }
 
+/* RFC 8628 §3.4: a poll with a device_code; once the user approved, its
+ * tokens, once (oa2_device.c decides which answer, and takes it). */
+static apr_status_t grant_device(const char **json, const oa2_as_t *as,
+                                 oa2_store_t *st, const oa2_client_t *client,
+                                 const oa2_cnf_t *cnf, const oa2_form_t *form,
+                                 apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
+{
+    const char *device_code, *access, *jti, *refresh = NULL, *idt_jwt = NULL;
+    int openid;
+    oa2_refresh_t grant = {0};
+    oa2_idtoken_t idt = {0};
+    oa2_device_t *d;
+    apr_status_t rv;
+
+    if (APR_SUCCESS
+            != (rv = oa2_form_single(&device_code, form, "device_code", 1, err,
+                                     p))
+        || APR_SUCCESS
+            != (rv = oa2_device_poll(&d, st, client, device_code, now, err, p))
+        || APR_SUCCESS != (rv = oa2_secret_make(&grant.family, 16, err, p)))
+        return rv;
+    openid = oa2_as_is_openid(as, d->scope);
+    grant.client_id = client->client_id;
+    grant.user = d->user;
+    grant.scope = d->scope;
+    grant.resource = d->resource;
+    grant.auth_time = d->auth_time;
+    grant.claims = d->claims;
+    grant.dpop_jkt = oa2_dpop_refresh_binding(client, cnf->jkt);
+    idt.sub = d->user;
+    idt.client_id = client->client_id;
+    idt.auth_time = d->auth_time;
+    idt.claims = d->claims;
+    if (APR_SUCCESS != (rv = oa2_store_begin(st, err, p)))
+        return rv;
+    if (APR_SUCCESS != (rv = oa2_device_take(st, d, err, p))
+        || APR_SUCCESS
+            != (rv = oa2_grant_mint_access(
+                    &access, &jti, as, d->user, client->client_id, d->scope,
+                    oa2_as_audience(as, d->resource), cnf, now, err, p))
+        || (openid
+            && APR_SUCCESS
+                != (rv = id_token(&idt_jwt, as, &idt, access, now, err, p)))
+        || (client_may(client, "refresh_token")
+            && APR_SUCCESS
+                != (rv = new_refresh(&refresh, as, st, &grant, now, err, p)))
+        || APR_SUCCESS
+            != (rv = oa2_store_access_add(
+                    st, jti, grant.family, client->client_id, d->user,
+                    openid ? d->claims : "",
+                    now + as->access_ttl + OA2_ACCESS_TOKEN_LEEWAY, err, p))
+        || APR_SUCCESS
+            != (rv = token_response(json, as, access, cnf, d->scope, refresh,
+                                    idt_jwt, err, p))
+        || APR_SUCCESS != (rv = oa2_store_end(st, 0, err, p)))
+        return abandon(st, rv, p);
+    return APR_SUCCESS;
+}
+
 /*
  * What the tokens of this request are bound to (@a cnf): the key of its
  * DPoP proof (RFC 9449 §5), the certificate of an mTLS-authenticated
@@ -571,10 +631,12 @@ apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
     }
     if (strcmp(grant_type, "authorization_code")
         && strcmp(grant_type, "refresh_token")
-        && strcmp(grant_type, "client_credentials")) {
-        return oa2_err_set(err, 400, "unsupported_grant_type", "OA2-00261",
-                           "supported grant types: authorization_code, "
-                           "refresh_token, client_credentials");
+        && strcmp(grant_type, "client_credentials")
+        && strcmp(grant_type, OA2_DEVICE_GRANT)) {
+        return oa2_err_set(
+            err, 400, "unsupported_grant_type", "OA2-00261",
+            "supported grant types: authorization_code, "
+            "refresh_token, client_credentials, " OA2_DEVICE_GRANT);
     }
     if ((rv = oa2_clientauth_authenticate(&client, st, in, 1, err, p))
             != APR_SUCCESS
@@ -584,6 +646,9 @@ apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
     }
     if (!strcmp(grant_type, "client_credentials")) {
         return grant_client(json, as, client, &cnf, form, now, err, p);
+    }
+    if (!strcmp(grant_type, OA2_DEVICE_GRANT)) {
+        return grant_device(json, as, st, client, &cnf, form, now, err, p);
     }
     /* A redemption or rotation racing a withdrawal may be the one MySQL
      * rolls back to end their lock cycle (APR_EAGAIN): run it again, when

@@ -26,7 +26,8 @@
     oa2_err_set(err, 400, "invalid_redirect_uri", id, text)
 
 static const char *const known_grants[] = {
-    "authorization_code", "refresh_token", "client_credentials", NULL};
+    "authorization_code", "refresh_token", "client_credentials",
+    "urn:ietf:params:oauth:grant-type:device_code", NULL};
 
 static const char *const known_methods[] = {OA2_AUTH_BASIC,
                                             OA2_AUTH_POST,
@@ -113,8 +114,9 @@ apr_status_t oa2_registration_parse_grants(apr_array_header_t **grants,
             return BAD_META("OA2-00744",
                             "unsupported grant type: supported "
                             "are authorization_code, "
-                            "refresh_token and "
-                            "client_credentials");
+                            "refresh_token, client_credentials and "
+                            "urn:ietf:params:oauth:grant-type:"
+                            "device_code");
         }
         if (!contains(list, g)) {
             APR_ARRAY_PUSH(list, const char *) = g;
@@ -285,7 +287,7 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
     json_error_t jerr;
     json_t *doc, *v;
     apr_status_t rv;
-    int needs_redirect;
+    int needs_redirect, device;
 
     doc = oa2_cleanup_json(json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr),
                            p);
@@ -322,9 +324,12 @@ apr_status_t oa2_registration_parse(oa2_client_t **client, const oa2_as_t *as,
                         "client secret (token_endpoint_auth_"
                         "method none cannot use it)");
     }
-    /* Only the client_credentials grant works without a redirect. */
-    needs_redirect =
-        !(grants->nelts == 1 && contains(grants, "client_credentials"));
+    /* Only the client_credentials and device grants (and refresh tokens
+     * of the latter) work without a redirect. */
+    device = contains(grants, "urn:ietf:params:oauth:grant-type:device_code");
+    needs_redirect = contains(grants, "authorization_code")
+        || !(contains(grants, "client_credentials") || device)
+        || (contains(grants, "refresh_token") && !device);
     if ((rv = parse_redirect_uris(&cl->redirect_uris,
                                   oa2_client_meta_field(doc, "redirect_uris"),
                                   needs_redirect, err, p))

@@ -53,6 +53,17 @@
     "DELETE FROM " TABLE                                                       \
     " WHERE expires_at < %lld LIMIT " OA2_SQL_PURGE_BATCH_TEXT
 
+/* A device authorization request's columns, as oa2_store_device.c reads
+ * them. */
+#define DEVICE_COLS                                                            \
+    "device_hash, client_id, scope, resource, expires_at, state, "             \
+    "poll_interval, last_poll, user_id, auth_time, claims"
+#define DEVICE_INSERT                                                          \
+    "INSERT INTO oa2_device_codes (issuer, device_hash, user_code_hash, "      \
+    "client_id, scope, resource, expires_at, state, poll_interval, "           \
+    "last_poll, user_id, auth_time, claims) VALUES (%s, %s, %s, %s, %s, %s, "  \
+    "%lld, 0, %lld, 0, '', 0, '')"
+
 static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_CLIENT_GET] = {"oa2_client_get",
                             "SELECT " CLIENT_COLS " FROM oa2_clients "
@@ -299,6 +310,41 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_PURGE_ASSERTIONS] = {"oa2_purge_assertions",
                                   PURGE_BATCH("oa2_client_assertions",
                                               "client_id, jti_hash")},
+    /* Device authorization requests (RFC 8628), under the hashes of their
+     * device_code and user_code; a user_code taken by a pending request
+     * adds nothing (the row count: oa2_store_device.c draws another). */
+    [OA2_SQL_DEVICE_INSERT] = {"oa2_device_insert",
+                               DEVICE_INSERT " ON CONFLICT DO NOTHING"},
+    [OA2_SQL_DEVICE_GET] = {"oa2_device_get",
+                            "SELECT " DEVICE_COLS " FROM oa2_device_codes "
+                            "WHERE issuer = %s AND device_hash = %s"},
+    [OA2_SQL_DEVICE_FIND] = {"oa2_device_find",
+                             "SELECT " DEVICE_COLS " FROM oa2_device_codes "
+                             "WHERE issuer = %s AND user_code_hash = %s"},
+    /* The user's answer, once: only a pending, unexpired request. */
+    [OA2_SQL_DEVICE_DECIDE] = {"oa2_device_decide",
+                               "UPDATE oa2_device_codes SET state = %lld, "
+                               "user_id = %s, auth_time = %lld, claims = %s "
+                               "WHERE issuer = %s AND device_hash = %s AND "
+                               "state = 0 AND expires_at > %lld"},
+    /* A poll at the pace asked: only over the poll time read, so that of
+     * two polls racing on any nodes one is the too-fast one. */
+    [OA2_SQL_DEVICE_POLL] = {"oa2_device_poll",
+                             "UPDATE oa2_device_codes SET last_poll = %lld "
+                             "WHERE issuer = %s AND device_hash = %s AND "
+                             "last_poll = %lld"},
+    /* RFC 8628 §3.5: slow_down adds 5 seconds, for every later poll. */
+    [OA2_SQL_DEVICE_SLOW_DOWN] = {"oa2_device_slow_down",
+                                  "UPDATE oa2_device_codes SET poll_interval "
+                                  "= poll_interval + 5, last_poll = %lld "
+                                  "WHERE issuer = %s AND device_hash = %s"},
+    /* Tokens once: the row count of this UPDATE decides. */
+    [OA2_SQL_DEVICE_TAKE] = {"oa2_device_take",
+                             "UPDATE oa2_device_codes SET state = 3 WHERE "
+                             "issuer = %s AND device_hash = %s AND "
+                             "client_id = %s AND state = 1"},
+    [OA2_SQL_PURGE_DEVICE] = {"oa2_purge_device",
+                              PURGE_BATCH("oa2_device_codes", "device_hash")},
 };
 
 /* MySQL/MariaDB have no ON CONFLICT. INSERT IGNORE would also turn a
@@ -358,6 +404,10 @@ static const oa2_sql_t statements_mysql[OA2_SQL_COUNT] = {
                                   "expires_at) VALUES (%s, %s, %s, %lld)"},
     [OA2_SQL_PURGE_ASSERTIONS] = {"oa2_purge_assertions",
                                   PURGE_BATCH_MYSQL("oa2_client_assertions")},
+    /* A duplicate user_code is no row added (oa2_store_dbd_insert_new). */
+    [OA2_SQL_DEVICE_INSERT] = {"oa2_device_insert", DEVICE_INSERT},
+    [OA2_SQL_PURGE_DEVICE] = {"oa2_purge_device",
+                              PURGE_BATCH_MYSQL("oa2_device_codes")},
     [OA2_SQL_JTI_INSERT] = {"oa2_jti_insert",
                             "INSERT INTO oa2_revoked (issuer, jti, "
                             "expires_at) VALUES (%s, %s, %lld) "
@@ -458,6 +508,24 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
 #define CREATE_ASSERTIONS                                                      \
     "CREATE TABLE IF NOT EXISTS oa2_client_assertions (" ASSERTIONS_COLS(      \
         "VARCHAR") ")"
+/* A device authorization request (RFC 8628): under the hashes of its
+ * device_code and of its user_code (one pending request per user_code),
+ * its state (0 pending, 1 approved, 2 denied, 3 tokens issued), the poll
+ * interval it asks for now and when it was last polled, and, once
+ * approved, its user with what an ID token needs. Added after the first
+ * release (added_tables). */
+#define DEVICE_TABLE_COLS(S)                                                   \
+    " issuer " S "(255) NOT NULL, device_hash " S "(64) NOT NULL,"             \
+    " user_code_hash " S "(64) NOT NULL, client_id " S "(128) NOT NULL,"       \
+    " scope TEXT NOT NULL, resource TEXT NOT NULL,"                            \
+    " expires_at BIGINT NOT NULL, state INTEGER NOT NULL,"                     \
+    " poll_interval INTEGER NOT NULL, last_poll BIGINT NOT NULL,"              \
+    " user_id " S "(255) NOT NULL, auth_time " BIGINT_ZERO ","                 \
+    " claims " TEXT_EMPTY ", PRIMARY KEY (issuer, device_hash),"               \
+    " UNIQUE (issuer, user_code_hash)"
+#define CREATE_DEVICE                                                          \
+    "CREATE TABLE IF NOT EXISTS oa2_device_codes (" DEVICE_TABLE_COLS(         \
+        "VARCHAR") ")"
 
 /* The tables of SQLite and PostgreSQL. */
 #define SCHEMA_GENERIC                                                         \
@@ -483,7 +551,7 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
         "CREATE INDEX IF NOT EXISTS oa2_access_tokens_grant ON "               \
         "oa2_access_tokens (issuer, user_id, client_id)",                      \
         "CREATE TABLE IF NOT EXISTS oa2_purge (" PURGE_COLS("VARCHAR") ")",    \
-        CREATE_PUSHED, CREATE_ASSERTIONS
+        CREATE_PUSHED, CREATE_ASSERTIONS, CREATE_DEVICE
 
 /* The columns added since their table's first release (also listed one by
  * one in added_columns). SQLite has no ADD COLUMN IF NOT EXISTS: the store
@@ -521,6 +589,9 @@ static const char *const schema_pgsql[] = {SCHEMA_GENERIC,
 #define CREATE_ASSERTIONS_MYSQL                                                \
     "CREATE TABLE IF NOT EXISTS oa2_client_assertions (" ASSERTIONS_COLS(      \
         "VARBINARY") ")" MYSQL_TABLE
+#define CREATE_DEVICE_MYSQL                                                    \
+    "CREATE TABLE IF NOT EXISTS oa2_device_codes (" DEVICE_TABLE_COLS(         \
+        "VARBINARY") ")" MYSQL_TABLE
 
 static const char *const schema_mysql[] = {
     "CREATE TABLE IF NOT EXISTS oa2_clients (" CLIENTS_COLS(
@@ -545,6 +616,7 @@ static const char *const schema_mysql[] = {
         "VARBINARY") ")" MYSQL_TABLE,
     CREATE_PUSHED_MYSQL,
     CREATE_ASSERTIONS_MYSQL,
+    CREATE_DEVICE_MYSQL,
     ADD_COLUMNS_IF_MISSING,
     NULL};
 
@@ -557,7 +629,8 @@ static const char schema_probe[] =
     "oa2_clients.metadata, oa2_refresh.dpop_jkt "
     "FROM oa2_clients, oa2_codes, "
     "oa2_refresh, oa2_consents, oa2_revoked, oa2_nonces, oa2_access_tokens, "
-    "oa2_purge, oa2_pushed_requests, oa2_client_assertions WHERE 1 = 0";
+    "oa2_purge, oa2_pushed_requests, oa2_client_assertions, "
+    "oa2_device_codes WHERE 1 = 0";
 
 /* Names every table of the first release only. */
 static const char tables_probe[] =
@@ -593,6 +666,8 @@ static const oa2_sql_table_t added_tables[] = {
      CREATE_PUSHED, CREATE_PUSHED_MYSQL},
     {"oa2_client_assertions", "SELECT 1 FROM oa2_client_assertions WHERE 1 = 0",
      CREATE_ASSERTIONS, CREATE_ASSERTIONS_MYSQL},
+    {"oa2_device_codes", "SELECT 1 FROM oa2_device_codes WHERE 1 = 0",
+     CREATE_DEVICE, CREATE_DEVICE_MYSQL},
     {NULL, NULL, NULL, NULL}};
 
 const oa2_sql_table_t *oa2_sql_added_tables(void)

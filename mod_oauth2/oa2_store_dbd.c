@@ -1012,9 +1012,9 @@ apr_status_t oa2_store_purge(int *deleted, int *more, oa2_store_t *st,
                              apr_pool_t *p)
 {
     static const oa2_sql_id_t tables[] = {
-        OA2_SQL_PURGE_CODES,     OA2_SQL_PURGE_REFRESH, OA2_SQL_PURGE_JTI,
-        OA2_SQL_PURGE_ACCESS,    OA2_SQL_PURGE_NONCES,  OA2_SQL_PURGE_PUSHED,
-        OA2_SQL_PURGE_ASSERTIONS};
+        OA2_SQL_PURGE_CODES,      OA2_SQL_PURGE_REFRESH, OA2_SQL_PURGE_JTI,
+        OA2_SQL_PURGE_ACCESS,     OA2_SQL_PURGE_NONCES,  OA2_SQL_PURGE_PUSHED,
+        OA2_SQL_PURGE_ASSERTIONS, OA2_SQL_PURGE_DEVICE};
     /* Used codes stay a day, so a late replay still revokes its tokens. */
     const char *day_ago[] = {oa2_store_dbd_num(now - 86400, p)};
     const char *at_now[] = {oa2_store_dbd_num(now, p)};

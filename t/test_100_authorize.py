@@ -102,7 +102,8 @@ class TestMetadata:
         assert set(md.get("response_modes_supported", ["query"])) \
             == {"query"}
         assert set(md["grant_types_supported"]) == {
-            "authorization_code", "refresh_token", "client_credentials"}
+            "authorization_code", "refresh_token", "client_credentials",
+            "urn:ietf:params:oauth:grant-type:device_code"}
         assert set(md["token_endpoint_auth_methods_supported"]) == {
             "client_secret_basic", "client_secret_post", "private_key_jwt",
             "none"}
@@ -117,7 +118,7 @@ class TestMetadata:
         # OAuth2Scope's, and openid: an OpenID Provider unless turned off
         assert sorted(md["scopes_supported"]) == ["openid", "read", "write"]
         # nothing this server does not do
-        for k in ("userinfo_endpoint", "device_authorization_endpoint",
+        for k in ("userinfo_endpoint",
                   "end_session_endpoint", "request_uri_parameter_supported"):
             assert not md.get(k), (k, md[k])
         for k in ("token_endpoint", "introspection_endpoint",

@@ -457,8 +457,6 @@ class TestTokenEndpoint:
 
     @pytest.mark.parametrize("grant", ["password", "implicit", "token",
                                        "urn:ietf:params:oauth:grant-type:"
-                                       "device_code",
-                                       "urn:ietf:params:oauth:grant-type:"
                                        "jwt-bearer", "AUTHORIZATION_CODE"])
     def test_unsupported_grant_type(self, h, client, grant):
         r = token_request(h, client, {"grant_type": grant,

@@ -109,6 +109,8 @@ int main(void)
     unit_suite_openid();
     unit_suite_mtls();
     unit_suite_par();
+    unit_suite_device();
+    unit_suite_ratelimit();
     unit_suite_text();
     unit_suite_tmpl();
     unit_suite_access_token();

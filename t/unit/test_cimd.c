@@ -529,7 +529,7 @@ static void test_document_grants(apr_pool_t *p)
                      "OA2-00744", GRANTS_ONLY);
     DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[\"urn:ietf:params:oauth:"
                                "grant-type:device_code\"]}",
-                     "OA2-00744", GRANTS_ONLY);
+                     "OA2-01018", GRANTS_ONLY);
     DOC_REFUSED_SAYS(DOC_START ",\"grant_types\":[1]}", "OA2-00744",
                      GRANTS_ONLY);
     DOC_REFUSED_SAYS(DOC_START ",\"response_types\":\"code\"}", "OA2-00745",

@@ -666,7 +666,7 @@ static void test_added_tables(apr_pool_t *p)
             UNIT_ASSERT(found);
         }
     }
-    UNIT_EQ_INT(n, 2);
+    UNIT_EQ_INT(n, 3);
     (void)p;
 }
 

@@ -114,6 +114,8 @@ void unit_suite_cimd(void);
 void unit_suite_client_cache(void);
 void unit_suite_clientauth(void);
 void unit_suite_dpop(void);
+void unit_suite_device(void);
+void unit_suite_ratelimit(void);
 void unit_suite_bearer(void);
 void unit_suite_fetch(void);
 void unit_suite_form(void);
