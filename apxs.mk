@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # Build mod_oauth2 with apxs (Debian: apache2-dev).
 #   make -f apxs.mk            build mod_oauth2/.libs/mod_oauth2.so and
 #                              admin/oauth2-admin

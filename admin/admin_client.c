@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * oauth2-admin client ...: register, list, show, remove clients and rotate
  * their secrets. Secrets are made by the core (256 bits), stored only as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * oauth2-admin grant ...: what a user consented to, and withdrawing it.
  * Withdrawing forgets the consent (the next authorization asks again),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * oauth2-admin: manage the clients and grants of mod_oauth2's authorization
  * server, in the spirit of htpasswd and htdbm. It opens the database that

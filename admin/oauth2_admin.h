@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oauth2_admin.h
  * @brief oauth2-admin, the command that manages the clients and grants of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # Instructions per request of the bearer check under callgrind: repeatable
 # where wall time is not. Called by bench/run.sh with its directory (the
 # "ours" instance config and the keys and tokens it made), or by

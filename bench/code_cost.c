@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Per-request cost of redeeming an authorization code with openid (an ID
  * token signed besides the access token) and without, in process.

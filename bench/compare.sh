@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # This tree's module against the one of an earlier commit, side by side, on
 # the paths a change to the store or the revocation check can move. Not
 # part of the tests; it prints a table and asserts nothing.

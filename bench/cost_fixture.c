@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The set-up of the in-process cost benches (see cost_fixture.h). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * What the in-process cost benches (bench/token_cost.c, bench/code_cost.c)
  * set up alike: a store on a fresh SQLite file, a client in it, and an

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # DPoP at the resource server against a bearer token and plain httpd, side
 # by side in one run. Not part of the tests; it prints a table and asserts
 # nothing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Per-request cost of the DPoP proof check against one bare signature
  * verification: how close is "a proof per request" to "one verify".

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Tokens and DPoP proofs for bench/dpop.sh (python3-cryptography, PyJWT).
 
   dpop_proofs.py token DIR ISS AUD

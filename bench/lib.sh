@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # Shared pieces of the benchmark scripts (sourced, not run).
 #
 # Every instance is a real httpd (Debian's apache2, mpm_event) with its own

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # The authorization code grant with openid (the token response signs two
 # JWTs: the access token and the ID token) against the same grant without
 # openid and against node-oidc-provider's, side by side (issue 13). Not

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # The peers the benchmarks compare mod_oauth2 with (sourced after lib.sh,
 # not run):
 #   mod_auth_openidc 2.4.12.3   (Debian: libapache2-mod-auth-openidc),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """A throwaway PostgreSQL cluster for a benchmark (t/pgsql.py's PgCluster:
 initdb in a temp dir, a loopback port, scram-sha-256, fsync off).
 

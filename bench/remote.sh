@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # Keys and verdicts of other issuers (issue 14): the bearer check with keys
 # fetched from a JWKS URL against the same check with the same keys from a
 # JWKS file, and a token judged by introspection (its verdict in the token

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Tables and a plot from a bench/run.sh, bench/oidc.sh or bench/remote.sh
 run.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # The benchmark suite: real httpd instances on loopback, driven by wrk, with
 # every case of a round measured side by side. Not part of the tests; it
 # prints tables and asserts nothing.

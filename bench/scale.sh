@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # The token endpoint on PostgreSQL with one node and with two: not part of
 # the tests; prints a table and asserts nothing.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Tokens and grants for the benchmarks (PyJWT and requests: a client that
 is not our own code).
 

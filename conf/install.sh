@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # Install mod_oauth2: the module, its templates, the a2enmod files and the
 # admin command.
 # Usage: conf/install.sh APXS MODULE_SO [ADMIN]   (DESTDIR honoured for

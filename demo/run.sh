@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # mod_oauth2 demo: an authorization server and a protected API on loopback,
 # SQLite store, a demo user and demo clients. Started in the background;
 #   sh demo/run.sh          (re)start it and print how to try every grant

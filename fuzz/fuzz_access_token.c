@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Bearer access token verification: oa2_access_token_validate() with a fixed EC
  * and RSA key set, at a fixed time; and the cache-hit path: a validated

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * private_key_jwt: a token request's form body with a client assertion,
  * authenticated by oa2_clientauth_authenticate() (oa2_assertion.c), and

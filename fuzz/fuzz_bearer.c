@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The Authorization header of a protected resource: oa2_bearer_from_header()
  * on the input as a header value; also the registration endpoint's check of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Client ID metadata documents: the input's first line is a client_id
  * URL, checked by oa2_cimd_check_url() for an https issuer and for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Client authentication at the token endpoint: the Basic credentials of
  * oa2_clientauth_authenticate() and the client_id/client_secret of the form;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The user code a user types at {base}/device (RFC 8628 §3.3):
  * oa2_device_user_code_normalize(), then oa2_device_find() on an empty

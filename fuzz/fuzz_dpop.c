@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * DPoP proofs (RFC 9449): oa2_dpop_verify() on the input as a DPoP header
  * at a fixed time, URL and method, with a nonce demanded or not and a

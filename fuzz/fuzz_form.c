@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Form and query decoding: oa2_form_parse(), then oa2_form_single(),
  * oa2_form_repeated() and oa2_form_safe_name() on what it found. A parsed form must survive a round

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * JWKS documents: oa2_keys_parse_jwks(). A parsed set must render with
  * oa2_keys_jwks_json() into a document that parses into the same kids, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Mutual TLS (oa2_mtls.c): the input's first line is a subject DN or a SAN
  * value a client registers (oa2_mtls_check_dn(), oa2_mtls_check_san()),

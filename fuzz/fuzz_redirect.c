@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Redirect URIs: oa2_redirect_check() of what a client registers and
  * oa2_redirect_matches() of a requested URI against it. Input: the

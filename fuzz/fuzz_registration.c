@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Dynamic client registration requests: oa2_registration_parse() of the
  * input as the JSON body, against the unit tests' AS (fixture_as_keyed():

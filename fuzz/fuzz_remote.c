@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * What other issuers send the resource server: the input's first line is
  * a metadata URL (or a fixed one when it is not a plain one), the rest a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Scope strings: oa2_scope_union(), oa2_scope_contains() and
  * oa2_scope_token_valid(). Input: a scope string, a newline (or NUL), a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Templates: oa2_tmpl_parse() of the input, then oa2_tmpl_render() with a
  * few variables and a list, and with none.

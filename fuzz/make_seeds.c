@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Write the seeds of the token and JWKS fuzz targets: tokens signed by the
  * core's oa2_jwt_sign() with the unit-test keys (valid at the fixed time

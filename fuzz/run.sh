@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # Run each fuzz target for a bounded time; called by "make -f apxs.mk fuzz".
 #   sh fuzz/run.sh SECONDS NAME:MAX_LEN ...
 # Seeds are read from fuzz/corpus/NAME (and templates/ for tmpl; never

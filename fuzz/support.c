@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Shared parts of the fuzz targets, and apr_palloc() as one malloc() per
  * allocation so AddressSanitizer knows where each pool allocation ends.

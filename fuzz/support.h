@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file support.h
  * @brief What every fuzz target shares: APR set up once, a pool per input,

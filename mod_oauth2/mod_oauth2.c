@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * mod_oauth2: an OAuth 2.1 authorization server and resource protection
  * for Apache httpd 2.4. This file is the module record; each concern's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file mod_oauth2.h
  * @brief What the glue files of mod_oauth2 share: configuration records

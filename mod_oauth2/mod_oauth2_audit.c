@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Audit lines: one per grant issued or revoked, at notice, which httpd
  * 2.4 writes whatever the LogLevel (log.c: "don't log messages that are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * AuthType OAuth2: the check_authn hook that validates the bearer token,
  * in the shape of mod_auth_basic (DECLINED unless the AuthType is ours).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * {base}/authorize: validates the request, shows the consent page (or
  * skips it when remembered), and takes the consent form's decision.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Require oauth2-scope | oauth2-claim | oauth2-client: authz providers in
  * the shape of mod_authz_user; arguments are parsed once, at config time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The validated-token cache: a token that passed every check under a
  * location's policy is remembered in httpd's shared object cache (socache:

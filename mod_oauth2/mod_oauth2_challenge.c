@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The RFC 6750 challenge: WWW-Authenticate written from the failure that
  * authn or authz left in the request, and the 403 of insufficient_scope.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Start-up checks (check_config, so "apachectl -t" runs them too): every
  * virtual host's authorization server is complete, and every section that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Client ID metadata documents at the authorize endpoint
  * (OAuth2ClientMetadataDocuments): before the core reads an authorization

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The OpenID Provider's directives: OAuth2OpenID, OAuth2IDTokenTTL and
  * OAuth2UserClaim. Their fields are created and merged with the rest of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * mod_dbd glue: a request's connection as an oa2_store_t, and the purge of
  * expired rows, done after the response is sent (log_transaction), so no

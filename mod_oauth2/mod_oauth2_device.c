@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The device authorization grant (RFC 8628), glue to oa2_device.c:
  * {base}/device_authorization, where a device asks (back-channel, as

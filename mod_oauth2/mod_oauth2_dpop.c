@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * DPoP (RFC 9449) in httpd: OAuth2DPoPNonce, the server nonces of the
  * responses, the start-up checks, and the resource server's check of a

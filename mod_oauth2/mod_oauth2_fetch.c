@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The fetch room's httpd side: libcurl's set-up before the children
  * start, and the options every fetch of a server is made with

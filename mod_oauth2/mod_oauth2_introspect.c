@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* {base}/introspect: token introspection (RFC 7662), glue to
  * oa2_introspect.c. No CORS: only confidential clients (resource servers)
  * introspect, from their back end (SPEC). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Response helpers shared by the endpoints: JSON bodies and CORS. */
 #include <strings.h>
 

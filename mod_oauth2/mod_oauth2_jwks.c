@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* {base}/jwks: the public keys of this virtual host (RFC 7517). */
 #include "httpd.h"
 #include "http_protocol.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The user's sign-in as the authorization endpoint sees it: when it
  * happened (auth_time, Core §2), making the user sign in again (prompt=

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * {base}/logout: RP-Initiated Logout 1.0, glue to oa2_logout.c. Ends the
  * user's mod_session session (mod_auth_form's login lives there) and sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Metadata documents, built once at start-up: RFC 8414 authorization
  * server metadata, and RFC 9728 protected resource metadata.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * SetHandler oauth2-metrics: the counters of this virtual host in the
  * Prometheus text format (oa2_metrics.c), and the shared memory they live

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * {base}/par: the pushed authorization request endpoint (RFC 9126 §2),
  * glue to oa2_par.c; and OAuth2RequirePAR. The authorize endpoint takes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file mod_oauth2_private.h
  * @brief What every glue file but the module record includes: the shared

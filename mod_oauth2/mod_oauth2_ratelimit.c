@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * OAuth2RateLimit, glue to oa2_ratelimit.c: the directive, the limiter of
  * a request (its address, the shared token cache) and the Retry-After of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* {base}/register: dynamic client registration (RFC 7591), glue to
  * oa2_registration.c. The endpoint exists only when OAuth2Registration is
  * token (an initial access token is required) or open. */

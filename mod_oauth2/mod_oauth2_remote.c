@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Tokens from other issuers, httpd's side: the directives
  * OAuth2VerifyJWKSURL, OAuth2VerifyMetadataURL, OAuth2Introspection and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The request record: what the hooks of this module learned about one
  * request (its endpoint, its token, why it failed, its DB connection),

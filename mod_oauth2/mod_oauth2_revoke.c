@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* {base}/revoke: token revocation (RFC 7009), glue to oa2_revoke.c. CORS
  * as at the token endpoint, so browser-based public clients can log out. */
 #include "httpd.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The runtime records: what check_config builds from each virtual host's
  * directives (the AS in core terms, documents, parsed templates), kept

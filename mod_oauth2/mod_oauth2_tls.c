@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The connection's TLS client certificate, as mod_ssl saw it: the input
  * of mTLS client authentication (RFC 8705 §2) at the back-channel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* {base}/token: the token endpoint (RFC 6749 §3.2), glue to oa2_grant.c. */
 #include "httpd.h"
 #include "http_log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * {base}/userinfo: the OpenID Connect UserInfo endpoint (Core §5.3), glue
  * to oa2_userinfo.c. GET or POST with a bearer token, in the Authorization

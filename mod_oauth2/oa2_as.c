@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* An authorization server's settings: lookups and derived keys. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * private_key_jwt client authentication (see oa2_assertion.h): the
  * client assertion of a back-channel request, read, then verified.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_assertion.h
  * @brief private_key_jwt client authentication (RFC 7523 §2.2 and §3,

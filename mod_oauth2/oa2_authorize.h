@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_authorize.h
  * @brief The authorization endpoint (RFC 6749 §4.1.1, OAuth 2.1): request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* base64url without padding, strict on decode. */
 #include "oa2_b64.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_b64.h
  * @brief base64url without padding (RFC 7515 §2, RFC 4648 §5).

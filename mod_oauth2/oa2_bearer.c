@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The Authorization header of RFC 6750 §2.1: "Bearer" 1*SP b64token, and
  * of RFC 9449 §7.1: "DPoP" 1*SP b64token. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_bearer.h
  * @brief The Authorization header of RFC 6750 §2.1 (and RFC 9449 §7.1).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Database rows kept in a shared cache with the time they were read. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_cached_row.h
  * @brief A database row as kept in a shared cache (oa2_record_cache_t,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Client ID metadata documents (see oa2_cimd.h): the client_id URL's
  * rules, and what a fetched document must say before it is a client.

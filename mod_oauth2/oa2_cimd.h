@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_cimd.h
  * @brief Client ID metadata documents (draft-ietf-oauth-client-id-

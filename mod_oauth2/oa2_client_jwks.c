@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * A client's public keys for private_key_jwt (see oa2_client_jwks.h): its
  * registered jwks, or its jwks_uri's JWK Set, fetched and shared through

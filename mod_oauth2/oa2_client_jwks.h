@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_client_jwks.h
  * @brief A client's public keys, for private_key_jwt (RFC 7523 §2.2): the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* A client's OpenID Connect metadata (see oa2_client_meta.h). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_client_meta.h
  * @brief A client's OpenID Connect metadata (Dynamic Client Registration

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Client authentication (RFC 6749 §2.3.1) for the AS's back-channel
  * endpoints. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The consent form's CSRF token: "issued_at.HMAC" over the user and the
  * whole request, keyed with a key derived from the signing key. */
 #include <string.h>

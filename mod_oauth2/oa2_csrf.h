@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_csrf.h
  * @brief The CSRF tokens of the module's forms, valid for a few minutes:

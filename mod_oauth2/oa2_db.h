@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_db.h
  * @brief A database connection as the core sees it (from mod_dbd's pool,

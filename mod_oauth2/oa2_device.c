@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The device authorization grant (RFC 8628): see oa2_device.h. */
 #include <string.h>
 

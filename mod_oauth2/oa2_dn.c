@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Distinguished names: RFC 4514 text read into X.509 names (see
  * oa2_dn.h). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * DPoP proofs (RFC 9449 §4.3), server nonces (§8, §9) and the binding of
  * token requests (§5). The JWS itself is checked by oa2_jwt.c, with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_dpop.h
  * @brief DPoP (RFC 9449): proofs of possession of a key, checked at the

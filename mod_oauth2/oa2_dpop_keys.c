@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The keys of DPoP proofs and their per-process cache (oa2_dpop_keys.h). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_dpop_keys.h
  * @brief The public keys of DPoP proofs, imported from their `jwk`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The one error value of the core: filling it. */
 #include <stdarg.h>
 

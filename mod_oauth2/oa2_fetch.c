@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The fetch room: every request this module makes to another server goes
  * through oa2_fetch(), on libcurl, under one set of rules (oa2_fetch.h).

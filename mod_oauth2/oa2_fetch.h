@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_fetch.h
  * @brief The one room that talks to other servers: HTTP GET and POST on

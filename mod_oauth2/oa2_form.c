@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * application/x-www-form-urlencoded bodies and query strings as OAuth uses
  * them (RFC 6749 Appendix B): strict decoding, single-valued parameters,

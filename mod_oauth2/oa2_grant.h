@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_grant.h
  * @brief The token endpoint: authorization_code (PKCE S256), refresh_token

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* SHA-256, and log tags of secrets: a short SHA-256 prefix, never the
  * secret itself. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_hash.h
  * @brief SHA-256, and hashes for correlating secrets in logs without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* OpenID Connect ID tokens and user claims (see oa2_idtoken.h). */
 #include <errno.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_idtoken.h
  * @brief OpenID Connect ID tokens (Core 1.0 §2, §3.1.3.6) and the user

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Token introspection (RFC 7662): access tokens by signature and the
  * revocation list, refresh tokens by the store. */
 #include <string.h>

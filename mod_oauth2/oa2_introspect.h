@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_introspect.h
  * @brief Token introspection (RFC 7662): is a token one this AS issued,

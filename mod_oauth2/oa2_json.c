@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* JSON objects written straight into a pool (see oa2_json.h for why). */
 #include <string.h>
 

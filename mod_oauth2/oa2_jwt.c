@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * JWS compact serialization with OpenSSL EVP on preloaded keys.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Signing and verification keys: loading PEM private keys and JWK sets into
  * ready EVP_PKEY objects, rendering public JWKs, RFC 7638 thumbprints.

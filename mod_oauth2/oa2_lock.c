@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* A process-shared, robust mutex without priority inheritance (why: see
  * oa2_lock.h). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_lock.h
  * @brief A lock shared by httpd's children: process-shared, robust, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* RP-Initiated Logout (see oa2_logout.h). */
 #include <string.h>
 

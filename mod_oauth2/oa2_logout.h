@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_logout.h
  * @brief RP-Initiated Logout 1.0 at {base}/logout: the request's checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The counters of a virtual host and their Prometheus text exposition. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_metrics.h
  * @brief The counters of one virtual host (SetHandler oauth2-metrics) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Mutual TLS client authentication and certificate-bound tokens (RFC
  * 8705); see oa2_mtls.h. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_mtls.h
  * @brief Mutual TLS (RFC 8705): client authentication with a TLS client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Pushed authorization requests (RFC 9126): see oa2_par.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_par.h
  * @brief Pushed authorization requests (RFC 9126): the push, at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Proof Key for Code Exchange, S256 only (RFC 7636 §4.1, §4.2, §4.6). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_pkce.h
  * @brief Proof Key for Code Exchange, S256 only (RFC 7636; OAuth 2.1).

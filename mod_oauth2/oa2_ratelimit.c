@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* OAuth2RateLimit: see oa2_ratelimit.h. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_record_cache.h
  * @brief The cache of records the processes (and perhaps nodes) of a

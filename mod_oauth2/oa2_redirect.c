@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Redirect URIs: what a client may register (RFC 7591, RFC 8252 §7, OAuth
  * 2.1 §2.3.1) and when a requested one matches (RFC 9700 §4.1.3: exact

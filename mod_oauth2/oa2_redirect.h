@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_redirect.h
  * @brief Redirect URI rules: what may be registered, and what matches.

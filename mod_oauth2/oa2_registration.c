@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Dynamic client registration (RFC 7591): validation and response. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Documents of other issuers (oa2_remote.h): the fast path is one mutex
  * and a reference count; fetching, parsing and the shared cache are only

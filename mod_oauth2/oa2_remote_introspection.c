@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The resource server as an RFC 7662 client (oa2_remote_introspection.h). */
 #include <string.h>
 #include <strings.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_remote_introspection.h
  * @brief The resource server as an RFC 7662 client: asking another

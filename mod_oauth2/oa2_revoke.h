@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_revoke.h
  * @brief Token revocation (RFC 7009): a client withdraws a refresh token

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_scope.h
  * @brief Scope strings (RFC 6749 §3.3): space-separated scope tokens.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Every SQL statement of the module, and the schema per driver. */
 #include <string.h>
 

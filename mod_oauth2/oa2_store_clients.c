@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The store's clients (oa2_store.h), and the shared cache their records
  * may be reused from (OAuth2ClientCacheTTL): split from oa2_store_dbd.c,

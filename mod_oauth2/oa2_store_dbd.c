@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The store on APR DBD. Statements come from oa2_sql.c and are prepared
  * once per connection, on first use, into the connection's own hash: they

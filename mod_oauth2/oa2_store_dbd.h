@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_store_dbd.h
  * @brief What the store's files share (oa2_store_dbd.c and the rooms

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The store's device authorization requests (RFC 8628;
  * oa2_store_device.h): split from oa2_store_dbd.c, whose statement helpers

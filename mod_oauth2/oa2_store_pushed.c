@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The store's pushed authorization requests (RFC 9126; oa2_store.h):
  * split from oa2_store_dbd.c, whose statement helpers it uses

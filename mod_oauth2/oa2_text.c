@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Text that people read: control and bidirectional formatting characters
  * (Unicode 15: general category Cc, U+2028, U+2029, and Bidi_Control in
  * PropList.txt). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * HTML templates for the consent and error pages: parsed once into a tree
  * of nodes at start-up, rendered per request with every value escaped.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* URL rules shared by configuration and protocol checks. */
 #include <string.h>
 #include <strings.h>

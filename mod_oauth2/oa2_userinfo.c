@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The UserInfo endpoint's answer (see oa2_userinfo.h). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_userinfo.h
  * @brief The UserInfo endpoint (OpenID Connect Core 1.0 §5.3): the claims

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Well-known metadata URLs (RFC 8414 §3.1, RFC 9728 §3.1, OpenID
  * Discovery §4): one room for the three places that need them. */
 #include <apr_strings.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file oa2_well_known.h
  * @brief Where the metadata of an identifier lives: the well-known URLs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Helpers for the authorization-server tests (test_100 to test_400).
 
 An AS configuration around an Httpd instance (Basic-authenticated end users

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Headless Chromium driven by Selenium, for the tests that need a real
 browser (test_150 on the consent page, test_810 with a relying party).
 

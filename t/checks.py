@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Assertions shared by the test files: RFC 6750 responses, crashes and
 the lines of a log id in the error log, an OpenID Provider's discovery
 document."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Fixtures for the mod_oauth2 integration tests.
 
 Run from the repository root with Debian's python:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """An OAuth issuer foreign to mod_oauth2, for the resource server's
 "tokens from other issuers" tests (SPEC.md): npm's node-oidc-provider
 9.13.3 run by t/foreign_issuer/provider.mjs on 127.0.0.1.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """A hostile HTTP(S) server for the bad-input tests of what the module
 fetches (JWKS, metadata, introspection, client metadata documents).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """A real Apache httpd for the integration tests.
 
 Each Httpd owns a fresh temporary ServerRoot, a free loopback port and a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # Install what building and testing mod_oauth2 needs on Debian/Ubuntu.
 # Uses sudo unless already root; safe to run again. Arguments name more
 # packages to install with them (the benchmarks add wrk and gnuplot).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # Runs lists of make targets as lanes side by side, each lane's targets in
 # order, and fails when any lane failed:
 #   sh t/lanes.sh "TARGET TARGET ..." "TARGET ..." ...

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 # House rules that a compiler does not check. Exits non-zero on a breach.
 set -e
 cd "$(dirname "$0")/.."

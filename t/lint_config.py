@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Check that each field of the config records is set in create and merge.
 
 STYLE.md: one explicit line per field in create and merge; a field added to

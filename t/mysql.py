@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """A throwaway MariaDB server for the integration tests.
 
 Debian's server binaries (package mariadb-server) make a data directory in

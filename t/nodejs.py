@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Node.js programs the tests run: find node, install a package's lock
 into the test cache with npm ci, and skip or fail when that cannot be.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """A throwaway PostgreSQL cluster for the integration tests.
 
 Debian's server binaries (package postgresql) make a cluster in a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """What the throwaway database servers of the tests (pgsql.py, mysql.py)
 do alike: a temporary directory with the data and a log, and, when the
 tests run as root, an unprivileged user to run the server binaries as

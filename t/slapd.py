@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """A throwaway OpenLDAP server for the tests of an LDAP login.
 
 Debian's slapd (package slapd) serves a directory made in a temporary

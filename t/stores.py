@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The database behind an AS under test, per apr_dbd driver.
 
 OA2_TEST_DRIVER picks the driver the authorization-server tests run on:

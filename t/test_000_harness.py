@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The harness itself, on a plain httpd without mod_oauth2."""
 
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The peers of the "tokens from other issuers" tests, tested on their
 own (no httpd): the foreign issuer (foreign.py, node-oidc-provider) and
 the hostile server (hostile.py). What the later tests rely on them for

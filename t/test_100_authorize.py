@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The authorization endpoint and its metadata (SPEC.md "Endpoints",
 "Consent page contract"; RFC 6749 §4.1, RFC 7636, RFC 8252 §7.3,
 RFC 8414, RFC 9207, RFC 9700 §4.1.3)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The consent page in a real browser (headless Chromium driven by
 Selenium): Allow, Deny, remembered consent, prompt=consent, and a
 tampered CSRF field.

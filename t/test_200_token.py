@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The token endpoint (SPEC.md "Endpoints", "Access tokens"; RFC 6749
 §4.1.3, §4.4, §5, §6, RFC 7636, RFC 8707, RFC 9068, RFC 9700 §4.14)."""
 

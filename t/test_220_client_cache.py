@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """OAuth2ClientCacheTTL: how long the authorization server may reuse a
 client's record from the token cache instead of reading it from the
 database (shared by every node when the cache is memcache or redis).

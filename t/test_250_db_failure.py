@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The database goes away while httpd runs (DBDPersist Off: a connection
 per request) and comes back: 503 temporarily_unavailable, no crash, and
 service resumes without a restart.  On SQLite the file's permissions are

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """PostgreSQL set-ups the shared suite does not make (OA2_TEST_DRIVER=pgsql
 only): here a DBA loaded conf/schema-pgsql.sql as the schema's owner and
 gave httpd's role only SELECT, INSERT, UPDATE and DELETE on its tables."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """MySQL/MariaDB where it differs from SQLite and PostgreSQL in what the
 module relies on (OA2_TEST_DRIVER=mysql, except TestExactNames, which
 holds on every driver):

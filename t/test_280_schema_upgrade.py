@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """A database made by the release before OpenID Connect (its schema is kept
 as it was in t/data/schema-v1-DRIVER.sql, a copy of that release's
 conf/schema-DRIVER.sql) is upgraded in place on first use: oa2_codes gains

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """oauth2-admin, the admin command: clients and grants in the module's
 database, through the core's store. No httpd involved.
 

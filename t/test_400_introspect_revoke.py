@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Introspection, revocation, dynamic registration and CORS (SPEC.md
 "Endpoints"; RFC 7662, RFC 7009, RFC 7591, RFC 8414, RFC 9728)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """OAuth2RevocationCacheTTL: how long OAuth2CheckRevocation may trust a
 remembered "not revoked" verdict (kept in the token cache, so shared by
 every node when that is memcache or redis). 0, the default, asks the

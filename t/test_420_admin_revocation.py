@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """What oauth2-admin withdraws stops working at once (issue 12, item 1;
 SECURITY.md "Admin revocation"): `grant revoke USER [CLIENT]` and
 `client remove CLIENT` revoke the access tokens already issued, not only

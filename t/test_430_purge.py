@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The purge of expired rows (issue 12, item 2; SECURITY.md "Expired
 rows"): it runs after a response, cleans every issuer of the database
 (not only the virtual host whose request ran it), keeps live rows, is

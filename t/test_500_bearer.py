@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Bearer token validation (SPEC.md "Per-directory directives",
 "Access tokens"; RFC 6750, RFC 9068) against the local authorization
 server's keys."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Require oauth2-scope / oauth2-claim / oauth2-client, and where AuthType
 OAuth2 works: <Location>, <Directory>, .htaccess, nested locations,
 per-location OAuth2Audience."""

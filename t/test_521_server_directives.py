@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The string-valued server directives (OAuth2Issuer, OAuth2BasePath,
 OAuth2DefaultAudience, OAuth2RegistrationToken, OAuth2TemplateDir): where
 they may stand, repeats, and the reason `apache2 -t` gives for a bad

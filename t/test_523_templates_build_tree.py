@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """A module loaded from the build tree (the README's "load it by path")
 finds the checkout's templates without OAuth2TemplateDir and without
 "make -f apxs.mk install": apxs.mk compiles in templates/ as the directory

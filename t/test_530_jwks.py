@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The JWKS endpoint of the local authorization server (RFC 7517, kid =
 RFC 7638 thumbprint unless given, CORS, OAuth2BasePath, behind
 ProxyPass /)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """OAuth2VerifyJWKSFile / OAuth2VerifyIssuer / OAuth2Audience: a
 resource server trusting an outside authorization server's keys."""
 

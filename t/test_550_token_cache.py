@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The validated-token cache (OAuth2TokenCache, socache shmcb): a repeat
 skips the signature but never the policy: expiry, issuer, audience and keys
 still decide, per location."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """OAuth2ProtectedResource (SPEC.md "Server / virtual-host directives",
 RFC 9728): the metadata document of each resource at
 /.well-known/oauth-protected-resource + the resource's path, with CORS,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Attacks on the authorization server and the resource server.
 
 The attacker model is SECURITY.md's: a malicious client (or an attacker

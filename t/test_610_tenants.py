@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Tenant isolation on a shared httpd (SECURITY.md, "another tenant").
 
 Two name-based virtual hosts on the same IP and port, as a shared hosting

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Several httpd nodes acting as one authorization server (SPEC.md: "PostgreSQL
 ... let several httpd nodes share one state").
 

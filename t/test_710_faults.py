@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Faults of a running authorization server, and an operator's drills.
 
 * TestPostgresOutage: PostgreSQL stops under load (pg_ctl stop -m fast)

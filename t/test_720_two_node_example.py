@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """conf/two-node/: the example of the README's "Scaling out", run as it
 is written. Both node.conf copies and front.conf start on loopback with
 only what a test must change (ports, paths, the database, no TLS), and a

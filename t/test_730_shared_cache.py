@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The token cache shared by several nodes: OAuth2TokenCache memcache
 against a real memcached (Debian's package). A token one node validated
 is a hit at the other; the key covers the keys and the policy, so a node

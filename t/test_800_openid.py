@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The OpenID Provider (SPEC.md "OpenID Connect provider"; OpenID Connect
 Core 1.0 §2, §3.1.2.1, §3.1.3.6, §5.3, §5.4, §12.2; Discovery 1.0 §3-4):
 discovery, ID tokens at the code grant and on refresh, user claims

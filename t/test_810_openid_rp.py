@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """A real relying party (issue 13): Debian's mod_auth_openidc in a second
 httpd logs a user in through this OpenID Provider, with Debian's chromium as
 the user's browser.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """OpenID Connect clients against the provider (issue 13; SPEC.md "OpenID
 Connect provider"; Core 1.0 §3.1.3.7, §5.3.2, §12.2; Discovery 1.0 §3-4).
 

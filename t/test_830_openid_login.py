@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The user's sign-in as the OpenID Provider sees it (SPEC.md "OpenID
 Connect provider": auth_time, prompt=login, max_age, prompt=none, logout
 ending the session, claims from the login), with the kinds of httpd

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Tokens from other issuers, by their keys: OAuth2VerifyJWKSURL and
 OAuth2VerifyMetadataURL against a real foreign issuer (npm's
 node-oidc-provider, t/foreign.py). Its JWT access tokens are accepted

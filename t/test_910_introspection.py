@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """OAuth2Introspection and OAuth2IntrospectionCacheTTL: a resource server
 that asks another issuer about its opaque tokens by RFC 7662 (the real
 node-oidc-provider of foreign.py), beside a key source only about those

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Client ID metadata documents (SPEC.md "Client ID metadata documents";
 draft-ietf-oauth-client-id-metadata-document): OAuth2ClientMetadataDocuments
 on, a client_id that is a URL, the document the authorize endpoint fetches

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """OAuth2VerifyJWKSURL, OAuth2VerifyMetadataURL and OAuth2FetchCAFile
 against a remote issuer that attacks the resource server: hostile.py
 serves its JWK set and metadata, sends endless or trickling bodies,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Pushed authorization requests (issue 15, item 4; SPEC.md "Sender-
 constrained tokens, client assertions, pushed requests"; RFC 9126).
 

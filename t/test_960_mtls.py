@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Mutual TLS (issue 15; SPEC.md "Sender-constrained tokens, client
 assertions, pushed requests"; RFC 8705) on a real mod_ssl.
 

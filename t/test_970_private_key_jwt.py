@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """private_key_jwt client authentication (issue 15; SPEC.md "Sender-
 constrained tokens, client assertions, pushed requests"; RFC 7523 §2.2 and
 §3, OpenID Connect Core §9).

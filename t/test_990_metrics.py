@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Metrics and audit lines (issue 16; SPEC.md "Operations").
 
 `SetHandler oauth2-metrics` serves a virtual host's counters in the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """The Debian package (debian/): built once with dpkg-buildpackage from a
 copy of this tree (the unit tests run in its dh_auto_test), checked by
 lintian, installed with apt, loaded by an httpd of ours on a loopback port

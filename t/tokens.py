@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 """Keys, JWKs and access tokens made independently of the module.
 
 Keys come from python-cryptography, tokens from PyJWT; the few hostile

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 -- Redeem pre-issued authorization codes (BENCH_CODES, one per line), each
 -- once, with the PKCE verifier bench/tokens.py used. Codes are single use:
 -- when they run out the requests that follow fail, and the count of non-2xx

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 -- DPoP requests: one access token (BENCH_TOKEN, bound to the proofs' key)
 -- and a proof of its own on every request, taken in turn from the file
 -- named by BENCH_PROOFS (one per line, each made for this URL, GET, this

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 -- A token request: POST the form BENCH_BODY with client_secret_basic
 -- (BENCH_BASIC is base64 of client_id:secret).
 wrk.method = "POST"

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 -- Refresh-token rotation: each refresh token is used once, and the new one
 -- in the answer goes back into the pool (BENCH_REFRESH holds the first
 -- ones, one per line, more than there are connections).

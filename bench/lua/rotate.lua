@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 -- A different bearer token on every request, in turn from the file named by
 -- BENCH_TOKENS (one per line): no two requests in a row share a token, so a
 -- validated-token cache cannot help. The requests are formatted once, in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 // node-oidc-provider 9.13.3 as an OAuth issuer foreign to mod_oauth2, for
 // the resource server's "tokens from other issuers" tests. Driven by
 // t/foreign.py (ForeignIssuer); nothing here is meant for anything else.

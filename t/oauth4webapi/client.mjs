@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 // An OpenID Connect relying party made of npm's oauth4webapi, run by
 // t/test_820_openid_clients.py (run_node_client): the code flow with
 // PKCE and a nonce against the provider at ISSUER.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 // A device (RFC 8628) made of npm's oauth4webapi, run by
 // t/test_980_device.py: it asks the device authorization endpoint of the
 // authorization server at ISSUER for codes, prints them as one JSON line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 // A DPoP client (RFC 9449) made of npm's oauth4webapi, run by
 // t/test_950_dpop.py: a key pair of its own (generateKeyPair), DPoP(client,
 // keyPair) on every token request and resource request, and one retry

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE.
 // A confidential client of npm's oauth4webapi that authenticates with
 // private_key_jwt (RFC 7523 §2.2: oauth.PrivateKeyJwt), run by
 // t/test_970_private_key_jwt.py: the code flow with PKCE (optionally

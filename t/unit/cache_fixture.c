@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* A record cache in a pool, counted (cache_fixture.h). */
 #include <string.h>
 

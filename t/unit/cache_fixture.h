@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file cache_fixture.h
  * @brief A record cache in a pool that does what httpd's socache does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The test keys of t/unit/data/ (see key_fixture.h). */
 #include <apr_strings.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file key_fixture.h
  * @brief The test keys of t/unit/data/, loaded as the module loads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The unit test runner: initializes APR, runs every suite, prints one line
  * per failure and the totals. Run from t/unit, where data/ holds fixtures.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* An OpenID Provider on the store fixture (see openid_fixture.h). */
 #include <string.h>
 

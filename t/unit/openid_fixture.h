@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file openid_fixture.h
  * @brief An OpenID Provider on the store fixture, and the way to its tokens

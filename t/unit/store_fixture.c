@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* A real SQLite database in memory for store and grant tests, and the AS
  * they run against (also linked into the fuzz targets). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file store_fixture.h
  * @brief A real SQLite database in memory for store and grant tests, and

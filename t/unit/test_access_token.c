@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Access tokens as a resource server sees them (RFC 9068 §4). */
 #include <string.h>
 

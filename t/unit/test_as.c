@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * An authorization server's settings: the scopes an OpenID Provider knows
  * (openid, and the standard scopes its user claims need, with the

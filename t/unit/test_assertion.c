@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* private_key_jwt: client assertions (RFC 7523 §2.2, §3; oa2_assertion.c),
  * the keys they are verified with (jwks, jwks_uri: oa2_client_jwks.c) and
  * the client metadata that registers those (oa2_client_meta_jwks). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The fields of the audit lines: never a token, nothing that forges a
  * line. */
 #include <string.h>

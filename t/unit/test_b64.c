@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* base64url without padding: RFC 4648 §10 vectors and strict decoding. */
 #include <string.h>
 

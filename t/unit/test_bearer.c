@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The Authorization header and the challenge of RFC 6750. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Client ID metadata documents (oa2_cimd.c): the client_id URL's rules,
  * the documents that become clients and those that do not, and the rows

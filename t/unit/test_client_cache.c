@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Client records reused from a shared cache (OAuth2ClientCacheTTL): the
  * row format of oa2_cached_row.c, and oa2_store_client_get() with a cache
  * that stands in for httpd's socache. */

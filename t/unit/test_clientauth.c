@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Client authentication: the registered token_endpoint_auth_method is the
  * only one a client may use (RFC 7591 §2; OAuth 2.1 §2.4). */
 #include <string.h>

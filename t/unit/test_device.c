@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The device authorization grant (RFC 8628) on the core, over real SQL,
  * with the clock the tests set: the request, the user code's form, the
  * user's answer, the polls (pending, slow_down, denied, expired, another

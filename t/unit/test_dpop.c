@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* DPoP proofs (RFC 9449): each check, the nonces, the thumbprint, the ath,
  * the binding of token requests and refresh tokens. */
 #include <stdio.h>

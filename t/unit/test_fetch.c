@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The rules of the fetch room (oa2_fetch.h) that need no network: which
  * URLs may be fetched, the class of a resolved address, which classes a
  * reach allows, and the bounds on a document's lifetime. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Authorization and token flows end to end on the core, over real SQL. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Log tags of secrets: the first 8 hex digits of SHA-256. */
 #include <string.h>
 

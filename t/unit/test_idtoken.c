@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * ID tokens and user claims: the at_hash of OpenID Connect Core A.3, the
  * scope table of §5.4, claims per granted scope, and ID tokens minted with

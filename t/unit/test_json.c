@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* JSON objects written without jansson (oa2_json.c), checked against
  * jansson's reading of them. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * JWS compact serialization: round trips, the RFC 7515 Appendix A vectors,
  * and every way a token must be refused. Forged tokens are signed here with

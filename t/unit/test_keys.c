@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Keys: PEM fixtures in data/, JWKs, JWKS documents, RFC 7638 thumbprints. */
 #include <stdarg.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The lock shared by httpd's children: mutual exclusion across processes
  * and threads, and recovery when a holder dies.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Mutual TLS (RFC 8705): thumbprints, subject DNs and SANs compared with
  * certificates made here with OpenSSL, self-signed keys against a JWK
  * Set, client authentication, bound tokens, and the registration rules. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The OpenID Provider's flows on the core, over real SQL: the nonce at
  * authorize and in the consent form's MAC, ID tokens at the code grant

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Pushed authorization requests (RFC 9126) on the core, over real SQL,
  * with the clock the tests set: the push, the authorization request that
  * names it, single use, expiry, another client. */

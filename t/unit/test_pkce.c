@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* PKCE S256 (RFC 7636), with the vector of its Appendix B. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* OAuth2RateLimit on the core: the window, Retry-After, the keys kept
  * apart, off, and client authentication refused before its secret is
  * checked. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Redirect URI registration rules and matching (RFC 8252, RFC 9700). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * The AS's client-facing back-channel cores: dynamic client registration
  * (RFC 7591), introspection (RFC 7662) and revocation (RFC 7009). The

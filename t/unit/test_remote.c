@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Documents of other issuers (oa2_remote.h): the issuer a metadata URL
  * implies, parsing JWK sets and metadata, and when oa2_remote_get()
  * fetches, with a fetch function and a shared cache that stand in for

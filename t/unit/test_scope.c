@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Scope strings of RFC 6749 §3.3. */
 #include <apr_tables.h>
 

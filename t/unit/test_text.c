@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* Text that people read (oa2_text.c): control and bidirectional formatting
  * characters, and the terminal-safe copy oauth2-admin prints. */
 #include <string.h>

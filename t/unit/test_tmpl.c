@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* The template language of the consent and error pages. */
 #include <string.h>
 #include <unistd.h>

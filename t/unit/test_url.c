@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /* URL rules: loopback hosts and issuer identifiers (RFC 8414 §2). */
 #include <string.h>
 

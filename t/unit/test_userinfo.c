@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * UserInfo (OpenID Connect Core §5.3) on a real SQLite store: tokens
  * minted through the code grant, refused when they lack openid, were

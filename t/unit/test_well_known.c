@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /*
  * Unit tests for oa2_well_known.c: the examples of RFC 8414 §3.1,
  * RFC 9728 §3.1 and OpenID Connect Discovery 1.0 §4.1.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0. Part of mod_oauth2; see LICENSE. */
 /**
  * @file unit.h
  * @brief A small unit test runner for the core (mod_oauth2/oa2_*.c).
