@@ -53,5 +53,11 @@ if [ -x admin/oauth2-admin ]; then
     done
 fi
 
+# 7. Every C source carries the license header (README "License").
+for f in $(git ls-files 2>/dev/null | grep -E '\.(c|h)$'); do
+    head -n 2 "$f" | grep -q "SPDX-License-Identifier: Apache-2.0" \
+        || fail "$f lacks the license header line (see README, License)"
+done
+
 [ $status = 0 ] && echo "lint: ok"
 exit $status
