@@ -405,6 +405,18 @@ apr_int64_t oa2_ap_login_auth_time(request_rec *r,
  * back to this URL, or a 401 from the login method. The handler status.
  */
 int oa2_ap_login_again(request_rec *r, const oa2_server_conf_t *conf);
+/**
+ * The user httpd authenticated on a page of the AS (authorize, device),
+ * checked: APR_SUCCESS when there is one this server can grant for.
+ * Otherwise the error page is sent (500: the admin left the page
+ * unprotected, log id @a no_user_id; or the name cannot be a grant's
+ * subject, @a bad_user_id), @a status is what the handler returns, and
+ * APR_EGENERAL.
+ */
+apr_status_t oa2_ap_login_require_user(int *status, request_rec *r,
+                                       const oa2_server_conf_t *conf,
+                                       const char *no_user_id,
+                                       const char *bad_user_id);
 /** End the user's mod_session session; nonzero when there was one. */
 int oa2_ap_login_end_session(request_rec *r);
 

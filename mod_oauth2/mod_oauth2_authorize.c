@@ -296,28 +296,9 @@ int oa2_ap_authorize_handle(request_rec *r, const oa2_server_conf_t *conf)
     apr_int64_t auth_time, now = apr_time_sec(r->request_time);
     int redirectable = 0, needed, status, stale;
 
-    if (!r->user) {
-        oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
-                    "OA2-00435", "the authorization server is misconfigured");
-        oa2_err_detail(&err, r->pool,
-                       "%s was reached without an authenticated user: "
-                       "protect it with an httpd authentication, e.g. "
-                       "<Location %s> AuthType Basic, AuthName, "
-                       "AuthUserFile, Require valid-user </Location>",
-                       r->uri, r->uri);
-        return oa2_ap_io_send_error_page(r, conf, &err);
-    }
-    if (!oa2_authorize_user_ok(r->user)) {
-        oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
-                    "OA2-00783",
-                    "the authorization server cannot serve "
-                    "this user");
-        oa2_err_detail(&err, r->pool,
-                       "the user name httpd authenticated is empty, longer "
-                       "than %d bytes or not UTF-8: it cannot be the "
-                       "subject of a grant",
-                       OA2_USER_MAX);
-        return oa2_ap_io_send_error_page(r, conf, &err);
+    if (oa2_ap_login_require_user(&status, r, conf, "OA2-00435", "OA2-00783")
+        != APR_SUCCESS) {
+        return status;
     }
     if (oa2_ap_io_read_page_params(&query, &status, r, conf) != APR_SUCCESS) {
         return status;

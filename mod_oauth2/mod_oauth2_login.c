@@ -24,6 +24,7 @@
 
 #include "mod_oauth2_private.h"
 #include "mod_session.h"
+#include "oa2_authorize.h"
 #include "oa2_csrf.h"
 
 #define AUTH_TIME_COOKIE "oauth2_auth_time"
@@ -113,4 +114,38 @@ int oa2_ap_login_again(request_rec *r, const oa2_server_conf_t *conf)
                   r->user);
     ap_note_auth_failure(r);
     return HTTP_UNAUTHORIZED;
+}
+
+apr_status_t oa2_ap_login_require_user(int *status, request_rec *r,
+                                       const oa2_server_conf_t *conf,
+                                       const char *no_user_id,
+                                       const char *bad_user_id)
+{
+    oa2_err_t err;
+
+    if (!r->user) {
+        oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
+                    no_user_id, "the authorization server is misconfigured");
+        oa2_err_detail(&err, r->pool,
+                       "%s was reached without an authenticated user: "
+                       "protect it with an httpd authentication, e.g. "
+                       "<Location %s> AuthType Basic, AuthName, "
+                       "AuthUserFile, Require valid-user </Location>",
+                       r->uri, r->uri);
+        *status = oa2_ap_io_send_error_page(r, conf, &err);
+        return APR_EGENERAL;
+    }
+    if (!oa2_authorize_user_ok(r->user)) {
+        oa2_err_set(&err, HTTP_INTERNAL_SERVER_ERROR, "server_error",
+                    bad_user_id,
+                    "the authorization server cannot serve this user");
+        oa2_err_detail(&err, r->pool,
+                       "the user name httpd authenticated is empty, longer "
+                       "than %d bytes or not UTF-8: it cannot be the "
+                       "subject of a grant",
+                       OA2_USER_MAX);
+        *status = oa2_ap_io_send_error_page(r, conf, &err);
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
 }
