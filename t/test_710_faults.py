@@ -414,7 +414,14 @@ class TestPostgresOutage:
                      store=outage_cluster.new_store())
         # the outage happens in a class fixture, before any test's log
         # window opens
-        h.allowed_always.extend(PG_DOWN_LOG + PG_NOTICE_LOG)
+        # While the database is down every request waits out its connect
+        # attempt, so the load and the bursts hold most workers at once;
+        # on a busy machine (CI runs two suites side by side) mpm_event
+        # then says so (AH10159). That is the outage this class makes, not
+        # a fault of the module.
+        h.allowed_always.extend(PG_DOWN_LOG + PG_NOTICE_LOG + [
+            r"\[mpm_event:error\] .*AH10159: server is within MinSpareThreads"
+        ])
         use_new_connections(h)
         return h
 
