@@ -491,6 +491,23 @@ class Httpd:
         except FileNotFoundError:
             return 0
 
+    def _whole_lines_end(self, offset):
+        """The end of the last complete line of the error log from byte
+        offset on: a line httpd is still writing (under load a reader can
+        catch one half written) is judged by the next check, whole."""
+        size = self._log_size()
+        tail = self._log_bytes(offset, size)
+        cut = tail.rfind(b"\n")
+        return offset + cut + 1 if cut >= 0 else offset
+
+    def _log_bytes(self, offset, end):
+        try:
+            with open(self.error_log_path, "rb") as f:
+                f.seek(offset)
+                return f.read(max(0, end - offset))
+        except FileNotFoundError:
+            return b""
+
     def _log_from(self, offset, end=None):
         try:
             with open(self.error_log_path, "rb") as f:
@@ -561,7 +578,7 @@ class Httpd:
     def begin_test(self, allowed=()):
         """Check what was logged since the last check (start-up, between
         tests) and mark the start of a test."""
-        size = self._log_size()
+        size = self._whole_lines_end(self._checked)
         text = self._log_from(self._checked, size)
         self._checked = size
         self._mark = size
@@ -571,7 +588,7 @@ class Httpd:
     def end_test(self, secrets=()):
         """Problems in the log written during the test: unexpected warn+
         lines and secrets (tokens) that must never be logged."""
-        size = self._log_size()
+        size = self._whole_lines_end(self._mark)
         text = self._log_from(self._mark, size)
         self._checked = size
         problems = ["unexpected error log line: " + line for line in
