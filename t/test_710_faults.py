@@ -909,23 +909,41 @@ class TestGracefulUnderLoad:
             if conn is not None:
                 conn.close()
 
+        kinds = ("api-ka", "api-new", "token-ka", "token-new")
+
+        def counts():
+            with lock:
+                return {k: sum(1 for rid in done if rid.startswith(k + "-"))
+                        for k in kinds}
+
+        def let_each_kind_answer(n):
+            # progress, not time: on a loaded CI machine a fixed sleep let
+            # one kind finish only 7 requests; every kind must be served
+            # n more times before the next restart (bounded, so a stalled
+            # server still fails)
+            start, deadline = counts(), time.monotonic() + 60
+            while time.monotonic() < deadline and not failures:
+                now = counts()
+                if all(now[k] - start[k] >= n for k in kinds):
+                    return
+                time.sleep(0.05)
+
         workers = [threading.Thread(target=worker, args=(kind, keep))
                    for kind in ("api", "token") for keep in (True, False)]
         parent = h.proc.pid
         for t in workers:
             t.start()
         try:
-            time.sleep(0.4)
+            let_each_kind_answer(5)
             for _ in range(3):
                 graceful(h)
-                time.sleep(0.6)
+                let_each_kind_answer(5)
         finally:
             stop.set()
             for t in workers:
                 t.join(30)
         assert not failures, failures[:10]
-        for kind in ("api-ka", "api-new", "token-ka", "token-new"):
-            n = sum(1 for rid in done if rid.startswith(kind + "-"))
+        for kind, n in counts().items():
             assert n >= 20, (kind, n)
         assert h.proc.pid == parent and h.proc.poll() is None
         log = h.new_log()
