@@ -457,8 +457,8 @@ apr_status_t oa2_ap_io_backchannel_begin(oa2_backchannel_t *in,
 int oa2_ap_io_send_client_error(request_rec *r, const oa2_server_conf_t *conf,
                                 const oa2_err_t *err);
 /**
- * Serve a public JSON document (metadata, JWKS): GET only, CORS for any
- * origin, OPTIONS preflight, cacheable for five minutes.
+ * Serve a public JSON document (metadata, JWKS): GET only, cacheable for
+ * five minutes (CORS: the endpoint dispatcher, mod_oauth2_endpoints.c).
  */
 int oa2_ap_io_send_document(request_rec *r, const char *content_type,
                             const char *json);
@@ -485,9 +485,12 @@ int oa2_ap_io_send_html(request_rec *r, int status, const char *html);
 void oa2_ap_io_cors(request_rec *r);
 /** Answer a CORS preflight; returns the handler status. */
 int oa2_ap_io_cors_preflight(request_rec *r);
-/** Send @a json with @a status and no-store caching. */
+/** Send @a json with @a status (application/json unless @a content_type). */
 int oa2_ap_io_send_json(request_rec *r, int status, const char *content_type,
                         const char *json);
+/** Send @a json with @a status, never cached: every answer that carries a
+ * token, a secret or an error (RFC 6749 §5.1). */
+int oa2_ap_io_send_no_store_json(request_rec *r, int status, const char *json);
 
 /* mod_oauth2_check.c */
 void oa2_ap_check_register_hooks(apr_pool_t *p);

@@ -33,10 +33,6 @@ int oa2_ap_device_authorization_handle(request_rec *r,
     oa2_err_t err;
     apr_status_t rv;
 
-    if (r->method_number == M_OPTIONS) {
-        return oa2_ap_io_cors_preflight(r);
-    }
-    oa2_ap_io_cors(r);
     rv = oa2_ap_io_backchannel_begin(&in, &st, r, conf, "/device_authorization",
                                      "OA2-01740", &err);
     if (rv == APR_SUCCESS) {
@@ -53,9 +49,7 @@ int oa2_ap_device_authorization_handle(request_rec *r,
                   "OA2-01741: device authorization requested by client %s "
                   "(device_code %.8s)",
                   client->client_id, device_hash);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "Pragma", "no-cache");
-    return oa2_ap_io_send_json(r, HTTP_OK, NULL, json);
+    return oa2_ap_io_send_no_store_json(r, HTTP_OK, json);
 }
 
 /* What device.html shows: the user-code form (@a vars has "enter"), the

@@ -127,6 +127,32 @@ static int map_to_storage(request_rec *r)
     return oa2_ap_request_endpoint(r) != OA2_ENDPOINT_NONE ? OK : DECLINED;
 }
 
+/* SPEC: the endpoints a browser-based public client calls from its own
+ * origin answer CORS for any origin, error responses and preflights
+ * included. Not authorize, introspection, logout or the device page:
+ * pages of the user's browser, or a resource server's back channel. An
+ * endpoint that is off (registration) answers 404 to every method. */
+static int answers_cors(oa2_ap_endpoint_t ep, const oa2_server_conf_t *conf)
+{
+    switch (ep) {
+    case OA2_ENDPOINT_REGISTER:
+        return conf->registration == OA2_REGISTRATION_TOKEN
+            || conf->registration == OA2_REGISTRATION_OPEN;
+    case OA2_ENDPOINT_JWKS:
+    case OA2_ENDPOINT_METADATA:
+    case OA2_ENDPOINT_OPENID_CONFIGURATION:
+    case OA2_ENDPOINT_RESOURCE_METADATA:
+    case OA2_ENDPOINT_TOKEN:
+    case OA2_ENDPOINT_REVOKE:
+    case OA2_ENDPOINT_USERINFO:
+    case OA2_ENDPOINT_PAR:
+    case OA2_ENDPOINT_DEVICE_AUTHORIZATION:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int handler(request_rec *r)
 {
     const oa2_server_conf_t *conf;
@@ -137,6 +163,12 @@ static int handler(request_rec *r)
         return DECLINED;
     }
     conf = ap_get_module_config(r->server->module_config, &oauth2_module);
+    if (answers_cors(ep, conf)) {
+        if (r->method_number == M_OPTIONS) {
+            return oa2_ap_io_cors_preflight(r);
+        }
+        oa2_ap_io_cors(r);
+    }
     switch (ep) {
     case OA2_ENDPOINT_JWKS:
         return oa2_ap_jwks_handle(r, conf);

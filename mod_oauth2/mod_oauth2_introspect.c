@@ -38,7 +38,5 @@ int oa2_ap_introspect_handle(request_rec *r, const oa2_server_conf_t *conf)
         caller->client_id,
         oa2_hash_tag(apr_table_get(in.form->params, "token"), r->pool),
         strcmp(json, OA2_INTROSPECT_INACTIVE) ? "active" : "not active");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "Pragma", "no-cache");
-    return oa2_ap_io_send_json(r, HTTP_OK, NULL, json);
+    return oa2_ap_io_send_no_store_json(r, HTTP_OK, json);
 }

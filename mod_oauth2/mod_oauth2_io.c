@@ -44,6 +44,15 @@ int oa2_ap_io_send_json(request_rec *r, int status, const char *content_type,
     return OK;
 }
 
+int oa2_ap_io_send_no_store_json(request_rec *r, int status, const char *json)
+{
+    /* err_headers_out: an error status keeps them too. Pragma for HTTP/1.0
+     * caches (RFC 6749 §5.1). */
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
+    return oa2_ap_io_send_json(r, status, NULL, json);
+}
+
 void oa2_ap_io_log_error(request_rec *r, const oa2_err_t *err)
 {
     int level = err->status >= 500 ? APLOG_ERR : APLOG_INFO;
@@ -128,9 +137,7 @@ int oa2_ap_io_send_error_json(request_rec *r, const oa2_err_t *err)
                             json_string(err->description));
     }
     text = oa2_cleanup_malloced(json_dumps(doc, JSON_COMPACT), r->pool);
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
-    return oa2_ap_io_send_json(r, err->status, NULL, text ? text : "{}");
+    return oa2_ap_io_send_no_store_json(r, err->status, text ? text : "{}");
 }
 
 void oa2_ap_io_page_headers(request_rec *r)
@@ -240,10 +247,6 @@ int oa2_ap_io_send_client_error(request_rec *r, const oa2_server_conf_t *conf,
 int oa2_ap_io_send_document(request_rec *r, const char *content_type,
                             const char *json)
 {
-    if (r->method_number == M_OPTIONS) {
-        return oa2_ap_io_cors_preflight(r);
-    }
-    oa2_ap_io_cors(r);
     if (r->method_number != M_GET) {
         r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_OPTIONS);
         return HTTP_METHOD_NOT_ALLOWED;

@@ -24,12 +24,6 @@ int oa2_ap_par_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_err_t err;
     apr_status_t rv;
 
-    /* CORS as at the token endpoint: a browser-based public client pushes
-     * from its own origin. */
-    if (r->method_number == M_OPTIONS) {
-        return oa2_ap_io_cors_preflight(r);
-    }
-    oa2_ap_io_cors(r);
     rv = oa2_ap_io_backchannel_begin(&in, &st, r, conf, "/par", "OA2-01316",
                                      &err);
     if (rv == APR_SUCCESS) {
@@ -45,7 +39,5 @@ int oa2_ap_par_handle(request_rec *r, const oa2_server_conf_t *conf)
                   "OA2-01317: authorization request pushed by client %s "
                   "(request_uri %.8s)",
                   client->client_id, uri_hash);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "Pragma", "no-cache");
-    return oa2_ap_io_send_json(r, HTTP_CREATED, NULL, json);
+    return oa2_ap_io_send_no_store_json(r, HTTP_CREATED, json);
 }

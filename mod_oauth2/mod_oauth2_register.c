@@ -39,10 +39,6 @@ int oa2_ap_register_handle(request_rec *r, const oa2_server_conf_t *conf)
                       r->uri);
         return HTTP_NOT_FOUND;
     }
-    if (r->method_number == M_OPTIONS) {
-        return oa2_ap_io_cors_preflight(r);
-    }
-    oa2_ap_io_cors(r);
     if (r->method_number != M_POST) {
         oa2_err_set(&err, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
                     "OA2-00771", "the registration endpoint takes POST");
@@ -87,7 +83,5 @@ int oa2_ap_register_handle(request_rec *r, const oa2_server_conf_t *conf)
                   "auth method %s, scope \"%s\")",
                   client->client_id, client->grant_types, client->auth_method,
                   client->scope);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "Pragma", "no-cache");
-    return oa2_ap_io_send_json(r, HTTP_CREATED, NULL, json);
+    return oa2_ap_io_send_no_store_json(r, HTTP_CREATED, json);
 }

@@ -22,10 +22,6 @@ int oa2_ap_revoke_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_err_t err;
     apr_status_t rv;
 
-    if (r->method_number == M_OPTIONS) {
-        return oa2_ap_io_cors_preflight(r);
-    }
-    oa2_ap_io_cors(r);
     rv = oa2_ap_io_backchannel_begin(&in, &st, r, conf, "/revoke", "OA2-00730",
                                      &err);
     if (rv == APR_SUCCESS) {

@@ -18,10 +18,6 @@ int oa2_ap_token_handle(request_rec *r, const oa2_server_conf_t *conf)
     oa2_err_t err;
     apr_status_t rv;
 
-    if (r->method_number == M_OPTIONS) {
-        return oa2_ap_io_cors_preflight(r);
-    }
-    oa2_ap_io_cors(r);
     rv = oa2_ap_io_backchannel_begin(&in, &st, r, conf, "/token", "OA2-00420",
                                      &err);
     if (rv == APR_SUCCESS) {
@@ -49,7 +45,5 @@ int oa2_ap_token_handle(request_rec *r, const oa2_server_conf_t *conf)
                   apr_table_get(in.form->params, "client_id")
                       ? apr_table_get(in.form->params, "client_id")
                       : "from its credentials");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "Pragma", "no-cache");
-    return oa2_ap_io_send_json(r, HTTP_OK, NULL, json);
+    return oa2_ap_io_send_no_store_json(r, HTTP_OK, json);
 }

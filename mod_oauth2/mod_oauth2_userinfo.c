@@ -34,8 +34,7 @@ static int refuse(request_rec *r, const oa2_err_t *err, int dpop)
                        "WWW-Authenticate, DPoP-Nonce");
     }
     if (!err->error) {
-        r->status = HTTP_UNAUTHORIZED;
-        return oa2_ap_io_send_json(r, HTTP_UNAUTHORIZED, NULL, "{}");
+        return oa2_ap_io_send_no_store_json(r, HTTP_UNAUTHORIZED, "{}");
     }
     return oa2_ap_io_send_error_json(r, err);
 }
@@ -94,10 +93,6 @@ int oa2_ap_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
     apr_status_t rv;
     int dpop = 0;
 
-    if (r->method_number == M_OPTIONS) {
-        return oa2_ap_io_cors_preflight(r);
-    }
-    oa2_ap_io_cors(r);
     if (r->method_number != M_GET && r->method_number != M_POST) {
         r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST)
             | (AP_METHOD_BIT << M_OPTIONS);
@@ -122,6 +117,5 @@ int oa2_ap_userinfo_handle(request_rec *r, const oa2_server_conf_t *conf)
         }
         return refuse(r, &err, dpop);
     }
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    return oa2_ap_io_send_json(r, HTTP_OK, NULL, json);
+    return oa2_ap_io_send_no_store_json(r, HTTP_OK, json);
 }

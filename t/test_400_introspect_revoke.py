@@ -652,6 +652,12 @@ class TestRegistrationOff:
     def test_not_served(self, h):
         r = register(h, REG_BODY)
         assert r.status_code == 404, (r.status_code, r.text[:200])
+        # no preflight either: nothing is there to call
+        r = h.get("/oauth2/register", method="OPTIONS", headers={
+            "Origin": "https://spa.example",
+            "Access-Control-Request-Method": "POST"})
+        assert r.status_code == 404, r.status_code
+        assert "Access-Control-Allow-Origin" not in r.headers
 
     def test_not_in_metadata(self, h):
         md = h.get("/.well-known/oauth-authorization-server").json()
@@ -742,8 +748,10 @@ OAuth2ProtectedResource {iss}/api
     @pytest.mark.parametrize("path", [
         "/.well-known/oauth-authorization-server",
         "/.well-known/oauth-protected-resource/api",
+        "/.well-known/openid-configuration",
         "/oauth2/jwks", "/oauth2/token", "/oauth2/revoke",
-        "/oauth2/register"])
+        "/oauth2/register", "/oauth2/userinfo", "/oauth2/par",
+        "/oauth2/device_authorization"])
     def test_preflight(self, h, path):
         r = self.req(h, "OPTIONS", path, headers={
             "Access-Control-Request-Method": "POST",
@@ -768,6 +776,25 @@ OAuth2ProtectedResource {iss}/api
         assert_no_cors(r)
         r = self.req(h, "GET", "/oauth2/authorize")  # 401 from httpd
         assert_no_cors(r)
+
+    @pytest.mark.parametrize("path", ["/oauth2/device", "/oauth2/logout"])
+    def test_no_cors_on_pages(self, h, path):
+        # pages of the user's browser, as authorize (the device page is
+        # not behind a login in this config: it says so)
+        h.allow_log("OA2-01730")
+        r = self.req(h, "OPTIONS", path, headers={
+            "Access-Control-Request-Method": "POST"})
+        assert_no_cors(r)
+        r = self.req(h, "GET", path)
+        assert_no_cors(r)
+
+    @pytest.mark.parametrize("path", [
+        "/oauth2/par", "/oauth2/device_authorization", "/oauth2/userinfo"])
+    def test_errors_of_other_back_channels(self, h, path):
+        r = self.req(h, "POST", path, data={"client_id": "nobody"})
+        assert r.status_code in (400, 401), (path, r.status_code, r.text)
+        assert_cors(r)
+        assert r.headers.get("Cache-Control") == "no-store", r.headers
 
     def test_no_cors_on_introspect(self, h, client):
         cc = assert_token_ok(client_credentials(h, client))
