@@ -157,6 +157,53 @@ static apr_status_t new_refresh(const char **token, const oa2_as_t *as,
                                  p);
 }
 
+/*
+ * The tokens of a grant a user gave (@a grant: its family, client, user,
+ * scope, resource, auth_time, claims and DPoP binding), within the
+ * caller's transaction, which the caller ends: an access token for the
+ * grant's resource, an ID token when the scope has openid (with @a nonce
+ * of the authorization request, if any), a refresh token when the client
+ * may have one, the access token recorded under the grant's family, and
+ * @a json the response. The code and device grants end here.
+ */
+static apr_status_t
+issue_to_user(const char **json, const char **jti, const oa2_as_t *as,
+              oa2_store_t *st, const oa2_client_t *client, const oa2_cnf_t *cnf,
+              const oa2_refresh_t *grant, const char *nonce, apr_int64_t now,
+              oa2_err_t *err, apr_pool_t *p)
+{
+    const char *access, *refresh = NULL, *idt_jwt = NULL;
+    int openid = oa2_as_is_openid(as, grant->scope);
+    oa2_idtoken_t idt = {0};
+    apr_status_t rv;
+
+    idt.sub = grant->user;
+    idt.client_id = client->client_id;
+    idt.auth_time = grant->auth_time;
+    idt.nonce = nonce;
+    idt.claims = grant->claims;
+    if (APR_SUCCESS
+            != (rv = oa2_grant_mint_access(&access, jti, as, grant->user,
+                                           client->client_id, grant->scope,
+                                           oa2_as_audience(as, grant->resource),
+                                           cnf, now, err, p))
+        || (openid
+            && APR_SUCCESS
+                != (rv = id_token(&idt_jwt, as, &idt, access, now, err, p)))
+        || (client_may(client, "refresh_token")
+            && APR_SUCCESS
+                != (rv = new_refresh(&refresh, as, st, grant, now, err, p)))
+        || APR_SUCCESS
+            != (rv = oa2_store_access_add(
+                    st, *jti, grant->family, client->client_id, grant->user,
+                    openid ? grant->claims : "",
+                    now + as->access_ttl + OA2_ACCESS_TOKEN_LEEWAY, err, p))) {
+        return rv;
+    }
+    return token_response(json, as, access, cnf, grant->scope, refresh, idt_jwt,
+                          err, p);
+}
+
 /* A code presented with the wrong client, verifier or redirect_uri stays
  * used: a code is single use, whatever happened to its first use. */
 static apr_status_t burn(oa2_store_t *st, apr_status_t rv, apr_pool_t *p)
@@ -236,10 +283,8 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
                                const oa2_cnf_t *cnf, const oa2_form_t *form,
                                apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
-    const char *code, *redirect_uri, *verifier, *resource, *hash;
-    const char *access, *jti, *refresh = NULL, *idt_jwt = NULL;
+    const char *code, *redirect_uri, *verifier, *resource, *hash, *jti;
     oa2_refresh_t grant = {0};
-    oa2_idtoken_t idt = {0};
     oa2_code_t *c;
     apr_status_t rv;
     int first;
@@ -331,32 +376,13 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
     grant.auth_time = c->auth_time;
     grant.claims = c->claims;
     grant.dpop_jkt = oa2_dpop_refresh_binding(client, cnf->jkt);
-    idt.sub = c->user;
-    idt.client_id = client->client_id;
-    idt.auth_time = c->auth_time;
-    idt.nonce = c->nonce;
-    idt.claims = c->claims;
-    if ((rv = oa2_grant_mint_access(
-             &access, &jti, as, c->user, client->client_id, c->scope,
-             oa2_as_audience(as, resource), cnf, now, err, p))
-            != APR_SUCCESS
-        || (oa2_as_is_openid(as, c->scope)
-            && (rv = id_token(&idt_jwt, as, &idt, access, now, err, p))
-                != APR_SUCCESS)
-        || (client_may(client, "refresh_token")
-            && (rv = new_refresh(&refresh, as, st, &grant, now, err, p))
-                != APR_SUCCESS)
-        || (rv = oa2_store_access_add(
-                st, jti, c->family, client->client_id, c->user,
-                oa2_as_is_openid(as, c->scope) ? c->claims : "",
-                now + as->access_ttl + OA2_ACCESS_TOKEN_LEEWAY, err, p))
-            != APR_SUCCESS
-        || (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
-            != APR_SUCCESS
-        || (rv = token_response(json, as, access, cnf, c->scope, refresh,
-                                idt_jwt, err, p))
-            != APR_SUCCESS
-        || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
+    if (APR_SUCCESS
+            != (rv = issue_to_user(json, &jti, as, st, client, cnf, &grant,
+                                   c->nonce, now, err, p))
+        /* what a replay of the code revokes */
+        || APR_SUCCESS
+            != (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
+        || APR_SUCCESS != (rv = oa2_store_end(st, 0, err, p))) {
         return abandon(st, rv, p);
     }
     return APR_SUCCESS;
@@ -534,10 +560,8 @@ static apr_status_t grant_device(const char **json, const oa2_as_t *as,
                                  const oa2_cnf_t *cnf, const oa2_form_t *form,
                                  apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
-    const char *device_code, *access, *jti, *refresh = NULL, *idt_jwt = NULL;
-    int openid;
+    const char *device_code, *jti;
     oa2_refresh_t grant = {0};
-    oa2_idtoken_t idt = {0};
     oa2_device_t *d;
     apr_status_t rv;
 
@@ -546,9 +570,9 @@ static apr_status_t grant_device(const char **json, const oa2_as_t *as,
                                      p))
         || APR_SUCCESS
             != (rv = oa2_device_poll(&d, st, client, device_code, now, err, p))
-        || APR_SUCCESS != (rv = oa2_secret_make(&grant.family, 16, err, p)))
+        || APR_SUCCESS != (rv = oa2_secret_make(&grant.family, 16, err, p))) {
         return rv;
-    openid = oa2_as_is_openid(as, d->scope);
+    }
     grant.client_id = client->client_id;
     grant.user = d->user;
     grant.scope = d->scope;
@@ -556,33 +580,17 @@ static apr_status_t grant_device(const char **json, const oa2_as_t *as,
     grant.auth_time = d->auth_time;
     grant.claims = d->claims;
     grant.dpop_jkt = oa2_dpop_refresh_binding(client, cnf->jkt);
-    idt.sub = d->user;
-    idt.client_id = client->client_id;
-    idt.auth_time = d->auth_time;
-    idt.claims = d->claims;
-    if (APR_SUCCESS != (rv = oa2_store_begin(st, err, p)))
+    if (APR_SUCCESS != (rv = oa2_store_begin(st, err, p))) {
         return rv;
+    }
+    /* no nonce: RFC 8628 has no authorization request to carry one */
     if (APR_SUCCESS != (rv = oa2_device_take(st, d, err, p))
         || APR_SUCCESS
-            != (rv = oa2_grant_mint_access(
-                    &access, &jti, as, d->user, client->client_id, d->scope,
-                    oa2_as_audience(as, d->resource), cnf, now, err, p))
-        || (openid
-            && APR_SUCCESS
-                != (rv = id_token(&idt_jwt, as, &idt, access, now, err, p)))
-        || (client_may(client, "refresh_token")
-            && APR_SUCCESS
-                != (rv = new_refresh(&refresh, as, st, &grant, now, err, p)))
-        || APR_SUCCESS
-            != (rv = oa2_store_access_add(
-                    st, jti, grant.family, client->client_id, d->user,
-                    openid ? d->claims : "",
-                    now + as->access_ttl + OA2_ACCESS_TOKEN_LEEWAY, err, p))
-        || APR_SUCCESS
-            != (rv = token_response(json, as, access, cnf, d->scope, refresh,
-                                    idt_jwt, err, p))
-        || APR_SUCCESS != (rv = oa2_store_end(st, 0, err, p)))
+            != (rv = issue_to_user(json, &jti, as, st, client, cnf, &grant,
+                                   NULL, now, err, p))
+        || APR_SUCCESS != (rv = oa2_store_end(st, 0, err, p))) {
         return abandon(st, rv, p);
+    }
     return APR_SUCCESS;
 }
 
