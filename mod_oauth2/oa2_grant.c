@@ -4,7 +4,6 @@
 
 #include <apr_strings.h>
 
-#include "oa2_cleanup.h"
 #include "oa2_clientauth.h"
 #include "oa2_audit.h"
 #include "oa2_device.h"
@@ -12,11 +11,9 @@
 #include "oa2_grant.h"
 #include "oa2_hash.h"
 #include "oa2_idtoken.h"
-#include "oa2_json.h"
-#include "oa2_jwt.h"
+#include "oa2_issue.h"
 #include "oa2_mtls.h"
 #include "oa2_pkce.h"
-#include "oa2_redirect.h"
 #include "oa2_scope.h"
 #include "oa2_secret.h"
 #include "oa2_access_token.h"
@@ -26,92 +23,6 @@
 #define REFRESH_REUSED "OA2-00254"
 
 #define INVALID_GRANT(id, text) oa2_err_set(err, 400, "invalid_grant", id, text)
-
-apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
-                                   const oa2_as_t *as, const char *sub,
-                                   const char *client_id, const char *scope,
-                                   const char *aud, const oa2_cnf_t *cnf,
-                                   apr_int64_t now, oa2_err_t *err,
-                                   apr_pool_t *p)
-{
-    oa2_json_obj_t claims;
-    const char *text;
-    apr_size_t len;
-    apr_status_t rv = oa2_secret_make(jti, 16, err, p);
-
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    oa2_json_begin(&claims, p);
-    oa2_json_add_string(&claims, "iss", as->issuer, p);
-    oa2_json_add_string(&claims, "sub", sub, p);
-    oa2_json_add_string(&claims, "aud", aud, p);
-    oa2_json_add_int(&claims, "exp", now + as->access_ttl, p);
-    oa2_json_add_int(&claims, "iat", now, p);
-    oa2_json_add_string(&claims, "jti", *jti, p);
-    oa2_json_add_string(&claims, "client_id", client_id, p);
-    if (scope && *scope) {
-        oa2_json_add_string(&claims, "scope", scope, p);
-    }
-    if (oa2_access_token_cnf_binds(cnf)) {
-        oa2_json_add_object(&claims, "cnf", oa2_access_token_cnf_json(cnf, p),
-                            p);
-    }
-    text = oa2_json_end(&claims, &len, p);
-    if (!text) {
-        /* sub is httpd's r->user: any bytes an authn provider accepted. */
-        return oa2_err_set(err, 500, "server_error", "OA2-00787",
-                           "cannot write the access token: the user name "
-                           "or another claim is not valid UTF-8");
-    }
-    return oa2_jwt_sign_text(token, oa2_keys_signer(as->keys), "at+jwt", text,
-                             len, err, p);
-}
-
-/* The JSON of a successful token response (RFC 6749 §5.1). Written
- * before the grant's transaction commits, so that nothing is stored that
- * the client would not receive. */
-static apr_status_t token_response(const char **json, const oa2_as_t *as,
-                                   const char *access, const oa2_cnf_t *cnf,
-                                   const char *scope, const char *refresh,
-                                   const char *id_token, oa2_err_t *err,
-                                   apr_pool_t *p)
-{
-    oa2_json_obj_t r;
-
-    oa2_json_begin(&r, p);
-    oa2_json_add_string(&r, "access_token", access, p);
-    /* RFC 9449 §5: a DPoP-bound token is of type DPoP; one bound to a
-     * certificate is still used as a Bearer token (RFC 8705 §3). */
-    oa2_json_add_string(&r, "token_type", cnf && cnf->jkt ? "DPoP" : "Bearer",
-                        p);
-    oa2_json_add_int(&r, "expires_in", as->access_ttl, p);
-    if (scope && *scope) {
-        oa2_json_add_string(&r, "scope", scope, p);
-    }
-    if (refresh) {
-        oa2_json_add_string(&r, "refresh_token", refresh, p);
-    }
-    if (id_token) {
-        oa2_json_add_string(&r, "id_token", id_token, p);
-    }
-    *json = oa2_json_end(&r, NULL, p);
-    return *json ? APR_SUCCESS
-                 : oa2_err_set(err, 500, "server_error", "OA2-00786",
-                               "cannot serialize the token response");
-}
-
-/* The ID token @a in describes, issued with @a access (Core §3.1.3.3,
- * §12.2): this server's issuer and ID token lifetime. */
-static apr_status_t id_token(const char **jwt, const oa2_as_t *as,
-                             oa2_idtoken_t *in, const char *access,
-                             apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
-{
-    in->issuer = as->issuer;
-    in->ttl = as->id_token_ttl;
-    in->access_token = access;
-    return oa2_idtoken_mint(jwt, as->keys, in, now, err, p);
-}
 
 static int client_may(const oa2_client_t *client, const char *grant)
 {
@@ -135,73 +46,6 @@ static apr_status_t requested_resource(const char **resource,
         return APR_SUCCESS;
     }
     return oa2_as_check_resource(as, *resource, err, p);
-}
-
-/* Issue a live refresh token of @a grant: its family, client, user,
- * scope, resource, auth_time and claims (an ID token issued on its refresh
- * repeats the last two, OpenID Connect Core §12.2); @a token receives
- * it. */
-static apr_status_t new_refresh(const char **token, const oa2_as_t *as,
-                                oa2_store_t *st, const oa2_refresh_t *grant,
-                                apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
-{
-    oa2_refresh_t rt = *grant;
-    apr_status_t rv = oa2_secret_make(token, OA2_SECRET_BYTES, err, p);
-
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    rt.expires_at = now + as->refresh_ttl;
-    rt.state = OA2_REFRESH_LIVE;
-    return oa2_store_refresh_add(st, oa2_secret_hash(*token, p), &rt, now, err,
-                                 p);
-}
-
-/*
- * The tokens of a grant a user gave (@a grant: its family, client, user,
- * scope, resource, auth_time, claims and DPoP binding), within the
- * caller's transaction, which the caller ends: an access token for the
- * grant's resource, an ID token when the scope has openid (with @a nonce
- * of the authorization request, if any), a refresh token when the client
- * may have one, the access token recorded under the grant's family, and
- * @a json the response. The code and device grants end here.
- */
-static apr_status_t
-issue_to_user(const char **json, const char **jti, const oa2_as_t *as,
-              oa2_store_t *st, const oa2_client_t *client, const oa2_cnf_t *cnf,
-              const oa2_refresh_t *grant, const char *nonce, apr_int64_t now,
-              oa2_err_t *err, apr_pool_t *p)
-{
-    const char *access, *refresh = NULL, *idt_jwt = NULL;
-    int openid = oa2_as_is_openid(as, grant->scope);
-    oa2_idtoken_t idt = {0};
-    apr_status_t rv;
-
-    idt.sub = grant->user;
-    idt.client_id = client->client_id;
-    idt.auth_time = grant->auth_time;
-    idt.nonce = nonce;
-    idt.claims = grant->claims;
-    if (APR_SUCCESS
-            != (rv = oa2_grant_mint_access(&access, jti, as, grant->user,
-                                           client->client_id, grant->scope,
-                                           oa2_as_audience(as, grant->resource),
-                                           cnf, now, err, p))
-        || (openid
-            && APR_SUCCESS
-                != (rv = id_token(&idt_jwt, as, &idt, access, now, err, p)))
-        || (client_may(client, "refresh_token")
-            && APR_SUCCESS
-                != (rv = new_refresh(&refresh, as, st, grant, now, err, p)))
-        || APR_SUCCESS
-            != (rv = oa2_store_access_add(
-                    st, *jti, grant->family, client->client_id, grant->user,
-                    openid ? grant->claims : "",
-                    now + as->access_ttl + OA2_ACCESS_TOKEN_LEEWAY, err, p))) {
-        return rv;
-    }
-    return token_response(json, as, access, cnf, grant->scope, refresh, idt_jwt,
-                          err, p);
 }
 
 /* A code presented with the wrong client, verifier or redirect_uri stays
@@ -377,8 +221,8 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
     grant.claims = c->claims;
     grant.dpop_jkt = oa2_dpop_refresh_binding(client, cnf->jkt);
     if (APR_SUCCESS
-            != (rv = issue_to_user(json, &jti, as, st, client, cnf, &grant,
-                                   c->nonce, now, err, p))
+            != (rv = oa2_issue_to_user(json, &jti, as, st, client, cnf, &grant,
+                                       c->nonce, now, err, p))
         /* what a replay of the code revokes */
         || APR_SUCCESS
             != (rv = oa2_store_code_set_issued(st, hash, jti, err, p))
@@ -491,12 +335,13 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
          && (rv = oa2_idtoken_claims_narrow(&idt.claims, rt->claims,
                                             as->user_claims, scope, err, p))
              != APR_SUCCESS)
-        || (rv = oa2_grant_mint_access(
+        || (rv = oa2_issue_access_token(
                 &access, &jti, as, rt->user, client->client_id, scope,
                 oa2_as_audience(as, rt->resource), cnf, now, err, p))
             != APR_SUCCESS
         || (oa2_as_is_openid(as, scope)
-            && (rv = id_token(&idt_jwt, as, &idt, access, now, err, p))
+            && (rv =
+                    oa2_issue_id_token(&idt_jwt, as, &idt, access, now, err, p))
                 != APR_SUCCESS)
         || (rv = oa2_store_access_add(
                 st, jti, rt->family, client->client_id, rt->user,
@@ -504,9 +349,10 @@ static apr_status_t grant_refresh(const char **json, const oa2_as_t *as,
                 now + as->access_ttl + OA2_ACCESS_TOKEN_LEEWAY, err, p))
             != APR_SUCCESS
         /* rt's client is this one (checked above) */
-        || (rv = new_refresh(&refresh, as, st, rt, now, err, p)) != APR_SUCCESS
-        || (rv = token_response(json, as, access, cnf, scope, refresh, idt_jwt,
-                                err, p))
+        || (rv = oa2_issue_refresh_token(&refresh, as, st, rt, now, err, p))
+            != APR_SUCCESS
+        || (rv = oa2_issue_response(json, as, access, cnf, scope, refresh,
+                                    idt_jwt, err, p))
             != APR_SUCCESS
         || (rv = oa2_store_end(st, 0, err, p)) != APR_SUCCESS) {
         return abandon(st, rv, p);
@@ -544,13 +390,13 @@ static apr_status_t grant_client(const char **json, const oa2_as_t *as,
     }
     if ((rv = oa2_as_check_scope(&scope, as, client->scope, scope, err, p))
             != APR_SUCCESS
-        || (rv = oa2_grant_mint_access(
+        || (rv = oa2_issue_access_token(
                 &access, &jti, as, client->client_id, client->client_id, scope,
                 oa2_as_audience(as, resource), cnf, now, err, p))
             != APR_SUCCESS) {
         return rv;
     }
-    return token_response(json, as, access, cnf, scope, NULL, NULL, err, p);
+    return oa2_issue_response(json, as, access, cnf, scope, NULL, NULL, err, p);
 }
 
 /* RFC 8628 §3.4: a poll with a device_code; once the user approved, its
@@ -586,8 +432,8 @@ static apr_status_t grant_device(const char **json, const oa2_as_t *as,
     /* no nonce: RFC 8628 has no authorization request to carry one */
     if (APR_SUCCESS != (rv = oa2_device_take(st, d, err, p))
         || APR_SUCCESS
-            != (rv = issue_to_user(json, &jti, as, st, client, cnf, &grant,
-                                   NULL, now, err, p))
+            != (rv = oa2_issue_to_user(json, &jti, as, st, client, cnf, &grant,
+                                       NULL, now, err, p))
         || APR_SUCCESS != (rv = oa2_store_end(st, 0, err, p))) {
         return abandon(st, rv, p);
     }

@@ -2,8 +2,8 @@
 /**
  * @file oa2_grant.h
  * @brief The token endpoint: authorization_code (PKCE S256), refresh_token
- * (rotation, reuse detection), client_credentials; and minting of the
- * RFC 9068 access tokens.
+ * (rotation, reuse detection), client_credentials, the device code; what
+ * they yield is made in oa2_issue.c.
  */
 #ifndef OA2_GRANT_H
 #define OA2_GRANT_H
@@ -26,20 +26,6 @@
 apr_status_t oa2_grant_token(const char **json, const oa2_as_t *as,
                              oa2_store_t *st, const oa2_backchannel_t *in,
                              apr_int64_t now, oa2_err_t *err, apr_pool_t *p);
-
-/**
- * Sign an access token (typ at+jwt) with the AS's signing key.
- * @param token receives the JWT
- * @param jti receives its id
- * @param cnf the key or certificate it is bound to, or NULL: a bearer
- *        token
- */
-apr_status_t oa2_grant_mint_access(const char **token, const char **jti,
-                                   const oa2_as_t *as, const char *sub,
-                                   const char *client_id, const char *scope,
-                                   const char *aud, const oa2_cnf_t *cnf,
-                                   apr_int64_t now, oa2_err_t *err,
-                                   apr_pool_t *p);
 
 /**
  * Why the token request that failed with @a err revoked a grant ("code

@@ -9,6 +9,7 @@
 #include "oa2_authorize.h"
 #include "oa2_csrf.h"
 #include "oa2_grant.h"
+#include "oa2_issue.h"
 #include "oa2_secret.h"
 #include "oa2_access_token.h"
 #include "openid_fixture.h"
@@ -501,12 +502,12 @@ static void test_mint_refuses_claims_not_utf8(apr_pool_t *p)
     oa2_err_t err = {0};
 
     UNIT_ASSERT(as);
-    UNIT_REFUSED(oa2_grant_mint_access(&token, &jti, as, "caf\xe9", "web",
-                                       "read", ISS, NULL, NOW, &err, p),
+    UNIT_REFUSED(oa2_issue_access_token(&token, &jti, as, "caf\xe9", "web",
+                                        "read", ISS, NULL, NOW, &err, p),
                  err, 500, "server_error", "OA2-00787");
     UNIT_ASSERT(!token);
-    UNIT_EQ_INT(oa2_grant_mint_access(&token, &jti, as, "Zo\xc3\xab", "web",
-                                      "read", ISS, NULL, NOW, &err, p),
+    UNIT_EQ_INT(oa2_issue_access_token(&token, &jti, as, "Zo\xc3\xab", "web",
+                                       "read", ISS, NULL, NOW, &err, p),
                 APR_SUCCESS);
     UNIT_ASSERT(token && jti);
 }

@@ -12,6 +12,7 @@
 
 #include "oa2_cleanup.h"
 #include "oa2_grant.h"
+#include "oa2_issue.h"
 #include "oa2_introspect.h"
 #include "oa2_registration.h"
 #include "oa2_revoke.h"
@@ -673,8 +674,8 @@ static const char *access_token(const oa2_as_t *as, const char *client_id,
 {
     const char *token = NULL;
 
-    if (oa2_grant_mint_access(&token, jti, as, "alice", client_id, "read",
-                              "https://api.example.test/", NULL, iat, NULL, p)
+    if (oa2_issue_access_token(&token, jti, as, "alice", client_id, "read",
+                               "https://api.example.test/", NULL, iat, NULL, p)
         != APR_SUCCESS) {
         return NULL;
     }

@@ -9,6 +9,7 @@
 #include <apr_strings.h>
 
 #include "oa2_grant.h"
+#include "oa2_issue.h"
 #include "oa2_access_token.h"
 #include "oa2_userinfo.h"
 #include "openid_fixture.h"
@@ -259,8 +260,8 @@ static void test_not_a_users_grant(apr_pool_t *p)
     UNIT_REFUSED(ANSWER(as, st, access, NOW), err, 403, "insufficient_scope",
                  "OA2-00899");
     /* Signed by this server with openid, but recorded nowhere. */
-    UNIT_EQ_INT(oa2_grant_mint_access(&access, &jti, as, "alice", "web",
-                                      "openid email", ISS, NULL, NOW, &err, p),
+    UNIT_EQ_INT(oa2_issue_access_token(&access, &jti, as, "alice", "web",
+                                       "openid email", ISS, NULL, NOW, &err, p),
                 APR_SUCCESS);
     UNIT_REFUSED(ANSWER(as, st, access, NOW), err, 401, "invalid_token",
                  "OA2-00900");
@@ -292,8 +293,8 @@ static void test_other_audience(apr_pool_t *p)
     UNIT_ASSERT(access);
     UNIT_EQ_INT(ANSWER(as, st, access, NOW), APR_SUCCESS);
     UNIT_HAS_STR(json, "\"email\":\"alice@example.org\"");
-    UNIT_EQ_INT(oa2_grant_mint_access(&access, &jti, as, "alice", "web",
-                                      "openid email", ISS, NULL, NOW, &err, p),
+    UNIT_EQ_INT(oa2_issue_access_token(&access, &jti, as, "alice", "web",
+                                       "openid email", ISS, NULL, NOW, &err, p),
                 APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_access_add(st, jti, "fam", "web", "alice",
                                      "{\"email\":\"a@example.org\"}",
