@@ -26,7 +26,8 @@ from authserver import (ALICE, BOB, ConsentPage, Flow, add_client,
                         assert_token_error, assert_token_ok, ep,
                         secret_method, start_as, token_request)
 from test_100_authorize import assert_error_page
-from test_280_schema_upgrade import current_schema, load
+from test_280_schema_upgrade import (AddedTable, LeastPrivilegeWithoutTable,
+                                     UpgradeAddsTable)
 from test_820_openid_clients import (CLAIMS, REDIRECT_URI, REGISTERED,
                                      node_client, query_of,  # noqa: F401
                                      run_node_client)
@@ -584,96 +585,27 @@ class TestOauth4webapi:
 
 # ---- databases of the release before -------------------------------------
 
-def schema_before_par():
-    """The statements of the schema as the release before PAR made it:
-    the current one without oa2_pushed_requests."""
-    return [s for s in current_schema().split(";\n")
-            if s.strip() and not s.startswith("--")
-            and "oa2_pushed_requests" not in s]
+class ParTable(AddedTable):
+    TABLE = "oa2_pushed_requests"
 
-
-def older_httpd(httpd_factory):
-    def make(name, **kw):
-        h = httpd_factory(name, **kw)
-        load(h.store, schema_before_par())
-        return h
-    return make
-
-
-class TestUpgrade:
-    """A database of the release before gains oa2_pushed_requests on
-    first use (an owner's connection creates it)."""
-
-    @pytest.fixture(scope="class")
-    def h(self, httpd_factory, keys):
-        return start_as(older_httpd(httpd_factory), keys, "as-par-upgrade")
-
-    def test_first_request_adds_it(self, h):
-        assert "oa2_pushed_requests" not in h.store.tables()
-        r = token_request(h, None, {"grant_type": "client_credentials"},
-                          auth=("nobody-registered", "x"))
-        assert_token_error(r, "invalid_client", 401)
-        assert "oa2_pushed_requests" in h.store.tables()
-
-    def test_pushed_flow(self, h):
+    @staticmethod
+    def use_table(h):
         c = add_client(h)
         f, uri = pushed(h, c)
         page = f.consent_page(query=by_reference(c, uri))
         assert_token_ok(f.token(code_of(f, f.post(page))))
-        rows = h.store.rows("SELECT uri_hash, client_id, used FROM "
-                            "oa2_pushed_requests")
-        # the request_uri only as its hash
-        assert [tuple(r)[1:] for r in rows] == [(c.client_id, 1)], rows
+        return c, uri
+
+
+class TestUpgrade(ParTable, UpgradeAddsTable):
+
+    def test_request_uri_stored_as_its_hash(self, h):
+        c, uri = self.use_table(h)
+        rows = h.store.rows("SELECT uri_hash, used FROM oa2_pushed_requests "
+                            "WHERE client_id = ?", (c.client_id,))
+        assert [tuple(r)[1:] for r in rows] == [(1,)], rows
         assert rows[0][0] != uri and len(rows[0][0]) == 64
 
 
-MISSING_TABLE_LOG = (r"\[oauth2:error\] .*OA2-01300: temporarily_unavailable"
-                     r".*table oa2_pushed_requests cannot be used")
-PURGE_LOG = (r"\[oauth2:warn\] .*OA2-00401: purging expired rows failed: .*"
-             r"table oa2_pushed_requests cannot be used")
-
-
-class TestLeastPrivilegeWithoutTable:
-    """A DBA made the tables of the release before and gave httpd's role
-    (or account) only SELECT, INSERT, UPDATE and DELETE: the module cannot
-    create the new table and names it with the file to run; once the DBA
-    has run the current conf/schema-DRIVER.sql, everything works."""
-
-    pytestmark = pytest.mark.skipif(stores.DRIVER == "sqlite3",
-                                    reason="database servers only")
-
-    @pytest.fixture(scope="class")
-    def owner(self):
-        store = stores.new_store(None)
-        load(store, schema_before_par())
-        return store
-
-    @pytest.fixture(scope="class")
-    def h(self, httpd_factory, keys, owner):
-        dml = (owner.dml_role() if owner.driver == "pgsql"
-               else owner.dml_account())
-        h = start_as(httpd_factory, keys, "as-par-dml", store=dml)
-        h.allowed_always.append(PURGE_LOG)
-        return h
-
-    def test_missing_table_is_named(self, h):
-        h.allow_log(MISSING_TABLE_LOG)
-        r = h.get(ep(h, "token"), method="POST",
-                  data={"grant_type": "client_credentials"},
-                  auth=("nobody-registered", "x"))
-        assert r.status_code == 503, r.text
-        line = [x for x in h.error_log().splitlines() if "OA2-01300" in x]
-        assert line, h.error_log()[-2000:]
-        assert "run conf/schema-%s.sql" % stores.DRIVER in line[-1], line[-1]
-
-    def test_works_once_the_dba_upgraded(self, h, owner):
-        load(owner, [s for s in current_schema().split(";\n")
-                     if s.strip() and not s.startswith("--")])
-        if owner.driver == "pgsql":
-            # a table made since the role's grant is not covered by it
-            owner.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON "
-                          "oa2_pushed_requests TO %s" % h.store.name)
-        c = add_client(h)
-        f, uri = pushed(h, c)
-        page = f.consent_page(query=by_reference(c, uri))
-        assert_token_ok(f.token(code_of(f, f.post(page))))
+class TestLeastPrivilegeWithoutTable(ParTable, LeastPrivilegeWithoutTable):
+    pass

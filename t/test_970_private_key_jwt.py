@@ -35,7 +35,8 @@ from authserver import (Client, Flow, admin, api, assert_token_error,
                         assert_token_ok, ep, start_as, user_agent,
                         verify_access_token)
 from httpd import free_port
-from test_280_schema_upgrade import current_schema, load
+from test_280_schema_upgrade import (AddedTable, LeastPrivilegeWithoutTable,
+                                     UpgradeAddsTable)
 from test_820_openid_clients import (NODE_CACHE, NODE_DIR,  # noqa: F401
                                      node_client, query_of)
 from hostile import HostileServer
@@ -720,77 +721,21 @@ class TestClientMetadataDocument:
 
 # ---- databases of the release before -------------------------------------
 
-def schema_before():
-    return [s for s in current_schema().split(";\n")
-            if s.strip() and not s.startswith("--")
-            and "oa2_client_assertions" not in s]
+class AssertionTable(AddedTable):
+    TABLE = "oa2_client_assertions"
 
-
-class TestUpgrade:
-    """A database of the release before gains oa2_client_assertions on
-    first use."""
-
-    @pytest.fixture(scope="class")
-    def h(self, httpd_factory, keys):
-        def make(name, **kw):
-            h = httpd_factory(name, **kw)
-            load(h.store, schema_before())
-            return h
-        return start_as(make, keys, "as-pkjwt-upgrade")
-
-    def test_first_use_adds_it(self, h):
-        assert "oa2_client_assertions" not in h.store.tables()
-        c = add_pk_client(h)
-        a = assertion(h, c)
-        assert_token_ok(with_assertion(h, a))
-        assert "oa2_client_assertions" in h.store.tables()
-        assert_refused(h, with_assertion(h, a), "OA2-01624")
-
-
-MISSING_TABLE_LOG = (r"\[oauth2:error\] .*OA2-01300: temporarily_unavailable"
-                     r".*table oa2_client_assertions cannot be used")
-PURGE_LOG = (r"\[oauth2:warn\] .*OA2-00401: purging expired rows failed: .*"
-             r"table oa2_client_assertions cannot be used")
-
-
-class TestLeastPrivilegeWithoutTable:
-    """The module's role may not create the table: it is named, with the
-    file to run; then everything works."""
-
-    pytestmark = pytest.mark.skipif(stores.DRIVER == "sqlite3",
-                                    reason="database servers only")
-
-    @pytest.fixture(scope="class")
-    def owner(self):
-        store = stores.new_store(None)
-        load(store, schema_before())
-        return store
-
-    @pytest.fixture(scope="class")
-    def h(self, httpd_factory, keys, owner):
-        dml = (owner.dml_role() if owner.driver == "pgsql"
-               else owner.dml_account())
-        h = start_as(httpd_factory, keys, "as-pkjwt-dml", store=dml)
-        h.allowed_always.append(PURGE_LOG)
-        return h
-
-    def test_missing_table_is_named(self, h):
-        h.allow_log(MISSING_TABLE_LOG)
-        r = h.get(ep(h, "token"), method="POST",
-                  data={"grant_type": "client_credentials"},
-                  auth=("nobody-registered", "x"))
-        assert r.status_code == 503, r.text
-        line = [x for x in h.error_log().splitlines() if "OA2-01300" in x]
-        assert line, h.error_log()[-2000:]
-        assert "oa2_client_assertions" in line[-1], line[-1]
-
-    def test_works_once_the_dba_upgraded(self, h, owner):
-        load(owner, [s for s in current_schema().split(";\n")
-                     if s.strip() and not s.startswith("--")])
-        if owner.driver == "pgsql":
-            owner.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON "
-                          "oa2_client_assertions TO %s" % h.store.name)
+    @staticmethod
+    def use_table(h):
         c = add_pk_client(h)
         a = assertion(h, c)
         assert_token_ok(with_assertion(h, a))
         assert_refused(h, with_assertion(h, a), "OA2-01624")
+
+
+class TestUpgrade(AssertionTable, UpgradeAddsTable):
+    pass
+
+
+class TestLeastPrivilegeWithoutTable(AssertionTable,
+                                     LeastPrivilegeWithoutTable):
+    pass

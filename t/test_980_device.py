@@ -30,6 +30,8 @@ from authserver import (ALICE, AS_MODULES, BOB, ConsentPage, add_client,
                         api, as_config, assert_token_error, assert_token_ok,
                         basic_login, ep, start_as, token_request,
                         write_htpasswd)
+from test_280_schema_upgrade import (AddedTable, LeastPrivilegeWithoutTable,
+                                     UpgradeAddsTable)
 
 GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEVICE_GRANTS = (GRANT, "refresh_token")
@@ -497,3 +499,26 @@ class TestOwnTemplate:
     def test_own_device_page(self, h):
         r = page(h)
         assert r.status_code == 200 and "Pair your TV" in r.text, r.text
+
+
+# ---- databases of the release before -------------------------------------
+
+class DeviceTable(AddedTable):
+    TABLE = "oa2_device_codes"
+    start = staticmethod(start_device_as)
+
+    @staticmethod
+    def use_table(h):
+        c = device_client(h)
+        body = assert_authorized(h, authorize(h, c, scope="read"))
+        answer(h, body["user_code"])
+        assert_token_ok(poll(h, c, body["device_code"]))
+        assert_token_error(poll(h, c, body["device_code"]), "invalid_grant")
+
+
+class TestUpgrade(DeviceTable, UpgradeAddsTable):
+    pass
+
+
+class TestLeastPrivilegeWithoutTable(DeviceTable, LeastPrivilegeWithoutTable):
+    pass
