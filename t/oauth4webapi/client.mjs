@@ -15,25 +15,14 @@
 // URL (the redirect the browser got) from stdin, then prints one JSON
 // object: {claims, userinfo, tokens} or {error: {name, code, claim,
 // message}} when oauth4webapi refused something.
-import { createInterface } from 'node:readline';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-const env = process.env;
-const oauth = await import(pathToFileURL(
-    join(env.OA2_NODE_MODULES, 'oauth4webapi', 'build', 'index.js')).href);
-
-// the test issuers are http loopback URLs
-const insecure = { [oauth.allowInsecureRequests]: true };
+import {
+    discover, env, insecure, oauth, readLine, run, secretAuth,
+} from './common.mjs';
 
 async function main() {
-    const issuer = new URL(env.ISSUER);
-    const as = await oauth.processDiscoveryResponse(
-        issuer, await oauth.discoveryRequest(issuer, {
-            algorithm: 'oidc', ...insecure }));
+    const as = await discover('oidc');
     const client = { client_id: env.CLIENT_ID };
-    const auth = env.CLIENT_SECRET
-        ? oauth.ClientSecretBasic(env.CLIENT_SECRET) : oauth.None();
+    const auth = secretAuth();
 
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
@@ -65,11 +54,7 @@ async function main() {
     process.stdout.write(JSON.stringify({
         issuer: as.issuer, authorization_url: url.href, par }) + '\n');
 
-    const lines = createInterface({ input: process.stdin });
-    const callback = await new Promise((resolve) => {
-        lines.once('line', resolve);
-    });
-    lines.close();
+    const callback = await readLine();
 
     // state, iss (RFC 9207: the metadata says it is sent), error
     const params = oauth.validateAuthResponse(as, client, new URL(callback),
@@ -99,11 +84,4 @@ async function main() {
     };
 }
 
-let out;
-try {
-    out = await main();
-} catch (e) {
-    out = { error: { name: e.name, code: e.code, claim: e.cause?.claim,
-                     message: e.message } };
-}
-process.stdout.write(JSON.stringify(out) + '\n');
+await run(main);

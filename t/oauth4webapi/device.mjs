@@ -11,25 +11,14 @@
 //
 // Environment: OA2_NODE_MODULES, ISSUER, CLIENT_ID, CLIENT_SECRET
 // (client_secret_basic; empty: a public client), SCOPE, RESOURCE.
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { discover, env, insecure, oauth, run, secretAuth } from './common.mjs';
 
-const env = process.env;
-const oauth = await import(pathToFileURL(
-    join(env.OA2_NODE_MODULES, 'oauth4webapi', 'build', 'index.js')).href);
-
-// the test issuers are http loopback URLs
-const insecure = { [oauth.allowInsecureRequests]: true };
 const sleep = (s) => new Promise((resolve) => setTimeout(resolve, s * 1000));
 
 async function main() {
-    const issuer = new URL(env.ISSUER);
-    const as = await oauth.processDiscoveryResponse(
-        issuer, await oauth.discoveryRequest(issuer, {
-            algorithm: 'oauth2', ...insecure }));
+    const as = await discover('oauth2');
     const client = { client_id: env.CLIENT_ID };
-    const auth = env.CLIENT_SECRET
-        ? oauth.ClientSecretBasic(env.CLIENT_SECRET) : oauth.None();
+    const auth = secretAuth();
 
     const device = await oauth.processDeviceAuthorizationResponse(
         as, client, await oauth.deviceAuthorizationRequest(
@@ -70,10 +59,4 @@ async function main() {
              resource: { status: r.status, body: await r.text() } };
 }
 
-try {
-    process.stdout.write(JSON.stringify(await main()) + '\n');
-} catch (e) {
-    process.stdout.write(JSON.stringify({ error: {
-        name: e.name, code: e.code ?? e.error ?? null,
-        message: e.message } }) + '\n');
-}
+await run(main);

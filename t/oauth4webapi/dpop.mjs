@@ -16,16 +16,10 @@
 // tokens: [{token_type, access_token, refresh_token}], resources:
 // [{status, body}], retries} or {error: {name, code, error, status,
 // message}} when something was refused.
-import { createInterface } from 'node:readline';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import {
+    discover, env, insecure, oauth, readLine, run, secretAuth,
+} from './common.mjs';
 
-const env = process.env;
-const oauth = await import(pathToFileURL(
-    join(env.OA2_NODE_MODULES, 'oauth4webapi', 'build', 'index.js')).href);
-
-// the test servers are http on loopback
-const insecure = { [oauth.allowInsecureRequests]: true };
 let retries = 0;
 
 // Run request() again once when the server asked for a nonce: the DPoP
@@ -42,21 +36,10 @@ async function withNonce(request) {
     }
 }
 
-async function readLine() {
-    const lines = createInterface({ input: process.stdin });
-    const line = await new Promise((resolve) => lines.once('line', resolve));
-    lines.close();
-    return line;
-}
-
 async function main() {
-    const issuer = new URL(env.ISSUER);
-    const as = await oauth.processDiscoveryResponse(
-        issuer, await oauth.discoveryRequest(issuer, {
-            algorithm: 'oauth2', ...insecure }));
+    const as = await discover('oauth2');
     const client = { client_id: env.CLIENT_ID };
-    const auth = env.CLIENT_SECRET
-        ? oauth.ClientSecretBasic(env.CLIENT_SECRET) : oauth.None();
+    const auth = secretAuth();
     const keyPair = await oauth.generateKeyPair(env.ALG || 'ES256');
     const DPoP = oauth.DPoP(client, keyPair);
     const tokens = [];
@@ -118,11 +101,4 @@ async function main() {
              retries };
 }
 
-let out;
-try {
-    out = await main();
-} catch (e) {
-    out = { error: { name: e.name, code: e.code, error: e.error,
-                     status: e.status, message: e.message } };
-}
-process.stdout.write(JSON.stringify(out) + '\n');
+await run(main);

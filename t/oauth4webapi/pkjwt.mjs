@@ -15,16 +15,7 @@
 // URL from stdin; then, and straight away for client_credentials, prints
 // one JSON object {tokens, refreshed, introspection, revoked} or {error:
 // {name, code, status, message}} when something was refused.
-import { createInterface } from 'node:readline';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-const env = process.env;
-const oauth = await import(pathToFileURL(
-    join(env.OA2_NODE_MODULES, 'oauth4webapi', 'build', 'index.js')).href);
-
-// the test issuers are http loopback URLs
-const insecure = { [oauth.allowInsecureRequests]: true };
+import { discover, env, insecure, oauth, readLine, run } from './common.mjs';
 
 async function privateKey() {
     const der = Buffer.from(env.PRIVATE_KEY, 'base64');
@@ -46,10 +37,7 @@ async function afterwards(as, client, auth, result) {
 }
 
 async function main() {
-    const issuer = new URL(env.ISSUER);
-    const as = await oauth.processDiscoveryResponse(
-        issuer, await oauth.discoveryRequest(issuer, {
-            algorithm: 'oauth2', ...insecure }));
+    const as = await discover('oauth2');
     const client = { client_id: env.CLIENT_ID };
     const key = { key: await privateKey() };
     if (env.KID) {
@@ -88,11 +76,7 @@ async function main() {
     process.stdout.write(JSON.stringify({
         authorization_url: url.href }) + '\n');
 
-    const lines = createInterface({ input: process.stdin });
-    const callback = await new Promise((resolve) => {
-        lines.once('line', resolve);
-    });
-    lines.close();
+    const callback = await readLine();
 
     const params = oauth.validateAuthResponse(as, client, new URL(callback),
                                               state);
@@ -106,19 +90,4 @@ async function main() {
              ...await afterwards(as, client, auth, refreshed) };
 }
 
-let out;
-try {
-    out = await main();
-} catch (e) {
-    // a 401 comes with the server's WWW-Authenticate challenge, which
-    // oauth4webapi reports before the body: read the body's error here
-    let body = null;
-    try {
-        body = e.response ? await e.response.json() : null;
-    } catch {
-        body = null;
-    }
-    out = { error: { name: e.name, code: e.code, status: e.status,
-                     error: e.error || body?.error, message: e.message } };
-}
-process.stdout.write(JSON.stringify(out) + '\n');
+await run(main);
