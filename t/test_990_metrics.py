@@ -21,8 +21,8 @@ import re
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from authserver import (AS_MODULES, TEMPLATES, Flow, add_client,
-                        admin, assert_token_error, assert_token_ok,
+from authserver import (AS_MODULES, DB_DOWN_LOG, TEMPLATES, Flow,
+                        add_client, admin, assert_token_error, assert_token_ok,
                         client_credentials, refresh, revoke, token_request,
                         write_htpasswd)
 from test_610_tenants import DENIAL, Tenant
@@ -49,6 +49,8 @@ def vhost(t, htpasswd):
         Require all granted
     </Directory>
     {dbd}
+    # a connection per request: a database taken away shows at once
+    DBDPersist Off
     OAuth2Issuer {issuer}
     OAuth2SigningKey {key}
     OAuth2Scope read "Read your data"
@@ -272,6 +274,29 @@ class TestMetrics:
         assert value(after, "oauth2_database_errors_total") == 0
         # B's database did nothing
         assert delta(before_b, scrape(b)) == {}
+
+
+    def test_database_errors(self, hosts):
+        h, a, b = hosts
+        c = add_client(a, scope="read")
+        before_a, before_b = scrape(a), scrape(b)
+        h.allow_log(*DB_DOWN_LOG)
+        a.store.refuse_connections()
+        try:
+            for _ in range(3):
+                r = token_request(a, c, {"grant_type": "refresh_token",
+                                         "refresh_token": "no-such-token"},
+                                  headers=CLOSE)
+                assert r.status_code == 503, (r.status_code, r.text[:200])
+        finally:
+            a.store.accept_connections()
+        d = moved(before_a, scrape(a))
+        assert d.pop(key(ERRORS, endpoint="token",
+                         error="temporarily_unavailable")) == 3, d
+        # each request, and perhaps the purge after its response
+        assert d.pop(key("oauth2_database_errors_total")) >= 3, d
+        assert d == {}, d
+        assert moved(before_b, scrape(b)) == {}, "B saw A's errors"
 
 
 AUDIT = re.compile(r"\[oauth2:notice\] .*(OA2-018\d\d): audit: ([^:]+): (.*)")
