@@ -209,17 +209,18 @@ def admin_bin():
     return _admin[0]
 
 
-def admin(h, *args, check=True):
+def admin(h, *args, check=True, stderr=subprocess.PIPE):
     """Run the admin CLI on h's database (as nobody when root, so the
-    files it creates stay the children's); h.store is its database."""
+    files it creates stay the children's); h.store is its database.
+    stderr: where its stderr goes (a terminal's fd), else captured."""
     cmd = [admin_bin(), "-d", h.store.driver, "-p", h.store.params,
            "-i", h.issuer]
     cmd += list(args)
     kw = {}
     if IS_ROOT:
         kw = {"user": "nobody", "group": "nogroup"}
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
-                       cwd="/", **kw)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=stderr,
+                       text=True, timeout=30, cwd="/", **kw)
     h.store.writable_for_httpd()
     if check and p.returncode != 0:
         raise AssertionError("oauth2-admin %s failed (rc=%d):\n%s%s"

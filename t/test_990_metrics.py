@@ -16,6 +16,7 @@ or secret (the harness checks every token it saw against the log, too).
 """
 
 import os
+import pty
 import re
 
 import pytest
@@ -323,8 +324,8 @@ class TestAudit:
         assert revoke(a, c, body2["refresh_token"]).status_code == 200
         assert revoke(a, c, body2["access_token"]).status_code == 200
         cc = assert_token_ok(client_credentials(a, c, scope="write"))
-        # its audit line goes to syslog (not checked here); stderr is for
-        # errors only
+        # its audit line goes to syslog (and to a terminal:
+        # test_admin_revoke_line_on_a_terminal); stderr is for errors only
         p = admin(a, "grant", "revoke", "alice", c.client_id)
         assert p.stdout.strip() == "1" and p.stderr == "", p
         lines = audits(h.new_log())
@@ -363,3 +364,38 @@ class TestAudit:
             assert secret not in text
         # B's log has no line of A's: nothing was audited for B
         assert "tenant-b" not in "".join(x[2] for x in lines)
+
+    def test_admin_revoke_line_on_a_terminal(self, hosts):
+        """oauth2-admin's audit line goes to syslog (authpriv.notice; no
+        syslog daemon runs here) and, when stderr is a terminal, there too,
+        as an admin at a shell sees it."""
+        h, a, b = hosts
+        c = add_client(a, scope="read")
+        f = Flow(a, c, scope="read")
+        body = assert_token_ok(f.token(f.code()))
+        term, child_end = pty.openpty()
+        try:
+            p = admin(a, "grant", "revoke", "alice", c.client_id,
+                      stderr=child_end)
+        finally:
+            os.close(child_end)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(term, 4096)
+            except OSError:  # EIO: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(term)
+        assert p.stdout.strip() == "1", p
+        line = [x for x in shown.decode().splitlines() if "OA2-01814" in x]
+        assert len(line) == 1, shown
+        assert re.search(r'OA2-01814: audit: grant revoked by oauth2-admin: '
+                         r'sub="alice" client_id="%s" grants="1"'
+                         % re.escape(c.client_id), line[0]), line[0]
+        for secret in (body["access_token"], body["refresh_token"],
+                       c.client_secret):
+            assert secret not in shown.decode()
+        assert refresh(a, c, body["refresh_token"]).status_code == 400
