@@ -90,6 +90,7 @@ static int show_consent(request_rec *r, const oa2_server_conf_t *conf,
     oa2_tmpl_set(vars, "resource", req->resource);
     oa2_tmpl_set(vars, "prompt", req->prompt);
     oa2_tmpl_set(vars, "nonce", req->nonce);
+    oa2_tmpl_set(vars, "dpop_jkt", req->dpop_jkt);
     oa2_tmpl_set(vars, "csrf_token",
                  oa2_csrf_make(rt->as, r->user, req,
                                apr_time_sec(r->request_time), r->pool));

@@ -30,6 +30,8 @@ int oa2_ap_par_handle(request_rec *r, const oa2_server_conf_t *conf)
         rv = oa2_par_push(&json, &client, &uri_hash, rt->as, st, &in,
                           apr_time_sec(r->request_time), &err, r->pool);
     }
+    /* RFC 9449 §8, §10.1: a proof here may need this server's nonce */
+    oa2_ap_dpop_nonce_header(r);
     if (rv != APR_SUCCESS) {
         return oa2_ap_io_send_client_error(r, conf, &err);
     }

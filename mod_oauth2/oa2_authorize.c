@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 
 #include "oa2_authorize.h"
+#include "oa2_dpop.h"
 #include "oa2_idtoken.h"
 #include "oa2_pkce.h"
 #include "oa2_redirect.h"
@@ -102,6 +103,28 @@ static apr_status_t check_nonce(oa2_authz_request_t *req, const oa2_as_t *as,
                            "characters");
     }
     req->nonce = nonce;
+    return APR_SUCCESS;
+}
+
+/* RFC 9449 §10: dpop_jkt binds the code to a DPoP key, whose proof its
+ * redemption must carry. An empty one is none: the consent form sends
+ * its hidden field empty when the request had none. */
+static apr_status_t check_dpop_jkt(oa2_authz_request_t *req,
+                                   const oa2_form_t *params, oa2_err_t *err,
+                                   apr_pool_t *p)
+{
+    const char *jkt;
+    apr_status_t rv = oa2_form_single(&jkt, params, "dpop_jkt", 0, err, p);
+
+    if (rv != APR_SUCCESS || !jkt || !*jkt) {
+        return rv;
+    }
+    if (!oa2_dpop_jkt_valid(jkt)) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-01445",
+                           "dpop_jkt must be a JWK SHA-256 thumbprint (43 "
+                           "base64url characters)");
+    }
+    req->dpop_jkt = jkt;
     return APR_SUCCESS;
 }
 
@@ -246,7 +269,8 @@ static apr_status_t validate(oa2_authz_request_t *req, int *redirectable,
             && (rv = check_prompt(req->prompt, err)) != APR_SUCCESS)) {
         return rv;
     }
-    if ((rv = check_nonce(req, as, params, err, p)) != APR_SUCCESS) {
+    if ((rv = check_nonce(req, as, params, err, p)) != APR_SUCCESS
+        || (rv = check_dpop_jkt(req, params, err, p)) != APR_SUCCESS) {
         return rv;
     }
     return check_max_age(req, params, err, p);
@@ -350,6 +374,7 @@ apr_status_t oa2_authorize_approve(const char **location, const oa2_as_t *as,
     c.nonce = openid && req->nonce ? req->nonce : "";
     c.auth_time = openid ? who->auth_time : 0;
     c.claims = claims;
+    c.dpop_jkt = req->dpop_jkt;
     if ((rv = oa2_store_begin(st, err, p)) != APR_SUCCESS) {
         return rv;
     }
@@ -395,7 +420,7 @@ const char *oa2_authorize_encode(const oa2_authz_request_t *req, apr_pool_t *p)
         req->state, "code_challenge", req->code_challenge,
         "code_challenge_method", "S256", "resource",
         req->resource && *req->resource ? req->resource : NULL, "prompt",
-        req->prompt, "nonce", req->nonce, "max_age",
+        req->prompt, "nonce", req->nonce, "dpop_jkt", req->dpop_jkt, "max_age",
         req->max_age >= 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT, req->max_age)
                           : NULL,
         NULL);

@@ -25,6 +25,8 @@ typedef struct oa2_authz_request_t {
     const char *resource;       /* RFC 8707 resource, "" for none */
     const char *prompt;         /* "none", "consent" or NULL */
     const char *nonce;          /* OpenID Connect nonce, or NULL */
+    const char *dpop_jkt;       /* RFC 9449 §10: the DPoP key the code is
+                                 * bound to (thumbprint), or NULL */
     apr_int64_t max_age;        /* OpenID Connect max_age; -1: none */
 } oa2_authz_request_t;
 

@@ -96,9 +96,10 @@ apr_status_t oa2_csrf_check_for(const oa2_as_t *as, const char *token,
 }
 
 /* What a consent form's token binds: the user and the whole request. The
- * nonce only when there is one: the forms of requests without one keep
- * the MAC they had before nonces were kept, so forms on screen during an
- * upgrade still work. */
+ * nonce and dpop_jkt only when there are: the forms of requests without
+ * them keep the MAC they had before these were kept, so forms on screen
+ * during an upgrade still work. A consent.html without the dpop_jkt field
+ * fails the check rather than lose the code's binding. */
 static apr_size_t consent_fields(const char **fields, const char *user,
                                  const oa2_authz_request_t *req)
 {
@@ -110,14 +111,15 @@ static apr_size_t consent_fields(const char **fields, const char *user,
     fields[5] = req->code_challenge;
     fields[6] = req->resource;
     fields[7] = req->nonce;
-    return req->nonce ? 8 : 7;
+    fields[8] = req->dpop_jkt;
+    return req->dpop_jkt ? 9 : req->nonce ? 8 : 7;
 }
 
 const char *oa2_csrf_make(const oa2_as_t *as, const char *user,
                           const oa2_authz_request_t *req, apr_int64_t now,
                           apr_pool_t *p)
 {
-    const char *fields[8];
+    const char *fields[9];
     apr_size_t n = consent_fields(fields, user, req);
 
     return oa2_csrf_make_for(as, fields, n, now, p);
@@ -127,7 +129,7 @@ apr_status_t oa2_csrf_check(const oa2_as_t *as, const char *token,
                             const char *user, const oa2_authz_request_t *req,
                             apr_int64_t now, oa2_err_t *err, apr_pool_t *p)
 {
-    const char *fields[8];
+    const char *fields[9];
     apr_size_t n = consent_fields(fields, user, req);
 
     return oa2_csrf_check_for(as, token, fields, n, now, err, p);

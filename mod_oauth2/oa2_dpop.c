@@ -19,6 +19,7 @@
 #include "oa2_hash.h"
 #include "oa2_jwt.h"
 #include "oa2_keys.h"
+#include "oa2_pkce.h"
 
 /* The typ of a proof (RFC 9449 §4.2), "application/" omitted. */
 #define PROOF_TYP "dpop+jwt"
@@ -488,12 +489,30 @@ apr_status_t oa2_dpop_check_token(const oa2_cnf_t *cnf, oa2_dpop_check_t *check,
     return oa2_dpop_verify(&proof, check, now, err, p);
 }
 
+/* The proof of a back-channel request (token or pushed authorization
+ * request endpoint): for its method and URL, with this server's nonce
+ * when OAuth2DPoPNonce is on, its jti once. */
+static apr_status_t verify_backchannel(oa2_dpop_proof_t **proof,
+                                       const oa2_as_t *as,
+                                       const oa2_backchannel_t *in,
+                                       apr_int64_t now, oa2_err_t *err,
+                                       apr_pool_t *p)
+{
+    oa2_dpop_check_t check = {0};
+
+    check.header = in->dpop;
+    check.method = in->method;
+    check.url = in->endpoint;
+    check.nonce_key = as->dpop_nonce ? as->dpop_nonce_key : NULL;
+    check.replay = in->replay_cache;
+    return oa2_dpop_verify(proof, &check, now, err, p);
+}
+
 apr_status_t oa2_dpop_bind(const char **jkt, const oa2_as_t *as,
                            const oa2_client_t *client,
                            const oa2_backchannel_t *in, apr_int64_t now,
                            oa2_err_t *err, apr_pool_t *p)
 {
-    oa2_dpop_check_t check = {0};
     oa2_dpop_proof_t *proof;
     apr_status_t rv;
 
@@ -506,34 +525,80 @@ apr_status_t oa2_dpop_bind(const char **jkt, const oa2_as_t *as,
         }
         return APR_SUCCESS;
     }
-    check.header = in->dpop;
-    check.method = in->method;
-    check.url = in->endpoint;
-    check.nonce_key = as->dpop_nonce ? as->dpop_nonce_key : NULL;
-    check.replay = in->replay_cache;
-    if ((rv = oa2_dpop_verify(&proof, &check, now, err, p)) != APR_SUCCESS) {
+    if (APR_SUCCESS != (rv = verify_backchannel(&proof, as, in, now, err, p))) {
         return rv;
     }
     *jkt = proof->jkt;
     return APR_SUCCESS;
 }
 
-apr_status_t oa2_dpop_check_refresh(const char *bound, const char *jkt,
-                                    oa2_err_t *err)
+int oa2_dpop_jkt_valid(const char *jkt)
+{
+    /* base64url of a SHA-256 digest, as an S256 code challenge is */
+    return oa2_pkce_challenge_valid(jkt);
+}
+
+apr_status_t oa2_dpop_bind_pushed(const char **jkt, const oa2_as_t *as,
+                                  const oa2_backchannel_t *in,
+                                  const char *requested, apr_int64_t now,
+                                  oa2_err_t *err, apr_pool_t *p)
+{
+    oa2_dpop_proof_t *proof;
+    apr_status_t rv;
+
+    *jkt = requested;
+    if (!in->dpop) {
+        return APR_SUCCESS;
+    }
+    if (APR_SUCCESS != (rv = verify_backchannel(&proof, as, in, now, err, p))) {
+        return rv;
+    }
+    if (requested && strcmp(requested, proof->jkt)) {
+        return oa2_err_set(err, 400, "invalid_request", "OA2-01446",
+                           "dpop_jkt is not the thumbprint of the DPoP "
+                           "proof's key");
+    }
+    *jkt = proof->jkt;
+    return APR_SUCCESS;
+}
+
+/* A refresh token or a code bound to @a bound is redeemed only with a
+ * proof of that key (@a jkt). */
+static apr_status_t check_binding(const char *bound, const char *jkt,
+                                  const char *missing_id, const char *missing,
+                                  const char *other_id, const char *other,
+                                  oa2_err_t *err)
 {
     if (!bound || !*bound) {
         return APR_SUCCESS;
     }
     if (!jkt) {
-        return oa2_err_set(err, 400, "invalid_dpop_proof", "OA2-01441",
-                           "the refresh token is DPoP-bound: send a DPoP "
-                           "proof of its key");
+        return oa2_err_set(err, 400, "invalid_dpop_proof", missing_id, missing);
     }
     if (strcmp(bound, jkt)) {
-        return oa2_err_set(err, 400, "invalid_grant", "OA2-01442",
-                           "the refresh token is bound to another DPoP key");
+        return oa2_err_set(err, 400, "invalid_grant", other_id, other);
     }
     return APR_SUCCESS;
+}
+
+apr_status_t oa2_dpop_check_refresh(const char *bound, const char *jkt,
+                                    oa2_err_t *err)
+{
+    return check_binding(bound, jkt, "OA2-01441",
+                         "the refresh token is DPoP-bound: send a DPoP "
+                         "proof of its key",
+                         "OA2-01442",
+                         "the refresh token is bound to another DPoP key", err);
+}
+
+apr_status_t oa2_dpop_check_code(const char *bound, const char *jkt,
+                                 oa2_err_t *err)
+{
+    return check_binding(bound, jkt, "OA2-01443",
+                         "the code is bound to a DPoP key (dpop_jkt): send "
+                         "a DPoP proof of it",
+                         "OA2-01444", "the code is bound to another DPoP key",
+                         err);
 }
 
 const char *oa2_dpop_refresh_binding(const oa2_client_t *client,

@@ -137,6 +137,36 @@ apr_status_t oa2_dpop_bind(const char **jkt, const oa2_as_t *as,
                            oa2_err_t *err, apr_pool_t *p);
 
 /**
+ * Nonzero when @a jkt has the shape of a JWK SHA-256 thumbprint (RFC
+ * 7638): 43 base64url characters. The dpop_jkt authorization request
+ * parameter (RFC 9449 §10).
+ */
+int oa2_dpop_jkt_valid(const char *jkt);
+
+/**
+ * The DPoP key a pushed authorization request binds its code to (RFC
+ * 9449 §10.1): the key of the request's proof, checked as at the token
+ * endpoint, which a dpop_jkt sent beside it (@a requested) must name;
+ * without a proof, @a requested (NULL: none).
+ * @return APR_SUCCESS; an invalid proof's error; 400 invalid_request when
+ *         dpop_jkt names another key
+ */
+apr_status_t oa2_dpop_bind_pushed(const char **jkt, const oa2_as_t *as,
+                                  const oa2_backchannel_t *in,
+                                  const char *requested, apr_int64_t now,
+                                  oa2_err_t *err, apr_pool_t *p);
+
+/**
+ * Check a code's redemption against its binding (RFC 9449 §10): a code
+ * bound to a key (@a bound, "" or NULL: unbound) is redeemed only with a
+ * proof of that key (@a jkt, the token request's, or NULL).
+ * @return APR_SUCCESS; 400 invalid_dpop_proof without a proof, 400
+ *         invalid_grant with a proof of another key
+ */
+apr_status_t oa2_dpop_check_code(const char *bound, const char *jkt,
+                                 oa2_err_t *err);
+
+/**
  * Check a refresh request against the refresh token's binding: a token
  * bound to a key (@a bound, "" or NULL: unbound) is refreshed only with a
  * proof of that key (@a jkt, the request's, or NULL).

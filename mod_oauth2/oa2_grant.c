@@ -183,6 +183,11 @@ static apr_status_t grant_code(const char **json, const oa2_as_t *as,
                                   "match the code_challenge"),
                     p);
     }
+    /* RFC 9449 §10: without the key a bound code is of no use to whoever
+     * took it. */
+    if (APR_SUCCESS != (rv = oa2_dpop_check_code(c->dpop_jkt, cnf->jkt, err))) {
+        return burn(st, rv, p);
+    }
     if (!first) {
         /* A genuine replay: what the code produced may be in other hands
          * (RFC 6749 §4.1.2, RFC 9700 §4.2.4). */

@@ -6,6 +6,7 @@
 
 #include "oa2_cleanup.h"
 #include "oa2_clientauth.h"
+#include "oa2_dpop.h"
 #include "oa2_par.h"
 #include "oa2_secret.h"
 
@@ -81,6 +82,11 @@ apr_status_t oa2_par_push(const char **json, oa2_client_t **client,
     if (APR_SUCCESS
         != (rv = oa2_authorize_parse_client(
                 &req, as, *client, as_request(in->form, *client, p), err, p)))
+        goto leave;
+    /* RFC 9449 §10.1: a proof here binds the code, as dpop_jkt does */
+    if (APR_SUCCESS
+        != (rv = oa2_dpop_bind_pushed(&req->dpop_jkt, as, in, req->dpop_jkt,
+                                      now, err, p)))
         goto leave;
     pushed.client_id = (*client)->client_id;
     pushed.params = oa2_authorize_encode(req, p);

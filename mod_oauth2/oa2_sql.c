@@ -108,9 +108,10 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
                              "INSERT INTO oa2_codes (issuer, code_hash, "
                              "client_id, user_id, redirect_uri, scope, "
                              "resource, code_challenge, expires_at, used, "
-                             "family, access_jti, nonce, auth_time, claims) "
+                             "family, access_jti, nonce, auth_time, claims, "
+                             "dpop_jkt) "
                              "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %lld, "
-                             "0, %s, '', %s, %lld, %s)"},
+                             "0, %s, '', %s, %lld, %s, %s)"},
     /* Single use: the affected-row count of this UPDATE decides. */
     [OA2_SQL_CODE_CONSUME] = {"oa2_code_consume",
                               "UPDATE oa2_codes SET used = 1 WHERE issuer = "
@@ -118,8 +119,8 @@ static const oa2_sql_t statements[OA2_SQL_COUNT] = {
     [OA2_SQL_CODE_GET] = {"oa2_code_get",
                           "SELECT client_id, user_id, redirect_uri, scope, "
                           "resource, code_challenge, expires_at, used, "
-                          "family, access_jti, nonce, auth_time, claims "
-                          "FROM oa2_codes "
+                          "family, access_jti, nonce, auth_time, claims, "
+                          "dpop_jkt FROM oa2_codes "
                           "WHERE issuer = %s AND code_hash = %s"},
     [OA2_SQL_CODE_SET_ISSUED] = {"oa2_code_set_issued",
                                  "UPDATE oa2_codes SET access_jti = %s "
@@ -458,7 +459,8 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
     " expires_at BIGINT NOT NULL, used INTEGER NOT NULL,"                      \
     " family " S "(64) NOT NULL, access_jti " S "(128) NOT NULL,"              \
     " nonce " TEXT_EMPTY ", auth_time " BIGINT_ZERO ","                        \
-    " claims " TEXT_EMPTY ", PRIMARY KEY (issuer, code_hash)"
+    " claims " TEXT_EMPTY ", dpop_jkt " TEXT_EMPTY ","                         \
+    " PRIMARY KEY (issuer, code_hash)"
 #define REFRESH_COLS(S)                                                        \
     " issuer " S "(255) NOT NULL, token_hash " S "(64) NOT NULL,"              \
     " family " S "(64) NOT NULL, client_id " S "(128) NOT NULL,"               \
@@ -569,7 +571,8 @@ const oa2_sql_t *oa2_sql_get(oa2_sql_id_t id, const char *driver_name)
         ADD_COLUMN_IF_MISSING("oa2_refresh", "claims", TEXT_EMPTY),            \
         ADD_COLUMN_IF_MISSING("oa2_access_tokens", "claims", TEXT_EMPTY),      \
         ADD_COLUMN_IF_MISSING("oa2_clients", "metadata", TEXT_EMPTY),          \
-        ADD_COLUMN_IF_MISSING("oa2_refresh", "dpop_jkt", TEXT_EMPTY)
+        ADD_COLUMN_IF_MISSING("oa2_refresh", "dpop_jkt", TEXT_EMPTY),          \
+        ADD_COLUMN_IF_MISSING("oa2_codes", "dpop_jkt", TEXT_EMPTY)
 
 static const char *const schema_sqlite[] = {SCHEMA_GENERIC, NULL};
 
@@ -627,7 +630,7 @@ static const char *const schema_mysql[] = {
 static const char schema_probe[] =
     "SELECT oa2_codes.nonce, oa2_codes.auth_time, oa2_codes.claims, "
     "oa2_refresh.auth_time, oa2_refresh.claims, oa2_access_tokens.claims, "
-    "oa2_clients.metadata, oa2_refresh.dpop_jkt "
+    "oa2_clients.metadata, oa2_refresh.dpop_jkt, oa2_codes.dpop_jkt "
     "FROM oa2_clients, oa2_codes, "
     "oa2_refresh, oa2_consents, oa2_revoked, oa2_nonces, oa2_access_tokens, "
     "oa2_purge, oa2_pushed_requests, oa2_client_assertions, "
@@ -657,6 +660,9 @@ static const oa2_sql_column_t added_columns[] = {
     /* RFC 9449 §5: the DPoP key a public client's refresh token is bound
      * to (oa2_dpop.h). */
     ADDED_COLUMN("oa2_refresh", "dpop_jkt", TEXT_EMPTY),
+    /* RFC 9449 §10: the DPoP key a code is bound to (dpop_jkt, or the
+     * proof at the pushed authorization request endpoint). */
+    ADDED_COLUMN("oa2_codes", "dpop_jkt", TEXT_EMPTY),
     {NULL, NULL, NULL, NULL}};
 
 /* The tables added since the first release, each with its probe: a role

@@ -89,6 +89,9 @@ typedef struct oa2_code_t {
     const char *nonce;          /* OIDC request's nonce, "" (NULL) for none */
     apr_int64_t auth_time;      /* when the user authenticated, 0: unknown */
     const char *claims;         /* user claims (JSON object), "" (NULL): none */
+    const char *dpop_jkt;       /* RFC 9449 §10: the DPoP key (thumbprint)
+                                 * its redemption must prove, "" (NULL):
+                                 * none */
 } oa2_code_t;
 
 /** A pushed authorization request (RFC 9126), as stored. */

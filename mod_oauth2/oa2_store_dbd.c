@@ -564,8 +564,9 @@ apr_status_t oa2_store_code_add(oa2_store_t *st, const char *code_hash,
                           c->family,
                           c->nonce ? c->nonce : "",
                           oa2_store_dbd_num(c->auth_time, p),
-                          c->claims ? c->claims : ""};
-    return oa2_store_dbd_run(NULL, st, OA2_SQL_CODE_INSERT, 13, args, err, p);
+                          c->claims ? c->claims : "",
+                          c->dpop_jkt ? c->dpop_jkt : ""};
+    return oa2_store_dbd_run(NULL, st, OA2_SQL_CODE_INSERT, 14, args, err, p);
 }
 
 apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
@@ -582,7 +583,7 @@ apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_CODE_GET, 2, args, 13, err, p);
+    rv = oa2_store_dbd_one_row(&c, st, OA2_SQL_CODE_GET, 2, args, 14, err, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -600,6 +601,7 @@ apr_status_t oa2_store_code_consume(oa2_code_t **code, int *first,
     out->nonce = c[10];
     out->auth_time = oa2_store_dbd_to_int(c[11]);
     out->claims = c[12];
+    out->dpop_jkt = c[13];
     *first = n == 1;
     *code = out;
     return APR_SUCCESS;

@@ -2,8 +2,9 @@
 """A database made by the release before OpenID Connect (its schema is kept
 as it was in t/data/schema-v1-DRIVER.sql, a copy of that release's
 conf/schema-DRIVER.sql) is upgraded in place on first use: oa2_codes gains
-nonce, auth_time and claims, oa2_refresh auth_time, claims and dpop_jkt
-(RFC 9449: the key a public client's refresh token is bound to), with
+nonce, auth_time, claims and dpop_jkt (RFC 9449 §10: the key a code is
+bound to), oa2_refresh auth_time, claims and dpop_jkt (RFC 9449: the key a
+public client's refresh token is bound to), with
 defaults that keep the old rows and the INSERTs of a node still running
 the earlier release valid. A role that may not ALTER (a DBA's
 least-privilege set-up) gets a clear error naming the missing column, and
@@ -26,7 +27,7 @@ from authserver import (add_client, admin_bin, assert_token_error,
 
 DATA = pathlib.Path(__file__).parent / "data"
 
-NEW_COLUMNS = {"oa2_codes": {"nonce", "auth_time", "claims"},
+NEW_COLUMNS = {"oa2_codes": {"nonce", "auth_time", "claims", "dpop_jkt"},
                "oa2_refresh": {"auth_time", "claims", "dpop_jkt"}}
 
 # What the module logs when a role may not add a missing column.
@@ -118,8 +119,10 @@ class TestUpgradeInPlace:
 
     def test_every_grant_works(self, h):
         every_grant_works(h)
-        codes = h.store.rows("SELECT nonce, auth_time, claims FROM oa2_codes")
-        assert codes and all(tuple(r) == ("", 0, "") for r in codes), codes
+        codes = h.store.rows("SELECT nonce, auth_time, claims, dpop_jkt "
+                             "FROM oa2_codes")
+        assert codes and all(tuple(r) == ("", 0, "", "") for r in codes), \
+            codes
         tokens = h.store.rows("SELECT auth_time, claims FROM oa2_refresh")
         assert tokens and all(tuple(r) == (0, "") for r in tokens), tokens
 

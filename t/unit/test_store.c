@@ -59,9 +59,20 @@ static void test_issuers_are_isolated(apr_pool_t *p)
 static void test_code_single_use(apr_pool_t *p)
 {
     oa2_store_t *st = fixture_store(ISS, p);
-    oa2_code_t in = {"c1",       "alice", "https://app/cb", "read", "", "chal",
-                     2000000000, 0,       "fam1",           "",     "", 0,
-                     ""};
+    oa2_code_t in = {"c1",
+                     "alice",
+                     "https://app/cb",
+                     "read",
+                     "",
+                     "chal",
+                     2000000000,
+                     0,
+                     "fam1",
+                     "",
+                     "",
+                     0,
+                     "",
+                     "jkt-of-a-key"};
     oa2_code_t *out;
     int first = 0;
 
@@ -72,6 +83,7 @@ static void test_code_single_use(apr_pool_t *p)
     UNIT_EQ_INT(first, 1);
     UNIT_EQ_STR(out->user, "alice");
     UNIT_EQ_STR(out->family, "fam1");
+    UNIT_EQ_STR(out->dpop_jkt, "jkt-of-a-key"); /* RFC 9449 §10 */
     UNIT_EQ_INT(oa2_store_code_set_issued(st, "h1", "jti1", NULL, p),
                 APR_SUCCESS);
     UNIT_EQ_INT(oa2_store_code_consume(&out, &first, st, "h1", NULL, p),
@@ -87,7 +99,7 @@ static void test_code_consume_rolls_back(apr_pool_t *p)
     oa2_store_t *st = fixture_store(ISS, p);
     oa2_code_t in = {"c1",       "alice", "https://app/cb", "read", "", "chal",
                      2000000000, 0,       "fam1",           "",     "", 0,
-                     ""};
+                     "",         ""};
     oa2_code_t *out;
     int first = 0;
 
@@ -225,7 +237,7 @@ static void test_withdrawal_revokes_access_tokens(apr_pool_t *p)
     oa2_store_t *st = fixture_store(ISS, p);
     oa2_code_t code = {"c1",       "alice", "https://app/cb", "read", "", "ch",
                        2000000000, 0,       "fam0",           "",     "", 0,
-                       ""};
+                       "",         ""};
     oa2_code_t *c;
     int n = 0, first = 0;
 
@@ -389,7 +401,7 @@ static void test_oidc_fields_round_trip(apr_pool_t *p)
     oa2_store_t *st = fixture_store(ISS, p);
     oa2_code_t in = {"c1",       "alice", "https://app/cb", "openid", "", "ch",
                      2000000000, 0,       "fam1",           "",       "", 0,
-                     ""};
+                     "",         ""};
     oa2_refresh_t rt = {"fam1",     "c1", "alice", "openid", "",
                         2000000000, 0,    0,       "",       ""};
     oa2_code_t *out;
@@ -789,7 +801,7 @@ static void test_added_columns(apr_pool_t *p)
             UNIT_ASSERT(found);
         }
     }
-    UNIT_EQ_INT(n, 8);
+    UNIT_EQ_INT(n, 9);
 }
 
 static void test_sql_metacharacters_are_data(apr_pool_t *p)
