@@ -36,6 +36,7 @@ from authserver import (ALICE, Flow, add_client, assert_token_error, ep,
 from checks import (assert_invalid_token, assert_no_token, assert_ok,
                     dpop_challenges)
 from httpd import Httpd
+from test_940_par import assert_pushed, by_reference, code_of, push
 from test_820_openid_clients import (NODE_CACHE, NODE_DIR, REDIRECT_URI,
                                      REGISTERED, node_client,  # noqa: F401
                                      query_of)
@@ -165,14 +166,15 @@ def start_dpop_as(httpd_factory, keys, name, extra="", modules=()):
 
 # ---- oauth4webapi ----------------------------------------------------------
 
-def run_dpop_client(node, h, client, mode, alg="ES256", scope="read"):
+def run_dpop_client(node, h, client, mode, alg="ES256", scope="read",
+                    bind=""):
     """t/oauth4webapi/dpop.mjs against h as client; code mode approves
-    the consent page as alice. Its JSON result."""
+    the consent page as alice (bind: its BIND). Its JSON result."""
     env = nodejs.env(OA2_NODE_MODULES=str(NODE_CACHE / "node_modules"),
                      ISSUER=h.issuer, CLIENT_ID=client.client_id,
                      CLIENT_SECRET=client.client_secret or "",
                      REDIRECT_URI=REDIRECT_URI, MODE=mode, SCOPE=scope,
-                     RESOURCE=h.url(API), ALG=alg)
+                     RESOURCE=h.url(API), ALG=alg, BIND=bind)
     p = subprocess.Popen([node[0], str(NODE_DIR / "dpop.mjs")],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, env=env,
@@ -257,6 +259,20 @@ class TestOauth4webapi:
         c = add_client(h, scope="read", grants=("client_credentials",))
         result = run_dpop_client(node_client, h, c, "client_credentials")
         assert_node_result(result, refreshed=False)
+
+    @pytest.mark.parametrize("bind", ["jkt", "par"])
+    def test_code_bound_to_the_key(self, node_client, h, bind):  # noqa: F811
+        """RFC 9449 §10: dpop_jkt in the authorization request, or a proof
+        at the pushed authorization request endpoint (§10.1): the stored
+        code is bound to the client's key, which it then proves."""
+        c = add_client(h, redirect_uris=(REGISTERED,), scope="read",
+                       grants=("authorization_code", "refresh_token"),
+                       public=True)
+        result = run_dpop_client(node_client, h, c, "code", bind=bind)
+        assert_node_result(result, refreshed=True)
+        rows = h.store.rows("SELECT dpop_jkt FROM oa2_codes WHERE "
+                            "client_id = ?", (c.client_id,))
+        assert [tuple(r) for r in rows] == [(result["jkt"],)], rows
 
     def test_introspection_names_the_key(self, h):
         c = add_client(h, scope="read", grants=("client_credentials",))
@@ -411,6 +427,123 @@ class TestTokenEndpoint:
         body = assert_dpop_token(dpop_token_request(h, c, data, key=key),
                                  key)
         assert "refresh_token" in body
+
+
+# ---- codes bound to a key (RFC 9449 §10) ----------------------------------
+
+class TestCodeBinding:
+    """dpop_jkt at the authorization endpoint, or a proof at the pushed
+    authorization request endpoint, binds the code: its redemption must
+    prove that key. Refused: no proof (invalid_dpop_proof), a proof of
+    another key (invalid_grant), and the code is then used up; a
+    malformed dpop_jkt; a consent form whose dpop_jkt was changed or
+    dropped (its csrf_token binds it); at the pushed request endpoint, a
+    dpop_jkt beside a proof of another key, and a bad proof."""
+
+    @pytest.fixture(scope="class")
+    def h(self, httpd_factory, keys):
+        return start_dpop_as(httpd_factory, keys, "as-dpop-code")
+
+    @pytest.fixture(scope="class")
+    def c(self, h):
+        return add_client(h, scope="read")
+
+    @staticmethod
+    def redeem(h, c, f, code, key=None, **kw):
+        return dpop_token_request(h, c, {
+            "grant_type": "authorization_code", "code": code,
+            "redirect_uri": f.redirect_uri, "code_verifier": f.verifier},
+            key=key, **kw)
+
+    def test_dpop_jkt_binds_the_code(self, h, c):
+        key = ClientKey()
+        f = Flow(h, c, dpop_jkt=key.jkt)
+        # through the consent page: its form carries dpop_jkt
+        body = assert_dpop_token(self.redeem(h, c, f, f.code(), key), key)
+        assert_ok(dpop_get(h, API, body["access_token"], key))
+
+    def test_without_a_proof(self, h, c):
+        f = Flow(h, c, dpop_jkt=ClientKey().jkt)
+        code = f.code()
+        h.new_log()
+        assert_token_error(self.redeem(h, c, f, code), "invalid_dpop_proof")
+        assert "OA2-01443" in h.new_log()
+
+    def test_proof_of_another_key_uses_the_code_up(self, h, c):
+        key = ClientKey()
+        f = Flow(h, c, dpop_jkt=key.jkt)
+        code = f.code()
+        h.new_log()
+        assert_token_error(self.redeem(h, c, f, code, ClientKey()),
+                           "invalid_grant")
+        assert "OA2-01444" in h.new_log()
+        # single use, whatever happened to its first use
+        assert_token_error(self.redeem(h, c, f, code, key), "invalid_grant")
+
+    def test_malformed_dpop_jkt(self, h, c):
+        f = Flow(h, c, dpop_jkt="not-a-thumbprint")
+        r = f.get()
+        assert r.status_code == 302, (r.status_code, r.text[:300])
+        q = f.redirect_query(r)
+        assert q["error"] == "invalid_request" and q["state"] == f.state, q
+        assert "OA2-01445" in h.new_log()
+
+    @pytest.mark.parametrize("change", ["replace", "drop"])
+    def test_consent_form_binds_dpop_jkt(self, h, c, change):
+        f = Flow(h, c, dpop_jkt=ClientKey().jkt, prompt="consent")
+        page = f.consent_page()
+        assert page.field("dpop_jkt") == f.params["dpop_jkt"]
+        if change == "replace":
+            r = f.post(page, replace={"dpop_jkt": ClientKey().jkt})
+        else:
+            r = f.post(page, drop=("dpop_jkt",))
+        assert r.status_code == 403, (r.status_code, r.text[:300])
+        assert "Location" not in r.headers
+        assert "OA2-00321" in h.new_log()
+
+    def test_proof_at_par_binds_the_code(self, h, c):
+        key = ClientKey()
+        f = Flow(h, c, prompt="consent")
+        uri = assert_pushed(push(h, c, f.params, headers={
+            "DPoP": proof(key, "POST", h.url(ep(h, "par")))}))
+        code = code_of(f, f.post(f.consent_page(query=by_reference(c, uri))))
+        h.new_log()
+        assert_token_error(self.redeem(h, c, f, code, ClientKey()),
+                           "invalid_grant")
+        assert "OA2-01444" in h.new_log()
+        f = Flow(h, c, prompt="consent")
+        uri = assert_pushed(push(h, c, f.params, headers={
+            "DPoP": proof(key, "POST", h.url(ep(h, "par")))}))
+        code = code_of(f, f.post(f.consent_page(query=by_reference(c, uri))))
+        assert_dpop_token(self.redeem(h, c, f, code, key), key)
+
+    def test_dpop_jkt_at_par(self, h, c):
+        key = ClientKey()
+        f = Flow(h, c, dpop_jkt=key.jkt, prompt="consent")
+        uri = assert_pushed(push(h, c, f.params))
+        code = code_of(f, f.post(f.consent_page(query=by_reference(c, uri))))
+        assert_token_error(self.redeem(h, c, f, code), "invalid_dpop_proof")
+        f = Flow(h, c, dpop_jkt=key.jkt, prompt="consent")
+        uri = assert_pushed(push(h, c, f.params, headers={
+            "DPoP": proof(key, "POST", h.url(ep(h, "par")))}))
+        code = code_of(f, f.post(f.consent_page(query=by_reference(c, uri))))
+        assert_dpop_token(self.redeem(h, c, f, code, key), key)
+
+    def test_par_dpop_jkt_of_another_key(self, h, c):
+        f = Flow(h, c, dpop_jkt=ClientKey().jkt)
+        h.new_log()
+        r = push(h, c, f.params, headers={
+            "DPoP": proof(ClientKey(), "POST", h.url(ep(h, "par")))})
+        assert_token_error(r, "invalid_request")
+        assert "OA2-01446" in h.new_log()
+
+    def test_bad_proof_at_par(self, h, c):
+        f = Flow(h, c)
+        h.new_log()
+        r = push(h, c, f.params, headers={
+            "DPoP": proof(ClientKey(), "POST", token_url(h))})
+        assert_token_error(r, "invalid_dpop_proof")
+        assert "OA2-01423" in h.new_log()
 
 
 # ---- the resource server ---------------------------------------------------
@@ -635,6 +768,22 @@ class TestNonce:
         assert r.headers.get("DPoP-Nonce"), r.headers
         # the no-token challenge hands one out
         assert h.get(API).headers.get("DPoP-Nonce")
+
+    def test_pushed_request(self, h):
+        """A proof at the pushed authorization request endpoint needs the
+        nonce too (RFC 9449 §10.1, §8)."""
+        c = add_client(h, scope="read")
+        key = ClientKey()
+        par = h.url(ep(h, "par"))
+        f = Flow(h, c)
+        h.new_log()
+        r = push(h, c, f.params, headers={"DPoP": proof(key, "POST", par)})
+        assert_token_error(r, "use_dpop_nonce")
+        assert "OA2-01430" in h.new_log()
+        nonce = r.headers.get("DPoP-Nonce")
+        assert nonce, r.headers
+        assert_pushed(push(h, c, f.params, headers={
+            "DPoP": proof(key, "POST", par, nonce=nonce)}))
 
 
 class TestStart:

@@ -9,7 +9,9 @@
 // Environment: OA2_NODE_MODULES, ISSUER, CLIENT_ID, CLIENT_SECRET (empty:
 // a public client), REDIRECT_URI, MODE ("code": the code flow, then a
 // refresh; "client_credentials"), SCOPE, RESOURCE (the protected URL to
-// GET with each access token), ALG (ES256 or RS256).
+// GET with each access token), ALG (ES256 or RS256), BIND (code mode:
+// "jkt" sends dpop_jkt, "par" pushes the request with a proof; RFC 9449
+// §10).
 //
 // In code mode it prints one JSON line {authorization_url} and reads the
 // callback URL from stdin. At the end it prints one JSON object: {jkt,
@@ -72,6 +74,21 @@ async function main() {
         url.searchParams.set('code_challenge',
                              await oauth.calculatePKCECodeChallenge(verifier));
         url.searchParams.set('code_challenge_method', 'S256');
+        if (env.BIND === 'jkt') {
+            // RFC 9449 §10: the code is bound to the key named here
+            url.searchParams.set('dpop_jkt', await DPoP.calculateThumbprint());
+        } else if (env.BIND === 'par') {
+            // RFC 9449 §10.1: the proof at the pushed authorization
+            // request endpoint binds it
+            const par = await withNonce(async () =>
+                oauth.processPushedAuthorizationResponse(
+                    as, client, await oauth.pushedAuthorizationRequest(
+                        as, client, auth, url.searchParams,
+                        { DPoP, ...insecure })));
+            url.search = '';
+            url.searchParams.set('client_id', client.client_id);
+            url.searchParams.set('request_uri', par.request_uri);
+        }
         process.stdout.write(JSON.stringify({
             authorization_url: url.href }) + '\n');
         const params = oauth.validateAuthResponse(

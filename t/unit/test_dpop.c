@@ -658,6 +658,31 @@ static void test_refresh_binding(apr_pool_t *p)
                  "invalid_grant", "OA2-01442");
 }
 
+/* RFC 9449 §10: a code bound by dpop_jkt, and the parameter's shape. */
+static void test_code_binding(apr_pool_t *p)
+{
+    /* RFC 7638 §3.1's thumbprint */
+    static const char jkt[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+    oa2_err_t err = {0};
+
+    UNIT_ASSERT(oa2_dpop_jkt_valid(jkt));
+    UNIT_ASSERT(!oa2_dpop_jkt_valid(NULL));
+    UNIT_ASSERT(!oa2_dpop_jkt_valid(""));
+    UNIT_ASSERT(
+        !oa2_dpop_jkt_valid("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9X"));
+    UNIT_ASSERT(
+        !oa2_dpop_jkt_valid("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs="));
+    UNIT_ASSERT(
+        !oa2_dpop_jkt_valid("NzbLsXh8uDCcd+6MNwXF4W/7noWXFZAfHkxZsRGC9Xs"));
+    UNIT_EQ_INT(oa2_dpop_check_code("", NULL, &err), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_dpop_check_code(NULL, jkt, &err), APR_SUCCESS);
+    UNIT_EQ_INT(oa2_dpop_check_code(jkt, jkt, &err), APR_SUCCESS);
+    UNIT_REFUSED(oa2_dpop_check_code(jkt, NULL, &err), err, 400,
+                 "invalid_dpop_proof", "OA2-01443");
+    UNIT_REFUSED(oa2_dpop_check_code(jkt, "other", &err), err, 400,
+                 "invalid_grant", "OA2-01444");
+}
+
 static const char *json_field(const char *json, const char *name, apr_pool_t *p)
 {
     json_t *doc = oa2_cleanup_json(json_loads(json, 0, NULL), p);
@@ -991,6 +1016,7 @@ void unit_suite_dpop(void)
     UNIT_RUN(test_replay);
     UNIT_RUN(test_check_token);
     UNIT_RUN(test_refresh_binding);
+    UNIT_RUN(test_code_binding);
     UNIT_RUN(test_token_request_binds);
     UNIT_RUN(test_public_refresh_token_bound);
     UNIT_RUN(test_confidential_refresh_token_unbound);

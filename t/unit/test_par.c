@@ -302,6 +302,7 @@ static void test_encode_round_trip(apr_pool_t *p)
                     "&scope=read+openid&state=st-1&code_challenge=" CHALLENGE
                     "&code_challenge_method=S256"
                     "&nonce=n-1%26x&prompt=consent&max_age=30"
+                    "&dpop_jkt=NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
                     "&resource=https%3A%2F%2Fapi.example.test%2F",
                     p),
             &err, p),
@@ -319,6 +320,7 @@ static void test_encode_round_trip(apr_pool_t *p)
     UNIT_EQ_STR(back->prompt, "consent");
     UNIT_EQ_STR(back->nonce, "n-1&x");
     UNIT_EQ_INT(back->max_age, 30);
+    UNIT_EQ_STR(back->dpop_jkt, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     /* and without the optional ones */
     UNIT_EQ_INT(oa2_authorize_parse(&req, &redirectable, as, st,
                                     form_of("client_id=c1&response_type=code"
@@ -333,7 +335,7 @@ static void test_encode_round_trip(apr_pool_t *p)
                                     &err, p),
                 APR_SUCCESS);
     UNIT_ASSERT(back->state == NULL && back->prompt == NULL);
-    UNIT_ASSERT(back->nonce == NULL);
+    UNIT_ASSERT(back->nonce == NULL && back->dpop_jkt == NULL);
     UNIT_EQ_STR(back->resource, "");
     UNIT_EQ_INT(back->max_age, -1);
 }
