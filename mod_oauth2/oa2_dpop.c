@@ -489,23 +489,28 @@ apr_status_t oa2_dpop_check_token(const oa2_cnf_t *cnf, oa2_dpop_check_t *check,
     return oa2_dpop_verify(&proof, check, now, err, p);
 }
 
-/* The proof of a back-channel request (token or pushed authorization
- * request endpoint): for its method and URL, with this server's nonce
- * when OAuth2DPoPNonce is on, its jti once. */
-static apr_status_t verify_backchannel(oa2_dpop_proof_t **proof,
-                                       const oa2_as_t *as,
-                                       const oa2_backchannel_t *in,
-                                       apr_int64_t now, oa2_err_t *err,
-                                       apr_pool_t *p)
+/* The key (thumbprint) of a back-channel request's proof (token or
+ * pushed authorization request endpoint): for its method and URL, with
+ * this server's nonce when OAuth2DPoPNonce is on, its jti once. */
+static apr_status_t backchannel_proof_key(const char **jkt, const oa2_as_t *as,
+                                          const oa2_backchannel_t *in,
+                                          apr_int64_t now, oa2_err_t *err,
+                                          apr_pool_t *p)
 {
     oa2_dpop_check_t check = {0};
+    oa2_dpop_proof_t *proof;
+    apr_status_t rv;
 
     check.header = in->dpop;
     check.method = in->method;
     check.url = in->endpoint;
     check.nonce_key = as->dpop_nonce ? as->dpop_nonce_key : NULL;
     check.replay = in->replay_cache;
-    return oa2_dpop_verify(proof, &check, now, err, p);
+    if (APR_SUCCESS != (rv = oa2_dpop_verify(&proof, &check, now, err, p))) {
+        return rv;
+    }
+    *jkt = proof->jkt;
+    return APR_SUCCESS;
 }
 
 apr_status_t oa2_dpop_bind(const char **jkt, const oa2_as_t *as,
@@ -513,9 +518,6 @@ apr_status_t oa2_dpop_bind(const char **jkt, const oa2_as_t *as,
                            const oa2_backchannel_t *in, apr_int64_t now,
                            oa2_err_t *err, apr_pool_t *p)
 {
-    oa2_dpop_proof_t *proof;
-    apr_status_t rv;
-
     *jkt = NULL;
     if (!in->dpop) {
         if (client->dpop_bound_access_tokens) {
@@ -525,11 +527,7 @@ apr_status_t oa2_dpop_bind(const char **jkt, const oa2_as_t *as,
         }
         return APR_SUCCESS;
     }
-    if (APR_SUCCESS != (rv = verify_backchannel(&proof, as, in, now, err, p))) {
-        return rv;
-    }
-    *jkt = proof->jkt;
-    return APR_SUCCESS;
+    return backchannel_proof_key(jkt, as, in, now, err, p);
 }
 
 int oa2_dpop_jkt_valid(const char *jkt)
@@ -543,22 +541,23 @@ apr_status_t oa2_dpop_bind_pushed(const char **jkt, const oa2_as_t *as,
                                   const char *requested, apr_int64_t now,
                                   oa2_err_t *err, apr_pool_t *p)
 {
-    oa2_dpop_proof_t *proof;
+    const char *key;
     apr_status_t rv;
 
     *jkt = requested;
     if (!in->dpop) {
         return APR_SUCCESS;
     }
-    if (APR_SUCCESS != (rv = verify_backchannel(&proof, as, in, now, err, p))) {
+    if (APR_SUCCESS
+        != (rv = backchannel_proof_key(&key, as, in, now, err, p))) {
         return rv;
     }
-    if (requested && strcmp(requested, proof->jkt)) {
+    if (requested && strcmp(requested, key)) {
         return oa2_err_set(err, 400, "invalid_request", "OA2-01446",
                            "dpop_jkt is not the thumbprint of the DPoP "
                            "proof's key");
     }
-    *jkt = proof->jkt;
+    *jkt = key;
     return APR_SUCCESS;
 }
 
