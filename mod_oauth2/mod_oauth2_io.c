@@ -46,10 +46,14 @@ int oa2_ap_io_send_json(request_rec *r, int status, const char *content_type,
 
 int oa2_ap_io_send_no_store_json(request_rec *r, int status, const char *json)
 {
-    /* err_headers_out: an error status keeps them too. Pragma for HTTP/1.0
-     * caches (RFC 6749 §5.1). */
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
+    /* A success's in headers_out, where mod_session (a form login's
+     * session on the same path) finds a Cache-Control and adds none of its
+     * own; an error's in err_headers_out, which every error path keeps.
+     * Pragma for HTTP/1.0 caches (RFC 6749 §5.1). */
+    apr_table_t *h = status < 400 ? r->headers_out : r->err_headers_out;
+
+    apr_table_setn(h, "Cache-Control", "no-store");
+    apr_table_setn(h, "Pragma", "no-cache");
     return oa2_ap_io_send_json(r, status, NULL, json);
 }
 
