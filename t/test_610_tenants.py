@@ -87,7 +87,8 @@ class Tenant:
         return "Tenant(%s)" % self.host
 
 
-def vhost_config(t, htpasswd):
+def vhost_config(t, htpasswd, extra=""):
+    """Tenant t's virtual host; extra: more lines inside it."""
     return """
 <VirtualHost 127.0.0.1:{port}>
     ServerName {host}
@@ -121,10 +122,11 @@ def vhost_config(t, htpasswd):
         Require oauth2-scope read
         OAuth2CheckRevocation on
     </Location>
+{extra}
 </VirtualHost>
 """.format(port=t.port, host=t.host, htdocs=t.htdocs,
            dbd="\n    ".join(t.store.directives()),
-           issuer=t.issuer, key=t.key.path, htpasswd=htpasswd)
+           issuer=t.issuer, key=t.key.path, htpasswd=htpasswd, extra=extra)
 
 
 # Directives that hold keys or secrets, or shape the tenant's AS: each one

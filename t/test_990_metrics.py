@@ -26,7 +26,7 @@ from authserver import (AS_MODULES, DB_DOWN_LOG, TEMPLATES, Flow,
                         add_client, admin, assert_token_error, assert_token_ok,
                         client_credentials, refresh, revoke, token_request,
                         write_htpasswd)
-from test_610_tenants import DENIAL, Tenant
+from test_610_tenants import DENIAL, Tenant, vhost_config
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 CLOSE = {"Connection": "close"}
@@ -40,42 +40,14 @@ FAMILIES = {
 }
 
 
-def vhost(t, htpasswd):
-    return """
-<VirtualHost 127.0.0.1:{port}>
-    ServerName {host}
-    DocumentRoot "{htdocs}"
-    <Directory "{htdocs}">
-        AllowOverride None
-        Require all granted
-    </Directory>
-    {dbd}
-    # a connection per request: a database taken away shows at once
+# The tenants of test_610, with a metrics location; a connection per
+# request, so that a database taken away shows at once.
+METRICS = """
     DBDPersist Off
-    OAuth2Issuer {issuer}
-    OAuth2SigningKey {key}
-    OAuth2Scope read "Read your data"
-    OAuth2Scope write "Change your data"
-    <Location /oauth2/authorize>
-        AuthType Basic
-        AuthName "{host} login"
-        AuthBasicProvider file
-        AuthUserFile {htpasswd}
-        Require valid-user
-    </Location>
-    <Location /api>
-        AuthType OAuth2
-        Require oauth2-scope read
-        OAuth2CheckRevocation on
-    </Location>
     <Location /metrics>
         SetHandler oauth2-metrics
         Require ip 127.0.0.1
-    </Location>
-</VirtualHost>
-""".format(port=t.port, host=t.host, htdocs=t.htdocs,
-           dbd="\n    ".join(t.store.directives()), issuer=t.issuer,
-           key=t.key.path, htpasswd=htpasswd)
+    </Location>"""
 
 
 @pytest.fixture(scope="class")
@@ -92,7 +64,7 @@ def hosts(httpd_factory, keys):
         t.db_dir.mkdir()
         os.chmod(t.db_dir, 0o777)
         h.write_file("htdocs-%s/api/data.txt" % t.name, "data\n")
-        body += vhost(t, htpasswd)
+        body += vhost_config(t, htpasswd, METRICS)
     h.start(body)
     return h, a, b
 
